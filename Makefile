@@ -1,0 +1,45 @@
+# cxmodels: `make reports` builds the report set, `make test` runs the suite.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TSTAMP  := $(VENV)/.installed-test
+DATA    := data/sample
+
+.PHONY: reports test lint bench clean data install
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP) $@
+
+install: $(STAMP)
+
+$(DATA)/truth.json: | $(STAMP)
+	$(BIN)/cxmodels sample-data --out $(DATA)
+
+data: $(DATA)/truth.json
+
+reports: $(STAMP) $(DATA)/truth.json
+	$(BIN)/cxmodels report --config reports.yaml
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/ruff format --check src tests bench
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) reports/*.html reports/*/ .pytest_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,30 @@
+"""cxmodels: models for customer-experience research.
+
+``import cxmodels as cx`` gives the data layer (``cx.load``, ``cx.load_sample``) and the models:
+satisfaction drivers, survival churn, Kano analysis, CX metrics and follow-up effects.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cxmodels")
+except PackageNotFoundError:  # pragma: no cover
+    __version__ = "0+unknown"
+
+from ._validation import DataQualityWarning, DataValidationError, InputError
+from .data import CXData, generate, load, load_sample, save, validate
+
+__all__ = [
+    "CXData",
+    "DataQualityWarning",
+    "DataValidationError",
+    "InputError",
+    "__version__",
+    "generate",
+    "load",
+    "load_sample",
+    "save",
+    "validate",
+]

@@ -1,0 +1,62 @@
+"""Data: the contract, validating loaders, and the synthetic CX world.
+
+See :mod:`cxmodels.data.contract` for the tables and columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .._validation import DataQualityWarning, DataValidationError
+from ..config import sample_dir
+from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
+from .core import CXData, load, save, validate
+from .synth import generate
+
+DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7}
+
+
+def load_sample(
+    n_customers: int | None = None,
+    seed: int | None = None,
+    *,
+    path: str | Path | None = None,
+    cache: bool = True,
+) -> CXData:
+    """The synthetic CX world, read from ``data/sample/`` or generated.
+
+    With no arguments, reads the default sample from ``data/sample`` (writing it there first if
+    it is missing and ``cache``). With ``n_customers``/``seed``, generates that world in memory.
+    Either way the result is validated like any loaded data and carries ``truth``.
+    """
+    if n_customers is None and seed is None:
+        folder = Path(path) if path else sample_dir()
+        if (folder / "truth.json").exists():
+            return load(folder)
+        data = generate(**DEFAULT_SAMPLE)
+        if cache:
+            save(data, folder)
+            return load(folder)
+        return validate(data)
+    return validate(
+        generate(
+            n_customers or DEFAULT_SAMPLE["n_customers"],
+            DEFAULT_SAMPLE["seed"] if seed is None else seed,
+        )
+    )
+
+
+__all__ = [
+    "ATTRIBUTES",
+    "CONTRACT",
+    "TABLES",
+    "CXData",
+    "DataQualityWarning",
+    "DataValidationError",
+    "default_codebook",
+    "generate",
+    "load",
+    "load_sample",
+    "save",
+    "validate",
+]

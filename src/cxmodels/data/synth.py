@@ -1,0 +1,493 @@
+"""A synthetic customer-experience world with known ground truth.
+
+The generator is deterministic for a seed and fully vectorized (no loop over customers). Its
+mechanisms are the ones the models look for; every true parameter is written to ``truth``:
+
+* **Customers** with segment, region, branch, demographics, customer-club membership and
+  acquisition channel. **Branches** carry staff satisfaction, which lifts customer satisfaction
+  (the service-profit chain; ``employee_sat_effect``).
+* **Events** every ~4 months while a customer is active: purchases, support contacts and
+  complaints (with response times). After purchases and complaints a **follow-up** contact
+  (phone, email, sms) comes 1-13 days later with a probability that rises with segment value,
+  club membership and complaints (confounded on purpose; ``follow_up_propensity``).
+* **Transactional surveys** 20-45 days after purchases and complaints. Attribute ratings share a
+  customer halo; overall satisfaction is a known function of the ratings (``driver_weights``)
+  with a *basic* attribute that only penalises when poor and an *excitement* attribute that only
+  rewards when excellent, plus segment, staff satisfaction, complaint, slow-response and
+  follow-up effects. NPS, CSAT and CES follow from it.
+* **Churn** from a proportional-hazards model with a Weibull baseline, measured from the
+  customer's first (onboarding) survey, with known ``log_hazard_ratios`` for that survey's
+  satisfaction, club membership, the onboarding follow-up and segment; administrative censoring
+  at the observation end.
+* **Kano answers** for eight features with known categories, one of which differs between
+  segments, and a few contradictory (Q) answers.
+
+Potential outcomes are drawn with common random numbers, so the realised causal effects of
+follow-up (``follow_up_ate_overall_sat``, ``follow_up_ate_churn_within_180d``) are known exactly
+for the sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .contract import ATTRIBUTES, default_codebook
+from .core import CXData
+
+SEGMENTS = np.array(["consumer", "small_business", "premium"])
+REGIONS = np.array(["north", "south", "east", "west"])
+AGE_BANDS = np.array(["18-29", "30-44", "45-59", "60+"])
+INCOME_BANDS = np.array(["low", "middle", "high"])
+MARITAL = np.array(["single", "married", "other"])
+ACQ = np.array(["web", "store", "referral", "partner"])
+FU_CHANNELS = np.array(["phone", "email", "sms"])
+
+# --- true parameters -------------------------------------------------------------------
+DRIVER_WEIGHTS = {  # symmetric effects, points of overall satisfaction per rating point
+    "attr_product_quality": 0.30,
+    "attr_value_for_money": 0.22,
+    "attr_responsiveness": 0.15,
+    "attr_staff_competence": 0.10,
+    "attr_follow_up_care": 0.06,
+    "attr_complaint_handling": 0.03,
+}
+BASIC = {"attribute": "attr_delivery_reliability", "threshold": 6, "penalty_slope": 0.45}
+EXCITEMENT = {"attribute": "attr_digital_experience", "threshold": 7, "reward_slope": 0.45}
+SEGMENT_SAT = {"consumer": 0.0, "small_business": 0.2, "premium": 0.6}
+EMPLOYEE_SAT_EFFECT = 0.25  # per point of branch staff satisfaction (centred at 7)
+COMPLAINT_EFFECT = -1.0
+SLOW_RESPONSE_EFFECT = -0.6  # complaint answered after more than 24 hours
+FOLLOW_UP_EFFECT = {"phone": 0.8, "email": 0.5, "sms": 0.3}
+FOLLOW_UP_CHANNEL_P = (0.4, 0.4, 0.2)
+PROPENSITY = {  # logit of a follow-up after a purchase or complaint
+    "intercept": -1.3,
+    "segment[small_business]": 0.7,
+    "segment[premium]": 1.5,
+    "loyalty_member": 0.6,
+    "complaint": 0.5,
+}
+LOG_HR = {
+    "overall_sat": -0.20,
+    "loyalty_member": -0.40,
+    "followed_up": -0.30,
+    "segment[small_business]": 0.20,
+    "segment[premium]": -0.30,
+}
+WEIBULL = {"shape": 1.1, "scale_days": 1400.0, "sat_centre": 7.0}
+KANO_FEATURES = {
+    "contactless_payment": "M",
+    "self_service_portal": "M",
+    "order_tracking": "O",
+    "loyalty_points": "O",
+    "personal_advisor": "A",
+    "eco_packaging": "I",
+    "marketing_calls": "R",
+    "same_day_delivery": {"consumer": "A", "small_business": "O", "premium": "O"},
+}
+KANO_TRUE_SHARE = 0.6
+KANO_Q_RATE = 0.03
+# cells of the standard Kano table per category: (functional, dysfunctional)
+KANO_CELLS = {
+    "A": [(1, 2), (1, 3), (1, 4)],
+    "O": [(1, 5)],
+    "M": [(2, 5), (3, 5), (4, 5)],
+    "I": [(f, d) for f in (2, 3, 4) for d in (2, 3, 4)],
+    "R": [(2, 1), (3, 1), (4, 1), (5, 1), (5, 2), (5, 3), (5, 4)],
+}
+KANO_IMPORTANCE = {"M": 8, "O": 7, "A": 6, "I": 3, "R": 2}
+LIKED = {a: a.removeprefix("attr_").replace("_", " ") for a in ATTRIBUTES}
+
+
+def _choice(rng, values, n, p=None):
+    return values[rng.choice(len(values), size=n, p=p)]
+
+
+def _zfill_ids(prefix: str, n: int, width: int) -> pd.Series:
+    """Zero-padded string ids, Arrow-backed (compact and fast at millions of rows)."""
+    return prefix + pd.Series(np.arange(1, n + 1)).astype("string[pyarrow]").str.zfill(width)
+
+
+def _rating(x, lo, hi):
+    return np.clip(np.rint(x), lo, hi)
+
+
+def generate(
+    n_customers: int = 4000,
+    seed: int = 0,
+    start: str = "2022-01-01",
+    end: str = "2025-12-31",
+    n_branches: int = 20,
+    kano_share: float = 0.5,
+    kano_max: int = 50_000,
+) -> CXData:
+    """Generate a synthetic CX world.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same world.
+    start, end : str
+        Observation window; ``end`` is the observation end (censoring date).
+    n_branches : int
+        Number of branches.
+    kano_share, kano_max : float, int
+        Share of customers answering the Kano questionnaire, and its cap.
+
+    Returns
+    -------
+    CXData
+        With ``truth`` holding every true parameter.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(n_customers)
+    t0, t_end = pd.Timestamp(start), pd.Timestamp(end)
+    span = (t_end - t0).days
+
+    # branches ------------------------------------------------------------------------
+    branch_ids = np.array([f"B{i:02d}" for i in range(1, n_branches + 1)], dtype=object)
+    emp_sat = np.round(np.clip(rng.normal(7.0, 0.8, n_branches), 3, 9.8), 1)
+
+    # customers -----------------------------------------------------------------------
+    seg_i = rng.choice(3, size=n, p=[0.6, 0.25, 0.15])
+    segment = SEGMENTS[seg_i]
+    loyal = rng.random(n) < 1 / (1 + np.exp(-(-0.9 + 0.5 * (seg_i == 1) + 1.0 * (seg_i == 2))))
+    branch_i = rng.integers(0, n_branches, n)
+    signup_off = rng.integers(0, span - 120, n)
+    signup = t0 + pd.to_timedelta(signup_off, unit="D")
+    income_p = np.where(seg_i[:, None] == 2, [[0.1, 0.4, 0.5]], [[0.35, 0.45, 0.2]])
+    income = INCOME_BANDS[(rng.random(n)[:, None] > income_p.cumsum(axis=1)).sum(axis=1)]
+    halo = rng.normal(0, 1, n)
+    attr_mu = 6.3 + 0.9 * halo[:, None] + rng.normal(0, 1.1, (n, len(ATTRIBUTES)))
+
+    # events on a ~4-month grid while the window lasts -----------------------------------
+    n_slots = (span - signup_off) // 120 + 1
+    cust_of_ev = np.repeat(np.arange(n), n_slots)
+    slot = np.arange(n_slots.sum()) - np.repeat(np.cumsum(n_slots) - n_slots, n_slots)
+    ev_off = (
+        signup_off[cust_of_ev] + slot * 120 + np.where(slot > 0, rng.integers(0, 30, slot.size), 0)
+    )
+    m = ev_off < span - 1
+    cust_of_ev, slot, ev_off = cust_of_ev[m], slot[m], ev_off[m]
+    ne = cust_of_ev.size
+    u = rng.random(ne)
+    kind = np.where(
+        slot == 0,
+        "purchase",
+        np.where(u < 0.70, "purchase", np.where(u < 0.82, "complaint", "support")),
+    )
+    is_complaint = kind == "complaint"
+    eligible = kind != "support"
+    ev_seg = seg_i[cust_of_ev]
+    logit = (
+        PROPENSITY["intercept"]
+        + PROPENSITY["segment[small_business]"] * (ev_seg == 1)
+        + PROPENSITY["segment[premium]"] * (ev_seg == 2)
+        + PROPENSITY["loyalty_member"] * loyal[cust_of_ev]
+        + PROPENSITY["complaint"] * is_complaint
+    )
+    treated = eligible & (rng.random(ne) < 1 / (1 + np.exp(-logit)))
+    fu_ch = rng.choice(3, size=ne, p=FOLLOW_UP_CHANNEL_P)  # potential channel for every event
+    fu_delay = rng.integers(1, 14, ne)
+    needs_resp = kind != "purchase"
+    resp_min = np.where(
+        needs_resp, np.round(rng.lognormal(np.log(300) - 0.3 * (ev_seg == 2), 1.2, ne), 1), np.nan
+    )
+    slow = is_complaint & (resp_min > 24 * 60)
+
+    # transactional surveys 20-45 days after purchases and complaints -------------------
+    s_delay = rng.integers(20, 46, ne)
+    p_resp = np.where(slot == 0, 0.8, 0.3 + 0.1 * (ev_seg == 2))
+    surveyed = eligible & (ev_off + s_delay < span)
+    answered = surveyed & (rng.random(ne) < p_resp)
+
+    # potential satisfaction at every eligible event (common random numbers) ------------
+    ratings = _rating(attr_mu[cust_of_ev] + rng.normal(0, 0.9, (ne, len(ATTRIBUTES))), 1, 10)
+    col = {a: i for i, a in enumerate(ATTRIBUTES)}
+    lin = sum(w * (ratings[:, col[a]] - 6.0) for a, w in DRIVER_WEIGHTS.items())
+    lin = lin + BASIC["penalty_slope"] * np.minimum(
+        ratings[:, col[BASIC["attribute"]]] - BASIC["threshold"], 0
+    )
+    lin = lin + EXCITEMENT["reward_slope"] * np.maximum(
+        ratings[:, col[EXCITEMENT["attribute"]]] - EXCITEMENT["threshold"], 0
+    )
+    seg_shift = np.array([SEGMENT_SAT[s] for s in SEGMENTS])[ev_seg]
+    emp = EMPLOYEE_SAT_EFFECT * (emp_sat[branch_i[cust_of_ev]] - 7.0)
+    noise = rng.normal(0, 0.7, ne)
+    base = (
+        6.6
+        + lin
+        + seg_shift
+        + emp
+        + COMPLAINT_EFFECT * is_complaint
+        + SLOW_RESPONSE_EFFECT * slow
+        + noise
+    )
+    fu_gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[fu_ch]
+    lat0, lat1 = base, base + fu_gain
+    sat0, sat1 = _rating(lat0, 1, 10), _rating(lat1, 1, 10)
+    latent = np.where(treated, lat1, lat0)
+    sat = np.where(treated, sat1, sat0)
+
+    # churn: Weibull proportional hazards from the onboarding survey ---------------------
+    first = slot == 0  # one per customer, in customer order
+    fidx = np.flatnonzero(first)
+    assert fidx.size == n
+    origin_off = ev_off[fidx] + s_delay[fidx]
+    seg_lhr = np.array([0.0, LOG_HR["segment[small_business]"], LOG_HR["segment[premium]"]])[seg_i]
+    lp_common = LOG_HR["loyalty_member"] * loyal + seg_lhr
+    e = rng.exponential(1.0, n)
+
+    def weibull_time(lp):
+        return WEIBULL["scale_days"] * (e / np.exp(lp)) ** (1 / WEIBULL["shape"])
+
+    def lp_of(s, fu):
+        return (
+            lp_common
+            + LOG_HR["overall_sat"] * (s - WEIBULL["sat_centre"])
+            + LOG_HR["followed_up"] * fu
+        )
+
+    T0 = weibull_time(lp_of(sat0[fidx], 0))
+    T1 = weibull_time(lp_of(sat1[fidx], 1))
+    T = np.where(treated[fidx], T1, T0)
+    churn_off = origin_off + np.ceil(T).astype(np.int64)
+    churned = churn_off <= span
+    churn_date = pd.Series(t0 + pd.to_timedelta(np.where(churned, churn_off, 0), unit="D")).where(
+        churned
+    )
+    horizon = 180
+    in_window = signup_off + horizon <= span
+    churn_rel0 = origin_off - signup_off + T0 <= horizon
+    churn_rel1 = origin_off - signup_off + T1 <= horizon
+    ate_churn = float(np.mean(churn_rel1[in_window].astype(float) - churn_rel0[in_window]))
+
+    # drop activity after churn -----------------------------------------------------------
+    c_off = np.where(churned, churn_off, span + 10_000)[cust_of_ev]
+    alive = ev_off < c_off
+    fu_alive = treated & alive & (ev_off + fu_delay < np.minimum(c_off, span))
+    sv_alive = answered & alive & (ev_off + s_delay < c_off)
+    sv_alive[fidx] = answered[fidx]  # the onboarding survey precedes the time origin of churn
+
+    # customers table -------------------------------------------------------------------
+    cust_ids = _zfill_ids("C", n, 7).to_numpy(object)  # shared objects: repeats cost a pointer
+    customers = pd.DataFrame(
+        {
+            "customer_id": cust_ids,
+            "signup_date": signup,
+            "churn_date": churn_date.to_numpy(),
+            "segment": segment,
+            "region": _choice(rng, REGIONS, n),
+            "branch_id": branch_ids[branch_i],
+            "age_band": _choice(rng, AGE_BANDS, n, [0.2, 0.3, 0.3, 0.2]),
+            "income_band": income,
+            "marital_status": _choice(rng, MARITAL, n, [0.4, 0.5, 0.1]),
+            "loyalty_member": loyal,
+            "acquisition_channel": _choice(rng, ACQ, n, [0.45, 0.3, 0.15, 0.1]),
+            "email": (
+                "customer" + pd.Series(np.arange(1, n + 1)).astype(str) + "@example.com"
+            ).to_numpy(object),
+            "phone": (
+                "+44 7700 " + pd.Series(rng.integers(100000, 999999, n)).astype(str)
+            ).to_numpy(object),
+        }
+    )
+
+    # responses -------------------------------------------------------------------------
+    r = np.flatnonzero(sv_alive)
+    nr = r.size
+    s_date = t0 + pd.to_timedelta(ev_off[r] + s_delay[r], unit="D")
+    lat_r = latent[r]
+    R = ratings[r]
+    order = np.argsort(R, axis=1, kind="stable")
+    liked_txt = np.array([f"Really good {LIKED[a]}." for a in ATTRIBUTES], dtype=object)
+    disliked_txt = np.array([f"The {LIKED[a]} could be better." for a in ATTRIBUTES], dtype=object)
+    responses = pd.DataFrame(
+        {
+            "response_id": _zfill_ids("R", nr, 8).to_numpy(),
+            "customer_id": cust_ids[cust_of_ev[r]],
+            "survey_date": s_date,
+            "wave": pd.PeriodIndex(s_date, freq="Q").astype(str).to_numpy(object),
+            "overall_sat": sat[r].astype(np.int64),
+            "nps": _rating(lat_r - 0.3 + rng.normal(0, 0.8, nr), 0, 10).astype(np.int64),
+            "csat": _rating(1 + (lat_r - 1) * 4 / 9 + rng.normal(0, 0.4, nr), 1, 5).astype(
+                np.int64
+            ),
+            "ces": _rating(
+                4.2
+                - 0.35 * (R[:, col["attr_responsiveness"]] - 6)
+                - 0.3 * (R[:, col["attr_digital_experience"]] - 6)
+                + 0.8 * is_complaint[r]
+                + rng.normal(0, 0.8, nr),
+                1,
+                7,
+            ).astype(np.int64),
+            **{a: R[:, i].astype(np.int64) for i, a in enumerate(ATTRIBUTES)},
+            "comment_liked": np.where(rng.random(nr) < 0.6, liked_txt[order[:, -1]], None),
+            "comment_disliked": np.where(rng.random(nr) < 0.5, disliked_txt[order[:, 0]], None),
+        }
+    )
+
+    # interactions ----------------------------------------------------------------------
+    ev_keep = np.flatnonzero(alive)
+    ev_time = t0 + pd.to_timedelta(ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne), unit="s")
+    ev_channel = np.where(
+        kind == "purchase",
+        np.where(rng.random(ne) < 0.55, "web", "store"),
+        _choice(rng, np.array(["phone", "email", "chat", "social"]), ne, [0.4, 0.3, 0.2, 0.1]),
+    )
+    topics = np.array(["billing", "delivery", "product", "account"], dtype=object)
+    ev_topic = np.where(kind == "purchase", None, topics[rng.integers(0, 4, ne)])
+    sentiment = np.clip(
+        np.round((latent - 6.5) / 3 - 0.4 * is_complaint + rng.normal(0, 0.2, ne), 2), -1, 1
+    )
+    events = pd.DataFrame(
+        {
+            "customer_id": cust_ids[cust_of_ev[ev_keep]],
+            "timestamp": ev_time[ev_keep],
+            "channel": ev_channel[ev_keep],
+            "kind": kind[ev_keep],
+            "topic": ev_topic[ev_keep],
+            "sentiment": np.where(needs_resp, sentiment, np.nan)[ev_keep],
+            "response_minutes": resp_min[ev_keep],
+            "resolved": np.where(needs_resp, rng.random(ne) < 0.85 - 0.2 * slow, None)[ev_keep],
+        }
+    )
+    f = np.flatnonzero(fu_alive)
+    follow = pd.DataFrame(
+        {
+            "customer_id": cust_ids[cust_of_ev[f]],
+            "timestamp": ev_time[f] + pd.to_timedelta(fu_delay[f], unit="D"),
+            "channel": FU_CHANNELS[fu_ch[f]],
+            "kind": "follow_up",
+            "topic": None,
+            "sentiment": np.nan,
+            "response_minutes": np.nan,
+            "resolved": None,
+        }
+    )
+    iv = np.flatnonzero(surveyed & alive & (ev_off + s_delay - 2 < np.minimum(c_off, span)))
+    invites = pd.DataFrame(
+        {
+            "customer_id": cust_ids[cust_of_ev[iv]],
+            "timestamp": ev_time[iv] + pd.to_timedelta(s_delay[iv] - 2, unit="D"),
+            "channel": "email",
+            "kind": "survey_invite",
+            "topic": None,
+            "sentiment": np.nan,
+            "response_minutes": np.nan,
+            "resolved": None,
+        }
+    )
+    del ratings, R
+    cats = {
+        "channel": list(FU_CHANNELS) + ["web", "store", "chat", "social"],
+        "kind": ["purchase", "support", "complaint", "follow_up", "survey_invite"],
+        "topic": list(topics),
+    }
+    parts = [
+        x.astype({k: pd.CategoricalDtype(v) for k, v in cats.items()})
+        for x in (events, follow, invites)
+    ]
+    del events, follow, invites
+    interactions = pd.concat(parts, ignore_index=True)
+    del parts
+    order = np.argsort(interactions["timestamp"].to_numpy(), kind="stable")
+    interactions = interactions.take(order).reset_index(drop=True)
+    interactions.insert(0, "interaction_id", _zfill_ids("I", len(interactions), 9).array)
+
+    # kano ------------------------------------------------------------------------------
+    kano = _kano(rng, cust_ids, segment, min(kano_max, int(n * kano_share)))
+
+    truth_sat_rows = r[eligible[r]]
+    truth = {
+        "seed": seed,
+        "n_customers": n,
+        "observation_start": start,
+        "observation_end": end,
+        "driver_weights": DRIVER_WEIGHTS,
+        "asymmetric": {"basic": BASIC, "excitement": EXCITEMENT},
+        "driver_classes": {
+            BASIC["attribute"]: "basic",
+            EXCITEMENT["attribute"]: "excitement",
+            **{a: "performance" for a in DRIVER_WEIGHTS},
+        },
+        "segment_effect_on_satisfaction": SEGMENT_SAT,
+        "employee_sat_effect": EMPLOYEE_SAT_EFFECT,
+        "complaint_effect_on_satisfaction": COMPLAINT_EFFECT,
+        "slow_complaint_response_effect_on_satisfaction": SLOW_RESPONSE_EFFECT,
+        "follow_up_effect_on_satisfaction": float(
+            np.dot(FOLLOW_UP_CHANNEL_P, list(FOLLOW_UP_EFFECT.values()))
+        ),
+        "follow_up_effect_by_channel": FOLLOW_UP_EFFECT,
+        "follow_up_ate_overall_sat": float(np.mean(sat1[truth_sat_rows] - sat0[truth_sat_rows])),
+        "follow_up_ate_churn_within_180d": ate_churn,
+        "follow_up_propensity": PROPENSITY,
+        "follow_up_log_hazard_ratio": LOG_HR["followed_up"],
+        "log_hazard_ratios": LOG_HR,
+        "churn_model": {
+            "time_origin": "first (onboarding) survey",
+            "baseline": "weibull",
+            **WEIBULL,
+            "covariates": "overall_sat of the onboarding survey, loyalty_member, "
+            "followed_up after the onboarding purchase, segment",
+        },
+        "kano_categories": KANO_FEATURES,
+        "kano_true_share": KANO_TRUE_SHARE,
+    }
+    return CXData(
+        customers=customers,
+        responses=responses,
+        interactions=interactions,
+        kano_answers=kano,
+        branches=pd.DataFrame({"branch_id": branch_ids, "employee_sat": emp_sat}),
+        codebook=default_codebook(),
+        observation_end=t_end,
+        source=f"synthetic(n_customers={n}, seed={seed})",
+        truth=truth,
+    )
+
+
+def _kano(rng, cust_ids, segment, m):
+    feats = list(KANO_FEATURES)
+    who = np.sort(rng.choice(len(cust_ids), size=m, replace=False))
+    nf = len(feats)
+    resp = np.repeat(who, nf)
+    feat_i = np.tile(np.arange(nf), m)
+    seg = segment[resp]
+    cats = np.array(["A", "O", "M", "I", "R"])
+    true = np.empty(resp.size, dtype=object)
+    for j, fname in enumerate(feats):  # loop over 8 features, not respondents
+        spec = KANO_FEATURES[fname]
+        sel = feat_i == j
+        true[sel] = pd.Series(seg[sel]).map(spec).to_numpy() if isinstance(spec, dict) else spec
+    other = cats[rng.integers(0, 5, resp.size)]
+    use_true = rng.random(resp.size) < KANO_TRUE_SHARE
+    cat = np.where(use_true, true, other)
+    # the random draw may equal the true category: fine, the true share is then a bit higher
+    fun = np.empty(resp.size, dtype=np.int64)
+    dys = np.empty(resp.size, dtype=np.int64)
+    pick = rng.random(resp.size)
+    for c, cells in KANO_CELLS.items():  # loop over 5 categories
+        sel = cat == c
+        idx = np.minimum((pick[sel] * len(cells)).astype(int), len(cells) - 1)
+        arr = np.array(cells)
+        fun[sel], dys[sel] = arr[idx, 0], arr[idx, 1]
+    q = rng.random(resp.size) < KANO_Q_RATE
+    qv = np.where(rng.random(resp.size) < 0.5, 1, 5)
+    fun[q], dys[q] = qv[q], qv[q]
+    imp_base = pd.Series(true).map(KANO_IMPORTANCE).to_numpy(float)
+    return pd.DataFrame(
+        {
+            "respondent_id": cust_ids[resp],
+            "feature": np.array(feats, dtype=object)[feat_i],
+            "functional": fun,
+            "dysfunctional": dys,
+            "importance": np.clip(np.rint(imp_base + rng.normal(0, 1.2, resp.size)), 1, 9).astype(
+                np.int64
+            ),
+            "segment": seg,
+        }
+    )
