@@ -15,6 +15,7 @@ except PackageNotFoundError:  # pragma: no cover
 
 from ._validation import DataQualityWarning, DataValidationError, InputError
 from .data import CXData, generate, load, load_sample, save, validate
+from .drivers import compare_segments, fit_drivers, penalty_reward
 
 __all__ = [
     "CXData",

@@ -1,0 +1,149 @@
+"""One visual style for every cxmodels figure.
+
+Each function takes a tidy table from a result object and an optional matplotlib ``ax`` and
+returns the ``Axes``; nothing here computes statistics.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use(matplotlib.get_backend() or "Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
+CATEGORY_COLORS = {
+    "M": "#c0392b",
+    "O": "#1f5a96",
+    "A": "#3a9d5d",
+    "I": "#9aa5ad",
+    "R": "#7d5ba6",
+    "Q": "#d4a017",
+}
+
+
+def style() -> None:
+    """Apply the cxmodels style (called on import)."""
+    plt.rcParams.update(
+        {
+            "figure.figsize": (7.5, 4.5),
+            "figure.dpi": 100,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.25,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.labelsize": 10,
+            "axes.prop_cycle": plt.cycler(color=PALETTE),
+            "legend.frameon": False,
+            "savefig.bbox": "tight",
+        }
+    )
+
+
+style()
+
+
+def _ax(ax, figsize=None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _label(name: str) -> str:
+    return str(name).removeprefix("attr_").replace("_", " ")
+
+
+def importance_bars(table: pd.DataFrame, ax=None, title: str = "", value: str = "share"):
+    """Horizontal bars of driver shares with bootstrap intervals when present."""
+    t = table.sort_values("importance")
+    ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
+    scale = t[value] / t["importance"] if value == "share" else 1.0
+    ax.barh([_label(d) for d in t["driver"]], t[value], color=PALETTE[0])
+    if t["ci_low"].notna().any():
+        lo = (t["importance"] - t["ci_low"]) * scale
+        hi = (t["ci_high"] - t["importance"]) * scale
+        ax.errorbar(
+            t[value], np.arange(len(t)), xerr=[lo, hi], fmt="none", ecolor="black", capsize=3
+        )
+    ax.set_xlabel("share of explained variance (%)" if value == "share" else value)
+    ax.set_title(title or "Driver importance")
+    return ax
+
+
+def quadrant_map(table: pd.DataFrame, ax=None, x_cross=None, y_cross=None):
+    """Importance-performance map: importance share (x) against performance 0-100 (y)."""
+    ax = _ax(ax, (7.5, 5.5))
+    x, y = table["share"], table["performance"]
+    ax.scatter(x, y, s=60, color=PALETTE[0], zorder=3)
+    for _, r in table.iterrows():
+        ax.annotate(
+            _label(r["driver"]),
+            (r["share"], r["performance"]),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=9,
+        )
+    xc = x.mean() if x_cross is None else x_cross
+    yc = y.mean() if y_cross is None else y_cross
+    ax.axvline(xc, color="grey", ls="--", lw=1)
+    ax.axhline(yc, color="grey", ls="--", lw=1)
+    kw = dict(transform=ax.transAxes, fontsize=9, color="grey")
+    ax.text(0.98, 0.02, "fix first: important, weak", ha="right", **kw)
+    ax.text(0.98, 0.97, "keep up: important, strong", ha="right", va="top", **kw)
+    ax.text(0.02, 0.02, "low priority", **kw)
+    ax.text(0.02, 0.97, "possible overkill", va="top", **kw)
+    ax.set_xlabel("importance (share of explained variance, %)")
+    ax.set_ylabel("performance (mean rating, 0-100)")
+    ax.set_title("Importance-performance map")
+    return ax
+
+
+def penalty_reward_bars(table: pd.DataFrame, ax=None):
+    t = table.iloc[::-1]
+    ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
+    ylab = [_label(d) for d in t["driver"]]
+    ax.barh(ylab, t["penalty"], color=CATEGORY_COLORS["M"], label="penalty (low rating)")
+    ax.barh(ylab, t["reward"], color=CATEGORY_COLORS["A"], label="reward (high rating)")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("effect on the outcome vs a middle rating (points)")
+    ax.set_title("Penalty-reward contrast")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def forest(
+    table: pd.DataFrame,
+    est: str,
+    lo: str,
+    hi: str,
+    label: str,
+    ax=None,
+    ref: float = 1.0,
+    log: bool = True,
+    title: str = "",
+    xlabel: str = "",
+):
+    """Forest plot of estimates with intervals (hazard ratios, effects)."""
+    t = table.iloc[::-1]
+    ax = _ax(ax, (7.5, 0.4 * len(t) + 1.2))
+    ypos = np.arange(len(t))
+    ax.errorbar(
+        t[est],
+        ypos,
+        xerr=[t[est] - t[lo], t[hi] - t[est]],
+        fmt="o",
+        color=PALETTE[0],
+        ecolor=PALETTE[0],
+        capsize=3,
+    )
+    ax.axvline(ref, color="grey", ls="--", lw=1)
+    ax.set_yticks(ypos, [_label(v) for v in t[label]])
+    if log:
+        ax.set_xscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return ax
