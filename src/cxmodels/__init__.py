@@ -23,9 +23,12 @@ __all__ = [
     "DataValidationError",
     "InputError",
     "__version__",
+    "compare_segments",
+    "fit_drivers",
     "generate",
     "load",
     "load_sample",
+    "penalty_reward",
     "save",
     "validate",
 ]
