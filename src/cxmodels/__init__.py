@@ -16,6 +16,7 @@ except PackageNotFoundError:  # pragma: no cover
 from ._validation import DataQualityWarning, DataValidationError, InputError
 from .data import CXData, generate, load, load_sample, save, validate
 from .drivers import compare_segments, fit_drivers, penalty_reward
+from .kano import analyze_kano, classify
 
 __all__ = [
     "CXData",
@@ -23,6 +24,8 @@ __all__ = [
     "DataValidationError",
     "InputError",
     "__version__",
+    "analyze_kano",
+    "classify",
     "compare_segments",
     "fit_drivers",
     "generate",

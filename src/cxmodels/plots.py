@@ -147,3 +147,81 @@ def forest(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     return ax
+
+
+def kano_stacked(table: pd.DataFrame, ax=None):
+    """Stacked bars of the full A/O/M/I/R/Q distribution per feature."""
+    t = table.copy()
+    label = t["feature"].astype(str)
+    extra = [c for c in t.columns if c in ("segment", "wave")]
+    for c in extra:
+        label = label + " | " + t[c].astype(str)
+    ax = _ax(ax, (8, 0.4 * len(t) + 1.5))
+    left = np.zeros(len(t))
+    for cat in ["M", "O", "A", "I", "R", "Q"]:
+        v = 100 * t[f"share_{cat}"].to_numpy()
+        ax.barh(label, v, left=left, color=CATEGORY_COLORS[cat], label=cat)
+        left += v
+    ax.set_xlabel("share of answers (%)")
+    ax.set_title("Kano categories per feature")
+    ax.legend(ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+    return ax
+
+
+def kano_better_worse(table: pd.DataFrame, ax=None):
+    """Better-Worse map with bootstrap interval crosses and importance as bubble size."""
+    ax = _ax(ax, (7, 6))
+    x, y = -table["worse"], table["better"]
+    size = 40 + 25 * (table["importance"] - 1) if "importance" in table else 60
+    colors = [CATEGORY_COLORS.get(c, "grey") for c in table["category"]]
+    if "better_low" in table:
+        ax.errorbar(
+            x,
+            y,
+            xerr=[x - (-table["worse_high"]), (-table["worse_low"]) - x],
+            yerr=[y - table["better_low"], table["better_high"] - y],
+            fmt="none",
+            ecolor="grey",
+            alpha=0.6,
+        )
+    ax.scatter(x, y, s=size, c=colors, zorder=3, edgecolor="white")
+    for xi, yi, f in zip(x, y, table["feature"]):
+        ax.annotate(_label(f), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
+    ax.axvline(0.5, color="grey", ls="--", lw=1)
+    ax.axhline(0.5, color="grey", ls="--", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    kw = dict(fontsize=9, color="grey")
+    ax.text(0.02, 0.97, "attractive", va="top", **kw)
+    ax.text(0.98, 0.97, "one-dimensional", va="top", ha="right", **kw)
+    ax.text(0.98, 0.02, "must-be", ha="right", **kw)
+    ax.text(0.02, 0.02, "indifferent", **kw)
+    ax.set_xlabel("|Worse|: dissatisfaction when absent")
+    ax.set_ylabel("Better: satisfaction when present")
+    ax.set_title("Better-Worse map")
+    return ax
+
+
+def kano_dumouchel(table: pd.DataFrame, ax=None):
+    """DuMouchel's continuous view: mean dysfunctional (x) against functional (y) with SD bars."""
+    ax = _ax(ax, (7, 6))
+    ax.errorbar(
+        table["dys_mean"],
+        table["fun_mean"],
+        xerr=table["dys_sd"],
+        yerr=table["fun_sd"],
+        fmt="o",
+        color=PALETTE[0],
+        ecolor="lightgrey",
+        capsize=2,
+    )
+    for xi, yi, f in zip(table["dys_mean"], table["fun_mean"], table["feature"]):
+        ax.annotate(_label(f), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlim(-2, 4)
+    ax.set_ylim(-2, 4)
+    ax.set_xlabel("dysfunctional score (absence hurts ->)")
+    ax.set_ylabel("functional score (presence pleases ->)")
+    ax.set_title("Continuous Kano scores (DuMouchel)")
+    return ax
