@@ -93,8 +93,9 @@ def test_analyze_kano_reproduces_published_counts():
     counts = {k: dict(zip("MOAIRQ", v[0])) for k, v in STP25.items()}
     res = analyze_kano(_expand(counts), rule="moai", min_n=0)
     t = res.table.set_index("feature")
-    for name, (c, m, rule_cat, better, worse, fong) in STP25.items():
+    for name, (_, m, rule_cat, better, worse, fong) in STP25.items():
         assert t.loc[name, "n"] == 296
+        assert t.loc[name, "worse"] == pytest.approx(worse, abs=5e-4)
         assert t.loc[name, "category"] == rule_cat and t.loc[name, "category_mode"] == m
         assert t.loc[name, "better"] == pytest.approx(better, abs=5e-4)
         assert bool(t.loc[name, "fong_significant"]) is fong
