@@ -13,10 +13,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0+unknown"
 
+from . import effects, metrics
 from ._validation import DataQualityWarning, DataValidationError, InputError
 from .data import CXData, generate, load, load_sample, save, validate
 from .drivers import compare_segments, fit_drivers, penalty_reward
+from .effects import follow_up_effect
 from .kano import analyze_kano, classify
+from .metrics import ces, csat, nps
 
 __all__ = [
     "CXData",
@@ -25,7 +28,13 @@ __all__ = [
     "InputError",
     "__version__",
     "analyze_kano",
+    "ces",
     "classify",
+    "csat",
+    "effects",
+    "follow_up_effect",
+    "metrics",
+    "nps",
     "compare_segments",
     "fit_drivers",
     "generate",

@@ -225,3 +225,45 @@ def kano_dumouchel(table: pd.DataFrame, ax=None):
     ax.set_ylabel("functional score (presence pleases ->)")
     ax.set_title("Continuous Kano scores (DuMouchel)")
     return ax
+
+
+def overlap_hist(propensity: np.ndarray, treated: np.ndarray, ax=None):
+    """Propensity score histograms by group (overlap check)."""
+    ax = _ax(ax)
+    bins = np.linspace(0, 1, 41)
+    ax.hist(
+        propensity[treated == 0],
+        bins=bins,
+        alpha=0.6,
+        density=True,
+        label="not followed up",
+        color=PALETTE[1],
+    )
+    ax.hist(
+        propensity[treated == 1],
+        bins=bins,
+        alpha=0.6,
+        density=True,
+        label="followed up",
+        color=PALETTE[0],
+    )
+    ax.set_xlabel("propensity of follow-up")
+    ax.set_ylabel("density")
+    ax.set_title("Overlap of propensity scores")
+    ax.legend()
+    return ax
+
+
+def balance_plot(balance: pd.DataFrame, ax=None):
+    """Standardised mean differences before and after weighting (love plot)."""
+    t = balance.iloc[::-1]
+    ax = _ax(ax, (7.5, 0.3 * len(t) + 1.5))
+    y = np.arange(len(t))
+    ax.scatter(t["smd_unweighted"].abs(), y, label="before weighting", color=PALETTE[1])
+    ax.scatter(t["smd_weighted"].abs(), y, label="after weighting", color=PALETTE[0])
+    ax.axvline(0.1, color="grey", ls="--", lw=1)
+    ax.set_yticks(y, t["covariate"])
+    ax.set_xlabel("|standardised mean difference|")
+    ax.set_title("Covariate balance")
+    ax.legend()
+    return ax

@@ -1,0 +1,131 @@
+"""CX metrics and follow-up effects (issue 7)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmodels as cx
+from cxmodels import metrics
+from cxmodels.effects import effect_by_channel, follow_up_effect, response_time_effect
+
+
+# ------------------------------------------------------------------ metrics
+def test_nps_hand_computed():
+    s = [10, 9, 9, 8, 7, 6, 0, 10, 3, 9]  # 5 promoters, 2 passives, 3 detractors
+    r = metrics.nps(s)
+    assert r.value == pytest.approx(20.0)
+    se = 100 * np.sqrt((0.5 + 0.3 - 0.2**2) / 10)
+    assert r.table["se"][0] == pytest.approx(se)
+    assert r.ci_low == pytest.approx(20 - 1.959964 * se, abs=1e-4)
+
+
+def test_nps_interval_agrees_with_bootstrap(world):
+    s = world.responses["nps"]
+    a, b = metrics.nps(s), metrics.nps(s, method="bootstrap", n_boot=4000, seed=1)
+    assert a.value == b.value
+    assert abs(a.ci_low - b.ci_low) < 0.3 and abs(a.ci_high - b.ci_high) < 0.3
+
+
+def test_weighted_nps_and_csat():
+    r = metrics.nps([10, 0], weights=[3, 1])
+    assert r.value == pytest.approx(50.0)
+    c = metrics.csat([5, 4, 3, 1])
+    assert c.value == pytest.approx(50.0) and c.ci_low < 50 < c.ci_high
+    m = metrics.ces([1, 2, 3])
+    assert m.value == pytest.approx(2.0)
+    with pytest.raises(cx.InputError, match="outside 0-10"):
+        metrics.nps([11, 5])
+
+
+def test_by_flags_small_cells_and_change(world):
+    t = metrics.by(world, "nps", ["segment", "wave"], min_n=30)
+    assert {"segment", "wave", "value", "ci_low", "ci_high", "n", "small"} <= set(t.columns)
+    assert (t["small"] == (t["n"] < 30)).all()
+    ch = metrics.change(world, "overall_sat")
+    r = ch.iloc[0]
+    assert r["ci_low"] < r["diff"] < r["ci_high"] and 0 <= r["p_value"] <= 1
+
+
+def test_churn_rate_hand_computed():
+    c = pd.DataFrame(
+        {
+            "signup_date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01", "2024-04-02"]),
+            "churn_date": pd.to_datetime(["2024-05-01", None, "2024-04-10", None]),
+        }
+    )
+    t = metrics.churn_rate(c, period="Q", observation_end="2024-06-30").set_index("period")
+    # 2024Q2: active at 1 April = 3 (first three); churned in Q2 among them = 2
+    assert t.loc["2024Q2", "active_start"] == 3 and t.loc["2024Q2", "churned"] == 2
+    assert t.loc["2024Q2", "retention"] == pytest.approx(1 / 3)
+
+
+def test_kpis_and_repeat_ratio(world):
+    k = metrics.kpis(world)
+    assert set(k["metric"]) == {"nps", "csat", "ces", "overall_sat"} and "change" in k
+    rr = metrics.repeat_ratio(world.interactions)
+    assert (rr["repeat_customers"] >= 0).all()
+
+
+# ------------------------------------------------------------------ effects: synthetic truth
+@pytest.fixture(scope="module")
+def sat_effect(big_world):
+    return follow_up_effect(big_world, outcome="overall_sat", bootstrap=200, seed=1)
+
+
+def test_aipw_covers_true_effect_and_naive_is_biased(sat_effect, big_world):
+    truth = big_world.truth["follow_up_ate_overall_sat"]
+    a, n = sat_effect.estimate("aipw"), sat_effect.estimate("naive")
+    assert a.ci_low <= truth <= a.ci_high
+    assert not (n.ci_low <= truth <= n.ci_high)  # confounded on purpose
+    assert abs(n.estimate - truth) > abs(a.estimate - truth)
+    assert list(sat_effect.table["method"]) == ["naive", "regression", "ipw", "aipw"]
+    assert sat_effect.balance["smd_unweighted"].abs().max() > 0.1
+    assert (sat_effect.balance["smd_weighted"].abs() <= 0.1).all()
+    assert "AIPW" in sat_effect.conclusion()
+
+
+def test_churn_effect_near_truth(big_world):
+    res = follow_up_effect(
+        big_world, outcome="churn_within", horizon_days=180, bootstrap=100, seed=2
+    )
+    a = res.estimate("aipw")
+    truth = big_world.truth["follow_up_ate_churn_within_180d"]
+    assert abs(a.estimate - truth) < 3 * a.se
+    assert a.estimate < 0
+
+
+def test_effect_by_channel_orders_like_truth(big_world):
+    t = effect_by_channel(big_world, bootstrap=30).set_index("channel")
+    truth = big_world.truth["follow_up_effect_by_channel"]
+    assert list(t["estimate"].sort_values().index) == sorted(truth, key=truth.get)
+
+
+def test_response_time_penalty(big_world):
+    t = response_time_effect(big_world).table.set_index("band")
+    slow = t.loc["over 24h"]
+    truth = big_world.truth["slow_complaint_response_effect_on_satisfaction"]
+    assert slow["ci_low"] <= truth <= slow["ci_high"] and slow["p_value"] < 0.01
+
+
+# ------------------------------------------------------------------ effects: bad input
+def test_no_treated_units(world):
+    inter = world.interactions[world.interactions["kind"] != "follow_up"]
+    with pytest.raises(cx.InputError, match="no treated units"):
+        follow_up_effect(replace(world, interactions=inter), bootstrap=0)
+
+
+def test_window_without_eligible_events(world):
+    with pytest.raises(cx.InputError, match="no events of kind"):
+        follow_up_effect(world, events=("refund",), bootstrap=0)
+
+
+def test_outcome_missing_for_a_group(world):
+    r = world.responses.assign(csat=np.nan)
+    with pytest.raises(cx.InputError, match="no eligible events with an observed csat"):
+        follow_up_effect(replace(world, responses=r), outcome="csat", bootstrap=0)
+    with pytest.raises(cx.InputError, match="unknown outcome"):
+        follow_up_effect(world, outcome="loyalty", bootstrap=0)
