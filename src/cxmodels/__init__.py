@@ -13,8 +13,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0+unknown"
 
-from . import effects, metrics
+from . import churn, effects, kano, metrics
 from ._validation import DataQualityWarning, DataValidationError, InputError
+from .churn import fit_churn, kaplan_meier, survival_table
 from .data import CXData, generate, load, load_sample, save, validate
 from .drivers import compare_segments, fit_drivers, penalty_reward
 from .effects import follow_up_effect
@@ -29,6 +30,7 @@ __all__ = [
     "__version__",
     "analyze_kano",
     "ces",
+    "churn",
     "classify",
     "csat",
     "effects",
@@ -36,11 +38,15 @@ __all__ = [
     "metrics",
     "nps",
     "compare_segments",
+    "fit_churn",
     "fit_drivers",
     "generate",
+    "kano",
+    "kaplan_meier",
     "load",
     "load_sample",
     "penalty_reward",
     "save",
+    "survival_table",
     "validate",
 ]

@@ -267,3 +267,50 @@ def balance_plot(balance: pd.DataFrame, ax=None):
     ax.set_title("Covariate balance")
     ax.legend()
     return ax
+
+
+def km_curves(table: pd.DataFrame, ax=None, unit: str = "months", title: str = "Retention"):
+    """Kaplan-Meier step curves with confidence bands, one per group."""
+    ax = _ax(ax)
+    for i, (g, d) in enumerate(table.groupby("group", sort=False)):
+        c = PALETTE[i % len(PALETTE)]
+        ax.step(d["time"], d["survival"], where="post", color=c, label=str(g))
+        ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
+    ax.set_xlabel(f"time since baseline survey ({unit})")
+    ax.set_ylabel("share still active")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def survival_profiles(t, S, labels, ax=None):
+    ax = _ax(ax)
+    for i, lab in enumerate(labels):
+        ax.plot(t, S[:, i], label=lab, color=PALETTE[i % len(PALETTE)])
+    ax.set_xlabel("time")
+    ax.set_ylabel("predicted share still active")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Predicted retention for chosen profiles")
+    ax.legend()
+    return ax
+
+
+def calibration_plot(table: pd.DataFrame, ax=None):
+    ax = _ax(ax, (5.5, 5))
+    m = max(table["predicted"].max(), table["observed"].max()) * 1.1
+    ax.plot([0, m], [0, m], color="grey", ls="--", lw=1)
+    ax.plot(table["predicted"], table["observed"], "o-", color=PALETTE[0])
+    ax.set_xlabel("predicted churn by the horizon")
+    ax.set_ylabel("observed churn (Kaplan-Meier)")
+    ax.set_title("Calibration by risk decile")
+    return ax
+
+
+def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
+    ax = _ax(ax)
+    ax.hist(risk, bins=40, color=PALETTE[0])
+    ax.set_xlabel(f"predicted churn probability{' by ' + horizon_label if horizon_label else ''}")
+    ax.set_ylabel("customers")
+    ax.set_title("Distribution of churn risk")
+    return ax

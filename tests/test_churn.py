@@ -1,0 +1,171 @@
+"""Survival-based churn (issue 4)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.datasets import load_rossi
+
+import cxmodels as cx
+from cxmodels.churn import (
+    evaluate,
+    fit_churn,
+    hazard_ratio_sentence,
+    kaplan_meier,
+    risk_by,
+    split,
+    survival_table,
+)
+
+ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+
+
+def test_rossi_matches_r_survival():
+    # R: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi)
+    # (Fox & Weisberg, "Cox proportional-hazards regression for survival data in R", 2018)
+    res = fit_churn(load_rossi(), ROSSI, duration_col="week", event_col="arrest")
+    coef = res.table.set_index("covariate")["coef"]
+    expected = {
+        "fin": -0.379,
+        "age": -0.057,
+        "race": 0.314,
+        "wexp": -0.150,
+        "mar": -0.434,
+        "paro": -0.085,
+        "prio": 0.091,
+    }
+    for k, v in expected.items():
+        assert coef[k] == pytest.approx(v, abs=6e-4), k
+    assert res.concordance == pytest.approx(0.64, abs=5e-3)
+    ph = res.check_assumptions()
+    assert set(ph["covariate"]) == set(ROSSI) and "advice" in ph
+    # age and wexp are the textbook non-proportional covariates in this data
+    assert ph.set_index("covariate").loc["age", "violated"]
+
+
+@pytest.fixture(scope="module")
+def onboarding(big_world):
+    return survival_table(big_world, baseline_within_days=60)
+
+
+def test_true_log_hazard_ratios_inside_intervals(onboarding, big_world):
+    res = fit_churn(onboarding, ["overall_sat", "loyalty_member", "followed_up", "segment"])
+    t = res.table.set_index("covariate")
+    for name, beta in big_world.truth["log_hazard_ratios"].items():
+        assert t.loc[name, "coef_low"] <= beta <= t.loc[name, "coef_high"], (name, beta)
+    assert "segment[premium]" in t.index  # consumer is the named reference
+    s = hazard_ratio_sentence(res, "overall_sat", "monthly")
+    assert s.startswith("each extra point of overall_sat lowers the monthly churn hazard by")
+
+
+def test_km_median_of_exponential_case():
+    rng = np.random.default_rng(0)
+    rate = 0.05
+    T = rng.exponential(1 / rate, 3000)
+    C = rng.uniform(0, 60, 3000)
+    df = pd.DataFrame({"duration": np.minimum(T, C), "event": (T <= C).astype(int)})
+    km = kaplan_meier(df)
+    m = km.medians.iloc[0]
+    assert m["ci_low"] <= np.log(2) / rate <= m["ci_high"]
+    at = km.survival_at([12], "all").iloc[0]
+    assert at["ci_low"] <= np.exp(-rate * 12) <= at["ci_high"]
+
+
+def test_km_by_group_and_logrank(onboarding):
+    km = kaplan_meier(onboarding, by="nps_group")
+    assert set(km.medians["group"]) == {"promoter", "passive", "detractor"}
+    assert km.logrank["p_value"][0] < 1e-6
+    r = km.survival_at([3, 6, 12, 24]).pivot(index="time", columns="group", values="survival")
+    assert (r["promoter"] > r["detractor"]).all()
+
+
+def test_aft_models_and_weibull_hazard_ratio(onboarding):
+    cox = fit_churn(onboarding, ["overall_sat", "loyalty_member"])
+    for m in ("weibull", "lognormal", "loglogistic"):
+        res = fit_churn(onboarding, ["overall_sat", "loyalty_member"], model=m)
+        assert np.isfinite(res.aic) and 0.5 < res.concordance < 1
+        assert (
+            res.table.set_index("covariate").loc["overall_sat", "time_ratio"] > 1
+        )  # satisfied stay longer
+    w = fit_churn(onboarding, ["overall_sat", "loyalty_member"], model="weibull").table.set_index(
+        "covariate"
+    )
+    assert w.loc["overall_sat", "hr"] == pytest.approx(
+        cox.table.set_index("covariate").loc["overall_sat", "hr"], abs=0.01
+    )
+
+
+def test_time_varying_and_strata(big_world):
+    tv = survival_table(big_world, time_varying=True)
+    assert {"start", "stop", "event", "customer_id"} <= set(tv.columns)
+    assert (tv["stop"] > tv["start"]).all()
+    assert tv.groupby("customer_id")["event"].sum().max() == 1
+    res = fit_churn(tv, ["overall_sat", "loyalty_member"], time_varying=True)
+    assert res.table.set_index("covariate").loc["overall_sat", "coef"] < 0
+    st = survival_table(big_world)
+    s = fit_churn(st, ["overall_sat", "loyalty_member"], strata=["segment"])
+    assert s.strata == ("segment",) and len(s.table) == 2
+
+
+def test_predictions_and_evaluation(onboarding):
+    train, test = split(onboarding, test_size=0.3, seed=1)
+    assert not set(train["customer_id"]) & set(test["customer_id"])
+    res = fit_churn(train, ["overall_sat", "loyalty_member", "followed_up", "segment"])
+    risk = res.predict_risk(12, test)
+    assert risk.between(0, 1).all() and len(risk) == len(test)
+    rmst = res.expected_remaining_tenure(24, test)
+    assert rmst.between(0, 24).all()
+    assert np.corrcoef(risk, rmst)[0, 1] < -0.9
+    ev = evaluate(res, test, 12)
+    assert 0.55 < ev.concordance < 0.75 and ev.brier < ev.brier_null
+    cal = ev.table
+    assert np.abs(cal["predicted"] - cal["observed"]).mean() < 0.03
+    assert cal["predicted"].is_monotonic_increasing
+    rb = risk_by(res, test, 12, "segment")
+    assert list(rb.columns) == ["segment", "mean_risk", "median_risk", "n"]
+
+
+# ------------------------------------------------------------------ bad input
+def _df():
+    return pd.DataFrame(
+        {
+            "duration": [1.0, 2, 3, 4, 5, 6],
+            "event": [1, 0, 1, 0, 1, 1],
+            "x": [1.0, 2, 3, 1, 2, 3],
+            "svc": ["no", "yes", "none", "no", "yes", "none"],
+        }
+    )
+
+
+def test_bad_durations_events_and_covariates():
+    df = _df()
+    with pytest.raises(cx.InputError, match=r"duration: durations that are zero.*row 1"):
+        fit_churn(df.assign(duration=[1.0, 0, 3, 4, 5, 6]), ["x"])
+    with pytest.raises(cx.InputError, match="event indicator is not 0/1"):
+        fit_churn(df.assign(event=[1, 2, 0, 0, 1, 1]), ["x"])
+    with pytest.raises(cx.InputError, match="no events"):
+        fit_churn(df.assign(event=0), ["x"])
+    with pytest.raises(cx.InputError, match="zzz: column"):
+        fit_churn(df, ["zzz"])
+
+
+def test_collinear_levels_named_before_lifelines():
+    # the IBM Telco trap: a "No internet service" level repeated across service columns
+    df = _df().assign(svc2=lambda d: d["svc"])
+    with pytest.raises(cx.InputError, match=r"svc2\[none\].*collinear"):
+        fit_churn(df, ["svc", "svc2"])
+    with pytest.raises(cx.InputError, match="constant"):
+        fit_churn(df.assign(k=1.0), ["x", "k"])
+
+
+def test_survival_table_rows(world):
+    st = survival_table(world, unit="days")
+    assert (st["duration"] > 0).all() and set(st["event"]) <= {0, 1}
+    assert st["customer_id"].is_unique
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(cx.InputError, match="unknown unit"):
+            survival_table(world, unit="fortnights")
