@@ -169,3 +169,16 @@ def test_survival_table_rows(world):
         warnings.simplefilter("ignore")
         with pytest.raises(cx.InputError, match="unknown unit"):
             survival_table(world, unit="fortnights")
+
+
+def test_concordance_matches_lifelines_with_ties():
+    from lifelines.utils import concordance_index as lifelines_c
+
+    from cxmodels.churn import concordance_index
+
+    rng = np.random.default_rng(5)
+    for n, k in [(40, 4), (600, 30), (2000, 2000)]:
+        T = rng.integers(1, k + 1, n).astype(float)
+        P = rng.integers(0, 8, n).astype(float)
+        E = rng.random(n) < 0.6
+        assert concordance_index(T, P, E) == pytest.approx(lifelines_c(T, P, E), abs=1e-12)

@@ -190,25 +190,31 @@ def require_binary(s: pd.Series, table: str, column: str) -> np.ndarray:
     return vals.to_numpy(dtype=int)
 
 
-def collinear_columns(X: pd.DataFrame, tol: float = 1e-8) -> list[str]:
-    """Names of columns that are (near) linear combinations of earlier columns.
+def collinear_columns(X: pd.DataFrame, tol: float = 1e-9) -> list[str]:
+    """Names of columns that are constant or (near) linear combinations of earlier columns.
 
-    Uses a rank-revealing QR decomposition with pivoting on the centred columns.
+    Works on the p x p correlation-scaled Gram matrix (one pass over the rows): a pivoted
+    Cholesky-style elimination flags each column whose residual variance, given the columns kept
+    before it, is below ``tol`` of its own variance.
     """
-    from scipy.linalg import qr
-
     A = X.to_numpy(dtype=float)
     A = A - A.mean(axis=0)
-    norms = np.linalg.norm(A, axis=0)
-    const = norms < tol * max(1.0, np.sqrt(len(A)))
-    out = [c for c, k in zip(X.columns, const) if k]
-    keep = ~const
-    if keep.sum() == 0:
-        return out
-    Ak = A[:, keep] / norms[keep]
-    _, R, piv = qr(Ak, mode="economic", pivoting=True)
-    d = np.abs(np.diag(R))
-    rank = int((d > tol * 1e4 * d[0]).sum()) if d.size else 0
-    cols = list(X.columns[keep])
-    out += [cols[i] for i in piv[rank:]]
+    G = A.T @ A
+    d = np.diag(G).copy()
+    names = list(X.columns)
+    out = [names[i] for i in np.flatnonzero(d <= tol * max(1.0, d.max()))]
+    keep: list[int] = []
+    for j in range(len(names)):  # loop over columns (p), not rows
+        if names[j] in out:
+            continue
+        if keep:
+            Gkk = G[np.ix_(keep, keep)]
+            g = G[keep, j]
+            resid = G[j, j] - g @ np.linalg.solve(Gkk, g)
+        else:
+            resid = G[j, j]
+        if resid <= tol * G[j, j]:
+            out.append(names[j])
+        else:
+            keep.append(j)
     return out

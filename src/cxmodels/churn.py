@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -350,7 +351,6 @@ class ChurnResult(ResultMixin):
 
     table: pd.DataFrame
     model: str
-    concordance: float
     aic: float
     n: int
     events: int
@@ -364,6 +364,17 @@ class ChurnResult(ResultMixin):
     strata: tuple[str, ...] = ()
     time_varying: bool = False
     notes: tuple[str, ...] = ()
+    _concordance: float | None = field(default=None, repr=False)
+
+    @cached_property
+    def concordance(self) -> float:
+        """Harrell's C on the fitting data (computed on first use; lifelines' definition)."""
+        if self._concordance is not None:
+            return self._concordance
+        if self.time_varying:
+            return float("nan")
+        lp = self.data[list(self.design_columns)].to_numpy(float) @ self.table["coef"].to_numpy()
+        return concordance_index(self.data[self.duration_col], -lp, self.data[self.event_col])
 
     def _summary_parts(self):
         facts = {
@@ -446,7 +457,8 @@ class ChurnResult(ResultMixin):
 
     @property
     def data_table(self) -> pd.DataFrame:
-        return self.data.attrs.get("source_table", self.data)
+        src = self.data.attrs.get("source_table", self.data)
+        return src.loc[self.data.index]
 
     def plot_forest(self, ax=None):
         from .plots import forest
@@ -519,6 +531,52 @@ def _encode(table, covariates, levels=None, reference=None):
                 parts.append((ss == v).astype(float).where(s.notna()).rename(f"{c}[{v}]"))
     X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=table.index)
     return X, levels
+
+
+def concordance_index(durations, scores, events) -> float:
+    r"""Harrell's C: the share of comparable pairs whose predicted scores are ordered like their times.
+
+    ``scores`` are predicted survival (higher = expected to stay longer). A subject is compared
+    with every churner who left strictly before it (or at the same time, for a censored subject);
+    ties in ``scores`` count one half. Same definition as :func:`lifelines.utils.concordance_index`.
+
+    The comparison set of each subject is a time-ordered *prefix* of the churners, so the counts
+    are prefix-rank queries, answered with :math:`\sqrt{n}` blocks: a merged sorted prefix at each
+    block boundary plus a broadcast comparison within the block. :math:`O(n\sqrt{n})` vectorized
+    work, no loop over subjects.
+    """
+    T = np.asarray(durations, dtype=float)
+    P = np.asarray(scores, dtype=float)
+    E = np.asarray(events).astype(bool)
+    order = np.argsort(T[E], kind="stable")
+    dT, dP = T[E][order], P[E][order]
+    nd = len(dT)
+    if nd == 0:
+        return float("nan")
+    k = np.where(E, np.searchsorted(dT, T, side="left"), np.searchsorted(dT, T, side="right"))
+    m = max(64, int(np.sqrt(nd)))
+    block = k // m
+    qorder = np.argsort(block, kind="stable")
+    bounds = np.searchsorted(block[qorder], np.arange(nd // m + 2))
+    S = np.empty(0)
+    correct = tied = 0.0
+    for j in range(nd // m + 1):  # loop over ~sqrt(n) blocks of churners, not subjects
+        if j:
+            new = np.sort(dP[(j - 1) * m : j * m])
+            S = np.insert(S, np.searchsorted(S, new), new)
+        q = qorder[bounds[j] : bounds[j + 1]]
+        if q.size == 0:
+            continue
+        v = P[q]
+        lo, hi = np.searchsorted(S, v, "left"), np.searchsorted(S, v, "right")
+        correct += lo.sum()
+        tied += (hi - lo).sum()
+        part = dP[j * m : (j + 1) * m]
+        inside = np.arange(part.size)[None, :] < (k[q] - j * m)[:, None]
+        correct += (inside & (part[None, :] < v[:, None])).sum()
+        tied += (inside & (part[None, :] == v[:, None])).sum()
+    pairs = k.sum()
+    return float((correct + 0.5 * tied) / pairs) if pairs else float("nan")
 
 
 def _choose_batch_mode(durations: pd.Series) -> bool:
@@ -600,7 +658,7 @@ def fit_churn(
     if miss.any():
         notes.append(f"{int(miss.sum())} rows with missing covariates dropped.")
     X = X[~miss]
-    const = [c for c in X.columns if X[c].nunique() < 2]
+    const = [c for c in X.columns if not X[c].std() > 0]
     if const:
         fail(
             "survival table",
@@ -659,8 +717,8 @@ def fit_churn(
             f = cls(penalizer=penalizer, alpha=alpha)
             f.fit(frame.drop(columns=strata), duration_col, event_col)
             aic = float(f.AIC_)
-        conc = float(f.concordance_index_)
-    frame.attrs["source_table"] = table.loc[frame.index]
+        conc = None if model == "cox" else float(f.concordance_index_)  # Cox: computed on first use
+    frame.attrs["source_table"] = table
     s = f.summary
     if model != "cox":
         main = {"weibull": "lambda_", "lognormal": "mu_", "loglogistic": "alpha_"}[model]
@@ -695,7 +753,6 @@ def fit_churn(
     return ChurnResult(
         t,
         model if not time_varying else "cox (time-varying)",
-        conc,
         aic,
         len(frame),
         events,
@@ -709,6 +766,7 @@ def fit_churn(
         tuple(strata),
         time_varying,
         tuple(notes),
+        conc,
     )
 
 
@@ -782,7 +840,6 @@ class Evaluation(ResultMixin):
 def evaluate(result: ChurnResult, test_table: pd.DataFrame, horizon: float) -> Evaluation:
     """Concordance, IPCW Brier score at ``horizon`` (Graf et al. 1999) and calibration by decile."""
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import concordance_index
 
     dcol, ecol = result.duration_col, result.event_col
     _check_survival(test_table, dcol, ecol, "test table")
