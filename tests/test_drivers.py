@@ -176,3 +176,19 @@ def test_missing_rows_dropped_out_loud():
     res = fit_drivers(df, "rating", ATT)
     assert res.n == 28 and res.n_dropped == 2
     assert "rows dropped" in res.summary().as_text()
+
+
+def test_fast_ordinal_loglik_matches_statsmodels():
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from cxmodels.drivers import ordinal_loglik
+
+    w = wine()
+    for cols in (["tempwarm"], ["tempwarm", "contactyes"]):
+        ref = OrderedModel(w["rating"], w[cols], distr="logit").fit(method="newton", disp=False).llf
+        assert ordinal_loglik(w[cols].to_numpy(), w["rating"].to_numpy()) == pytest.approx(
+            ref, abs=1e-6
+        )
+    assert ordinal_loglik(
+        w[["tempwarm", "contactyes"]].to_numpy(), w["rating"].to_numpy()
+    ) == pytest.approx(-86.49, abs=5e-3)

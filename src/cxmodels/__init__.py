@@ -1,11 +1,14 @@
 """cxmodels: models for customer-experience research.
 
 ``import cxmodels as cx`` gives the data layer (``cx.load``, ``cx.load_sample``) and the models:
-satisfaction drivers, survival churn, Kano analysis, CX metrics and follow-up effects.
+satisfaction drivers (``cx.fit_drivers``), survival churn (``cx.fit_churn``), Kano analysis
+(``cx.analyze_kano``), CX metrics (``cx.nps``) and follow-up effects (``cx.follow_up_effect``).
+Submodules and functions are imported on first use, so the command line starts quickly.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -13,40 +16,52 @@ try:
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0+unknown"
 
-from . import churn, effects, kano, metrics
-from ._validation import DataQualityWarning, DataValidationError, InputError
-from .churn import fit_churn, kaplan_meier, survival_table
-from .data import CXData, generate, load, load_sample, save, validate
-from .drivers import compare_segments, fit_drivers, penalty_reward
-from .effects import follow_up_effect
-from .kano import analyze_kano, classify
-from .metrics import ces, csat, nps
-
-__all__ = [
-    "CXData",
-    "DataQualityWarning",
-    "DataValidationError",
-    "InputError",
-    "__version__",
-    "analyze_kano",
-    "ces",
+_SUBMODULES = {
     "churn",
-    "classify",
-    "csat",
+    "data",
+    "drivers",
     "effects",
-    "follow_up_effect",
-    "metrics",
-    "nps",
-    "compare_segments",
-    "fit_churn",
-    "fit_drivers",
-    "generate",
     "kano",
-    "kaplan_meier",
-    "load",
-    "load_sample",
-    "penalty_reward",
-    "save",
-    "survival_table",
-    "validate",
-]
+    "metrics",
+    "narrative",
+    "plots",
+    "reports",
+}
+_FUNCTIONS = {
+    "CXData": "data",
+    "generate": "data",
+    "load": "data",
+    "load_sample": "data",
+    "open_data": "data",
+    "save": "data",
+    "validate": "data",
+    "DataQualityWarning": "_validation",
+    "DataValidationError": "_validation",
+    "InputError": "_validation",
+    "compare_segments": "drivers",
+    "fit_drivers": "drivers",
+    "penalty_reward": "drivers",
+    "fit_churn": "churn",
+    "kaplan_meier": "churn",
+    "survival_table": "churn",
+    "analyze_kano": "kano",
+    "classify": "kano",
+    "ces": "metrics",
+    "csat": "metrics",
+    "nps": "metrics",
+    "follow_up_effect": "effects",
+}
+
+__all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(f".{_FUNCTIONS[name]}", __name__), name)
+    raise AttributeError(f"module 'cxmodels' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -457,6 +457,58 @@ def _bootstrap_importance(Z, w, sizes, n_controls, B, seed, key, m, chunk=250):
     return np.percentile(D, 2.5, axis=0), np.percentile(D, 97.5, axis=0)
 
 
+def ordinal_loglik(X: np.ndarray, y: np.ndarray) -> float:
+    """Maximised log-likelihood of a proportional-odds (cumulative logit) model.
+
+    :math:`P(Y \\le j \\mid x) = F(\theta_j - x^\top\beta)`, :math:`F` logistic, thresholds
+    :math:`\theta_1 = c_1`, :math:`\theta_j = \theta_{j-1} + e^{c_j}` (ordered by construction).
+    Fitted by BFGS with the analytic gradient; used for the :math:`2^p` subset fits of dominance
+    analysis, where statsmodels' ``OrderedModel`` (numerical derivatives) would take minutes.
+    """
+    from scipy.optimize import minimize
+
+    cats, yi = np.unique(y, return_inverse=True)
+    K = len(cats)
+    n, p = X.shape
+    cum = np.cumsum(np.bincount(yi, minlength=K))[:-1] / n
+    th0 = np.log(cum / (1 - cum))
+    c0 = np.concatenate([[th0[0]], np.log(np.maximum(np.diff(th0), 1e-3))])
+    onehot_hi = np.eye(K)[yi][:, :-1]  # y == j  (upper threshold j)
+    onehot_lo = np.eye(K)[yi][:, 1:]  # y == j+1 (lower threshold j)
+
+    def unpack(z):
+        beta, c = z[:p], z[p:]
+        return beta, np.cumsum(np.concatenate([[c[0]], np.exp(c[1:])]))
+
+    def nll(z):
+        beta, th = unpack(z)
+        eta = X @ beta
+        ext = np.concatenate([[-np.inf], th, [np.inf]])
+        a, b = ext[yi + 1] - eta, ext[yi] - eta
+        Fa, Fb = _sigmoid(a), _sigmoid(b)
+        P = np.maximum(Fa - Fb, 1e-300)
+        fa, fb = Fa * (1 - Fa), Fb * (1 - Fb)
+        g_eta = (fa - fb) / P  # d(-ll)/d eta
+        g_th = -(onehot_hi * (fa / P)[:, None] - onehot_lo * (fb / P)[:, None]).sum(axis=0)
+        J = np.tril(np.ones((K - 1, K - 1)))  # d theta / d (c_1, e^{c_2}, ...)
+        dc = J.T @ g_th
+        dc[1:] *= np.exp(z[p + 1 :])
+        return -np.log(P).sum(), np.concatenate([X.T @ g_eta, dc])
+
+    res = minimize(
+        nll,
+        np.concatenate([np.zeros(p), c0]),
+        jac=True,
+        method="BFGS",
+        options={"gtol": 1e-6, "maxiter": 1000},
+    )
+    return float(-res.fun)
+
+
+def _sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
 def _logit_fits(sub, outcome, players, groups, controls, model, w):
     """Fit the full logit model and every subset model; McFadden pseudo-R² per subset."""
     from statsmodels.miscmodels.ordinal_model import OrderedModel
@@ -473,7 +525,7 @@ def _logit_fits(sub, outcome, players, groups, controls, model, w):
     y = sub[outcome]
     cols_of = {pl: groups.get(pl, [pl]) for pl in players}
 
-    def fit(cols):
+    def fit(cols, full=False):
         X = sub[cols].astype(float)
         if model == "ordinal":
             yy = y.astype(int)
@@ -481,6 +533,10 @@ def _logit_fits(sub, outcome, players, groups, controls, model, w):
                 # thresholds only: the log-likelihood of the observed category frequencies
                 freq = yy.value_counts(normalize=True)
                 return float((yy.map(freq).apply(np.log)).sum()), None
+            if not full:
+                return ordinal_loglik(X.to_numpy(), yy.to_numpy()), None
+            # the reported model: statsmodels, logit link, Newton (its defaults, probit and
+            # Nelder-Mead, are wrong here)
             m = OrderedModel(yy, X, distr="logit")
             r = m.fit(method="newton", disp=False, maxiter=200)
             return float(r.llf), r
@@ -490,13 +546,12 @@ def _logit_fits(sub, outcome, players, groups, controls, model, w):
 
     p = len(players)
     llf = np.empty(2**p)
-    ll0, _ = fit(list(controls))
     null_ll, _ = fit([])
     for mask in range(2**p):  # one model per subset (at most 2^12)
         cols = list(controls) + [
             c for j, pl in enumerate(players) if mask >> j & 1 for c in cols_of[pl]
         ]
-        llf[mask], res = fit(cols) if cols else (null_ll, None)
+        llf[mask], res = fit(cols, full=mask == 2**p - 1) if cols else (null_ll, None)
     r2 = 1.0 - llf / null_ll
     params, bse, pvals = res.params, res.bse, res.pvalues
     return params, bse, pvals, res, r2

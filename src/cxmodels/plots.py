@@ -314,3 +314,49 @@ def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
     ax.set_ylabel("customers")
     ax.set_title("Distribution of churn risk")
     return ax
+
+
+def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel: str = ""):
+    """A metric over waves with its interval band (small cells drawn hollow)."""
+    ax = _ax(ax)
+    t = table.sort_values(x)
+    ax.plot(t[x], t["value"], "o-", color=PALETTE[0])
+    ax.fill_between(t[x], t["ci_low"], t["ci_high"], color=PALETTE[0], alpha=0.15)
+    if "small" in t and t["small"].any():
+        s = t[t["small"]]
+        ax.plot(s[x], s["value"], "o", mfc="white", color=PALETTE[0])
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=45)
+    return ax
+
+
+def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", fmt: str = ".0f"):
+    """Segment-by-wave heatmap; cells flagged small are left blank."""
+    import seaborn as sns
+
+    wide = table.assign(value=table["value"].where(~table["small"])).pivot(
+        index=row, columns=col, values="value"
+    )
+    ax = _ax(ax, (max(7, 0.6 * wide.shape[1] + 2), 0.6 * wide.shape[0] + 1.5))
+    sns.heatmap(
+        wide, annot=True, fmt=fmt, cmap="RdYlGn", center=0, ax=ax, cbar_kws={"label": "NPS"}
+    )
+    ax.set_title(title)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def channel_mix_plot(mix: pd.DataFrame, ax=None):
+    """Interactions per quarter by channel (stacked areas)."""
+    wide = mix.groupby(["period", "channel"], observed=True)["n"].sum().unstack(fill_value=0)
+    ax = _ax(ax)
+    ax.stackplot(
+        range(len(wide)), wide.T.to_numpy(), labels=wide.columns, colors=PALETTE[: wide.shape[1]]
+    )
+    ax.set_xticks(range(len(wide)), wide.index, rotation=45)
+    ax.set_ylabel("interactions")
+    ax.set_title("Interaction mix by channel")
+    ax.legend(loc="upper left", ncol=4, fontsize=8)
+    return ax

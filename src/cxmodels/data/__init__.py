@@ -46,6 +46,13 @@ def load_sample(
     )
 
 
+def open_data(path: str | Path | None = None) -> CXData:
+    """``load(path)``, or the default synthetic sample when ``path`` is empty (notebook helper)."""
+    if path in (None, "", "sample"):
+        return load_sample()
+    return load(path)
+
+
 __all__ = [
     "ATTRIBUTES",
     "CONTRACT",
@@ -57,6 +64,7 @@ __all__ = [
     "generate",
     "load",
     "load_sample",
+    "open_data",
     "save",
     "validate",
 ]

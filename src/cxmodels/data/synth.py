@@ -75,6 +75,16 @@ LOG_HR = {
     "segment[premium]": -0.30,
 }
 WEIBULL = {"shape": 1.1, "scale_days": 1400.0, "sat_centre": 7.0}
+ATTRIBUTE_MEANS = {  # true mean rating of each attribute (performance differs by attribute)
+    "attr_product_quality": 7.0,
+    "attr_value_for_money": 5.7,
+    "attr_staff_competence": 6.9,
+    "attr_responsiveness": 5.9,
+    "attr_delivery_reliability": 6.6,
+    "attr_follow_up_care": 5.4,
+    "attr_digital_experience": 6.2,
+    "attr_complaint_handling": 5.6,
+}
 KANO_FEATURES = {
     "contactless_payment": "M",
     "self_service_portal": "M",
@@ -160,7 +170,8 @@ def generate(
     income_p = np.where(seg_i[:, None] == 2, [[0.1, 0.4, 0.5]], [[0.35, 0.45, 0.2]])
     income = INCOME_BANDS[(rng.random(n)[:, None] > income_p.cumsum(axis=1)).sum(axis=1)]
     halo = rng.normal(0, 1, n)
-    attr_mu = 6.3 + 0.9 * halo[:, None] + rng.normal(0, 1.1, (n, len(ATTRIBUTES)))
+    mu = np.array([ATTRIBUTE_MEANS[a] for a in ATTRIBUTES])
+    attr_mu = mu + 0.9 * halo[:, None] + rng.normal(0, 1.1, (n, len(ATTRIBUTES)))
 
     # events on a ~4-month grid while the window lasts -----------------------------------
     n_slots = (span - signup_off) // 120 + 1
@@ -408,6 +419,7 @@ def generate(
         "observation_start": start,
         "observation_end": end,
         "driver_weights": DRIVER_WEIGHTS,
+        "attribute_means": ATTRIBUTE_MEANS,
         "asymmetric": {"basic": BASIC, "excitement": EXCITEMENT},
         "driver_classes": {
             BASIC["attribute"]: "basic",
