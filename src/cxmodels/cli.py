@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--force", action="store_true", help="re-run unchanged reports too")
     r.add_argument("--data", default=None, help="data folder or DuckDB file for every report")
     r.add_argument("--timeout", type=float, default=None, help="seconds per report")
+    r.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     r.set_defaults(fn=_report)
     args = p.parse_args(argv)
     return int(args.fn(args))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .contract import ATTRIBUTES, default_codebook
+from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
 
 SEGMENTS = np.array(["consumer", "small_business", "premium"])
@@ -107,6 +107,9 @@ KANO_CELLS = {
 }
 KANO_IMPORTANCE = {"M": 8, "O": 7, "A": 6, "I": 3, "R": 2}
 LIKED = {a: a.removeprefix("attr_").replace("_", " ") for a in ATTRIBUTES}
+KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+CHANNEL_CODE = {c: i for i, c in enumerate(CHANNELS)}
+TOPICS = ["billing", "delivery", "product", "account"]
 
 
 def _choice(rng, values, n, p=None):
@@ -184,13 +187,10 @@ def generate(
     cust_of_ev, slot, ev_off = cust_of_ev[m], slot[m], ev_off[m]
     ne = cust_of_ev.size
     u = rng.random(ne)
-    kind = np.where(
-        slot == 0,
-        "purchase",
-        np.where(u < 0.70, "purchase", np.where(u < 0.82, "complaint", "support")),
-    )
-    is_complaint = kind == "complaint"
-    eligible = kind != "support"
+    # event kinds as small codes into KINDS (strings only in the final categorical)
+    kind = np.where(slot == 0, 0, np.where(u < 0.70, 0, np.where(u < 0.82, 2, 1))).astype(np.int8)
+    is_complaint = kind == KIND_CODE["complaint"]
+    eligible = kind != KIND_CODE["support"]
     ev_seg = seg_i[cust_of_ev]
     logit = (
         PROPENSITY["intercept"]
@@ -202,7 +202,7 @@ def generate(
     treated = eligible & (rng.random(ne) < 1 / (1 + np.exp(-logit)))
     fu_ch = rng.choice(3, size=ne, p=FOLLOW_UP_CHANNEL_P)  # potential channel for every event
     fu_delay = rng.integers(1, 14, ne)
-    needs_resp = kind != "purchase"
+    needs_resp = kind != KIND_CODE["purchase"]
     resp_min = np.where(
         needs_resp, np.round(rng.lognormal(np.log(300) - 0.3 * (ev_seg == 2), 1.2, ne), 1), np.nan
     )
@@ -215,9 +215,13 @@ def generate(
     answered = surveyed & (rng.random(ne) < p_resp)
 
     # potential satisfaction at every eligible event (common random numbers) ------------
-    ratings = _rating(attr_mu[cust_of_ev] + rng.normal(0, 0.9, (ne, len(ATTRIBUTES))), 1, 10)
+    ratings = attr_mu[cust_of_ev]
+    ratings += rng.normal(0, 0.9, (ne, len(ATTRIBUTES)))
+    ratings = _rating(ratings, 1, 10).astype(np.int8)  # 1 byte per rating
     col = {a: i for i, a in enumerate(ATTRIBUTES)}
-    lin = sum(w * (ratings[:, col[a]] - 6.0) for a, w in DRIVER_WEIGHTS.items())
+    lin = sum(
+        w * (ratings[:, col[a]] - 6.0) for a, w in DRIVER_WEIGHTS.items()
+    )  # loop over 6 drivers
     lin = lin + BASIC["penalty_slope"] * np.minimum(
         ratings[:, col[BASIC["attribute"]]] - BASIC["threshold"], 0
     )
@@ -341,73 +345,66 @@ def generate(
         }
     )
 
-    # interactions ----------------------------------------------------------------------
+    # interactions: built from integer codes, strings only in the final categoricals ------
     ev_keep = np.flatnonzero(alive)
-    ev_time = t0 + pd.to_timedelta(ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne), unit="s")
-    ev_channel = np.where(
-        kind == "purchase",
-        np.where(rng.random(ne) < 0.55, "web", "store"),
-        _choice(rng, np.array(["phone", "email", "chat", "social"]), ne, [0.4, 0.3, 0.2, 0.1]),
+    ev_ns = (t0.value + (ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne)) * 10**9).astype(
+        np.int64
     )
-    topics = np.array(["billing", "delivery", "product", "account"], dtype=object)
-    ev_topic = np.where(kind == "purchase", None, topics[rng.integers(0, 4, ne)])
+    ev_channel = np.where(
+        kind == KIND_CODE["purchase"],
+        np.where(rng.random(ne) < 0.55, CHANNEL_CODE["web"], CHANNEL_CODE["store"]),
+        np.array([CHANNEL_CODE[c] for c in ("phone", "email", "chat", "social")])[
+            rng.choice(4, size=ne, p=[0.4, 0.3, 0.2, 0.1])
+        ],
+    ).astype(np.int8)
+    ev_topic = np.where(kind == KIND_CODE["purchase"], -1, rng.integers(0, len(TOPICS), ne)).astype(
+        np.int8
+    )
     sentiment = np.clip(
         np.round((latent - 6.5) / 3 - 0.4 * is_complaint + rng.normal(0, 0.2, ne), 2), -1, 1
     )
-    events = pd.DataFrame(
-        {
-            "customer_id": cust_ids[cust_of_ev[ev_keep]],
-            "timestamp": ev_time[ev_keep],
-            "channel": ev_channel[ev_keep],
-            "kind": kind[ev_keep],
-            "topic": ev_topic[ev_keep],
-            "sentiment": np.where(needs_resp, sentiment, np.nan)[ev_keep],
-            "response_minutes": resp_min[ev_keep],
-            "resolved": np.where(needs_resp, rng.random(ne) < 0.85 - 0.2 * slow, None)[ev_keep],
-        }
-    )
+    resolved = np.where(needs_resp, rng.random(ne) < 0.85 - 0.2 * slow, -1).astype(np.int8)
     f = np.flatnonzero(fu_alive)
-    follow = pd.DataFrame(
-        {
-            "customer_id": cust_ids[cust_of_ev[f]],
-            "timestamp": ev_time[f] + pd.to_timedelta(fu_delay[f], unit="D"),
-            "channel": FU_CHANNELS[fu_ch[f]],
-            "kind": "follow_up",
-            "topic": None,
-            "sentiment": np.nan,
-            "response_minutes": np.nan,
-            "resolved": None,
-        }
-    )
     iv = np.flatnonzero(surveyed & alive & (ev_off + s_delay - 2 < np.minimum(c_off, span)))
-    invites = pd.DataFrame(
+    day = 86400 * 10**9
+    nf, ni = f.size, iv.size
+
+    def cat(codes, n_pad_f, n_pad_i, fill_f, fill_i):
+        return np.concatenate(
+            [codes, np.full(n_pad_f, fill_f, codes.dtype), np.full(n_pad_i, fill_i, codes.dtype)]
+        )
+
+    cust = np.concatenate([cust_of_ev[ev_keep], cust_of_ev[f], cust_of_ev[iv]])
+    ts = np.concatenate(
+        [ev_ns[ev_keep], ev_ns[f] + fu_delay[f] * day, ev_ns[iv] + (s_delay[iv] - 2) * day]
+    )
+    chan = np.concatenate(
+        [
+            ev_channel[ev_keep],
+            np.array([CHANNEL_CODE[c] for c in FU_CHANNELS], dtype=np.int8)[fu_ch[f]],
+            np.full(ni, CHANNEL_CODE["email"], np.int8),
+        ]
+    )
+    kinds = cat(kind[ev_keep], nf, ni, KIND_CODE["follow_up"], KIND_CODE["survey_invite"])
+    topic = cat(ev_topic[ev_keep], nf, ni, -1, -1)
+    sent = cat(np.where(needs_resp, sentiment, np.nan)[ev_keep], nf, ni, np.nan, np.nan)
+    resp = cat(resp_min[ev_keep], nf, ni, np.nan, np.nan)
+    reso = cat(resolved[ev_keep], nf, ni, -1, -1)
+    del ratings, R, latent, lat0, lat1, base
+    order = np.argsort(ts, kind="stable")
+    interactions = pd.DataFrame(
         {
-            "customer_id": cust_ids[cust_of_ev[iv]],
-            "timestamp": ev_time[iv] + pd.to_timedelta(s_delay[iv] - 2, unit="D"),
-            "channel": "email",
-            "kind": "survey_invite",
-            "topic": None,
-            "sentiment": np.nan,
-            "response_minutes": np.nan,
-            "resolved": None,
+            "interaction_id": _zfill_ids("I", order.size, 9).array,
+            "customer_id": cust_ids[cust[order]],
+            "timestamp": pd.to_datetime(ts[order]),
+            "channel": pd.Categorical.from_codes(chan[order], CHANNELS),
+            "kind": pd.Categorical.from_codes(kinds[order], KINDS),
+            "topic": pd.Categorical.from_codes(topic[order], TOPICS),
+            "sentiment": sent[order],
+            "response_minutes": resp[order],
+            "resolved": pd.arrays.BooleanArray(reso[order] == 1, reso[order] < 0),
         }
     )
-    del ratings, R
-    cats = {
-        "channel": list(FU_CHANNELS) + ["web", "store", "chat", "social"],
-        "kind": ["purchase", "support", "complaint", "follow_up", "survey_invite"],
-        "topic": list(topics),
-    }
-    parts = [
-        x.astype({k: pd.CategoricalDtype(v) for k, v in cats.items()})
-        for x in (events, follow, invites)
-    ]
-    del events, follow, invites
-    interactions = pd.concat(parts, ignore_index=True)
-    del parts
-    order = np.argsort(interactions["timestamp"].to_numpy(), kind="stable")
-    interactions = interactions.take(order).reset_index(drop=True)
-    interactions.insert(0, "interaction_id", _zfill_ids("I", len(interactions), 9).array)
 
     # kano ------------------------------------------------------------------------------
     kano = _kano(rng, cust_ids, segment, min(kano_max, int(n * kano_share)))
