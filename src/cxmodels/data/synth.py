@@ -35,13 +35,13 @@ import pandas as pd
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
 
-SEGMENTS = np.array(["consumer", "small_business", "premium"])
-REGIONS = np.array(["north", "south", "east", "west"])
-AGE_BANDS = np.array(["18-29", "30-44", "45-59", "60+"])
-INCOME_BANDS = np.array(["low", "middle", "high"])
-MARITAL = np.array(["single", "married", "other"])
-ACQ = np.array(["web", "store", "referral", "partner"])
-FU_CHANNELS = np.array(["phone", "email", "sms"])
+SEGMENTS = np.array(["consumer", "small_business", "premium"], dtype=object)
+REGIONS = np.array(["north", "south", "east", "west"], dtype=object)
+AGE_BANDS = np.array(["18-29", "30-44", "45-59", "60+"], dtype=object)
+INCOME_BANDS = np.array(["low", "middle", "high"], dtype=object)
+MARITAL = np.array(["single", "married", "other"], dtype=object)
+ACQ = np.array(["web", "store", "referral", "partner"], dtype=object)
+FU_CHANNELS = np.array(["phone", "email", "sms"], dtype=object)
 
 # --- true parameters -------------------------------------------------------------------
 DRIVER_WEIGHTS = {  # symmetric effects, points of overall satisfaction per rating point
@@ -117,8 +117,31 @@ def _choice(rng, values, n, p=None):
 
 
 def _zfill_ids(prefix: str, n: int, width: int) -> pd.Series:
-    """Zero-padded string ids, Arrow-backed (compact and fast at millions of rows)."""
-    return prefix + pd.Series(np.arange(1, n + 1)).astype("string[pyarrow]").str.zfill(width)
+    """Zero-padded string ids built by Arrow compute kernels (no Python string per row)."""
+    return _arrow_text(prefix, np.arange(1, n + 1), "", width)
+
+
+def _arrow_text(prefix: str, numbers: np.ndarray, suffix: str = "", width: int = 0) -> pd.Series:
+    """``prefix + zero-padded number + suffix`` as an Arrow-backed string Series."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    s = pc.cast(pa.array(numbers), pa.string())
+    if width:
+        s = pc.utf8_lpad(s, width=width, padding="0")
+    out = pc.binary_join_element_wise(pa.scalar(prefix), s, pa.scalar(suffix), "")
+    return pd.Series(pd.arrays.ArrowStringArray(out))
+
+
+def _wave_labels(dates: pd.DatetimeIndex) -> np.ndarray:
+    """``2025Q3``-style labels as references to a few shared strings (no string per row)."""
+    year, quarter = dates.year.to_numpy(), (dates.month.to_numpy() - 1) // 3
+    y0 = int(year.min())
+    code = (year - y0) * 4 + quarter
+    labels = np.array(
+        [f"{y0 + c // 4}Q{c % 4 + 1}" for c in range(int(code.max()) + 1)], dtype=object
+    )
+    return labels[code]
 
 
 def _rating(x, lo, hi):
@@ -200,6 +223,7 @@ def generate(
         + PROPENSITY["complaint"] * is_complaint
     )
     treated = eligible & (rng.random(ne) < 1 / (1 + np.exp(-logit)))
+    del u, logit
     fu_ch = rng.choice(3, size=ne, p=FOLLOW_UP_CHANNEL_P)  # potential channel for every event
     fu_delay = rng.integers(1, 14, ne)
     needs_resp = kind != KIND_CODE["purchase"]
@@ -213,6 +237,7 @@ def generate(
     p_resp = np.where(slot == 0, 0.8, 0.3 + 0.1 * (ev_seg == 2))
     surveyed = eligible & (ev_off + s_delay < span)
     answered = surveyed & (rng.random(ne) < p_resp)
+    del p_resp
 
     # potential satisfaction at every eligible event (common random numbers) ------------
     ratings = attr_mu[cust_of_ev]
@@ -228,23 +253,17 @@ def generate(
     lin = lin + EXCITEMENT["reward_slope"] * np.maximum(
         ratings[:, col[EXCITEMENT["attribute"]]] - EXCITEMENT["threshold"], 0
     )
-    seg_shift = np.array([SEGMENT_SAT[s] for s in SEGMENTS])[ev_seg]
-    emp = EMPLOYEE_SAT_EFFECT * (emp_sat[branch_i[cust_of_ev]] - 7.0)
-    noise = rng.normal(0, 0.7, ne)
-    base = (
-        6.6
-        + lin
-        + seg_shift
-        + emp
-        + COMPLAINT_EFFECT * is_complaint
-        + SLOW_RESPONSE_EFFECT * slow
-        + noise
-    )
+    lin += np.array([SEGMENT_SAT[s] for s in SEGMENTS])[ev_seg]
+    lin += EMPLOYEE_SAT_EFFECT * (emp_sat[branch_i[cust_of_ev]] - 7.0)
+    lin += rng.normal(0, 0.7, ne)  # response noise
+    lin += 6.6 + COMPLAINT_EFFECT * is_complaint + SLOW_RESPONSE_EFFECT * slow
+    lat0 = lin  # latent satisfaction without follow-up
     fu_gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[fu_ch]
-    lat0, lat1 = base, base + fu_gain
-    sat0, sat1 = _rating(lat0, 1, 10), _rating(lat1, 1, 10)
+    lat1 = lat0 + fu_gain
+    sat0, sat1 = _rating(lat0, 1, 10).astype(np.int8), _rating(lat1, 1, 10).astype(np.int8)
     latent = np.where(treated, lat1, lat0)
     sat = np.where(treated, sat1, sat0)
+    del lat1, fu_gain
 
     # churn: Weibull proportional hazards from the onboarding survey ---------------------
     first = slot == 0  # one per customer, in customer order
@@ -301,12 +320,8 @@ def generate(
             "marital_status": _choice(rng, MARITAL, n, [0.4, 0.5, 0.1]),
             "loyalty_member": loyal,
             "acquisition_channel": _choice(rng, ACQ, n, [0.45, 0.3, 0.15, 0.1]),
-            "email": (
-                "customer" + pd.Series(np.arange(1, n + 1)).astype(str) + "@example.com"
-            ).to_numpy(object),
-            "phone": (
-                "+44 7700 " + pd.Series(rng.integers(100000, 999999, n)).astype(str)
-            ).to_numpy(object),
+            "email": _arrow_text("customer", np.arange(1, n + 1), "@example.com").array,
+            "phone": _arrow_text("+44 7700 ", rng.integers(100000, 999999, n)).array,
         }
     )
 
@@ -324,7 +339,7 @@ def generate(
             "response_id": _zfill_ids("R", nr, 8).to_numpy(),
             "customer_id": cust_ids[cust_of_ev[r]],
             "survey_date": s_date,
-            "wave": pd.PeriodIndex(s_date, freq="Q").astype(str).to_numpy(object),
+            "wave": _wave_labels(s_date),
             "overall_sat": sat[r].astype(np.int64),
             "nps": _rating(lat_r - 0.3 + rng.normal(0, 0.8, nr), 0, 10).astype(np.int64),
             "csat": _rating(1 + (lat_r - 1) * 4 / 9 + rng.normal(0, 0.4, nr), 1, 5).astype(
@@ -390,7 +405,7 @@ def generate(
     sent = cat(np.where(needs_resp, sentiment, np.nan)[ev_keep], nf, ni, np.nan, np.nan)
     resp = cat(resp_min[ev_keep], nf, ni, np.nan, np.nan)
     reso = cat(resolved[ev_keep], nf, ni, -1, -1)
-    del ratings, R, latent, lat0, lat1, base
+    del ratings, R, latent, lat0
     order = np.argsort(ts, kind="stable")
     interactions = pd.DataFrame(
         {
