@@ -314,3 +314,14 @@ def test_pages_render_in_headless_chromium(built, tmp_path, name):
     else:
         assert len(check["headings"]) >= 4 and check["images"] >= 3
         assert check["decoded"] == check["images"]
+
+
+def test_cli_out_folder_and_config_error(tmp_path, small_data, capsys):
+    from cxmodels.cli import main
+
+    good = _tiny(tmp_path / "good.ipynb", ["print(value)"])
+    cfg = _config(tmp_path / "r.yaml", [{"name": "good", "notebook": str(good)}])
+    assert main(["report", "--config", str(cfg), "--data", str(small_data), "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "good.html").exists() and (tmp_path / "o" / "index.html").exists()
+    assert main(["report", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "No report configuration" in capsys.readouterr().err

@@ -43,14 +43,19 @@ def _validate(args) -> int:
 def _report(args) -> int:
     from . import reports
 
-    outcome = reports.run(
-        config=args.config,
-        only=args.only or None,
-        jobs=args.jobs,
-        force=args.force,
-        data=args.data,
-        timeout=args.timeout,
-    )
+    try:
+        outcome = reports.run(
+            config=args.config,
+            only=args.only or None,
+            jobs=args.jobs,
+            force=args.force,
+            data=args.data,
+            timeout=args.timeout,
+            out_dir=args.out,
+        )
+    except (FileNotFoundError, ValueError) as exc:  # configuration problems: say what and where
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0 if outcome.ok else 1
 
 
