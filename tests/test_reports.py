@@ -321,7 +321,20 @@ def test_cli_out_folder_and_config_error(tmp_path, small_data, capsys):
 
     good = _tiny(tmp_path / "good.ipynb", ["print(value)"])
     cfg = _config(tmp_path / "r.yaml", [{"name": "good", "notebook": str(good)}])
-    assert main(["report", "--config", str(cfg), "--data", str(small_data), "--out", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--config",
+                str(cfg),
+                "--data",
+                str(small_data),
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "o" / "good.html").exists() and (tmp_path / "o" / "index.html").exists()
     assert main(["report", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "No report configuration" in capsys.readouterr().err

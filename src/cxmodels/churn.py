@@ -28,18 +28,10 @@ import pandas as pd
 
 from ._results import ResultMixin
 from ._validation import InputError, collinear_columns, fail, require_columns
+from .data.contract import CUSTOMER_ATTRIBUTES
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
-CUSTOMER_COVARIATES = [
-    "segment",
-    "region",
-    "age_band",
-    "income_band",
-    "marital_status",
-    "loyalty_member",
-    "acquisition_channel",
-    "branch_id",
-]
+CUSTOMER_COVARIATES = list(CUSTOMER_ATTRIBUTES)
 SURVEY_COVARIATES = ["overall_sat", "nps", "csat", "ces"]
 MODELS = ("cox", "weibull", "lognormal", "loglogistic")
 

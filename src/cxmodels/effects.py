@@ -33,6 +33,7 @@ import pandas as pd
 
 from ._results import ResultMixin
 from ._validation import fail, require_columns
+from .data.contract import CUSTOMER_ATTRIBUTES
 
 DEFAULT_COVARIATES = [
     "segment",
@@ -311,16 +312,7 @@ def follow_up_units(
             f"window and {horizon_days}-day horizon",
             "widen window_days or horizon_days",
         )
-    for c in [
-        "segment",
-        "loyalty_member",
-        "region",
-        "age_band",
-        "income_band",
-        "acquisition_channel",
-        "branch_id",
-        "signup_date",
-    ]:
+    for c in (*CUSTOMER_ATTRIBUTES, "signup_date"):
         if c in cust:
             m[c] = m["customer_id"].map(cust[c]).to_numpy()
     if "signup_date" in m:

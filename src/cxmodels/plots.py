@@ -231,22 +231,15 @@ def overlap_hist(propensity: np.ndarray, treated: np.ndarray, ax=None):
     """Propensity score histograms by group (overlap check)."""
     ax = _ax(ax)
     bins = np.linspace(0, 1, 41)
-    ax.hist(
-        propensity[treated == 0],
-        bins=bins,
-        alpha=0.6,
-        density=True,
-        label="not followed up",
-        color=PALETTE[1],
-    )
-    ax.hist(
-        propensity[treated == 1],
-        bins=bins,
-        alpha=0.6,
-        density=True,
-        label="followed up",
-        color=PALETTE[0],
-    )
+    for group, label, color in ((0, "not followed up", PALETTE[1]), (1, "followed up", PALETTE[0])):
+        ax.hist(
+            propensity[treated == group],
+            bins=bins,
+            alpha=0.6,
+            density=True,
+            label=label,
+            color=color,
+        )
     ax.set_xlabel("propensity of follow-up")
     ax.set_ylabel("density")
     ax.set_title("Overlap of propensity scores")

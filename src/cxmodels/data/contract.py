@@ -140,6 +140,18 @@ CONTRACT: dict[str, Table] = {
 TABLES = tuple(CONTRACT)
 REQUIRED_TABLES = tuple(n for n, t in CONTRACT.items() if not t.optional)
 
+# customer columns that describe who a customer is (joined onto events and survival rows)
+CUSTOMER_ATTRIBUTES = (
+    "segment",
+    "region",
+    "age_band",
+    "income_band",
+    "marital_status",
+    "loyalty_member",
+    "acquisition_channel",
+    "branch_id",
+)
+
 CHANNELS = ("phone", "email", "sms", "chat", "social", "web", "store")
 KINDS = ("purchase", "support", "complaint", "follow_up", "survey_invite")
 
