@@ -18,21 +18,37 @@ def results(world):
     fit = churn.fit_churn(st, ["overall_sat", "loyalty_member", "segment"])
     train, test = churn.split(st, seed=1)
     return {
-        "DriversResult": drivers.fit_drivers(world, "overall_sat", world.attributes[:4], bootstrap=20, seed=1),
+        "DriversResult": drivers.fit_drivers(
+            world, "overall_sat", world.attributes[:4], bootstrap=20, seed=1
+        ),
         "PenaltyRewardResult": drivers.penalty_reward(world),
-        "SegmentComparison": drivers.compare_segments(world, "overall_sat", world.attributes[:3], bootstrap=10),
+        "SegmentComparison": drivers.compare_segments(
+            world, "overall_sat", world.attributes[:3], bootstrap=10
+        ),
         "KanoResult": kano.analyze_kano(world.kano_answers, bootstrap=20, seed=1),
         "MetricResult": metrics.nps(world.responses["nps"]),
         "EffectResult": effects.follow_up_effect(world, bootstrap=10),
         "ResponseTimeResult": effects.response_time_effect(world),
         "KMResult": churn.kaplan_meier(st, by="segment"),
         "ChurnResult": fit,
-        "Evaluation": churn.evaluate(churn.fit_churn(train, ["overall_sat", "loyalty_member"]), test, 12),
+        "Evaluation": churn.evaluate(
+            churn.fit_churn(train, ["overall_sat", "loyalty_member"]), test, 12
+        ),
     }
 
 
-NAMES = ["DriversResult", "PenaltyRewardResult", "SegmentComparison", "KanoResult", "MetricResult",
-         "EffectResult", "ResponseTimeResult", "KMResult", "ChurnResult", "Evaluation"]
+NAMES = [
+    "DriversResult",
+    "PenaltyRewardResult",
+    "SegmentComparison",
+    "KanoResult",
+    "MetricResult",
+    "EffectResult",
+    "ResponseTimeResult",
+    "KMResult",
+    "ChurnResult",
+    "Evaluation",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -42,7 +58,9 @@ def test_shared_result_surface(results, name):
     assert isinstance(r.table, pd.DataFrame) and len(r.table) > 0
     # column names work as attributes (pingouin's lesson): no spaces, dashes or dots
     for c in r.table.columns:
-        assert str(c).replace("_", "").replace("[", "").replace("]", "").isalnum() or "[" in str(c), c
+        assert str(c).replace("_", "").replace("[", "").replace("]", "").isalnum() or "[" in str(
+            c
+        ), c
     s = r.summary()
     assert s.as_text() and "<" in s.as_html() and s._repr_html_() == s.as_html()
     assert r._repr_html_() == s.as_html()
@@ -52,8 +70,22 @@ def test_shared_result_surface(results, name):
 
 
 def test_top_level_namespace():
-    for name in ["load", "load_sample", "fit_drivers", "fit_churn", "kaplan_meier", "survival_table",
-                 "analyze_kano", "classify", "nps", "csat", "ces", "follow_up_effect", "CXData", "InputError"]:
+    for name in [
+        "load",
+        "load_sample",
+        "fit_drivers",
+        "fit_churn",
+        "kaplan_meier",
+        "survival_table",
+        "analyze_kano",
+        "classify",
+        "nps",
+        "csat",
+        "ces",
+        "follow_up_effect",
+        "CXData",
+        "InputError",
+    ]:
         assert callable(getattr(cx, name)), name
     with pytest.raises(AttributeError):
         cx.no_such_thing  # noqa: B018

@@ -171,3 +171,14 @@ def test_weighted_counts():
     assert np.isnan(
         from_counts(pd.DataFrame([{"A": 0, "O": 0, "M": 0, "I": 0, "R": 2, "Q": 1}]))["better"][0]
     )
+
+
+def test_better_worse_by_wave_tracks_drift():
+    """Yesterday's delighter becomes today's must-be: Better falls and |Worse| rises across waves."""
+    w1 = _expand({"x": {"A": 60, "O": 20, "M": 10, "I": 10, "R": 0, "Q": 0}}).assign(wave="2024Q1")
+    w2 = _expand({"x": {"A": 10, "O": 20, "M": 60, "I": 10, "R": 0, "Q": 0}}).assign(wave="2025Q1")
+    t = analyze_kano(pd.concat([w1, w2]), wave="wave", min_n=0).table.set_index("wave")
+    assert t.loc["2024Q1", "category"] == "A" and t.loc["2025Q1", "category"] == "M"
+    assert t.loc["2024Q1", "better"] == pytest.approx(0.8) and t.loc[
+        "2025Q1", "worse"
+    ] == pytest.approx(-0.8)

@@ -67,12 +67,10 @@ def _schur(M: np.ndarray, b: int) -> np.ndarray:
 
 
 def _popcount(p: int) -> np.ndarray:
-    masks = np.arange(2**p)
-    return (
-        np.array([bin(m).count("1") for m in range(2**p)])
-        if p <= 3
-        else np.unpackbits(masks.astype(">u4").view(np.uint8).reshape(-1, 4), axis=1).sum(axis=1)
-    )
+    """Number of players in each subset mask ``0 .. 2**p - 1``."""
+    masks = np.arange(2**p, dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(p)) & 1
+    return bits.sum(axis=1).astype(np.int64)
 
 
 def conditional_contributions(r2: np.ndarray) -> np.ndarray:
@@ -84,15 +82,20 @@ def conditional_contributions(r2: np.ndarray) -> np.ndarray:
     n = r2.shape[-1]
     p = n.bit_length() - 1
     size = _popcount(p)
-    out = np.zeros(r2.shape[:-1] + (p, p))
-    for j in range(p):  # loop over players, vectorized over subsets
+    lead = r2.shape[:-1]
+    flat = r2.reshape(-1, n)
+    B = flat.shape[0]
+    norm = np.array([comb(p - 1, k) for k in range(p)], dtype=float)
+    out = np.zeros((B, p, p))
+    masks = np.arange(n)
+    for j in range(p):  # loop over players; subsets summed by size with one bincount
         bit = 1 << j
-        without = np.flatnonzero((np.arange(n) & bit) == 0)
-        inc = r2[..., without | bit] - r2[..., without]
+        without = masks[(masks & bit) == 0]
+        inc = flat[:, without | bit] - flat[:, without]  # (B, 2^(p-1))
         k = size[without]
-        for s in range(p):
-            out[..., j, s] = inc[..., k == s].sum(axis=-1) / comb(p - 1, s)
-    return out
+        idx = (np.arange(B)[:, None] * p + k[None, :]).ravel()
+        out[:, j, :] = np.bincount(idx, weights=inc.ravel(), minlength=B * p).reshape(B, p) / norm
+    return out.reshape(lead + (p, p))
 
 
 def shapley(r2: np.ndarray) -> np.ndarray:

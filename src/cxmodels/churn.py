@@ -645,12 +645,16 @@ def fit_churn(
     else:
         _check_survival(table, duration_col, event_col)
     X, levels = _encode(table, list(covariates), reference=reference)
-    miss = X.isna().any(axis=1)
+    cols = list(X.columns)
+    A = X.to_numpy(dtype=float)  # one float block: no per-column copies below
+    miss = np.isnan(A).any(axis=1)
     notes = []
+    keep = None
     if miss.any():
         notes.append(f"{int(miss.sum())} rows with missing covariates dropped.")
-    X = X[~miss]
-    const = [c for c in X.columns if not X[c].std() > 0]
+        keep = ~miss
+        A = A[keep]
+    const = [c for c, sd in zip(cols, A.std(axis=0)) if not sd > 0]
     if const:
         fail(
             "survival table",
@@ -658,7 +662,7 @@ def fit_churn(
             "constant covariate column(s) (a level nobody or everybody has)",
             "drop the covariate or merge rare levels",
         )
-    coll = collinear_columns(X)
+    coll = collinear_columns(pd.DataFrame(A, columns=cols, copy=False))
     if coll:
         fail(
             "survival table",
@@ -667,13 +671,19 @@ def fit_churn(
             "(lifelines would only say 'singular matrix')",
             "drop one of each collinear set or merge levels",
         )
-    cols = list(X.columns)
-    frame = X.copy()
+
+    def col(name):
+        v = table[name].to_numpy()
+        return v if keep is None else v[keep]
+
+    frame = pd.DataFrame(
+        A, columns=cols, index=table.index if keep is None else table.index[keep], copy=False
+    )
     for s in strata:
-        frame[s] = table.loc[frame.index, s].to_numpy()
+        frame[s] = col(s)
     if time_varying:
         for c in (id_col, start_col, stop_col, event_col):
-            frame[c] = table.loc[frame.index, c].to_numpy()
+            frame[c] = col(c)
         f = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -688,8 +698,8 @@ def fit_churn(
         conc = float("nan")
         aic = float("nan")
     else:
-        frame[duration_col] = table.loc[frame.index, duration_col].astype(float).to_numpy()
-        frame[event_col] = table.loc[frame.index, event_col].astype(int).to_numpy()
+        frame[duration_col] = col(duration_col).astype(float)
+        frame[event_col] = col(event_col).astype(int)
         if model == "cox":
             f = CoxPHFitter(penalizer=penalizer, alpha=alpha)
             f.fit(
