@@ -89,3 +89,51 @@ def test_top_level_namespace():
         assert callable(getattr(cx, name)), name
     with pytest.raises(AttributeError):
         cx.no_such_thing  # noqa: B018
+
+
+PLOTS = [
+    ("DriversResult", "plot_importance"),
+    ("DriversResult", "plot_quadrants"),
+    ("PenaltyRewardResult", "plot"),
+    ("KanoResult", "plot_distribution"),
+    ("KanoResult", "plot_better_worse"),
+    ("KanoResult", "plot_continuous"),
+    ("EffectResult", "plot_estimates"),
+    ("EffectResult", "plot_overlap"),
+    ("EffectResult", "plot_balance"),
+    ("ResponseTimeResult", "plot"),
+    ("KMResult", "plot"),
+    ("ChurnResult", "plot_forest"),
+    ("Evaluation", "plot_calibration"),
+]
+
+
+@pytest.mark.parametrize("name,method", PLOTS)
+def test_every_plot_draws(results, name, method):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = getattr(results[name], method)()
+    assert ax.has_data() or ax.get_title()
+    plt.close("all")
+
+
+def test_profiles_plot(results, world):
+    import matplotlib.pyplot as plt
+
+    fit = results["ChurnResult"]
+    profiles = pd.DataFrame(
+        {
+            "overall_sat": [3, 9],
+            "loyalty_member": [False, True],
+            "segment": ["consumer", "premium"],
+        },
+        index=["unhappy", "happy"],
+    )
+    S = fit.predict_survival(profiles, [12]).to_numpy()[0]
+    assert S[1] > S[0]
+    ax = fit.plot_profiles(profiles, horizon=24)
+    assert len(ax.lines) == 2
+    plt.close("all")

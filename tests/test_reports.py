@@ -144,10 +144,10 @@ def test_no_identifiers_in_any_html(built, small_data):
 
 def test_second_run_skips_everything(built):
     _, out, cfg, small_data, _ = built
-    t = time.perf_counter()
     again = reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True)
-    assert set(again.table["status"]) == {"skipped"}
-    assert time.perf_counter() - t < 2
+    assert set(again.table["status"]) == {
+        "skipped"
+    }  # its speed is measured in bench/bench_reports.py
     index = (out / "index.html").read_text()
     for name in again.table["report"]:
         assert f"href='{name}.html'" in index
@@ -237,6 +237,30 @@ def test_privacy_check_refuses_identifiers(tmp_path, small_data):
     t = res.table.set_index("report")
     assert (t["exception"] == "PrivacyCheck").all()
     assert not (tmp_path / "out" / "leak.html").exists()
+
+
+def test_privacy_check_refuses_comments_unless_asked(tmp_path, small_data):
+    code = (
+        "import cxmodels as cx\n"
+        "r = cx.open_data(data_path).responses\n"
+        "print(r['comment_disliked'].dropna().iloc[0])"
+    )
+    nb = _tiny(tmp_path / "comments.ipynb", [code])
+    cfg = _config(
+        tmp_path / "r.yaml",
+        [
+            {"name": "hidden", "notebook": str(nb)},
+            {"name": "shown", "notebook": str(nb), "parameters": {"show_comments": True}},
+        ],
+    )
+    res = reports.run(
+        cfg, data=str(small_data), out_dir=tmp_path / "out", progress=False, quiet=True
+    )
+    t = res.table.set_index("report")
+    assert (
+        t.loc["hidden", "exception"] == "PrivacyCheck" and "comment" in t.loc["hidden", "message"]
+    )
+    assert t.loc["shown", "status"] == "ok"
 
 
 def test_config_errors(tmp_path):

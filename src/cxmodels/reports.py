@@ -10,7 +10,8 @@ reports, and for every report whose inputs changed:
 3. exports HTML without code (input hidden; ``parameters`` and ``injected-parameters`` cells
    removed), self-contained (figures inline, no CDN scripts), with a header (parameters, data
    snapshot, run date, cxmodels version), a table of contents and a footer of method notes;
-4. scans the HTML for customer identifiers, emails and phone numbers and refuses to publish on a hit;
+4. scans the HTML for customer identifiers, emails, phone numbers and free-text comments (unless
+   the report's parameters set ``show_comments: true``) and refuses to publish on a hit;
 5. writes the HTML to a temporary file and renames it, so a failed run never replaces the last
    good report; a failed notebook is kept as ``_notebooks/NAME.failed.ipynb`` for debugging.
 
@@ -42,6 +43,8 @@ from .config import project_root, reports_dir, sample_dir
 
 SNAPSHOT_MIME = "application/vnd.cxmodels.snapshot+json"
 IDENTIFIER_COLUMNS = ("customer_id", "email", "phone")
+COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
+MIN_COMMENT_CHARS = 20  # shorter answers ("Good.") would match ordinary words
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
 PHONE_RE = re.compile(
     r"(?<![\w.])(?:\+\d{1,3}[ -]?\d{2,4}|0\d{2,4})[ -]\d{3,4}[ -]?\d{3,4}(?![\w.])"
@@ -216,12 +219,64 @@ def identifier_values(data_path: Path) -> set[str]:
     return vals
 
 
-def privacy_hits(text: str, identifiers: set[str]) -> list[str]:
-    """Identifier values, emails and phone numbers found in ``text`` (HTML)."""
+def comment_values(data_path: Path) -> set[str]:
+    """Free-text comments of a data set's responses (at least ``MIN_COMMENT_CHARS`` long)."""
+    import pandas as pd
+
+    frames = []
+    if data_path.is_file():
+        import duckdb
+
+        con = duckdb.connect(str(data_path), read_only=True)
+        try:
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_name = 'responses'"
+                ).fetchall()
+            ]
+            use = [c for c in COMMENT_COLUMNS if c in cols]
+            if use:
+                frames.append(con.execute(f"select {', '.join(use)} from responses").df())
+        finally:
+            con.close()
+    else:
+        p = next(
+            (
+                data_path / f"responses{x}"
+                for x in (".parquet", ".csv")
+                if (data_path / f"responses{x}").exists()
+            ),
+            None,
+        )
+        if p is not None and p.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(p).names
+            frames.append(pd.read_parquet(p, columns=[c for c in COMMENT_COLUMNS if c in names]))
+        elif p is not None:
+            frames.append(pd.read_csv(p, usecols=lambda c: c in COMMENT_COLUMNS, dtype=str))
+    out: set[str] = set()
+    for df in frames:
+        for c in df.columns:
+            v = df[c].dropna().astype(str).str.strip()
+            out |= set(v[v.str.len() >= MIN_COMMENT_CHARS].unique())
+    return out
+
+
+def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozenset()) -> list[str]:
+    """Identifier values, emails, phone numbers and free-text comments found in ``text`` (HTML)."""
     body = DATA_URI_RE.sub("", text)
     hits = []
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]
+    if comments:
+        segments = {
+            html.unescape(t).strip()
+            for t in re.findall(r">([^<>]{%d,})<" % MIN_COMMENT_CHARS, body)
+        }
+        hits += [f"comment {c!r}" for c in sorted(segments & comments)[:3]]
     hits += [m for m in EMAIL_RE.findall(body) if m not in hits][:5]
     hits += [m.strip() for m in PHONE_RE.findall(html.unescape(body))][:5]
     return hits
@@ -391,7 +446,9 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 # --------------------------------------------------------------------------- execution
-def _execute(spec: ReportSpec, out_dir: Path, work: Path, identifiers: set[str]) -> dict:
+def _execute(
+    spec: ReportSpec, out_dir: Path, work: Path, private: tuple[set[str], set[str]]
+) -> dict:
     """Run one report (in a forked worker). Returns a status record."""
     import nbformat
     import papermill as pm
@@ -442,7 +499,9 @@ def _execute(spec: ReportSpec, out_dir: Path, work: Path, identifiers: set[str])
         }
     nb = nbformat.read(str(out_nb), as_version=4)
     page = export_html(nb, spec)
-    hits = privacy_hits(page, identifiers)
+    identifiers, comments = private
+    show_comments = bool(spec.parameters.get("show_comments", False))
+    hits = privacy_hits(page, identifiers, set() if show_comments else comments)
     if hits:
         os.replace(out_nb, nb_dir / f"{spec.name}.failed.ipynb")
         return {
@@ -466,7 +525,7 @@ def _execute(spec: ReportSpec, out_dir: Path, work: Path, identifiers: set[str])
     }
 
 
-def _worker(spec, out_dir, work, identifiers, conn, parallel):
+def _worker(spec, out_dir, work, private, conn, parallel):
     os.setsid()  # own process group: a timeout kills the kernel too
     log = out_dir / "_notebooks" / f"{spec.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -476,7 +535,7 @@ def _worker(spec, out_dir, work, identifiers, conn, parallel):
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = "1"
     try:
-        res = _execute(spec, out_dir, work, identifiers)
+        res = _execute(spec, out_dir, work, private)
     except BaseException as exc:  # noqa: BLE001 - report every failure to the parent
         res = {
             "status": "failed",
@@ -573,7 +632,10 @@ def run(
         for s, _ in plan:
             key = str(_data_path(s.data))
             if key not in ids_by_data:
-                ids_by_data[key] = identifier_values(_data_path(s.data))
+                ids_by_data[key] = (
+                    identifier_values(_data_path(s.data)),
+                    comment_values(_data_path(s.data)),
+                )
         ctx = mp.get_context("fork")
         bar = None
         if progress and not quiet:
