@@ -272,10 +272,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]
     if comments:
-        segments = {
-            html.unescape(t).strip()
-            for t in re.findall(r">([^<>]{%d,})<" % MIN_COMMENT_CHARS, body)
-        }
+        cell_text = re.findall(rf">([^<>]{{{MIN_COMMENT_CHARS},}})<", body)
+        segments = {html.unescape(t).strip() for t in cell_text}
         hits += [f"comment {c!r}" for c in sorted(segments & comments)[:3]]
     hits += [m for m in EMAIL_RE.findall(body) if m not in hits][:5]
     hits += [m.strip() for m in PHONE_RE.findall(html.unescape(body))][:5]
