@@ -182,3 +182,11 @@ def test_better_worse_by_wave_tracks_drift():
     assert t.loc["2024Q1", "better"] == pytest.approx(0.8) and t.loc[
         "2025Q1", "worse"
     ] == pytest.approx(-0.8)
+
+
+def test_priorities_order_must_be_first(world):
+    res = analyze_kano(world.kano_answers)
+    order = res.priorities()["category"].tolist()
+    rank = {"M": 0, "O": 1, "A": 2, "I": 3, "R": 4, "Q": 5}
+    assert [rank[c] for c in order] == sorted(rank[c] for c in order)
+    assert order[0] == "M"

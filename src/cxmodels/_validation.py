@@ -162,34 +162,6 @@ def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = "data
         )
 
 
-def require_nonconstant(df: pd.DataFrame, columns: Iterable[str], table: str = "data") -> None:
-    bad = [c for c in columns if df[c].nunique(dropna=True) < 2]
-    if bad:
-        fail(
-            table,
-            ", ".join(bad),
-            "column(s) are constant (one value only), so they carry no information",
-            "drop them from the model",
-        )
-
-
-def require_binary(s: pd.Series, table: str, column: str) -> np.ndarray:
-    """Return ``s`` as 0/1 ints, or fail naming rows with other values."""
-    vals = pd.to_numeric(s, errors="coerce")
-    if s.dtype == bool:
-        vals = s.astype(int)
-    bad = ~vals.isin([0, 1])
-    if bad.any():
-        fail(
-            table,
-            column,
-            "must be 0/1 (or boolean)",
-            "recode the event indicator to 0/1",
-            s.index[bad],
-        )
-    return vals.to_numpy(dtype=int)
-
-
 def collinear_columns(X: pd.DataFrame, tol: float = 1e-9) -> list[str]:
     """Names of columns that are constant or (near) linear combinations of earlier columns.
 

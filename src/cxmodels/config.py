@@ -34,7 +34,3 @@ def sample_dir() -> Path:
 
 def reports_dir() -> Path:
     return project_root() / "reports"
-
-
-def notebooks_dir() -> Path:
-    return project_root() / "notebooks"

@@ -69,11 +69,6 @@ def _weighted_cov(Z: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     return S2 - mu[..., :, None] * mu[..., None, :]
 
 
-def _importance_from_cov(cov, sizes, n_controls, methods=("shapley",)):
-    r2 = imp.subset_r2(cov, sizes, n_controls)
-    return r2, imp.shapley(r2)
-
-
 @dataclass(frozen=True)
 class DriversResult(ResultMixin):
     """Result of :func:`fit_drivers`.

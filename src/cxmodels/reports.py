@@ -40,10 +40,11 @@ from typing import Any
 
 from . import __version__
 from .config import project_root, reports_dir, sample_dir
+from .data.contract import free_text_columns, identifier_columns
 
 SNAPSHOT_MIME = "application/vnd.cxmodels.snapshot+json"
-IDENTIFIER_COLUMNS = ("customer_id", "email", "phone")
-COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
+IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
+COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
 MIN_COMMENT_CHARS = 20  # shorter answers ("Good.") would match ordinary words
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
 PHONE_RE = re.compile(

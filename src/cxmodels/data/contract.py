@@ -191,9 +191,11 @@ def default_codebook(attributes=ATTRIBUTES) -> dict[str, dict]:
     return cb
 
 
-def identifier_columns() -> set[str]:
-    return {c.name for t in CONTRACT.values() for c in t.columns if c.identifier}
+def identifier_columns(table: str) -> tuple[str, ...]:
+    """Columns of ``table`` that identify or contact a person (never shown in reports)."""
+    return tuple(c.name for c in CONTRACT[table].columns if c.identifier)
 
 
-def free_text_columns() -> set[str]:
-    return {c.name for t in CONTRACT.values() for c in t.columns if c.free_text}
+def free_text_columns(table: str) -> tuple[str, ...]:
+    """Free-text columns of ``table`` (shown in reports only when a report asks)."""
+    return tuple(c.name for c in CONTRACT[table].columns if c.free_text)
