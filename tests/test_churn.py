@@ -182,3 +182,27 @@ def test_concordance_matches_lifelines_with_ties():
         P = rng.integers(0, 8, n).astype(float)
         E = rng.random(n) < 0.6
         assert concordance_index(T, P, E) == pytest.approx(lifelines_c(T, P, E), abs=1e-12)
+
+
+def test_stratify_violations_refits_on_categorical():
+    rng = np.random.default_rng(3)
+    n = 4000
+    g = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    # group 1 has a Weibull shape of 3, group 0 of 0.7: hazards cross, PH fails for g
+    shape = np.where(g == 1, 3.0, 0.7)
+    T = 10 * (rng.exponential(size=n) / np.exp(0.5 * x)) ** (1 / shape)
+    C = rng.uniform(0, 20, n)
+    df = pd.DataFrame(
+        {
+            "duration": np.minimum(T, C),
+            "event": (T <= C).astype(int),
+            "x": x,
+            "g": np.where(g == 1, "b", "a"),
+        }
+    )
+    fit = fit_churn(df, ["x", "g"])
+    assert fit.check_assumptions().set_index("covariate").loc["g[b]", "violated"]
+    new, msg = fit.stratify_violations()
+    assert new.strata == ("g",) and list(new.table["covariate"]) == ["x"]
+    assert "refitted" in msg and new.table["coef"][0] == pytest.approx(0.5, abs=0.1)

@@ -427,6 +427,40 @@ class ChurnResult(ResultMixin):
         )
         return s[["covariate", "test_statistic", "p_value", "violated", "advice"]]
 
+    def stratify_violations(self, p_threshold: float = 0.05) -> tuple[ChurnResult, str]:
+        """Refit with categorical covariates that break proportional hazards moved to strata.
+
+        Returns the (possibly unchanged) fit and a sentence saying what was done. Numeric
+        covariates that break the assumption are named, with the advice to add a time interaction.
+        """
+        ph = self.check_assumptions(p_threshold)
+        bad = ph.loc[ph["violated"], "covariate"].tolist()
+        cats = sorted({c.split("[")[0] for c in bad if "[" in c})
+        nums = [c for c in bad if "[" not in c]
+        msg = []
+        fit = self
+        if cats:
+            fit = fit_churn(
+                self.data_table,
+                [c for c in self.covariates if c not in cats],
+                model="cox",
+                strata=sorted(set(self.strata) | set(cats)),
+                duration_col=self.duration_col,
+                event_col=self.event_col,
+            )
+            msg.append(
+                f"Proportional hazards fail for {', '.join(cats)}: refitted with "
+                f"{'it' if len(cats) == 1 else 'them'} as strata (separate baseline hazards)."
+            )
+        if nums:
+            msg.append(
+                f"The effect of {', '.join(nums)} changes over time; read its hazard ratio as an average "
+                "over follow-up, or add an interaction with time."
+            )
+        return fit, " ".join(
+            msg
+        ) or "No covariate breaks proportional hazards; the model is kept as fitted."
+
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
         """Survival probabilities, rows = times, columns = rows of ``table``."""
         X = self._design(table)

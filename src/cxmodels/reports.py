@@ -167,99 +167,60 @@ def fingerprint(spec: ReportSpec) -> str:
 
 
 # --------------------------------------------------------------------------- privacy
-def identifier_values(data_path: Path) -> set[str]:
-    """Values of the identifier columns (customer_id, email, phone) of a data set's customers."""
+def _read_columns(data_path: Path, table: str, columns: tuple[str, ...]) -> list:
+    """The given columns of one table of a data set (only those present), without a full load."""
     import pandas as pd
 
-    vals: set[str] = set()
-    frames = []
     if data_path.is_file():
         import duckdb
 
         con = duckdb.connect(str(data_path), read_only=True)
         try:
-            cols = [
+            present = [
                 r[0]
                 for r in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_name = 'customers'"
+                    "select column_name from information_schema.columns where table_name = ?",
+                    [table],
                 ).fetchall()
             ]
-            use = [c for c in IDENTIFIER_COLUMNS if c in cols]
-            if use:
-                frames.append(con.execute(f"select {', '.join(use)} from customers").df())
+            use = [c for c in columns if c in present]
+            return [con.execute(f"select {', '.join(use)} from {table}").df()] if use else []
         finally:
             con.close()
-    else:
-        for suffix in (".parquet", ".csv", ".xlsx", ".sav"):
-            p = data_path / f"customers{suffix}"
-            if not p.exists():
-                continue
-            if suffix == ".parquet":
-                import pyarrow.parquet as pq
+    for suffix in (".parquet", ".csv", ".xlsx", ".sav"):
+        p = data_path / f"{table}{suffix}"
+        if not p.exists():
+            continue
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
 
-                names = pq.read_schema(p).names
-                frames.append(
-                    pd.read_parquet(p, columns=[c for c in IDENTIFIER_COLUMNS if c in names])
-                )
-            elif suffix == ".csv":
-                frames.append(pd.read_csv(p, usecols=lambda c: c in IDENTIFIER_COLUMNS, dtype=str))
-            else:
-                from .data.core import _read_table
+            names = pq.read_schema(p).names
+            return [pd.read_parquet(p, columns=[c for c in columns if c in names])]
+        if suffix == ".csv":
+            return [pd.read_csv(p, usecols=lambda c: c in columns, dtype=str)]
+        from .data.core import _read_table
 
-                df, _ = _read_table(p)
-                frames.append(df[[c for c in IDENTIFIER_COLUMNS if c in df]])
-            break
-    for df in frames:
+        df, _ = _read_table(p)
+        return [df[[c for c in columns if c in df]]]
+    return []
+
+
+def identifier_values(data_path: Path) -> set[str]:
+    """Values of the identifier columns (customer_id, email, phone) of a data set's customers."""
+    vals: set[str] = set()
+    for df in _read_columns(data_path, "customers", IDENTIFIER_COLUMNS):
         for c in df.columns:
-            for v in df[c].dropna().astype(str):
-                v = v.strip()
-                # short or purely numeric small ids would match ordinary numbers in tables
-                if len(v) >= 5 and not (v.isdigit() and len(v) < 7):
-                    vals.add(v)
+            v = df[c].dropna().astype(str).str.strip()
+            # short or purely numeric small ids would match ordinary numbers in tables
+            v = v[(v.str.len() >= 5) & ~(v.str.isdigit() & (v.str.len() < 7))]
+            vals |= set(v.unique())
     return vals
 
 
 def comment_values(data_path: Path) -> set[str]:
     """Free-text comments of a data set's responses (at least ``MIN_COMMENT_CHARS`` long)."""
-    import pandas as pd
-
-    frames = []
-    if data_path.is_file():
-        import duckdb
-
-        con = duckdb.connect(str(data_path), read_only=True)
-        try:
-            cols = [
-                r[0]
-                for r in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_name = 'responses'"
-                ).fetchall()
-            ]
-            use = [c for c in COMMENT_COLUMNS if c in cols]
-            if use:
-                frames.append(con.execute(f"select {', '.join(use)} from responses").df())
-        finally:
-            con.close()
-    else:
-        p = next(
-            (
-                data_path / f"responses{x}"
-                for x in (".parquet", ".csv")
-                if (data_path / f"responses{x}").exists()
-            ),
-            None,
-        )
-        if p is not None and p.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            names = pq.read_schema(p).names
-            frames.append(pd.read_parquet(p, columns=[c for c in COMMENT_COLUMNS if c in names]))
-        elif p is not None:
-            frames.append(pd.read_csv(p, usecols=lambda c: c in COMMENT_COLUMNS, dtype=str))
     out: set[str] = set()
-    for df in frames:
+    for df in _read_columns(data_path, "responses", COMMENT_COLUMNS):
         for c in df.columns:
             v = df[c].dropna().astype(str).str.strip()
             out |= set(v[v.str.len() >= MIN_COMMENT_CHARS].unique())
