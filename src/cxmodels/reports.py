@@ -359,7 +359,11 @@ def _toc(body: str) -> str:
         for hid, text in heads
     )
     toc = f"<nav class='cx-toc'><b>Contents</b><ol>{items}</ol></nav>"
-    return body.replace("<!--cx-toc-->", toc, 1)
+    body = body.replace("<!--cx-toc-->", "", 1)
+    h1 = body.find("</h1>")
+    if h1 < 0:  # no title: contents go right after the header
+        return body.replace("</div><!--cx-title", f"</div>{toc}<!--cx-title", 1)
+    return body[: h1 + 5] + toc + body[h1 + 5 :]
 
 
 def export_html(nb, spec: ReportSpec) -> str:
