@@ -206,3 +206,20 @@ def test_stratify_violations_refits_on_categorical():
     new, msg = fit.stratify_violations()
     assert new.strata == ("g",) and list(new.table["covariate"]) == ["x"]
     assert "refitted" in msg and new.table["coef"][0] == pytest.approx(0.5, abs=0.1)
+
+
+def test_survival_table_from_wave_and_as_of(world):
+    waves = sorted(world.responses["wave"].unique())
+    later = survival_table(world, from_wave=waves[4])
+    assert (
+        pd.to_datetime(later["origin_date"])
+        >= world.responses.loc[world.responses["wave"] == waves[4], "survey_date"].min()
+    ).all()
+    early_end = pd.Timestamp("2024-06-30")
+    st = survival_table(world, as_of=early_end, unit="days")
+    cens = st[st["event"] == 0]
+    assert (
+        pd.to_datetime(cens["origin_date"]) + pd.to_timedelta(cens["duration"], unit="D")
+        == early_end
+    ).all()
+    assert st["event"].mean() < survival_table(world)["event"].mean()

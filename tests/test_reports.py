@@ -362,3 +362,31 @@ def test_cli_out_folder_and_config_error(tmp_path, small_data, capsys):
     assert (tmp_path / "o" / "good.html").exists() and (tmp_path / "o" / "index.html").exists()
     assert main(["report", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "No report configuration" in capsys.readouterr().err
+
+
+def test_many_simultaneous_kernel_starts_hold(tmp_path, small_data):
+    """IPC transport with a connection file per run: 8 kernels starting at once do not collide
+    (over TCP they can hang on ports: papermill issue 511)."""
+    entries = []
+    for i in range(8):
+        nb = _tiny(tmp_path / f"n{i}.ipynb", [f"print({i} * value)"])
+        entries.append({"name": f"n{i}", "notebook": str(nb), "timeout": 120})
+    cfg = _config(tmp_path / "r.yaml", entries)
+    res = reports.run(
+        cfg, data=str(small_data), out_dir=tmp_path / "out", jobs=8, progress=False, quiet=True
+    )
+    assert res.ok and (res.table["status"] == "ok").all()
+
+
+def test_overlapping_runs_are_refused(tmp_path, small_data):
+    import fcntl
+
+    good = _tiny(tmp_path / "good.ipynb", ["print(value)"])
+    cfg = _config(tmp_path / "r.yaml", [{"name": "good", "notebook": str(good)}])
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".cxmodels-report.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(reports.RunInProgress, match="another report run"):
+            reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True)
+    assert reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True).ok

@@ -53,7 +53,7 @@ def _report(args) -> int:
             timeout=args.timeout,
             out_dir=args.out,
         )
-    except (FileNotFoundError, ValueError) as exc:  # configuration problems: say what and where
+    except (FileNotFoundError, ValueError, reports.RunInProgress) as exc:  # say what and where
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0 if outcome.ok else 1

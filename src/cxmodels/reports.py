@@ -539,13 +539,56 @@ def run(
     progress: bool = True,
     quiet: bool = False,
 ) -> RunOutcome:
-    """Build the report set; see the module docstring. Returns a :class:`RunOutcome`."""
+    """Build the report set; see the module docstring. Returns a :class:`RunOutcome`.
+
+    Exit semantics for schedulers (``cxmodels report``): 0 when every report is ok or up to date,
+    1 when any report failed or timed out, 2 for a configuration error or a run already in
+    progress on the same output folder.
+    """
+    out = Path(out_dir) if out_dir else reports_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    with _run_lock(out):
+        return _run(out, config, only, jobs, force, data, timeout, progress, quiet)
+
+
+class RunInProgress(RuntimeError):
+    """Another report run holds the output folder."""
+
+
+def _run_lock(out: Path):
+    """An exclusive lock on the output folder, so overlapping scheduled runs cannot interleave."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def lock():
+        path = out / ".cxmodels-report.lock"
+        with open(path, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                raise RunInProgress(
+                    f"another report run is using {out} (pid {fh.read().strip() or '?'}); "
+                    "wait for it to finish or use another --out"
+                ) from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    return lock()
+
+
+def _run(out, config, only, jobs, force, data, timeout, progress, quiet) -> RunOutcome:
     import multiprocessing as mp
 
     import pandas as pd
 
-    out = Path(out_dir) if out_dir else reports_dir()
-    out.mkdir(parents=True, exist_ok=True)
     specs = load_config(config, data=data, timeout=timeout)
     if only:
         specs = [
