@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 DATA    := data/sample
 
-.PHONY: reports test lint bench clean data install
+.PHONY: reports test lint bench clean data install lab
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(TSTAMP)
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lab: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*/ .pytest_cache .ruff_cache
