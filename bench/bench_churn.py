@@ -38,14 +38,18 @@ fit_churn(X.iloc[:2000].assign(duration=np.ceil(days[:2000] / 30.4375), event=ev
 
 for label, dur, target in [("monthly", np.ceil(days / 30.4375), 3), ("daily", days, 40)]:
     df = X.assign(duration=dur, event=event)
-    t = time.perf_counter()
-    res = fit_churn(df, cols)
-    s = time.perf_counter() - t
+    times = []
+    for _ in range(3):  # best of 3: this VM's timings vary by +-20% from run to run
+        t = time.perf_counter()
+        res = fit_churn(df, cols)
+        times.append(time.perf_counter() - t)
+    s = min(times)
     mode = "batch" if _choose_batch_mode(df["duration"]) else "single"
+    runs = ", ".join(f"{x:.1f}" for x in times)
+    err = np.abs(res.table["coef"].to_numpy() - beta).max()
     print(
-        f"Cox, {N:,} x 10, {label} durations ({df['duration'].nunique()} distinct): {s:.1f} s "
-        f"(target < {target} s; batch mode chosen: {mode}); max |coef - truth| = "
-        f"{np.abs(res.table['coef'].to_numpy() - beta).max():.3f}"
+        f"Cox, {N:,} x 10, {label} durations ({df['duration'].nunique()} distinct): best of 3 {s:.1f} s "
+        f"(runs {runs}; target < {target} s; batch mode chosen: {mode}); max |coef - truth| = {err:.3f}"
     )
     if COMPARE:
         for bm in (True, False):
@@ -53,6 +57,7 @@ for label, dur, target in [("monthly", np.ceil(days / 30.4375), 3), ("daily", da
             CoxPHFitter().fit(df, "duration", "event", batch_mode=bm)
             print(f"    lifelines batch_mode={bm}: {time.perf_counter() - t:.1f} s")
 
+res.__dict__.pop("concordance", None)  # time a fresh computation
 t = time.perf_counter()
 c = res.concordance  # cxmodels' vectorized Harrell's C (lifelines' own takes ~9 s here)
 print(f"concordance at {N:,}: {time.perf_counter() - t:.1f} s (target < 10 s), C = {c:.3f}")

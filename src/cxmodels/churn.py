@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 
 from ._results import ResultMixin
-from ._validation import InputError, collinear_columns, fail, require_columns
+from ._validation import (
+    InputError,
+    centred_gram,
+    collinear_columns,
+    constant_columns,
+    fail,
+    require_columns,
+)
 from .data.contract import CUSTOMER_ATTRIBUTES
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
@@ -531,32 +538,43 @@ class ChurnResult(ResultMixin):
 
 
 def _encode(table, covariates, levels=None, reference=None):
-    """One-hot encode categorical covariates with a named reference level (the first, or ``reference``)."""
+    """One-hot encode categorical covariates with a named reference level (the first, or ``reference``).
+
+    Returns one float block (a DataFrame without per-column copies) and the levels used.
+    """
     levels = dict(levels or {})
-    parts = []
+    plain = [
+        c
+        for c in covariates
+        if isinstance(table[c].dtype, np.dtype) and table[c].dtype.kind in "biuf"
+    ]
+    if len(plain) == len(
+        covariates
+    ):  # all plain numpy numbers: one conversion, no per-column copies
+        A = table[list(covariates)].to_numpy(dtype=float)
+        return pd.DataFrame(A, columns=list(covariates), index=table.index, copy=False), levels
+    arrays, names = [], []
     for c in covariates:
         s = table[c]
-        if pd.api.types.is_bool_dtype(s):
-            parts.append(s.astype(float).rename(c))
-        elif pd.api.types.is_numeric_dtype(s):
-            parts.append(s.astype(float))
-        else:
-            if c not in levels:
-                lv = sorted(s.dropna().astype(str).unique())
-                ref = (reference or {}).get(c, lv[0] if lv else None)
-                if ref not in lv:
-                    fail(
-                        "survival table",
-                        c,
-                        f"reference level {ref!r} not found",
-                        f"use one of {lv}",
-                    )
-                levels[c] = [ref] + [v for v in lv if v != ref]
-            ss = s.astype(str).where(s.notna())
-            for v in levels[c][1:]:
-                parts.append((ss == v).astype(float).where(s.notna()).rename(f"{c}[{v}]"))
-    X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=table.index)
-    return X, levels
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            arrays.append(s.to_numpy(dtype=float, na_value=np.nan))
+            names.append(c)
+            continue
+        if c not in levels:
+            lv = sorted(s.dropna().astype(str).unique())
+            ref = (reference or {}).get(c, lv[0] if lv else None)
+            if ref not in lv:
+                fail("survival table", c, f"reference level {ref!r} not found", f"use one of {lv}")
+            levels[c] = [ref] + [v for v in lv if v != ref]
+        ss = s.astype(str).to_numpy()
+        missing = s.isna().to_numpy()
+        for v in levels[c][1:]:
+            a = (ss == v).astype(float)
+            a[missing] = np.nan
+            arrays.append(a)
+            names.append(f"{c}[{v}]")
+    A = np.column_stack(arrays) if arrays else np.empty((len(table), 0))
+    return pd.DataFrame(A, columns=names, index=table.index, copy=False), levels
 
 
 def concordance_index(durations, scores, events) -> float:
@@ -688,7 +706,8 @@ def fit_churn(
         notes.append(f"{int(miss.sum())} rows with missing covariates dropped.")
         keep = ~miss
         A = A[keep]
-    const = [c for c, sd in zip(cols, A.std(axis=0)) if not sd > 0]
+    G = centred_gram(A)
+    const = constant_columns(G, cols)
     if const:
         fail(
             "survival table",
@@ -696,7 +715,7 @@ def fit_churn(
             "constant covariate column(s) (a level nobody or everybody has)",
             "drop the covariate or merge rare levels",
         )
-    coll = collinear_columns(pd.DataFrame(A, columns=cols, copy=False))
+    coll = collinear_columns(A, names=cols, gram=G)
     if coll:
         fail(
             "survival table",
