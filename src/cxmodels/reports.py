@@ -512,6 +512,33 @@ def _worker(spec, out_dir, work, private, conn, parallel):
     conn.close()
 
 
+class _Progress:
+    """Progress over reports on stderr: a bar on a terminal, one line per finished report in logs."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, name: str, status: str, seconds: float) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        if self.tty:
+            filled = int(30 * self.done / self.total)
+            sys.stderr.write(
+                f"\rreports [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} "
+                f"{elapsed:5.0f}s  {name[:40]:<40}"
+            )
+        else:
+            sys.stderr.write(
+                f"reports {self.done}/{self.total}: {name} {status} ({seconds:.1f} s)\n"
+            )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
 @dataclass
 class RunOutcome:
     """What a report run did: ``table`` (report, notebook, status, seconds, cell, exception, message;
@@ -644,12 +671,7 @@ def _run(out, config, only, jobs, force, data, timeout, progress, quiet) -> RunO
                     comment_values(_data_path(s.data)),
                 )
         ctx = mp.get_context("fork")
-        bar = None
-        if progress and not quiet:
-            from tqdm import tqdm
-
-            tqdm.monitor_interval = 0
-            bar = tqdm(total=len(plan), desc="reports", unit="report", file=sys.stderr)
+        bar = _Progress(len(plan)) if progress and not quiet else None
         with tempfile.TemporaryDirectory(prefix="cxmodels-run-") as tmp:
             work = Path(tmp)
             pending = list(plan)
@@ -715,7 +737,7 @@ def _run(out, config, only, jobs, force, data, timeout, progress, quiet) -> RunO
                     }
                     del running[name]
                     if bar:
-                        bar.update(1)
+                        bar.update(name, records[name]["status"], records[name]["seconds"])
         if bar:
             bar.close()
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
