@@ -190,3 +190,23 @@ def test_priorities_order_must_be_first(world):
     rank = {"M": 0, "O": 1, "A": 2, "I": 3, "R": 4, "Q": 5}
     assert [rank[c] for c in order] == sorted(rank[c] for c in order)
     assert order[0] == "M"
+
+
+def test_bootstrap_with_a_cell_of_only_missing_answers():
+    """A feature nobody in one segment answered: the cell is left out of the table and the
+    bootstrap lines up with the remaining cells."""
+    a = _expand(
+        {
+            "x": {"A": 20, "O": 5, "M": 5, "I": 10, "R": 0, "Q": 0},
+            "y": {"A": 5, "O": 5, "M": 20, "I": 10, "R": 0, "Q": 0},
+        }
+    ).assign(segment="s1")
+    b = a.assign(segment="s2", respondent_id=lambda d: "b" + d["respondent_id"])
+    b.loc[b["feature"] == "y", ["functional", "dysfunctional"]] = np.nan
+    res = analyze_kano(
+        pd.concat([a, b], ignore_index=True), segment="segment", bootstrap=50, seed=1, min_n=0
+    )
+    t = res.table.set_index(["feature", "segment"])
+    assert ("y", "s2") not in t.index and len(t) == 3
+    assert t["stability"].notna().all()
+    assert (t["better_low"] <= t["better"]).all() and (t["better"] <= t["better_high"]).all()

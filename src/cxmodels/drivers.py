@@ -527,7 +527,7 @@ def _logit_fits(sub, outcome, players, groups, controls, model, w):
             if not cols:
                 # thresholds only: the log-likelihood of the observed category frequencies
                 freq = yy.value_counts(normalize=True)
-                return float((yy.map(freq).apply(np.log)).sum()), None
+                return float(np.log(yy.map(freq)).sum()), None
             if not full:
                 return ordinal_loglik(X.to_numpy(), yy.to_numpy()), None
             # the reported model: statsmodels, logit link, Newton (its defaults, probit and

@@ -463,7 +463,8 @@ def analyze_kano(
     out["q_rate"], out["r_rate"] = out["share_Q"], out["share_R"]
     valid_n = out["n"] - out["Q"]
     out["low_n"] = valid_n < min_n
-    out = out[out["n"] > 0].reset_index(drop=True)
+    cells = s["n"].ravel() > 0  # (group, feature) cells with at least one valid answer
+    out = out[cells].reset_index(drop=True)
 
     notes = []
     empty = out.loc[(out["n"] - out["Q"]) == 0, "feature"]
@@ -491,20 +492,17 @@ def analyze_kano(
         w1 = np.ones(len(df)) if w is None else w
         out = _bootstrap(
             out,
-            df,
+            cells,
             resp_codes,
             grp_codes,
             feat_codes,
             codes,
             w1,
-            G,
-            F,
+            (G, F),
             bootstrap,
             seed,
             rule,
             strength_threshold,
-            groups,
-            grp_index,
         )
     if segment:
         seg_tests = _segment_tests(out, segment, feat_index, bootstrap)
@@ -523,24 +521,12 @@ def analyze_kano(
     )
 
 
-def _bootstrap(
-    out,
-    df,
-    resp_codes,
-    grp_codes,
-    feat_codes,
-    codes,
-    w,
-    G,
-    F,
-    B,
-    seed,
-    rule,
-    thr,
-    groups,
-    grp_index,
-):
-    """Resample respondents within each group; summaries of every replicate in one batch."""
+def _bootstrap(out, cells, resp_codes, grp_codes, feat_codes, codes, w, shape, B, seed, rule, thr):
+    """Resample respondents within each group; summaries of every replicate in one batch.
+
+    ``cells`` marks the (group, feature) cells kept in ``out``, in the same (group, feature) order.
+    """
+    G, F = shape
     rng = np.random.default_rng(seed)
     valid = codes >= 0
     # respondent x (feature, category) weighted indicator counts, per group
@@ -557,12 +543,8 @@ def _bootstrap(
         counts = rng.multinomial(nr, np.full(nr, 1 / nr), size=B).astype(float)
         draws[:, g] = (counts @ M).reshape(B, F, 6)
     s = summarise_counts(draws, rule, thr)
-    keyg = out.index  # rows of out follow (g, f) order with empty cells removed
-    gi = np.repeat(np.arange(G), F)
-    fi = np.tile(np.arange(F), G)
-    present = np.bincount(grp_codes * F + feat_codes, minlength=G * F) > 0
-    gi, fi = gi[present], fi[present]
-    assert len(gi) == len(keyg)
+    gi = np.repeat(np.arange(G), F)[cells]
+    fi = np.tile(np.arange(F), G)[cells]
 
     def pct(x, q):
         return np.nanpercentile(x[:, gi, fi], q, axis=0)
