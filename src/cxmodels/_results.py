@@ -6,6 +6,7 @@ Modelled on statsmodels' ``Summary`` (text and HTML from one object) and lifelin
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,17 +71,90 @@ class Summary:
     __repr__ = __str__
 
 
-class ResultMixin:
-    """Mixin giving result dataclasses the common interface.
+@dataclass(frozen=True, eq=False)
+class Findings:
+    """The sentences a result says about itself: findings and caveats, in the reader's language.
 
-    Subclasses define ``table`` (a tidy DataFrame) and ``_summary_parts()`` returning
-    ``(title, facts, tables, notes)``.
+    Returned by every result's ``findings()``; notebooks display it, reports print it in the
+    findings and caveat boxes, and ``list(findings)`` gives the finding sentences.
+
+    Attributes
+    ----------
+    findings : tuple of str
+        Statements of what the numbers show, each with its interval where there is one.
+    caveats : tuple of str
+        What a reader should keep in mind (small groups, failed checks, assumptions).
+    """
+
+    findings: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+
+    def __iter__(self):
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __add__(self, other: Findings) -> Findings:
+        return Findings(self.findings + other.findings, self.caveats + other.caveats)
+
+    def as_text(self) -> str:
+        lines = [f"- {f}" for f in self.findings]
+        if self.caveats:
+            lines += ["Caveats:"] + [f"- {c}" for c in self.caveats]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        md = "\n".join(f"- {f}" for f in self.findings)
+        if self.caveats:
+            md += "\n\n**Caveats**\n\n" + "\n".join(f"- {c}" for c in self.caveats)
+        return md
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return f"<Findings: {len(self.findings)} finding(s), {len(self.caveats)} caveat(s)>"
+
+
+#: The decorator for every result class: frozen, compared by identity, short repr.
+result_dataclass = functools.partial(dataclass, frozen=True, eq=False, repr=False)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.DataFrame):
+        return v.to_dict(orient="records")
+    if isinstance(v, pd.Series):
+        return v.to_dict()
+    if isinstance(v, tuple | list):
+        return [_plain(x) for x in v]
+    return v
+
+
+class Result:
+    """Base of every cxmodels result: ``.table``, ``.summary()``, ``findings()``, display.
+
+    Subclasses (declared with :data:`result_dataclass`) define ``table`` (a tidy DataFrame),
+    ``_summary_parts()`` returning ``(title, facts, tables, notes)`` and ``findings()``.
+    Results compare by identity (``eq=False``) and show a one-line ``repr``; ``to_dict()``
+    carries every table of the summary.
     """
 
     table: pd.DataFrame
 
     def _summary_parts(self) -> tuple[str, dict, dict, list]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def findings(self) -> Findings:
+        """The sentences (and caveats) this result supports; see :class:`Findings`."""
+        return Findings()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the result by name, ``"table"`` first."""
+        _, _, tables, _ = self._summary_parts()
+        return {"table": self.table, **{k: v for k, v in tables.items() if v is not self.table}}
 
     def summary(self) -> Summary:
         title, facts, tables, notes = self._summary_parts()
@@ -92,12 +166,25 @@ class ResultMixin:
     def __str__(self) -> str:
         return self.summary().as_text()
 
+    def __repr__(self) -> str:
+        title = self._summary_parts()[0]
+        n = len(self.table) if isinstance(self.table, pd.DataFrame) else 0
+        return f"<{type(self).__name__}: {title} ({n} row{'s' if n != 1 else ''} in .table)>"
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python form (facts and the table as records) for JSON export."""
+        """Plain-Python form (facts, every table as records, findings, notes) for JSON export."""
         title, facts, _, notes = self._summary_parts()
+        f = self.findings()
         return {
             "title": title,
-            "facts": {k: (v.item() if isinstance(v, np.generic) else v) for k, v in facts.items()},
+            "facts": {k: _plain(v) for k, v in facts.items()},
             "table": self.table.to_dict(orient="records"),
+            "tables": {k: _plain(v) for k, v in self.tables().items()},
+            "findings": list(f.findings),
+            "caveats": list(f.caveats),
             "notes": list(notes),
         }
+
+
+#: Old name, kept for code written against 0.1.
+ResultMixin = Result

@@ -8,9 +8,11 @@ through the helpers below, so a user never sees a deep pandas or numpy traceback
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -112,7 +114,18 @@ class DataQualityWarning(UserWarning):
     """A soft data problem: the data loads, but a researcher should know."""
 
 
-class DataValidationError(ValueError):
+class CXError:
+    """Mixin for cxmodels' own errors: IPython shows the message alone, no traceback.
+
+    IPython calls ``_render_traceback_`` and prints only the lines it returns; ``%tb`` still
+    prints the full traceback for whoever needs it.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}", "(full traceback: %tb)"]
+
+
+class DataValidationError(CXError, ValueError):
     """Raised when data breaks the contract; lists every problem at once."""
 
     def __init__(self, report: Report, source: str = ""):
@@ -121,29 +134,153 @@ class DataValidationError(ValueError):
         super().__init__(f"The data{src} breaks the cxmodels data contract.\n{report}")
 
 
-class InputError(ValueError):
+class InputError(CXError, ValueError):
     """Bad input to a model function: says what, where and how to fix it."""
 
 
-def fail(table: str, column: str, message: str, fix: str, keys=None) -> None:
+def fail(table: str, column: str, message: str, fix: str, keys=None) -> NoReturn:
     """Raise an :class:`InputError` in the shared one-line format."""
     r = Report()
     r.add(table, column, message, fix, keys)
     raise InputError(str(r.problems[0]))
 
 
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest option, or ``""`` when none is close."""
+    opts = [str(o) for o in options]
+    lower = {o.lower().replace(" ", "_"): o for o in opts}
+    key = str(name).lower().strip().replace(" ", "_")
+    if key in lower:
+        return f" (did you mean {lower[key]!r}?)"
+    close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
+    return f" (did you mean {lower[close[0]]!r}?)" if close else ""
+
+
+def as_list(value, name: str = "argument") -> list:
+    """A list from one name or several: a string is one item, never its letters."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
+
+
+def check_option(name: str, value, allowed: Iterable, table: str = "argument"):
+    """Return ``value`` when it is one of ``allowed``; otherwise fail listing the allowed values."""
+    allowed = list(allowed)
+    if value in allowed:
+        return value
+    fail(
+        table,
+        name,
+        f"unknown value {value!r}{did_you_mean(str(value), map(str, allowed))}",
+        f"use one of {', '.join(map(repr, allowed))}",
+    )
+
+
 def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str = "data") -> None:
-    """Fail naming every requested column that ``df`` lacks."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"[error] {table}: expected a pandas DataFrame, got {type(df).__name__}.")
+    """Fail naming every requested column that ``df`` lacks, with "did you mean"."""
+    check_frame(df, table)
     missing = [c for c in columns if c not in df.columns]
     if missing:
+        hints = "".join(did_you_mean(c, map(str, df.columns)) for c in missing)
         fail(
             table,
-            ", ".join(missing),
-            f"column(s) missing (available: {', '.join(map(str, df.columns[:20]))})",
+            ", ".join(map(str, missing)),
+            f"column(s) missing{hints} (available: {', '.join(map(str, df.columns[:20]))})",
             "rename the columns or pass the right names as arguments",
         )
+
+
+check_columns = require_columns
+
+
+def check_frame(df, table: str = "data", min_rows: int = 1) -> pd.DataFrame:
+    """Fail unless ``df`` is a DataFrame with at least ``min_rows`` rows."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(
+            f"[error] {table}: expected a pandas DataFrame, got {type(df).__name__}. "
+            "Fix: pass a DataFrame (or a CXData from cx.load)."
+        )
+    if len(df) < min_rows:
+        fail(table, "", f"has {len(df)} rows, at least {min_rows} needed", "check the filter")
+    return df
+
+
+def check_number(
+    name: str,
+    value,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+    low_open: bool = False,
+    high_open: bool = False,
+    table: str = "argument",
+):
+    """Fail unless ``value`` is a finite number in the stated range (bounds closed unless open)."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    ok = ok and np.isfinite(value) and (not integer or float(value).is_integer())
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "" if low is None else ("(" if low_open else "[") + f"{low}"
+        hi = "" if high is None else f"{high}" + (")" if high_open else "]")
+        rng = f"in {lo or '(-inf'}, {hi or 'inf)'}" if (low is not None or high is not None) else ""
+        kind = "an integer" if integer else "a number"
+        fail(table, name, f"got {value!r}", f"pass {kind} {rng}".strip())
+    return value
+
+
+def check_level(level: float, name: str = "level") -> float:
+    """A confidence level strictly between 0 and 1."""
+    return float(check_number(name, level, low=0, high=1, low_open=True, high_open=True))
+
+
+def check_weights(weights, n: int, table: str = "data", name: str = "weights") -> np.ndarray:
+    """Survey weights as a float array: length ``n``, finite, non-negative, not all zero."""
+    if weights is None:
+        return np.ones(n)
+    w = (
+        np.asarray(weights, dtype=float)
+        if not isinstance(weights, pd.Series)
+        else (pd.to_numeric(weights, errors="coerce").to_numpy(dtype=float))
+    )
+    if w.ndim != 1 or len(w) != n:
+        fail(table, name, f"has length {len(w)}, the data has {n} rows", "pass one weight a row")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        fail(
+            table,
+            name,
+            "weights must be finite and >= 0",
+            "fix or drop those rows",
+            np.flatnonzero(bad),
+        )
+    if not w.sum() > 0:
+        fail(table, name, "all weights are zero", "pass positive weights")
+    return w
+
+
+def check_finite(df: pd.DataFrame, columns: Iterable[str], table: str = "data") -> None:
+    """Fail naming columns with infinite values (NaN is left to the missing-value policy)."""
+    for c in columns:
+        v = df[c]
+        if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
+            inf = np.isinf(v.to_numpy(dtype=float, na_value=np.nan))
+            if inf.any():
+                fail(
+                    table,
+                    c,
+                    "holds infinite values",
+                    "replace them or drop those rows",
+                    v.index[inf],
+                )
 
 
 def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = "data") -> None:
@@ -160,47 +297,3 @@ def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = "data
             "column(s) are not numeric",
             "convert them to numbers, or one-hot encode categories (or pass them as groups)",
         )
-
-
-def centred_gram(A: np.ndarray) -> np.ndarray:
-    """:math:`(A - \bar A)^\top (A - \bar A)` in one pass, without a centred copy of ``A``."""
-    mu = A.mean(axis=0)
-    return A.T @ A - len(A) * np.outer(mu, mu)
-
-
-def constant_columns(G: np.ndarray, names: list[str], tol: float = 1e-9) -> list[str]:
-    """Columns with no variance, from a centred Gram matrix."""
-    d = np.diag(G)
-    return [n for n, v in zip(names, d) if v <= tol * max(1.0, np.abs(d).max())]
-
-
-def collinear_columns(
-    X: pd.DataFrame | np.ndarray,
-    tol: float = 1e-9,
-    names: list[str] | None = None,
-    gram: np.ndarray | None = None,
-) -> list[str]:
-    """Names of columns that are constant or (near) linear combinations of earlier columns.
-
-    Works on the p x p centred Gram matrix (one pass over the rows): an elimination in column
-    order flags each column whose residual variance, given the columns kept before it, is below
-    ``tol`` of its own variance.
-    """
-    if names is None:
-        names = list(X.columns)
-    G = centred_gram(np.asarray(X, dtype=float)) if gram is None else gram
-    out = constant_columns(G, names, tol)
-    keep: list[int] = []
-    for j in range(len(names)):  # loop over columns (p), not rows
-        if names[j] in out:
-            continue
-        if keep:
-            g = G[keep, j]
-            resid = G[j, j] - g @ np.linalg.solve(G[np.ix_(keep, keep)], g)
-        else:
-            resid = G[j, j]
-        if resid <= tol * G[j, j]:
-            out.append(names[j])
-        else:
-            keep.append(j)
-    return out

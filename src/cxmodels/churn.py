@@ -26,15 +26,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ._linalg import centred_gram, collinear_columns, constant_columns
 from ._results import ResultMixin
-from ._validation import (
-    InputError,
-    centred_gram,
-    collinear_columns,
-    constant_columns,
-    fail,
-    require_columns,
-)
+from ._validation import InputError, fail, require_columns
 from .data.contract import CUSTOMER_ATTRIBUTES
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}

@@ -28,8 +28,9 @@ import pandas as pd
 import statsmodels.api as sm
 
 from . import _importance as imp
+from ._linalg import collinear_columns
 from ._results import ResultMixin
-from ._validation import InputError, collinear_columns, fail, require_columns, require_numeric
+from ._validation import InputError, fail, require_columns, require_numeric
 from .data.contract import default_codebook
 
 IMPORTANCE_METHODS = (
