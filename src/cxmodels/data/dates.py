@@ -1,0 +1,288 @@
+"""Dates as exports write them, read right or refused with the exact fix.
+
+Read: ISO dates and times; ``YYYY/MM/DD``; ``DD/MM/YYYY`` or ``MM/DD/YYYY`` when the data settle
+the order (a first field above 12 means day first, a second field above 12 month first);
+integer ``YYYYMMDD``; Excel serial numbers (days since 1899-12-30) when the cell is a number in
+an Excel file or the format is declared ``excel``; Jalali (Solar Hijri) dates, detected by their
+year (1300-1499) or declared ``calendar: jalali``, converted with ``persiantools``; UTC offsets
+and time-zone-aware values converted to one zone and made naive. Every conversion runs on the
+distinct values of a column once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from .text import has_eastern_digits, to_ascii_digits
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(.+))?$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T,]+(.+))?$")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(?:\s|$)")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+@dataclass(frozen=True)
+class DateSpec:
+    """How to read one date column.
+
+    ``fmt``: a ``strftime`` format, ``"excel"`` (serial numbers), ``"yyyymmdd"`` or None (infer);
+    ``calendar``: ``"gregorian"``, ``"jalali"`` or None (infer from the year);
+    ``timezone``: the zone every time is converted to before it is made naive;
+    ``excel_cells``: numbers are Excel serials by their cell type (an Excel file).
+    """
+
+    where: str
+    fmt: str | None = None
+    calendar: str | None = None
+    timezone: str = "UTC"
+    excel_cells: bool = False
+
+
+@dataclass
+class Parsed:
+    """Parsed dates (naive ``datetime64[ns]``), notes on what was inferred, and problems."""
+
+    values: pd.Series
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str, np.ndarray]] = field(default_factory=list)  # message, fix, rows
+
+    def bad(self, blank: np.ndarray) -> np.ndarray:
+        """Rows that did not parse and are not covered by a named problem."""
+        mask = self.values.isna().to_numpy() & ~blank
+        for _, _, m in self.problems:
+            mask &= ~m
+        return mask
+
+
+def _declare(spec: DateSpec, value: str) -> str:
+    return f"declare `date_format: {value!r}` for {spec.where} in meta.json"
+
+
+def _naive(s: pd.Series, tz: str) -> pd.Series:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert(tz).dt.tz_localize(None)
+    return s
+
+
+def _from_numbers(x: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    """Numbers as dates: Excel serials (declared or by cell type) or integer YYYYMMDD."""
+    x = pd.to_numeric(x, errors="coerce").astype(float)
+    ok = x.notna()
+    if spec.fmt == "excel" or (spec.excel_cells and spec.fmt is None):
+        valid = ok & (x > 0) & (x < 2958466)
+        days = pd.to_timedelta(x.where(valid), unit="D")
+        out.notes.append("Excel serial numbers read as dates (days since 1899-12-30)")
+        return (EXCEL_EPOCH + days).astype("datetime64[ns]")
+    ymd = ok & (x % 1 == 0) & (x >= 19000101) & (x <= 21001231)
+    if spec.fmt == "yyyymmdd" or (spec.fmt is None and ymd[ok].all() and ok.any()):
+        text = x.where(ymd).astype("Int64").astype("string")
+        out.notes.append("integer dates read as YYYYMMDD")
+        return pd.to_datetime(text, format="%Y%m%d", errors="coerce").astype("datetime64[ns]")
+    serial = ok & (x > 10000) & (x < 100000)
+    if serial.any():
+        ex = int(x[serial].iloc[0]) if float(x[serial].iloc[0]).is_integer() else x[serial].iloc[0]
+        day = (EXCEL_EPOCH + pd.Timedelta(days=float(ex))).date()
+        out.problems.append(
+            (
+                f"numbers, not dates: they look like Excel serial numbers ({ex} would be {day})",
+                _declare(spec, "excel") + ", or write dates as YYYY-MM-DD",
+                x.index[serial],
+            )
+        )
+    rest = ok & ~serial
+    if rest.any():
+        out.problems.append(("numbers, not dates", "write dates as YYYY-MM-DD", x.index[rest]))
+    return pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
+
+
+def _iso(text: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    """ISO-like strings; values with a UTC offset are converted to ``spec.timezone``."""
+    if text.empty:
+        return pd.Series([], index=text.index, dtype="datetime64[ns]")
+    off = text.str.contains(_OFFSET)
+    res = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if (~off).any():
+        res[~off] = pd.to_datetime(text[~off], format="ISO8601", errors="coerce")
+    if off.any():
+        aware = pd.to_datetime(text[off], format="ISO8601", errors="coerce", utc=True)
+        res[off] = aware.dt.tz_convert(spec.timezone).dt.tz_localize(None)
+        n_off = text[off].str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0].nunique()
+        mixed = " (mixed offsets)" if n_off > 1 else ""
+        out.notes.append(f"times with UTC offsets{mixed} converted to {spec.timezone}, then naive")
+    return res
+
+
+def jalali_to_gregorian(year, month, day) -> pd.Series:
+    """Gregorian dates of Jalali (Solar Hijri) ``year``/``month``/``day`` (NaT when invalid).
+
+    Each distinct date is converted once with ``persiantools.jdatetime.JalaliDate``.
+    Known values: 1403-01-01 = 2024-03-20, 1404-01-01 = 2025-03-21, 1403-12-30 = 2025-03-20.
+    """
+    from persiantools.jdatetime import JalaliDate
+
+    ymd = pd.DataFrame({"y": year, "m": month, "d": day}).astype("Int64")
+    keys = ymd["y"] * 10000 + ymd["m"] * 100 + ymd["d"]
+    codes, uniques = pd.factorize(keys)
+
+    def one(k) -> date | None:
+        try:
+            return JalaliDate(int(k) // 10000, int(k) // 100 % 100, int(k) % 100).to_gregorian()
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+    conv = pd.to_datetime(pd.Series([one(k) for k in uniques] + [None], dtype=object))
+    return pd.Series(conv.to_numpy()[codes], index=ymd.index, dtype="datetime64[ns]")
+
+
+def _times(part: pd.Series) -> pd.Series:
+    text = part.fillna("00:00:00").str.strip()
+    text = text.where(~text.str.fullmatch(r"\d{1,2}:\d{2}"), text + ":00")
+    t = pd.to_timedelta(text, errors="coerce")
+    return t.fillna(pd.Timedelta(0))
+
+
+def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
+    """``YYYY-MM-DD``/``YYYY/MM/DD`` (time optional); Jalali when the year says so or declared."""
+    y = m[0].astype(int)
+    jalali = (y.between(1300, 1499)) if spec.calendar is None else pd.Series(
+        spec.calendar == "jalali", index=m.index
+    )
+    res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
+    if jalali.any():
+        j = m[jalali]
+        res[jalali] = jalali_to_gregorian(j[0], j[1], j[2]) + _times(j[3])
+        how = "declared" if spec.calendar == "jalali" else "detected from the years 13xx/14xx"
+        out.notes.append(f"Jalali (Solar Hijri) dates converted to Gregorian ({how})")
+    g = m[~jalali]
+    if len(g):
+        iso = g[0] + "-" + g[1].str.zfill(2) + "-" + g[2].str.zfill(2)
+        iso = iso.where(g[3].isna(), iso + " " + g[3].fillna(""))
+        res[~jalali] = _iso(iso, spec, out)
+    return res
+
+
+def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
+    """``DD/MM/YYYY`` or ``MM/DD/YYYY``, decided from the data when the data decide it."""
+    a, b = m[0].astype(int), m[1].astype(int)
+    res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
+    if (a > 12).any() and (b > 12).any():
+        out.problems.append(
+            (
+                "dates written both day-first and month-first",
+                "write every date as YYYY-MM-DD, or " + _declare(spec, "%d/%m/%Y"),
+                mask,
+            )
+        )
+        return res
+    if not (a > 12).any() and not (b > 12).any():
+        out.problems.append(
+            (
+                "day and month order cannot be told apart (no day above 12)",
+                _declare(spec, "%d/%m/%Y") + " (or '%m/%d/%Y')",
+                m.index,
+            )
+        )
+        return res
+    day, month = (a, b) if (a > 12).any() else (b, a)
+    out.notes.append(
+        "dates read as " + ("DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY")
+        + " (a day above 12 settles the order)"
+    )
+    iso = m[2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+    iso = iso.where(m[3].isna(), iso + " " + m[3].fillna(""))
+    return _iso(iso, spec, out)
+
+
+def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    """Parse distinct strings (already ASCII digits, stripped)."""
+    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if spec.fmt not in (None, "excel", "yyyymmdd") and spec.calendar != "jalali":
+        return _declared_format(u, spec, out)
+    num = u.str.match(_NUMBER)
+    if num.any():
+        res[num] = _from_numbers(u[num].astype(float), spec, out)
+    ymd = u.str.extract(_YMD)
+    is_ymd = ymd[0].notna() & ~num
+    if is_ymd.any():
+        res[is_ymd] = _ymd(ymd[is_ymd], spec, out)
+    dmy = u.str.extract(_DMY)
+    is_dmy = dmy[0].notna() & ~num
+    if is_dmy.any():
+        res[is_dmy] = _dmy(dmy[is_dmy], spec, out)
+    two = u.str.match(_TWO_DIGIT_YEAR) & ~num & ~is_ymd & ~is_dmy
+    if two.any():
+        out.problems.append(
+            ("two-digit years", "write four-digit years (YYYY-MM-DD)", u.index[two])
+        )
+    rest = ~(num | is_ymd | is_dmy | two)
+    if rest.any():
+        res[rest] = _iso(u[rest], spec, out)
+        left = rest & res.isna()
+        if left.any():  # month names and other unambiguous spellings
+            res[left] = pd.to_datetime(u[left], format="mixed", errors="coerce")
+    return res
+
+
+def _declared_format(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    vals = pd.to_datetime(u, format=spec.fmt, errors="coerce", utc="%z" in str(spec.fmt))
+    out.notes.append(f"dates read with the declared format {spec.fmt!r}")
+    return _naive(vals, spec.timezone).astype("datetime64[ns]")
+
+
+def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
+    """Parse a column of dates as written by CSV, Excel, SPSS or Parquet exports.
+
+    Parameters
+    ----------
+    s : Series
+        Strings, numbers, datetime objects or a datetime column.
+    spec : DateSpec
+        The declared format, calendar and time zone, if any.
+
+    Returns
+    -------
+    Parsed
+        ``values`` (naive ``datetime64[ns]``, NaT where missing or unreadable), ``notes`` on
+        what was inferred and ``problems`` (message, fix, row mask) for values refused.
+    """
+    out = Parsed(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
+    if pd.api.types.is_datetime64_any_dtype(s):
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out.notes.append(f"time-zone-aware times converted to {spec.timezone}, then naive")
+        out.values = _naive(s, spec.timezone).astype("datetime64[ns]")
+        return out
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        x = s.reset_index(drop=True)
+        out.values = _from_numbers(x, spec, out).set_axis(s.index)
+        out.problems = [(m, f, x.index.isin(rows)) for m, f, rows in out.problems]
+        return out
+    codes, uniques = pd.factorize(s)
+    u = pd.Series(uniques, dtype=object)
+    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
+    if stamp.any():
+        res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
+    number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+    if number.any():
+        res[number] = _from_numbers(u[number].astype(float), spec, out)
+    text = ~stamp & ~number
+    if text.any():
+        t = u[text].astype(str).map(to_ascii_digits).str.strip()
+        if has_eastern_digits(u[text]):
+            out.notes.append("Persian/Arabic-Indic digits read as digits")
+        res[text] = _from_text(t, spec, out)
+    # map back to rows; problems found on distinct values become row masks
+    vals = np.append(res.to_numpy(), np.datetime64("NaT"))
+    out.values = pd.Series(vals[codes], index=s.index, dtype="datetime64[ns]")
+    out.problems = [
+        (msg, fix, np.append(u.index.isin(labels), False)[codes]) for msg, fix, labels in out.problems
+    ]
+    out.notes = list(dict.fromkeys(out.notes))
+    return out
