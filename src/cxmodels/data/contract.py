@@ -14,13 +14,15 @@ customers (key ``customer_id``)
 responses (key ``response_id``; survey answers)
     ``response_id`` str, ``customer_id`` str, ``survey_date`` date, ``wave`` str (``2025Q3``),
     ``overall_sat`` 1-10, ``nps`` 0-10 (likelihood to recommend), ``csat`` 1-5,
-    ``ces`` 1-7 (customer effort; lower is easier), driver ratings ``attr_*`` 1-10,
+    ``ces`` 1-7 (customer effort; lower is easier), driver ratings ``attr_*`` 1-10, the
+    satisfaction-loyalty chain items ``img_*``, ``exp_*``, ``qual_*``, ``val_*``, ``sat_*``,
+    ``compl_*``, ``loy_*`` 1-10 (scales from the codebook when it declares them),
     ``comment_liked`` and ``comment_disliked`` free text (never shown in reports by default).
 interactions (key ``interaction_id``; CRM touchpoints)
     ``interaction_id`` str, ``customer_id`` str, ``timestamp`` datetime, ``channel``
     (phone, email, sms, chat, social, web, store), ``kind`` (purchase, support, complaint,
     follow_up, survey_invite), ``topic`` str, ``sentiment`` -1..1, ``response_minutes``
-    >= 0 (support and complaints), ``resolved`` bool.
+    >= 0 (support and complaints), ``resolved`` bool, ``amount`` >= 0 (purchases; optional).
 kano_answers (one row per respondent and feature)
     ``respondent_id`` str, ``feature`` str, ``functional`` and ``dysfunctional`` answer positions
     1-5 (1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike), ``importance`` 1-9 (optional),
@@ -97,7 +99,10 @@ CONTRACT: dict[str, Table] = {
                 C("comment_liked", "str", sparse=True, free_text=True),
                 C("comment_disliked", "str", sparse=True, free_text=True),
             ),
-            prefix_kind={"attr_": "num"},
+            prefix_kind={
+                p: "num"
+                for p in ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
+            },
         ),
         Table(
             "interactions",
@@ -112,6 +117,7 @@ CONTRACT: dict[str, Table] = {
                 C("sentiment", "num", sparse=True),
                 C("response_minutes", "num", sparse=True),
                 C("resolved", "bool", sparse=True),
+                C("amount", "num", sparse=True),
             ),
             optional=True,
         ),
@@ -166,6 +172,11 @@ ATTRIBUTES = (
     "attr_complaint_handling",
 )
 
+#: Rating-item prefixes on the responses table: driver ratings ``attr_*`` and the items of the
+#: satisfaction-loyalty chain (image, expectations, quality, value, satisfaction, complaints,
+#: loyalty); each has the default 1-10 scale unless the codebook says otherwise.
+RATING_PREFIXES = ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
+
 KANO_LABELS = {1: "like", 2: "must-be", 3: "neutral", 4: "live-with", 5: "dislike"}
 
 
@@ -189,6 +200,14 @@ def default_codebook(attributes=ATTRIBUTES) -> dict[str, dict]:
     for a in attributes:
         cb[a] = {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
     return cb
+
+
+def default_scale(column: str) -> dict:
+    """The contract's scale of a rating column: the named default, else 1-10 (rating items)."""
+    cb = default_codebook(())
+    if column in cb:
+        return dict(cb[column])
+    return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
 
 
 def identifier_columns(table: str) -> tuple[str, ...]:

@@ -1,8 +1,11 @@
-"""The :class:`CXData` container, contract validation, and the loaders.
+"""The :class:`CXData` container, :func:`validate` and the loaders :func:`load` / :func:`save`.
 
 Every load validates against :mod:`cxmodels.data.contract` and reports all problems at once in
-one :class:`~cxmodels._validation.DataValidationError`. Loaders only read: source files are
-opened read-only and never written.
+one :class:`~cxmodels._validation.DataValidationError`; what the loader inferred (encodings,
+separators, date formats, Jalali dates, stacked sheets) travels with the data as notes
+(``data.inferred``), soft problems as warnings (``data.problems``). Loaders only read: source
+files are opened read-only and never written. Reading is in :mod:`.readers`, typing and checks
+in :mod:`.checks` and :mod:`.consistency`.
 """
 
 from __future__ import annotations
@@ -12,16 +15,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .._validation import Report
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES, default_codebook
-
-FORMATS = {".parquet": "parquet", ".csv": "csv", ".xlsx": "excel", ".xls": "excel", ".sav": "spss"}
-DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+from .._validation import DataValidationError, Problem, Report, fail
+from . import checks, consistency
+from .contract import TABLES, default_codebook
+from .readers import (
+    DUCKDB_SUFFIXES,
+    FORMATS,
+    Options,
+    find_sources,
+    read_codebook,
+    read_meta,
+    read_source,
+)
+from .text import canonical_name
 
 
 @dataclass
@@ -42,6 +50,15 @@ class CXData:
         Where the data came from.
     truth : dict or None
         The known true parameters of a synthetic world (``truth.json``), else ``None``.
+    report : Report or None
+        Everything validation found: errors, warnings and notes (see ``problems``,
+        ``inferred``).
+    options : Options or None
+        What ``meta.json`` declared (date formats, calendar, time zone, encoding, separator).
+    sources : dict
+        ``{table: (file, format)}`` for loaded tables.
+    wave_order : list or None
+        The survey waves in the order of their meaning (never as strings).
     """
 
     customers: pd.DataFrame
@@ -54,6 +71,9 @@ class CXData:
     source: str = "memory"
     truth: dict | None = None
     report: Report | None = field(default=None, repr=False)
+    options: Options | None = field(default=None, repr=False)
+    sources: dict = field(default_factory=dict, repr=False)
+    wave_order: list | None = None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -61,8 +81,28 @@ class CXData:
 
     @property
     def attributes(self) -> list[str]:
-        """The driver-rating columns (``attr_*``) of the responses table."""
-        return [c for c in self.responses.columns if str(c).startswith("attr_")]
+        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
+        return [
+            c
+            for c in self.responses.columns
+            if str(c).startswith("attr_")
+            and self.codebook.get(c, {}).get("driver", True) is not False
+            and c in self.codebook
+        ]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings found by validation (warnings only, once the data loaded)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
+
+    @property
+    def inferred(self) -> list[Problem]:
+        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
+
+    def caveats(self) -> list[str]:
+        """One sentence per warning and inference, for a report's caveat box."""
+        return [str(p) for p in self.problems + self.inferred]
 
     def snapshot(self) -> dict[str, Any]:
         """Facts about the data for report headers (no identifiers)."""
@@ -82,8 +122,6 @@ class CXData:
         if segment not in (None, "", "all"):
             cust = self.customers[self.customers["segment"] == segment]
             if cust.empty:
-                from .._validation import fail
-
                 fail(
                     "customers",
                     "segment",
@@ -123,269 +161,32 @@ class CXData:
 
 
 # --------------------------------------------------------------------------- validation
-def _keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
-    key = CONTRACT[table].key or ("respondent_id" if table == "kano_answers" else None)
-    mask = np.asarray(mask, dtype=bool)
-    if key and key in df.columns:
-        return pd.Index(df.loc[mask, key].astype(str))
-    return pd.Index([f"row {i}" for i in np.flatnonzero(mask)])
-
-
-def _coerce(df: pd.DataFrame, table: str, report: Report) -> pd.DataFrame:
-    """Return a typed copy of ``df``; unparseable values are reported and set missing."""
-    spec = CONTRACT[table]
-    out = df.copy()
-    for col in df.columns:
-        c = spec.column(col)
-        kind = c.kind if c else None
-        if kind is None and spec.prefix_kind:
-            kind = next((k for p, k in spec.prefix_kind.items() if str(col).startswith(p)), None)
-        if kind is None:
-            continue
-        s = df[col]
-        if kind == "str":
-            if not pd.api.types.is_string_dtype(s):
-                out[col] = s.astype("string").astype(object).where(s.notna(), None)
-            continue
-        if kind == "cat":
-            continue
-        blank = s.isna() | (s.astype(str).str.strip() == "") if s.dtype == object else s.isna()
-        if kind in ("date", "datetime"):
-            new = (
-                pd.to_datetime(s.where(~blank), errors="coerce", format="mixed")
-                if s.dtype == object
-                else pd.to_datetime(s, errors="coerce")
-            )
-            what, fix = "dates", "write dates as YYYY-MM-DD"
-        elif kind == "num":
-            new = pd.to_numeric(s.where(~blank), errors="coerce")
-            what, fix = "numbers", "use numeric codes (put labels in the codebook)"
-        else:  # bool
-            if pd.api.types.is_bool_dtype(s):
-                continue
-            low = s.astype(str).str.strip().str.lower()
-            new = pd.Series(
-                np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None)),
-                index=s.index,
-                dtype=object,
-            )
-            new[blank] = None
-            what, fix = "true/false values", "use true/false, yes/no or 1/0"
-        bad = new.isna() & ~blank
-        if bad.any():
-            report.add(table, col, f"values that are not {what}", fix, _keys(df, table, bad))
-        if kind == "bool" and not new.isna().any():
-            new = new.astype(bool)
-        out[col] = new
-    return out
-
-
-def _validate(data: CXData, report: Report) -> CXData:
-    """Type, check and derive; all problems go into ``report``."""
-    typed: dict[str, pd.DataFrame | None] = {}
-    for name in TABLES:
-        df = getattr(data, name)
-        if df is None:
-            if name in REQUIRED_TABLES:
-                report.add(
-                    name,
-                    "",
-                    "required table is missing",
-                    f"add a file named {name}.csv/.parquet/.xlsx/.sav to the folder",
-                )
-            typed[name] = None
-            continue
-        spec = CONTRACT[name]
-        missing = [c.name for c in spec.columns if c.required and c.name not in df.columns]
-        for m in missing:
-            report.add(
-                name,
-                m,
-                "required column is missing",
-                f"add a column named {m!r} (or rename yours to it)",
-            )
-        df = _coerce(df, name, report)
-        if spec.key and spec.key in df.columns:
-            nul = df[spec.key].isna()
-            if nul.any():
-                report.add(
-                    name,
-                    spec.key,
-                    "empty keys",
-                    "give every row a key",
-                    [f"row {i}" for i in np.flatnonzero(nul)],
-                )
-            dup = df[spec.key].duplicated(keep=False) & ~nul
-            if dup.any():
-                report.add(
-                    name,
-                    spec.key,
-                    "duplicate keys",
-                    "make the key unique (drop or renumber duplicates)",
-                    df.loc[dup, spec.key].astype(str).unique(),
-                )
-        typed[name] = df
-
-    cb = data.codebook
-    # ratings on their scales
-    for name, df in typed.items():
-        if df is None:
-            continue
-        for col in df.columns:
-            if col in cb and pd.api.types.is_numeric_dtype(df[col]):
-                lo, hi = cb[col]["min"], cb[col]["max"]
-                bad = df[col].notna() & ((df[col] < lo) | (df[col] > hi))
-                if bad.any():
-                    report.add(
-                        name,
-                        col,
-                        f"values outside the scale {lo}-{hi}",
-                        f"correct the values, or declare the scale of {col!r} in codebook.json",
-                        _keys(df, name, bad),
-                    )
-    cust = typed["customers"]
-    known = (
-        pd.Index(cust["customer_id"].dropna())
-        if cust is not None and "customer_id" in cust
-        else None
-    )
-    for name in ("responses", "interactions"):
-        df = typed[name]
-        if df is None or known is None or "customer_id" not in df:
-            continue
-        unknown = ~df["customer_id"].isin(known)
-        if unknown.any():
-            report.add(
-                name,
-                "customer_id",
-                "customer ids not in the customers table",
-                "add the customers or drop these rows",
-                _keys(df, name, unknown),
-            )
-
-    date_cols = {
-        "customers": ["signup_date", "churn_date"],
-        "responses": ["survey_date"],
-        "interactions": ["timestamp"],
-    }
-    end = data.observation_end
-    if end is None:
-        maxes = [
-            typed[t][c].max()
-            for t, cols in date_cols.items()
-            if typed[t] is not None
-            for c in cols
-            if c in typed[t] and pd.api.types.is_datetime64_any_dtype(typed[t][c])
-        ]
-        maxes = [m for m in maxes if pd.notna(m)]
-        end = max(maxes).normalize() if maxes else pd.Timestamp.today().normalize()
-    end = pd.Timestamp(end)
-    for t, cols in date_cols.items():
-        df = typed[t]
-        if df is None:
-            continue
-        for c in cols:
-            if c in df and pd.api.types.is_datetime64_any_dtype(df[c]):
-                late = df[c] > end + pd.Timedelta(days=1)
-                if late.any():
-                    report.add(
-                        t,
-                        c,
-                        f"dates after the observation end {end.date()}",
-                        "correct the dates or pass a later observation end (as_of=...)",
-                        _keys(df, t, late),
-                    )
-    if (
-        cust is not None
-        and {"signup_date", "churn_date"} <= set(cust.columns)
-        and pd.api.types.is_datetime64_any_dtype(cust["churn_date"])
-    ):
-        early = cust["churn_date"] < cust["signup_date"]
-        if early.any():
-            report.add(
-                "customers",
-                "churn_date",
-                "churn before signup",
-                "correct churn_date or signup_date",
-                _keys(cust, "customers", early),
-            )
-    inter = typed["interactions"]
-    if (
-        inter is not None
-        and "response_minutes" in inter
-        and pd.api.types.is_numeric_dtype(inter["response_minutes"])
-    ):
-        neg = inter["response_minutes"] < 0
-        if neg.any():
-            report.add(
-                "interactions",
-                "response_minutes",
-                "negative response times",
-                "response time is minutes from contact to first response; fix the timestamps",
-                _keys(inter, "interactions", neg),
-            )
-    kano = typed["kano_answers"]
-    if kano is not None:
-        for col in ("functional", "dysfunctional"):
-            if col in kano and pd.api.types.is_numeric_dtype(kano[col]):
-                frac = kano[col].notna() & (kano[col] % 1 != 0)
-                if frac.any():
-                    report.add(
-                        "kano_answers",
-                        col,
-                        "answer positions must be whole numbers 1-5",
-                        "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
-                        _keys(kano, "kano_answers", frac),
-                    )
-
-    # soft problems
-    resp = typed["responses"]
-    if resp is not None:
-        attrs = [c for c in resp.columns if str(c).startswith("attr_")]
-        if len(attrs) >= 4:
-            A = resp[attrs]
-            straight = A.notna().all(axis=1) & A.nunique(axis=1).eq(1)
-            if straight.mean() > 0.0 and straight.sum() >= 1:
-                report.add(
-                    "responses",
-                    ",".join(attrs[:2]) + ",...",
-                    "straight-lining: every attribute rated the same",
-                    "check these respondents; drop them if their answers are careless",
-                    _keys(resp, "responses", straight),
-                    severity="warning",
-                )
-    for name, df in typed.items():
-        if df is None or len(df) == 0:
-            continue
-        spec = CONTRACT[name]
-        for col in df.columns:
-            c = spec.column(col)
-            if c is not None and c.sparse:
-                continue
-            if df[col].isna().mean() > 0.5:
-                report.add(
-                    name,
-                    col,
-                    f"more than half empty ({df[col].isna().mean():.0%})",
-                    "check the export; models will drop rows missing this column",
-                    severity="warning",
-                )
-
-    if (
-        cust is not None
-        and "signup_date" in cust
-        and pd.api.types.is_datetime64_any_dtype(cust["signup_date"])
-    ):
-        churn = cust["churn_date"] if "churn_date" in cust else pd.Series(pd.NaT, index=cust.index)
-        if not pd.api.types.is_datetime64_any_dtype(churn):
-            churn = pd.to_datetime(churn, errors="coerce")
-        churned = churn.notna() & (churn <= end)
-        stop = churn.where(churned, end)
-        cust = cust.assign(
-            churned=churned.to_numpy(), tenure_days=(stop - cust["signup_date"]).dt.days.to_numpy()
+def _validate(data: CXData, report: Report, failed: frozenset = frozenset()) -> CXData:
+    """Type, check and derive; every problem and inference goes into ``report``."""
+    opts = data.options or Options()
+    typed = {
+        name: checks.type_table(
+            name,
+            getattr(data, name),
+            opts,
+            data.sources.get(name, ("", ""))[1] in ("excel", "xls"),
+            failed,
+            report,
         )
-        typed["customers"] = cust
-    return replace(data, observation_end=end, report=report, **typed)
+        for name in TABLES
+    }
+    cb = data.codebook
+    checks.check_scales(typed, cb, report)
+    checks.check_references(typed, report)
+    end = consistency.observation_end(typed, data.observation_end, report)
+    consistency.check_dates(typed, end, report)
+    consistency.check_interactions(typed, report)
+    consistency.check_kano(typed, report)
+    consistency.check_labels(typed, report)
+    waves = consistency.wave_order(typed["responses"], cb, report)
+    consistency.soft_checks(typed, report)
+    typed["customers"] = consistency.derive_customers(typed["customers"], end)
+    return replace(data, observation_end=end, report=report, wave_order=waves, **typed)
 
 
 def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
@@ -397,8 +198,19 @@ def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
     raise_errors : bool
         If True (default) raise :class:`DataValidationError` listing every error and emit the
         soft problems as :class:`DataQualityWarning`. If False, return with ``.report`` set.
+
+    Returns
+    -------
+    CXData
+        Typed tables (ids as strings, dates as naive datetimes, ratings as numbers, labels
+        trimmed), ``observation_end``, ``wave_order`` and ``report`` (errors, warnings, notes).
     """
-    report = Report()
+    kept = [p for p in (data.report.problems if data.report else []) if p.severity == "note"]
+    report = Report(list(kept))
+    if data.codebook is not None and data.responses is not None:
+        data = replace(
+            data, codebook=checks.complete_codebook(data.codebook, data.responses, False, report)
+        )
     out = _validate(data, report)
     if raise_errors:
         report.raise_or_warn(data.source)
@@ -407,44 +219,13 @@ def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
 
 # --------------------------------------------------------------------------- loaders
 def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
-    fmt = FORMATS[path.suffix.lower()]
-    labels: dict = {}
-    if fmt == "parquet":
-        df = pd.read_parquet(path)
-    elif fmt == "csv":
-        df = pd.read_csv(path, low_memory=False)
-    elif fmt == "excel":
-        df = pd.read_excel(path)
-    else:
-        import pyreadstat
-
-        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-        labels = {
-            k: {int(a) if float(a).is_integer() else a: b for a, b in v.items()}
-            for k, v in meta.variable_value_labels.items()
-        }
+    """One table file as read by :func:`load` (frame, SPSS value labels); errors raise."""
+    report = Report()
+    table = next((t for t in TABLES if path.stem.lower().startswith(t)), "customers")
+    df, labels = read_source(path, FORMATS[path.suffix.lower()], table, Options(), None, report)
+    if df is None:
+        raise DataValidationError(report, str(path))
     return df, labels
-
-
-def _find(folder: Path, name: str) -> Path | None:
-    for suffix in FORMATS:
-        p = folder / f"{name}{suffix}"
-        if p.exists():
-            return p
-    return None
-
-
-def _read_codebook(folder: Path) -> dict | None:
-    for name in ("codebook.json", "codebook.yaml", "codebook.yml"):
-        p = folder / name
-        if p.exists():
-            text = p.read_text(encoding="utf-8")
-            if name.endswith("json"):
-                return json.loads(text)
-            import yaml
-
-            return yaml.safe_load(text)
-    return None
 
 
 def _merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
@@ -459,9 +240,76 @@ def _merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
         entry = cb.setdefault(col, {})
         entry["labels"] = lab
         nums = [a for a in lab if isinstance(a, int | float)]
-        if nums and "min" not in entry:
+        declared = col in (extra or {})
+        if nums and not declared and len(nums) >= 2:
             entry["min"], entry["max"] = min(nums), max(nums)
     return cb
+
+
+def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
+    import duckdb
+
+    frames: dict = {t: None for t in TABLES}
+    extra_cb, meta = None, {}
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception as exc:
+        first = str(exc).splitlines()[0][:160]
+        report.add(
+            "database",
+            "",
+            f"{path.name} is not a DuckDB database ({first})",
+            "pass a DuckDB file, or the folder holding the table files",
+        )
+        return frames, None, {}
+    try:
+        present = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
+        for t in TABLES:
+            frames[t] = con.execute(f'select * from "{t}"').df() if t in present else None
+        if "codebook" in present:
+            cbdf = con.execute("select * from codebook").df()
+            extra_cb = {
+                c: {"min": lo, "max": hi}
+                for c, lo, hi in zip(cbdf["column"], cbdf["min"], cbdf["max"])
+            }
+        if "meta" in present:
+            end = con.execute("select observation_end from meta").fetchone()[0]
+            meta = {"observation_end": str(end)}
+    finally:
+        con.close()
+    return frames, extra_cb, meta
+
+
+def _read_folder(path: Path, report: Report):
+    opts = read_meta(path, report)
+    extra_cb = read_codebook(path, report)
+    sources = find_sources(path, report)
+    frames: dict = {t: None for t in TABLES}
+    labels: dict = {}
+    failed = {p.table for p in report.errors if p.table in TABLES}
+    for t, (p, fmt) in sources.items():
+        frames[t], lab = read_source(p, fmt, t, opts, extra_cb, report)
+        labels.update(lab)
+        if frames[t] is None:
+            failed.add(t)
+    truth = None
+    if (path / "truth.json").exists():
+        truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
+    srcs = {t: (p.name, fmt) for t, (p, fmt) in sources.items()}
+    return frames, extra_cb, labels, opts, srcs, truth, failed
+
+
+def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Report) -> dict:
+    """Defaults for every rating column found, the file's codebook and SPSS labels over them."""
+    resp = frames.get("responses")
+    user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
+    cb = _merge_codebook(default_codebook(()), extra_cb, labels)
+    if resp is None:
+        return cb
+    renamed = resp.rename(columns=canonical_name)
+    return checks.complete_codebook(cb, renamed, user_drivers, report)
 
 
 def load(
@@ -472,11 +320,13 @@ def load(
     Parameters
     ----------
     path : str or Path
-        A folder with files named after the tables (``customers.parquet``, ``responses.csv``,
-        ``kano_answers.xlsx``, ``branches.sav``, ...; CSV, Parquet, Excel and SPSS are read,
-        SPSS value labels go into the codebook), optionally ``codebook.json``/``.yaml``,
-        ``meta.json`` (``{"observation_end": "YYYY-MM-DD"}``) and ``truth.json``; or a DuckDB
-        database file (``.duckdb``, ``.db``) holding tables of those names.
+        A folder with one file per table, named after it (``customers.parquet``,
+        ``responses.csv``, ``kano_answers.xlsx``, ``branches.sav``, ...: CSV in any common
+        dialect and encoding, Parquet, Excel ``.xlsx``/``.xls`` with every sheet considered,
+        SPSS with value labels), optionally ``codebook.json``/``.yaml``, ``meta.json`` (observation
+        end, time zone, encoding, separator, decimal mark, date formats, calendar: see
+        ``docs/data-contract.md``) and ``truth.json``; or a DuckDB database file (``.duckdb``,
+        ``.db``) holding tables of those names.
     as_of : date, optional
         Observation end; default ``meta.json``'s, else the latest date in the data.
     validate_data : bool
@@ -486,75 +336,43 @@ def load(
     Returns
     -------
     CXData
+        With ``inferred`` (notes on what was inferred) and ``problems`` (warnings).
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
             f"No data at {path}: give a folder of table files or a DuckDB file."
         )
-    frames: dict[str, pd.DataFrame | None] = {}
-    labels: dict = {}
-    extra_cb = None
-    meta: dict = {}
-    truth = None
+    report = Report()
     if path.is_file():
         if path.suffix.lower() not in DUCKDB_SUFFIXES:
-            raise ValueError(
-                f"{path}: a single file must be a DuckDB database (.duckdb/.db); "
-                "otherwise pass the folder holding the table files."
+            report.add(
+                "database",
+                "",
+                f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
+                "pass the folder holding the table files",
             )
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            present = {
-                r[0]
-                for r in con.execute("select table_name from information_schema.tables").fetchall()
-            }
-            for t in TABLES:
-                frames[t] = con.execute(f'select * from "{t}"').df() if t in present else None
-            if "codebook" in present:
-                cbdf = con.execute("select * from codebook").df()
-                extra_cb = {
-                    c: {"min": lo, "max": hi}
-                    for c, lo, hi in zip(cbdf["column"], cbdf["min"], cbdf["max"])
-                }
-            if "meta" in present:
-                meta = {
-                    "observation_end": str(
-                        con.execute("select observation_end from meta").fetchone()[0]
-                    )
-                }
-        finally:
-            con.close()
+            raise DataValidationError(report, str(path))
+        frames, extra_cb, meta = _read_duckdb(path, report)
+        labels, opts, srcs, truth = {}, Options(**meta), {}, None
+        failed = set() if frames["customers"] is not None or not report.errors else set(TABLES)
     else:
-        for t in TABLES:
-            p = _find(path, t)
-            if p is None:
-                frames[t] = None
-                continue
-            frames[t], lab = _read_table(p)
-            labels.update(lab)
-        extra_cb = _read_codebook(path)
-        if (path / "meta.json").exists():
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        if (path / "truth.json").exists():
-            truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
-    end = as_of or meta.get("observation_end")
+        frames, extra_cb, labels, opts, srcs, truth, failed = _read_folder(path, report)
+    end = as_of or opts.observation_end
     data = CXData(
-        customers=frames["customers"],
-        responses=frames["responses"],
-        interactions=frames["interactions"],
-        kano_answers=frames["kano_answers"],
-        branches=frames["branches"],
-        codebook=_merge_codebook(default_codebook(()), extra_cb, labels),
+        **frames,
+        codebook=_codebook_for(frames, extra_cb, labels, report),
         observation_end=pd.Timestamp(end) if end else None,
         source=str(path),
         truth=truth,
+        options=opts,
+        sources=srcs,
     )
     if not validate_data:
-        return data
-    return validate(data)
+        return replace(data, report=report)
+    out = _validate(data, report, frozenset(failed))
+    report.raise_or_warn(str(path))
+    return out
 
 
 def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:

@@ -151,8 +151,10 @@ def _times(part: pd.Series) -> pd.Series:
 def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     """``YYYY-MM-DD``/``YYYY/MM/DD`` (time optional); Jalali when the year says so or declared."""
     y = m[0].astype(int)
-    jalali = (y.between(1300, 1499)) if spec.calendar is None else pd.Series(
-        spec.calendar == "jalali", index=m.index
+    jalali = (
+        (y.between(1300, 1499))
+        if spec.calendar is None
+        else pd.Series(spec.calendar == "jalali", index=m.index)
     )
     res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
     if jalali.any():
@@ -177,7 +179,7 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
             (
                 "dates written both day-first and month-first",
                 "write every date as YYYY-MM-DD, or " + _declare(spec, "%d/%m/%Y"),
-                mask,
+                m.index,
             )
         )
         return res
@@ -192,7 +194,8 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
         return res
     day, month = (a, b) if (a > 12).any() else (b, a)
     out.notes.append(
-        "dates read as " + ("DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY")
+        "dates read as "
+        + ("DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY")
         + " (a day above 12 settles the order)"
     )
     iso = m[2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
@@ -282,7 +285,8 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     vals = np.append(res.to_numpy(), np.datetime64("NaT"))
     out.values = pd.Series(vals[codes], index=s.index, dtype="datetime64[ns]")
     out.problems = [
-        (msg, fix, np.append(u.index.isin(labels), False)[codes]) for msg, fix, labels in out.problems
+        (msg, fix, np.append(u.index.isin(labels), False)[codes])
+        for msg, fix, labels in out.problems
     ]
     out.notes = list(dict.fromkeys(out.notes))
     return out

@@ -1,0 +1,378 @@
+"""Contract checks: typing each table, then the checks across tables.
+
+Each function adds what it finds to one :class:`~cxmodels._validation.Report` (errors, warnings
+and notes on what was inferred) and never raises; :func:`cxmodels.data.core.validate` runs them
+in order and raises once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._validation import Report, did_you_mean
+from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
+from .dates import DateSpec, parse_dates
+from .readers import Options
+from .text import canonical_name, has_eastern_digits, normalize_label, numeric_text
+from .vocabulary import VOCABULARY, map_labels, to_vocabulary
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "بله", "بلی", "آری"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "خیر", "نه"}
+ROW_BASE = 0  # row labels are 0-based positions in the table as read
+
+
+def keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
+    """Example keys of the rows in ``mask``: the table's key, else ``row i``."""
+    key = CONTRACT[table].key or ("respondent_id" if table == "kano_answers" else None)
+    mask = np.asarray(mask, dtype=bool)
+    if key and key in df.columns and df[key].notna()[mask].all():
+        return pd.Index(df.loc[mask, key].astype(str))
+    return pd.Index([f"row {i + ROW_BASE}" for i in np.flatnonzero(mask)])
+
+
+def _kind(table: str, col: str) -> str | None:
+    spec = CONTRACT[table]
+    c = spec.column(col)
+    if c is not None:
+        return c.kind
+    return next((k for p, k in (spec.prefix_kind or {}).items() if str(col).startswith(p)), None)
+
+
+# --------------------------------------------------------------------------- columns
+def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFrame:
+    """Contract names for near spellings ('Overall Sat' -> overall_sat); duplicates refused."""
+    spec = CONTRACT[table]
+    names, renamed = [], {}
+    for col in map(str, df.columns):
+        canon = canonical_name(col)
+        known = spec.column(canon) is not None or canon.startswith(tuple(spec.prefix_kind or ()))
+        new = canon if (known or canon == "sheet") else col.strip()
+        if new != col:
+            renamed[col] = new
+        names.append(new)
+    if renamed:
+        report.add(
+            table,
+            ", ".join(sorted(set(renamed.values()))),
+            "columns matched to the contract: "
+            + ", ".join(f"{a!r} -> {b}" for a, b in renamed.items()),
+            "rename the columns in the export to silence this",
+            severity="note",
+        )
+    out = df.set_axis(names, axis=1)
+    dup = out.columns[out.columns.duplicated()].unique()
+    for d in dup:
+        where = [str(c) for c, n in zip(df.columns, names) if n == d]
+        report.add(
+            table,
+            d,
+            f"duplicated column ({' and '.join(map(repr, where))})",
+            "keep one column of this name (rename or drop the other)",
+        )
+    if len(dup):
+        out = out.loc[:, ~out.columns.duplicated()]
+    known = {c.name for c in spec.columns}
+    for col in out.columns:
+        if col in known or col == "sheet" or _kind(table, col):
+            continue
+        hint = did_you_mean(col, sorted(known - set(out.columns)))
+        if hint:
+            report.add(
+                table,
+                col,
+                f"column is not in the contract{hint}; it is not used",
+                "rename it to the contract's name",
+                severity="warning",
+            )
+    return out
+
+
+def required_columns(df: pd.DataFrame, table: str, report: Report) -> None:
+    others = [str(c) for c in df.columns]
+    for c in CONTRACT[table].columns:
+        if c.required and c.name not in df.columns:
+            report.add(
+                table,
+                c.name,
+                "required column is missing" + did_you_mean(c.name, others),
+                f"add a column named {c.name!r} (or rename yours to it)",
+            )
+
+
+# --------------------------------------------------------------------------- typing
+def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
+    """Identifiers and text as strings: ints without '.0', leading zeros kept, blanks missing."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(object).where(s.notna(), None)
+    if pd.api.types.is_numeric_dtype(s):
+        whole = s.dropna() % 1 == 0
+        t = s.astype("Int64").astype("string") if whole.all() else s.astype("string")
+        return t.astype(object).where(s.notna(), None)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        if not strip:
+            return s
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+        trimmed = pc.utf8_trim_whitespace(arr)
+        if pc.all(pc.equal(arr, trimmed)).as_py() in (True, None) and pc.sum(
+            pc.equal(trimmed, "")
+        ).as_py() in (0, None):
+            return s
+        out = pd.Series(trimmed.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+        return out.where(out != "", None)
+
+    def one(v):
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        t = str(v).strip() if strip else str(v)
+        return t or None
+
+    codes, uniques = pd.factorize(s)
+    vals = np.array([one(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(vals[codes], index=s.index, dtype=object)
+
+
+def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
+    fn = to_vocabulary(col) if table == "interactions" and col in VOCABULARY else normalize_label
+    out, changed = map_labels(s, fn)
+    if changed:
+        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
+        report.add(
+            table,
+            col,
+            f"{len(changed)} spelling(s) normalised ({shown})",
+            "write the values as the contract spells them to silence this",
+            severity="note",
+        )
+    return out
+
+
+def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, report: Report):
+    s = df[col]
+    spec = DateSpec(
+        where=f"{table}.{col}",
+        fmt=opts.get(table, "date_format", col),
+        calendar=opts.get(table, "calendar", col),
+        timezone=opts.timezone,
+        excel_cells=excel,
+    )
+    parsed = parse_dates(s, spec)
+    blank = s.isna().to_numpy()
+    if s.dtype == object:
+        blank |= (s.astype(str).str.strip() == "").to_numpy()
+    for note in parsed.notes:
+        report.add(
+            table,
+            col,
+            note,
+            "declare date_format/calendar in meta.json if this is wrong",
+            severity="note",
+        )
+    for msg, fix, mask in parsed.problems:
+        report.add(table, col, msg, fix, keys(df, table, mask))
+    return (
+        parsed.values,
+        parsed.bad(blank),
+        "dates",
+        (f"write dates as YYYY-MM-DD, or declare `date_format` for {table}.{col} in meta.json"),
+    )
+
+
+def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
+    if pd.api.types.is_bool_dtype(s):
+        s = s.astype(float)
+    new = numeric_text(s, decimal)
+    if s.dtype == object and has_eastern_digits(pd.unique(s.dropna())):
+        report.add(
+            table,
+            col,
+            "Persian/Arabic-Indic digits read as digits",
+            "nothing to do",
+            severity="note",
+        )
+    blank = s.isna() | (s.astype(str).str.strip() == "") if s.dtype == object else s.isna()
+    fix = "use numeric codes (put labels in the codebook)"
+    if (
+        s.dtype == object
+        and decimal == "."
+        and s[new.isna() & ~blank].astype(str).str.fullmatch(r"-?\d+,\d+").any()
+    ):
+        fix = 'these use a decimal comma: declare "decimal": "," in meta.json'
+    return new, (new.isna() & ~blank).to_numpy(), "numbers", fix
+
+
+def _booleans(s: pd.Series):
+    if pd.api.types.is_bool_dtype(s):
+        return s, np.zeros(len(s), dtype=bool), "", ""
+    blank = s.isna() | (s.astype(str).str.strip() == "")
+    low = s.astype(str).str.strip().str.lower()
+    new = pd.Series(
+        np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None)),
+        index=s.index,
+        dtype=object,
+    )
+    new[blank] = None
+    if not new.isna().any():
+        new = new.astype(bool)
+    return (
+        new,
+        (new.isna() & ~blank).to_numpy(),
+        "true/false values",
+        ("use true/false, yes/no or 1/0"),
+    )
+
+
+def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
+    """A typed copy of ``df``; values that cannot be read are reported and set missing."""
+    out = df.copy()
+    decimal = opts.get(table, "decimal") or "."
+    for col in df.columns:
+        kind, s = _kind(table, col), df[col]
+        if kind is None:
+            continue
+        if kind == "str":
+            out[col] = as_text(s)
+            continue
+        if kind == "cat":
+            out[col] = _labels(s, table, col, report)
+            continue
+        if kind in ("date", "datetime"):
+            new, bad, what, fix = _dates(df, table, col, opts, excel, report)
+        elif kind == "num":
+            new, bad, what, fix = _numbers(s, table, col, decimal, report)
+        else:
+            new, bad, what, fix = _booleans(s)
+        if bad.any():
+            report.add(table, col, f"values that are not {what}", fix, keys(df, table, bad))
+        out[col] = new
+    return out
+
+
+def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
+    """Primary keys present and unique; identifier columns never blank."""
+    spec = CONTRACT[table]
+    for c in spec.columns:
+        if not (c.identifier and c.required and c.name in df.columns):
+            continue
+        nul = df[c.name].isna()
+        if nul.any():
+            what = "empty keys" if c.name == spec.key else "empty ids"
+            report.add(
+                table,
+                c.name,
+                what,
+                "give every row its id (blank ids match nobody)",
+                [f"row {i + ROW_BASE}" for i in np.flatnonzero(nul)],
+            )
+    if spec.key and spec.key in df.columns:
+        s = df[spec.key]
+        dup = s.duplicated(keep=False) & s.notna()
+        if dup.any():
+            report.add(
+                table,
+                spec.key,
+                "duplicate keys",
+                "make the key unique (drop or renumber duplicates)",
+                df.loc[dup, spec.key].astype(str).unique(),
+            )
+
+
+def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: Report):
+    """Type one table: present, non-empty, canonical columns, typed values, valid keys."""
+    if df is None:
+        if name in REQUIRED_TABLES and name not in failed:
+            report.add(
+                name,
+                "",
+                "required table is missing",
+                f"add a file named {name}.csv/.parquet/.xlsx/.sav to the folder",
+            )
+        return None
+    if len(df) == 0 or df.shape[1] == 0:
+        report.add(
+            name,
+            "",
+            "the table has no rows" if df.shape[1] else "the table is empty",
+            "export the table again with its rows",
+        )
+        return None
+    df = canonical_columns(df, name, report)
+    required_columns(df, name, report)
+    df = coerce(df, name, opts, excel, report)
+    check_keys(df, name, report)
+    return df
+
+
+# --------------------------------------------------------------------------- scales
+def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Report) -> dict:
+    """Give every rating column a scale: the codebook's, else the contract's default.
+
+    When the codebook lists ``attr_*`` drivers, an ``attr_*`` column it does not list is not a
+    driver (a note says so); otherwise every ``attr_*`` column gets the default 1-10 scale.
+    """
+    cb = {k: dict(v) for k, v in codebook.items()}
+    if responses is None:
+        return cb
+    for col in responses.columns:
+        if not str(col).startswith(RATING_PREFIXES) or col in cb:
+            continue
+        if user_drivers and str(col).startswith("attr_"):
+            report.add(
+                "responses",
+                col,
+                "not in the codebook, so not a driver rating",
+                "add its scale to the codebook to use it as a driver",
+                severity="note",
+            )
+            cb[col] = {"driver": False}
+            continue
+        cb[col] = default_scale(col)
+    return cb
+
+
+def check_scales(typed: dict, cb: dict, report: Report) -> None:
+    for name, df in typed.items():
+        if df is None:
+            continue
+        for col in df.columns:
+            if col not in cb or "min" not in cb[col] or not pd.api.types.is_numeric_dtype(df[col]):
+                continue
+            lo, hi = cb[col]["min"], cb[col]["max"]
+            v = df[col]
+            bad = v.notna() & ((v < lo) | (v > hi))
+            if bad.any():
+                fix = f"correct the values, or declare the scale of {col!r} in codebook.json"
+                whole = v.dropna()
+                if len(whole) > 20 and whole.is_unique and (whole % 1 == 0).all():
+                    fix = (
+                        f"{col!r} looks like a row number, not a rating: rename it without the "
+                        "rating prefix"
+                    )
+                report.add(
+                    name, col, f"values outside the scale {lo:g}-{hi:g}", fix, keys(df, name, bad)
+                )
+
+
+def check_references(typed: dict, report: Report) -> None:
+    cust = typed["customers"]
+    if cust is None or "customer_id" not in cust:
+        return
+    known = pd.Index(cust["customer_id"].dropna())
+    for name in ("responses", "interactions"):
+        df = typed[name]
+        if df is None or "customer_id" not in df:
+            continue
+        unknown = ~df["customer_id"].isin(known) & df["customer_id"].notna()
+        if unknown.any():
+            report.add(
+                name,
+                "customer_id",
+                "customer ids not in the customers table",
+                "add the customers or drop these rows",
+                keys(df, name, unknown),
+            )

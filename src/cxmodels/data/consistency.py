@@ -1,0 +1,296 @@
+"""Checks across tables and rows once every table is typed: dates, vocabularies, duplicates.
+
+Each function adds to one :class:`~cxmodels._validation.Report` and never raises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._format import fmt_count
+from .._validation import Report, did_you_mean
+from .checks import keys
+from .contract import CONTRACT
+from .vocabulary import VOCABULARY, near_duplicates, order_waves
+
+DATE_COLUMNS = {
+    "customers": ("signup_date", "churn_date"),
+    "responses": ("survey_date",),
+    "interactions": ("timestamp",),
+}
+OUTLIER_GAP = pd.Timedelta(days=60)
+LABEL_COLUMNS = {
+    "customers": (
+        "segment",
+        "region",
+        "age_band",
+        "income_band",
+        "marital_status",
+        "acquisition_channel",
+        "branch_id",
+    ),
+    "kano_answers": ("segment", "feature"),
+    "responses": ("wave",),
+}
+
+
+def _date_cols(typed: dict):
+    for t, cols in DATE_COLUMNS.items():
+        df = typed.get(t)
+        if df is None:
+            continue
+        for c in cols:
+            if c in df and pd.api.types.is_datetime64_any_dtype(df[c]):
+                yield t, c, df
+
+
+def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
+    """The declared end, else the latest date; a latest date far beyond all others is an error.
+
+    Without a declared end, dates more than 60 days after the 99.9th percentile of all dates
+    (lower order statistic) would move the end by themselves: they are reported with the gap,
+    and the end is taken from the other dates.
+    """
+    if declared is not None:
+        return pd.Timestamp(declared)
+    cols = list(_date_cols(typed))
+    every = np.concatenate([df[c].dropna().to_numpy() for _, c, df in cols]) if cols else []
+    if len(every) == 0:
+        return pd.Timestamp.today().normalize()
+    ns = np.sort(every.astype("datetime64[ns]").astype(np.int64))
+    ref = pd.Timestamp(ns[int(np.floor((len(ns) - 1) * 0.999))])
+    limit = ref + OUTLIER_GAP
+    if pd.Timestamp(ns[-1]) > limit:
+        for t, c, df in cols:
+            far = df[c] > limit
+            if far.any():
+                first = df.loc[far, c].min().date()
+                report.add(
+                    t,
+                    c,
+                    f"dates far beyond all others ({first}; the other dates end "
+                    f"{ref.date()}): they would set the observation end",
+                    "correct these dates, or declare observation_end in meta.json",
+                    keys(df, t, far),
+                )
+        end = pd.Timestamp(ns[ns <= limit.value].max()).normalize()
+    else:
+        end = pd.Timestamp(ns[-1]).normalize()
+    report.add(
+        "meta",
+        "observation_end",
+        f"observation end inferred from the latest date: {end.date()}",
+        'declare "observation_end" in meta.json',
+        severity="note",
+    )
+    return end
+
+
+def check_dates(typed: dict, end: pd.Timestamp, report: Report) -> None:
+    """Nothing after the observation end; no churn or survey before the customer's signup."""
+    for t, c, df in _date_cols(typed):
+        late = df[c] > end + pd.Timedelta(days=1)
+        if late.any() and not _reported(report, t, c, "far beyond"):
+            report.add(
+                t,
+                c,
+                f"dates after the observation end {end.date()}",
+                "correct the dates or pass a later observation end (as_of=...)",
+                keys(df, t, late),
+            )
+    cust = typed.get("customers")
+    if cust is None or not _is_date(cust, "signup_date"):
+        return
+    if _is_date(cust, "churn_date"):
+        early = cust["churn_date"] < cust["signup_date"]
+        if early.any():
+            report.add(
+                "customers",
+                "churn_date",
+                "churn before signup",
+                "correct churn_date or signup_date",
+                keys(cust, "customers", early),
+            )
+    signup = (
+        cust.dropna(subset=["customer_id"])
+        .drop_duplicates("customer_id")
+        .set_index("customer_id")["signup_date"]
+    )
+    for t, c, sev in (
+        ("responses", "survey_date", "error"),
+        ("interactions", "timestamp", "warning"),
+    ):
+        df = typed.get(t)
+        if df is None or not _is_date(df, c) or "customer_id" not in df:
+            continue
+        before = (df[c].dt.normalize() < df["customer_id"].map(signup)).fillna(False)
+        if before.any():
+            report.add(
+                t,
+                c,
+                f"dated before the customer's signup ({fmt_count(before.sum())} rows)",
+                "correct the dates or the customer's signup_date",
+                keys(df, t, before),
+                severity=sev,
+            )
+
+
+def _is_date(df, col) -> bool:
+    return col in df and pd.api.types.is_datetime64_any_dtype(df[col])
+
+
+def _reported(report: Report, table: str, column: str, phrase: str) -> bool:
+    return any(
+        p.table == table and p.column == column and phrase in p.message for p in report.problems
+    )
+
+
+def check_interactions(typed: dict, report: Report) -> None:
+    """Known kinds and channels only; response times not negative."""
+    inter = typed.get("interactions")
+    if inter is None:
+        return
+    for col, known in VOCABULARY.items():
+        if col not in inter:
+            continue
+        bad = inter[col].notna() & ~inter[col].isin(known)
+        if bad.any():
+            vals = pd.unique(inter.loc[bad, col].astype(str))[:5]
+            hints = "".join(did_you_mean(v, known) for v in vals[:1])
+            report.add(
+                "interactions",
+                col,
+                f"unknown values {', '.join(map(repr, vals))}{hints}",
+                f"use one of {', '.join(known)}",
+                keys(inter, "interactions", bad),
+            )
+    if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
+        neg = inter["response_minutes"] < 0
+        if neg.any():
+            report.add(
+                "interactions",
+                "response_minutes",
+                "negative response times",
+                "response time is minutes from contact to first response; fix the timestamps",
+                keys(inter, "interactions", neg),
+            )
+
+
+def check_kano(typed: dict, report: Report) -> None:
+    """Whole answer positions; one answer per respondent and feature."""
+    kano = typed.get("kano_answers")
+    if kano is None:
+        return
+    for col in ("functional", "dysfunctional"):
+        if col in kano and pd.api.types.is_numeric_dtype(kano[col]):
+            frac = kano[col].notna() & (kano[col] % 1 != 0)
+            if frac.any():
+                report.add(
+                    "kano_answers",
+                    col,
+                    "answer positions must be whole numbers 1-5",
+                    "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
+                    keys(kano, "kano_answers", frac),
+                )
+    if {"respondent_id", "feature"} <= set(kano.columns):
+        dup = kano.duplicated(["respondent_id", "feature"], keep=False)
+        if dup.any():
+            report.add(
+                "kano_answers",
+                "respondent_id, feature",
+                "the same respondent answered the same feature twice (double submission)",
+                "keep one answer per respondent and feature",
+                keys(kano, "kano_answers", dup),
+            )
+
+
+def check_labels(typed: dict, report: Report) -> None:
+    """Labels that differ only in case or spacing are reported (they would be two groups)."""
+    for t, cols in LABEL_COLUMNS.items():
+        df = typed.get(t)
+        if df is None:
+            continue
+        for c in cols:
+            if c not in df:
+                continue
+            groups = near_duplicates(df[c])
+            if groups:
+                shown = "; ".join(" vs ".join(map(repr, g)) for g in groups[:3])
+                report.add(
+                    t,
+                    c,
+                    f"labels that differ only in case or spacing: {shown}",
+                    "spell each label one way; they are counted as separate groups",
+                    severity="warning",
+                )
+
+
+def wave_order(responses, codebook: dict, report: Report) -> list | None:
+    """The survey waves in the order of their meaning (see ``order_waves``), with a note."""
+    if responses is None or "wave" not in responses or responses["wave"].isna().all():
+        return None
+    declared = (codebook.get("wave") or {}).get("order")
+    dates = responses["survey_date"] if _is_date(responses, "survey_date") else None
+    order, rule = order_waves(responses["wave"], dates, declared)
+    if rule not in ("their labels (periods)",):
+        sev = "warning" if rule == "their labels as text" else "note"
+        report.add(
+            "responses",
+            "wave",
+            f"waves ordered by {rule}: {', '.join(map(str, order))}",
+            'declare the order in the codebook: "wave": {"order": [...]}',
+            severity=sev,
+        )
+    return order
+
+
+def soft_checks(typed: dict, report: Report) -> None:
+    """Straight-lining and mostly empty columns (warnings)."""
+    resp = typed.get("responses")
+    if resp is not None:
+        attrs = [c for c in resp.columns if str(c).startswith("attr_")]
+        if len(attrs) >= 4:
+            a = resp[attrs]
+            straight = a.notna().all(axis=1) & a.nunique(axis=1).eq(1)
+            if straight.any():
+                report.add(
+                    "responses",
+                    ",".join(attrs[:2]) + ",...",
+                    "straight-lining: every attribute rated the same",
+                    "check these respondents; drop them if their answers are careless",
+                    keys(resp, "responses", straight),
+                    severity="warning",
+                )
+    for name, df in typed.items():
+        if df is None or len(df) == 0:
+            continue
+        spec = CONTRACT[name]
+        share = df.isna().mean()
+        for col in share.index[share > 0.5]:
+            c = spec.column(col)
+            if c is not None and c.sparse:
+                continue
+            report.add(
+                name,
+                col,
+                f"more than half empty ({share[col]:.0%})",
+                "check the export; models will drop rows missing this column",
+                severity="warning",
+            )
+
+
+def derive_customers(cust, end: pd.Timestamp):
+    """``churned`` and ``tenure_days`` at the observation end."""
+    if cust is None or not _is_date(cust, "signup_date"):
+        return cust
+    churn = (
+        cust["churn_date"]
+        if _is_date(cust, "churn_date")
+        else pd.Series(pd.NaT, index=cust.index, dtype="datetime64[ns]")
+    )
+    churned = churn.notna() & (churn <= end)
+    stop = churn.where(churned, end)
+    return cust.assign(
+        churned=churned.to_numpy(), tenure_days=(stop - cust["signup_date"]).dt.days.to_numpy()
+    )

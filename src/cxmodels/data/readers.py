@@ -1,0 +1,623 @@
+"""Reading exports: one source per table, CSV dialects and encodings, Excel sheets, SPSS labels.
+
+Every read failure becomes a problem in the load's :class:`~cxmodels._validation.Report` naming
+the file, what is wrong and the fix, so ``cx.load`` raises one
+:class:`~cxmodels._validation.DataValidationError` and never a library traceback. What a reader
+infers (encoding, separator, decimal mark, sheets stacked or skipped, title rows) is recorded as
+a note (severity ``"note"``) in the same report. Files are opened read-only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .._validation import Report, did_you_mean
+from .contract import CONTRACT, TABLES
+from .text import canonical_name, normalize_label
+
+FORMATS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "xls",
+    ".sav": "spss",
+    ".zsav": "spss",
+}
+DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1256", "latin-1")
+META_KEYS = (
+    "observation_end",
+    "timezone",
+    "encoding",
+    "separator",
+    "decimal",
+    "date_format",
+    "calendar",
+    "sheet",
+    "tables",
+)
+TABLE_KEYS = ("encoding", "separator", "decimal", "date_format", "calendar", "sheet")
+MISSING_LABELS = (
+    "refused",
+    "refuse",
+    "don't know",
+    "dont know",
+    "do not know",
+    "no answer",
+    "not answered",
+    "not applicable",
+    "n/a",
+    "missing",
+    "prefer not to say",
+    "no opinion",
+    "نمی دانم",
+    "نمیدانم",
+    "بدون پاسخ",
+    "پاسخ نداد",
+    "بی پاسخ",
+    "امتناع",
+    "امتناع از پاسخ",
+    "نظری ندارم",
+)
+
+
+class ReadFailure(Exception):
+    """A file that cannot be read: ``message`` and ``fix`` go into the report."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+@dataclass
+class Options:
+    """What ``meta.json`` declares (see ``docs/data-contract.md``): global keys, per-table keys."""
+
+    observation_end: str | None = None
+    timezone: str = "UTC"
+    settings: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+
+    def get(self, table: str, key: str, column: str | None = None):
+        """A table's setting (``tables.<table>.<key>`` over the global key).
+
+        ``date_format`` and ``calendar`` may be one value or a mapping keyed by
+        ``"table.column"`` or ``"column"``.
+        """
+        for scope in (self.tables.get(table, {}), self.settings):
+            if key not in scope:
+                continue
+            value = scope[key]
+            if isinstance(value, dict):
+                if column is None:
+                    continue
+                for k in (f"{table}.{column}", column):
+                    if k in value:
+                        return value[k]
+                continue
+            return value
+        return None
+
+
+def _json_or_yaml(path: Path, report: Report, table: str):
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".json":
+            return json.loads(text)
+        import yaml
+
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        where, why = f"line {exc.lineno}, column {exc.colno}", exc.msg
+    except UnicodeDecodeError:
+        where, why = "", "not UTF-8 text"
+    except Exception as exc:  # yaml.YAMLError and friends
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    at = f" at {where}" if where else ""
+    report.add(table, "", f"{path.name} is malformed{at}: {why}", f"correct {path.name}")
+    return None
+
+
+def read_meta(folder: Path, report: Report) -> Options:
+    """``meta.json``: observation end, time zone, encoding, separator, date formats, calendar."""
+    path = folder / "meta.json"
+    if not path.exists():
+        return Options()
+    raw = _json_or_yaml(path, report, "meta")
+    if raw is None:
+        return Options()
+    if not isinstance(raw, dict):
+        report.add("meta", "", "meta.json must hold one object", '{"observation_end": "..."}')
+        return Options()
+    _check_meta_keys(raw, META_KEYS, "meta.json", report)
+    tables = raw.get("tables") or {}
+    if not isinstance(tables, dict):
+        report.add("meta", "tables", "must map table names to settings", '"tables": {...}')
+        tables = {}
+    for t, sub in tables.items():
+        if t not in TABLES:
+            report.add(
+                "meta",
+                "tables",
+                f"unknown table {t!r}{did_you_mean(t, TABLES)}",
+                f"use one of {', '.join(TABLES)}",
+            )
+        elif isinstance(sub, dict):
+            _check_meta_keys(sub, TABLE_KEYS, f"meta.json tables.{t}", report)
+    opts = Options(
+        observation_end=raw.get("observation_end"),
+        timezone=str(raw.get("timezone") or "UTC"),
+        settings={k: raw[k] for k in TABLE_KEYS if k in raw},
+        tables={t: v for t, v in tables.items() if isinstance(v, dict)},
+    )
+    _check_meta_values(opts, report)
+    return opts
+
+
+def _check_meta_keys(raw: dict, allowed, where: str, report: Report) -> None:
+    for k in raw:
+        if k not in allowed:
+            report.add(
+                "meta",
+                str(k),
+                f"unknown key in {where}{did_you_mean(k, allowed)}",
+                f"use one of {', '.join(allowed)}",
+            )
+
+
+def _check_meta_values(opts: Options, report: Report) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(opts.timezone)
+    except Exception:
+        report.add(
+            "meta",
+            "timezone",
+            f"unknown time zone {opts.timezone!r}",
+            "use an IANA name such as 'UTC' or 'Asia/Tehran'",
+        )
+        opts.timezone = "UTC"
+    if opts.observation_end is not None and pd.isna(
+        pd.to_datetime(str(opts.observation_end), errors="coerce", format="ISO8601")
+    ):
+        report.add(
+            "meta",
+            "observation_end",
+            f"not a date: {opts.observation_end!r}",
+            "write it as YYYY-MM-DD",
+        )
+        opts.observation_end = None
+    for scope in [opts.settings, *opts.tables.values()]:
+        sep, enc, dec = scope.get("separator"), scope.get("encoding"), scope.get("decimal")
+        if sep is not None and sep not in SEPARATORS:
+            report.add(
+                "meta", "separator", f"unknown separator {sep!r}", "use one of ',', ';', '\\t', '|'"
+            )
+            scope.pop("separator")
+        if dec is not None and dec not in (".", ","):
+            report.add("meta", "decimal", f"unknown decimal mark {dec!r}", "use '.' or ','")
+            scope.pop("decimal")
+        if enc is not None:
+            try:
+                codecs.lookup(enc)
+            except LookupError:
+                report.add(
+                    "meta",
+                    "encoding",
+                    f"unknown encoding {enc!r}",
+                    f"use one of {', '.join(ENCODINGS)}",
+                )
+                scope.pop("encoding")
+        cal = scope.get("calendar")
+        for v in cal.values() if isinstance(cal, dict) else [cal]:
+            if v is not None and v not in ("gregorian", "jalali"):
+                report.add(
+                    "meta", "calendar", f"unknown calendar {v!r}", "use 'gregorian' or 'jalali'"
+                )
+                scope.pop("calendar", None)
+
+
+# --------------------------------------------------------------------------- codebook
+def read_codebook(folder: Path, report: Report) -> dict | None:
+    """``codebook.json``/``.yaml``: ``{column: {"min", "max", "labels", "missing_codes"}}``.
+
+    A wave entry may give ``{"order": [...]}`` instead of a scale.
+    """
+    paths = [folder / n for n in ("codebook.json", "codebook.yaml", "codebook.yml")]
+    found = [p for p in paths if p.exists()]
+    if len(found) > 1:
+        report.add(
+            "codebook",
+            "",
+            f"two codebooks: {found[0].name} and {found[1].name}",
+            "keep one of them",
+        )
+    if not found:
+        return None
+    raw = _json_or_yaml(found[0], report, "codebook")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        report.add(
+            "codebook",
+            "",
+            f"{found[0].name} must map column names to entries",
+            '{"overall_sat": {"min": 1, "max": 10}}',
+        )
+        return None
+    out = {}
+    for col, entry in raw.items():
+        if not isinstance(entry, dict):
+            report.add(
+                "codebook",
+                str(col),
+                f"{found[0].name}: entry is not a mapping",
+                'write {"min": 1, "max": 10}',
+            )
+            continue
+        if "order" in entry:
+            out[col] = entry
+            continue
+        missing = [k for k in ("min", "max") if k not in entry]
+        bad = [k for k in ("min", "max") if k in entry and not _is_number(entry[k])]
+        if missing or bad:
+            what = f"has no {' or '.join(missing)}" if missing else f"{bad[0]} is not a number"
+            report.add(
+                "codebook",
+                str(col),
+                f"{found[0].name}: entry {what}",
+                f'give both ends of the scale: "{col}": {{"min": 1, "max": 10}}',
+            )
+            continue
+        if entry["min"] >= entry["max"]:
+            report.add(
+                "codebook", str(col), f"{found[0].name}: min is not below max", "correct the scale"
+            )
+            continue
+        out[col] = entry
+    return out
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+# --------------------------------------------------------------------------- sources
+def find_sources(folder: Path, report: Report) -> dict[str, tuple[Path, str]]:
+    """One file per table (case- and spacing-insensitive names); two for one table is an error."""
+    found: dict[str, list[Path]] = {}
+    for p in sorted(folder.iterdir()):
+        fmt = FORMATS.get(p.suffix.lower())
+        name = canonical_name(p.stem)
+        if p.is_file() and name in TABLES:
+            if fmt is None:
+                report.add(
+                    name,
+                    "",
+                    f"{p.name}: {p.suffix or 'no suffix'} is not a format cxmodels reads",
+                    "save it as .csv, .parquet, .xlsx or .sav",
+                    severity="warning",
+                )
+                continue
+            found.setdefault(name, []).append(p)
+    out = {}
+    for t, paths in found.items():
+        if len(paths) > 1:
+            report.add(
+                t,
+                "",
+                "two files for one table: " + " and ".join(p.name for p in paths),
+                "keep one file per table (move the stale one out of the folder)",
+            )
+            continue
+        out[t] = (paths[0], FORMATS[paths[0].suffix.lower()])
+    return out
+
+
+def read_source(
+    path: Path, fmt: str, table: str, opts: Options, codebook: dict | None, report: Report
+) -> tuple[pd.DataFrame | None, dict]:
+    """Read one table file; failures go into ``report`` naming the file. Returns (frame, labels)."""
+    reader = {"parquet": _parquet, "csv": _csv, "excel": _excel, "xls": _excel, "spss": _spss}
+    try:
+        if path.stat().st_size == 0:
+            raise ReadFailure("the file is empty", "export the table again, with a header row")
+        df, labels = reader[fmt](path, table, opts, codebook, report)
+    except ReadFailure as exc:
+        report.add(table, "", f"{path.name}: {exc.message}", exc.fix)
+        return None, {}
+    except Exception as exc:  # any library error becomes one line naming the file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        report.add(
+            table,
+            "",
+            f"{path.name} cannot be read as {fmt.upper()} ({first})",
+            f"check the file is a complete {fmt.upper()} export; export it again",
+        )
+        return None, {}
+    return df.reset_index(drop=True), labels
+
+
+def _parquet(path, table, opts, codebook, report):
+    try:
+        return pd.read_parquet(path), {}
+    except Exception as exc:
+        raise ReadFailure(
+            "not a complete Parquet file (damaged or truncated)", "write the Parquet file again"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- CSV
+def _detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 by its BOM, else Windows-1256 or Latin-1."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 4:  # a character cut by the sample's end
+            return "utf-8"
+    high = [i for i, b in enumerate(sample) if b >= 0x80]
+    # Arabic-script words are runs of high bytes; Latin-1 accents sit alone between ASCII letters
+    paired = sum(1 for i in high if i + 1 < len(sample) and sample[i + 1] >= 0x80)
+    return "cp1256" if paired >= 0.5 * len(high) else "latin-1"
+
+
+def _sniff_separator(lines: list[str]) -> str:
+    best, best_n = ",", 0
+    for sep in SEPARATORS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        if not counts or counts[0] < 2:
+            continue
+        same = sum(c == counts[0] for c in counts) / len(counts)
+        if same >= 0.9 and counts[0] > best_n:
+            best, best_n = sep, counts[0]
+    return best
+
+
+def _sniff_decimal(lines: list[str], sep: str) -> str:
+    if sep == ",":
+        return "."
+    cells = [c.strip() for r in csv.reader(lines[1:], delimiter=sep) for c in r]
+    comma = sum(bool(re.fullmatch(r"-?\d+,\d+", c)) for c in cells)
+    dot = sum(bool(re.fullmatch(r"-?\d+\.\d+", c)) for c in cells)
+    return "," if comma > 0 and dot == 0 else "."
+
+
+def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple[str, str, str]:
+    with open(path, "rb") as fh:
+        sample = fh.read(1 << 20)
+    if not sample.strip():
+        raise ReadFailure("the file is empty", "export the table again, with a header row")
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ReadFailure(
+            "binary content, not a text table",
+            "export the table as CSV (or give it its proper suffix)",
+        )
+    enc = opts.get(table, "encoding") or _detect_encoding(sample)
+    try:
+        text = sample.decode(enc, errors="strict" if len(sample) < 1 << 20 else "ignore")
+    except UnicodeDecodeError as exc:
+        line = sample[: exc.start].count(b"\n") + 1
+        raise ReadFailure(
+            f"not valid {enc} text (line {line})",
+            'declare the file\'s encoding in meta.json, e.g. "encoding": "cp1256"',
+        ) from exc
+    lines = text.lstrip("\ufeff").splitlines()[:50]
+    sep = opts.get(table, "separator") or _sniff_separator(lines)
+    dec = opts.get(table, "decimal") or _sniff_decimal(lines, sep)
+    declared = {k for k in ("encoding", "separator", "decimal") if opts.get(table, k)}
+    if enc != "utf-8" or sep != "," or dec != "." or declared:
+        how = "declared" if declared else "detected"
+        report.add(
+            table,
+            "",
+            f"{path.name} read as {enc}, {SEPARATORS[sep]}-separated, "
+            f"decimal {'comma' if dec == ',' else 'point'} ({how})",
+            "declare encoding/separator/decimal in meta.json if this is wrong",
+            severity="note",
+        )
+    return enc, sep, dec
+
+
+def _text_columns(table: str, header: list[str]) -> dict[str, str]:
+    """Read identifiers, labels and dates as text: leading zeros kept, no '.0', no guessing."""
+    spec = CONTRACT[table]
+    out = {}
+    for h in header:
+        c = spec.column(canonical_name(h))
+        if c is not None and c.kind in ("str", "cat", "date", "datetime"):
+            out[h] = "str"
+    return out
+
+
+def _csv(path, table, opts, codebook, report):
+    enc, sep, dec = _csv_dialect(path, table, opts, report)
+    with open(path, encoding=enc, newline="") as fh:
+        header = next(csv.reader(fh, delimiter=sep), [])
+    header = [h.lstrip("\ufeff") for h in header]
+    try:
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            decimal=dec,
+            encoding=enc,
+            low_memory=False,
+            dtype=_text_columns(table, header),
+            keep_default_na=False,
+            na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"],
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise ReadFailure("the file is empty", "export the table again, with a header row") from exc
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        where = (
+            f"line {m.group(2)} has {m.group(3)} fields, the header {m.group(1)}" if m else str(exc)
+        )
+        raise ReadFailure(
+            f"cannot be split into columns: {where}",
+            f"quote values holding the separator {sep!r}, or declare the separator in meta.json",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ReadFailure(
+            f"not valid {enc} text beyond the first megabyte",
+            'declare the encoding in meta.json, e.g. "encoding": "cp1256"',
+        ) from exc
+    if len(header) == df.shape[1]:
+        df.columns = header  # keep duplicated names visible (pandas would write 'nps.1')
+    return df, {}
+
+
+# --------------------------------------------------------------------------- Excel
+def _header_row(raw: pd.DataFrame, required: set[str]) -> int | None:
+    for i in range(min(len(raw), 30)):
+        names = {canonical_name(v) for v in raw.iloc[i] if isinstance(v, str)}
+        if required <= names:
+            return i
+    return None
+
+
+def _sheets(path: Path, fmt_engine: str, sheet) -> dict[str, pd.DataFrame]:
+    try:
+        return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine=fmt_engine)
+    except zipfile.BadZipFile as exc:
+        raise ReadFailure(
+            "not a complete Excel workbook (damaged or truncated)",
+            "save the workbook again from Excel",
+        ) from exc
+    except ImportError as exc:
+        raise ReadFailure(
+            "legacy .xls needs the xlrd package",
+            "save it as .xlsx (File > Save As > Excel Workbook), or pip install xlrd",
+        ) from exc
+
+
+def _excel(path, table, opts, codebook, report):
+    engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
+    sheet = opts.get(table, "sheet")
+    sheets = _sheets(path, engine, sheet if sheet is not None else None)
+    if not isinstance(sheets, dict):
+        sheets = {str(sheet): sheets}
+    required = {c.name for c in CONTRACT[table].columns if c.required}
+    parts, skipped = [], []
+    for name, raw in sheets.items():
+        raw = raw.dropna(how="all")
+        hdr = _header_row(raw, required)
+        if hdr is None:
+            skipped.append(name)
+            continue
+        body = raw.iloc[hdr + 1 :]
+        cols = [str(v).strip() if pd.notna(v) else None for v in raw.iloc[hdr]]
+        keep = [i for i, c in enumerate(cols) if c is not None]
+        body = body.iloc[:, keep].set_axis([cols[i] for i in keep], axis=1)
+        if hdr > 0:
+            report.add(
+                table,
+                "",
+                f"{path.name}, sheet {name!r}: {hdr} title row(s) above the header skipped",
+                "check the header row is the right one",
+                severity="note",
+            )
+        parts.append((name, body))
+    if not parts:
+        first = next(iter(sheets.values()), pd.DataFrame())
+        row = [str(v) for v in first.dropna(how="all").head(1).stack().tolist()][:8]
+        raise ReadFailure(
+            f"no sheet has the required columns {', '.join(sorted(required))} in its first 30 "
+            f"rows (first row of the first sheet: {row})",
+            "put the header row with the contract's column names at the top of a sheet",
+        )
+    return _stack_sheets(parts, skipped, path, table, report), {}
+
+
+def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.DataFrame:
+    key = [canonical_name(c) for c in parts[0][1].columns]
+    same = [(n, b) for n, b in parts if sorted(canonical_name(c) for c in b.columns) == sorted(key)]
+    for n, _ in parts:
+        if n not in {m for m, _ in same}:
+            report.add(
+                table,
+                "",
+                f"{path.name}: sheet {n!r} has other columns than sheet {parts[0][0]!r}",
+                "give every data sheet the same header, or move the sheet to its own file",
+            )
+    if skipped:
+        report.add(
+            table,
+            "",
+            f"{path.name}: sheet(s) {', '.join(map(repr, skipped))} skipped "
+            "(no header with the required columns: cover or notes)",
+            "check nothing was left out",
+            severity="note",
+        )
+    if len(same) == 1:
+        return same[0][1].infer_objects()
+    frames = [b.set_axis([canonical_name(c) for c in b.columns], axis=1) for _, b in same]
+    df = pd.concat(frames, keys=[n for n, _ in same], names=["sheet", None]).reset_index(0)
+    rows = ", ".join(f"{n!r} {len(b):,}" for n, b in same)
+    report.add(
+        table,
+        "sheet",
+        f"{path.name}: {len(same)} sheets with the same header stacked "
+        f"({rows} rows); their names are in the column 'sheet'",
+        "check every sheet belongs to this table",
+        severity="note",
+    )
+    return df.infer_objects()
+
+
+# --------------------------------------------------------------------------- SPSS
+def _is_missing_label(label) -> bool:
+    text = normalize_label(str(label)).lower().replace("\u200c", " ").replace("’", "'")
+    return text.strip(" .()") in MISSING_LABELS
+
+
+def _spss(path, table, opts, codebook, report):
+    import pyreadstat
+
+    try:
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except Exception as exc:
+        raise ReadFailure(
+            "not a complete SPSS .sav file (damaged or truncated)", "save the file again from SPSS"
+        ) from exc
+    labels = {}
+    for col, lab in meta.variable_value_labels.items():
+        lab = {int(a) if float(a).is_integer() else a: b for a, b in lab.items()}
+        declared = (codebook or {}).get(col, {}).get("missing_codes")
+        codes = (
+            declared
+            if declared is not None
+            else [a for a, b in lab.items() if _is_missing_label(b)]
+        )
+        if codes and col in df:
+            hit = df[col].isin(codes)
+            df.loc[hit, col] = float("nan")
+            named = ", ".join(f"{a} = {lab.get(a, '?')!r}" for a in codes)
+            report.add(
+                table,
+                col,
+                f"{path.name}: codes {named} mean no answer; {int(hit.sum())} value(s) set missing",
+                "declare missing_codes for this column in the codebook if some of them are answers",
+                severity="warning",
+            )
+        labels[col] = {a: b for a, b in lab.items() if a not in set(codes)}
+    return df, labels

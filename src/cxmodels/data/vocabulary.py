@@ -1,0 +1,144 @@
+"""Coded columns: the contract's vocabularies, label spelling, and the order of survey waves.
+
+Interaction ``kind`` and ``channel`` are matched to the contract's values case- and
+spacing-insensitively (``'Follow-up'`` -> ``follow_up``) with a few common synonyms; unknown
+values are refused listing the known ones. Labels (segments, regions, ...) are trimmed and
+near-duplicates reported. Waves are ordered by their meaning, never as strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .contract import CHANNELS, KINDS
+from .text import canonical_name, normalize_label
+
+SYNONYMS = {
+    "kind": {
+        "followup": "follow_up",
+        "follow_up_call": "follow_up",
+        "callback": "follow_up",
+        "complaints": "complaint",
+        "purchases": "purchase",
+        "order": "purchase",
+        "support_request": "support",
+        "survey": "survey_invite",
+        "survey_invitation": "survey_invite",
+        "invite": "survey_invite",
+    },
+    "channel": {
+        "e_mail": "email",
+        "mail": "email",
+        "telephone": "phone",
+        "call": "phone",
+        "call_centre": "phone",
+        "call_center": "phone",
+        "text": "sms",
+        "text_message": "sms",
+        "live_chat": "chat",
+        "social_media": "social",
+        "website": "web",
+        "online": "web",
+        "app": "web",
+        "in_store": "store",
+        "shop": "store",
+        "branch": "store",
+    },
+}
+VOCABULARY = {"kind": KINDS, "channel": CHANNELS}
+
+
+def map_labels(s: pd.Series, fn) -> tuple[pd.Series, dict]:
+    """Apply ``fn`` to each distinct value (categories stay categories); return the changes."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = list(s.cat.categories)
+        new = [fn(c) for c in cats]
+        changed = {c: n for c, n in zip(cats, new) if c != n}
+        if not changed:
+            return s, {}
+        if len(set(new)) == len(new) and all(isinstance(n, str) for n in new):
+            return s.cat.rename_categories(new), changed
+        s = s.astype(object)
+    codes, uniques = pd.factorize(s)
+    new = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    changed = {u: n for u, n in zip(uniques, new) if u != n}
+    if not changed:
+        return s, {}
+    return pd.Series(new[codes], index=s.index, dtype=object), changed
+
+
+def to_vocabulary(column: str):
+    """A function mapping a spelling to the contract's value (unknown spellings unchanged)."""
+    known, syn = VOCABULARY[column], SYNONYMS[column]
+
+    def one(v):
+        if not isinstance(v, str):
+            return v
+        key = canonical_name(v)
+        return key if key in known else syn.get(key, v)
+
+    return one
+
+
+def near_duplicates(s: pd.Series) -> list[list[str]]:
+    """Groups of labels that differ only in case or spacing (``'Premium'`` vs ``'premium'``)."""
+    vals = pd.Series(pd.unique(s.dropna().astype(str)))
+    if len(vals) < 2:
+        return []
+    key = vals.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
+    groups = vals.groupby(key).agg(list)
+    return [sorted(g) for g in groups if len(g) > 1]
+
+
+# --------------------------------------------------------------------------- waves
+_QUARTER = [
+    (re.compile(r"^(\d{4})\s*[-_ ]?\s*q([1-4])$"), (1, 2)),  # 2025Q3, 2025-Q3, 1403-Q2
+    (re.compile(r"^q([1-4])\s*[-_ /]?\s*(\d{4})$"), (2, 1)),  # Q3 2025, Q3-2025
+]
+_MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
+_NUMBERED = re.compile(r"^(?:wave|w|round|r)?\s*[-_ ]?\s*(\d+)$")
+
+
+def _wave_key(label: str):
+    text = normalize_label(str(label)).lower()
+    for rx, (yi, qi) in _QUARTER:
+        m = rx.match(text)
+        if m:
+            return (int(m.group(yi)), int(m.group(qi)) * 3)
+    m = _MONTH.match(text)
+    if m:
+        return (int(m.group(1)), int(m.group(2)))
+    m = _NUMBERED.match(text)
+    if m:
+        return (0, int(m.group(1)))
+    when = (
+        pd.to_datetime(text, errors="coerce", format="mixed")
+        if re.search(r"\d{4}", text)
+        else pd.NaT
+    )
+    return (when.year, when.month + when.day / 100) if pd.notna(when) else None
+
+
+def order_waves(
+    waves: pd.Series, dates: pd.Series | None = None, declared: list | None = None
+) -> tuple[list, str]:
+    """The waves in the order of their meaning, and the rule used.
+
+    ``declared`` (the codebook's ``wave: {order: [...]}``) wins; else labels that all read as a
+    period (``2025Q3``, ``Q3 2025``, ``1403-Q2``, ``2025-07``, ``Wave 3``, dates) are ordered by
+    it; else by each wave's median survey date.
+    """
+    labels = list(pd.unique(waves.dropna()))
+    if declared:
+        rest = [w for w in labels if w not in declared]
+        return list(declared) + sorted(map(str, rest)), "the codebook's order"
+    keys = {w: _wave_key(w) for w in labels}
+    if labels and all(k is not None for k in keys.values()):
+        return sorted(labels, key=lambda w: keys[w]), "their labels (periods)"
+    if dates is not None and dates.notna().any():
+        med = pd.Series(dates.to_numpy(), index=waves.to_numpy()).groupby(level=0).median()
+        return list(med.sort_values().index), "the median survey date of each wave"
+    return sorted(map(str, labels)), "their labels as text"
