@@ -20,24 +20,99 @@ def _sample_data(args) -> int:
     return 0
 
 
+def _report_rows(report) -> list[dict]:
+    return [
+        {
+            "severity": p.severity,
+            "table": p.table,
+            "column": p.column,
+            "problem": p.message,
+            "rows": p.count,
+            "examples": [str(e) for e in p.examples],
+            "fix": p.fix,
+        }
+        for p in report.problems
+    ]
+
+
+def _print_table(rows: list[dict], title: str, file) -> None:
+    """The report as a plain-text table: table, column, problem, rows, examples, fix."""
+    if not rows:
+        return
+    cols = ["table", "column", "problem", "rows", "examples", "fix"]
+    cells = [[str(r[c]) if c != "examples" else ", ".join(r[c]) for c in cols] for r in rows]
+    cells = [[v if len(v) <= 70 else v[:67] + "..." for v in row] for row in cells]
+    width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    print(f"\n{title}", file=file)
+    print("  ".join(c.ljust(w) for c, w in zip(cols, width)), file=file)
+    print("  ".join("-" * w for w in width), file=file)
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, width)), file=file)
+
+
 def _validate(args) -> int:
+    """Load and validate; print the report as a table (or JSON); never a traceback."""
+    import json
+
+    from ._validation import DataValidationError, Report
     from .data import load
 
+    data, report, fatal = None, Report(), ""
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             data = load(args.path, as_of=args.as_of)
+        report = data.report or report
+    except DataValidationError as exc:
+        report = exc.report
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # DataValidationError and unreadable inputs
-        print(str(exc), file=sys.stderr)
-        return 1
-    print(f"{data!r}\nobservation end: {data.observation_end.date()}")
-    for w in caught:
-        print(str(w.message))
-    print("Valid: no errors." + (f" {len(caught)} warning(s)." if caught else ""))
-    return 0
+        fatal = str(exc)
+    except Exception as exc:  # a bug in cxmodels: still one line, never a traceback
+        fatal = f"unexpected {type(exc).__name__}: {exc} (please report this as a cxmodels bug)"
+    rows = _report_rows(report)
+    errors = [r for r in rows if r["severity"] == "error"]
+    ok = not fatal and not errors
+    if args.json is not None:
+        doc = {
+            "path": str(args.path),
+            "valid": ok,
+            "fatal": fatal or None,
+            "errors": len(errors),
+            "warnings": sum(r["severity"] == "warning" for r in rows),
+            "observation_end": str(data.observation_end.date()) if data is not None else None,
+            "tables": {t: len(df) for t, df in data.tables.items()} if data is not None else {},
+            "problems": [r for r in rows if r["severity"] != "note"],
+            "inferred": [r for r in rows if r["severity"] == "note"],
+        }
+        text = json.dumps(doc, indent=1, ensure_ascii=False)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json != "-":
+        _print_validation(args, data, rows, fatal)
+    return 0 if ok else 1
+
+
+def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
+    out = sys.stdout
+    if fatal:
+        print(f"error: {fatal}", file=sys.stderr)
+        return
+    errors = [r for r in rows if r["severity"] == "error"]
+    warns = [r for r in rows if r["severity"] == "warning"]
+    if data is not None:
+        print(f"{data!r}\nobservation end: {data.observation_end.date()}", file=out)
+    _print_table([r for r in rows if r["severity"] == "note"], "Inferred (check these):", out)
+    _print_table(warns, f"Warnings ({len(warns)}):", out)
+    if errors:
+        _print_table(errors, f"Errors ({len(errors)}):", sys.stderr)
+        for r in errors:  # the one-line form too, for logs and grep
+            where = f"{r['table']}.{r['column']}" if r["column"] else r["table"]
+            print(f"[error] {where}: {r['problem']}. Fix: {r['fix']}", file=sys.stderr)
+        print(f"\nInvalid: {len(errors)} error(s), {len(warns)} warning(s).", file=sys.stderr)
+    else:
+        print("\nValid: no errors." + (f" {len(warns)} warning(s)." if warns else ""), file=out)
 
 
 def _report(args) -> int:
@@ -73,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="check a data folder or DuckDB file against the contract")
     v.add_argument("path", type=Path)
     v.add_argument("--as-of", default=None, help="observation end date (YYYY-MM-DD)")
+    v.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="PATH",
+        help="write the report as JSON (to PATH, or to stdout alone when no PATH is given)",
+    )
     v.set_defaults(fn=_validate)
     r = sub.add_parser("report", help="build the report set (reports.yaml)")
     r.add_argument("--config", type=Path, default=None)

@@ -519,12 +519,11 @@ def _excel(path, table, opts, codebook, report):
     required = {c.name for c in CONTRACT[table].columns if c.required}
     parts, skipped = [], []
     for name, raw in sheets.items():
-        raw = raw.dropna(how="all")
         hdr = _header_row(raw, required)
         if hdr is None:
             skipped.append(name)
             continue
-        body = raw.iloc[hdr + 1 :]
+        body = raw.iloc[hdr + 1 :].dropna(how="all")
         cols = [str(v).strip() if pd.notna(v) else None for v in raw.iloc[hdr]]
         keep = [i for i, c in enumerate(cols) if c is not None]
         body = body.iloc[:, keep].set_axis([cols[i] for i in keep], axis=1)
