@@ -420,3 +420,217 @@ def test_unparseable_csv_names_file_and_line(folder):
     p.write_text("\n".join(lines) + "\n")
     e = one(errors(folder), "branches", "branches.csv: cannot be split into columns")
     assert "line 4" in e.message
+
+
+# ------------------------------------------------------------------ vocabulary and labels
+def test_interaction_kind_and_channel_spellings(folder, world):
+    spell = {"follow_up": "Follow-up", "complaint": "Complaint ", "survey_invite": "Survey Invite"}
+    rewrite(folder, "interactions", lambda d: d.assign(
+        kind=d["kind"].replace(spell), channel=d["channel"].replace({"email": "E-mail"})))
+    data = load(folder)
+    pd.testing.assert_series_equal(
+        data.interactions["kind"].astype(str), world.interactions["kind"].astype(str))
+    assert (data.interactions["channel"].astype(str) == world.interactions["channel"]
+            .astype(str)).all()
+    one(data.inferred, "interactions", "spelling(s) normalised", "kind")
+
+
+def test_follow_up_effect_unchanged_by_spelling(folder, world):
+    rewrite(folder, "interactions", lambda d: d.assign(kind=d["kind"].replace(
+        {"follow_up": "Follow-up"})))
+    clean = cx.follow_up_effect(world).table
+    spelled = cx.follow_up_effect(load(folder)).table
+    pd.testing.assert_frame_equal(clean, spelled)
+
+
+def test_unknown_kind_refused_listing_the_known(folder):
+    rewrite(folder, "interactions", lambda d: d.assign(
+        kind=d["kind"].where(d.index != 6, "refund")))
+    p = one(errors(folder), "interactions", "unknown values 'refund'", "kind")
+    assert "purchase, support, complaint, follow_up, survey_invite" in p.fix and p.count == 1
+
+
+def test_labels_trimmed_and_near_duplicates_reported(folder, world):
+    seg = world.customers["segment"]
+    rewrite(folder, "customers", lambda d: d.assign(segment=np.where(
+        np.arange(len(d)) % 3 == 0, seg.replace({"premium": "Premium "}), seg)))
+    data = load(folder)
+    assert "Premium" in set(data.customers["segment"])  # trimmed
+    w = one(data.problems, "customers", "differ only in case or spacing", "segment")
+    assert "'Premium' vs 'premium'" in w.message and w.severity == "warning"
+
+
+@pytest.mark.parametrize(
+    "labels,expected",
+    [
+        (["Q4 2024", "Q3 2025", "Q4 2025", "Q1 2025"], ["Q4 2024", "Q1 2025", "Q3 2025",
+                                                         "Q4 2025"]),
+        (["2025Q3", "2024-Q4", "2025 Q1"], ["2024-Q4", "2025 Q1", "2025Q3"]),
+        (["1403-Q2", "1402-Q4", "1403-Q1"], ["1402-Q4", "1403-Q1", "1403-Q2"]),
+        (["Wave 10", "Wave 9", "Wave 2"], ["Wave 2", "Wave 9", "Wave 10"]),
+    ],
+)
+def test_waves_ordered_by_meaning(folder, world, labels, expected):
+    r = world.responses
+    wave = np.array(labels)[np.arange(len(r)) % len(labels)]
+    rewrite(folder, "responses", lambda d: d.assign(wave=wave))
+    assert load(folder).wave_order == expected
+
+
+def test_wave_order_from_codebook_or_dates(folder, world):
+    r = world.responses
+    names = np.where(r["survey_date"] < r["survey_date"].median(), "spring", "autumn")
+    rewrite(folder, "responses", lambda d: d.assign(wave=names))
+    data = load(folder)
+    assert data.wave_order == ["spring", "autumn"]
+    one(data.inferred, "responses", "median survey date", "wave")
+    cb = json.loads((folder / "codebook.json").read_text())
+    cb["wave"] = {"order": ["autumn", "spring"]}
+    (folder / "codebook.json").write_text(json.dumps(cb))
+    assert load(folder).wave_order == ["autumn", "spring"]
+
+
+# ------------------------------------------------------------------ columns and scales
+def test_column_names_matched_to_the_contract(folder, world):
+    rewrite(folder, "responses", lambda d: d.rename(
+        columns={"overall_sat": "Overall Sat", "nps": "NPS", "survey_date": "Survey-Date"}))
+    data = load(folder)
+    assert {"overall_sat", "nps", "survey_date"} <= set(data.responses.columns)
+    assert (data.responses["nps"] == world.responses["nps"]).all()
+    one(data.inferred, "responses", "'Overall Sat' -> overall_sat")
+
+
+def test_near_miss_column_names_did_you_mean(folder):
+    rewrite(folder, "responses", lambda d: d.rename(columns={"survey_date": "survey_dat"}))
+    p = one(errors(folder), "responses", "required column is missing", "survey_date")
+    assert "did you mean 'survey_dat'?" in p.message
+
+
+def test_duplicated_header_refused(folder):
+    p = folder / "responses.csv"
+    lines = p.read_text().splitlines()
+    lines = [ln + ("," + ln.split(",")[5]) for ln in lines]  # the 'nps' column again
+    p.write_text("\n".join(lines) + "\n")
+    e = one(errors(folder), "responses", "duplicated column", "nps")
+    assert "'nps' and 'nps'" in e.message
+
+
+@pytest.mark.parametrize("bad", [99, 1e6])
+def test_attr_ratings_have_a_default_scale_without_codebook(folder, bad):
+    (folder / "codebook.json").unlink()
+    rewrite(folder, "responses", lambda d: d.assign(
+        attr_value_for_money=d["attr_value_for_money"].where(d.index != 1, str(bad))))
+    p = one(errors(folder), "responses", "outside the scale 1-10", "attr_value_for_money")
+    assert p.count == 1
+
+
+def test_helper_column_with_rating_prefix_is_not_a_driver(folder):
+    rewrite(folder, "responses", lambda d: d.assign(attr_row_number=np.arange(1, len(d) + 1)))
+    data = load(folder)  # the codebook lists the drivers: the helper is not one of them
+    assert "attr_row_number" not in data.attributes and len(data.attributes) == 8
+    one(data.inferred, "responses", "not a driver", "attr_row_number")
+    (folder / "codebook.json").unlink()  # without a codebook: refused, and told why
+    p = one(errors(folder), "responses", "outside the scale 1-10", "attr_row_number")
+    assert "looks like a row number" in p.fix
+
+
+def test_spss_missing_labels_become_missing(tmp_path, world):
+    import pyreadstat
+
+    folder = cx.save(world, tmp_path / "s", fmt="spss")
+    df, meta = pyreadstat.read_sav(str(folder / "responses.sav"))
+    df.loc[[0, 5], "overall_sat"] = 99
+    labels = {"overall_sat": {1.0: "very dissatisfied", 10.0: "very satisfied", 99.0: "Refused",
+                              98.0: "Don't know"}}
+    pyreadstat.write_sav(df, str(folder / "responses.sav"), variable_value_labels=labels)
+    cb = json.loads((folder / "codebook.json").read_text())
+    cb.pop("overall_sat")
+    (folder / "codebook.json").write_text(json.dumps(cb))
+    data = load(folder)
+    got = data.responses["overall_sat"]
+    assert got.isna().sum() == 2 and got[[0, 5]].isna().all()
+    assert data.codebook["overall_sat"]["min"] == 1 and data.codebook["overall_sat"]["max"] == 10
+    w = one(data.problems, "responses", "mean no answer", "overall_sat")
+    assert "99 = 'Refused'" in w.message and "2 value(s)" in w.message
+
+
+def test_duplicate_kano_pairs_refused(folder):
+    rewrite(folder, "kano_answers", lambda d: pd.concat([d, d.iloc[[3]]], ignore_index=True))
+    p = one(errors(folder), "kano_answers", "answered the same feature twice")
+    assert p.count == 2
+
+
+# ------------------------------------------------------------------ file-level faults
+def _truncate(p: Path) -> None:
+    p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])
+
+
+@pytest.mark.parametrize(
+    "fmt,table,fault,phrase",
+    [
+        ("csv", "branches", lambda p: p.write_bytes(b""), "the file is empty"),
+        ("csv", "branches", lambda p: p.write_text("branch_id,employee_sat\n"), "has no rows"),
+        ("csv", "branches", lambda p: p.write_bytes(bytes(range(256)) * 40), "binary content"),
+        ("parquet", "branches", _truncate, "not a complete Parquet file"),
+        ("excel", "branches", _truncate, "not a complete Excel workbook"),
+        ("spss", "branches", _truncate, "not a complete SPSS .sav file"),
+    ],
+)
+def test_damaged_files_named(tmp_path, world, fmt, table, fault, phrase):
+    folder = cx.save(world, tmp_path / "f", fmt=fmt)
+    suffix = {"csv": ".csv", "parquet": ".parquet", "excel": ".xlsx", "spss": ".sav"}[fmt]
+    fault(folder / f"{table}{suffix}")
+    p = one(errors(folder), table, phrase)
+    assert p.fix
+
+
+@pytest.mark.parametrize(
+    "name,text,phrase",
+    [
+        ("codebook.json", '{"nps": {"min": 0, "max": 10},}', "codebook.json is malformed at line 1"),
+        ("codebook.json", '{"nps": {"min": 0}}', "codebook.json: entry has no max"),
+        ("meta.json", '{"observation_end": "2025-12-31"', "meta.json is malformed"),
+        ("meta.json", '{"observaton_end": "2025-12-31"}', "did you mean 'observation_end'?"),
+        ("meta.json", '{"timezone": "Mars/Olympus"}', "unknown time zone"),
+    ],
+)
+def test_malformed_codebook_and_meta(folder, name, text, phrase):
+    (folder / name).write_text(text)
+    p = [e for e in errors(folder) if phrase in e.message]
+    assert p, phrase
+
+
+def test_malformed_yaml_codebook(folder):
+    (folder / "codebook.json").unlink()
+    (folder / "codebook.yaml").write_text("nps: {min: 0, max: 10\nces: [")
+    p = one(errors(folder), "codebook", "codebook.yaml is malformed")
+    assert "line" in p.message
+
+
+def test_db_file_that_is_not_duckdb(tmp_path):
+    p = tmp_path / "crm.db"
+    p.write_bytes(b"SQLite format 3\x00" + bytes(4000))
+    with pytest.raises(cx.DataValidationError) as e:
+        cx.load(p)
+    assert "crm.db is not a DuckDB database" in str(e.value)
+
+
+def test_single_file_that_is_not_a_database(tmp_path):
+    p = tmp_path / "customers.csv"
+    p.write_text("customer_id\n1\n")
+    with pytest.raises(cx.DataValidationError) as e:
+        cx.load(p)
+    assert "must be a DuckDB database" in str(e.value)
+
+
+def test_problems_and_inferences_travel_with_the_data(folder):
+    rewrite(folder, "responses", lambda d: d.assign(
+        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    data = load(folder)
+    assert any("DD/MM/YYYY" in c for c in data.caveats())
+    assert all(p.severity == "note" for p in data.inferred)
+    # re-validating keeps what the loader inferred
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = cx.validate(data)
+    assert [str(p) for p in again.inferred][:1] == [str(p) for p in data.inferred][:1]
