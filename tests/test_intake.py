@@ -634,3 +634,56 @@ def test_problems_and_inferences_travel_with_the_data(folder):
         warnings.simplefilter("ignore")
         again = cx.validate(data)
     assert [str(p) for p in again.inferred][:1] == [str(p) for p in data.inferred][:1]
+
+
+# ------------------------------------------------------------------ cxmodels validate
+def test_cli_validate_prints_a_table_and_exits_1(folder, capsys):
+    from cxmodels.cli import main
+
+    rewrite(folder, "interactions", lambda d: d.assign(
+        kind=d["kind"].where(d.index != 6, "refund")))
+    rewrite(folder, "responses", lambda d: d.assign(
+        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    assert main(["validate", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert "Inferred (check these):" in out and "DD/MM/YYYY" in out
+    header = next(ln for ln in err.splitlines() if ln.startswith("table"))
+    assert header.split() == ["table", "column", "problem", "rows", "examples", "fix"]
+    assert "interactions  kind" in err and "Invalid: 1 error(s)" in err
+    assert "Traceback" not in out + err
+
+
+def test_cli_validate_json_for_a_scheduler(folder, capsys, tmp_path):
+    from cxmodels.cli import main
+
+    rewrite(folder, "responses", lambda d: d.assign(
+        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    assert main(["validate", str(folder), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is True and doc["errors"] == 0
+    assert doc["tables"]["customers"] == N
+    assert any("DD/MM/YYYY" in r["problem"] for r in doc["inferred"])
+    (folder / "customers.csv").write_bytes(b"")
+    out = tmp_path / "report.json"
+    assert main(["validate", str(folder), "--json", str(out)]) == 1
+    doc = json.loads(out.read_text())
+    assert doc["valid"] is False
+    assert doc["problems"][0]["problem"] == "customers.csv: the file is empty"
+    assert set(doc["problems"][0]) == {"severity", "table", "column", "problem", "rows",
+                                       "examples", "fix"}
+
+
+def test_cli_validate_warnings_only_exit_0(folder, capsys):
+    from cxmodels.cli import main
+
+    rewrite(folder, "responses", lambda d: d.assign(ces=np.where(d.index > 10, "", d["ces"])))
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Warnings (1):" in out and "more than half empty" in out and "Valid" in out
+
+
+def test_cli_validate_missing_path(tmp_path, capsys):
+    from cxmodels.cli import main
+
+    assert main(["validate", str(tmp_path / "nope")]) == 1
+    assert "No data at" in capsys.readouterr().err

@@ -40,8 +40,10 @@ def _print_table(rows: list[dict], title: str, file) -> None:
     if not rows:
         return
     cols = ["table", "column", "problem", "rows", "examples", "fix"]
-    cells = [[str(r[c]) if c != "examples" else ", ".join(r[c]) for c in cols] for r in rows]
-    cells = [[v if len(v) <= 70 else v[:67] + "..." for v in row] for row in cells]
+    cells = [
+        [", ".join(r[c]) if c == "examples" else str(r[c] or "") for c in cols] for r in rows
+    ]
+    cells = [[v if len(v) <= 90 else v[:87] + "..." for v in row] for row in cells]
     width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     print(f"\n{title}", file=file)
     print("  ".join(c.ljust(w) for c, w in zip(cols, width)), file=file)
