@@ -105,16 +105,22 @@ def test_jalali_invalid_date_is_missing():
 @pytest.mark.parametrize(
     "values,spec,expected",
     [
-        (["1403/01/01", "۱۴۰۴/۰۱/۰۱", "1403-12-30 10:30"], {}, ["2024-03-20", "2025-03-21",
-                                                               "2025-03-20 10:30"]),
+        (
+            ["1403/01/01", "۱۴۰۴/۰۱/۰۱", "1403-12-30 10:30"],
+            {},
+            ["2024-03-20", "2025-03-21", "2025-03-20 10:30"],
+        ),
         (["30/07/2025", "01/02/2025"], {}, ["2025-07-30", "2025-02-01"]),
         (["07/30/2025", "02/01/2025"], {}, ["2025-07-30", "2025-02-01"]),
         (["01/02/2025"], {"fmt": "%d/%m/%Y"}, ["2025-02-01"]),
         ([20250730, 20240101], {}, ["2025-07-30", "2024-01-01"]),
         ([45868, 45658], {"fmt": "excel"}, ["2025-07-30", "2025-01-01"]),
         ([45868.5], {"excel_cells": True}, ["2025-07-30 12:00"]),
-        (["2025-07-30T10:00:00+03:30", "2025-07-30T10:00:00Z"], {}, ["2025-07-30 06:30",
-                                                                    "2025-07-30 10:00"]),
+        (
+            ["2025-07-30T10:00:00+03:30", "2025-07-30T10:00:00Z"],
+            {},
+            ["2025-07-30 06:30", "2025-07-30 10:00"],
+        ),
         (["2025-07-30T10:00:00+03:30"], {"timezone": "Asia/Tehran"}, ["2025-07-30 10:00"]),
         (["30 Jul 2025", "2025/07/30"], {}, ["2025-07-30", "2025-07-30"]),
     ],
@@ -128,18 +134,24 @@ def test_date_forms_read_right(values, spec, expected):
 @pytest.mark.parametrize(
     "values,phrase,fix",
     [
-        (["01/02/2025", "03/04/2025"], "cannot be told apart",
-         "declare `date_format: '%d/%m/%Y'` for t.c in meta.json"),
+        (
+            ["01/02/2025", "03/04/2025"],
+            "cannot be told apart",
+            "declare `date_format: '%d/%m/%Y'` for t.c in meta.json",
+        ),
         (["13/02/2025", "03/14/2025"], "both day-first and month-first", "YYYY-MM-DD"),
-        ([45868, 45869], "Excel serial numbers (45868 would be 2025-07-30)",
-         "declare `date_format: 'excel'` for t.c"),
+        (
+            [45868, 45869],
+            "Excel serial numbers (45868 would be 2025-07-30)",
+            "declare `date_format: 'excel'` for t.c",
+        ),
         (["01/02/25"], "two-digit years", "four-digit years"),
     ],
 )
 def test_date_forms_refused_with_the_fix(values, phrase, fix):
     p = parse_dates(pd.Series(values), DateSpec("t.c"))
     assert p.values.isna().all()
-    (msg, how, rows), = p.problems
+    ((msg, how, rows),) = p.problems
     assert phrase in msg and fix in how and rows.all()
 
 
@@ -152,8 +164,11 @@ def test_time_zone_aware_column_made_naive():
 
 # ------------------------------------------------------------------ dates in files
 def test_integer_dates_yyyymmdd_read_right(folder, world):
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%Y%m%d")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%Y%m%d")),
+    )
     data = load(folder)
     assert data.responses["survey_date"].equals(world.responses["survey_date"])
     one(data.inferred, "responses", "YYYYMMDD", "survey_date")
@@ -170,8 +185,11 @@ def test_excel_serials_in_csv_refused_unless_declared(folder, world):
 
 
 def test_day_first_dates_decided_by_the_data(folder, world):
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
+    )
     data = load(folder)
     assert data.responses["survey_date"].equals(world.responses["survey_date"])
     one(data.inferred, "responses", "DD/MM/YYYY", "survey_date")
@@ -179,8 +197,13 @@ def test_day_first_dates_decided_by_the_data(folder, world):
 
 def test_ambiguous_day_month_refused_with_exact_fix(folder, world):
     early = world.responses["survey_date"].dt.day <= 12
-    rewrite(folder, "responses", lambda d: d[early.to_numpy()].assign(
-        survey_date=lambda x: pd.to_datetime(x["survey_date"]).dt.strftime("%d/%m/%Y")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d[early.to_numpy()].assign(
+            survey_date=lambda x: pd.to_datetime(x["survey_date"]).dt.strftime("%d/%m/%Y")
+        ),
+    )
     p = one(errors(folder), "responses", "cannot be told apart", "survey_date")
     assert "declare `date_format: '%d/%m/%Y'` for responses.survey_date in meta.json" in p.fix
     write_meta(folder, date_format={"responses.survey_date": "%d/%m/%Y"})
@@ -191,8 +214,11 @@ def test_ambiguous_day_month_refused_with_exact_fix(folder, world):
 def test_mixed_utc_offsets_converted_to_one_zone(folder, world):
     ts = world.interactions["timestamp"]
     offs = np.where(np.arange(len(ts)) % 2 == 0, "+03:30", "+00:00")
-    rewrite(folder, "interactions", lambda d: d.assign(
-        timestamp=ts.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy() + offs))
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(timestamp=ts.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy() + offs),
+    )
     got = load(folder).interactions["timestamp"]
     shift = np.where(np.arange(len(ts)) % 2 == 0, 210, 0)
     assert got.dtype == "datetime64[ns]"
@@ -212,16 +238,22 @@ def test_time_zone_aware_parquet(tmp_path, world):
 
 def test_outlying_year_without_meta_names_the_gap(folder, world):
     (folder / "meta.json").unlink()
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=d["survey_date"].where(d.index != 3, "2052-03-01")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=d["survey_date"].where(d.index != 3, "2052-03-01")),
+    )
     p = one(errors(folder), "responses", "far beyond all others", "survey_date")
     assert p.examples == (world.responses["response_id"][3],) and "2052-03-01" in p.message
     assert "observation_end" in p.fix
 
 
 def test_survey_before_signup(folder, world):
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=d["survey_date"].where(d.index != 2, "2020-01-01")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=d["survey_date"].where(d.index != 2, "2020-01-01")),
+    )
     p = one(errors(folder), "responses", "before the customer's signup", "survey_date")
     assert p.examples == (world.responses["response_id"][2],)
 
@@ -232,26 +264,37 @@ def _to_jalali(s: pd.Series, digits: bool = False) -> pd.Series:
 
     out = s.map(lambda t: None if pd.isna(t) else JalaliDate(t.date()).strftime("%Y/%m/%d"))
     if digits:
-        out = out.map(lambda t: t if t is None else t.translate(str.maketrans(
-            "0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+        out = out.map(
+            lambda t: t if t is None else t.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        )
     return out
 
 
 def test_iranian_crm_export(folder, world):
     """Jalali dates, Persian digits in ratings, cp1256 text, Arabic letters in labels."""
-    rewrite(folder, "customers", lambda d: d.assign(
-        signup_date=_to_jalali(world.customers["signup_date"]).to_numpy(),
-        churn_date=_to_jalali(world.customers["churn_date"]).fillna("").to_numpy(),
-        region=d["region"].replace({"north": "شمال", "east": "شرق"}),
-        segment=d["segment"].replace({"premium": "ويژه"}),  # Arabic ye
-    ), encoding="cp1256")
+    rewrite(
+        folder,
+        "customers",
+        lambda d: d.assign(
+            signup_date=_to_jalali(world.customers["signup_date"]).to_numpy(),
+            churn_date=_to_jalali(world.customers["churn_date"]).fillna("").to_numpy(),
+            region=d["region"].replace({"north": "شمال", "east": "شرق"}),
+            segment=d["segment"].replace({"premium": "ويژه"}),  # Arabic ye
+        ),
+        encoding="cp1256",
+    )
     fa = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=_to_jalali(world.responses["survey_date"], digits=True).to_numpy(),
-        nps=d["nps"].str.translate(fa),
-        attr_product_quality=d["attr_product_quality"].map(lambda v: v.translate(
-            str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))),
-    ))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(
+            survey_date=_to_jalali(world.responses["survey_date"], digits=True).to_numpy(),
+            nps=d["nps"].str.translate(fa),
+            attr_product_quality=d["attr_product_quality"].map(
+                lambda v: v.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+            ),
+        ),
+    )
     data = load(folder)
     c, r = data.customers, data.responses
     assert c["signup_date"].equals(world.customers["signup_date"])
@@ -266,8 +309,13 @@ def test_iranian_crm_export(folder, world):
 
 
 def test_declared_jalali_calendar(folder, world):
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=_to_jalali(world.responses["survey_date"]).str.replace("/", "-").to_numpy()))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(
+            survey_date=_to_jalali(world.responses["survey_date"]).str.replace("/", "-").to_numpy()
+        ),
+    )
     write_meta(folder, calendar={"responses.survey_date": "jalali"})
     assert load(folder).responses["survey_date"].equals(world.responses["survey_date"])
 
@@ -284,8 +332,11 @@ def test_leading_zeros_kept_and_no_float_ids(folder, world):
 
 
 def test_blank_id_is_an_error_naming_rows(folder):
-    rewrite(folder, "responses", lambda d: d.assign(
-        customer_id=d["customer_id"].where(d.index != 4, "")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(customer_id=d["customer_id"].where(d.index != 4, "")),
+    )
     p = one(errors(folder), "responses", "empty ids", "customer_id")
     assert p.examples == ("row 4",) and p.count == 1
 
@@ -333,8 +384,10 @@ def test_workbook_one_sheet_per_wave_stacked(tmp_path, world):
 def test_sheet_with_other_columns_refused(tmp_path, world):
     folder = cx.save(world, tmp_path / "x", fmt="excel")
     r = world.responses
-    _xlsx(folder / "responses.xlsx", {"a": r, "b": r[["response_id", "customer_id",
-                                                      "survey_date", "nps"]]})
+    _xlsx(
+        folder / "responses.xlsx",
+        {"a": r, "b": r[["response_id", "customer_id", "survey_date", "nps"]]},
+    )
     one(errors(folder), "responses", "sheet 'b' has other columns")
 
 
@@ -391,12 +444,15 @@ def test_two_files_for_one_table(folder, world):
     ],
 )
 def test_csv_dialects_and_encodings(folder, world, kw, note):
-    b = world.branches.assign(branch_id=world.branches["branch_id"] + {
-        "latin-1": "é", "cp1256": " شعبه"}.get(kw.get("encoding"), ""))
+    b = world.branches.assign(
+        branch_id=world.branches["branch_id"]
+        + {"latin-1": "é", "cp1256": " شعبه"}.get(kw.get("encoding"), "")
+    )
     b.to_csv(folder / "branches.csv", index=False, **kw)
     r = world.responses
-    r.to_csv(folder / "responses.csv", index=False, **{k: v for k, v in kw.items()
-                                                        if k != "encoding"})
+    r.to_csv(
+        folder / "responses.csv", index=False, **{k: v for k, v in kw.items() if k != "encoding"}
+    )
     data = load(folder, as_of=None)
     assert list(data.branches["branch_id"]) == list(b["branch_id"])
     np.testing.assert_allclose(data.branches["employee_sat"], b["employee_sat"])
@@ -425,35 +481,51 @@ def test_unparseable_csv_names_file_and_line(folder):
 # ------------------------------------------------------------------ vocabulary and labels
 def test_interaction_kind_and_channel_spellings(folder, world):
     spell = {"follow_up": "Follow-up", "complaint": "Complaint ", "survey_invite": "Survey Invite"}
-    rewrite(folder, "interactions", lambda d: d.assign(
-        kind=d["kind"].replace(spell), channel=d["channel"].replace({"email": "E-mail"})))
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(
+            kind=d["kind"].replace(spell), channel=d["channel"].replace({"email": "E-mail"})
+        ),
+    )
     data = load(folder)
     pd.testing.assert_series_equal(
-        data.interactions["kind"].astype(str), world.interactions["kind"].astype(str))
-    assert (data.interactions["channel"].astype(str) == world.interactions["channel"]
-            .astype(str)).all()
+        data.interactions["kind"].astype(str), world.interactions["kind"].astype(str)
+    )
+    assert (
+        data.interactions["channel"].astype(str) == world.interactions["channel"].astype(str)
+    ).all()
     one(data.inferred, "interactions", "spelling(s) normalised", "kind")
 
 
 def test_follow_up_effect_unchanged_by_spelling(folder, world):
-    rewrite(folder, "interactions", lambda d: d.assign(kind=d["kind"].replace(
-        {"follow_up": "Follow-up"})))
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(kind=d["kind"].replace({"follow_up": "Follow-up"})),
+    )
     clean = cx.follow_up_effect(world).table
     spelled = cx.follow_up_effect(load(folder)).table
     pd.testing.assert_frame_equal(clean, spelled)
 
 
 def test_unknown_kind_refused_listing_the_known(folder):
-    rewrite(folder, "interactions", lambda d: d.assign(
-        kind=d["kind"].where(d.index != 6, "refund")))
+    rewrite(
+        folder, "interactions", lambda d: d.assign(kind=d["kind"].where(d.index != 6, "refund"))
+    )
     p = one(errors(folder), "interactions", "unknown values 'refund'", "kind")
     assert "purchase, support, complaint, follow_up, survey_invite" in p.fix and p.count == 1
 
 
 def test_labels_trimmed_and_near_duplicates_reported(folder, world):
     seg = world.customers["segment"]
-    rewrite(folder, "customers", lambda d: d.assign(segment=np.where(
-        np.arange(len(d)) % 3 == 0, seg.replace({"premium": "Premium "}), seg)))
+    rewrite(
+        folder,
+        "customers",
+        lambda d: d.assign(
+            segment=np.where(np.arange(len(d)) % 3 == 0, seg.replace({"premium": "Premium "}), seg)
+        ),
+    )
     data = load(folder)
     assert "Premium" in set(data.customers["segment"])  # trimmed
     w = one(data.problems, "customers", "differ only in case or spacing", "segment")
@@ -463,8 +535,10 @@ def test_labels_trimmed_and_near_duplicates_reported(folder, world):
 @pytest.mark.parametrize(
     "labels,expected",
     [
-        (["Q4 2024", "Q3 2025", "Q4 2025", "Q1 2025"], ["Q4 2024", "Q1 2025", "Q3 2025",
-                                                         "Q4 2025"]),
+        (
+            ["Q4 2024", "Q3 2025", "Q4 2025", "Q1 2025"],
+            ["Q4 2024", "Q1 2025", "Q3 2025", "Q4 2025"],
+        ),
         (["2025Q3", "2024-Q4", "2025 Q1"], ["2024-Q4", "2025 Q1", "2025Q3"]),
         (["1403-Q2", "1402-Q4", "1403-Q1"], ["1402-Q4", "1403-Q1", "1403-Q2"]),
         (["Wave 10", "Wave 9", "Wave 2"], ["Wave 2", "Wave 9", "Wave 10"]),
@@ -492,8 +566,13 @@ def test_wave_order_from_codebook_or_dates(folder, world):
 
 # ------------------------------------------------------------------ columns and scales
 def test_column_names_matched_to_the_contract(folder, world):
-    rewrite(folder, "responses", lambda d: d.rename(
-        columns={"overall_sat": "Overall Sat", "nps": "NPS", "survey_date": "Survey-Date"}))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.rename(
+            columns={"overall_sat": "Overall Sat", "nps": "NPS", "survey_date": "Survey-Date"}
+        ),
+    )
     data = load(folder)
     assert {"overall_sat", "nps", "survey_date"} <= set(data.responses.columns)
     assert (data.responses["nps"] == world.responses["nps"]).all()
@@ -518,8 +597,13 @@ def test_duplicated_header_refused(folder):
 @pytest.mark.parametrize("bad", [99, 1e6])
 def test_attr_ratings_have_a_default_scale_without_codebook(folder, bad):
     (folder / "codebook.json").unlink()
-    rewrite(folder, "responses", lambda d: d.assign(
-        attr_value_for_money=d["attr_value_for_money"].where(d.index != 1, str(bad))))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(
+            attr_value_for_money=d["attr_value_for_money"].where(d.index != 1, str(bad))
+        ),
+    )
     p = one(errors(folder), "responses", "outside the scale 1-10", "attr_value_for_money")
     assert p.count == 1
 
@@ -540,8 +624,14 @@ def test_spss_missing_labels_become_missing(tmp_path, world):
     folder = cx.save(world, tmp_path / "s", fmt="spss")
     df, meta = pyreadstat.read_sav(str(folder / "responses.sav"))
     df.loc[[0, 5], "overall_sat"] = 99
-    labels = {"overall_sat": {1.0: "very dissatisfied", 10.0: "very satisfied", 99.0: "Refused",
-                              98.0: "Don't know"}}
+    labels = {
+        "overall_sat": {
+            1.0: "very dissatisfied",
+            10.0: "very satisfied",
+            99.0: "Refused",
+            98.0: "Don't know",
+        }
+    }
     pyreadstat.write_sav(df, str(folder / "responses.sav"), variable_value_labels=labels)
     cb = json.loads((folder / "codebook.json").read_text())
     cb.pop("overall_sat")
@@ -587,7 +677,11 @@ def test_damaged_files_named(tmp_path, world, fmt, table, fault, phrase):
 @pytest.mark.parametrize(
     "name,text,phrase",
     [
-        ("codebook.json", '{"nps": {"min": 0, "max": 10},}', "codebook.json is malformed at line 1"),
+        (
+            "codebook.json",
+            '{"nps": {"min": 0, "max": 10},}',
+            "codebook.json is malformed at line 1",
+        ),
         ("codebook.json", '{"nps": {"min": 0}}', "codebook.json: entry has no max"),
         ("meta.json", '{"observation_end": "2025-12-31"', "meta.json is malformed"),
         ("meta.json", '{"observaton_end": "2025-12-31"}', "did you mean 'observation_end'?"),
@@ -624,8 +718,11 @@ def test_single_file_that_is_not_a_database(tmp_path):
 
 
 def test_problems_and_inferences_travel_with_the_data(folder):
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
+    )
     data = load(folder)
     assert any("DD/MM/YYYY" in c for c in data.caveats())
     assert all(p.severity == "note" for p in data.inferred)
@@ -640,10 +737,14 @@ def test_problems_and_inferences_travel_with_the_data(folder):
 def test_cli_validate_prints_a_table_and_exits_1(folder, capsys):
     from cxmodels.cli import main
 
-    rewrite(folder, "interactions", lambda d: d.assign(
-        kind=d["kind"].where(d.index != 6, "refund")))
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    rewrite(
+        folder, "interactions", lambda d: d.assign(kind=d["kind"].where(d.index != 6, "refund"))
+    )
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
+    )
     assert main(["validate", str(folder)]) == 1
     out, err = capsys.readouterr()
     assert "Inferred (check these):" in out and "DD/MM/YYYY" in out
@@ -656,8 +757,11 @@ def test_cli_validate_prints_a_table_and_exits_1(folder, capsys):
 def test_cli_validate_json_for_a_scheduler(folder, capsys, tmp_path):
     from cxmodels.cli import main
 
-    rewrite(folder, "responses", lambda d: d.assign(
-        survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")))
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
+    )
     assert main(["validate", str(folder), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["valid"] is True and doc["errors"] == 0
@@ -669,8 +773,15 @@ def test_cli_validate_json_for_a_scheduler(folder, capsys, tmp_path):
     doc = json.loads(out.read_text())
     assert doc["valid"] is False
     assert doc["problems"][0]["problem"] == "customers.csv: the file is empty"
-    assert set(doc["problems"][0]) == {"severity", "table", "column", "problem", "rows",
-                                       "examples", "fix"}
+    assert set(doc["problems"][0]) == {
+        "severity",
+        "table",
+        "column",
+        "problem",
+        "rows",
+        "examples",
+        "fix",
+    }
 
 
 def test_cli_validate_warnings_only_exit_0(folder, capsys):

@@ -40,9 +40,7 @@ def _print_table(rows: list[dict], title: str, file) -> None:
     if not rows:
         return
     cols = ["table", "column", "problem", "rows", "examples", "fix"]
-    cells = [
-        [", ".join(r[c]) if c == "examples" else str(r[c] or "") for c in cols] for r in rows
-    ]
+    cells = [[", ".join(r[c]) if c == "examples" else str(r[c] or "") for c in cols] for r in rows]
     cells = [[v if len(v) <= 90 else v[:87] + "..." for v in row] for row in cells]
     width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     print(f"\n{title}", file=file)

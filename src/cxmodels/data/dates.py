@@ -137,8 +137,9 @@ def jalali_to_gregorian(year, month, day) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             return None
 
-    conv = pd.to_datetime(pd.Series([one(k) for k in uniques] + [None], dtype=object),
-                          errors="coerce")
+    conv = pd.to_datetime(
+        pd.Series([one(k) for k in uniques] + [None], dtype=object), errors="coerce"
+    )
     return pd.Series(conv.to_numpy()[codes], index=ymd.index, dtype="datetime64[ns]")
 
 

@@ -192,16 +192,20 @@ def _check_meta_values(opts: Options, report: Report) -> None:
             "use an IANA name such as 'UTC' or 'Asia/Tehran'",
         )
         opts.timezone = "UTC"
-    if opts.observation_end is not None and pd.isna(
-        pd.to_datetime(str(opts.observation_end), errors="coerce", format="ISO8601")
-    ):
-        report.add(
-            "meta",
-            "observation_end",
-            f"not a date: {opts.observation_end!r}",
-            "write it as YYYY-MM-DD",
-        )
-        opts.observation_end = None
+    if opts.observation_end is not None:
+        from .dates import DateSpec, parse_dates
+
+        cal = opts.settings.get("calendar")
+        spec = DateSpec("meta.observation_end", calendar=cal if isinstance(cal, str) else None)
+        end = parse_dates(pd.Series([str(opts.observation_end)]), spec).values.iloc[0]
+        if pd.isna(end):
+            report.add(
+                "meta",
+                "observation_end",
+                f"not a date: {opts.observation_end!r}",
+                "write it as YYYY-MM-DD (or a Jalali YYYY/MM/DD)",
+            )
+        opts.observation_end = None if pd.isna(end) else str(end.date())
     for scope in [opts.settings, *opts.tables.values()]:
         sep, enc, dec = scope.get("separator"), scope.get("encoding"), scope.get("decimal")
         if sep is not None and sep not in SEPARATORS:

@@ -1,0 +1,156 @@
+"""Intake speed: load + validate the 1,000,000-customer synthetic world from CSV and Parquet.
+
+Four variants: CSV and Parquet, each with Gregorian ISO dates and with Jalali dates (the
+customers' signup/churn dates and the survey dates written as ``1403/05/12``, as an Iranian CRM
+exports them). Each load runs in a fresh process so its peak RSS is its own; beside it, in the
+same process, the peer: reading the same files with plain ``pandas.read_csv`` /
+``pandas.read_parquet`` (no dialect sniffing, typing or validation). Prints time, peak RSS,
+ratio to the peer and the targets (< 60 s and < 4 GB); exits 1 when a target is missed.
+
+    python bench/bench_intake.py [--customers 1000000] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+TARGET_S, TARGET_GB = 60.0, 4.0
+
+
+def _jalali(s):
+    """Dates as Jalali strings (distinct dates converted once)."""
+    import pandas as pd
+    from persiantools.jdatetime import JalaliDate
+
+    day = s.dt.normalize()
+    uniq = pd.Series(day.dropna().unique())
+    conv = {d: JalaliDate(d.date()).strftime("%Y/%m/%d") for d in uniq}
+    return day.map(conv)
+
+
+def prepare(n: int, cache: Path) -> None:
+    """Write the world once per size: csv/, parquet/, csv_jalali/, parquet_jalali/."""
+    import cxmodels as cx
+
+    if (cache / "ready.json").exists():
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    data = cx.generate(n, seed=7)
+    print(f"generated {n:,} customers in {time.perf_counter() - t:.1f} s", flush=True)
+    for fmt in ("csv", "parquet"):
+        t = time.perf_counter()
+        cx.save(data, cache / fmt, fmt=fmt)
+        print(f"wrote {fmt} in {time.perf_counter() - t:.1f} s", flush=True)
+    cust = data.customers.assign(
+        signup_date=_jalali(data.customers["signup_date"]),
+        churn_date=_jalali(data.customers["churn_date"]),
+    )
+    resp = data.responses.assign(survey_date=_jalali(data.responses["survey_date"]))
+    from dataclasses import replace
+
+    jal = replace(data, customers=cust, responses=resp)
+    for fmt in ("csv", "parquet"):
+        cx.save(jal, cache / f"{fmt}_jalali", fmt=fmt)
+    (cache / "ready.json").write_text(json.dumps({"n": n}))
+
+
+def child(folder: str, fmt: str) -> None:
+    """One measurement in this (fresh) process: the peer first, then cx.load."""
+    import pandas as pd
+
+    import cxmodels as cx
+
+    root = Path(folder)
+    t = time.perf_counter()
+    for p in sorted(root.glob(f"*.{fmt}")):
+        pd.read_csv(p, low_memory=False) if fmt == "csv" else pd.read_parquet(p)
+    peer = time.perf_counter() - t
+    peer_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = cx.load(root)
+    took = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+    print(
+        json.dumps(
+            {
+                "load_s": took,
+                "peer_s": peer,
+                "peak_gb": rss,
+                "peer_peak_gb": peer_rss,
+                "customers": len(data.customers),
+                "interactions": len(data.interactions),
+            }
+        )
+    )
+
+
+def measure(folder: Path, fmt: str, peer: bool) -> dict:
+    fn = "child" if peer else "child_load_only"
+    here = str(Path(__file__).parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); import bench_intake as b; "
+    code += f"b.{fn}({str(folder)!r}, {fmt!r})"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{folder.name}: load failed\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child_load_only(folder: str, fmt: str) -> None:
+    """cx.load alone, so the peak RSS is the loader's own."""
+    import cxmodels as cx
+
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = cx.load(Path(folder))
+    took = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(
+        json.dumps(
+            {
+                "load_s": took,
+                "peak_gb": rss,
+                "customers": len(data.customers),
+                "interactions": len(data.interactions),
+            }
+        )
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--cache", type=Path, default=None)
+    args = ap.parse_args()
+    cache = args.cache or Path("/tmp") / f"cxmodels_bench_intake_{args.customers}"
+    prepare(args.customers, cache)
+    ok = True
+    print(f"{'variant':<16}{'load':>9}{'peak RSS':>10}{'peer':>9}{'ratio':>7}  target")
+    for variant in ("csv", "parquet", "csv_jalali", "parquet_jalali"):
+        fmt = variant.split("_")[0]
+        own = measure(cache / variant, fmt, peer=False)
+        both = measure(cache / variant, fmt, peer=True)
+        miss = own["load_s"] > TARGET_S or own["peak_gb"] > TARGET_GB
+        ok &= not miss
+        print(
+            f"{variant:<16}{own['load_s']:>8.1f}s{own['peak_gb']:>8.2f}GB"
+            f"{both['peer_s']:>8.1f}s{own['load_s'] / both['peer_s']:>6.1f}x"
+            f"  < {TARGET_S:.0f} s, < {TARGET_GB:.0f} GB {'MISSED' if miss else 'ok'}"
+            f"  ({own['customers']:,} customers, {own['interactions']:,} interactions)",
+            flush=True,
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
