@@ -798,3 +798,28 @@ def test_cli_validate_missing_path(tmp_path, capsys):
 
     assert main(["validate", str(tmp_path / "nope")]) == 1
     assert "No data at" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ digits and letters
+@pytest.mark.parametrize(
+    "values,decimal,expected",
+    [
+        (["۷", "۱۰", "٣"], ".", [7, 10, 3]),
+        (["٧٫٥", "١٬٢٣٤"], ".", [7.5, 1234]),  # U+066B decimal, U+066C thousands
+        (["7,5", "1.234,5"], ",", [7.5, 1234.5]),
+        (["seven", ""], ".", [np.nan, np.nan]),
+    ],
+)
+def test_numbers_in_any_digits(values, decimal, expected):
+    from cxmodels.data.text import numeric_text
+
+    got = numeric_text(pd.Series(values, dtype=object), decimal)
+    np.testing.assert_array_equal(got.to_numpy(float), np.array(expected, float))
+
+
+def test_arabic_letters_normalised_to_persian():
+    from cxmodels.data.text import canonical_name, normalize_label
+
+    assert normalize_label("  مشتري  ويژه ") == "مشتری ویژه"
+    assert normalize_label("كارت ۱") == "کارت 1"
+    assert canonical_name(" Overall  Sat ") == "overall_sat"

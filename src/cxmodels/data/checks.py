@@ -164,7 +164,7 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
     parsed = parse_dates(s, spec)
     blank = s.isna().to_numpy()
     if s.dtype == object:
-        blank |= (s.astype(str).str.strip() == "").to_numpy()
+        blank |= (s == "").to_numpy()
     for note in parsed.notes:
         report.add(
             table,
@@ -207,24 +207,18 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
 
 
 def _booleans(s: pd.Series):
+    """true/false, yes/no, 1/0 (and Persian) as booleans, mapped over the distinct values."""
     if pd.api.types.is_bool_dtype(s):
         return s, np.zeros(len(s), dtype=bool), "", ""
-    blank = s.isna() | (s.astype(str).str.strip() == "")
-    low = s.astype(str).str.strip().str.lower()
-    new = pd.Series(
-        np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None)),
-        index=s.index,
-        dtype=object,
-    )
-    new[blank] = None
+    codes, uniques = pd.factorize(s)
+    low = pd.Series(uniques, dtype=object).astype(str).str.strip().str.lower()
+    mapped = np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None))
+    blank_u = (low == "").to_numpy()
+    new = pd.Series(np.append(mapped, None)[codes], index=s.index, dtype=object)
+    bad = np.append(pd.isna(mapped) & ~blank_u, False)[codes]
     if not new.isna().any():
         new = new.astype(bool)
-    return (
-        new,
-        (new.isna() & ~blank).to_numpy(),
-        "true/false values",
-        ("use true/false, yes/no or 1/0"),
-    )
+    return new, bad, "true/false values", "use true/false, yes/no or 1/0"
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):

@@ -12,6 +12,7 @@ distinct values of a column once.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -241,6 +242,32 @@ def _declared_format(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
     return _naive(vals, spec.timezone).astype("datetime64[ns]")
 
 
+def _fast_iso(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series | None:
+    """ISO dates and times in one vectorized parse (the common case); None to take the long way.
+
+    Columns of digits (``YYYYMMDD``, serials), declared formats or calendars, and mixed UTC
+    offsets go the long way; so does every value this parse leaves missing (Jalali years are
+    out of its range, other spellings do not match).
+    """
+    if spec.fmt is not None or spec.calendar is not None or u.empty:
+        return None
+    head = u.iloc[:200].astype(str).str.strip()
+    if head.str.fullmatch(r"\d+(?:\.\d+)?").any():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            v = pd.to_datetime(u, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError, OverflowError):
+            return None
+    if isinstance(v.dtype, pd.DatetimeTZDtype):
+        out.notes.append(f"times with UTC offsets converted to {spec.timezone}, then naive")
+        return v.dt.tz_convert(spec.timezone).dt.tz_localize(None).astype("datetime64[ns]")
+    if not pd.api.types.is_datetime64_dtype(v):
+        return None
+    return v.astype("datetime64[ns]")
+
+
 def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     """Parse a column of dates as written by CSV, Excel, SPSS or Parquet exports.
 
@@ -271,13 +298,20 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     codes, uniques = pd.factorize(s)
     u = pd.Series(uniques, dtype=object)
     res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
+    if pd.api.types.infer_dtype(u, skipna=True) == "string":
+        stamp = number = pd.Series(False, index=u.index)
+        fast = _fast_iso(u, spec, out)
+        text = pd.Series(True, index=u.index) if fast is None else fast.isna()
+        if fast is not None:
+            res[~text] = fast[~text]
+    else:
+        stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
+        number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+        text = ~stamp & ~number
     if stamp.any():
         res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
-    number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
     if number.any():
         res[number] = _from_numbers(u[number].astype(float), spec, out)
-    text = ~stamp & ~number
     if text.any():
         t = u[text].astype(str).map(to_ascii_digits).str.strip()
         if has_eastern_digits(u[text]):

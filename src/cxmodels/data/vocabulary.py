@@ -85,7 +85,7 @@ def to_vocabulary(column: str):
 
 def near_duplicates(s: pd.Series) -> list[list[str]]:
     """Groups of labels that differ only in case or spacing (``'Premium'`` vs ``'premium'``)."""
-    vals = pd.Series(pd.unique(s.dropna().astype(str)))
+    vals = pd.Series(pd.unique(s.dropna()), dtype=object).astype(str).drop_duplicates()
     if len(vals) < 2:
         return []
     key = vals.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
