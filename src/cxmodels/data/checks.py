@@ -223,7 +223,7 @@ def _booleans(s: pd.Series):
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
     """A typed copy of ``df``; values that cannot be read are reported and set missing."""
-    out = df.copy()
+    out = df.copy(deep=False)  # new columns replace old ones; the input is never changed
     decimal = opts.get(table, "decimal") or "."
     for col in df.columns:
         kind, s = _kind(table, col), df[col]
