@@ -308,6 +308,11 @@ def test_iranian_crm_export(folder, world):
     one(data.inferred, "responses", "Persian/Arabic-Indic digits", "nps")
 
 
+def test_jalali_observation_end_in_meta(folder, world):
+    write_meta(folder, observation_end="1404/10/10")  # 10 Dey 1404
+    assert load(folder).observation_end == pd.Timestamp("2025-12-31")
+
+
 def test_declared_jalali_calendar(folder, world):
     rewrite(
         folder,

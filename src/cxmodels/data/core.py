@@ -24,6 +24,7 @@ from .readers import (
     DUCKDB_SUFFIXES,
     FORMATS,
     Options,
+    _json_or_yaml,
     find_sources,
     read_codebook,
     read_meta,
@@ -296,7 +297,7 @@ def _read_folder(path: Path, report: Report):
             failed.add(t)
     truth = None
     if (path / "truth.json").exists():
-        truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
+        truth = _json_or_yaml(path / "truth.json", report, "truth")
     srcs = {t: (p.name, fmt) for t, (p, fmt) in sources.items()}
     return frames, extra_cb, labels, opts, srcs, truth, failed
 
