@@ -75,6 +75,13 @@ def write_meta(folder: Path, **keys) -> None:
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
+def restamp(folder: Path, fmt: str, table: str = "responses", col: str = "survey_date"):
+    """Rewrite a date column of a CSV table in another date format."""
+    return rewrite(
+        folder, table, lambda d: d.assign(**{col: pd.to_datetime(d[col]).dt.strftime(fmt)})
+    )
+
+
 def rewrite(folder: Path, table: str, fn, **to_csv) -> pd.DataFrame:
     p = folder / f"{table}.csv"
     df = fn(pd.read_csv(p, dtype=str, keep_default_na=False))
@@ -164,11 +171,7 @@ def test_time_zone_aware_column_made_naive():
 
 # ------------------------------------------------------------------ dates in files
 def test_integer_dates_yyyymmdd_read_right(folder, world):
-    rewrite(
-        folder,
-        "responses",
-        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%Y%m%d")),
-    )
+    restamp(folder, "%Y%m%d")
     data = load(folder)
     assert data.responses["survey_date"].equals(world.responses["survey_date"])
     one(data.inferred, "responses", "YYYYMMDD", "survey_date")
@@ -185,11 +188,7 @@ def test_excel_serials_in_csv_refused_unless_declared(folder, world):
 
 
 def test_day_first_dates_decided_by_the_data(folder, world):
-    rewrite(
-        folder,
-        "responses",
-        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
-    )
+    restamp(folder, "%d/%m/%Y")
     data = load(folder)
     assert data.responses["survey_date"].equals(world.responses["survey_date"])
     one(data.inferred, "responses", "DD/MM/YYYY", "survey_date")
@@ -723,11 +722,7 @@ def test_single_file_that_is_not_a_database(tmp_path):
 
 
 def test_problems_and_inferences_travel_with_the_data(folder):
-    rewrite(
-        folder,
-        "responses",
-        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
-    )
+    restamp(folder, "%d/%m/%Y")
     data = load(folder)
     assert any("DD/MM/YYYY" in c for c in data.caveats())
     assert all(p.severity == "note" for p in data.inferred)
@@ -745,11 +740,7 @@ def test_cli_validate_prints_a_table_and_exits_1(folder, capsys):
     rewrite(
         folder, "interactions", lambda d: d.assign(kind=d["kind"].where(d.index != 6, "refund"))
     )
-    rewrite(
-        folder,
-        "responses",
-        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
-    )
+    restamp(folder, "%d/%m/%Y")
     assert main(["validate", str(folder)]) == 1
     out, err = capsys.readouterr()
     assert "Inferred (check these):" in out and "DD/MM/YYYY" in out
@@ -762,11 +753,7 @@ def test_cli_validate_prints_a_table_and_exits_1(folder, capsys):
 def test_cli_validate_json_for_a_scheduler(folder, capsys, tmp_path):
     from cxmodels.cli import main
 
-    rewrite(
-        folder,
-        "responses",
-        lambda d: d.assign(survey_date=pd.to_datetime(d["survey_date"]).dt.strftime("%d/%m/%Y")),
-    )
+    restamp(folder, "%d/%m/%Y")
     assert main(["validate", str(folder), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["valid"] is True and doc["errors"] == 0

@@ -31,6 +31,21 @@ def keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
     return pd.Index([f"row {i + ROW_BASE}" for i in np.flatnonzero(mask)])
 
 
+def flag(
+    report: Report,
+    df: pd.DataFrame,
+    table: str,
+    column: str,
+    mask,
+    message: str,
+    fix: str,
+    severity: str = "error",
+) -> None:
+    """Report the rows of ``df`` in ``mask`` (by key) when there are any."""
+    if np.asarray(mask, dtype=bool).any():
+        report.add(table, column, message, fix, keys(df, table, mask), severity=severity)
+
+
 def _kind(table: str, col: str) -> str | None:
     spec = CONTRACT[table]
     c = spec.column(col)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
-from .checks import keys
+from .checks import flag, keys
 from .contract import CONTRACT
 from .vocabulary import VOCABULARY, near_duplicates, order_waves
 
@@ -166,15 +166,15 @@ def check_interactions(typed: dict, report: Report) -> None:
                 keys(inter, "interactions", bad),
             )
     if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
-        neg = inter["response_minutes"] < 0
-        if neg.any():
-            report.add(
-                "interactions",
-                "response_minutes",
-                "negative response times",
-                "response time is minutes from contact to first response; fix the timestamps",
-                keys(inter, "interactions", neg),
-            )
+        flag(
+            report,
+            inter,
+            "interactions",
+            "response_minutes",
+            inter["response_minutes"] < 0,
+            "negative response times",
+            "response time is minutes from contact to first response; fix the timestamps",
+        )
 
 
 def check_kano(typed: dict, report: Report) -> None:
@@ -184,25 +184,25 @@ def check_kano(typed: dict, report: Report) -> None:
         return
     for col in ("functional", "dysfunctional"):
         if col in kano and pd.api.types.is_numeric_dtype(kano[col]):
-            frac = kano[col].notna() & (kano[col] % 1 != 0)
-            if frac.any():
-                report.add(
-                    "kano_answers",
-                    col,
-                    "answer positions must be whole numbers 1-5",
-                    "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
-                    keys(kano, "kano_answers", frac),
-                )
-    if {"respondent_id", "feature"} <= set(kano.columns):
-        dup = kano.duplicated(["respondent_id", "feature"], keep=False)
-        if dup.any():
-            report.add(
+            flag(
+                report,
+                kano,
                 "kano_answers",
-                "respondent_id, feature",
-                "the same respondent answered the same feature twice (double submission)",
-                "keep one answer per respondent and feature",
-                keys(kano, "kano_answers", dup),
+                col,
+                kano[col].notna() & (kano[col] % 1 != 0),
+                "answer positions must be whole numbers 1-5",
+                "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
             )
+    if {"respondent_id", "feature"} <= set(kano.columns):
+        flag(
+            report,
+            kano,
+            "kano_answers",
+            "respondent_id, feature",
+            kano.duplicated(["respondent_id", "feature"], keep=False),
+            "the same respondent answered the same feature twice (double submission)",
+            "keep one answer per respondent and feature",
+        )
 
 
 def check_labels(typed: dict, report: Report) -> None:
