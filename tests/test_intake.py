@@ -626,26 +626,29 @@ def test_spss_missing_labels_become_missing(tmp_path, world):
     import pyreadstat
 
     folder = cx.save(world, tmp_path / "s", fmt="spss")
+    (folder / "codebook.json").unlink()  # the scales come from the SPSS labels
     df, meta = pyreadstat.read_sav(str(folder / "responses.sav"))
-    df.loc[[0, 5], "overall_sat"] = 99
+    df.loc[[0, 5], "attr_product_quality"] = 99
+    df.loc[[1], "attr_product_quality"] = 98
     labels = {
-        "overall_sat": {
-            1.0: "very dissatisfied",
-            10.0: "very satisfied",
+        "attr_product_quality": {
+            1.0: "very poor",
+            10.0: "excellent",
             99.0: "Refused",
             98.0: "Don't know",
-        }
+        },
+        "overall_sat": {1.0: "very dissatisfied", 10.0: "very satisfied", 97.0: "بدون پاسخ"},
     }
     pyreadstat.write_sav(df, str(folder / "responses.sav"), variable_value_labels=labels)
-    cb = json.loads((folder / "codebook.json").read_text())
-    cb.pop("overall_sat")
-    (folder / "codebook.json").write_text(json.dumps(cb))
     data = load(folder)
-    got = data.responses["overall_sat"]
-    assert got.isna().sum() == 2 and got[[0, 5]].isna().all()
-    assert data.codebook["overall_sat"]["min"] == 1 and data.codebook["overall_sat"]["max"] == 10
-    w = one(data.problems, "responses", "mean no answer", "overall_sat")
-    assert "99 = 'Refused'" in w.message and "2 value(s)" in w.message
+    got = data.responses["attr_product_quality"]
+    assert got.isna().sum() == 3 and got[[0, 1, 5]].isna().all()
+    scale = data.codebook["attr_product_quality"]
+    assert (scale["min"], scale["max"]) == (1, 10)  # not widened to 1-99
+    assert "attr_product_quality" in data.attributes
+    w = one(data.problems, "responses", "mean no answer", "attr_product_quality")
+    assert "99 = 'Refused'" in w.message and "3 value(s)" in w.message
+    one(data.problems, "responses", "97 = 'بدون پاسخ'", "overall_sat")
 
 
 def test_duplicate_kano_pairs_refused(folder):

@@ -241,8 +241,7 @@ def _merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
         entry = cb.setdefault(col, {})
         entry["labels"] = lab
         nums = [a for a in lab if isinstance(a, int | float)]
-        declared = col in (extra or {})
-        if nums and not declared and len(nums) >= 2:
+        if len(nums) >= 2 and "min" not in entry:  # labels give the scale only when none is set
             entry["min"], entry["max"] = min(nums), max(nums)
     return cb
 
