@@ -12,6 +12,7 @@ from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
 from .synth import generate
+from .vocabulary import order_waves
 
 DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7}
 
@@ -65,6 +66,7 @@ __all__ = [
     "load",
     "load_sample",
     "open_data",
+    "order_waves",
     "save",
     "validate",
 ]
