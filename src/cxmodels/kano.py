@@ -154,6 +154,8 @@ FUN_SCORE = np.array([4, 2, 0, -1, -2], dtype=float)
 DYS_SCORE = np.array([-2, -1, 0, 2, 4], dtype=float)
 # rank of each category in the M > O > A > I (> R > Q) order: lower wins
 MOAI_RANK = np.array([2, 1, 0, 3, 4, 5])
+# rows per block when counting (temporaries of a block stay in the CPU cache)
+_CHUNK = 1 << 18
 # counts closer than this share of the cell total are a tie (sums of weights such as 1/n)
 _TIE_RTOL = 1e-9
 
@@ -212,10 +214,14 @@ def _positions_u8(
         s.dtype, pd.api.extensions.ExtensionDtype
     ):
         x = s.to_numpy()
-        bad = (x < 1) | (x > 5)
+        if x.dtype.itemsize == 1:  # int8/uint8: one unsigned comparison, 1..5 -> 0..4
+            u = x.view(np.uint8)
+            bad = (u - np.uint8(1)) > 4
+        else:
+            u, bad = None, (x < 1) | (x > 5)
         if bad.any():
             _bad_answers(s, bad, column, table)
-        pos = x.astype(np.uint8)
+        pos = x.astype(np.uint8) if u is None else u  # read-only use: callers build new arrays
     elif pd.api.types.is_numeric_dtype(s):
         x = s.to_numpy(dtype=float, na_value=np.nan)
         miss = np.isnan(x)
@@ -599,29 +605,27 @@ def analyze_kano(
     pair = _positions_u8(df[functional], column=functional, **kw) * np.uint8(6)
     pair += _positions_u8(df[dysfunctional], column=dysfunctional, **kw)
     lut = _lookup6(tab)
-    codes = lut[pair]
-    resp_codes, resp_index = _codes_of(df[respondent], respondent)
-    quality = _respondent_quality(resp_codes, resp_index, codes)
+    slots, slot_labels = _respondent_slots(df[respondent], respondent)
+    quality, slot_q = _respondent_quality(slots, slot_labels, pair, lut)
     w = None if weights is None else check_weights(df[weights], len(df), "kano_answers", weights)
     dropped = 0
     if max_questionable is not None:
-        bad_resp = quality["n_Q"].to_numpy() > max_questionable
-        dropped = int(bad_resp.sum())
+        bad_slot = slot_q > max_questionable
+        dropped = int(bad_slot.sum())
         if dropped:
-            keep = ~bad_resp[resp_codes]
-            df, pair, codes, resp_codes = df[keep], pair[keep], codes[keep], resp_codes[keep]
+            keep = ~bad_slot[slots]
+            df, pair, slots = df[keep], pair[keep], slots[keep]
             w = None if w is None else w[keep]
     feat_codes, feat_index = _codes_of(df[feature], feature, sort=True)
     grp_codes, grp_values = _group_codes(df, groups)
     G, F = len(grp_values), len(feat_index)
-    gf = feat_codes.astype(np.intp) if G == 1 else grp_codes.astype(np.intp) * F + feat_codes
-    cells36 = _bincount(gf * 36 + pair, G * F * 36, w).reshape(G * F, 36)
-    unweighted = cells36 if w is None else _bincount(gf * 36 + pair, G * F * 36, None)
+    cells36, unweighted = _pair_counts(feat_codes, grp_codes if G > 1 else None, F, G, pair, w)
     counts = (cells36 @ _category_matrix(lut)).reshape(G, F, 6)
     s = summarise_counts(counts, rule, strength_threshold)
     out = _feature_table(s, counts, feat_index, grp_values, groups)
     _add_dumouchel(out, cells36, unweighted.reshape(G * F, 36))
     if importance in df.columns:
+        gf = feat_codes.astype(np.intp) + (0 if G == 1 else grp_codes * F)
         out["importance"] = _cell_means(df[importance], gf, G * F)
     out["q_rate"], out["r_rate"] = out["share_Q"], out["share_R"]
     out["low_n"] = (out["n"] - out["Q"]) < min_n
@@ -630,11 +634,11 @@ def analyze_kano(
     notes = _kano_notes(out, feature, min_n, dropped, max_questionable)
     draws: dict = {}
     if bootstrap:
-        boot_in = (resp_codes, grp_codes, feat_codes, codes, w, (G, F))
+        boot_in = (slots, grp_codes, feat_codes, lut[pair], w, (G, F))
         out, draws = _bootstrap(out, cells, boot_in, bootstrap, seed, rule, strength_threshold)
     seg_tests = None
     if segment:
-        small = _small_groups(out, segment, grp_codes, resp_codes, grp_values, groups)
+        small = _small_groups(out, segment, grp_codes, slots, grp_values, groups)
         if small:
             notes.append(
                 f"Segment(s) {join_words(small)} have a single respondent: they are left out of "
@@ -688,29 +692,13 @@ def _select_features(df: pd.DataFrame, feature: str, features) -> pd.DataFrame:
 
 
 def _codes_of(s: pd.Series, column: str, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and labels of a key column without hashing where the values allow.
+    """Integer codes and labels of a key column (categoricals use their own codes).
 
-    Categoricals use their codes; integer ids in a compact range are their own codes (labels
-    sorted); anything else goes through :func:`pandas.factorize` (first-appearance order, or
-    sorted with ``sort``).
+    Other columns go through :func:`pandas.factorize` (first-appearance order, or sorted with
+    ``sort``); missing keys are an error naming the rows.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes, labels = s.cat.codes.to_numpy(), np.asarray(s.cat.categories)
-    elif (
-        pd.api.types.is_integer_dtype(s)
-        and not isinstance(s.dtype, pd.api.extensions.ExtensionDtype)
-        and len(s)
-    ):
-        x = s.to_numpy()
-        lo, hi = int(x.min()), int(x.max())
-        if hi - lo > 4 * len(x):
-            codes, labels = pd.factorize(s, sort=sort)
-        else:
-            codes = x - lo if lo else x
-            present = np.bincount(codes, minlength=hi - lo + 1) > 0
-            labels = np.flatnonzero(present) + lo
-            if not present.all():
-                codes = (np.cumsum(present) - 1)[codes]
     else:
         codes, labels = pd.factorize(s, sort=sort)
     if len(codes) and codes.min() < 0:
@@ -738,14 +726,44 @@ def _group_codes(df: pd.DataFrame, groups: list[str]) -> tuple[np.ndarray, list[
     return code, [v if isinstance(v, tuple) else (v,) for v in values]
 
 
-def _respondent_quality(resp_codes, resp_index, codes) -> pd.DataFrame:
-    nres = len(resp_index)
-    na = np.bincount(resp_codes, minlength=nres)
-    nq = np.bincount(resp_codes[codes == _Q], minlength=nres)
-    nr = np.bincount(resp_codes[codes == _R], minlength=nres)
-    return pd.DataFrame(
+def _respondent_slots(s: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Respondent slot of every row and the label of every slot (slots may be unused).
+
+    Integer ids in a compact range are their own slots (no hashing of 20M ids); other ids are
+    factorized in order of first appearance.
+    """
+    if pd.api.types.is_integer_dtype(s) and not isinstance(
+        s.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        x = s.to_numpy()
+        lo, hi = (int(x.min()), int(x.max())) if len(x) else (0, -1)
+        if hi - lo <= 4 * len(x):
+            return (x - lo if lo else x).astype(np.intp, copy=False), np.arange(lo, hi + 1)
+    return _codes_of(s, column)
+
+
+def _respondent_quality(slots, slot_labels, pair, lut) -> tuple[pd.DataFrame, np.ndarray]:
+    """Answers, Q and R per respondent (one counting pass); also the Q count of every slot."""
+    qr = np.zeros(36, dtype=np.uint8)
+    qr[lut == _Q], qr[lut == _R] = 1, 2
+    k = len(slot_labels)
+    cnt = np.zeros(3 * k, dtype=np.int64)
+    for a in range(0, len(pair), _CHUNK):  # blocks of rows, so temporaries stay in cache
+        sl = slots[a : a + _CHUNK]
+        lo = int(sl.min())
+        idx = (sl - lo) * 3
+        idx += np.take(qr, pair[a : a + _CHUNK])
+        bc = np.bincount(idx)
+        cnt[3 * lo : 3 * lo + len(bc)] += bc
+    cnt = cnt.reshape(k, 3)
+    na = cnt.sum(axis=1)
+    present = na > 0
+    labels, nq, nr = slot_labels, cnt[:, 1], cnt[:, 2]
+    if not present.all():
+        labels, nq, nr, na = labels[present], nq[present], nr[present], na[present]
+    quality = pd.DataFrame(
         {
-            "respondent_id": resp_index,
+            "respondent_id": labels,
             "n_answers": na,
             "n_Q": nq,
             "n_R": nr,
@@ -753,10 +771,27 @@ def _respondent_quality(resp_codes, resp_index, codes) -> pd.DataFrame:
             "r_rate": nr / na,
         }
     )
+    return quality, cnt[:, 1]
 
 
-def _bincount(idx: np.ndarray, n: int, w: np.ndarray | None) -> np.ndarray:
-    return np.bincount(idx, weights=w, minlength=n).astype(float)
+def _pair_counts(feat_codes, grp_codes, F: int, G: int, pair, w) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per (group, feature) cell and answer pair ``6 f + d``: ``(G * F, 36)`` weighted
+    and unweighted (the same array without weights), accumulated over blocks of rows."""
+    n_bins = G * F * 36
+    small = n_bins < np.iinfo(np.int16).max
+    weighted = np.zeros(n_bins)
+    plain = weighted if w is None else np.zeros(n_bins)
+    for a in range(0, len(pair), _CHUNK):  # blocks of rows, vectorized inside
+        b = a + _CHUNK
+        cell = feat_codes[a:b].astype(np.int16 if small else np.intp)
+        if grp_codes is not None:
+            cell = cell + grp_codes[a:b].astype(cell.dtype) * F
+        idx = cell * cell.dtype.type(36)
+        idx += pair[a:b]
+        weighted += np.bincount(idx, None if w is None else w[a:b], minlength=n_bins)
+        if w is not None:
+            plain += np.bincount(idx, minlength=n_bins)
+    return weighted.reshape(G * F, 36), plain.reshape(G * F, 36)
 
 
 def _category_matrix(lut: np.ndarray) -> np.ndarray:
