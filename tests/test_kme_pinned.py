@@ -20,7 +20,10 @@ PINNED = Path(__file__).parent / "reference" / "kme_pinned"
 
 #: Columns whose numbers issue 13 asked to change (name -> {column: reason}).
 _PAIRED = "issue 13: change() between waves is paired where the same customers answer both"
+_SMD = "issue 13: weighted SMD over the unweighted pooled SD (Austin & Stuart 2015)"
 CHANGED: dict[str, dict[str, str]] = {
+    "effect_overall_sat_balance": {"smd_weighted": _SMD, "imbalanced": _SMD},
+    "effect_churn_within_balance": {"smd_weighted": _SMD, "imbalanced": _SMD},
     "change": {"ci_low": _PAIRED, "ci_high": _PAIRED, "p_value": _PAIRED},
     "change_by": {"ci_low": _PAIRED, "ci_high": _PAIRED, "p_value": _PAIRED},
     "kpis": {"change_low": _PAIRED, "change_high": _PAIRED, "change_p": _PAIRED},
