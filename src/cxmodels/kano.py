@@ -368,7 +368,8 @@ def summarise_counts(
     oam, irq = c[..., oam_cats], c[..., irq_cats]
     aom_pick = np.array(oam_cats)[_ranked(oam, oam_cats)[..., 0]]
     irq_pick = np.array(irq_cats)[_ranked(irq, irq_cats)[..., 0]]
-    aom = np.where(oam.sum(-1) > irq.sum(-1), aom_pick, irq_pick)
+    # O+A+M > I+R+Q, where a difference within the tie tolerance is no difference
+    aom = np.where(oam.sum(-1) - irq.sum(-1) > _TIE_RTOL * n, aom_pick, irq_pick)
     rules = {"mode": top, "moai": moai, "aom": aom}
     return {
         "n": n,
