@@ -557,38 +557,20 @@ def follow_up_effect(
     est, e, clipped, converged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
     draws, n_bad_fits, nc = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
     lo, hi = percentile_ci(draws)
+    se = bootstrap_se(draws) if bootstrap > 1 else np.nan
     table = pd.DataFrame(
-        {
-            "method": METHODS,
-            "estimate": est,
-            "se": bootstrap_se(draws) if bootstrap > 1 else np.nan,
-            "ci_low": lo,
-            "ci_high": hi,
-            "n_treated": n1,
-            "n_control": n0,
-        }
-    )
+        {"method": METHODS, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi,
+         "n_treated": n1, "n_control": n0}
+    )  # fmt: skip
     aw = np.where(T == 1, 1 / e, 1 / (1 - e))  # ATE weights
     bal = _balance(Xdf, T, aw)
     ess = {"treated": effective_n(aw[T == 1]), "control": effective_n(aw[T == 0])}
     notes = _effect_notes(clipped, trim, bal, n1, n0, nc, converged, n_bad_fits, bootstrap)
+    units = units.drop(columns=["fu_time"], errors="ignore")
     return EffectResult(
-        table,
-        outcome,
-        window_days,
-        horizon_days,
-        bal,
-        ess,
-        clipped,
-        trim,
-        bootstrap,
-        tuple(notes),
-        units.drop(columns=["fu_time"], errors="ignore"),
-        e,
-        _covariate_names(Xdf, covs),
-        converged,
-        nc,
-    )
+        table, outcome, window_days, horizon_days, bal, ess, clipped, trim, bootstrap,
+        tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc,
+    )  # fmt: skip
 
 
 def _choose_covariates(units: pd.DataFrame, covariates, default: list[str]) -> list[str]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from dataclasses import field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -601,64 +601,87 @@ def analyze_kano(
     """
     groups = [g for g in (segment, wave) if g]
     tab = _check_kano_args(answers, locals(), groups)
-    df = _select_features(answers, feature, features)
-    kw = dict(reversed_scale=reversed_scale, table="kano_answers")
-    pair = _positions_u8(df[functional], column=functional, **kw) * np.uint8(6)
-    pair += _positions_u8(df[dysfunctional], column=dysfunctional, **kw)
     lut = _lookup6(tab)
-    slots, slot_labels = _respondent_slots(df[respondent], respondent)
-    quality, slot_q = _respondent_quality(slots, slot_labels, pair, lut)
-    w = None if weights is None else check_weights(df[weights], len(df), "kano_answers", weights)
-    dropped = 0
-    if max_questionable is not None:
-        bad_slot = slot_q > max_questionable
-        dropped = int(bad_slot.sum())
-        if dropped:
-            keep = ~bad_slot[slots]
-            df, pair, slots = df[keep], pair[keep], slots[keep]
-            w = None if w is None else w[keep]
-    feat_codes, feat_index = _codes_of(df[feature], feature, sort=True)
-    grp_codes, grp_values = _group_codes(df, groups)
-    G, F = len(grp_values), len(feat_index)
-    cells36, unweighted = _pair_counts(feat_codes, grp_codes if G > 1 else None, F, G, pair, w)
-    counts = (cells36 @ _category_matrix(lut)).reshape(G, F, 6)
+    p = _prepare(answers, locals())
+    cells36, unweighted = _pair_counts(p.feat, p.grp if p.G > 1 else None, p.F, p.G, p.pair, p.w)
+    counts = (cells36 @ _category_matrix(lut)).reshape(p.G, p.F, 6)
     s = summarise_counts(counts, rule, strength_threshold)
-    out = _feature_table(s, counts, feat_index, grp_values, groups)
-    _add_dumouchel(out, cells36, unweighted.reshape(G * F, 36))
-    if importance in df.columns:
-        gf = feat_codes.astype(np.intp) + (0 if G == 1 else grp_codes * F)
-        out["importance"] = _cell_means(df[importance], gf, G * F)
+    out = _feature_table(s, counts, p.feat_index, p.grp_values, groups)
+    _add_dumouchel(out, cells36, unweighted)
+    if importance in p.df.columns:
+        gf = p.feat.astype(np.intp) + (0 if p.G == 1 else p.grp * p.F)
+        out["importance"] = _cell_means(p.df[importance], gf, p.G * p.F)
     out["q_rate"], out["r_rate"] = out["share_Q"], out["share_R"]
     out["low_n"] = (out["n"] - out["Q"]) < min_n
     cells = s["n"].ravel() > 0  # (group, feature) cells with at least one valid answer
     out = out[cells].reset_index(drop=True)
-    notes = _kano_notes(out, feature, min_n, dropped, max_questionable)
+    notes = _kano_notes(out, feature, min_n, p.dropped, max_questionable)
     draws: dict = {}
     if bootstrap:
-        boot_in = (slots, grp_codes, feat_codes, lut[pair], w, (G, F))
+        boot_in = (p.slots, p.grp, p.feat, lut[p.pair], p.w, (p.G, p.F))
         out, draws = _bootstrap(out, cells, boot_in, bootstrap, seed, rule, strength_threshold)
     seg_tests = None
     if segment:
-        small = _small_groups(out, segment, grp_codes, slots, grp_values, groups)
+        small = _small_groups(out, segment, p.grp, p.slots, p.grp_values, groups)
         if small:
             notes.append(
                 f"Segment(s) {join_words(small)} have a single respondent: they are left out of "
                 "the segment tests, and their bootstrap intervals cannot show uncertainty."
             )
-        seg_tests = _segment_tests(out, segment, feat_index, draws, exclude=small)
+        seg_tests = _segment_tests(out, segment, p.feat_index, draws, exclude=small)
+    name = table if isinstance(table, str) else "custom"
+    n_resp = int(p.quality.shape[0] - p.dropped)
     return KanoResult(
-        out,
-        rule,
-        table if isinstance(table, str) else "custom",
-        bootstrap,
-        int(quality.shape[0] - dropped),
-        dropped,
-        tuple(groups),
-        tuple(notes),
-        quality,
-        seg_tests,
-        draws,
-    )
+        out, rule, name, bootstrap, n_resp, p.dropped, tuple(groups), tuple(notes), p.quality,
+        seg_tests, draws,
+    )  # fmt: skip
+
+
+@dataclass
+class _Prepared:
+    """Answers reduced to small integers: one answer-pair code, respondent slot and cell keys."""
+
+    df: pd.DataFrame
+    pair: np.ndarray  # uint8, 6 * functional + dysfunctional (0 = missing)
+    slots: np.ndarray  # respondent slot of every row
+    w: np.ndarray | None
+    quality: pd.DataFrame
+    dropped: int
+    feat: np.ndarray
+    feat_index: np.ndarray
+    grp: np.ndarray
+    grp_values: list
+
+    @property
+    def G(self) -> int:
+        return len(self.grp_values)
+
+    @property
+    def F(self) -> int:
+        return len(self.feat_index)
+
+
+def _prepare(answers: pd.DataFrame, a: dict) -> _Prepared:
+    """Positions, pair codes, respondent quality (and the questionable filter), cell keys."""
+    df = _select_features(answers, a["feature"], a["features"])
+    kw = dict(reversed_scale=a["reversed_scale"], table="kano_answers")
+    pair = _positions_u8(df[a["functional"]], column=a["functional"], **kw) * np.uint8(6)
+    pair += _positions_u8(df[a["dysfunctional"]], column=a["dysfunctional"], **kw)
+    slots, slot_labels = _respondent_slots(df[a["respondent"]], a["respondent"])
+    quality, slot_q = _respondent_quality(slots, slot_labels, pair, a["lut"])
+    wcol = a["weights"]
+    w = None if wcol is None else check_weights(df[wcol], len(df), "kano_answers", wcol)
+    dropped = 0
+    if a["max_questionable"] is not None:
+        bad_slot = slot_q > a["max_questionable"]
+        dropped = int(bad_slot.sum())
+        if dropped:
+            keep = ~bad_slot[slots]
+            df, pair, slots = df[keep], pair[keep], slots[keep]
+            w = None if w is None else w[keep]
+    feat, feat_index = _codes_of(df[a["feature"]], a["feature"], sort=True)
+    grp, grp_values = _group_codes(df, a["groups"])
+    return _Prepared(df, pair, slots, w, quality, dropped, feat, feat_index, grp, grp_values)
 
 
 def _check_kano_args(answers, a: dict, groups: list[str]) -> np.ndarray:
