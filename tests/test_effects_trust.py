@@ -109,3 +109,21 @@ def test_aipw_interval_covers_truth_over_seeds(outcome, key):
         a = follow_up_effect(w, outcome=outcome, bootstrap=60, seed=seed).estimate("aipw")
         hits += a.ci_low <= w.truth[key] <= a.ci_high
     assert hits >= 4
+
+
+def test_my_result_classes_share_the_surface(world):
+    from cxmodels import kano, metrics
+
+    results = [
+        kano.analyze_kano(world.kano_answers, bootstrap=5, seed=1),
+        metrics.nps(world.responses["nps"]),
+        follow_up_effect(world, bootstrap=3),
+        effects.response_time_effect(world),
+    ]
+    for r in results:
+        f = r.findings()
+        assert isinstance(f, cx._results.Findings) and len(f) >= 1, type(r).__name__
+        assert all("nan" not in s.lower() for s in (*f.findings, *f.caveats))
+        assert r != results[0] or r is results[0]  # identity, and no error from ==
+        assert "\n" not in repr(r) and len(repr(r)) < 160
+        assert r.to_dict()["findings"] == list(f.findings)

@@ -508,6 +508,15 @@ class KanoResult(Result):
         from .plots import kano_better_worse
 
         t = self.table if group is None else self.table[self.table[self.groups[0]] == group]
+        if "better_low" in t:
+            # a percentile interval need not contain the estimate (few replicates, skewed
+            # draws); error bars cannot be negative, so the drawing spans both
+            t = t.assign(
+                better_low=np.fmin(t["better_low"], t["better"]),
+                better_high=np.fmax(t["better_high"], t["better"]),
+                worse_low=np.fmin(t["worse_low"], t["worse"]),
+                worse_high=np.fmax(t["worse_high"], t["worse"]),
+            )
         return kano_better_worse(t, ax=ax)
 
     def plot_continuous(self, ax=None):
