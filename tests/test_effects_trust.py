@@ -83,9 +83,7 @@ def test_logit_matches_statsmodels_and_convergence_is_reported(world, monkeypatc
     assert ok and not effects.logit_fit_info(X, y, max_iter=1)[1]
 
     real = effects.logit_fit_info
-    monkeypatch.setattr(
-        effects, "logit_fit_info", lambda *a, **k: (real(*a, **k)[0], False, 50)
-    )
+    monkeypatch.setattr(effects, "logit_fit_info", lambda *a, **k: (real(*a, **k)[0], False, 50))
     with pytest.warns(effects.ConvergenceWarning):
         res = follow_up_effect(world, bootstrap=3)
     assert not res.converged and any("did not converge" in n for n in res.notes)
@@ -95,7 +93,10 @@ def test_clipping_is_called_clipping(world):
     res = follow_up_effect(world, trim=0.2, bootstrap=0)
     assert res.n_trimmed > 0
     note = next(n for n in res.notes if "clipped" in n)
-    assert "not trimming" in note and len(res.units) == res.table["n_treated"][0] + res.table["n_control"][0]
+    assert (
+        "not trimming" in note
+        and len(res.units) == res.table["n_treated"][0] + res.table["n_control"][0]
+    )
 
 
 @pytest.mark.parametrize("outcome,key", [("overall_sat", "follow_up_ate_overall_sat")])

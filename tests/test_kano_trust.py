@@ -82,7 +82,13 @@ def test_normalize_answers_keeps_index_missing_and_refuses_unknown():
 
 def test_analyze_kano_reads_wording_like_positions():
     df = _pairs({"A": 30, "O": 10, "M": 5, "I": 40})
-    words = {1: "I like it", 2: "It must be", 3: "I am neutral", 4: "I can live with it", 5: "I dislike it"}
+    words = {
+        1: "I like it",
+        2: "It must be",
+        3: "I am neutral",
+        4: "I can live with it",
+        5: "I dislike it",
+    }
     worded = df.assign(
         functional=df["functional"].map(words), dysfunctional=df["dysfunctional"].map(words)
     )

@@ -114,15 +114,9 @@ def logit_fit_info(
     return beta, False, max_iter
 
 
-def logit_fit(
-    X: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray | None = None,
-    ridge: float = 1e-6,
-    max_iter: int = 50,
-) -> np.ndarray:
+def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, **options) -> np.ndarray:
     """Coefficients of :func:`logit_fit_info` (kept for code written against 0.1)."""
-    return logit_fit_info(X, y, w, ridge, max_iter)[0]
+    return logit_fit_info(X, y, w, **options)[0]
 
 
 def ols_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:

@@ -279,19 +279,13 @@ def normalize_answers(
     return pd.Series(np.where(pos == 0, np.nan, pos), index=s.index, name=s.name)
 
 
-def to_positions(
-    answers,
-    *,
-    reversed_scale: bool = False,
-    column: str = "functional",
-    table: str = "kano_answers",
-) -> np.ndarray:
+def to_positions(answers, **options) -> np.ndarray:
     """Map answers (positions 1-5 or common wordings) to a float array of positions 1-5.
 
-    The array form of :func:`normalize_answers` (kept for code written against 0.1).
+    The array form of :func:`normalize_answers` (same options; kept for code written against
+    0.1).
     """
-    s = normalize_answers(answers, reversed_scale=reversed_scale, column=column, table=table)
-    return s.to_numpy(dtype=float)
+    return normalize_answers(answers, **options).to_numpy(dtype=float)
 
 
 def classify(functional, dysfunctional, table="standard") -> np.ndarray:

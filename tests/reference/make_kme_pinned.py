@@ -43,7 +43,9 @@ def outputs(w) -> dict[str, pd.DataFrame]:
             w.kano_answers, rule="moai", table="pouliot", min_n=0
         ).table
         a = w.kano_answers.head(50)
-        out["classify"] = pd.DataFrame({"category": kano.classify(a["functional"], a["dysfunctional"])})
+        out["classify"] = pd.DataFrame(
+            {"category": kano.classify(a["functional"], a["dysfunctional"])}
+        )
         r = w.responses
         out["nps"] = cx.nps(r["nps"]).table
         out["nps_boot"] = cx.nps(r["nps"], method="bootstrap", n_boot=300, seed=1).table
