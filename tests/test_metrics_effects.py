@@ -34,7 +34,10 @@ def test_weighted_nps_and_csat():
     r = metrics.nps([10, 0], weights=[3, 1])
     assert r.value == pytest.approx(50.0)
     c = metrics.csat([5, 4, 3, 1])
-    assert c.value == pytest.approx(50.0) and c.ci_low < 50 < c.ci_high
+    # Wilson 95% for 2 of 4 (hand: centre 0.5, half-width 1.96 sqrt(1/16 + 1.96^2/64) / (1 + 1.96^2/4))
+    z = 1.959963984540054
+    half = z * np.sqrt(0.25 / 4 + z**2 / 64) / (1 + z**2 / 4)
+    assert c.value == pytest.approx(50.0) and c.ci_low == pytest.approx(100 * (0.5 - half))
     m = metrics.ces([1, 2, 3])
     assert m.value == pytest.approx(2.0)
     with pytest.raises(cx.InputError, match="outside 0-10"):
@@ -47,7 +50,10 @@ def test_by_flags_small_cells_and_change(world):
     assert (t["small"] == (t["n"] < 30)).all()
     ch = metrics.change(world, "overall_sat")
     r = ch.iloc[0]
-    assert r["ci_low"] < r["diff"] < r["ci_high"] and 0 <= r["p_value"] <= 1
+    w = metrics.by(world, "overall_sat", "wave").set_index("wave")["value"]
+    assert r["diff"] == pytest.approx(w[r["to"]] - w[r["from"]])
+    assert r["ci_high"] - r["diff"] == pytest.approx(1.959963984540054 * r["se"])
+    assert r["n_paired"] > 0
 
 
 def test_churn_rate_hand_computed():
@@ -66,8 +72,18 @@ def test_churn_rate_hand_computed():
 def test_kpis_and_repeat_ratio(world):
     k = metrics.kpis(world)
     assert set(k["metric"]) == {"nps", "csat", "ces", "overall_sat"} and "change" in k
-    rr = metrics.repeat_ratio(world.interactions)
-    assert (rr["repeat_customers"] >= 0).all()
+    inter = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c", "c", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-05", "2024-02-01", "2024-02-10", "2024-04-01", "2024-05-01", "2024-05-02"]
+            ),
+            "kind": ["purchase"] * 5 + ["support"],
+        }
+    )
+    rr = metrics.repeat_ratio(inter).set_index("period")
+    # Q1: a and b buy for the first time, a again; Q2: c buys twice (first, then repeat)
+    assert rr.loc["2024Q1"].tolist() == [2, 1, 0.5] and rr.loc["2024Q2"].tolist() == [1, 1, 1.0]
 
 
 # ------------------------------------------------------------------ effects: synthetic truth
@@ -88,14 +104,13 @@ def test_aipw_covers_true_effect_and_naive_is_biased(sat_effect, big_world):
     assert "AIPW" in sat_effect.conclusion()
 
 
-def test_churn_effect_near_truth(big_world):
+def test_churn_effect_covers_truth(big_world):
     res = follow_up_effect(
         big_world, outcome="churn_within", horizon_days=180, bootstrap=100, seed=2
     )
     a = res.estimate("aipw")
     truth = big_world.truth["follow_up_ate_churn_within_180d"]
-    assert abs(a.estimate - truth) < 3 * a.se
-    assert a.estimate < 0
+    assert a.ci_low <= truth <= a.ci_high and a.ci_high < 0
 
 
 def test_effect_by_channel_orders_like_truth(big_world):
@@ -127,5 +142,5 @@ def test_outcome_missing_for_a_group(world):
     r = world.responses.assign(csat=np.nan)
     with pytest.raises(cx.InputError, match="no eligible events with an observed csat"):
         follow_up_effect(replace(world, responses=r), outcome="csat", bootstrap=0)
-    with pytest.raises(cx.InputError, match="unknown outcome"):
+    with pytest.raises(cx.InputError, match="unknown value 'loyalty'"):
         follow_up_effect(world, outcome="loyalty", bootstrap=0)

@@ -19,21 +19,41 @@ and outcome models :math:`\\mu_t(x)` fitted in each arm (OLS; logistic for binar
   :math:`n^{-1}\\sum_i [\\hat\\mu_1 - \\hat\\mu_0 + T(Y-\\hat\\mu_1)/\\hat e - (1-T)(Y-\\hat\\mu_0)/(1-\\hat e)]`.
 
 Intervals are percentile bootstraps that resample **customers** (clusters), so repeated events
-of one customer are not treated as independent. Propensities are clipped to ``[trim, 1-trim]``
-and the number clipped is reported. Diagnostics: overlap, standardised mean differences before
-and after weighting (flagged above 0.1; Austin 2011) and effective sample sizes.
+of one customer are not treated as independent (:mod:`cxmodels._bootstrap`). Propensities are
+**clipped** to ``[trim, 1-trim]`` (no unit is dropped) and the number clipped is reported.
+Diagnostics: overlap, standardised mean differences before and after weighting (flagged above
+0.1; Austin 2011), with the unweighted pooled SD as the denominator of both, so that weighting
+changes only the numerator (Austin & Stuart 2015), and Kish effective sample sizes. Every
+logistic fit (propensity, binary outcome) is checked for convergence and a failure is reported.
+
+References
+----------
+Austin, P. C. (2011). An introduction to propensity score methods for reducing the effects of
+confounding in observational studies. *Multivariate Behavioral Research* 46(3), 399-424.
+Austin, P. C., & Stuart, E. A. (2015). Moving towards best practice when using inverse
+probability of treatment weighting (IPTW) using the propensity score to estimate causal
+treatment effects in observational studies. *Statistics in Medicine* 34(28), 3661-3679.
+Glynn, A. N., & Quinn, K. M. (2010). An introduction to the augmented inverse propensity
+weighted estimator. *Political Analysis* 18(1), 36-56. Robins, J. M., Rotnitzky, A., & Zhao,
+L. P. (1994). Estimation of regression coefficients when some regressors are not always
+observed. *JASA* 89(427), 846-866.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import field
 
 import numpy as np
 import pandas as pd
 
-from ._results import ResultMixin
-from ._validation import fail, require_columns
+from ._bootstrap import bootstrap_se, cluster_codes, effective_n, multinomial_weights, percentile_ci
+from ._format import fmt_ci, fmt_count, fmt_num, join_words, label
+from ._results import Findings, Result, result_dataclass
+from ._validation import InputError, as_list, check_number, check_option, fail, require_columns
 from .data.contract import CUSTOMER_ATTRIBUTES
+from .data.joins import with_customer_columns
+from .metrics import channel_mix, sentiment_by_channel  # noqa: F401  (moved; old home kept)
 
 DEFAULT_COVARIATES = [
     "segment",
@@ -45,21 +65,43 @@ DEFAULT_COVARIATES = [
     "kind",
     "tenure_days_at_event",
 ]
+RESPONSE_TIME_COVARIATES = ["segment", "loyalty_member", "region", "tenure_days_at_event"]
 SAT_OUTCOMES = ("overall_sat", "nps", "csat", "ces")
+OUTCOMES = (*SAT_OUTCOMES, "churn_within")
+METHODS = ("naive", "regression", "ipw", "aipw")
+SMD_FLAG = 0.1
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative fit stopped before it converged (the result says which)."""
 
 
 # --------------------------------------------------------------------------- small exact fitters
-def logit_fit(
+def logit_fit_info(
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray | None = None,
     ridge: float = 1e-6,
     max_iter: int = 50,
-) -> np.ndarray:
-    """Weighted logistic regression by Newton-Raphson (IRLS); ``X`` includes the intercept."""
+    tol: float = 1e-8,
+) -> tuple[np.ndarray, bool, int]:
+    """Weighted logistic regression by Newton-Raphson (IRLS); ``X`` includes the intercept.
+
+    Returns
+    -------
+    beta : ndarray
+    converged : bool
+        The largest Newton step fell below ``tol`` within ``max_iter`` iterations.
+    iterations : int
+
+    Notes
+    -----
+    Maximises :math:`\\sum_i w_i[y_i \\eta_i - \\log(1 + e^{\\eta_i})] - \\tfrac{\\lambda}{2}
+    \\lVert\\beta\\rVert^2` with a tiny ridge :math:`\\lambda` that keeps the Hessian invertible.
+    """
     w = np.ones(len(y)) if w is None else w
     beta = np.zeros(X.shape[1])
-    for _ in range(max_iter):
+    for it in range(1, max_iter + 1):  # Newton iterations, vectorized inside
         eta = np.clip(X @ beta, -30, 30)
         p = 1 / (1 + np.exp(-eta))
         W = w * p * (1 - p)
@@ -67,12 +109,18 @@ def logit_fit(
         g = X.T @ (w * (y - p)) - ridge * beta
         step = np.linalg.solve(H, g)
         beta += step
-        if np.abs(step).max() < 1e-8:
-            break
-    return beta
+        if np.abs(step).max() < tol:
+            return beta, True, it
+    return beta, False, max_iter
+
+
+def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, **options) -> np.ndarray:
+    """Coefficients of :func:`logit_fit_info` (kept for code written against 0.1)."""
+    return logit_fit_info(X, y, w, **options)[0]
 
 
 def ols_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Weighted least squares coefficients (``X`` includes the intercept)."""
     sw = np.ones(len(y)) if w is None else w
     s = np.sqrt(sw)
     return np.linalg.lstsq(X * s[:, None], y * s, rcond=None)[0]
@@ -82,10 +130,15 @@ def _expit(z):
     return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
 
 
-def design(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    """Numeric design matrix: categoricals one-hot with the first level dropped, bools as 0/1."""
+def design(df: pd.DataFrame, covariates: list[str], table: str = "units") -> pd.DataFrame:
+    """Numeric design matrix: categoricals one-hot with the first level dropped, bools as 0/1.
+
+    Missing covariate values are refused (naming the covariate, rows and fix); constant
+    columns are left out.
+    """
+    _check_missing(df, covariates, table)
     parts = []
-    for c in covariates:
+    for c in covariates:  # loop over covariates
         s = df[c]
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
             parts.append(s.astype(float).rename(c))
@@ -95,46 +148,91 @@ def design(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
                     s.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float
                 )
             )
+    if not parts:
+        return pd.DataFrame(index=df.index)
     X = pd.concat(parts, axis=1)
     return X.loc[:, X.std() > 0]
 
 
+def _check_missing(df: pd.DataFrame, covariates: list[str], table: str) -> None:
+    for c in covariates:
+        miss = df[c].isna().to_numpy()
+        if miss.any():
+            fail(
+                table,
+                c,
+                f"missing values in covariate {c!r} ({miss.sum()} of {len(miss)} units)",
+                "fill them (e.g. an 'unknown' level), drop those customers, or leave the "
+                "covariate out with covariates=[...]",
+                [f"row {i}" for i in df.index[miss]],
+            )
+
+
+def _covariate_names(Xdf: pd.DataFrame, covariates: list[str]) -> tuple[str, ...]:
+    """The covariates that kept at least one column in the design (constant ones drop out)."""
+    cols = [str(c) for c in Xdf.columns]
+    return tuple(c for c in covariates if any(x == c or x.startswith(f"{c}=") for x in cols))
+
+
 def _estimate(X, T, Y, w, binary, trim):
-    """All four estimators for one (possibly reweighted) sample; X has the intercept."""
-    e = _expit(X @ logit_fit(X, T, w))
+    """All four estimators for one (possibly reweighted) sample; X has the intercept.
+
+    Returns the estimates, the clipped propensities, the number clipped and whether every
+    logistic fit converged.
+    """
+    beta, ok, _ = logit_fit_info(X, T, w)
+    e = _expit(X @ beta)
     clipped = int(((e < trim) | (e > 1 - trim)).sum())
     e = np.clip(e, trim, 1 - trim)
     t1, t0 = T == 1, T == 0
     w1, w0 = w[t1], w[t0]
-    mu1 = _fitted(X, t1, Y, w, binary)
-    mu0 = _fitted(X, t0, Y, w, binary)
+    mu1, ok1 = _fitted(X, t1, Y, w, binary)
+    mu0, ok0 = _fitted(X, t0, Y, w, binary)
     sw = w.sum()
     naive = (w1 * Y[t1]).sum() / w1.sum() - (w0 * Y[t0]).sum() / w0.sum()
     reg = (w * (mu1 - mu0)).sum() / sw
     a1, a0 = w * T / e, w * (1 - T) / (1 - e)
     ipw = (a1 * Y).sum() / a1.sum() - (a0 * Y).sum() / a0.sum()
     aipw = (w * (mu1 - mu0 + T * (Y - mu1) / e - (1 - T) * (Y - mu0) / (1 - e))).sum() / sw
-    return np.array([naive, reg, ipw, aipw]), e, clipped
+    return np.array([naive, reg, ipw, aipw]), e, clipped, ok and ok1 and ok0
 
 
 def _fitted(X, arm, Y, w, binary):
-    """Outcome model fitted on one arm, predicted for every unit."""
+    """Outcome model fitted on one arm, predicted for every unit (and whether it converged)."""
     if binary:
-        return _expit(X @ logit_fit(X[arm], Y[arm], w[arm]))
-    return X @ ols_fit(X[arm], Y[arm], w[arm])
+        beta, ok, _ = logit_fit_info(X[arm], Y[arm], w[arm])
+        return _expit(X @ beta), ok
+    return X @ ols_fit(X[arm], Y[arm], w[arm]), True
 
 
-METHODS = ("naive", "regression", "ipw", "aipw")
-
-
-@dataclass(frozen=True)
-class EffectResult(ResultMixin):
+@result_dataclass
+class EffectResult(Result):
     """Result of :func:`follow_up_effect`.
 
-    ``table``: one row per estimator (``method``: naive, regression, ipw, aipw) with
-    ``estimate``, ``se`` (bootstrap SD), ``ci_low``, ``ci_high``, ``n_treated``, ``n_control``.
-    ``balance``: per covariate, standardised mean difference before and after weighting and a
-    flag above 0.1. ``units``: the analysis table (no identifiers are shown in summaries)."""
+    Attributes
+    ----------
+    table : DataFrame
+        One row per estimator (``method``: naive, regression, ipw, aipw) with ``estimate``,
+        ``se`` (bootstrap SD), ``ci_low``, ``ci_high`` (percentile, customers resampled; NaN
+        when not available), ``n_treated``, ``n_control``.
+    balance : DataFrame
+        Per design column: ``covariate``, ``smd_unweighted``, ``smd_weighted`` (both over the
+        unweighted pooled SD), ``imbalanced`` (\\|weighted SMD\\| > 0.1).
+    ess : dict
+        Kish effective sample size of the ATE weights, ``treated`` and ``control``.
+    n_trimmed : int
+        Propensities clipped to ``[trim, 1 - trim]`` (no unit is dropped).
+    covariates : tuple of str
+        The covariates the models adjusted for (those present and not constant).
+    converged : bool
+        Every logistic fit on the full sample converged.
+    units : DataFrame
+        The analysis table (no identifiers are shown in summaries).
+
+    Notes
+    -----
+    See :mod:`cxmodels.effects` for the estimators.
+    """
 
     table: pd.DataFrame
     outcome: str
@@ -148,8 +246,12 @@ class EffectResult(ResultMixin):
     notes: tuple[str, ...]
     units: pd.DataFrame = field(repr=False)
     propensity: np.ndarray = field(repr=False)
+    covariates: tuple[str, ...] = ()
+    converged: bool = True
+    n_customers: int = 0
 
     def estimate(self, method: str = "aipw") -> pd.Series:
+        check_option("method", method, METHODS)
         return self.table.set_index("method").loc[method]
 
     def _summary_parts(self):
@@ -161,6 +263,8 @@ class EffectResult(ResultMixin):
             "propensities clipped": f"{self.n_trimmed} at [{self.trim}, {1 - self.trim}]",
             "effective n (treated, control)": f"{self.ess['treated']:.0f}, {self.ess['control']:.0f}",
             "max |SMD| after weighting": float(self.balance["smd_weighted"].abs().max()),
+            "adjusted for": ", ".join(self.covariates) or "nothing",
+            "fits converged": self.converged,
         }
         return (
             f"Effect of follow-up on {self.outcome}",
@@ -172,29 +276,47 @@ class EffectResult(ResultMixin):
             list(self.notes),
         )
 
+    def findings(self) -> Findings:
+        """The AIPW effect with its interval, the naive contrast, what was adjusted for, whether
+        the interval excludes zero and whether weighting balanced the covariates."""
+        a, n = self.estimate("aipw"), self.estimate("naive")
+        pct = self.outcome not in SAT_OUTCOMES
+        unit = "percentage points" if pct else "points"
+        k = 100 if pct else 1
+
+        def num(x):
+            return fmt_num(k * x, 2, signed=True)
+
+        ci = fmt_ci(k * a.ci_low, k * a.ci_high, 2, signed=True)
+        f = [
+            f"Following up within {self.window_days} days changes {label(self.outcome)} by "
+            f"{num(a.estimate)} {unit} (95% interval {ci}; doubly robust AIPW).",
+            f"The naive comparison says {num(n.estimate)}; the difference is the confounding "
+            "the adjustment removes.",
+            "The models adjust for "
+            + (join_words(label(c) for c in self.covariates) or "no covariates")
+            + ".",
+        ]
+        if not (np.isfinite(a.ci_low) and np.isfinite(a.ci_high)):
+            f.append("No interval is available, so the data cannot say how sure this is.")
+        elif a.ci_low > 0 or a.ci_high < 0:
+            f.append("The interval excludes zero: the data support an effect.")
+        else:
+            f.append("The interval includes zero: the data cannot rule out no effect.")
+        c = list(self.notes)
+        if (self.balance["smd_weighted"].abs() <= SMD_FLAG).all():
+            f.append(f"Weighting balanced every covariate (all |SMD| <= {SMD_FLAG}).")
+        else:
+            c.append(
+                "Some covariates remain imbalanced after weighting; treat the estimate with caution."
+            )
+        return Findings(tuple(f), tuple(c))
+
     def conclusion(self) -> str:
-        """The finding in plain words, with how sure it is."""
-        a = self.estimate("aipw")
-        n = self.estimate("naive")
-        unit = "points" if self.outcome in SAT_OUTCOMES else "percentage points"
-        k = 1 if self.outcome in SAT_OUTCOMES else 100
-        sure = (
-            "The interval excludes zero: the data support an effect."
-            if a.ci_low > 0 or a.ci_high < 0
-            else "The interval includes zero: the data cannot rule out no effect."
-        )
-        bal = (
-            "Weighting balanced every covariate (all |SMD| <= 0.1)."
-            if (self.balance["smd_weighted"].abs() <= 0.1).all()
-            else "Some covariates remain imbalanced after weighting; treat the estimate with caution."
-        )
-        what = "churn within the horizon" if self.outcome == "churn_within" else self.outcome
-        return (
-            f"Following up within {self.window_days} days changes {what} by {k * a.estimate:+.2f} {unit} "
-            f"(95% interval {k * a.ci_low:+.2f} to {k * a.ci_high:+.2f}; doubly robust AIPW). "
-            f"The naive comparison says {k * n.estimate:+.2f}; the difference is the confounding the "
-            f"adjustment removes. {sure} {bal}"
-        )
+        """The findings as one paragraph (kept for notebooks written against 0.1)."""
+        fnd = self.findings()
+        extra = [x for x in fnd.caveats if x.startswith("Some covariates remain")]
+        return " ".join([*fnd.findings, *extra])
 
     def plot_overlap(self, ax=None):
         from .plots import overlap_hist
@@ -232,8 +354,20 @@ def follow_up_units(
     events=("purchase", "complaint"),
     channel: str | None = None,
 ) -> pd.DataFrame:
-    """The analysis table: one row per eligible event with ``treated``, ``outcome`` and covariates."""
-    if data.interactions is None:
+    """The analysis table: one row per eligible event with ``treated``, ``outcome`` and covariates.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``event_time``, ``kind``, ``response_minutes``, ``fu_time``,
+        ``fu_channel``, ``treated`` (0/1), ``next_event_time``, ``outcome``, the customer
+        attributes, ``signup_date`` and ``tenure_days_at_event``.
+    """
+    check_number("window_days", window_days, low=0, integer=True)
+    check_number("horizon_days", horizon_days, low=0, integer=True, low_open=True)
+    check_option("outcome", outcome, OUTCOMES, "effects")
+    events = as_list(events, "events")
+    if getattr(data, "interactions", None) is None:
         fail(
             "interactions",
             "",
@@ -242,11 +376,38 @@ def follow_up_units(
         )
     inter = data.interactions
     require_columns(inter, ["customer_id", "timestamp", "kind", "channel"], "interactions")
-    ev = inter.loc[
-        inter["kind"].isin(list(events)), ["customer_id", "timestamp", "kind", "response_minutes"]
-    ]
+    m = _treatment(inter, events, window_days)
+    m = m.sort_values(["customer_id", "event_time"])
+    m["next_event_time"] = m.groupby("customer_id")["event_time"].shift(-1)
+    if outcome in SAT_OUTCOMES:
+        m = _next_answer(m, data.responses, outcome, window_days, horizon_days)
+    else:
+        m = _churn_outcome(m, data, window_days, horizon_days)
+    if m.empty:
+        fail(
+            "interactions",
+            "timestamp",
+            f"no eligible events with an observed {outcome} in a {window_days}-day "
+            f"window and {horizon_days}-day horizon",
+            "widen window_days or horizon_days",
+        )
+    cols = [c for c in (*CUSTOMER_ATTRIBUTES, "signup_date") if c in data.customers]
+    m = with_customer_columns(m, data.customers, cols, table="interactions")
+    if "signup_date" in m:
+        m["tenure_days_at_event"] = (m["event_time"] - m["signup_date"]).dt.days.astype(float)
+    if channel is not None:
+        m = m[(m["treated"] == 0) | (m["fu_channel"] == channel)]
+    return m.reset_index(drop=True)
+
+
+def _treatment(inter: pd.DataFrame, events: list, window_days: int) -> pd.DataFrame:
+    """Eligible events with their first follow-up within ``(event, event + window]``."""
+    cols = [c for c in ("customer_id", "timestamp", "kind", "response_minutes") if c in inter]
+    ev = inter.loc[inter["kind"].isin(events), cols]
     if ev.empty:
-        fail("interactions", "kind", f"no events of kind {list(events)}", "check the kind column")
+        fail("interactions", "kind", f"no events of kind {events}", "check the kind column")
+    if "response_minutes" not in ev:
+        ev = ev.assign(response_minutes=np.nan)
     fu = inter.loc[inter["kind"] == "follow_up", ["customer_id", "timestamp", "channel"]]
     ev = (
         ev.sort_values("timestamp")
@@ -256,7 +417,6 @@ def follow_up_units(
     fu = fu.sort_values("timestamp").rename(
         columns={"timestamp": "fu_time", "channel": "fu_channel"}
     )
-    # treatment: a follow-up within (event, event + window]
     m = pd.merge_asof(
         ev,
         fu,
@@ -268,58 +428,40 @@ def follow_up_units(
         allow_exact_matches=False,
     )
     m["treated"] = m["fu_time"].notna().astype(int)
-    # the customer's next eligible event: an outcome after it belongs to that event, not this one
-    m = m.sort_values(["customer_id", "event_time"])
-    m["next_event_time"] = m.groupby("customer_id")["event_time"].shift(-1)
+    return m
+
+
+def _next_answer(m, responses, outcome, window_days, horizon_days) -> pd.DataFrame:
+    """The next survey answer after the window, within the horizon and before the next event."""
+    require_columns(responses, ["customer_id", "survey_date", outcome], "responses")
+    r = responses[["customer_id", "survey_date", outcome]].dropna()
+    r = r.sort_values("survey_date").rename(columns={outcome: "outcome"})
+    m["window_end"] = m["event_time"] + pd.Timedelta(days=window_days)
+    m = pd.merge_asof(
+        m.sort_values("window_end"),
+        r,
+        left_on="window_end",
+        right_on="survey_date",
+        by="customer_id",
+        direction="forward",
+        tolerance=pd.Timedelta(days=horizon_days),
+    )
+    return m[m["outcome"].notna() & ~(m["survey_date"] >= m["next_event_time"])]
+
+
+def _churn_outcome(m, data, window_days, horizon_days) -> pd.DataFrame:
+    """Churn within the horizon of each customer's first eligible event, fully observed units."""
     cust = data.customers.set_index("customer_id")
-    end = data.observation_end
-    if outcome in SAT_OUTCOMES:
-        r = data.responses[["customer_id", "survey_date", outcome]].dropna()
-        r = r.sort_values("survey_date").rename(columns={outcome: "outcome"})
-        m["window_end"] = m["event_time"] + pd.Timedelta(days=window_days)
-        m = pd.merge_asof(
-            m.sort_values("window_end"),
-            r,
-            left_on="window_end",
-            right_on="survey_date",
-            by="customer_id",
-            direction="forward",
-            tolerance=pd.Timedelta(days=horizon_days),
-        )
-        m = m[m["outcome"].notna() & ~(m["survey_date"] >= m["next_event_time"])]
-    elif outcome == "churn_within":
-        m = m.sort_values("event_time").drop_duplicates("customer_id", keep="first")
-        churn = m["customer_id"].map(cust["churn_date"])
-        days = (churn - m["event_time"].dt.normalize()).dt.days
-        # only units whose whole horizon is observed: keeping late units because they already
-        # churned would select on the outcome
-        observable = m["event_time"] + pd.Timedelta(days=horizon_days) <= end
-        inside_window = days <= window_days
-        m = m[observable & ~inside_window].copy()
-        m["outcome"] = (days[m.index] <= horizon_days).astype(float)
-    else:
-        fail(
-            "effects",
-            "outcome",
-            f"unknown outcome {outcome!r}",
-            f"use one of {SAT_OUTCOMES} or 'churn_within'",
-        )
-    if m.empty:
-        fail(
-            "interactions",
-            "timestamp",
-            f"no eligible events with an observed {outcome} in a {window_days}-day "
-            f"window and {horizon_days}-day horizon",
-            "widen window_days or horizon_days",
-        )
-    for c in (*CUSTOMER_ATTRIBUTES, "signup_date"):
-        if c in cust:
-            m[c] = m["customer_id"].map(cust[c]).to_numpy()
-    if "signup_date" in m:
-        m["tenure_days_at_event"] = (m["event_time"] - m["signup_date"]).dt.days.astype(float)
-    if channel is not None:
-        m = m[(m["treated"] == 0) | (m["fu_channel"] == channel)]
-    return m.reset_index(drop=True)
+    m = m.sort_values("event_time").drop_duplicates("customer_id", keep="first")
+    churn = m["customer_id"].map(cust["churn_date"])
+    days = (churn - m["event_time"].dt.normalize()).dt.days
+    # only units whose whole horizon is observed: keeping late units because they already
+    # churned would select on the outcome
+    observable = m["event_time"] + pd.Timedelta(days=horizon_days) <= data.observation_end
+    inside_window = days <= window_days
+    m = m[observable & ~inside_window].copy()
+    m["outcome"] = (days[m.index] <= horizon_days).astype(float)
+    return m
 
 
 def follow_up_effect(
@@ -349,22 +491,39 @@ def follow_up_effect(
         churn within this many days of the event.
     covariates : list of str
         Confounders for the propensity and outcome models (default: segment, club membership,
-        region, age, income, acquisition channel, event kind, tenure at the event).
+        region, age, income, acquisition channel, event kind, tenure at the event, those
+        present). Named covariates must exist; missing values in them are refused.
     method : str
         The estimator the narrative leads with; every estimator is in ``table``.
+    events : list of str
+        Interaction kinds that make a unit.
     channel : str, optional
         Compare follow-ups through this channel against none.
     bootstrap : int
         Customer-cluster bootstrap replicates for the intervals.
     trim : float
-        Propensities are clipped to ``[trim, 1 - trim]``.
+        Propensities are clipped to ``[trim, 1 - trim]`` (clipping: no unit is dropped).
+    seed : int, optional
+        Seed of the bootstrap.
 
     Returns
     -------
     EffectResult
+        ``table`` columns: ``method``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``n_treated``, ``n_control``.
+
+    Notes
+    -----
+    AIPW: :math:`n^{-1}\\sum_i [\\hat\\mu_1 - \\hat\\mu_0 + T(Y-\\hat\\mu_1)/\\hat e -
+    (1-T)(Y-\\hat\\mu_0)/(1-\\hat e)]`; see :mod:`cxmodels.effects`.
+
+    References
+    ----------
+    Robins, Rotnitzky & Zhao (1994); Glynn & Quinn (2010); Austin & Stuart (2015).
     """
-    if method not in METHODS:
-        fail("effects", "method", f"unknown method {method!r}", f"use one of {METHODS}")
+    check_option("method", method, METHODS, "effects")
+    check_number("bootstrap", bootstrap, low=0, integer=True)
+    check_number("trim", trim, low=0, high=0.5, high_open=True)
     units = follow_up_units(
         data,
         window_days=window_days,
@@ -373,9 +532,9 @@ def follow_up_effect(
         events=events,
         channel=channel,
     )
-    covariates = [c for c in (covariates or DEFAULT_COVARIATES) if c in units.columns]
+    covs = _choose_covariates(units, covariates, DEFAULT_COVARIATES)
     if outcome == "churn_within":
-        covariates = [c for c in covariates if c != "kind"]
+        covs = [c for c in covs if c != "kind"]
     T = units["treated"].to_numpy(float)
     n1, n0 = int(T.sum()), int(len(T) - T.sum())
     if n1 == 0 or n0 == 0:
@@ -387,94 +546,117 @@ def follow_up_effect(
         )
     Y = units["outcome"].to_numpy(float)  # units without an observed outcome were left out above
     binary = outcome == "churn_within"
-    Xdf = design(units, covariates)
+    Xdf = design(units, covs)
     X = np.column_stack([np.ones(len(units)), Xdf.to_numpy(float)])
-    w = np.ones(len(units))
-    est, e, clipped = _estimate(X, T, Y, w, binary, trim)
-    # customer-cluster bootstrap: multinomial counts per customer become row weights
-    rng = np.random.default_rng(seed)
-    cl, cl_index = pd.factorize(units["customer_id"])
-    nc = len(cl_index)
-    draws = np.empty((bootstrap, 4))
-    for b in range(bootstrap):  # loop over replicates, vectorized inside
-        wb = rng.multinomial(nc, np.full(nc, 1 / nc)).astype(float)[cl]
-        if wb[T == 1].sum() == 0 or wb[T == 0].sum() == 0:
-            draws[b] = np.nan
-            continue
-        draws[b] = _estimate(X, T, Y, wb, binary, trim)[0]
-    lo, hi = (
-        np.nanpercentile(draws, [2.5, 97.5], axis=0) if bootstrap else (np.full(4, np.nan),) * 2
-    )
+    est, e, clipped, converged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
+    draws, n_bad_fits, nc = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
+    lo, hi = percentile_ci(draws)
+    se = bootstrap_se(draws) if bootstrap > 1 else np.nan
     table = pd.DataFrame(
-        {
-            "method": METHODS,
-            "estimate": est,
-            "se": np.nanstd(draws, axis=0, ddof=1) if bootstrap > 1 else np.nan,
-            "ci_low": lo,
-            "ci_high": hi,
-            "n_treated": n1,
-            "n_control": n0,
-        }
-    )
-    # balance before / after ATE weighting
-    aw = np.where(T == 1, 1 / e, 1 / (1 - e))
+        {"method": METHODS, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi,
+         "n_treated": n1, "n_control": n0}
+    )  # fmt: skip
+    aw = np.where(T == 1, 1 / e, 1 / (1 - e))  # ATE weights
     bal = _balance(Xdf, T, aw)
-    ess = {"treated": _ess(aw[T == 1]), "control": _ess(aw[T == 0])}
+    ess = {"treated": effective_n(aw[T == 1]), "control": effective_n(aw[T == 0])}
+    notes = _effect_notes(clipped, trim, bal, n1, n0, nc, converged, n_bad_fits, bootstrap)
+    units = units.drop(columns=["fu_time"], errors="ignore")
+    return EffectResult(
+        table, outcome, window_days, horizon_days, bal, ess, clipped, trim, bootstrap,
+        tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc,
+    )  # fmt: skip
+
+
+def _choose_covariates(units: pd.DataFrame, covariates, default: list[str]) -> list[str]:
+    """Named covariates must exist (with did-you-mean); the default list keeps those present."""
+    if covariates is None:
+        return [c for c in default if c in units.columns]
+    covs = as_list(covariates, "covariates")
+    require_columns(units, covs, "units")
+    bad = [c for c in covs if c in ("treated", "outcome")]
+    if bad:
+        fail("effects", "covariates", f"{bad} cannot adjust for itself", "leave it out")
+    return covs
+
+
+def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
+    """Customer-cluster bootstrap: multinomial counts per customer become row weights.
+
+    Returns the draws ``(B, 4)`` (NaN for replicates that lost an arm), the number of
+    replicates whose logistic fits did not converge, and the number of customers.
+    """
+    codes, nc = cluster_codes(units["customer_id"])
+    draws = np.full((B, len(METHODS)), np.nan)
+    if nc < 2:
+        return draws, 0, nc
+    W = multinomial_weights(len(units), B, seed, clusters=codes)
+    bad_fits = 0
+    for b in range(B):  # loop over replicates; each is a weighted fit, vectorized inside
+        wb = W[b]
+        if wb[T == 1].sum() == 0 or wb[T == 0].sum() == 0:
+            continue
+        draws[b], _, _, ok = _estimate(X, T, Y, wb, binary, trim)
+        bad_fits += not ok
+    return draws, bad_fits, nc
+
+
+def _effect_notes(clipped, trim, bal, n1, n0, nc, converged, bad_fits, B) -> list[str]:
     notes = []
     if clipped:
         notes.append(
-            f"{clipped} propensities were clipped to [{trim}, {1 - trim}] (extreme weights trimmed)."
+            f"{clipped} propensities were clipped to [{trim}, {1 - trim}] (clipping, not "
+            "trimming: every unit stays in the analysis with a bounded weight)."
         )
-    if (bal["smd_weighted"].abs() > 0.1).any():
+    flagged = bal.loc[bal["smd_weighted"].abs() > SMD_FLAG, "covariate"]
+    if len(flagged):
         notes.append(
-            "Imbalance after weighting (|SMD| > 0.1): "
-            + ", ".join(bal.loc[bal["smd_weighted"].abs() > 0.1, "covariate"])
+            f"Imbalance after weighting (|SMD| > {SMD_FLAG}): " + ", ".join(map(str, flagged))
         )
     if min(n1, n0) < 100:
         notes.append(f"Few units in one arm ({n1} treated, {n0} control): intervals are wide.")
-    return EffectResult(
-        table,
-        outcome,
-        window_days,
-        horizon_days,
-        bal,
-        ess,
-        clipped,
-        trim,
-        bootstrap,
-        tuple(notes),
-        units.drop(columns=["fu_time"], errors="ignore"),
-        e,
-    )
-
-
-def _ess(w):
-    return float(w.sum() ** 2 / (w**2).sum()) if len(w) else 0.0
+    if nc < 2:
+        notes.append(
+            f"Only {fmt_count(nc)} customer: resampling customers cannot give an interval."
+        )
+    if not converged:
+        msg = "The logistic fit (propensity or outcome) did not converge: estimates are unreliable."
+        notes.append(msg)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    if bad_fits:
+        notes.append(
+            f"{bad_fits} of {B} bootstrap replicates had a logistic fit that did not converge."
+        )
+    return notes
 
 
 def _balance(Xdf: pd.DataFrame, T: np.ndarray, aw: np.ndarray) -> pd.DataFrame:
+    """Standardised mean differences before and after ATE weighting.
+
+    Notes
+    -----
+    :math:`d = (\\bar x_1^w - \\bar x_0^w)/\\sqrt{(s_1^2 + s_0^2)/2}` with weighted means in
+    the numerator and the **unweighted** variances of the two groups in the denominator for
+    both the weighted and the unweighted SMD (Austin & Stuart 2015, section 4.1), so weighting
+    can only change the numerator.
+    """
     X = Xdf.to_numpy(float)
     t1, t0 = T == 1, T == 0
 
-    def smd(weights):
-        def mv(sel):
-            ww = weights[sel]
-            m = (ww[:, None] * X[sel]).sum(0) / ww.sum()
-            v = (ww[:, None] * (X[sel] - m) ** 2).sum(0) / ww.sum()
-            return m, v
+    def mean(weights, sel):
+        ww = weights[sel]
+        return (ww[:, None] * X[sel]).sum(0) / ww.sum()
 
-        (m1, v1), (m0, v0) = mv(t1), mv(t0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (m1 - m0) / np.sqrt((v1 + v0) / 2)
-
-    before = smd(np.ones(len(T)))
-    after = smd(aw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt((X[t1].var(axis=0) + X[t0].var(axis=0)) / 2)
+        ones = np.ones(len(T))
+        before = (mean(ones, t1) - mean(ones, t0)) / sd
+        after = (mean(aw, t1) - mean(aw, t0)) / sd
     return pd.DataFrame(
         {
             "covariate": Xdf.columns,
             "smd_unweighted": before,
             "smd_weighted": after,
-            "imbalanced": np.abs(after) > 0.1,
+            "imbalanced": np.abs(after) > SMD_FLAG,
         }
     )
 
@@ -482,12 +664,22 @@ def _balance(Xdf: pd.DataFrame, T: np.ndarray, aw: np.ndarray) -> pd.DataFrame:
 def effect_by_channel(
     data, *, channels=("phone", "email", "sms"), min_treated: int = 50, **kwargs
 ) -> pd.DataFrame:
-    """AIPW effect of follow-up through each channel against no follow-up, where n allows."""
+    """AIPW effect of follow-up through each channel against no follow-up, where n allows.
+
+    Only input problems of a channel (e.g. no follow-ups through it) become a row with a
+    ``note``; numerical failures are raised, never turned into NaN rows.
+
+    Returns
+    -------
+    DataFrame
+        ``channel``, ``estimate``, ``ci_low``, ``ci_high``, ``n_treated``, ``note``.
+    """
+    check_number("min_treated", min_treated, low=0, integer=True)
     rows = []
-    for ch in channels:  # loop over a few channels
+    for ch in as_list(channels, "channels"):  # loop over a few channels
         try:
             res = follow_up_effect(data, channel=ch, **kwargs)
-        except ValueError as exc:
+        except InputError as exc:
             rows.append(
                 {
                     "channel": ch,
@@ -514,23 +706,51 @@ def effect_by_channel(
     return pd.DataFrame(rows)
 
 
-@dataclass(frozen=True)
-class ResponseTimeResult(ResultMixin):
+@result_dataclass
+class ResponseTimeResult(Result):
     """Complaint response time in bands against the next outcome, adjusted for covariates.
 
-    ``table``: one row per band with ``n``, ``mean_outcome`` (raw) and ``adjusted_diff`` against
-    the fastest band with ``ci_low``, ``ci_high`` (HC3) and ``p_value``."""
+    Attributes
+    ----------
+    table : DataFrame
+        One row per band with ``band``, ``n``, ``mean_outcome`` (raw) and ``adjusted_diff``
+        against the fastest band with ``ci_low``, ``ci_high`` (OLS, HC3) and ``p_value``.
+    covariates : tuple of str
+        The covariates the regression adjusted for.
+
+    Notes
+    -----
+    :math:`Y = \\alpha + \\sum_b \\delta_b [\\text{band} = b] + x'\\gamma + \\varepsilon`, HC3
+    covariance (MacKinnon & White 1985).
+    """
 
     table: pd.DataFrame
     outcome: str
+    covariates: tuple[str, ...] = ()
 
     def _summary_parts(self):
         return (
             f"Complaint response time and {self.outcome}",
             {},
             {"Bands": self.table.set_index("band")},
-            ["Adjusted for segment, club membership, region and tenure (OLS, HC3)."],
+            [self._adjustment()],
         )
+
+    def _adjustment(self) -> str:
+        covs = join_words(label(c) for c in self.covariates) or "no covariates"
+        return f"Adjusted for {covs} (OLS, HC3)."
+
+    def findings(self) -> Findings:
+        """Each slower band against the fastest, with its interval; the adjustment as a caveat."""
+        base = self.table["band"].iloc[0]
+        f = []
+        for _, r in self.table.iloc[1:].iterrows():  # a few bands
+            f.append(
+                f"Complaints answered in {r['band']} are followed by {label(self.outcome)} "
+                f"{fmt_num(r['adjusted_diff'], 2, signed=True)} against {base} (95% interval "
+                f"{fmt_ci(r['ci_low'], r['ci_high'], 2, signed=True)}; n = {fmt_count(r['n'])})."
+            )
+        return Findings(tuple(f), (self._adjustment(),))
 
     def plot(self, ax=None):
         from .plots import forest
@@ -558,9 +778,33 @@ def response_time_effect(
     horizon_days: int = 180,
     covariates=None,
 ) -> ResponseTimeResult:
-    """Next satisfaction (or churn within the horizon) by complaint response-time band, adjusted."""
+    """Next satisfaction (or churn within the horizon) by complaint response-time band, adjusted.
+
+    Parameters
+    ----------
+    data : CXData
+    outcome : see :func:`follow_up_effect`
+    bands : increasing band edges in minutes (the first band is the reference)
+    horizon_days : int
+    covariates : list of str, optional
+        Default: segment, club membership, region, tenure at the event (those present).
+
+    Returns
+    -------
+    ResponseTimeResult
+        ``table`` columns: ``band``, ``n``, ``mean_outcome``, ``adjusted_diff``, ``ci_low``,
+        ``ci_high``, ``p_value``.
+    """
     import statsmodels.api as sm
 
+    edges = np.asarray(bands, dtype=float)
+    if len(edges) < 3 or not (np.diff(edges) > 0).all():
+        fail(
+            "effects",
+            "bands",
+            f"{list(bands)} are not increasing edges",
+            "pass at least three increasing edges",
+        )
     units = follow_up_units(
         data, window_days=0, outcome=outcome, horizon_days=horizon_days, events=("complaint",)
     )
@@ -572,19 +816,16 @@ def response_time_effect(
             "no complaints with a response time and an outcome",
             "record response_minutes for complaints",
         )
-    labels = [_band_label(a, b) for a, b in zip(bands[:-1], bands[1:])]
-    units["band"] = pd.cut(units["response_minutes"], list(bands), labels=labels, right=False)
-    covs = [
-        c
-        for c in (covariates or ["segment", "loyalty_member", "region", "tenure_days_at_event"])
-        if c in units
-    ]
+    labels = [_band_label(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    units["band"] = pd.cut(units["response_minutes"], list(edges), labels=labels, right=False)
+    covs = _choose_covariates(units, covariates, RESPONSE_TIME_COVARIATES)
     D = pd.get_dummies(units["band"], drop_first=True, dtype=float)
-    X = sm.add_constant(pd.concat([D, design(units, covs)], axis=1))
+    Xc = design(units, covs)
+    X = sm.add_constant(pd.concat([D, Xc], axis=1))
     fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3")
     ci = fit.conf_int()
     rows = []
-    for lab in labels:
+    for lab in labels:  # a few bands
         sel = units["band"] == lab
         base = lab == labels[0]
         rows.append(
@@ -598,7 +839,7 @@ def response_time_effect(
                 "p_value": np.nan if base else fit.pvalues.get(lab, np.nan),
             }
         )
-    return ResponseTimeResult(pd.DataFrame(rows), outcome)
+    return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs))
 
 
 def _band_label(a, b):
@@ -606,22 +847,3 @@ def _band_label(a, b):
         return f"{m / 60:g}h" if m >= 60 else f"{m:g}min"
 
     return f"over {f(a)}" if np.isinf(b) else f"{f(a)}-{f(b)}"
-
-
-def channel_mix(interactions: pd.DataFrame, *, period: str = "Q") -> pd.DataFrame:
-    """Interactions per period, channel and kind (tidy counts with shares within period)."""
-    require_columns(interactions, ["timestamp", "channel", "kind"], "interactions")
-    t = interactions.assign(period=interactions["timestamp"].dt.to_period(period).astype(str))
-    out = t.groupby(["period", "channel", "kind"], observed=True).size().rename("n").reset_index()
-    out["share"] = out["n"] / out.groupby("period")["n"].transform("sum")
-    return out
-
-
-def sentiment_by_channel(interactions: pd.DataFrame) -> pd.DataFrame:
-    """Mean sentiment (-1..1) per channel with a 95% interval."""
-    require_columns(interactions, ["channel", "sentiment"], "interactions")
-    g = interactions.dropna(subset=["sentiment"]).groupby("channel", observed=True)["sentiment"]
-    out = g.agg(["mean", "std", "count"]).rename(columns={"count": "n"})
-    half = 1.96 * out["std"] / np.sqrt(out["n"])
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
-    return out.drop(columns="std").reset_index()

@@ -1,0 +1,81 @@
+"""One way to join customer columns onto responses, events or any table keyed by customer.
+
+:func:`with_customer_columns` is the join every module uses (metrics by segment, follow-up
+units, survival rows): a left join on ``customer_id`` that keeps the left table's rows and
+order, adds only the customer columns the left table lacks, and never duplicates rows (the
+customer table has one row per customer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .._validation import fail, require_columns
+
+KEY = "customer_id"
+
+
+def with_customer_columns(
+    frame: pd.DataFrame,
+    customers: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    *,
+    table: str = "responses",
+) -> pd.DataFrame:
+    """``frame`` with customer columns added by ``customer_id`` (left join, rows kept in order).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table with a ``customer_id`` column.
+    customers : DataFrame
+        The customer table (one row per ``customer_id``).
+    columns : list of str, optional
+        Customer columns to add (default: every customer column ``frame`` lacks); columns
+        ``frame`` already has are left as they are.
+    table : str
+        Name of ``frame`` for error messages.
+
+    Returns
+    -------
+    DataFrame
+        A new frame with the same index as ``frame`` and the added columns (missing where the
+        customer is unknown).
+    """
+    require_columns(frame, [KEY], table)
+    require_columns(customers, [KEY], "customers")
+    cols = [c for c in (customers.columns if columns is None else columns) if c != KEY]
+    missing = [c for c in cols if c not in customers.columns]
+    if missing:
+        require_columns(customers, missing, "customers")
+    cols = [c for c in cols if c not in frame.columns]
+    if not cols:
+        return frame.copy()
+    dup = customers[KEY].duplicated()
+    if dup.any():
+        fail(
+            "customers",
+            KEY,
+            "duplicated customer ids",
+            "keep one row per customer",
+            customers.loc[dup, KEY],
+        )
+    idx = pd.Index(customers[KEY]).get_indexer(frame[KEY])
+    add = customers[cols].iloc[idx.clip(min=0)].reset_index(drop=True)
+    add = add.where(pd.Series(idx >= 0).to_numpy()[:, None]) if (idx < 0).any() else add
+    add.index = frame.index
+    return pd.concat([frame, add], axis=1)
+
+
+def responses_with_customers(data) -> pd.DataFrame:
+    """The responses table with the customer columns joined (segment, region, ...).
+
+    ``data`` is a :class:`~cxmodels.data.CXData`; a plain DataFrame is returned as it is.
+    """
+    from .core import CXData
+
+    if isinstance(data, CXData):
+        return with_customer_columns(data.responses, data.customers)
+    return data
