@@ -151,8 +151,17 @@ PINNED: dict[str, float] = {
 }
 # fmt: on
 
-#: Numbers that issue 13 changes on purpose, with the reason.
-CHANGED: dict[str, str] = {}
+#: Numbers that issue 13 changes on purpose: the reason, and how far they may move.
+STEP = "predictions are survfit.coxph step functions (Efron baseline), not interpolated"
+CHANGED: dict[str, tuple[str, float]] = {
+    "cox.risk12.mean": (STEP, 1e-3),
+    "cox.rmst24.mean": (STEP + "; RMST is the exact integral", 0.05),
+    "ev.predicted.sum": (STEP, 1e-2),
+    "ev.brier": (STEP + "; censoring KM with churn before censoring at ties, at G(t-)", 1e-4),
+    "ev.brier_null": ("censoring KM with churn before censoring at ties, at G(t-)", 1e-4),
+    "lognormal.coef.overall_sat": ("AFT tolerance tightened to agree with R survreg", 1e-5),
+    "lognormal.coef.loyalty_member": ("AFT tolerance tightened to agree with R survreg", 1e-5),
+}
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +171,19 @@ def pins(world):
 
 def test_pinned_outputs(pins):
     assert set(pins) == set(PINNED)
-    for k, v in PINNED.items():
-        if k in CHANGED:
-            continue
-        assert pins[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+    off = {
+        k: (pins[k], v)
+        for k, v in PINNED.items()
+        if k not in CHANGED and pins[k] != pytest.approx(v, rel=1e-9, abs=1e-12)
+    }
+    assert not off, off
+
+
+def test_changed_pins_moved_by_little(pins):
+    # the deliberate changes are corrections of a few thousandths, not new models
+    for k, (why, tol) in CHANGED.items():
+        assert pins[k] == pytest.approx(PINNED[k], abs=tol), (k, why)
+        assert pins[k] != pytest.approx(PINNED[k], rel=1e-12), (k, "expected to change", why)
 
 
 if __name__ == "__main__":  # pragma: no cover - prints the pins

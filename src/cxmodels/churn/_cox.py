@@ -1,0 +1,136 @@
+r"""Risk-set arithmetic of the Cox model (right-censored data, strata, Efron ties), vectorized.
+
+Two things R ``survival`` computes that lifelines does not (or not the same way):
+
+* the **Efron baseline cumulative hazard** of ``survfit.coxph`` (``ctype = 2``): at an event
+  time with :math:`d` churners, risk-set sum :math:`R = \sum_{at\ risk} e^{\eta}` and churner sum
+  :math:`D = \sum_{churners} e^{\eta}`, the increment is
+  :math:`\sum_{k=0}^{d-1} 1 / (R - \tfrac{k}{d} D)`; predicted survival
+  :math:`S(t \mid x) = \exp(-H_0(t) e^{x^\top\beta})` is a step function of :math:`t`;
+* the **Grambsch-Therneau score test** of ``cox.zph`` (survival 3.x): the score test of
+  :math:`\theta = 0` in :math:`\beta(t) = \beta + \theta\, g(t)` at :math:`\hat\beta`, with the
+  full information matrix.
+
+All sums run over groups of rows with the same (stratum, time): reverse cumulative sums within
+strata give the risk sets, and the Efron terms of tied churners are expanded on one axis (one
+row per churner), so there is no loop over subjects or times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True, eq=False)
+class RiskSets:
+    """Rows grouped by (stratum, time), in that order; sums per group and over risk sets."""
+
+    order: np.ndarray  # row order sorting by (stratum, time)
+    group: np.ndarray  # group of each sorted row
+    stratum: np.ndarray  # stratum code of each group
+    time: np.ndarray  # time of each group
+    deaths: np.ndarray  # churners in each group
+    # Efron expansion: one entry per churner
+    eg: np.ndarray  # its group
+    ek: np.ndarray  # k / d within its tie
+
+
+def risk_sets(T: np.ndarray, E: np.ndarray, strata: np.ndarray | None) -> RiskSets:
+    s = np.zeros(len(T), dtype=np.int64) if strata is None else strata
+    order = np.lexsort((T, s))
+    Ts, Ss, Es = T[order], s[order], E[order]
+    new = np.r_[True, (Ts[1:] != Ts[:-1]) | (Ss[1:] != Ss[:-1])]
+    group = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    deaths = np.bincount(group, weights=Es, minlength=len(first)).astype(np.int64)
+    eg = np.repeat(np.arange(len(first)), deaths)
+    start = np.cumsum(deaths) - deaths
+    ek = (np.arange(len(eg)) - start[eg]) / deaths[eg]
+    return RiskSets(order, group, Ss[first], Ts[first], deaths, eg, ek)
+
+
+def _at_risk(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
+    """Sum over the risk set of each group: later-or-equal groups of the same stratum."""
+    rc = np.cumsum(per_group[::-1], axis=0)[::-1]
+    rc = np.concatenate([rc, np.zeros((1,) + rc.shape[1:])])
+    nxt = np.searchsorted(rs.stratum, rs.stratum, side="right")  # first group of next stratum
+    return rc[:-1] - rc[nxt]
+
+
+def _group_sum(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Sum of sorted-row ``values`` (n, ...) per group."""
+    ng = len(rs.time)
+    flat = values.reshape(len(values), -1)
+    out = np.column_stack(  # loop over columns (at most p^2), not rows
+        [np.bincount(rs.group, weights=flat[:, j], minlength=ng) for j in range(flat.shape[1])]
+    )
+    return out.reshape((ng,) + values.shape[1:])
+
+
+def efron_baseline(T, E, eta, strata=None) -> pd.DataFrame:
+    """Efron baseline cumulative hazard per stratum at each event time (R ``survfit.coxph``).
+
+    Returns a frame with ``stratum`` (code), ``time`` and ``cumhaz`` for :math:`\\eta = 0`.
+    """
+    rs = risk_sets(T, E, strata)
+    r = np.exp(eta[rs.order])
+    e = E[rs.order]
+    R = _at_risk(rs, _group_sum(rs, r[:, None]))[:, 0]
+    D = _group_sum(rs, (r * e)[:, None])[:, 0]
+    inc = np.bincount(rs.eg, weights=1.0 / (R[rs.eg] - rs.ek * D[rs.eg]), minlength=len(rs.time))
+    ev = rs.deaths > 0
+    out = pd.DataFrame({"stratum": rs.stratum[ev], "time": rs.time[ev], "hazard": inc[ev]})
+    out["cumhaz"] = out.groupby("stratum")["hazard"].cumsum()
+    return out
+
+
+def step_cumhaz(base: pd.DataFrame, stratum: int, times: np.ndarray) -> np.ndarray:
+    """:math:`H_0(t)` of one stratum at ``times``: the value at the last event time <= t."""
+    b = base[base["stratum"] == stratum]
+    idx = np.searchsorted(b["time"].to_numpy(), times, side="right")
+    return np.r_[0.0, b["cumhaz"].to_numpy()][idx]
+
+
+def km_left(T: np.ndarray, E: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Pooled Kaplan-Meier :math:`S(t-)` at ``at`` (the survival just before each time)."""
+    t, inv = np.unique(T, return_inverse=True)
+    d = np.bincount(inv, weights=E, minlength=len(t))
+    n = len(T) - np.r_[0, np.cumsum(np.bincount(inv, minlength=len(t)))[:-1]]
+    S = np.cumprod(1 - d / n)
+    idx = np.searchsorted(t, at, side="left")
+    return np.r_[1.0, S][idx]
+
+
+def zph_score(T, E, X, eta, strata, gtime) -> tuple[np.ndarray, np.ndarray]:
+    """Score ``u`` (2p) and information ``imat`` (2p x 2p) of :math:`(\\beta, \\theta)` at
+    :math:`\\theta = 0` (R survival's ``Czph1``), Efron ties."""
+    p = X.shape[1]
+    rs = risk_sets(T, E, strata)
+    o = rs.order
+    r, e, x = np.exp(eta[o] - eta.max()), E[o], X[o]
+    g = gtime[o]
+    rx = r[:, None] * x
+    rxx = rx[:, :, None] * x[:, None, :]
+    R0 = _at_risk(rs, _group_sum(rs, r[:, None]))[:, 0]
+    R1 = _at_risk(rs, _group_sum(rs, rx))
+    R2 = _at_risk(rs, _group_sum(rs, rxx))
+    D0 = _group_sum(rs, (r * e)[:, None])[:, 0]
+    D1 = _group_sum(rs, rx * e[:, None])
+    D2 = _group_sum(rs, rxx * e[:, None, None])
+    k, j = rs.ek, rs.eg
+    den = R0[j] - k * D0[j]
+    mean = (R1[j] - k[:, None] * D1[j]) / den[:, None]
+    V = (R2[j] - k[:, None, None] * D2[j]) / den[:, None, None] - mean[:, :, None] * mean[:, None, :]
+    gj = _group_sum(rs, (g * e)[:, None])[:, 0] / np.maximum(rs.deaths, 1)  # g of each event time
+    ge = gj[j]
+    xd = x[e == 1]
+    gd = g[e == 1]
+    u = np.r_[xd.sum(0) - mean.sum(0), (gd[:, None] * xd).sum(0) - (ge[:, None] * mean).sum(0)]
+    i11 = V.sum(0)
+    i12 = (ge[:, None, None] * V).sum(0)
+    i22 = (ge[:, None, None] ** 2 * V).sum(0)
+    imat = np.block([[i11, i12], [i12, i22]])
+    return u, imat[: 2 * p, : 2 * p]

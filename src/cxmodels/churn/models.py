@@ -1,0 +1,322 @@
+"""Fitting the churn models: :func:`fit_churn` checks every option and input, builds the design
+once (:func:`cxmodels._design.build_design`) and hands one float block to the fitter."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .._design import Design, build_design
+from .._validation import as_list, check_number, check_option, fail, require_columns
+from ._checks import check_start_stop, check_survival
+from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
+from .tables import UNITS
+
+MODELS = ("cox", "weibull", "lognormal", "loglogistic")
+TABLE = "survival table"
+#: Newton-Raphson tolerances for Cox: tighter than lifelines' defaults so that coefficients,
+#: predictions and the cox.zph statistics agree with R survival to its printed digits.
+COX_FIT_OPTIONS = {"precision": 1e-9, "r_precision": 1e-12}
+#: scipy BFGS tolerance for the AFT likelihoods (R survreg agreement to 1e-5).
+AFT_FIT_OPTIONS = {"gtol": 1e-9}
+
+
+def _record_fit(fn):
+    """Run a fit, turning its warnings into notes (never silenced); returns (result, notes, ok)."""
+    from lifelines.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn()
+    notes, ok = [], True
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            ok = False
+            notes.append(f"The fit reports a convergence problem: {str(w.message).splitlines()[0]}")
+        elif not issubclass(w.category, DeprecationWarning | FutureWarning):
+            notes.append(str(w.message).splitlines()[0])
+    return out, notes, ok
+
+
+def _strata_codes(table: pd.DataFrame, strata: list[str], keep) -> tuple[np.ndarray | None, tuple]:
+    if not strata:
+        return None, ()
+    sub = table[strata] if keep is None else table.loc[keep, strata]
+    if sub.isna().any().any():
+        fail(TABLE, ", ".join(strata), "missing strata values", "fill them or drop those rows")
+    keys = sub.astype(str)
+    if len(strata) == 1:
+        codes, uniq = pd.factorize(keys.iloc[:, 0], sort=True)
+        return codes.astype(np.int64), tuple(uniq)
+    mi = pd.MultiIndex.from_frame(keys)
+    codes, uniq = pd.factorize(mi, sort=True)
+    return codes.astype(np.int64), tuple(uniq)
+
+
+def _cox_lean(X: np.ndarray, T: np.ndarray, E: np.ndarray, penalizer: float):
+    """lifelines' own Newton-Raphson (Efron ties) on one sorted float block, without its
+    DataFrame copies, ``describe`` and Breslow baseline (tested equal to ``CoxPHFitter.fit``)."""
+    from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
+
+    order = np.argsort(T, kind="stable")
+    mu, sd = X.mean(axis=0), X.std(axis=0, ddof=1)
+    Xn = (X[order] - mu) / sd
+    f = SemiParametricPHFitter(penalizer=penalizer)
+    f._batch_mode = None
+    beta, ll, hess = f._newton_raphson_for_efron_model(
+        pd.DataFrame(Xn, copy=False),
+        pd.Series(T[order]),
+        pd.Series(E[order].astype(bool)),
+        pd.Series(np.ones(len(T))),
+        None,
+        show_progress=False,
+        **COX_FIT_OPTIONS,
+    )
+    cov = -np.linalg.inv(hess) / np.outer(sd, sd)
+    return beta / sd, cov, float(ll), float(f._ll_null_)
+
+
+def _cox_stratified(X, T, E, codes, penalizer: float, names):
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame(X, columns=list(names), copy=False).assign(
+        _duration=T, _event=E, _stratum=codes
+    )
+    f = CoxPHFitter(penalizer=penalizer)
+    f.fit(frame, "_duration", "_event", strata=["_stratum"], fit_options=dict(COX_FIT_OPTIONS))
+    return f.params_.to_numpy(), f.variance_matrix_.to_numpy(), float(f.log_likelihood_), float(
+        f._ll_null_
+    )
+
+
+def _hr_table(design: Design, coef, cov, alpha: float) -> pd.DataFrame:
+    t = _coef_table(design.columns, coef, np.sqrt(np.diag(cov)), alpha)
+    t["hr"], t["hr_low"], t["hr_high"] = np.exp(t["coef"]), np.exp(t["coef_low"]), np.exp(t["coef_high"])
+    return t
+
+
+def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
+    keep = design.keep
+    T = table[common["duration_col"]].to_numpy(dtype=float)
+    E = table[common["event_col"]].to_numpy().astype(np.int64)
+    if keep is not None:
+        T, E = T[keep], E[keep]
+    codes, keys = _strata_codes(table, strata, keep)
+    if codes is None:
+        fit = lambda: _cox_lean(design.X, T, E, penalizer)  # noqa: E731
+    else:
+        fit = lambda: _cox_stratified(design.X, T, E, codes, penalizer, design.columns)  # noqa: E731
+    (coef, cov, ll, ll0), notes, ok = _record_fit(fit)
+    return CoxResult(
+        _hr_table(design, coef, cov, common["alpha"]),
+        design,
+        table,
+        design.n,
+        int(E.sum()),
+        common["duration_col"],
+        common["event_col"],
+        tuple(strata),
+        (*common["notes"], *notes),
+        ok,
+        common["alpha"],
+        common["unit"],
+        coef,
+        cov,
+        ll,
+        ll0,
+        T,
+        E,
+        codes,
+        keys,
+    )
+
+
+def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVaryingCoxResult:
+    from lifelines import CoxTimeVaryingFitter
+
+    id_col, start_col, stop_col = cols
+    sub = table if design.keep is None else table[design.keep]
+    frame = design.frame(sub.index)
+    for c in (id_col, start_col, stop_col, common["event_col"], *strata):
+        frame[c] = sub[c].to_numpy()
+    f = CoxTimeVaryingFitter(penalizer=penalizer, alpha=common["alpha"])
+    _, notes, ok = _record_fit(
+        lambda: f.fit(
+            frame,
+            id_col=id_col,
+            start_col=start_col,
+            stop_col=stop_col,
+            event_col=common["event_col"],
+            strata=strata or None,
+            fit_options=dict(COX_FIT_OPTIONS),
+        )
+    )
+    pos = f.params_.index.get_indexer(list(design.columns))
+    coef = f.params_.to_numpy()[pos]
+    cov = np.asarray(f.variance_matrix_, dtype=float)[np.ix_(pos, pos)]
+    return TimeVaryingCoxResult(
+        _hr_table(design, coef, cov, common["alpha"]),
+        design,
+        table,
+        design.n,
+        int(frame[common["event_col"]].sum()),
+        stop_col,
+        common["event_col"],
+        tuple(strata),
+        (*common["notes"], *notes),
+        ok,
+        common["alpha"],
+        common["unit"],
+        f,
+        float(f.log_likelihood_),
+    )
+
+
+def _fit_aft(table, design, model, penalizer, common) -> AFTResult:
+    from lifelines import LogLogisticAFTFitter, LogNormalAFTFitter, WeibullAFTFitter
+
+    dcol, ecol = common["duration_col"], common["event_col"]
+    sub = table if design.keep is None else table[design.keep]
+    frame = design.frame(sub.index).assign(**{dcol: sub[dcol].to_numpy(float), ecol: sub[ecol].to_numpy(int)})
+    cls = {"weibull": WeibullAFTFitter, "lognormal": LogNormalAFTFitter, "loglogistic": LogLogisticAFTFitter}
+    f = cls[model](penalizer=penalizer, alpha=common["alpha"])
+    _, notes, ok = _record_fit(lambda: f.fit(frame, dcol, ecol, fit_options=dict(AFT_FIT_OPTIONS)))
+    main, anc = {"weibull": ("lambda_", "rho_"), "lognormal": ("mu_", "sigma_"), "loglogistic": ("alpha_", "beta_")}[model]
+    s = f.summary.loc[main].loc[list(design.columns)]
+    t = _coef_table(design.columns, s["coef"], s["se(coef)"], common["alpha"])
+    t["time_ratio"], t["tr_low"], t["tr_high"] = np.exp(t["coef"]), np.exp(t["coef_low"]), np.exp(t["coef_high"])
+    shape = float(f.params_.loc[(anc, "Intercept")])
+    log_scale = -shape if model in ("weibull", "loglogistic") else shape  # R survreg's log(scale)
+    if model == "weibull":
+        rho = np.exp(shape)
+        t["hr"] = np.exp(-t["coef"] * rho)
+        t["hr_low"], t["hr_high"] = np.exp(-t["coef_high"] * rho), np.exp(-t["coef_low"] * rho)
+    return AFTResult(
+        t,
+        design,
+        table,
+        design.n,
+        int(frame[ecol].sum()),
+        dcol,
+        ecol,
+        (),
+        (*common["notes"], *notes),
+        ok,
+        common["alpha"],
+        common["unit"],
+        f,
+        float(f.AIC_),
+        model,
+        log_scale,
+        float(f.params_.loc[(main, "Intercept")]),
+    )
+
+
+def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing):
+    check_option("model", model, MODELS, "fit_churn")
+    check_number("penalizer", penalizer, low=0, table="fit_churn")
+    check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True, table="fit_churn")
+    check_option("unit", unit, list(UNITS), "fit_churn")
+    check_option("time_varying", time_varying, [False, True], "fit_churn")
+    check_option("missing", missing, ["drop", "error"], "fit_churn")
+    if model != "cox" and strata:
+        fail(
+            "fit_churn",
+            "strata",
+            f"strata are not supported for the {model} AFT model (lifelines fits one scale for all)",
+            "fit model='cox' with strata, fit one AFT model per stratum, or add the stratum "
+            "as a covariate",
+        )
+    if model != "cox" and time_varying:
+        fail("fit_churn", "time_varying", "time-varying covariates need model='cox'", "use model='cox'")
+
+
+def fit_churn(
+    table: pd.DataFrame,
+    covariates,
+    *,
+    model: str = "cox",
+    strata=None,
+    penalizer: float = 0.0,
+    time_varying: bool = False,
+    duration_col: str = "duration",
+    event_col: str = "event",
+    id_col: str = "customer_id",
+    start_col: str = "start",
+    stop_col: str = "stop",
+    reference: dict | None = None,
+    alpha: float = 0.05,
+    unit: str = "months",
+    missing: str = "drop",
+) -> ChurnResult:
+    """Fit a churn hazard model.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`survival_table` or any survival data (``duration``, ``event`` or other names);
+        durations >= 0 (zero is accepted for Cox, refused for AFT).
+    covariates : str or list of str
+        Numeric, boolean or categorical columns; categoricals are one-hot encoded with the first
+        level (or ``reference[col]``) as the named reference, columns named ``"segment: premium"``.
+    model : {"cox", "weibull", "lognormal", "loglogistic"}
+        Cox proportional hazards (Efron ties) or an AFT model.
+    strata : str or list of str, optional
+        Cox strata (separate baseline hazards) for covariates that break proportional hazards.
+        Refused for AFT models.
+    penalizer : float
+        Ridge penalty (lifelines' convention), >= 0.
+    time_varying : bool
+        Start-stop table (``start``, ``stop``, ``event``, ``customer_id``): time-varying Cox.
+    duration_col, event_col, id_col, start_col, stop_col : str
+        Column names.
+    reference : dict, optional
+        Categorical covariate -> reference level.
+    alpha : float
+        1 - confidence level of the intervals.
+    unit : str
+        Time unit of the durations, for the prose ("days", "weeks", "months", "years").
+    missing : {"drop", "error"}
+        Rows with a missing covariate are dropped and counted (default) or refused.
+
+    Returns
+    -------
+    CoxResult, AFTResult or TimeVaryingCoxResult
+        ``table`` with ``covariate``, ``coef``, ``se``, ``coef_low``, ``coef_high``, ``z``,
+        ``p_value`` and ``hr``, ``hr_low``, ``hr_high`` (Cox) or ``time_ratio``, ``tr_low``,
+        ``tr_high`` (AFT; Weibull adds the implied ``hr``).
+
+    Notes
+    -----
+    Cox: :math:`h(t \\mid x) = h_0(t) e^{x^\\top\\beta}`, Efron's partial likelihood, fitted by
+    lifelines' Newton-Raphson to R's convergence (coefficients agree with R ``coxph`` to 1e-6).
+    AFT: :math:`\\log T = x^\\top\\beta + \\sigma\\varepsilon`.
+
+    References
+    ----------
+    Therneau and Grambsch (2000), *Modeling Survival Data: Extending the Cox Model*, Springer.
+    """
+    strata = as_list(strata)
+    covariates = as_list(covariates)
+    _check_options(model, strata, penalizer, time_varying, alpha, unit, missing)
+    require_columns(table, covariates + strata, TABLE)
+    if time_varying:
+        check_start_stop(table, id_col, start_col, stop_col, event_col, TABLE)
+    else:
+        check_survival(table, duration_col, event_col, TABLE, positive=model != "cox")
+    design = build_design(table, covariates, reference=reference, missing=missing, table=TABLE)
+    note = design.missing_note()
+    common = {
+        "duration_col": duration_col,
+        "event_col": event_col,
+        "alpha": float(alpha),
+        "unit": unit,
+        "notes": (note,) if note else (),
+    }
+    if time_varying:
+        return _fit_time_varying(table, design, strata, penalizer, (id_col, start_col, stop_col), common)
+    if model == "cox":
+        return _fit_cox(table, design, strata, penalizer, common)
+    return _fit_aft(table, design, model, penalizer, common)
