@@ -1,8 +1,10 @@
 # Reference values for tests/test_churn_r.py, from R 4.2.2 and survival 3.5-3.
-# Run: Rscript tests/reference/churn_survival_r.R > tests/reference/churn_survival_r.out
+# Run: Rscript tests/reference/churn_survival_r.R path/to/lifelines/datasets/rossi.csv \
+#        > tests/reference/churn_survival_r.out
 # The Python constants in tests/reference/churn_r.py were copied from this output.
-# veteran and lung are R survival's data sets; the tests read the same data from lifelines
-# (load_veterans_lung_cancer, load_lung). tmerge_cp.csv is our own synthetic data (seeded here).
+# veteran and lung are R survival's data sets: the tests read lung from lifelines (load_lung) and
+# export veteran with Rscript at test time (skipped without R). tmerge_cp.csv is our own synthetic
+# data, made here (seeded).
 suppressPackageStartupMessages(library(survival))
 options(digits = 12, width = 150)
 cat("survival", as.character(packageVersion("survival")), "\n")
@@ -14,6 +16,13 @@ vfit <- coxph(Surv(time, status) ~ trt + celltype + karno + diagtime + age + pri
 show("veteran coef", coef(vfit))
 for (tr in c("km", "rank", "identity")) show(paste("veteran zph", tr), cox.zph(vfit, transform = tr)$table)
 show("veteran zph km terms=FALSE", cox.zph(vfit, terms = FALSE)$table)
+
+# ---------------------------------------------------------------- cox.zph, Rossi (lifelines' copy)
+args <- commandArgs(trailingOnly = TRUE)
+rossi <- read.csv(args[1])
+rfit <- coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = rossi)
+show("rossi coef", coef(rfit))
+for (tr in c("km", "rank", "identity")) show(paste("rossi zph", tr), cox.zph(rfit, transform = tr)$table)
 
 # ---------------------------------------------------------------- cox.zph, lung
 lfit <- coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung)

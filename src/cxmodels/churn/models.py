@@ -18,9 +18,7 @@ MODELS = ("cox", "weibull", "lognormal", "loglogistic")
 TABLE = "survival table"
 #: Newton-Raphson tolerances for Cox: tighter than lifelines' defaults so that coefficients,
 #: predictions and the cox.zph statistics agree with R survival to its printed digits.
-COX_FIT_OPTIONS = {"precision": 1e-9, "r_precision": 1e-12}
-#: scipy BFGS tolerance for the AFT likelihoods (R survreg agreement to 1e-5).
-AFT_FIT_OPTIONS = {"gtol": 1e-9}
+COX_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14}
 
 
 def _record_fit(fn):
@@ -174,43 +172,46 @@ def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVar
     )
 
 
-def _fit_aft(table, design, model, penalizer, common) -> AFTResult:
-    from lifelines import LogLogisticAFTFitter, LogNormalAFTFitter, WeibullAFTFitter
+def _fit_aft(table, design, model, common) -> AFTResult:
+    from ._aft import fit_aft
 
     dcol, ecol = common["duration_col"], common["event_col"]
     sub = table if design.keep is None else table[design.keep]
-    frame = design.frame(sub.index).assign(**{dcol: sub[dcol].to_numpy(float), ecol: sub[ecol].to_numpy(int)})
-    cls = {"weibull": WeibullAFTFitter, "lognormal": LogNormalAFTFitter, "loglogistic": LogLogisticAFTFitter}
-    f = cls[model](penalizer=penalizer, alpha=common["alpha"])
-    _, notes, ok = _record_fit(lambda: f.fit(frame, dcol, ecol, fit_options=dict(AFT_FIT_OPTIONS)))
-    main, anc = {"weibull": ("lambda_", "rho_"), "lognormal": ("mu_", "sigma_"), "loglogistic": ("alpha_", "beta_")}[model]
-    s = f.summary.loc[main].loc[list(design.columns)]
-    t = _coef_table(design.columns, s["coef"], s["se(coef)"], common["alpha"])
-    t["time_ratio"], t["tr_low"], t["tr_high"] = np.exp(t["coef"]), np.exp(t["coef_low"]), np.exp(t["coef_high"])
-    shape = float(f.params_.loc[(anc, "Intercept")])
-    log_scale = -shape if model in ("weibull", "loglogistic") else shape  # R survreg's log(scale)
+    T, E = sub[dcol].to_numpy(float), sub[ecol].to_numpy().astype(np.int64)
+    fit = fit_aft(design.X, T, E, model)
+    p = len(design.columns)
+    se = np.sqrt(np.diag(fit.cov))
+    t = _coef_table(design.columns, fit.coef[1:], se[1 : p + 1], common["alpha"])
+    t["time_ratio"], t["tr_low"], t["tr_high"] = (
+        np.exp(t["coef"]),
+        np.exp(t["coef_low"]),
+        np.exp(t["coef_high"]),
+    )
     if model == "weibull":
-        rho = np.exp(shape)
+        rho = np.exp(-fit.log_scale)
         t["hr"] = np.exp(-t["coef"] * rho)
         t["hr_low"], t["hr_high"] = np.exp(-t["coef_high"] * rho), np.exp(-t["coef_low"] * rho)
+    notes = () if fit.converged else ("The AFT likelihood did not converge: read with care.",)
     return AFTResult(
         t,
         design,
         table,
         design.n,
-        int(frame[ecol].sum()),
+        int(E.sum()),
         dcol,
         ecol,
         (),
         (*common["notes"], *notes),
-        ok,
+        fit.converged,
         common["alpha"],
         common["unit"],
-        f,
-        float(f.AIC_),
         model,
-        log_scale,
-        float(f.params_.loc[(main, "Intercept")]),
+        float(fit.coef[0]),
+        fit.log_scale,
+        fit.cov,
+        fit.loglik,
+        T,
+        E,
     )
 
 
@@ -319,4 +320,6 @@ def fit_churn(
         return _fit_time_varying(table, design, strata, penalizer, (id_col, start_col, stop_col), common)
     if model == "cox":
         return _fit_cox(table, design, strata, penalizer, common)
-    return _fit_aft(table, design, model, penalizer, common)
+    if penalizer:
+        fail("fit_churn", "penalizer", "a penalty is not offered for AFT models", "use penalizer=0")
+    return _fit_aft(table, design, model, common)

@@ -378,20 +378,27 @@ class TimeVaryingCoxResult(_HazardModel):
 
 @result_dataclass
 class AFTResult(ChurnResult):
-    """Accelerated failure time fit (Weibull, log-normal or log-logistic; lifelines, tolerance
-    tightened so coefficients agree with R ``survreg`` to 1e-5).
+    """Accelerated failure time fit (Weibull, log-normal or log-logistic), R ``survreg``'s
+    likelihood and optimum (coefficients agree with ``survreg`` to 1e-6).
 
     ``table`` columns: ``covariate``, ``coef``, ``se``, ``coef_low``, ``coef_high``, ``z``,
     ``p_value``, ``time_ratio``, ``tr_low``, ``tr_high`` (and for Weibull the implied hazard
-    ratios ``hr``, ``hr_low``, ``hr_high``: :math:`e^{-\\beta\\rho}`). ``scale`` is the log of
-    R's ``scale`` parameter.
+    ratios ``hr``, ``hr_low``, ``hr_high``: :math:`e^{-\\beta/\\sigma}`). ``log_scale`` is
+    :math:`\\log\\sigma` (R's ``log(scale)``), ``intercept`` the intercept.
+
+    Notes
+    -----
+    :math:`S(t \\mid x) = S_\\varepsilon((\\log t - x^\\top\\beta)/\\sigma)`; see
+    :mod:`cxmodels.churn._aft`.
     """
 
-    fitter: object
-    aic: float
     distribution: str
-    log_scale: float
     intercept: float
+    log_scale: float
+    cov: np.ndarray
+    loglik: float
+    T: np.ndarray
+    E: np.ndarray
 
     _ratio_columns = ("time_ratio", "tr_low", "tr_high")
 
@@ -399,17 +406,39 @@ class AFTResult(ChurnResult):
     def model(self) -> str:  # type: ignore[override]
         return self.distribution
 
+    @property
+    def aic(self) -> float:
+        """:math:`-2\\ell + 2k` with :math:`k` = coefficients + intercept + scale."""
+        return float(-2 * self.loglik + 2 * (len(self.table) + 2))
+
     def _facts(self) -> dict:
-        return {**super()._facts(), "AIC": self.aic}
+        return {**super()._facts(), "AIC": self.aic, "log(scale)": self.log_scale}
+
+    def _eta(self, X: np.ndarray) -> np.ndarray:
+        return self.intercept + X @ self.table["coef"].to_numpy()
 
     @cached_property
     def concordance(self) -> float:
-        return float(self.fitter.concordance_index_)
+        """Harrell's C of the predicted median times on the fitting data."""
+        return concordance_index(self.T, self._eta(self.design.X), self.E)
 
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
         """Survival probabilities (rows = times, columns = rows of ``table``)."""
-        X = self.encode(table)
-        return self.fitter.predict_survival_function(X, times=np.atleast_1d(times))
+        from ._aft import survival
+
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        eta = self._eta(self.design.transform(table))
+        with np.errstate(divide="ignore"):
+            z = (np.log(times)[:, None] - eta[None, :]) / np.exp(self.log_scale)
+        return pd.DataFrame(survival(self.distribution, z), index=times, columns=table.index)
+
+    def predict_median(self, table: pd.DataFrame) -> pd.Series:
+        """Median time to churn per row."""
+        from ._aft import MEDIAN_Z
+
+        eta = self._eta(self.design.transform(table))
+        q = MEDIAN_Z[self.distribution]
+        return pd.Series(np.exp(eta + np.exp(self.log_scale) * q), index=table.index)
 
     def expected_remaining_tenure(
         self, horizon: float, table: pd.DataFrame | None = None, grid: int = 200
@@ -423,7 +452,7 @@ class AFTResult(ChurnResult):
         return pd.Series(np.trapezoid(S, t, axis=0), index=table.index, name=f"rmst_{horizon:g}")
 
     def _score(self, table: pd.DataFrame) -> np.ndarray:
-        return self.fitter.predict_median(self.encode(table)).to_numpy().ravel()
+        return self.predict_median(table).to_numpy()
 
     def plot_forest(self, ax=None):
         from ..plots import forest
