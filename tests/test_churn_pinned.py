@@ -152,6 +152,7 @@ PINNED: dict[str, float] = {
 # fmt: on
 
 #: Numbers that issue 13 changes on purpose: the reason, and how far they may move.
+AFT = "AFT fitted to R survreg's optimum (BFGS + Newton polish) instead of lifelines' BFGS stop"
 STEP = "predictions are survfit.coxph step functions (Efron baseline), not interpolated"
 CHANGED: dict[str, tuple[str, float]] = {
     "cox.risk12.mean": (STEP, 1e-3),
@@ -159,8 +160,18 @@ CHANGED: dict[str, tuple[str, float]] = {
     "ev.predicted.sum": (STEP, 1e-2),
     "ev.brier": (STEP + "; censoring KM with churn before censoring at ties, at G(t-)", 1e-4),
     "ev.brier_null": ("censoring KM with churn before censoring at ties, at G(t-)", 1e-4),
-    "lognormal.coef.overall_sat": ("AFT tolerance tightened to agree with R survreg", 1e-5),
-    "lognormal.coef.loyalty_member": ("AFT tolerance tightened to agree with R survreg", 1e-5),
+    **{
+        f"{m}.coef.{c}": (AFT, 1e-5)
+        for m in ("weibull", "lognormal")
+        for c in ("overall_sat", "loyalty_member")
+    },
+    # lifelines' BFGS stopped short of the log-logistic optimum (AIC 9019.9027 vs 9019.9019)
+    "loglogistic.coef.overall_sat": (AFT, 1e-3),
+    "loglogistic.coef.loyalty_member": (AFT, 2e-3),
+    "loglogistic.aic": (AFT, 1e-3),
+    # Cox Newton-Raphson iterated to R coxph's optimum; lifelines stopped 1e-8 short here
+    "cox.coef.segment: premium": ("Cox iterated to convergence", 1e-6),
+    "cox.se.segment: premium": ("Cox iterated to convergence", 1e-6),
 }
 
 

@@ -134,3 +134,74 @@ def zph_score(T, E, X, eta, strata, gtime) -> tuple[np.ndarray, np.ndarray]:
     i22 = (ge[:, None, None] ** 2 * V).sum(0)
     imat = np.block([[i11, i12], [i12, i22]])
     return u, imat[: 2 * p, : 2 * p]
+
+
+def _first_rows(rs: RiskSets) -> np.ndarray:
+    return np.flatnonzero(np.r_[True, rs.group[1:] != rs.group[:-1]])
+
+
+def _cum_within_strata(rs: RiskSets, a: np.ndarray) -> np.ndarray:
+    """Cumulative sum of per-group ``a`` over earlier-or-equal groups of the same stratum."""
+    cs = np.cumsum(a)
+    first = np.searchsorted(rs.stratum, rs.stratum, side="left")
+    return cs - np.r_[0.0, cs][first]
+
+
+def _efron_step(rs, Xs, es, starts, beta):
+    """Log partial likelihood, score and information at ``beta`` (Efron ties).
+
+    The information :math:`\\sum_{g,k} V_{gk}` is one weighted Gram matrix: a row at risk at
+    every event time up to its own carries weight :math:`r_i \\sum_{g \\le g(i)} a_g` with
+    :math:`a_g = \\sum_k 1/\\mathrm{den}_{gk}`, minus :math:`r_i b_{g(i)}` for churners
+    (:math:`b_g = \\sum_k (k/d)/\\mathrm{den}_{gk}`), minus the outer products of the means.
+    """
+    eta = Xs @ beta
+    c = eta.max()
+    r = np.exp(eta - c)
+    re = r * es
+    R0 = _at_risk(rs, np.add.reduceat(r, starts))
+    R1 = _at_risk(rs, np.add.reduceat(r[:, None] * Xs, starts, axis=0))
+    D0 = np.add.reduceat(re, starts)
+    D1 = np.add.reduceat(re[:, None] * Xs, starts, axis=0)
+    j, k = rs.eg, rs.ek
+    den = R0[j] - k * D0[j]
+    m = (R1[j] - k[:, None] * D1[j]) / den[:, None]
+    ev = es == 1
+    ll = float(eta[ev].sum() - (np.log(den) + c).sum())
+    score = Xs[ev].sum(axis=0) - m.sum(axis=0)
+    ng = len(rs.time)
+    a = np.bincount(j, weights=1.0 / den, minlength=ng)
+    b = np.bincount(j, weights=k / den, minlength=ng)
+    w = r * _cum_within_strata(rs, a)[rs.group] - re * b[rs.group]
+    info = Xs.T @ (w[:, None] * Xs) - m.T @ m
+    return ll, score, info
+
+
+def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: int = 50):
+    """Newton-Raphson for Cox's partial likelihood with Efron ties (and strata), vectorized.
+
+    Returns ``(beta, cov, loglik, loglik_null, iterations, converged)``. Stops when the
+    log-likelihood changes by less than 1e-13 of itself (R's ``coxph`` uses 1e-9), with step
+    halving when a step lowers it.
+    """
+    rs = risk_sets(T, E, strata)
+    starts = _first_rows(rs)
+    Xs = X[rs.order] - X.mean(axis=0)
+    es = E[rs.order].astype(float)
+    beta = np.zeros(X.shape[1])
+    ll, score, info = _efron_step(rs, Xs, es, starts, beta)
+    ll0, ok, it = ll, False, 0
+    for it in range(1, max_iter + 1):  # Newton iterations (a handful), not rows
+        step = np.linalg.solve(info, score)
+        for _ in range(30):  # step halving
+            new = _efron_step(rs, Xs, es, starts, beta + step)
+            if np.isfinite(new[0]) and new[0] >= ll - 1e-12 * abs(ll):
+                break
+            step = step / 2
+        beta = beta + step
+        change = abs(new[0] - ll)
+        ll, score, info = new
+        if change <= 1e-13 * abs(ll) or np.abs(step).max() < 1e-12:
+            ok = True
+            break
+    return beta, np.linalg.inv(info), ll, ll0, it, ok

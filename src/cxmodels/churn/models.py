@@ -11,13 +11,14 @@ import pandas as pd
 from .._design import Design, build_design
 from .._validation import as_list, check_number, check_option, fail, require_columns
 from ._checks import check_start_stop, check_survival
+from ._cox import fit_cox
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
 from .tables import UNITS
 
 MODELS = ("cox", "weibull", "lognormal", "loglogistic")
 TABLE = "survival table"
-#: Newton-Raphson tolerances for Cox: tighter than lifelines' defaults so that coefficients,
-#: predictions and the cox.zph statistics agree with R survival to its printed digits.
+#: Newton-Raphson tolerances for lifelines' penalized Cox (the unpenalized fit is
+#: :func:`cxmodels.churn._cox.fit_cox`, iterated to R's optimum).
 COX_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14}
 
 
@@ -53,39 +54,21 @@ def _strata_codes(table: pd.DataFrame, strata: list[str], keep) -> tuple[np.ndar
     return codes.astype(np.int64), tuple(uniq)
 
 
-def _cox_lean(X: np.ndarray, T: np.ndarray, E: np.ndarray, penalizer: float):
-    """lifelines' own Newton-Raphson (Efron ties) on one sorted float block, without its
-    DataFrame copies, ``describe`` and Breslow baseline (tested equal to ``CoxPHFitter.fit``)."""
-    from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
-
-    order = np.argsort(T, kind="stable")
-    mu, sd = X.mean(axis=0), X.std(axis=0, ddof=1)
-    Xn = (X[order] - mu) / sd
-    f = SemiParametricPHFitter(penalizer=penalizer)
-    f._batch_mode = None
-    beta, ll, hess = f._newton_raphson_for_efron_model(
-        pd.DataFrame(Xn, copy=False),
-        pd.Series(T[order]),
-        pd.Series(E[order].astype(bool)),
-        pd.Series(np.ones(len(T))),
-        None,
-        show_progress=False,
-        **COX_FIT_OPTIONS,
-    )
-    cov = -np.linalg.inv(hess) / np.outer(sd, sd)
-    return beta / sd, cov, float(ll), float(f._ll_null_)
-
-
-def _cox_stratified(X, T, E, codes, penalizer: float, names):
+def _cox_penalized(X, T, E, codes, penalizer: float, names):
+    """lifelines' penalized Cox (its penalty convention), for ``penalizer > 0``."""
     from lifelines import CoxPHFitter
 
-    frame = pd.DataFrame(X, columns=list(names), copy=False).assign(
-        _duration=T, _event=E, _stratum=codes
-    )
+    frame = pd.DataFrame(X, columns=list(names), copy=False).assign(_duration=T, _event=E)
+    strata = None
+    if codes is not None:
+        frame["_stratum"], strata = codes, ["_stratum"]
     f = CoxPHFitter(penalizer=penalizer)
-    f.fit(frame, "_duration", "_event", strata=["_stratum"], fit_options=dict(COX_FIT_OPTIONS))
-    return f.params_.to_numpy(), f.variance_matrix_.to_numpy(), float(f.log_likelihood_), float(
-        f._ll_null_
+    f.fit(frame, "_duration", "_event", strata=strata, fit_options=dict(COX_FIT_OPTIONS))
+    return (
+        f.params_.to_numpy(),
+        f.variance_matrix_.to_numpy(),
+        float(f.log_likelihood_),
+        float(f._ll_null_),
     )
 
 
@@ -102,11 +85,12 @@ def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
     if keep is not None:
         T, E = T[keep], E[keep]
     codes, keys = _strata_codes(table, strata, keep)
-    if codes is None:
-        fit = lambda: _cox_lean(design.X, T, E, penalizer)  # noqa: E731
+    if penalizer:
+        fit = lambda: _cox_penalized(design.X, T, E, codes, penalizer, design.columns)  # noqa: E731
+        (coef, cov, ll, ll0), notes, ok = _record_fit(fit)
     else:
-        fit = lambda: _cox_stratified(design.X, T, E, codes, penalizer, design.columns)  # noqa: E731
-    (coef, cov, ll, ll0), notes, ok = _record_fit(fit)
+        coef, cov, ll, ll0, iters, ok = fit_cox(design.X, T, E, codes)
+        notes = [] if ok else [f"Newton-Raphson did not converge in {iters} iterations."]
     return CoxResult(
         _hr_table(design, coef, cov, common["alpha"]),
         design,

@@ -331,14 +331,15 @@ class CoxResult(_HazardModel):
         nums = [c for c in bad if c not in self.design.levels]
         fit = self
         if cats:
+            keep = [c for c in self.covariates if c not in cats]
             fit = fit_churn(
                 self.source,
-                [c for c in self.covariates if c not in cats],
+                keep,
                 model="cox",
                 strata=sorted(set(self.strata) | set(cats)),
                 duration_col=self.duration_col,
                 event_col=self.event_col,
-                reference=self.design.reference,
+                reference={k: v for k, v in self.design.reference.items() if k in keep},
                 unit=self.unit,
             )
         return fit, prose.stratify_message(cats, nums)
