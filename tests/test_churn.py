@@ -262,3 +262,24 @@ def test_cox_newton_raphson_equals_lifelines_with_heavy_ties(scale):
             np.testing.assert_allclose(ours.table["coef"], ref.params_, atol=1e-9)
             np.testing.assert_allclose(ours.table["se"], ref.standard_errors_, rtol=1e-7)
             assert ours.loglik == pytest.approx(ref.log_likelihood_, rel=1e-12)
+
+
+def test_risk_set_sums_against_brute_force():
+    # the per-group sums behind the Cox fit: groups without churners or without censored rows,
+    # strata, a last group without churners (reduceat's empty-segment quirk)
+    from cxmodels.churn import _cox
+
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        n = int(rng.integers(1, 40))
+        T = rng.integers(0, 5, n).astype(float)
+        E = (rng.random(n) < rng.random()).astype(int)
+        s = rng.integers(0, 2, n) if trial % 2 else None
+        rs = _cox.risk_sets(T, E, s)
+        es = E[rs.order].astype(float)
+        v = rng.normal(size=(n, 3))
+        total, churn = _cox._group_parts(v, _cox._segments(rs, es))
+        g = rs.group
+        for k in range(len(rs.time)):  # brute force, group by group
+            np.testing.assert_allclose(total[k], v[g == k].sum(0), atol=1e-12)
+            np.testing.assert_allclose(churn[k], v[(g == k) & (es == 1)].sum(0), atol=1e-12)

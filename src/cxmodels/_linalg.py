@@ -34,17 +34,19 @@ def constant_mask(A: np.ndarray) -> np.ndarray:
     A = np.asarray(A, dtype=float)
     if len(A) == 0:
         return np.ones(A.shape[1], dtype=bool)
-    return np.nanmax(A, axis=0) == np.nanmin(A, axis=0)
+    if np.isnan(A).any():
+        return np.nanmax(A, axis=0) == np.nanmin(A, axis=0)
+    return A.max(axis=0) == A.min(axis=0)
 
 
 def correlation_gram(A: np.ndarray) -> np.ndarray:
     """The correlation matrix of the columns of ``A`` (constant columns get a zero row)."""
     A = np.asarray(A, dtype=float)
     C = A - A.mean(axis=0)
-    sd = np.sqrt(np.einsum("ij,ij->j", C, C))
+    G = C.T @ C
+    sd = np.sqrt(np.diag(G))
     sd[sd == 0] = np.inf
-    C /= sd
-    return C.T @ C
+    return G / np.outer(sd, sd)
 
 
 def collinear_columns(

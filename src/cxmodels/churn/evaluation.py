@@ -103,6 +103,8 @@ class Evaluation(Result):
     horizon : float
     n : int
         Test rows used.
+    unit : str
+        Time unit of the horizon.
     """
 
     table: pd.DataFrame
@@ -111,6 +113,7 @@ class Evaluation(Result):
     brier_null: float
     horizon: float
     n: int
+    unit: str = ""
 
     def _summary_parts(self):
         return (
@@ -129,7 +132,7 @@ class Evaluation(Result):
     def findings(self) -> Findings:
         f = [
             f"Out of sample the model ranks customers correctly {fmt_pct(self.concordance)} of "
-            f"the time (concordance); its Brier score at {fmt_num(self.horizon, 0)} is "
+            f"the time (concordance); its Brier score at {fmt_num(self.horizon, 0)} {self.unit} is "
             f"{fmt_num(self.brier, 3)} against {fmt_num(self.brier_null, 3)} for a model that "
             "knows nothing."
         ]
@@ -193,7 +196,9 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
         }
         for k in range(10)  # loop over deciles
     ]
-    return Evaluation(pd.DataFrame(rows), float(conc), brier, brier_null, float(horizon), len(tt))
+    return Evaluation(
+        pd.DataFrame(rows), float(conc), brier, brier_null, float(horizon), len(tt), result.unit
+    )
 
 
 def risk_by(result, table: pd.DataFrame, horizon: float, by: str) -> pd.DataFrame:

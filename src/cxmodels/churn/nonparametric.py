@@ -63,6 +63,13 @@ def km_curve(T, E, alpha=0.05, conf_type="log-log") -> pd.DataFrame:
     )
 
 
+def _group_name(by: str, group) -> str:
+    """'detractors' for NPS groups, 'segment premium' otherwise."""
+    if by == "nps_group":
+        return f"{group}s"
+    return f"{label(by)} {group}"
+
+
 def _first_below(t, s) -> float:
     hit = np.flatnonzero(s <= 0.5)
     return float(t[hit[0]]) if hit.size else float("inf")
@@ -136,7 +143,7 @@ class KMResult(Result):
         at = self.survival_at([h])
         f = []
         for _, r in at.iterrows():  # loop over a few groups
-            who = "customers" if self.by is None else f"{label(self.by)} {r['group']}"
+            who = "customers" if self.by is None else _group_name(self.by, r["group"])
             f.append(
                 f"After {fmt_num(h, 0)} {self.unit}, {fmt_pct(r['survival'])} of {who} are still "
                 f"customers (95% CI {fmt_pct(r['ci_low'])} to {fmt_pct(r['ci_high'])})."

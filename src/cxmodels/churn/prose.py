@@ -11,6 +11,8 @@ import numpy as np
 from .._format import fmt_ci, fmt_num, fmt_p, fmt_pct, join_words, label
 
 UNIT_ADJ = {"days": "daily", "weeks": "weekly", "months": "monthly", "years": "yearly"}
+#: How the churn sentences name binary covariates ("customers with ...").
+LABELS = {"followed_up": "a follow-up contact", "loyalty_member": "club membership"}
 
 
 def _is_binary(res, column: str) -> bool:
@@ -26,7 +28,7 @@ def _who(res, column: str) -> tuple[str, str | None]:
     term = res.design.term_of(column)
     level = res.design.level_of(column)
     if level is None:
-        return f"customers with {label(term)}", f"those without"
+        return f"customers with {label(term, LABELS)}", "those without"
     ref = res.design.levels[term][0]
     return f"customers in {label(term)} {level}", f"those in {label(term)} {ref}"
 
@@ -99,16 +101,16 @@ def hazard_ratio_sentence(result, covariate: str, unit_label: str = "", per: str
     verb = "lowers" if r["hr"] < 1 else "raises"
     spans_one = r["hr_low"] < 1 < r["hr_high"]
     if spans_one:
-        interval = f"95% CI {fmt_pct(lo, signed=True)} to {fmt_pct(hi, signed=True)}"
+        interval = f"{fmt_pct(lo, signed=True)} to {fmt_pct(hi, signed=True)}"
     else:
         a, b = sorted([abs(lo), abs(hi)])
-        interval = f"95% CI {fmt_pct(a)} to {fmt_pct(b)}"
-    lv = result.design.level_of(covariate)
-    what = (
-        f"each extra {per} of {result.design.label(covariate)}"
-        if lv is None
-        else result.design.label(covariate)
-    )
+        interval = f"{fmt_pct(a)} to {fmt_pct(b)}"
+    if result.design.level_of(covariate) is not None:
+        what = result.design.label(covariate)
+    elif _is_binary(result, covariate):
+        what = label(result.design.term_of(covariate), LABELS)
+    else:
+        what = f"each extra {per} of {result.design.label(covariate)}"
     hazard = f"the {unit_label + ' ' if unit_label else ''}churn hazard"
     s = f"{what} {verb} {hazard} by {fmt_pct(abs(r['hr'] - 1))} ({interval})"
     return s + ("; the interval includes no effect" if spans_one else "")
