@@ -89,8 +89,10 @@ for label, dur in [("daily", days), ("monthly", np.ceil(days / 30.4375))]:
     peer = best_of_3(lambda df=df: CoxPHFitter().fit(df, "duration", "event"))
     name = f"Cox, {N:,} x 10, {label} durations ({df['duration'].nunique():,} distinct)"
     report(name, ours, peer, 1.0, "lifelines CoxPHFitter().fit")
-    print(f"    max |coef - lifelines| = {gap:.1e}; max |coef - truth| = "
-          f"{np.abs(res.table['coef'].to_numpy() - beta).max():.3f}")
+    print(
+        f"    max |coef - lifelines| = {gap:.1e}; max |coef - truth| = "
+        f"{np.abs(res.table['coef'].to_numpy() - beta).max():.3f}"
+    )
     if WITH_R:
         r = r_coxph(df)
         if r is not None:
@@ -100,7 +102,9 @@ res.__dict__.pop("concordance", None)  # time a fresh computation
 t = time.perf_counter()
 c = res.concordance
 s = time.perf_counter() - t
-print(f"concordance at {N:,}: {s:.1f} s (target < 10 s) {'ok' if s < 10 else 'MISSED'}, C = {c:.3f}")
+print(
+    f"concordance at {N:,}: {s:.1f} s (target < 10 s) {'ok' if s < 10 else 'MISSED'}, C = {c:.3f}"
+)
 if s >= 10:
     missed.append("concordance")
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2

@@ -247,7 +247,9 @@ def test_cox_newton_raphson_equals_lifelines_with_heavy_ties(scale):
     X = rng.normal(size=(n, 3))
     T = np.ceil(400 * rng.exponential(size=n) / np.exp(X @ [0.4, -0.2, 0.1]) / scale)
     E = (rng.random(n) < 0.7).astype(int)
-    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(duration=T, event=E, s=rng.integers(0, 2, n))
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        duration=T, event=E, s=rng.integers(0, 2, n)
+    )
     for strata in (None, ["s"]):
         ours = fit_churn(df, ["a", "b", "c"], strata=strata)
         for batch in (True, False):
@@ -283,3 +285,99 @@ def test_risk_set_sums_against_brute_force():
         for k in range(len(rs.time)):  # brute force, group by group
             np.testing.assert_allclose(total[k], v[g == k].sum(0), atol=1e-12)
             np.testing.assert_allclose(churn[k], v[(g == k) & (es == 1)].sum(0), atol=1e-12)
+
+
+def test_every_option_validated_before_work(onboarding):
+    st = onboarding
+    covs = ["overall_sat"]
+    cases = [
+        (dict(model="coxx"), r"model: unknown value 'coxx' \(did you mean 'cox'\?\)"),
+        (dict(penalizer=-1.0), "penalizer: got -1.0"),
+        (dict(alpha=1.5), "alpha: got 1.5"),
+        (dict(unit="fortnight"), "unit: unknown value"),
+        (dict(missing="omit"), "missing: unknown value"),
+        (dict(model="weibull", strata="segment"), "strata are not supported for the weibull"),
+        (dict(model="weibull", time_varying=True), "time-varying covariates need model='cox'"),
+    ]
+    for kw, msg in cases:
+        with pytest.raises(cx.InputError, match=msg):
+            fit_churn(st, covs, **kw)
+    fit = fit_churn(st, covs)
+    top = st["duration"].max()
+    with pytest.raises(cx.InputError, match="horizon: .* past the longest follow-up"):
+        fit.predict_risk(top + 1)
+    with pytest.raises(cx.InputError, match="horizon: got -1"):
+        fit.expected_remaining_tenure(-1)
+    train, test = split(st, seed=2)
+    with pytest.raises(cx.InputError, match="past the longest follow-up"):
+        evaluate(fit_churn(train, covs), test, top + 5)
+    for bad in (0.0, 1.0, -0.2):
+        with pytest.raises(cx.InputError, match="test_size"):
+            split(st, test_size=bad)
+    with pytest.raises(cx.InputError, match="p_threshold"):
+        fit.check_assumptions(p_threshold=2)
+    with pytest.raises(cx.InputError, match="transform: unknown value 'log'"):
+        fit.ph_test("log")
+
+
+def test_missing_covariates_dropped_and_counted(onboarding):
+    st = onboarding.copy()
+    st.loc[st.index[:7], "overall_sat"] = np.nan
+    fit = fit_churn(st, ["overall_sat", "segment"])
+    assert fit.n == len(st) - 7 and fit.design.missing["overall_sat"] == 7
+    assert "7 rows with a missing covariate dropped" in fit.notes[0]
+    assert fit.notes[0] in fit.findings().caveats
+    with pytest.raises(cx.InputError, match="missing covariate values"):
+        fit_churn(st, ["overall_sat"], missing="error")
+
+
+def test_ipcw_brier_hand_computation_and_scikit_survival():
+    from cxmodels.churn import brier_ipcw
+
+    # by hand: censoring KM with churn before censoring at ties: G(1) = 1, G(2) = 1 - 1/3,
+    # G(3) = 2/3 * 1/2; at h = 2.5 the churners at 1 and 2 weigh 1/G(t-) = 1/G(1) = 1 (the
+    # censoring at 2 comes after the churn at 2), the subjects at 3 and 4 weigh 1/G(2.5) = 3/2:
+    # (0.81 + 0.64 + 1.5 * 0.16 + 1.5 * 0.25) / 5 = 0.413
+    T = np.array([1.0, 2, 2, 3, 4])
+    E = np.array([1, 1, 0, 0, 1])
+    S = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    assert brier_ipcw(T, E, S, 2.5) == pytest.approx(0.413, abs=1e-12)
+    sksurv = pytest.importorskip("sksurv.metrics")  # GPL: a test-only oracle, never in src/
+    from sksurv.util import Surv
+
+    rng = np.random.default_rng(3)
+    n = 500
+    E = (rng.random(n) < 0.6).astype(int)
+    T = rng.integers(1, 30, n) + 0.5 * (E == 0)  # churn-churn ties, no churn-censoring ties
+    S = rng.uniform(0.2, 0.9, n)
+    y = Surv.from_arrays(E.astype(bool), T)
+    for h in (5, 10.0, 17):
+        ref = sksurv.brier_score(y, y, S, h)[1][0]  # scikit-survival 0.28 brier_score
+        assert brier_ipcw(T, E, S, h) == pytest.approx(ref, abs=1e-14)
+    # with churn and censoring on the same day scikit-survival takes G(t), pec and Graf G(t-)
+
+
+def test_stratified_concordance_counts_pairs_within_strata():
+    from lifelines.utils import concordance_index as lifelines_c
+
+    from cxmodels.churn import concordance_index
+
+    rng = np.random.default_rng(11)
+    n = 900
+    T = rng.integers(1, 60, n).astype(float)
+    P = rng.normal(size=n) + 0.02 * T
+    E = rng.random(n) < 0.6
+    g = rng.integers(0, 3, n)
+    pairs = {}
+    for k in range(3):  # lifelines on each stratum, pooled by its comparable pairs
+        sel = g == k
+        from lifelines.utils.concordance import _concordance_summary_statistics
+
+        c, t, p = _concordance_summary_statistics(T[sel], P[sel], E[sel])
+        pairs[k] = (c, t, p)
+        assert concordance_index(T[sel], P[sel], E[sel]) == pytest.approx(
+            lifelines_c(T[sel], P[sel], E[sel]), abs=1e-12
+        )
+    c, t, p = (sum(v[i] for v in pairs.values()) for i in range(3))
+    assert concordance_index(T, P, E, strata=g) == pytest.approx((c + 0.5 * t) / p, abs=1e-12)
+    assert concordance_index(T, P, E, strata=g) != pytest.approx(concordance_index(T, P, E))

@@ -78,9 +78,7 @@ def test_cox_zph_default_is_km_with_advice(lung_fit):
 
 
 def test_stratified_cox_zph_concordance_and_survfit(lung):
-    fit = fit_churn(
-        lung, ["age", "ph.ecog"], strata="sex", duration_col="time", event_col="status"
-    )
+    fit = fit_churn(lung, ["age", "ph.ecog"], strata="sex", duration_col="time", event_col="status")
     t = fit.table.set_index("covariate")
     for k, v in R.LUNG_STRATA_COEF.items():
         assert t.loc[k, "coef"] == pytest.approx(v, abs=COEF_ABS)

@@ -141,7 +141,7 @@ class Design:
         table = table or self.table
         require_columns(df, list(self.terms), table)
         arrays = []
-        for c, cols in self.terms.items():
+        for c in self.terms:
             s = df[c]
             if c not in self.levels:
                 arrays.append(_numeric(s, table, c)[:, None])
@@ -150,7 +150,9 @@ class Design:
         return np.hstack(arrays) if arrays else np.empty((len(df), 0))
 
     def __repr__(self) -> str:
-        return f"<Design: {self.n:,} rows x {len(self.columns)} columns ({self.n_dropped:,} dropped)>"
+        return (
+            f"<Design: {self.n:,} rows x {len(self.columns)} columns ({self.n_dropped:,} dropped)>"
+        )
 
 
 def _numeric(s: pd.Series, table: str, c: str) -> np.ndarray:
@@ -280,8 +282,13 @@ def build_design(
             fail(table, ", ".join(allnan), "covariate(s) with no values", "drop the covariate")
         rows = nan.any(axis=1)
         if missing == "error":
-            fail(table, join_missing(counts), "missing covariate values", "fill or drop those rows",
-                 df.index[rows])
+            fail(
+                table,
+                join_missing(counts),
+                "missing covariate values",
+                "fill or drop those rows",
+                df.index[rows],
+            )
         keep = ~rows
         A = A[keep]
     d = Design(A, tuple(names), terms, levels, keep, counts, len(df), table)

@@ -81,7 +81,12 @@ def fit_aft(X: np.ndarray, T: np.ndarray, E: np.ndarray, dist: str) -> AFTFit:
     s0 = np.log(max(np.std(y - X1 @ b0), 1e-3))
     args = (X1, y, E, dist)
     res = optimize.minimize(
-        _negll, np.r_[b0, s0], args=args, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 2000}
+        _negll,
+        np.r_[b0, s0],
+        args=args,
+        jac=True,
+        method="BFGS",
+        options={"gtol": 1e-6, "maxiter": 2000},
     )
     theta = res.x
     for _ in range(8):  # Newton polish: quadratic convergence from BFGS's neighbourhood

@@ -28,7 +28,12 @@ def check_events(df: pd.DataFrame, event_col: str, table: str) -> np.ndarray:
         )
     e = vals.to_numpy().astype(int)
     if e.sum() == 0:
-        fail(table, event_col, "no events (nobody churned)", "a churn model needs churners: widen the window")
+        fail(
+            table,
+            event_col,
+            "no events (nobody churned)",
+            "a churn model needs churners: widen the window",
+        )
     return e
 
 

@@ -123,7 +123,9 @@ def zph_score(T, E, X, eta, strata, gtime) -> tuple[np.ndarray, np.ndarray]:
     k, j = rs.ek, rs.eg
     den = R0[j] - k * D0[j]
     mean = (R1[j] - k[:, None] * D1[j]) / den[:, None]
-    V = (R2[j] - k[:, None, None] * D2[j]) / den[:, None, None] - mean[:, :, None] * mean[:, None, :]
+    V = (R2[j] - k[:, None, None] * D2[j]) / den[:, None, None] - mean[:, :, None] * mean[
+        :, None, :
+    ]
     gj = _group_sum(rs, (g * e)[:, None])[:, 0] / np.maximum(rs.deaths, 1)  # g of each event time
     ge = gj[j]
     xd = x[e == 1]
@@ -222,7 +224,8 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
     beta = np.zeros(X.shape[1])
     ll, score, info = _efron_step(rs, Xs, es, seg, beta)
     ll0, ok, it = ll, False, 0
-    for it in range(1, max_iter + 1):  # Newton iterations (a handful), not rows
+    while it < max_iter:  # Newton iterations (a handful), not rows
+        it += 1
         cov = np.linalg.inv(info)
         step = cov @ score
         if np.all(np.abs(step) <= 1e-9 * np.sqrt(np.diag(cov))):

@@ -44,13 +44,19 @@ def split(table: pd.DataFrame, test_size: float = 0.3, seed: int = 0, id_col: st
     (DataFrame, DataFrame)
         Train and test rows.
     """
-    check_number("test_size", test_size, low=0, high=1, low_open=True, high_open=True, table="split")
+    check_number(
+        "test_size", test_size, low=0, high=1, low_open=True, high_open=True, table="split"
+    )
     check_number("seed", seed, low=0, integer=True, table="split")
     ids = table[id_col].unique() if id_col in table else np.arange(len(table))
     k = int(round(test_size * len(ids)))
     if k == 0 or k == len(ids):
-        fail("split", "test_size", f"{test_size} leaves one side empty for {len(ids)} customers",
-             "choose a test_size that puts customers on both sides")
+        fail(
+            "split",
+            "test_size",
+            f"{test_size} leaves one side empty for {len(ids)} customers",
+            "choose a test_size that puts customers on both sides",
+        )
     rng = np.random.default_rng(seed)
     test_ids = rng.choice(ids, size=k, replace=False)
     is_test = table[id_col].isin(test_ids).to_numpy() if id_col in table else np.isin(ids, test_ids)
@@ -173,7 +179,12 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
     Graf, Schmoor, Sauerbrei and Schumacher (1999), Statistics in Medicine 18, 2529-2545.
     """
     if result.time_varying:
-        fail("evaluate", "result", "a time-varying fit has no risk predictions", "evaluate a baseline fit")
+        fail(
+            "evaluate",
+            "result",
+            "a time-varying fit has no risk predictions",
+            "evaluate a baseline fit",
+        )
     dcol, ecol = result.duration_col, result.event_col
     result._check_horizon(horizon)
     check_survival(test_table, dcol, ecol, "test table")

@@ -74,7 +74,11 @@ def _cox_penalized(X, T, E, codes, penalizer: float, names):
 
 def _hr_table(design: Design, coef, cov, alpha: float) -> pd.DataFrame:
     t = _coef_table(design.columns, coef, np.sqrt(np.diag(cov)), alpha)
-    t["hr"], t["hr_low"], t["hr_high"] = np.exp(t["coef"]), np.exp(t["coef_low"]), np.exp(t["coef_high"])
+    t["hr"], t["hr_low"], t["hr_high"] = (
+        np.exp(t["coef"]),
+        np.exp(t["coef_low"]),
+        np.exp(t["coef_high"]),
+    )
     return t
 
 
@@ -215,7 +219,12 @@ def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing)
             "as a covariate",
         )
     if model != "cox" and time_varying:
-        fail("fit_churn", "time_varying", "time-varying covariates need model='cox'", "use model='cox'")
+        fail(
+            "fit_churn",
+            "time_varying",
+            "time-varying covariates need model='cox'",
+            "use model='cox'",
+        )
 
 
 def fit_churn(
@@ -301,7 +310,9 @@ def fit_churn(
         "notes": (note,) if note else (),
     }
     if time_varying:
-        return _fit_time_varying(table, design, strata, penalizer, (id_col, start_col, stop_col), common)
+        return _fit_time_varying(
+            table, design, strata, penalizer, (id_col, start_col, stop_col), common
+        )
     if model == "cox":
         return _fit_cox(table, design, strata, penalizer, common)
     if penalizer:

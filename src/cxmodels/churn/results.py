@@ -173,7 +173,9 @@ class ChurnResult(Result):
         s = self.predict_survival(table, [horizon]).to_numpy()[0]
         return pd.Series(1 - s, index=table.index, name=f"risk_{horizon:g}")
 
-    def plot_profiles(self, profiles: pd.DataFrame, horizon: float | None = None, ax=None, labels=None):
+    def plot_profiles(
+        self, profiles: pd.DataFrame, horizon: float | None = None, ax=None, labels=None
+    ):
         """Predicted survival curves for chosen covariate profiles (one row each)."""
         from ..plots import survival_profiles
 
@@ -285,7 +287,9 @@ class CoxResult(_HazardModel):
             H[:, sel] = np.outer(_cox.step_cumhaz(self.baseline, k, times), np.exp(eta[sel]))
         return pd.DataFrame(np.exp(-H), index=times, columns=table.index)
 
-    def expected_remaining_tenure(self, horizon: float, table: pd.DataFrame | None = None) -> pd.Series:
+    def expected_remaining_tenure(
+        self, horizon: float, table: pd.DataFrame | None = None
+    ) -> pd.Series:
         """Restricted mean survival time :math:`\\int_0^h S(t \\mid x)\\,dt`, exact for the step
         function (R: the area under ``survfit.coxph`` up to ``h``)."""
         table = self.data_table if table is None else table
