@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import check_option, fail, require_columns
+from .._validation import check_number, check_option, fail, require_columns
 from ..data.contract import CUSTOMER_ATTRIBUTES
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
@@ -40,41 +40,53 @@ def survival_table(
 ) -> pd.DataFrame:
     """One survival row per customer (or start-stop rows with ``time_varying=True``).
 
-    The time origin is each customer's **baseline survey**: the first answer (in or after
-    ``from_wave``; within ``baseline_within_days`` of signup if given, e.g. an onboarding survey).
-    Customers without one are left out. ``duration`` runs from the origin to churn or the
-    observation end (``as_of``) in ``unit``; ``event`` is 1 for churn.
+    Parameters
+    ----------
+    data : CXData
+        From :func:`cxmodels.load` or :func:`cxmodels.load_sample`.
+    unit : {"days", "weeks", "months", "years"}
+        Time unit of ``duration`` (a month is 30.4375 days).
+    as_of : date-like, optional
+        Observation end (default: the data's ``observation_end``).
+    covariates : list of str, optional
+        Columns that must be present (checked, with "did you mean").
+    from_wave : str, optional
+        Baseline = the first answer in or after this wave.
+    baseline_within_days : int, optional
+        Baseline = the first answer within this many days of signup (an onboarding survey).
+    follow_up_window_days : int, optional
+        ``followed_up`` counts contacts within this many days before the origin (default:
+        since signup).
+    time_varying : bool
+        Start-stop rows instead of one row per customer.
 
-    Columns: ``duration``, ``event``, the customer columns, the baseline answers ``overall_sat``,
-    ``nps``, ``csat``, ``ces``, ``nps_group``, ``followed_up`` (a follow-up contact between signup
-    and the origin, or within ``follow_up_window_days`` before it) and ``tenure_at_origin`` (days).
-    The ``customer_id`` column is kept for joins; reports never print it.
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (for joins; reports never print it), ``duration``, ``event`` (1 =
+        churn), the customer columns, the baseline answers ``overall_sat``, ``nps``, ``csat``,
+        ``ces`` (and ``attr_*``), ``nps_group``, ``tenure_at_origin`` (days), ``followed_up``,
+        ``origin_date``. With ``time_varying=True``: ``customer_id``, ``start``, ``stop``,
+        ``event``, the survey answers valid in the interval and the customer columns.
 
-    With ``time_varying=True`` rows are ``(customer_id, start, stop, event)`` intervals that
-    begin at each later survey answer, carrying that answer's values.
+    Notes
+    -----
+    The time origin is each customer's **baseline survey**; customers without one are left
+    out. ``duration = (min(churn, as_of) - origin) / unit``; same-day churners get
+    ``duration = 0``, which Kaplan-Meier and Cox accept (AFT models refuse it with the fix).
     """
     check_option("unit", unit, list(UNITS), "survival_table")
+    for name, v in (
+        ("baseline_within_days", baseline_within_days),
+        ("follow_up_window_days", follow_up_window_days),
+    ):
+        if v is not None:
+            check_number(name, v, low=0, integer=True, table="survival_table")
     scale = UNITS[unit]
     cust = data.customers
     end = pd.Timestamp(as_of) if as_of is not None else data.observation_end
-    r = data.responses.sort_values(["customer_id", "survey_date"], kind="stable")
-    if from_wave is not None:
-        r = r[r["wave"] >= from_wave]
     c = cust.set_index("customer_id")
-    if baseline_within_days is not None:
-        age = (r["survey_date"] - r["customer_id"].map(c["signup_date"])).dt.days
-        first_ok = r[age <= baseline_within_days]
-    else:
-        first_ok = r
-    base = first_ok.drop_duplicates("customer_id", keep="first")
-    base = base[base["survey_date"] <= end]
-    if base.empty:
-        fail(
-            "responses",
-            "survey_date",
-            "no customer has a baseline survey answer in the chosen window",
-            "choose an earlier from_wave or a later as_of",
-        )
+    r, base = _baselines(data, c, from_wave, baseline_within_days, end)
     out = pd.DataFrame({"customer_id": base["customer_id"].to_numpy()})
     origin = base["survey_date"].to_numpy()
     churn = out["customer_id"].map(c["churn_date"]).to_numpy()
@@ -113,6 +125,27 @@ def survival_table(
     if not time_varying:
         return out.reset_index(drop=True)
     return _start_stop(out, r, end, scale)
+
+
+def _baselines(data, c: pd.DataFrame, from_wave, within_days, end):
+    """(responses in time order, each customer's baseline answer)."""
+    r = data.responses.sort_values(["customer_id", "survey_date"], kind="stable")
+    if from_wave is not None:
+        r = r[r["wave"] >= from_wave]
+    first_ok = r
+    if within_days is not None:
+        age = (r["survey_date"] - r["customer_id"].map(c["signup_date"])).dt.days
+        first_ok = r[age <= within_days]
+    base = first_ok.drop_duplicates("customer_id", keep="first")
+    base = base[base["survey_date"] <= end]
+    if base.empty:
+        fail(
+            "responses",
+            "survey_date",
+            "no customer has a baseline survey answer in the chosen window",
+            "choose an earlier from_wave or a later as_of",
+        )
+    return r, base
 
 
 def _followed_up_before(data, ids, origin, signup, window):
