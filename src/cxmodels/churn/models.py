@@ -72,6 +72,23 @@ def _cox_penalized(X, T, E, codes, penalizer: float, names):
     )
 
 
+def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
+    """The :class:`ChurnResult` fields after ``table``, in order."""
+    return (
+        design,
+        table,
+        design.n,
+        int(events),
+        dcol,
+        common["event_col"],
+        tuple(strata),
+        (*common["notes"], *notes),
+        bool(ok),
+        common["alpha"],
+        common["unit"],
+    )
+
+
 def _hr_table(design: Design, coef, cov, alpha: float) -> pd.DataFrame:
     t = _coef_table(design.columns, coef, np.sqrt(np.diag(cov)), alpha)
     t["hr"], t["hr_low"], t["hr_high"] = (
@@ -97,17 +114,7 @@ def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
         notes = [] if ok else [f"Newton-Raphson did not converge in {iters} iterations."]
     return CoxResult(
         _hr_table(design, coef, cov, common["alpha"]),
-        design,
-        table,
-        design.n,
-        int(E.sum()),
-        common["duration_col"],
-        common["event_col"],
-        tuple(strata),
-        (*common["notes"], *notes),
-        ok,
-        common["alpha"],
-        common["unit"],
+        *_shared(design, table, E.sum(), common["duration_col"], strata, notes, ok, common),
         coef,
         cov,
         ll,
@@ -142,19 +149,10 @@ def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVar
     pos = f.params_.index.get_indexer(list(design.columns))
     coef = f.params_.to_numpy()[pos]
     cov = np.asarray(f.variance_matrix_, dtype=float)[np.ix_(pos, pos)]
+    events = frame[common["event_col"]].sum()
     return TimeVaryingCoxResult(
         _hr_table(design, coef, cov, common["alpha"]),
-        design,
-        table,
-        design.n,
-        int(frame[common["event_col"]].sum()),
-        stop_col,
-        common["event_col"],
-        tuple(strata),
-        (*common["notes"], *notes),
-        ok,
-        common["alpha"],
-        common["unit"],
+        *_shared(design, table, events, stop_col, strata, notes, ok, common),
         f,
         float(f.log_likelihood_),
     )
@@ -182,17 +180,7 @@ def _fit_aft(table, design, model, common) -> AFTResult:
     notes = () if fit.converged else ("The AFT likelihood did not converge: read with care.",)
     return AFTResult(
         t,
-        design,
-        table,
-        design.n,
-        int(E.sum()),
-        dcol,
-        ecol,
-        (),
-        (*common["notes"], *notes),
-        fit.converged,
-        common["alpha"],
-        common["unit"],
+        *_shared(design, table, E.sum(), dcol, (), notes, fit.converged, common),
         model,
         float(fit.coef[0]),
         fit.log_scale,

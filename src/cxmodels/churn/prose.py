@@ -43,25 +43,32 @@ def _bracket(name: str, est, lo, hi, p) -> str:
     return f"({name} {fmt_num(est)}, 95% CI {fmt_ci(lo, hi)}; {fmt_p(p)})"
 
 
-def hazard_findings(res) -> list[str]:
-    """One sentence per clear hazard ratio (p < 0.05) and one naming the unclear ones."""
-    out, unclear = [], []
+def _clear_rows(res, name: str, est: str, lo: str, hi: str):
+    """(column, row, bracket) for each clear covariate (p < 0.05), and the unclear labels."""
+    clear, unclear = [], []
     for _, r in res.table.iterrows():  # loop over a few covariates
         col = r["covariate"]
-        if not r["p_value"] < 0.05:
+        if r["p_value"] < 0.05:
+            clear.append((col, r, _bracket(name, r[est], r[lo], r[hi], r["p_value"])))
+        else:
             unclear.append(res.design.label(col))
-            continue
-        b = _bracket("hazard ratio", r["hr"], r["hr_low"], r["hr_high"], r["p_value"])
+    return clear, unclear
+
+
+def hazard_findings(res) -> list[str]:
+    """One sentence per clear hazard ratio (p < 0.05) and one naming the unclear ones."""
+    clear, unclear = _clear_rows(res, "hazard ratio", "hr", "hr_low", "hr_high")
+    out = []
+    for col, r, b in clear:
         if _is_binary(res, col):
             who, ref = _who(res, col)
-            s = f"{who.capitalize()} churn {_often(r['hr'])} than {ref} {b}."
+            out.append(f"{who.capitalize()} churn {_often(r['hr'])} than {ref} {b}.")
         else:
             verb = "raises" if r["hr"] > 1 else "lowers"
-            s = (
+            out.append(
                 f"Each extra point of {res.design.label(col)} {verb} the churn hazard by "
                 f"{fmt_pct(abs(r['hr'] - 1))} {b}."
             )
-        out.append(s)
     if unclear:
         out.append(
             f"No clear association with churn for {join_words(unclear)} (95% intervals include "
@@ -72,13 +79,9 @@ def hazard_findings(res) -> list[str]:
 
 def time_ratio_findings(res) -> list[str]:
     """AFT: time ratios, 'stay 18% longer'."""
-    out, unclear = [], []
-    for _, r in res.table.iterrows():  # loop over a few covariates
-        col = r["covariate"]
-        if not r["p_value"] < 0.05:
-            unclear.append(res.design.label(col))
-            continue
-        b = _bracket("time ratio", r["time_ratio"], r["tr_low"], r["tr_high"], r["p_value"])
+    clear, unclear = _clear_rows(res, "time ratio", "time_ratio", "tr_low", "tr_high")
+    out = []
+    for col, r, b in clear:
         longer = _often(r["time_ratio"], "longer", "shorter").replace("as often", "as long")
         if _is_binary(res, col):
             who, ref = _who(res, col)

@@ -173,6 +173,23 @@ class ChurnResult(Result):
         s = self.predict_survival(table, [horizon]).to_numpy()[0]
         return pd.Series(1 - s, index=table.index, name=f"risk_{horizon:g}")
 
+    #: (estimate, low, high, title, axis label) of the forest plot
+    _forest = ("hr", "hr_low", "hr_high", "Hazard ratios", "hazard ratio (log scale)")
+
+    def plot_forest(self, ax=None):
+        """Forest plot of the ratios with their intervals (log scale)."""
+        from ..plots import forest
+
+        est, lo, hi, title, xlabel = self._forest
+        return forest(self.table, est, lo, hi, "covariate", ax=ax, title=title, xlabel=xlabel)
+
+    def _sentences(self) -> list[str]:
+        return prose.hazard_findings(self)
+
+    def findings(self) -> Findings:
+        """One sentence per covariate with a clear ratio (p < 0.05), labels not names."""
+        return Findings(tuple(self._sentences()), tuple(self._caveats()))
+
     def plot_profiles(
         self, profiles: pd.DataFrame, horizon: float | None = None, ax=None, labels=None
     ):
@@ -188,24 +205,6 @@ class ChurnResult(Result):
 @result_dataclass
 class _HazardModel(ChurnResult):
     """Shared by the two Cox results: hazard ratios, forest plot, findings."""
-
-    def plot_forest(self, ax=None):
-        from ..plots import forest
-
-        return forest(
-            self.table,
-            "hr",
-            "hr_low",
-            "hr_high",
-            "covariate",
-            ax=ax,
-            title="Hazard ratios",
-            xlabel="hazard ratio (log scale)",
-        )
-
-    def findings(self) -> Findings:
-        """One sentence per covariate whose hazard ratio is clear (p < 0.05), labels not names."""
-        return Findings(tuple(prose.hazard_findings(self)), tuple(self._caveats()))
 
 
 @result_dataclass
@@ -459,19 +458,7 @@ class AFTResult(ChurnResult):
     def _score(self, table: pd.DataFrame) -> np.ndarray:
         return self.predict_median(table).to_numpy()
 
-    def plot_forest(self, ax=None):
-        from ..plots import forest
+    _forest = ("time_ratio", "tr_low", "tr_high", "Time ratios", "time ratio (log scale)")
 
-        return forest(
-            self.table,
-            "time_ratio",
-            "tr_low",
-            "tr_high",
-            "covariate",
-            ax=ax,
-            title="Time ratios",
-            xlabel="time ratio (log scale)",
-        )
-
-    def findings(self) -> Findings:
-        return Findings(tuple(prose.time_ratio_findings(self)), tuple(self._caveats()))
+    def _sentences(self) -> list[str]:
+        return prose.time_ratio_findings(self)
