@@ -135,10 +135,12 @@ def test_aft_matches_survreg(lung, dist):
     fit = fit_churn(lung, LUNG, model=dist, duration_col="time", event_col="status")
     ref = R.LUNG_SURVREG[dist]
     t = fit.table.set_index("covariate")
+    # issue 13 asks for 1e-5; the survreg optimum is reached to ~1e-9 (lifelines' own
+    # log-logistic fit stops 7e-5 away in the age coefficient)
     for k in LUNG:
-        assert t.loc[k, "coef"] == pytest.approx(ref[k], abs=1e-5), (dist, k)
-    assert fit.intercept == pytest.approx(ref["Intercept"], abs=1e-5)
-    assert fit.log_scale == pytest.approx(ref["log_scale"], abs=1e-5)
+        assert t.loc[k, "coef"] == pytest.approx(ref[k], abs=1e-8), (dist, k)
+    assert fit.intercept == pytest.approx(ref["Intercept"], abs=1e-8)
+    assert fit.log_scale == pytest.approx(ref["log_scale"], abs=1e-8)
     assert fit.converged
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._format import label as _label
-from ._linalg import collinear_columns, constant_mask, correlation_gram
+from ._linalg import collinear_columns, constant_mask
 from ._validation import as_list, check_option, fail, require_columns
 
 MISSING = ("drop", "error")
@@ -323,4 +323,4 @@ def check_rank(d: Design) -> None:
         )
 
 
-__all__ = ["MISSING", "Design", "build_design", "check_rank", "column_name", "correlation_gram"]
+__all__ = ["MISSING", "Design", "build_design", "check_rank", "column_name"]

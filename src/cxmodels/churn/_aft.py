@@ -11,7 +11,7 @@ logistic (log-logistic) or normal (log-normal). With :math:`z = (\log t - x^\top
 
 (R ``survreg``'s log-likelihood, on the time scale). It is maximised by BFGS with the analytic
 gradient and polished by Newton steps on the Hessian of that gradient (central differences), so
-the coefficients agree with ``survreg`` to 1e-6 where lifelines' optimiser stops early (its
+the coefficients agree with ``survreg`` to 1e-8 where lifelines' optimiser stops early (its
 log-logistic fit of R's ``lung`` data stops 1e-4 short in log-likelihood).
 """
 

@@ -273,7 +273,10 @@ def fit_churn(
     Notes
     -----
     Cox: :math:`h(t \\mid x) = h_0(t) e^{x^\\top\\beta}`, Efron's partial likelihood, fitted by
-    lifelines' Newton-Raphson to R's convergence (coefficients agree with R ``coxph`` to 1e-6).
+    :func:`cxmodels.churn._cox.fit_cox` (vectorized Newton-Raphson; coefficients agree with R
+    ``coxph`` to 1e-8; with ``penalizer > 0`` lifelines' penalized fit). Time-varying Cox:
+    lifelines ``CoxTimeVaryingFitter``. AFT: R ``survreg``'s likelihood
+    (:mod:`cxmodels.churn._aft`).
     AFT: :math:`\\log T = x^\\top\\beta + \\sigma\\varepsilon`.
 
     References

@@ -383,7 +383,7 @@ class TimeVaryingCoxResult(_HazardModel):
 @result_dataclass
 class AFTResult(ChurnResult):
     """Accelerated failure time fit (Weibull, log-normal or log-logistic), R ``survreg``'s
-    likelihood and optimum (coefficients agree with ``survreg`` to 1e-6).
+    likelihood and optimum (coefficients agree with ``survreg`` to 1e-8).
 
     ``table`` columns: ``covariate``, ``coef``, ``se``, ``coef_low``, ``coef_high``, ``z``,
     ``p_value``, ``time_ratio``, ``tr_low``, ``tr_high`` (and for Weibull the implied hazard
