@@ -30,7 +30,12 @@ def results(world):
         "EffectResult": effects.follow_up_effect(world, bootstrap=10),
         "ResponseTimeResult": effects.response_time_effect(world),
         "KMResult": churn.kaplan_meier(st, by="segment"),
-        "ChurnResult": fit,
+        "CoxResult": fit,
+        "AFTResult": churn.fit_churn(st, ["overall_sat", "loyalty_member"], model="weibull"),
+        "TimeVaryingCoxResult": churn.fit_churn(
+            churn.survival_table(world, time_varying=True), ["overall_sat"], time_varying=True
+        ),
+        "PHTest": fit.ph_test(),
         "Evaluation": churn.evaluate(
             churn.fit_churn(train, ["overall_sat", "loyalty_member"]), test, 12
         ),
@@ -46,7 +51,10 @@ NAMES = [
     "EffectResult",
     "ResponseTimeResult",
     "KMResult",
-    "ChurnResult",
+    "CoxResult",
+    "AFTResult",
+    "TimeVaryingCoxResult",
+    "PHTest",
     "Evaluation",
 ]
 
@@ -103,7 +111,9 @@ PLOTS = [
     ("EffectResult", "plot_balance"),
     ("ResponseTimeResult", "plot"),
     ("KMResult", "plot"),
-    ("ChurnResult", "plot_forest"),
+    ("CoxResult", "plot_forest"),
+    ("AFTResult", "plot_forest"),
+    ("TimeVaryingCoxResult", "plot_forest"),
     ("Evaluation", "plot_calibration"),
 ]
 
@@ -123,7 +133,7 @@ def test_every_plot_draws(results, name, method):
 def test_profiles_plot(results, world):
     import matplotlib.pyplot as plt
 
-    fit = results["ChurnResult"]
+    fit = results["CoxResult"]
     profiles = pd.DataFrame(
         {
             "overall_sat": [3, 9],

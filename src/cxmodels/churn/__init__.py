@@ -1,0 +1,56 @@
+"""Survival-based churn: who leaves, when, and what satisfaction has to do with it.
+
+Churn is time-to-event data with censoring (most customers are still active at the observation
+end), so cxmodels models it with survival analysis, matched to R ``survival``:
+
+* :mod:`.tables` -- :func:`survival_table`: one row per customer from the baseline survey, or
+  start-stop rows whose survey covariates change over time.
+* :mod:`.nonparametric` -- :func:`kaplan_meier`: retention curves with "log-log", "log" or
+  "plain" bands, medians with intervals, the log-rank test.
+* :mod:`.models` and :mod:`.results` -- :func:`fit_churn`: Cox (Efron ties;
+  :class:`CoxResult`), time-varying Cox (:class:`TimeVaryingCoxResult`), Weibull, log-normal
+  and log-logistic AFT (:class:`AFTResult`), sharing :class:`ChurnResult`.
+* :mod:`.zph` -- the Grambsch-Therneau proportional-hazards test of R ``cox.zph``.
+* :mod:`.evaluation` -- :func:`evaluate`: concordance, IPCW Brier score, calibration.
+* :mod:`.concordance` -- Harrell's C, vectorized, with strata.
+"""
+
+from __future__ import annotations
+
+from .._validation import InputError
+from .concordance import concordance_index
+from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
+from .models import MODELS, fit_churn
+from .nonparametric import CONF_TYPES, KMResult, kaplan_meier
+from .prose import hazard_ratio_sentence
+from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult
+from .tables import CUSTOMER_COVARIATES, SURVEY_COVARIATES, UNITS, nps_group, survival_table
+from .zph import TRANSFORMS, PHTest, cox_zph
+
+__all__ = [
+    "AFTResult",
+    "CONF_TYPES",
+    "CUSTOMER_COVARIATES",
+    "ChurnResult",
+    "CoxResult",
+    "Evaluation",
+    "InputError",
+    "KMResult",
+    "MODELS",
+    "PHTest",
+    "SURVEY_COVARIATES",
+    "TRANSFORMS",
+    "TimeVaryingCoxResult",
+    "UNITS",
+    "brier_ipcw",
+    "concordance_index",
+    "cox_zph",
+    "evaluate",
+    "fit_churn",
+    "hazard_ratio_sentence",
+    "kaplan_meier",
+    "nps_group",
+    "risk_by",
+    "split",
+    "survival_table",
+]
