@@ -53,6 +53,8 @@ class DriverData:
     mean, Zc, gram : arrays
         (Weighted) column means, centred ``Z`` and the centred (weighted) cross-product
         :math:`Z_c^\top W Z_c`, from one pass over the rows.
+    low, high : arrays
+        Column minima and maxima.
     outcome : str
     players : tuple of str
         Drivers not in a group, then the group names (one importance each).
@@ -74,6 +76,8 @@ class DriverData:
     mean: np.ndarray
     Zc: np.ndarray
     gram: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
     outcome: str
     players: tuple[str, ...]
     columns: tuple[str, ...]
@@ -100,6 +104,12 @@ class DriverData:
     def corr(self) -> np.ndarray:
         """(Weighted) correlation matrix of ``[controls, drivers, outcome]``."""
         return to_corr(self.gram)
+
+    def unweighted_mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        """Plain column means and standard deviations (ddof 1), without a pass when unweighted."""
+        if self.w is None:
+            return self.mean, np.sqrt(np.diag(self.gram) / (self.n - 1))
+        return self.Z.mean(axis=0), self.Z.std(axis=0, ddof=1)
 
     def frame(self) -> pd.DataFrame:
         """The complete rows as a DataFrame (controls, driver columns, outcome)."""
@@ -172,9 +182,13 @@ def _names(df, outcome, drivers, controls, groups, table):
     return players, columns, controls, groups
 
 
-def _to_float(df: pd.DataFrame, cols: list[str], table: str) -> np.ndarray:
-    """One float array; booleans count as 0/1; infinite and all-missing columns refused."""
+def _to_float(df: pd.DataFrame, cols: list[str], table: str) -> tuple[np.ndarray, np.ndarray]:
+    """One float array and its finite mask; booleans count as 0/1; infinite and all-missing
+    columns refused."""
     Z = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in cols])
+    finite = np.isfinite(Z)
+    if finite.all():
+        return Z, finite
     inf = np.isinf(Z)
     if inf.any():
         j = int(np.flatnonzero(inf.any(axis=0))[0])
@@ -185,7 +199,7 @@ def _to_float(df: pd.DataFrame, cols: list[str], table: str) -> np.ndarray:
             "replace them or drop those rows",
             df.index[inf[:, j]],
         )
-    empty = [c for c, e in zip(cols, np.isnan(Z).all(axis=0)) if e]
+    empty = [c for c, e in zip(cols, ~finite.any(axis=0)) if e]
     if empty:
         fail(
             table,
@@ -193,7 +207,7 @@ def _to_float(df: pd.DataFrame, cols: list[str], table: str) -> np.ndarray:
             "column(s) hold no values at all",
             "drop them from the model or fill them",
         )
-    return Z
+    return Z, finite
 
 
 def _weights(df, weights, table):
@@ -207,6 +221,7 @@ def _weights(df, weights, table):
 
 
 def _check_rows(Z, names, n_cols, table):
+    """Enough complete rows, no constant column; returns the column minima and maxima."""
     if len(Z) < n_cols + 10:
         fail(
             table,
@@ -214,7 +229,8 @@ def _check_rows(Z, names, n_cols, table):
             f"only {len(Z)} complete rows for {n_cols} columns",
             "use fewer drivers or more data (at least drivers + 10 complete rows)",
         )
-    const = [c for c, lo, hi in zip(names, Z.min(axis=0), Z.max(axis=0)) if lo == hi]
+    lo, hi = Z.min(axis=0), Z.max(axis=0)
+    const = [c for c, a, b in zip(names, lo, hi) if a == b]
     if const:
         fail(
             table,
@@ -222,6 +238,7 @@ def _check_rows(Z, names, n_cols, table):
             "constant column(s): no variation to explain or to explain with",
             "drop them from the model",
         )
+    return lo, hi
 
 
 def prepare(
@@ -242,8 +259,8 @@ def prepare(
     require_columns(df, cols, table)
     require_numeric(df, cols, table)
     wcol, w = _weights(df, weights, table)
-    Z = _to_float(df, cols, table)
-    ok = ~np.isnan(Z).any(axis=1)
+    Z, finite = _to_float(df, cols, table)
+    ok = finite.all(axis=1)
     if wcol is not None:
         ok &= ~np.isnan(w)
     if not ok.all():
@@ -251,7 +268,7 @@ def prepare(
         w = None if w is None else w[ok]
     if w is not None:
         w = check_weights(w, len(Z), table, wcol or "weights")
-    _check_rows(Z, cols, len(cols) - 1, table)
+    lo, hi = _check_rows(Z, cols, len(cols) - 1, table)
     mean, Zc, gram = centred(Z, w)
     coll = collinear_columns(Zc[:, :-1], names=cols[:-1], gram=to_corr(gram[:-1, :-1]))
     if coll:
@@ -268,6 +285,8 @@ def prepare(
         mean=mean,
         Zc=Zc,
         gram=gram,
+        low=lo,
+        high=hi,
         outcome=outcome,
         players=tuple(players),
         columns=tuple(columns),

@@ -383,23 +383,25 @@ def _logit_estimates(dd: DriverData, model: str) -> _Estimates:
 
 def _performance(dd: DriverData) -> list[float]:
     """Mean rating of each ungrouped driver on 0-100 of its codebook scale (NaN for groups)."""
-    frame_mean = dict(zip(dd.columns, dd.X.mean(axis=0)))
-    lo_hi = dict(zip(dd.columns, zip(dd.X.min(axis=0), dd.X.max(axis=0))))
+    k = len(dd.controls)
+    mean = dict(zip(dd.columns, dd.unweighted_mean_sd()[0][k:-1]))
+    lo_hi = dict(zip(dd.columns, zip(dd.low[k:-1], dd.high[k:-1])))
     out = []
-    for d in dd.players:
-        if d not in frame_mean:
+    for d in dd.players:  # loop over drivers
+        if d not in mean:
             out.append(np.nan)
             continue
         scale = dd.codebook.get(d)
         lo, hi = (scale["min"], scale["max"]) if scale else lo_hi[d]
-        out.append(float(100 * (frame_mean[d] - lo) / (hi - lo)) if hi > lo else np.nan)
+        out.append(float(100 * (mean[d] - lo) / (hi - lo)) if hi > lo else np.nan)
     return out
 
 
 def _measures(dd: DriverData, est: _Estimates, model: str) -> pd.DataFrame:
     players = list(dd.players)
-    sd = dict(zip(dd.columns, dd.X.std(axis=0, ddof=1)))
-    sd_y = dd.y.std(ddof=1)
+    k = len(dd.controls)
+    sds = dd.unweighted_mean_sd()[1]
+    sd, sd_y = dict(zip(dd.columns, sds[k:-1])), sds[-1]
     coef = [est.params.get(d, np.nan) for d in players]
     table = pd.DataFrame({"driver": players, "coef": coef})
     table["std_coef"] = [c * sd[d] / sd_y if d in sd else np.nan for c, d in zip(coef, players)]
