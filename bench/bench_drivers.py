@@ -43,7 +43,9 @@ def best(fn, repeat: int = 3) -> float:
 def report(name: str, measured: float, target: float, unit: str, higher_is_better=False):
     ok = measured >= target if higher_is_better else measured <= target
     sign = ">=" if higher_is_better else "<="
-    print(f"{name}: {measured:,.3f} {unit} (target {sign} {target:g} {unit}) {'ok' if ok else 'MISS'}")
+    print(
+        f"{name}: {measured:,.3f} {unit} (target {sign} {target:g} {unit}) {'ok' if ok else 'MISS'}"
+    )
     if not ok:
         MISSES.append(name)
 
@@ -81,12 +83,18 @@ print(time.perf_counter() - t, r.lattice_seconds, r.lattice_mb)
 def wide(p: int, target_s: float, target_gb: float | None = None):
     here = str(__import__("pathlib").Path(__file__).parent)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, "-c", CHILD.format(here=here, p=p)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD.format(here=here, p=p)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     secs, lat, mb = map(float, out)
-    print(f"exact Shapley, {p} drivers x 100,000 rows: {secs:.2f} s (subset walk {lat:.2f} s, "
-          f"{mb:,.0f} MiB a block), peak memory {peak_gb:.2f} GB")
+    print(
+        f"exact Shapley, {p} drivers x 100,000 rows: {secs:.2f} s (subset walk {lat:.2f} s, "
+        f"{mb:,.0f} MiB a block), peak memory {peak_gb:.2f} GB"
+    )
     report(f"{p} drivers, time", secs, target_s, "s")
     if target_gb is not None and peak_gb >= before / 2**20:
         report(f"{p} drivers, peak memory", peak_gb, target_gb, "GB")

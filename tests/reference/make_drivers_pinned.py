@@ -43,25 +43,44 @@ def cases(df: pd.DataFrame) -> dict:
     """Every pinned call: name -> (function name, kwargs)."""
     a4 = ATTRS[:4]
     out = {}
-    for imp in ["shapley", "lmg", "dominance", "relative_weights", "first", "last",
-                "beta_squared", "pratt"]:
-        out[f"ols_{imp}"] = ("fit_drivers", dict(outcome="overall_sat", drivers=ATTRS,
-                                                 importance=imp))
-    out["ols_bootstrap"] = ("fit_drivers", dict(outcome="overall_sat", drivers=ATTRS,
-                                                bootstrap=200, seed=7))
-    out["ols_weights"] = ("fit_drivers", dict(outcome="overall_sat", drivers=ATTRS,
-                                              weights="wt"))
-    out["ols_controls"] = ("fit_drivers", dict(outcome="overall_sat", drivers=a4,
-                                               controls=[ATTRS[4]]))
-    out["ols_groups"] = ("fit_drivers", dict(outcome="overall_sat", drivers=ATTRS,
-                                             groups={"service": ATTRS[1:3]}))
+    for imp in [
+        "shapley",
+        "lmg",
+        "dominance",
+        "relative_weights",
+        "first",
+        "last",
+        "beta_squared",
+        "pratt",
+    ]:
+        out[f"ols_{imp}"] = (
+            "fit_drivers",
+            dict(outcome="overall_sat", drivers=ATTRS, importance=imp),
+        )
+    out["ols_bootstrap"] = (
+        "fit_drivers",
+        dict(outcome="overall_sat", drivers=ATTRS, bootstrap=200, seed=7),
+    )
+    out["ols_weights"] = ("fit_drivers", dict(outcome="overall_sat", drivers=ATTRS, weights="wt"))
+    out["ols_controls"] = (
+        "fit_drivers",
+        dict(outcome="overall_sat", drivers=a4, controls=[ATTRS[4]]),
+    )
+    out["ols_groups"] = (
+        "fit_drivers",
+        dict(outcome="overall_sat", drivers=ATTRS, groups={"service": ATTRS[1:3]}),
+    )
     out["ordinal"] = ("fit_drivers", dict(outcome="overall_sat", drivers=a4, model="ordinal"))
     out["logit_promoter"] = ("fit_drivers", dict(outcome="nps", drivers=a4, model="logit"))
-    out["logit_detractor"] = ("fit_drivers", dict(outcome="nps", drivers=a4, model="logit",
-                                                  target="detractor"))
+    out["logit_detractor"] = (
+        "fit_drivers",
+        dict(outcome="nps", drivers=a4, model="logit", target="detractor"),
+    )
     out["penalty_reward"] = ("penalty_reward", dict(outcome="overall_sat"))
-    out["compare_segments"] = ("compare_segments", dict(outcome="overall_sat", drivers=a4[:3],
-                                                        bootstrap=50, seed=2))
+    out["compare_segments"] = (
+        "compare_segments",
+        dict(outcome="overall_sat", drivers=a4[:3], bootstrap=50, seed=2),
+    )
     return out
 
 

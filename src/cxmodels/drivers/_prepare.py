@@ -16,7 +16,6 @@ import pandas as pd
 
 from .._linalg import collinear_columns
 from .._validation import (
-    InputError,
     as_list,
     check_frame,
     check_weights,

@@ -481,6 +481,24 @@ def _vif(dd: DriverData) -> pd.Series:
     return pd.Series(np.diag(np.linalg.inv(Rx)), index=list(dd.columns), name="vif")
 
 
+def _table(dd: DriverData, est: _Estimates, model: str, key: str, boot: tuple, notes: list):
+    """The ranked driver table: every measure, the chosen importance, its share and interval."""
+    bootstrap, seed, level = boot
+    table = _measures(dd, est, model)
+    table["importance"] = table[key]
+    total = table["importance"].sum()
+    table["share"] = 100 * table["importance"] / total if total > 0 else np.nan
+    table["ci_low"] = table["ci_high"] = np.nan
+    if bootstrap and model != "ols":
+        notes.append("Bootstrap intervals are computed for OLS models only.")
+    elif bootstrap:
+        table["ci_low"], table["ci_high"] = _bootstrap_ci(dd, key, bootstrap, seed, level)
+    table["rank"] = table["importance"].rank(ascending=False, method="min").astype(int)
+    table["sign"] = np.sign(table["coef"]).astype("Int64")
+    table["performance"] = _performance(dd)
+    return table.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
 def fit_drivers(
     data,
     outcome: str = "overall_sat",
@@ -572,19 +590,7 @@ def fit_drivers(
         est = _logit_estimates(dd, model)
     vif = _vif(dd)
     notes = _notes(dd, vif) + est.notes + ([f"Outcome: {note}."] if note else [])
-    table = _measures(dd, est, model)
-    table["importance"] = table[key]
-    total = table["importance"].sum()
-    table["share"] = 100 * table["importance"] / total if total > 0 else np.nan
-    table["ci_low"] = table["ci_high"] = np.nan
-    if bootstrap and model != "ols":
-        notes.append("Bootstrap intervals are computed for OLS models only.")
-    elif bootstrap:
-        table["ci_low"], table["ci_high"] = _bootstrap_ci(dd, key, bootstrap, seed, level)
-    table["rank"] = table["importance"].rank(ascending=False, method="min").astype(int)
-    table["sign"] = np.sign(table["coef"]).astype("Int64")
-    table["performance"] = _performance(dd)
-    table = table.sort_values("rank", kind="stable").reset_index(drop=True)
+    table = _table(dd, est, model, key, (bootstrap, seed, level), notes)
     p = len(dd.players)
     cond = pd.DataFrame(
         est.conditional, index=list(dd.players), columns=[f"k{k}" for k in range(p)]

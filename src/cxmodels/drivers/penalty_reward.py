@@ -77,18 +77,19 @@ class PenaltyRewardResult(Result):
         f = []
         basic = [label(d) for d in cls.index[cls == "basic"]]
         exc = [label(d) for d in cls.index[cls == "excitement"]]
+        out = label(self.outcome)
         if basic:
             f.append(
                 f"{join_words(basic)} behave{'s' if len(basic) == 1 else ''} as a basic "
-                "factor: poor ratings cost satisfaction, excellent ones add little (fix to "
+                f"factor: poor ratings cost {out}, excellent ones add little (fix to "
                 "standard, don't over-invest)."
             )
         if exc:
             f.append(
                 f"{join_words(exc)} behave{'s' if len(exc) == 1 else ''} as an excitement "
-                "factor: excellent ratings lift satisfaction, poor ones cost little."
+                f"factor: excellent ratings lift {out}, poor ones cost little."
             )
-        return Findings(tuple(f), tuple(self.warnings))
+        return Findings(tuple(s[:1].upper() + s[1:] for s in f), tuple(self.warnings))
 
     def plot(self, ax=None):
         from ..plots import penalty_reward_bars
@@ -128,6 +129,48 @@ def _checks(table: pd.DataFrame, min_n: int) -> tuple[np.ndarray, list[str]]:
             "rating raises or a high rating lowers the outcome); not classified."
         )
     return small | wrong, notes
+
+
+def _contrast_table(dd, lo: float, hi: float, threshold: float):
+    """Penalties and rewards of every attribute from one OLS on the band dummies (HC3, t)."""
+    cols = list(dd.columns)
+    L, H = dd.X <= lo, dd.X >= hi
+    D = np.stack([L, H], axis=2).reshape(dd.n, -1).astype(float)  # d1 low, d1 high, d2 low, ...
+    names = [f"{d}__{b}" for d in cols for b in ("low", "high")]
+    empty = [c for c, s in zip(names, D.sum(axis=0)) if s in (0, dd.n)]
+    if empty:
+        fail(
+            "responses",
+            ", ".join(empty),
+            "no (or only) ratings in this band",
+            "choose other low/high cut-offs",
+        )
+    mean, Zc, gram = centred(np.column_stack([D, dd.y]), None)
+    fit = ols_hc3(Zc, gram, None, mean, names, use_t=True)
+    lows, highs = names[0::2], names[1::2]
+    pen, rew = fit.params[lows].to_numpy(), fit.params[highs].to_numpy()
+    ia = (rew - np.abs(pen)) / (rew + np.abs(pen))
+    table = pd.DataFrame(
+        {
+            "driver": cols,
+            "penalty": pen,
+            "penalty_se": fit.bse[lows].to_numpy(),
+            "penalty_p": fit.pvalues[lows].to_numpy(),
+            "reward": rew,
+            "reward_se": fit.bse[highs].to_numpy(),
+            "reward_p": fit.pvalues[highs].to_numpy(),
+            "impact_asymmetry": ia,
+            "classification": np.where(
+                ia < -threshold, "basic", np.where(ia > threshold, "excitement", "performance")
+            ),
+            "share_low": L.mean(axis=0),
+            "share_high": H.mean(axis=0),
+            "n_low": L.sum(axis=0),
+            "n_mid": dd.n - L.sum(axis=0) - H.sum(axis=0),
+            "n_high": H.sum(axis=0),
+        }
+    )
+    return table, fit.r2
 
 
 def penalty_reward(
@@ -192,42 +235,7 @@ def penalty_reward(
     dd = prepare(df, outcome, drivers, codebook=codebook)
     cols = list(dd.columns)
     lo, hi = _bands(dd.X, codebook, cols, low, high)
-    L, H = dd.X <= lo, dd.X >= hi
-    D = np.stack([L, H], axis=2).reshape(dd.n, -1).astype(float)  # d1 low, d1 high, d2 low, ...
-    names = [f"{d}__{b}" for d in cols for b in ("low", "high")]
-    empty = [c for c, s in zip(names, D.sum(axis=0)) if s in (0, dd.n)]
-    if empty:
-        fail(
-            "responses",
-            ", ".join(empty),
-            "no (or only) ratings in this band",
-            "choose other low/high cut-offs",
-        )
-    mean, Zc, gram = centred(np.column_stack([D, dd.y]), None)
-    fit = ols_hc3(Zc, gram, None, mean, names, use_t=True)
-    lows, highs = names[0::2], names[1::2]
-    pen, rew = fit.params[lows].to_numpy(), fit.params[highs].to_numpy()
-    ia = (rew - np.abs(pen)) / (rew + np.abs(pen))
-    table = pd.DataFrame(
-        {
-            "driver": cols,
-            "penalty": pen,
-            "penalty_se": fit.bse[lows].to_numpy(),
-            "penalty_p": fit.pvalues[lows].to_numpy(),
-            "reward": rew,
-            "reward_se": fit.bse[highs].to_numpy(),
-            "reward_p": fit.pvalues[highs].to_numpy(),
-            "impact_asymmetry": ia,
-            "classification": np.where(
-                ia < -threshold, "basic", np.where(ia > threshold, "excitement", "performance")
-            ),
-            "share_low": L.mean(axis=0),
-            "share_high": H.mean(axis=0),
-            "n_low": L.sum(axis=0),
-            "n_mid": dd.n - L.sum(axis=0) - H.sum(axis=0),
-            "n_high": H.sum(axis=0),
-        }
-    )
+    table, r2 = _contrast_table(dd, lo, hi, threshold)
     unclear, notes = _checks(table, int(min_n))
     table.loc[unclear, "classification"] = "unclear"
     for n in notes:
@@ -238,7 +246,7 @@ def penalty_reward(
         low=lo,
         high=hi,
         n=dd.n,
-        r2=fit.r2,
+        r2=r2,
         warnings=tuple(notes),
         min_n=int(min_n),
     )

@@ -73,6 +73,18 @@ def _frame(data, segment: str) -> pd.DataFrame:
     return df
 
 
+def _segment_shares(part, outcome, drivers, bootstrap, rng, table):
+    """Players, Shapley shares (percent) and their bootstrap replicates for one segment."""
+    dd = prepare(part, outcome, drivers, table=table)
+    shap = imp.lattice(dd.corr, dd.sizes, keep=False).shapley
+    draws = None
+    if bootstrap:
+        counts = rng.multinomial(dd.n, np.full(dd.n, 1 / dd.n), size=int(bootstrap))
+        sh = imp.lattice(_weighted_corr(dd.Z, counts.astype(float)), dd.sizes, keep=False)
+        draws = 100 * sh.shapley / sh.shapley.sum(axis=1, keepdims=True)
+    return dd.players, 100 * shap / shap.sum(), draws
+
+
 def compare_segments(
     data,
     outcome: str = "overall_sat",
@@ -131,14 +143,10 @@ def compare_segments(
     rng = np.random.default_rng(seed)
     shares, draws, players = {}, {}, ()
     for s in segs:  # loop over a few segments
-        dd = prepare(df[df[segment] == s], outcome, drivers, table=f"responses ({segment} {s})")
-        players = dd.players
-        shap = imp.lattice(dd.corr, dd.sizes, keep=False).shapley
-        shares[s] = 100 * shap / shap.sum()
-        if bootstrap:
-            counts = rng.multinomial(dd.n, np.full(dd.n, 1 / dd.n), size=int(bootstrap))
-            sh = imp.lattice(_weighted_corr(dd.Z, counts.astype(float)), dd.sizes, keep=False)
-            draws[s] = 100 * sh.shapley / sh.shapley.sum(axis=1, keepdims=True)
+        part = df[df[segment] == s]
+        players, shares[s], draws[s] = _segment_shares(
+            part, outcome, drivers, bootstrap, rng, f"responses ({segment} {s})"
+        )
     a = 100 * (1 - level) / 2
     parts = []
     for s in segs:
