@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import cxmodels as cx
+from cxmodels.drivers import IMPORTANCE_METHODS
 
 HERE = Path(__file__).parent
 INPUT = HERE / "drivers_pinned_input.csv.gz"
@@ -43,16 +44,7 @@ def cases(df: pd.DataFrame) -> dict:
     """Every pinned call: name -> (function name, kwargs)."""
     a4 = ATTRS[:4]
     out = {}
-    for imp in [
-        "shapley",
-        "lmg",
-        "dominance",
-        "relative_weights",
-        "first",
-        "last",
-        "beta_squared",
-        "pratt",
-    ]:
+    for imp in IMPORTANCE_METHODS:
         out[f"ols_{imp}"] = (
             "fit_drivers",
             dict(outcome="overall_sat", drivers=ATTRS, importance=imp),
