@@ -124,6 +124,11 @@ class DriversResult(Result):
         }
         if self.r2_controls:
             facts["R² of controls"] = self.r2_controls
+        if np.isfinite(self.lattice_seconds):
+            facts["subset walk"] = (
+                f"{2 ** len(self.players):,} subsets in {self.lattice_seconds:.2f} s, "
+                f"{self.lattice_mb:,.1f} MiB working memory"
+            )
         cols = [
             "driver",
             "coef",
@@ -211,9 +216,9 @@ class DriversResult(Result):
 class _Estimates:
     """What a model fit hands to the table: coefficients and the subset-R² statistics."""
 
-    params: pd.Series
-    bse: pd.Series
-    pvalues: pd.Series
+    params: pd.Series | dict
+    bse: pd.Series | dict
+    pvalues: pd.Series | dict
     fit: object
     r2: float
     r2_controls: float
@@ -339,11 +344,10 @@ def _ols_estimates(dd: DriverData, need_lattice: bool) -> _Estimates:
         model = sm.WLS(dd.y, exog, weights=dd.w) if dd.w is not None else sm.OLS(dd.y, exog)
         return model.fit(cov_type="HC3")
 
-    order = ["const", *dd.columns, *dd.controls]
     return _Estimates(
-        ols.params[order],
-        ols.bse[order],
-        ols.pvalues[order],
+        ols.params.to_dict(),  # looked up by name: dicts, no pandas reindexing
+        ols.bse.to_dict(),
+        ols.pvalues.to_dict(),
         statsmodels_fit,
         float(r2_full),
         float(r2_ctrl),
