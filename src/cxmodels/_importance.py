@@ -15,6 +15,7 @@ subset R² come out of :math:`p` vectorized steps of total cost :math:`O(2^p)`, 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def subset_r2(cov: np.ndarray, sizes: list[int], n_controls: int = 0) -> np.ndarray:
@@ -318,7 +320,10 @@ def lattice(cov: np.ndarray, sizes: Sequence[int], n_controls: int = 0, keep: bo
         return rows, 1.0 - resid / vy[rows % nb]
 
     blocks = 0
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:  # numpy releases the GIL
+    # the blocks run on our own threads: BLAS threads inside them would oversubscribe the cores
+    # (and, on a busy machine, slow the small matrix products tenfold)
+    limit = threadpool_limits(1) if 2**p * nb >= 1 << 14 else contextlib.nullcontext()
+    with limit, ThreadPoolExecutor(max_workers=THREADS) as pool:  # numpy releases the GIL
         for rows, r2 in pool.map(walk, starts) if len(starts) > 1 else map(walk, starts):
             acc.add(r2, rows // nb, rows % nb)
             blocks += 1

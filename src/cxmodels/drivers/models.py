@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from threadpoolctl import threadpool_limits
 
 from .. import _importance as imp
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
@@ -581,6 +582,29 @@ def fit_drivers(
     """
     t0 = time.perf_counter()
     _check_options(model, importance, target, bootstrap, seed, level)
+    # one BLAS thread: the products here are tall and thin, and several BLAS threads on a busy
+    # machine are slower than one (the subset walk runs its own threads)
+    with threadpool_limits(1):
+        return _fit(
+            data,
+            outcome,
+            drivers,
+            model,
+            importance,
+            controls,
+            groups,
+            weights,
+            segment,
+            target,
+            (bootstrap, seed, level),
+            t0,
+        )
+
+
+def _fit(
+    data, outcome, drivers, model, importance, controls, groups, weights, segment, target, boot, t0
+):
+    bootstrap, seed, level = boot
     df, codebook = responses(segment_rows(data, segment))
     note = None
     if model == "logit":
