@@ -1,4 +1,4 @@
-"""Relative importance from a covariance matrix: every subset's R² in one batched pass.
+"""Relative importance from a covariance matrix: every subset's R², walked in blocks.
 
 For players :math:`P = \\{1..p\\}` (single columns or groups of columns) and an outcome ``y``
 stored last in a covariance matrix :math:`M`, the share of variance of ``y`` left unexplained by
@@ -11,6 +11,11 @@ turns a batch of :math:`2^l` matrices into :math:`2^{l+1}` smaller ones, so all 
 subset R² come out of :math:`p` vectorized steps of total cost :math:`O(2^p)`, the principal
 -minor recursion of Griffin & Tsatsomeros (2006, *Linear Algebra Appl.* 419, 107-124). Subset
 ``S`` sits at index ``sum(2**j for j in S)``. A leading batch axis carries bootstrap replicates.
+
+:func:`lattice` walks the subsets in blocks of bounded memory (the players beyond
+:data:`LOW_PLAYERS` index the blocks) on packed symmetric matrices, batch last, and accumulates
+Shapley values and conditional dominance as it goes; :func:`conditional_contributions` and
+:func:`complete_dominance` work on a full array of subset R² (logit models, up to 20 drivers).
 """
 
 from __future__ import annotations
@@ -26,45 +31,6 @@ from math import comb
 
 import numpy as np
 from threadpoolctl import threadpool_limits
-
-
-def subset_r2(cov: np.ndarray, sizes: list[int], n_controls: int = 0) -> np.ndarray:
-    """R² of the outcome on every subset of players (controls always included).
-
-    Parameters
-    ----------
-    cov : array (..., m, m)
-        Covariance matrices ordered ``[controls, player columns..., y]``.
-    sizes : list of int
-        Number of columns of each player, in order.
-    n_controls : int
-        Leading columns that are always in the model.
-
-    Returns
-    -------
-    array (..., 2**p)
-    """
-    M = np.asarray(cov, dtype=float)
-    batch = M.shape[:-2]
-    M = M.reshape((-1,) + M.shape[-2:])
-    vy = M[:, -1, -1].copy()
-    if n_controls:
-        M = _schur(M, n_controls)
-    for b in sizes:
-        excl = M[:, b:, b:]
-        incl = _schur(M, b)
-        M = np.concatenate([excl[None], incl[None]], axis=0)  # (2, B*2^l, ...)
-        M = M.reshape((-1,) + excl.shape[1:])
-    # M rows are ordered (bit_{p-1}, ..., bit_0, batch): reorder to (batch, mask)
-    p = len(sizes)
-    out = 1.0 - M[:, 0, 0].reshape((2,) * p + (-1,)) / _bcast(vy, p)
-    out = np.moveaxis(out, -1, 0).reshape(len(vy), -1)
-    # the mask index currently has bit_{p-1} most significant in C order: mask = sum bit_j 2^j
-    return out.reshape(batch + (2**p,))
-
-
-def _bcast(vy, p):
-    return vy.reshape((1,) * p + (-1,))
 
 
 def _schur(M: np.ndarray, b: int) -> np.ndarray:
@@ -104,11 +70,6 @@ def conditional_contributions(r2: np.ndarray) -> np.ndarray:
         idx = (np.arange(B)[:, None] * p + k[None, :]).ravel()
         out[:, j, :] = np.bincount(idx, weights=inc.ravel(), minlength=B * p).reshape(B, p) / norm
     return out.reshape(lead + (p, p))
-
-
-def shapley(r2: np.ndarray) -> np.ndarray:
-    """Exact Shapley value = LMG = general dominance: mean of the conditional contributions."""
-    return conditional_contributions(r2).mean(axis=-1)
 
 
 def complete_dominance(r2: np.ndarray) -> np.ndarray:
