@@ -1,0 +1,252 @@
+"""Penalty-reward contrast analysis (Brandt 1987; Matzler & Sauerwein 2002)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .._format import fmt_count, join_words, label
+from .._results import Findings, Result, result_dataclass
+from .._validation import check_number, fail
+from ._ols import ols_hc3
+from ._prepare import centred, prepare, responses
+
+CLASSES = ("basic", "performance", "excitement", "unclear")
+
+
+@result_dataclass
+class PenaltyRewardResult(Result):
+    """Penalty-reward contrast analysis of one outcome.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per attribute: ``driver``; ``penalty`` (points of the outcome for a low rating
+        against the middle band) with ``penalty_se`` and ``penalty_p``; ``reward`` (for a high
+        rating) with ``reward_se`` and ``reward_p`` (HC3 standard errors, t on the residual
+        df); ``impact_asymmetry``; ``classification`` (basic / performance / excitement, or
+        ``unclear`` when a band is too small or a sign is wrong); ``share_low``,
+        ``share_high`` (shares of answers in the bands); ``n_low``, ``n_mid``, ``n_high``.
+    outcome : str
+    low, high : float
+        Band limits: ratings <= ``low`` are low, >= ``high`` high, the rest the reference.
+    n : int
+    r2 : float
+    warnings : tuple of str
+        Bands with fewer than ``min_n`` answers and attributes with wrong-signed effects.
+
+    Notes
+    -----
+    Impact asymmetry :math:`IA = (r - |p|)/(r + |p|)` (Mittal, Ross & Baldasare 1998).
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    low: float
+    high: float
+    n: int
+    r2: float
+    warnings: tuple[str, ...] = ()
+    min_n: int = 30
+
+    def _summary_parts(self):
+        facts = {
+            "n": self.n,
+            "R²": self.r2,
+            "low ratings": f"<= {self.low:g}",
+            "high ratings": f">= {self.high:g}",
+        }
+        notes = [
+            *self.warnings,
+            "Impact asymmetry = (reward - |penalty|) / (reward + |penalty|) (Mittal, Ross & "
+            "Baldasare 1998). Basic: the penalty dominates; excitement: the reward "
+            "dominates. p-values: HC3 standard errors, t on the residual df.",
+        ]
+        return (
+            f"Penalty-reward contrast analysis of {self.outcome}",
+            facts,
+            {"Attributes": self.table.set_index("driver")},
+            notes,
+        )
+
+    def findings(self) -> Findings:
+        """Which attributes behave as basic and which as excitement factors."""
+        cls = self.table.set_index("driver")["classification"]
+        f = []
+        basic = [label(d) for d in cls.index[cls == "basic"]]
+        exc = [label(d) for d in cls.index[cls == "excitement"]]
+        out = label(self.outcome)
+        if basic:
+            f.append(
+                f"{join_words(basic)} behave{'s' if len(basic) == 1 else ''} as a basic "
+                f"factor: poor ratings cost {out}, excellent ones add little (fix to "
+                "standard, don't over-invest)."
+            )
+        if exc:
+            f.append(
+                f"{join_words(exc)} behave{'s' if len(exc) == 1 else ''} as an excitement "
+                f"factor: excellent ratings lift {out}, poor ones cost little."
+            )
+        return Findings(tuple(s[:1].upper() + s[1:] for s in f), tuple(self.warnings))
+
+    def plot(self, ax=None):
+        from ..plots import penalty_reward_bars
+
+        return penalty_reward_bars(self.table, ax=ax)
+
+
+def _bands(X, codebook, columns, low, high):
+    scale = codebook.get(columns[0]) or {"min": X.min(), "max": X.max()}
+    span = scale["max"] - scale["min"]
+    lo = low if low is not None else np.floor(scale["min"] + 0.4 * span)
+    hi = high if high is not None else np.ceil(scale["min"] + 0.7 * span)
+    if not lo < hi:
+        fail(
+            "argument",
+            "low",
+            f"low={lo:g} is not below high={hi:g}",
+            "pass low < high (ratings <= low are low, >= high are high)",
+        )
+    return float(lo), float(hi)
+
+
+def _checks(table: pd.DataFrame, min_n: int) -> tuple[np.ndarray, list[str]]:
+    """Rows to leave unclassified, and the caveats that say why."""
+    notes = []
+    small = (table[["n_low", "n_mid", "n_high"]] < min_n).any(axis=1).to_numpy()
+    for r in table[small].itertuples():
+        notes.append(
+            f"{label(r.driver)}: a rating band holds fewer than {fmt_count(min_n)} "
+            f"answers (low {r.n_low}, middle {r.n_mid}, high {r.n_high}); not "
+            "classified."
+        )
+    wrong = ((table["penalty"] > 0) | (table["reward"] < 0)).to_numpy()
+    for r in table[wrong & ~small].itertuples():
+        notes.append(
+            f"{label(r.driver)}: penalty and reward have unexpected signs (a low "
+            "rating raises or a high rating lowers the outcome); not classified."
+        )
+    return small | wrong, notes
+
+
+def _contrast_table(dd, lo: float, hi: float, threshold: float):
+    """Penalties and rewards of every attribute from one OLS on the band dummies (HC3, t)."""
+    cols = list(dd.columns)
+    L, H = dd.X <= lo, dd.X >= hi
+    D = np.stack([L, H], axis=2).reshape(dd.n, -1).astype(float)  # d1 low, d1 high, d2 low, ...
+    names = [f"{d}__{b}" for d in cols for b in ("low", "high")]
+    empty = [c for c, s in zip(names, D.sum(axis=0)) if s in (0, dd.n)]
+    if empty:
+        fail(
+            "responses",
+            ", ".join(empty),
+            "no (or only) ratings in this band",
+            "choose other low/high cut-offs",
+        )
+    mean, Zc, gram = centred(np.column_stack([D, dd.y]), None)
+    fit = ols_hc3(Zc, gram, None, mean, names, use_t=True)
+    lows, highs = names[0::2], names[1::2]
+    pen, rew = fit.params[lows].to_numpy(), fit.params[highs].to_numpy()
+    ia = (rew - np.abs(pen)) / (rew + np.abs(pen))
+    table = pd.DataFrame(
+        {
+            "driver": cols,
+            "penalty": pen,
+            "penalty_se": fit.bse[lows].to_numpy(),
+            "penalty_p": fit.pvalues[lows].to_numpy(),
+            "reward": rew,
+            "reward_se": fit.bse[highs].to_numpy(),
+            "reward_p": fit.pvalues[highs].to_numpy(),
+            "impact_asymmetry": ia,
+            "classification": np.where(
+                ia < -threshold, "basic", np.where(ia > threshold, "excitement", "performance")
+            ),
+            "share_low": L.mean(axis=0),
+            "share_high": H.mean(axis=0),
+            "n_low": L.sum(axis=0),
+            "n_mid": dd.n - L.sum(axis=0) - H.sum(axis=0),
+            "n_high": H.sum(axis=0),
+        }
+    )
+    return table, fit.r2
+
+
+def penalty_reward(
+    data,
+    outcome: str = "overall_sat",
+    drivers: list[str] | str | None = None,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    threshold: float = 0.3,
+    min_n: int = 30,
+) -> PenaltyRewardResult:
+    """Penalty-reward contrast analysis (Brandt 1987; Matzler & Sauerwein 2002).
+
+    Each attribute becomes two dummies, low (rating <= ``low``) and high (rating >= ``high``),
+    against the middle band as reference; the outcome is regressed (OLS) on all dummies.
+
+    Parameters
+    ----------
+    data : DataFrame or CXData
+        Survey answers.
+    outcome : str
+        The outcome regressed on the dummies.
+    drivers : str or list of str, optional
+        Attribute ratings; default every ``attr_*`` column.
+    low, high : float, optional
+        Band limits; default 40% and 70% of the codebook scale of the first attribute (a 1-10
+        scale: <= 4 and >= 8).
+    threshold : float
+        ``t`` in (0, 1): basic when :math:`IA < -t`, excitement when :math:`IA > t`.
+    min_n : int
+        Fewest answers a band (low, middle or high) needs for an attribute to be classified.
+
+    Returns
+    -------
+    PenaltyRewardResult
+        ``.table``: ``driver``, ``penalty``, ``penalty_se``, ``penalty_p``, ``reward``,
+        ``reward_se``, ``reward_p``, ``impact_asymmetry``, ``classification``, ``share_low``,
+        ``share_high``, ``n_low``, ``n_mid``, ``n_high``.
+
+    Notes
+    -----
+    The low coefficient is the **penalty** :math:`p`, the high one the **reward** :math:`r`;
+    :math:`IA = (r - |p|)/(r + |p|)`. Standard errors are HC3 (MacKinnon & White 1985), the
+    p-values Student's t on :math:`n - 2k - 1` df, as ``lmtest::coeftest(m, vcov =
+    sandwich::vcovHC(m, type = "HC3"))``. An attribute whose band holds fewer than ``min_n``
+    answers, or whose penalty is positive or reward negative, is ``unclear`` (with a warning).
+
+    References
+    ----------
+    Brandt, D. R. (1987). A procedure for identifying value-enhancing service components using
+    customer satisfaction survey data. Matzler, K., & Sauerwein, E. (2002). *International
+    Journal of Service Industry Management* 13(4), 314-332. Mittal, V., Ross, W. T., &
+    Baldasare, P. M. (1998). *Journal of Marketing* 62(1), 33-47.
+    """
+    check_number("threshold", threshold, low=0, high=1, low_open=True, high_open=True)
+    check_number("min_n", min_n, low=1, integer=True)
+    for name, v in (("low", low), ("high", high)):
+        if v is not None:
+            check_number(name, v)
+    df, codebook = responses(data)
+    dd = prepare(df, outcome, drivers, codebook=codebook)
+    cols = list(dd.columns)
+    lo, hi = _bands(dd.X, codebook, cols, low, high)
+    table, r2 = _contrast_table(dd, lo, hi, threshold)
+    unclear, notes = _checks(table, int(min_n))
+    table.loc[unclear, "classification"] = "unclear"
+    for n in notes:
+        warnings.warn(n, UserWarning, stacklevel=2)
+    return PenaltyRewardResult(
+        table=table,
+        outcome=outcome,
+        low=lo,
+        high=hi,
+        n=dd.n,
+        r2=r2,
+        warnings=tuple(notes),
+        min_n=int(min_n),
+    )

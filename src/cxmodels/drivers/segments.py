@@ -1,0 +1,172 @@
+"""Driver shares per segment and their differences against a reference segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import _importance as imp
+from .._format import fmt_num, label
+from .._results import Findings, Result, result_dataclass
+from .._validation import check_level, check_number, fail, require_columns
+from ._prepare import prepare, responses
+from .models import _weighted_corr
+
+
+@result_dataclass
+class SegmentComparison(Result):
+    """Driver shares per segment and differences against a reference segment.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per driver and segment: ``driver``, ``segment``, ``share`` (percent of the
+        segment's explained variance, exact Shapley), ``diff`` (percentage points against
+        ``reference``), ``diff_low``, ``diff_high`` (bootstrap percentile interval of ``diff``
+        at ``level``; NaN for the reference).
+    reference : str
+    bootstrap : int
+    level : float
+    """
+
+    table: pd.DataFrame
+    reference: str
+    bootstrap: int
+    level: float = 0.95
+
+    def _summary_parts(self):
+        wide = self.table.pivot(index="driver", columns="segment", values="share")
+        diffs = self.table[self.table.segment != self.reference].set_index(["driver", "segment"])
+        return (
+            "Driver shares by segment (percent of explained variance)",
+            {"reference segment": self.reference, "bootstrap replicates": self.bootstrap},
+            {"Shares": wide, "Differences": diffs[["diff", "diff_low", "diff_high"]]},
+            [],
+        )
+
+    def findings(self) -> Findings:
+        """Up to three differences whose interval excludes zero, largest first."""
+        d = self.table.dropna(subset=["diff_low"])
+        sig = d[(d["diff_low"] > 0) | (d["diff_high"] < 0)]
+        f = []
+        for r in sig.sort_values("diff", key=np.abs, ascending=False).head(3).itertuples():
+            more = "more" if r.diff > 0 else "less"
+            f.append(
+                f"In {label(r.segment)}, {label(r.driver)} carries {fmt_num(abs(r.diff), 0)} "
+                f"points {more} share than in {label(self.reference)} "
+                f"({fmt_num(r.diff_low, 0, signed=True)} to {fmt_num(r.diff_high, 0, signed=True)})."
+            )
+        c = () if self.bootstrap else ("No bootstrap: segment differences come without intervals.",)
+        return Findings(tuple(f), c)
+
+
+def _frame(data, segment: str) -> pd.DataFrame:
+    from ..data import CXData
+
+    if isinstance(data, CXData):
+        require_columns(data.customers, ["customer_id", segment], "customers")
+        return data.responses.merge(
+            data.customers[["customer_id", segment]], on="customer_id", how="left"
+        )
+    df, _ = responses(data)
+    require_columns(df, [segment], "responses")
+    return df
+
+
+def _segment_shares(part, outcome, drivers, bootstrap, rng, table):
+    """Players, Shapley shares (percent) and their bootstrap replicates for one segment."""
+    dd = prepare(part, outcome, drivers, table=table)
+    shap = imp.lattice(dd.corr, dd.sizes, keep=False).shapley
+    draws = None
+    if bootstrap:
+        counts = rng.multinomial(dd.n, np.full(dd.n, 1 / dd.n), size=int(bootstrap))
+        sh = imp.lattice(_weighted_corr(dd.Z, counts.astype(float)), dd.sizes, keep=False)
+        draws = 100 * sh.shapley / sh.shapley.sum(axis=1, keepdims=True)
+    return dd.players, 100 * shap / shap.sum(), draws
+
+
+def compare_segments(
+    data,
+    outcome: str = "overall_sat",
+    drivers: list[str] | str | None = None,
+    *,
+    segment: str = "segment",
+    reference: str | None = None,
+    bootstrap: int = 200,
+    seed: int | None = 0,
+    level: float = 0.95,
+) -> SegmentComparison:
+    """Shapley shares per segment and their differences with bootstrap intervals.
+
+    Parameters
+    ----------
+    data : DataFrame or CXData
+        A CXData (segment from the customers table) or a DataFrame with a ``segment`` column.
+    outcome : str
+    drivers : str or list of str, optional
+        Default every ``attr_*`` column.
+    segment : str
+        The segment column.
+    reference : str, optional
+        The segment the others are compared with; default the first in sorted order.
+    bootstrap : int
+        Replicates; each resamples rows within each segment independently.
+    seed : int, optional
+    level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    SegmentComparison
+        ``.table``: ``driver``, ``segment``, ``share``, ``diff``, ``diff_low``, ``diff_high``.
+
+    Notes
+    -----
+    ``share`` is :math:`100\\,\\phi_j / \\sum_k \\phi_k` with :math:`\\phi` the exact Shapley
+    values of the segment's OLS model; ``diff`` the share minus the reference's share.
+    """
+    check_number("bootstrap", bootstrap, low=0, integer=True)
+    check_level(level)
+    if seed is not None:
+        check_number("seed", seed, low=0, integer=True)
+    df = _frame(data, segment)
+    segs = sorted(df[segment].dropna().unique())
+    if reference is None:
+        reference = segs[0]
+    elif reference not in segs:
+        fail(
+            "responses",
+            segment,
+            f"reference segment {reference!r} not found",
+            f"choose one of {[str(s) for s in segs]}",
+        )
+    rng = np.random.default_rng(seed)
+    shares, draws, players = {}, {}, ()
+    for s in segs:  # loop over a few segments
+        part = df[df[segment] == s]
+        players, shares[s], draws[s] = _segment_shares(
+            part, outcome, drivers, bootstrap, rng, f"responses ({segment} {s})"
+        )
+    a = 100 * (1 - level) / 2
+    parts = []
+    for s in segs:
+        lo = hi = np.full(len(players), np.nan)
+        if bootstrap and s != reference:
+            dd_ = draws[s] - draws[reference]
+            lo, hi = np.percentile(dd_, a, axis=0), np.percentile(dd_, 100 - a, axis=0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "driver": list(players),
+                    "segment": s,
+                    "share": shares[s],
+                    "diff": shares[s] - shares[reference],
+                    "diff_low": lo,
+                    "diff_high": hi,
+                }
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    return SegmentComparison(
+        table=table, reference=reference, bootstrap=int(bootstrap), level=float(level)
+    )
