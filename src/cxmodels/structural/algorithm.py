@@ -174,7 +174,7 @@ def estimate(
         R = R / np.sqrt(rel[:, :, None] * rel[:, None, :])
         idx = np.arange(R.shape[1])
         R[:, idx, idx] = 1.0
-        c = np.sqrt(ra) / np.sqrt((W * W).sum(axis=1))  # consistent loadings: c_j * w_j
+        c = np.sqrt(ra) / (W * W).sum(axis=1)  # consistent loadings: c_j * w_j (rho_A = (w'w)^2 c^2)
         L = np.where(reflective[None, None, :], W * c[:, None, :], L)
     beta, r2 = structural(R, lay)
     return Estimate(W, R, L, beta, r2, ra, n_iter, conv)
@@ -198,6 +198,21 @@ def correlation_stack(X: np.ndarray, counts: np.ndarray, standardise: bool = Tru
     (B, n) of resampling counts or frequency weights, by two matrix products (no row loop)."""
     X = X - X.mean(axis=0)
     n, p = X.shape
+    if counts.shape[0] == 1:  # the sample itself: one weighted cross product
+        c = counts[0]
+        Xc = X - c @ X / c.sum()
+        cov = ((Xc * c[:, None]).T @ Xc / (c.sum() - 1))[None]
+    else:
+        cov = _cov_stack(X, counts)
+    if not standardise:
+        return cov
+    d = np.sqrt(np.einsum("bii->bi", cov))
+    return cov / (d[:, :, None] * d[:, None, :])
+
+
+def _cov_stack(X: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Weighted covariances for each row of ``counts`` from the items' cross products."""
+    p = X.shape[1]
     iu = np.triu_indices(p)
     XX = X[:, iu[0]] * X[:, iu[1]]
     tot = counts.sum(axis=1)
@@ -207,10 +222,7 @@ def correlation_stack(X: np.ndarray, counts: np.ndarray, standardise: bool = Tru
     cov[:, iu[0], iu[1]] = m2 - mu[:, iu[0]] * mu[:, iu[1]]
     cov[:, iu[1], iu[0]] = cov[:, iu[0], iu[1]]
     cov *= (tot / (tot - 1))[:, None, None]
-    if not standardise:
-        return cov
-    d = np.sqrt(np.einsum("bii->bi", cov))
-    return cov / (d[:, :, None] * d[:, None, :])
+    return cov
 
 
 def resample_counts(rng: np.random.Generator, n: int, B: int) -> np.ndarray:
