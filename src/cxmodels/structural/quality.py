@@ -51,13 +51,14 @@ def htmt(S, lay: Layout, constructs) -> pd.DataFrame:
     """Heterotrait-monotrait ratio (Henseler, Ringle and Sarstedt 2015), square table.
 
     ``HTMT_ij = mean(r heterotrait) / sqrt(mean(r monotrait_i) * mean(r monotrait_j))`` over the
-    items' correlations (absolute values); NaN where a construct has a single item.
+    items' correlations (absolute values); a single item's monotrait mean is taken as 1 (as
+    seminr does).
     """
     d = np.sqrt(np.diag(S))
     C = np.abs(S / np.outer(d, d))
     blocks = lay.blocks
     mono = np.array(
-        [C[np.ix_(b, b)][np.triu_indices(b.size, 1)].mean() if b.size > 1 else np.nan
+        [C[np.ix_(b, b)][np.triu_indices(b.size, 1)].mean() if b.size > 1 else 1.0
          for b in blocks]
     )
     q = len(blocks)
