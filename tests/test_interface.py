@@ -34,6 +34,24 @@ def results(world):
         "Evaluation": churn.evaluate(
             churn.fit_churn(train, ["overall_sat", "loyalty_member"]), test, 12
         ),
+        **_structural_results(world),
+    }
+
+
+def _structural_results(world):
+    pls = cx.fit_pls(world, world.truth["chain"]["syntax"], bootstrap=20, seed=1)
+    return {
+        "PLSResult": pls,
+        "IndexResult": pls.index("Satisfaction", by="segment"),
+        "IPMAResult": pls.ipma("Loyalty"),
+        "PredictResult": pls.predict(folds=3),
+        "MultigroupResult": cx.compare_pls(
+            world,
+            "Satisfaction =~ sat_1 + sat_2\nLoyalty =~ loy_1 + loy_2\nLoyalty ~ Satisfaction",
+            by="loyalty_member",
+            permutations=20,
+            seed=1,
+        ),
     }
 
 
@@ -48,6 +66,11 @@ NAMES = [
     "KMResult",
     "ChurnResult",
     "Evaluation",
+    "PLSResult",
+    "IndexResult",
+    "IPMAResult",
+    "PredictResult",
+    "MultigroupResult",
 ]
 
 
@@ -105,6 +128,8 @@ PLOTS = [
     ("KMResult", "plot"),
     ("ChurnResult", "plot_forest"),
     ("Evaluation", "plot_calibration"),
+    ("PLSResult", "plot"),
+    ("IPMAResult", "plot"),
 ]
 
 

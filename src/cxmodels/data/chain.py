@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 CONSTRUCTS = ("Image", "Expectation", "Quality", "Value", "Satisfaction", "Complaints", "Loyalty")
-PREFIX = {"Image": "img", "Expectation": "exp", "Quality": "qual", "Value": "val",
-          "Satisfaction": "sat", "Complaints": "compl", "Loyalty": "loy"}
+PREFIX = {
+    "Image": "img",
+    "Expectation": "exp",
+    "Quality": "qual",
+    "Value": "val",
+    "Satisfaction": "sat",
+    "Complaints": "compl",
+    "Loyalty": "loy",
+}
 #: True standardised paths (source, target): coefficient.
 PATHS = {
     ("Image", "Expectation"): 0.50,
@@ -45,10 +52,15 @@ ITEM_MEAN, ITEM_SD = 6.5, 1.5  # every chain item: continuous answer mean and SD
 
 #: The ECSI chain on the synthetic items, in the syntax of ``cx.fit_pls``.
 ECSI_SYNTAX = "\n".join(
-    [f"{c} =~ " + " + ".join(f"{PREFIX[c]}_{i + 1}" for i in range(len(LOADINGS[c])))
-     for c in CONSTRUCTS]
-    + [f"{t} ~ " + " + ".join(a for (a, b) in PATHS if b == t)
-       for t in CONSTRUCTS if any(b == t for _, b in PATHS)]
+    [
+        f"{c} =~ " + " + ".join(f"{PREFIX[c]}_{i + 1}" for i in range(len(LOADINGS[c])))
+        for c in CONSTRUCTS
+    ]
+    + [
+        f"{t} ~ " + " + ".join(a for (a, b) in PATHS if b == t)
+        for t in CONSTRUCTS
+        if any(b == t for _, b in PATHS)
+    ]
 )
 
 
@@ -103,8 +115,9 @@ def chain_items(satisfaction: np.ndarray, rng: np.random.Generator):
     truth = {
         "constructs": {c: items_of(c) for c in CONSTRUCTS},
         "paths": [{"source": a, "target": b, "coef": v} for (a, b), v in PATHS.items()],
-        "loadings": {f"{PREFIX[c]}_{i + 1}": lam for c in CONSTRUCTS
-                     for i, lam in enumerate(LOADINGS[c])},
+        "loadings": {
+            f"{PREFIX[c]}_{i + 1}": lam for c in CONSTRUCTS for i, lam in enumerate(LOADINGS[c])
+        },
         "item_mean": ITEM_MEAN,
         "item_sd": ITEM_SD,
         "satisfaction_index": 100 * (ITEM_MEAN - 1) / 9,
@@ -117,5 +130,8 @@ def chain_items(satisfaction: np.ndarray, rng: np.random.Generator):
 
 def chain_codebook() -> dict:
     """Codebook entries (scale 1-10) for the chain items."""
-    return {it: {"min": 1, "max": 10, "labels": {1: "strongly disagree", 10: "strongly agree"}}
-            for c in CONSTRUCTS for it in items_of(c)}
+    return {
+        it: {"min": 1, "max": 10, "labels": {1: "strongly disagree", 10: "strongly agree"}}
+        for c in CONSTRUCTS
+        for it in items_of(c)
+    }

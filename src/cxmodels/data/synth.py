@@ -34,8 +34,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .chain import chain_codebook, chain_items
+from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
 
 SEGMENTS = np.array(["consumer", "small_business", "premium"], dtype=object)
@@ -188,9 +188,15 @@ def generate(
     added after the main stream is finished, so adding such a table never moves an existing
     number. Add a new table the same way: a step at the end with its own stream.
     """
-    w = SimpleNamespace(rng=np.random.default_rng(seed), n=int(n_customers), seed=seed,
-                        start=start, end=end, n_branches=n_branches,
-                        kano_n=min(kano_max, int(int(n_customers) * kano_share)))
+    w = SimpleNamespace(
+        rng=np.random.default_rng(seed),
+        n=int(n_customers),
+        seed=seed,
+        start=start,
+        end=end,
+        n_branches=n_branches,
+        kano_n=min(kano_max, int(int(n_customers) * kano_share)),
+    )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
     for step in STEPS:
@@ -233,7 +239,8 @@ def _step_events(w) -> None:
     cust_of_ev = np.repeat(np.arange(w.n), n_slots)
     slot = np.arange(n_slots.sum()) - np.repeat(np.cumsum(n_slots) - n_slots, n_slots)
     ev_off = (
-        w.signup_off[cust_of_ev] + slot * 120
+        w.signup_off[cust_of_ev]
+        + slot * 120
         + np.where(slot > 0, rng.integers(0, 30, slot.size), 0)
     )
     m = ev_off < span - 1
@@ -403,7 +410,7 @@ def _step_interactions_table(w) -> None:
     """Interactions built from integer codes, strings only in the final categoricals."""
     rng, ne, kind = w.rng, w.ne, w.kind
     ev_keep = np.flatnonzero(w.alive)
-    ev_ns = (w.t0.value + (w.ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne)) * 10**9)
+    ev_ns = w.t0.value + (w.ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne)) * 10**9
     ev_ns = ev_ns.astype(np.int64)
     ev_channel = np.where(
         kind == KIND_CODE["purchase"],

@@ -162,8 +162,9 @@ def estimate(
     """
     W, n_iter, conv = outer_weights(S, lay, scheme, tol, max_iter)
     if ref_loadings is not None:
-        flip = np.sign(np.einsum("bpq,pq->bq", np.einsum("bpr,brq->bpq", S, W) * lay.M,
-                                 ref_loadings))
+        flip = np.sign(
+            np.einsum("bpq,pq->bq", np.einsum("bpr,brq->bpq", S, W) * lay.M, ref_loadings)
+        )
         W = W * np.where(flip == 0, 1.0, flip)[:, None, :]
     R = _quad(W, S)
     L = np.einsum("bpr,brq->bpq", S, W) * lay.M
@@ -174,7 +175,9 @@ def estimate(
         R = R / np.sqrt(rel[:, :, None] * rel[:, None, :])
         idx = np.arange(R.shape[1])
         R[:, idx, idx] = 1.0
-        c = np.sqrt(ra) / (W * W).sum(axis=1)  # consistent loadings: c_j * w_j (rho_A = (w'w)^2 c^2)
+        c = np.sqrt(ra) / (W * W).sum(
+            axis=1
+        )  # consistent loadings: c_j * w_j (rho_A = (w'w)^2 c^2)
         L = np.where(reflective[None, None, :], W * c[:, None, :], L)
     beta, r2 = structural(R, lay)
     return Estimate(W, R, L, beta, r2, ra, n_iter, conv)

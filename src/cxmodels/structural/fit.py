@@ -62,8 +62,13 @@ def prepare(df, model: PLSModel, missing: str, weights, table: str = "responses"
         X = np.where(na, np.nanmean(X, axis=0), X)
     X, w = X[keep], w_all[keep]
     if len(X) < max(3, len(model.constructs) + 1):
-        fail(table, ", ".join(items[:5]), f"only {len(X)} complete rows",
-             "use missing='mean' or more data", df.index[~keep])
+        fail(
+            table,
+            ", ".join(items[:5]),
+            f"only {len(X)} complete rows",
+            "use missing='mean' or more data",
+            df.index[~keep],
+        )
     sd = X.std(axis=0)
     for k in np.flatnonzero(~(sd > 0)):
         fail(table, items[k], "item is constant (no variance)", "drop it from the model")
@@ -156,8 +161,12 @@ def fit_pls(
     check_number("tol", tol, low=0, low_open=True)
     check_number("max_iter", max_iter, low=1, integer=True)
     if consistent and not standardise:
-        fail("argument", "consistent", "PLSc needs standardised items",
-             "use standardise=True with consistent=True")
+        fail(
+            "argument",
+            "consistent",
+            "PLSc needs standardised items",
+            "use standardise=True with consistent=True",
+        )
     source = df if hasattr(df, "customers") else None
     df, ranges = _frame_and_ranges(df, model.items)
     X, rows, w, n_dropped = prepare(df, model, missing, weights)
@@ -177,10 +186,29 @@ def fit_pls(
     from .result import build_result
 
     return build_result(
-        model=model, lay=lay, S=S[0], est=est, boot=boot, X=X, rows=rows, w=w, mu=mu[0],
-        sd=sd[0], ranges=ranges, frame=df, n_dropped=n_dropped, level=float(level),
-        options=dict(opts, standardise=standardise, missing=missing, bootstrap=int(bootstrap),
-                     seed=seed, sign_change=sign_change, source=source),
+        model=model,
+        lay=lay,
+        S=S[0],
+        est=est,
+        boot=boot,
+        X=X,
+        rows=rows,
+        w=w,
+        mu=mu[0],
+        sd=sd[0],
+        ranges=ranges,
+        frame=df,
+        n_dropped=n_dropped,
+        level=float(level),
+        options=dict(
+            opts,
+            standardise=standardise,
+            missing=missing,
+            bootstrap=int(bootstrap),
+            seed=seed,
+            sign_change=sign_change,
+            source=source,
+        ),
     )
 
 

@@ -83,13 +83,17 @@ class IndexResult(Result):
     def findings(self) -> Findings:
         t = self.table
         first = t.iloc[0]
-        out = [f"The {label(self.construct).lower()} index is "
-               f"{fmt_est(first['index'], first['ci_low'], first['ci_high'], 1)} on 0-100."]
+        out = [
+            f"The {label(self.construct).lower()} index is "
+            f"{fmt_est(first['index'], first['ci_low'], first['ci_high'], 1)} on 0-100."
+        ]
         if len(t) > 1:
             g = t.iloc[1:].sort_values("index")
-            out.append(f"By group it runs from {fmt_num(g['index'].iloc[0], 1)} "
-                       f"({label(g['group'].iloc[0])}) to {fmt_num(g['index'].iloc[-1], 1)} "
-                       f"({label(g['group'].iloc[-1])}).")
+            out.append(
+                f"By group it runs from {fmt_num(g['index'].iloc[0], 1)} "
+                f"({label(g['group'].iloc[0])}) to {fmt_num(g['index'].iloc[-1], 1)} "
+                f"({label(g['group'].iloc[-1])})."
+            )
         cav = [] if np.isfinite(first["ci_low"]) else ["No bootstrap: the index has no interval."]
         return Findings(tuple(out), tuple(cav))
 
@@ -119,9 +123,16 @@ def satisfaction_index(res, construct, scale=(0, 100), by=None) -> IndexResult:
         if boot_means is not None:
             ub = (boot_means[gi][:, blk] - lo) / (hi - lo)
             b = scale[0] + span * (ub * boot_w).sum(axis=1)
-        _, l, h, _ = interval(np.array(est), b, res.level)
-        rows.append({"group": name, "n": int(mask.sum()), "index": est, "ci_low": float(l),
-                     "ci_high": float(h)})
+        _, low, high, _ = interval(np.array(est), b, res.level)
+        rows.append(
+            {
+                "group": name,
+                "n": int(mask.sum()),
+                "index": est,
+                "ci_low": float(low),
+                "ci_high": float(high),
+            }
+        )
     return IndexResult(pd.DataFrame(rows), construct, tuple(scale))
 
 
@@ -176,15 +187,18 @@ class IPMAResult(Result):
         hi_imp = t["importance"] >= t["importance"].mean()
         lo_perf = t["performance"] < t["performance"].mean()
         return t.assign(priority=hi_imp & lo_perf).sort_values(
-            ["priority", "importance"], ascending=[False, False])
+            ["priority", "importance"], ascending=[False, False]
+        )
 
     def findings(self) -> Findings:
         p = self.priorities()
         top = p.iloc[0]
         gain = top["importance"]
-        out = [f"To raise {label(self.target).lower()}, improve {label(top['construct'])} first: "
-               f"one point more on its 0-100 score adds {fmt_num(gain)} points, and it performs "
-               f"at {fmt_num(top['performance'], 1)}."]
+        out = [
+            f"To raise {label(self.target).lower()}, improve {label(top['construct'])} first: "
+            f"one point more on its 0-100 score adds {fmt_num(gain)} points, and it performs "
+            f"at {fmt_num(top['performance'], 1)}."
+        ]
         return Findings(tuple(out), ())
 
     def plot(self, ax=None):
@@ -207,8 +221,14 @@ def ipma(res, target: str) -> IPMAResult:
     t = res.model.constructs.index(target)
     src = np.flatnonzero(np.abs(T_s[:, t]) > 0)
     perf = f.w @ Y / f.w.sum()
-    table = pd.DataFrame({"construct": np.array(res.model.constructs)[src],
-                          "importance": T_u[src, t], "performance": perf[src],
-                          "total_effect": T_s[src, t]})
-    return IPMAResult(table.sort_values("importance", ascending=False, ignore_index=True),
-                      target, float(perf[t]))
+    table = pd.DataFrame(
+        {
+            "construct": np.array(res.model.constructs)[src],
+            "importance": T_u[src, t],
+            "performance": perf[src],
+            "total_effect": T_s[src, t],
+        }
+    )
+    return IPMAResult(
+        table.sort_values("importance", ascending=False, ignore_index=True), target, float(perf[t])
+    )

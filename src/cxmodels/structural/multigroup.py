@@ -50,11 +50,19 @@ class MultigroupResult(Result):
     def findings(self) -> Findings:
         sig = self.table[self.table["p_value"] < 0.05]
         if sig.empty:
-            return Findings((f"No path differs between the {label(self.by)} groups at the 5% "
-                             "level (permutation test).",), ())
-        out = [f"{label(r.source)} -> {label(r.target).lower()} is {fmt_num(r.coef_a)} for "
-               f"{label(r.group_a)} against {fmt_num(r.coef_b)} for {label(r.group_b)} "
-               f"({fmt_p(r.p_value)})." for r in sig.itertuples()]
+            return Findings(
+                (
+                    f"No path differs between the {label(self.by)} groups at the 5% "
+                    "level (permutation test).",
+                ),
+                (),
+            )
+        out = [
+            f"{label(r.source)} -> {label(r.target).lower()} is {fmt_num(r.coef_a)} for "
+            f"{label(r.group_a)} against {fmt_num(r.coef_b)} for {label(r.group_b)} "
+            f"({fmt_p(r.p_value)})."
+            for r in sig.itertuples()
+        ]
         return Findings(tuple(out), ())
 
 
@@ -71,8 +79,9 @@ def _group_column(df, by):
     fail("responses", str(by), "no such column to group by", "pass a column of the data")
 
 
-def compare_pls(df, model, by: str = "segment", *, permutations: int = 1000, seed=None,
-                **fit_options) -> MultigroupResult:
+def compare_pls(
+    df, model, by: str = "segment", *, permutations: int = 1000, seed=None, **fit_options
+) -> MultigroupResult:
     """Fit the model per group of ``by`` and test every path difference by permutation.
 
     Parameters
@@ -98,8 +107,11 @@ def compare_pls(df, model, by: str = "segment", *, permutations: int = 1000, see
     if len(groups) < 2:
         fail("responses", by, "fewer than two groups", "group by a column with two or more values")
     fits = {g: fit_pls(frame[g_all == g], model, **fit_options) for g in groups}
-    opts = {k: v for k, v in fits[groups[0]].options.items()
-            if k in ("scheme", "consistent", "tol", "max_iter")}
+    opts = {
+        k: v
+        for k, v in fits[groups[0]].options.items()
+        if k in ("scheme", "consistent", "tol", "max_iter")
+    }
     lay = layout(model)
     src, tgt = np.nonzero(lay.P)
     rng = np.random.default_rng(seed)
@@ -120,9 +132,16 @@ def compare_pls(df, model, by: str = "segment", *, permutations: int = 1000, see
             exceed += (np.abs(d) >= np.abs(diff) - 1e-12).sum(axis=0)
         p = (1 + exceed) / (1 + permutations)
         for i in range(src.size):
-            rows.append({"source": model.constructs[src[i]], "target": model.constructs[tgt[i]],
-                         "group_a": a, "group_b": b,
-                         "coef_a": fa.fit_.est.beta[0, src[i], tgt[i]],
-                         "coef_b": fb.fit_.est.beta[0, src[i], tgt[i]], "diff": diff[i],
-                         "p_value": p[i]})
+            rows.append(
+                {
+                    "source": model.constructs[src[i]],
+                    "target": model.constructs[tgt[i]],
+                    "group_a": a,
+                    "group_b": b,
+                    "coef_a": fa.fit_.est.beta[0, src[i], tgt[i]],
+                    "coef_b": fb.fit_.est.beta[0, src[i], tgt[i]],
+                    "diff": diff[i],
+                    "p_value": p[i],
+                }
+            )
     return MultigroupResult(pd.DataFrame(rows), fits, by, int(permutations))

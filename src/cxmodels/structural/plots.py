@@ -47,28 +47,51 @@ def path_diagram(res, ax=None):
         _, ax = plt.subplots(figsize=(2.4 * (width + 1) + 1, 4.8))
     r2 = dict(zip(res.r2["construct"], res.r2["r2"]))
     bw, bh = 0.34, 0.09
-    for (a, b), r in zip(
-        zip(res.paths["source"], res.paths["target"]), res.paths.itertuples()
-    ):
+    for (a, b), r in zip(zip(res.paths["source"], res.paths["target"]), res.paths.itertuples()):
         i, j = m.constructs.index(a), m.constructs.index(b)
-        ax.annotate("", xy=pos[j], xytext=pos[i],
-                    arrowprops=dict(arrowstyle="-|>", lw=0.8 + 3 * min(abs(r.coef), 1),
-                                    color=PALETTE[0] if r.coef >= 0 else PALETTE[3],
-                                    shrinkA=28, shrinkB=28, alpha=0.8))
+        ax.annotate(
+            "",
+            xy=pos[j],
+            xytext=pos[i],
+            arrowprops=dict(
+                arrowstyle="-|>",
+                lw=0.8 + 3 * min(abs(r.coef), 1),
+                color=PALETTE[0] if r.coef >= 0 else PALETTE[3],
+                shrinkA=28,
+                shrinkB=28,
+                alpha=0.8,
+            ),
+        )
         mid = 0.5 * (pos[i] + pos[j])
-        ax.text(*mid, f"{fmt_num(r.coef)}{stars(r.p_value)}", ha="center", va="center",
-                fontsize=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+        ax.text(
+            *mid,
+            f"{fmt_num(r.coef)}{stars(r.p_value)}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+        )
     for k, c in enumerate(m.constructs):
         x, y = pos[k]
-        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh, zorder=3,
-                                    boxstyle="round,pad=0.02", fc="#eef3f8", ec=PALETTE[0]))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - bw / 2, y - bh / 2),
+                bw,
+                bh,
+                zorder=3,
+                boxstyle="round,pad=0.02",
+                fc="#eef3f8",
+                ec=PALETTE[0],
+            )
+        )
         text = label(c) + (f"\nR² {fmt_num(r2[c])}" if c in r2 else "")
         ax.text(x, y, text, ha="center", va="center", fontsize=8.5, zorder=4)
     ax.set_xlim(-0.4, width + 0.4)
     ax.set_ylim(-0.05, 1.05)
     ax.set_axis_off()
-    ax.set_title("Path model (standardised coefficients; * p<0.05, ** p<0.01, *** p<0.001)",
-                 fontsize=10)
+    ax.set_title(
+        "Path model (standardised coefficients; * p<0.05, ** p<0.01, *** p<0.001)", fontsize=10
+    )
     return ax
 
 
@@ -79,8 +102,13 @@ def ipma_map(ipma, ax=None):
         _, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.scatter(t["importance"], t["performance"], s=60, color=PALETTE[0], zorder=3)
     for r in t.itertuples():
-        ax.annotate(label(r.construct), (r.importance, r.performance), xytext=(5, 4),
-                    textcoords="offset points", fontsize=9)
+        ax.annotate(
+            label(r.construct),
+            (r.importance, r.performance),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=9,
+        )
     ax.axvline(t["importance"].mean(), color="grey", lw=0.8, ls="--")
     ax.axhline(t["performance"].mean(), color="grey", lw=0.8, ls="--")
     ax.set_xlabel(f"importance (total effect on {label(ipma.target).lower()}, points per point)")

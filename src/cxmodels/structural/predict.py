@@ -44,11 +44,13 @@ class PredictResult(Result):
         t = self.table
         pos = (t["q2_predict"] > 0).mean()
         beats = t["pls_beats_lm"].mean()
-        out = [f"Out of sample, the model predicts {fmt_pct(pos)} of the outcome items better "
-               f"than their mean (median Q²_predict {fmt_num(t['q2_predict'].median())}).",
-               f"It beats the linear benchmark on {fmt_pct(beats)} of the items "
-               f"({'high' if beats == 1 else 'medium' if beats >= 0.5 else 'low'} predictive "
-               "power, Shmueli et al. 2019)."]
+        out = [
+            f"Out of sample, the model predicts {fmt_pct(pos)} of the outcome items better "
+            f"than their mean (median Q²_predict {fmt_num(t['q2_predict'].median())}).",
+            f"It beats the linear benchmark on {fmt_pct(beats)} of the items "
+            f"({'high' if beats == 1 else 'medium' if beats >= 0.5 else 'low'} predictive "
+            "power, Shmueli et al. 2019).",
+        ]
         worse = t.loc[~t["pls_beats_lm"], "item"]
         cav = [f"The linear model predicts {join_words(worse)} better."] if len(worse) else []
         return Findings(tuple(out), tuple(cav))
@@ -59,8 +61,9 @@ def _fold_predictions(res, train, test):
     lay, X = f.lay, f.X
     o = f.options
     S = correlation_stack(X[train], f.w[train][None], o["standardise"])
-    e = estimate(S, lay, scheme=o["scheme"], consistent=o["consistent"], tol=o["tol"],
-                 max_iter=o["max_iter"])
+    e = estimate(
+        S, lay, scheme=o["scheme"], consistent=o["consistent"], tol=o["tol"], max_iter=o["max_iter"]
+    )
     mu = X[train].mean(axis=0)
     sd = X[train].std(axis=0, ddof=1) if o["standardise"] else np.ones(X.shape[1])
     Z = (X[test] - mu) / sd
@@ -99,12 +102,16 @@ def predict_pls(res, folds: int = 10, seed: int | None = 1) -> PredictResult:
     lay = res.fit_.lay
     owner = lay.M[items].argmax(axis=1)
     rmse_pls, rmse_lm = np.sqrt(sse["pls"] / n), np.sqrt(sse["lm"] / n)
-    table = pd.DataFrame({
-        "construct": np.array(res.model.constructs)[owner],
-        "item": np.array(res.model.items)[items],
-        "q2_predict": 1 - sse["pls"] / sse["mean"],
-        "rmse_pls": rmse_pls, "rmse_lm": rmse_lm,
-        "mae_pls": sae["pls"] / n, "mae_lm": sae["lm"] / n,
-        "pls_beats_lm": rmse_pls < rmse_lm,
-    })
+    table = pd.DataFrame(
+        {
+            "construct": np.array(res.model.constructs)[owner],
+            "item": np.array(res.model.items)[items],
+            "q2_predict": 1 - sse["pls"] / sse["mean"],
+            "rmse_pls": rmse_pls,
+            "rmse_lm": rmse_lm,
+            "mae_pls": sae["pls"] / n,
+            "mae_lm": sae["lm"] / n,
+            "pls_beats_lm": rmse_pls < rmse_lm,
+        }
+    )
     return PredictResult(table, int(folds))

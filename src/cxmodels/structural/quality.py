@@ -30,21 +30,22 @@ def reliability(S, L, rho_a, lay: Layout, constructs, modes) -> pd.DataFrame:
     rows = []
     for j, blk in enumerate(lay.blocks):
         k = blk.size
-        l = L[blk, j]
+        lam = L[blk, j]
         row = {"construct": constructs[j], "mode": modes[j], "n_items": k}
         if modes[j] == "A" and k > 1:
             Sj = S[np.ix_(blk, blk)]
             d = np.sqrt(np.diag(Sj))
             Rj = Sj / np.outer(d, d)
             row["alpha"] = k / (k - 1) * (1 - k / Rj.sum())
-            row["rho_c"] = l.sum() ** 2 / (l.sum() ** 2 + (1 - l**2).sum())
+            row["rho_c"] = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
             row["rho_a"] = float(rho_a[j])
-            row["ave"] = float(np.mean(l**2))
+            row["ave"] = float(np.mean(lam**2))
         else:
             row.update(alpha=np.nan, rho_c=np.nan, rho_a=np.nan, ave=np.nan)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["construct", "mode", "n_items", "alpha", "rho_c", "rho_a",
-                                       "ave"])
+    return pd.DataFrame(
+        rows, columns=["construct", "mode", "n_items", "alpha", "rho_c", "rho_a", "ave"]
+    )
 
 
 def htmt(S, lay: Layout, constructs) -> pd.DataFrame:
@@ -58,8 +59,7 @@ def htmt(S, lay: Layout, constructs) -> pd.DataFrame:
     C = np.abs(S / np.outer(d, d))
     blocks = lay.blocks
     mono = np.array(
-        [C[np.ix_(b, b)][np.triu_indices(b.size, 1)].mean() if b.size > 1 else 1.0
-         for b in blocks]
+        [C[np.ix_(b, b)][np.triu_indices(b.size, 1)].mean() if b.size > 1 else 1.0 for b in blocks]
     )
     q = len(blocks)
     out = np.full((q, q), np.nan)
@@ -110,7 +110,9 @@ def f_squared(R, lay: Layout, constructs) -> pd.DataFrame:
         full = r2_full[0, b]
         ex = 0.0 if np.isnan(r2_ex[0, b]) else r2_ex[0, b]
         f2 = (full - ex) / (1 - full)
-        size = "large" if f2 >= 0.35 else "medium" if f2 >= 0.15 else "small" if f2 >= 0.02 else "none"
+        size = (
+            "large" if f2 >= 0.35 else "medium" if f2 >= 0.15 else "small" if f2 >= 0.02 else "none"
+        )
         rows.append({"source": constructs[a], "target": constructs[b], "f2": f2, "size": size})
     return pd.DataFrame(rows, columns=["source", "target", "f2", "size"])
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_ci, fmt_est, fmt_num, fmt_p, fmt_pct, join_words
+from .._format import fmt_num, join_words
 from .._results import Findings, Result, result_dataclass
 from .algorithm import Estimate, Layout, total_effects
 from .fit import interval
@@ -145,16 +145,26 @@ class PLSResult(Result):
             + "."
         )
         for col, test, text in (
-            ("ave", lambda v: v < t["ave"], "AVE below 0.5 (items share less than half their "
-             "variance with the construct)"),
-            ("rho_c", lambda v: (v < t["rho_c_low"]) | (v > t["rho_c_high"]),
-             "composite reliability outside 0.70-0.95"),
+            (
+                "ave",
+                lambda v: v < t["ave"],
+                "AVE below 0.5 (items share less than half their variance with the construct)",
+            ),
+            (
+                "rho_c",
+                lambda v: (v < t["rho_c_low"]) | (v > t["rho_c_high"]),
+                "composite reliability outside 0.70-0.95",
+            ),
         ):
             bad = refl[test(refl[col])]
             out.append(
-                f"{text}: " + join_words(f"{r.construct} ({fmt_num(getattr(r, col))})"
-                                         for r in bad.itertuples()) + "."
-                if len(bad) else f"No construct has {text.split(' (')[0]}."
+                f"{text}: "
+                + join_words(
+                    f"{r.construct} ({fmt_num(getattr(r, col))})" for r in bad.itertuples()
+                )
+                + "."
+                if len(bad)
+                else f"No construct has {text.split(' (')[0]}."
             )
         d = self.discriminant.dropna(subset=["htmt"])
         hi = d[d["htmt"] >= t["htmt_strict"]]
@@ -162,8 +172,10 @@ class PLSResult(Result):
             "Every HTMT is below 0.85: the constructs are distinct."
             if hi.empty
             else "HTMT at or above 0.85 (0.90 for conceptually close constructs): "
-            + join_words(f"{r.construct_a}-{r.construct_b} ({fmt_num(r.htmt)})"
-                         for r in hi.itertuples()) + "."
+            + join_words(
+                f"{r.construct_a}-{r.construct_b} ({fmt_num(r.htmt)})" for r in hi.itertuples()
+            )
+            + "."
         )
         return out
 
@@ -207,8 +219,17 @@ def _paths_table(model, est, boot, level):
     c = model.constructs
     coef = est.beta[0, src, tgt]
     se, lo, hi, p = interval(coef, None if boot is None else boot["beta"][:, src, tgt], level)
-    return pd.DataFrame({"source": np.array(c)[src], "target": np.array(c)[tgt], "coef": coef,
-                         "std_error": se, "ci_low": lo, "ci_high": hi, "p_value": p})
+    return pd.DataFrame(
+        {
+            "source": np.array(c)[src],
+            "target": np.array(c)[tgt],
+            "coef": coef,
+            "std_error": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": p,
+        }
+    )
 
 
 def _outer_table(model, arr, boot_arr, name, level):
@@ -216,9 +237,17 @@ def _outer_table(model, arr, boot_arr, name, level):
     ii, jj = np.nonzero(M)
     est = arr[0, ii, jj]
     se, lo, hi, p = interval(est, None if boot_arr is None else boot_arr[:, ii, jj], level)
-    return pd.DataFrame({"construct": np.array(model.constructs)[jj],
-                         "item": np.array(model.items)[ii], name: est, "std_error": se,
-                         "ci_low": lo, "ci_high": hi, "p_value": p})
+    return pd.DataFrame(
+        {
+            "construct": np.array(model.constructs)[jj],
+            "item": np.array(model.items)[ii],
+            name: est,
+            "std_error": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": p,
+        }
+    )
 
 
 def _r2_table(model, est, boot, n, level):
@@ -227,8 +256,9 @@ def _r2_table(model, est, boot, n, level):
     k = np.array([len(model.predecessors(model.constructs[j])) for j in endo])
     adj = 1 - (1 - r2) * (n - 1) / (n - k - 1)
     _, lo, hi, _ = interval(r2, None if boot is None else boot["r2"][:, endo], level)
-    return pd.DataFrame({"construct": list(model.endogenous), "r2": r2, "r2_adj": adj,
-                         "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(
+        {"construct": list(model.endogenous), "r2": r2, "r2_adj": adj, "ci_low": lo, "ci_high": hi}
+    )
 
 
 def _effects_table(model, est, boot, level):
@@ -236,16 +266,21 @@ def _effects_table(model, est, boot, level):
     src, tgt = np.nonzero(np.abs(T) > 0)
     c = np.array(model.constructs)
     direct, total = est.beta[0, src, tgt], T[src, tgt]
-    out = {"source": c[src], "target": c[tgt], "direct": direct, "indirect": total - direct,
-           "total": total}
+    out = {
+        "source": c[src],
+        "target": c[tgt],
+        "direct": direct,
+        "indirect": total - direct,
+        "total": total,
+    }
     bT = bI = None
     if boot is not None:
         bT = boot["T"][:, src, tgt]
         bI = bT - boot["beta"][:, src, tgt]
     _, out["indirect_ci_low"], out["indirect_ci_high"], out["indirect_p_value"] = interval(
-        total - direct, bI, level)
-    _, out["total_ci_low"], out["total_ci_high"], out["total_p_value"] = interval(total, bT,
-                                                                                  level)
+        total - direct, bI, level
+    )
+    _, out["total_ci_low"], out["total_ci_high"], out["total_p_value"] = interval(total, bT, level)
     return pd.DataFrame(out)
 
 
@@ -257,8 +292,9 @@ def _scores(X, rows, w, est, model, standardise):
     return pd.DataFrame(Z @ est.W[0], index=rows, columns=list(model.constructs))
 
 
-def build_result(*, model, lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, n_dropped,
-                 level, options) -> PLSResult:
+def build_result(
+    *, model, lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, n_dropped, level, options
+) -> PLSResult:
     """Assemble a :class:`PLSResult` from the sample estimate and the bootstrap arrays."""
     c = list(model.constructs)
     modes = [model.mode(k) for k in c]
@@ -269,10 +305,8 @@ def build_result(*, model, lay, S, est, boot, X, rows, w, mu, sd, ranges, frame,
         model=model,
         paths=_paths_table(model, est, boot, level),
         r2=_r2_table(model, est, boot, len(X), level),
-        loadings=_outer_table(model, est.L, None if boot is None else boot["L"], "loading",
-                              level),
-        weights=_outer_table(model, est.W, None if boot is None else boot["W"], "weight",
-                             level),
+        loadings=_outer_table(model, est.L, None if boot is None else boot["L"], "loading", level),
+        weights=_outer_table(model, est.W, None if boot is None else boot["W"], "weight", level),
         scores=_scores(X, rows, w, est, model, options["standardise"]),
         effects=_effects_table(model, est, boot, level),
         reliability=rel,

@@ -117,8 +117,12 @@ def _check_spec(m: PLSModel) -> None:
     names = list(m.measurement)
     for c, mode in m.modes.items():
         if c not in m.measurement:
-            fail("model", str(c), f"mode for an unknown construct{did_you_mean(c, names)}",
-                 "use a construct of the measurement model")
+            fail(
+                "model",
+                str(c),
+                f"mode for an unknown construct{did_you_mean(c, names)}",
+                "use a construct of the measurement model",
+            )
         check_option(f"modes[{c!r}]", mode, MODES, table="model")
     for pair in m.structural:
         if len(pair) != 2:

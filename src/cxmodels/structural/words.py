@@ -33,14 +33,18 @@ def _mediation(res, target: str) -> list[str]:
     r = e.loc[e["total"].abs().idxmax()]
     share = r["direct"] / r["total"] if r["total"] else np.nan
     boot = np.isfinite(r["indirect_ci_low"])
-    ind = (fmt_est(r["indirect"], r["indirect_ci_low"], r["indirect_ci_high"]) if boot
-           else fmt_num(r["indirect"]))
+    ind = (
+        fmt_est(r["indirect"], r["indirect_ci_low"], r["indirect_ci_high"])
+        if boot
+        else fmt_num(r["indirect"])
+    )
     pairs = set(zip(res.effects["source"], res.effects["target"]))
-    via = [c for c in res.model.constructs
-           if (r["source"], c) in pairs and (c, target) in pairs]
-    return [f"Of {_name(r['source'])}'s total effect on {_name(target)} "
-            f"({fmt_num(r['total'])}), {fmt_num(r['direct'])} runs directly "
-            f"({fmt_pct(share)}) and {ind} through {join_words(_name(v) for v in via)}."]
+    via = [c for c in res.model.constructs if (r["source"], c) in pairs and (c, target) in pairs]
+    return [
+        f"Of {_name(r['source'])}'s total effect on {_name(target)} "
+        f"({fmt_num(r['total'])}), {fmt_num(r['direct'])} runs directly "
+        f"({fmt_pct(share)}) and {ind} through {join_words(_name(v) for v in via)}."
+    ]
 
 
 def findings(res) -> Findings:
@@ -48,18 +52,26 @@ def findings(res) -> Findings:
     boot = res.options["bootstrap"] > 0
     target = _target(res)
     r2 = res.r2.set_index("construct")
-    out = [f"The model explains {fmt_pct(r2.loc[target, 'r2'])} of the variance in "
-           f"{_name(target)}"
-           + (f" (95% CI {fmt_ci(r2.loc[target, 'ci_low'], r2.loc[target, 'ci_high'], 0, True)})"
-              if boot else "") + "."]
+    out = [
+        f"The model explains {fmt_pct(r2.loc[target, 'r2'])} of the variance in "
+        f"{_name(target)}"
+        + (
+            f" (95% CI {fmt_ci(r2.loc[target, 'ci_low'], r2.loc[target, 'ci_high'], 0, True)})"
+            if boot
+            else ""
+        )
+        + "."
+    ]
     strongest = res.paths.loc[res.paths["coef"].abs().sort_values(ascending=False).index[:3]]
     out += [_path_sentence(r, boot) for r in strongest.itertuples()]
     out += _mediation(res, target)
     weak = res.paths[res.paths["p_value"] >= 0.05] if boot else res.paths.iloc[:0]
     if len(weak):
-        out.append("Not distinguishable from zero at the 5% level: "
-                   + join_words(f"{label(r.source)} -> {_name(r.target)}"
-                                for r in weak.itertuples()) + ".")
+        out.append(
+            "Not distinguishable from zero at the 5% level: "
+            + join_words(f"{label(r.source)} -> {_name(r.target)}" for r in weak.itertuples())
+            + "."
+        )
     cav = [c for c in res.measurement_checks() if not c.startswith(("All", "No ", "Every"))]
     if not res.converged:
         cav.append(f"The algorithm did not converge in {res.n_iter} iterations.")
