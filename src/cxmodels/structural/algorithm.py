@@ -199,14 +199,15 @@ def total_effects(beta: np.ndarray) -> np.ndarray:
 def correlation_stack(X: np.ndarray, counts: np.ndarray, standardise: bool = True) -> np.ndarray:
     """Weighted correlation (or covariance) matrices of ``X`` (n, p), one per row of ``counts``
     (B, n) of resampling counts or frequency weights, by two matrix products (no row loop)."""
-    X = X - X.mean(axis=0)
-    n, p = X.shape
     if counts.shape[0] == 1:  # the sample itself: one weighted cross product
         c = counts[0]
         Xc = X - c @ X / c.sum()
-        cov = ((Xc * c[:, None]).T @ Xc / (c.sum() - 1))[None]
+        if np.all(c == c[0]):
+            cov = (Xc.T @ Xc * (c[0] / (c.sum() - 1)))[None]
+        else:
+            cov = ((Xc * c[:, None]).T @ Xc / (c.sum() - 1))[None]
     else:
-        cov = _cov_stack(X, counts)
+        cov = _cov_stack(X - X.mean(axis=0), counts)
     if not standardise:
         return cov
     d = np.sqrt(np.einsum("bii->bi", cov))

@@ -51,7 +51,8 @@ def prepare(df, model: PLSModel, missing: str, weights, table: str = "responses"
     require_numeric(df, items, table)
     check_finite(df, items, table)
     w_all = check_weights(weights, len(df), table)
-    X = df[items].to_numpy(dtype=float, na_value=np.nan)
+    # column-major: column means, centring and X'X are several times faster at 1M rows
+    X = np.asfortranarray(df[items].to_numpy(dtype=float, na_value=np.nan))
     na = np.isnan(X)
     for k in np.flatnonzero(na.all(axis=0)):
         fail(table, items[k], "item has no answers", "drop the item from the model or fix the data")
@@ -60,7 +61,9 @@ def prepare(df, model: PLSModel, missing: str, weights, table: str = "responses"
     else:
         keep = np.ones(len(X), dtype=bool)
         X = np.where(na, np.nanmean(X, axis=0), X)
-    X, w = X[keep], w_all[keep]
+    if not keep.all():
+        X = np.asfortranarray(X[keep])
+    w = w_all[keep]
     if len(X) < max(3, len(model.constructs) + 1):
         fail(
             table,

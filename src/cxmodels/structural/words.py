@@ -19,11 +19,27 @@ def _target(res) -> str:
     return named[0] if named else endo[-1]
 
 
-def _path_sentence(r, boot: bool) -> str:
-    est = fmt_est(r.coef, r.ci_low, r.ci_high) if boot else fmt_num(r.coef)
+def _p(p: float, B: int) -> str:
+    """A bootstrap p-value; at its floor ``2 / (B + 1)`` it says what the replicates allow."""
+    floor = 2 / (B + 1)
+    return (
+        f"p <= {fmt_num(floor, 3)} (all {B:,} replicates on one side)" if p <= floor else fmt_p(p)
+    )
+
+
+def _path_sentence(r, B: int) -> str:
+    est = fmt_est(r.coef, r.ci_low, r.ci_high) if B else fmt_num(r.coef)
     verb = "raises" if r.coef > 0 else "lowers"
-    tail = f", {fmt_p(r.p_value)}" if boot else ""
-    return f"{label(r.source)} {verb} {_name(r.target)}: {est} SD per SD{tail}."
+    tail = f", {_p(r.p_value, B)}" if B else ""
+    return f"{label(r.source)} {verb} {_name(r.target)} by {est} SD per SD{tail}."
+
+
+def _key_paths(res, target: str) -> list:
+    """Paths into the target (largest first), then the largest path elsewhere in the chain."""
+    p = res.paths.assign(size=res.paths["coef"].abs()).sort_values("size", ascending=False)
+    into = p[p["target"] == target].head(3)
+    rest = p[p["target"] != target].head(1)
+    return list(into.itertuples()) + list(rest.itertuples())
 
 
 def _mediation(res, target: str) -> list[str]:
@@ -49,7 +65,8 @@ def _mediation(res, target: str) -> list[str]:
 
 def findings(res) -> Findings:
     """Findings and caveats of a :class:`PLSResult`."""
-    boot = res.options["bootstrap"] > 0
+    B = res.options["bootstrap"]
+    boot = B > 0
     target = _target(res)
     r2 = res.r2.set_index("construct")
     out = [
@@ -62,8 +79,7 @@ def findings(res) -> Findings:
         )
         + "."
     ]
-    strongest = res.paths.loc[res.paths["coef"].abs().sort_values(ascending=False).index[:3]]
-    out += [_path_sentence(r, boot) for r in strongest.itertuples()]
+    out += [_path_sentence(r, B) for r in _key_paths(res, target)]
     out += _mediation(res, target)
     weak = res.paths[res.paths["p_value"] >= 0.05] if boot else res.paths.iloc[:0]
     if len(weak):
