@@ -336,3 +336,11 @@ def test_top_level_names():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cx.structural.parse("A =~ a\nB =~ b\nB ~ A")
+
+
+def test_model_from_codebook(world):
+    """The codebook maps a questionnaire's items onto constructs (synthetic chain items)."""
+    m = PLSModel.from_codebook(world.codebook, parse(world.truth["chain"]["syntax"]).paths)
+    assert m.measurement == parse(world.truth["chain"]["syntax"]).measurement
+    with pytest.raises(cx.InputError, match="construct"):
+        PLSModel.from_codebook({"x": {"min": 1}}, [("A", "B")])

@@ -131,7 +131,12 @@ def chain_items(satisfaction: np.ndarray, rng: np.random.Generator):
 def chain_codebook() -> dict:
     """Codebook entries (scale 1-10) for the chain items."""
     return {
-        it: {"min": 1, "max": 10, "labels": {1: "strongly disagree", 10: "strongly agree"}}
+        it: {
+            "min": 1,
+            "max": 10,
+            "labels": {1: "strongly disagree", 10: "strongly agree"},
+            "construct": c,
+        }
         for c in CONSTRUCTS
         for it in items_of(c)
     }

@@ -10,6 +10,7 @@ import pandas as pd
 from .._validation import (
     check_finite,
     check_frame,
+    check_level,
     check_number,
     check_option,
     check_weights,
@@ -157,12 +158,35 @@ def fit_pls(
     on PLS-SEM, 3rd ed.
     """
     model = as_model(model)
+    _check_options(
+        scheme, missing, sign_change, bootstrap, tol, max_iter, level, consistent, standardise
+    )
+    opts = dict(scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
+    return _fit(
+        df,
+        model,
+        opts,
+        int(bootstrap),
+        seed,
+        weights,
+        missing,
+        standardise,
+        sign_change,
+        float(level),
+    )
+
+
+def _check_options(
+    scheme, missing, sign_change, bootstrap, tol, max_iter, level, consistent, standardise
+) -> None:
+    """Every option checked before any work (one clear error each)."""
     check_option("scheme", scheme, SCHEMES)
     check_option("missing", missing, MISSING)
     check_option("sign_change", sign_change, SIGN_CHANGES)
     check_number("bootstrap", bootstrap, low=0, integer=True)
     check_number("tol", tol, low=0, low_open=True)
     check_number("max_iter", max_iter, low=1, integer=True)
+    check_level(level)
     if consistent and not standardise:
         fail(
             "argument",
@@ -170,19 +194,22 @@ def fit_pls(
             "PLSc needs standardised items",
             "use standardise=True with consistent=True",
         )
+
+
+def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_change, level):
+    """The sample estimate, the bootstrap and the result (options already checked)."""
     source = df if hasattr(df, "customers") else None
     df, ranges = _frame_and_ranges(df, model.items)
     X, rows, w, n_dropped = prepare(df, model, missing, weights)
     lay = layout(model)
-    opts = dict(scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
     S = correlation_stack(X, w[None, :], standardise)
     est = estimate(S, lay, **opts)
     if not est.converged[0]:
-        warnings.warn(f"PLS did not converge in {max_iter} iterations", stacklevel=2)
+        warnings.warn(f"PLS did not converge in {opts['max_iter']} iterations", stacklevel=3)
     boot = None
     if bootstrap:
         ref = est.L[0] if sign_change == "construct" else None
-        boot = run_bootstrap(X, w, lay, int(bootstrap), seed, standardise, ref, opts)
+        boot = run_bootstrap(X, w, lay, bootstrap, seed, standardise, ref, opts)
     mu, sd = _moments(X, w[None, :])
     for k, it in enumerate(model.items):
         ranges.setdefault(it, (float(X[:, k].min()), float(X[:, k].max())))
@@ -202,12 +229,12 @@ def fit_pls(
         ranges=ranges,
         frame=df,
         n_dropped=n_dropped,
-        level=float(level),
+        level=level,
         options=dict(
             opts,
             standardise=standardise,
             missing=missing,
-            bootstrap=int(bootstrap),
+            bootstrap=bootstrap,
             seed=seed,
             sign_change=sign_change,
             source=source,

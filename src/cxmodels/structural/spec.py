@@ -86,6 +86,23 @@ class PLSModel:
             i += k
         return M
 
+    @classmethod
+    def from_codebook(cls, codebook: dict, structural, modes: dict | None = None) -> PLSModel:
+        """The measurement model from a codebook whose item entries name their construct
+        (``{"img_1": {"min": 1, "max": 10, "construct": "Image"}, ...}``), in codebook order."""
+        measurement: dict[str, list[str]] = {}
+        for item, spec in (codebook or {}).items():
+            if isinstance(spec, dict) and spec.get("construct"):
+                measurement.setdefault(str(spec["construct"]), []).append(item)
+        if not measurement:
+            fail(
+                "codebook",
+                "construct",
+                "no item names its construct",
+                'add "construct": "Name" to the codebook entries of the model\'s items',
+            )
+        return cls(measurement, list(structural), dict(modes or {}))
+
     def to_syntax(self) -> str:
         """The model in the lavaan-like syntax of :func:`parse`."""
         lines = [
