@@ -375,8 +375,9 @@ def _step_responses_table(w) -> None:
     w.r = r = np.flatnonzero(w.sv_alive)
     nr = r.size
     s_date = w.t0 + pd.to_timedelta(w.ev_off[r] + w.s_delay[r], unit="D")
-    lat_r = w.latent[r]
+    w.lat_r = lat_r = w.latent[r]
     R = w.ratings[r]
+    del w.ratings  # freed as early as before the split (1 byte x 8 per event)
     col = w.col
     order = np.argsort(R, axis=1, kind="stable")
     liked_txt = np.array([f"Really good {LIKED[a]}." for a in ATTRIBUTES], dtype=object)
@@ -452,6 +453,7 @@ def _step_interactions_table(w) -> None:
     sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan)
     resp = cat(w.resp_min[ev_keep], np.nan, np.nan)
     reso = cat(resolved[ev_keep], -1, -1)
+    del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
     order = np.argsort(ts, kind="stable")
     w.interactions = pd.DataFrame(
         {
@@ -516,7 +518,7 @@ def _step_truth(w) -> None:
 
 def _step_chain(w) -> None:
     """The satisfaction-loyalty chain items on the responses, from their own random stream."""
-    items, truth = chain_items(w.latent[w.r], np.random.default_rng([w.seed, 15]))
+    items, truth = chain_items(w.lat_r, np.random.default_rng([w.seed, 15]))
     w.responses = pd.concat([w.responses, items], axis=1)
     w.truth["chain"] = truth
 
