@@ -242,14 +242,23 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
     )
 
 
+def replicate_chunks(n: int, B: int, seed, w: np.ndarray):
+    """The bootstrap replicates as weighted resampling counts, ``CHUNK`` replicates at a time.
+
+    The one source of replicates for the fit and for anything recomputed later from them
+    (index by group): the same seed gives the same replicates in the same chunks.
+    """
+    rng = np.random.default_rng(seed)
+    for start in range(0, B, CHUNK):
+        yield resample_counts(rng, n, min(CHUNK, B - start)) * w
+
+
 def run_bootstrap(X, w, lay, B, seed, standardise, ref, opts) -> dict:
     """Estimate ``B`` respondent-bootstrap replicates in chunks: stacked arrays by name."""
-    rng = np.random.default_rng(seed)
     keys = ("W", "L", "beta", "r2", "rho_a", "T", "mu", "sd")
     out = {k: [] for k in keys}
     n_bad = 0
-    for start in range(0, B, CHUNK):
-        counts = resample_counts(rng, len(X), min(CHUNK, B - start)) * w
+    for counts in replicate_chunks(len(X), B, seed, w):
         S = correlation_stack(X, counts, standardise)
         with np.errstate(invalid="ignore", divide="ignore"):
             e = estimate(S, lay, ref_loadings=ref, **opts)

@@ -8,8 +8,8 @@ import pandas as pd
 from .._format import fmt_est, fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
-from .algorithm import Layout, resample_counts, structural, total_effects
-from .fit import CHUNK, interval
+from .algorithm import Layout, structural, total_effects
+from .fit import interval, replicate_chunks
 
 
 def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -140,11 +140,8 @@ def _boot_group_means(res, masks) -> list[np.ndarray]:
     """Item means per group in every bootstrap replicate, from the fit's replicate draws
     (the same seed and chunks redraw the same resamples)."""
     f = res.fit_
-    rng = np.random.default_rng(f.options["seed"])
-    B = f.options["bootstrap"]
     out = [[] for _ in masks]
-    for start in range(0, B, CHUNK):
-        counts = resample_counts(rng, len(f.X), min(CHUNK, B - start)) * f.w
+    for counts in replicate_chunks(len(f.X), f.options["bootstrap"], f.options["seed"], f.w):
         for k, m in enumerate(masks):
             c = counts * m
             out[k].append(c @ f.X / c.sum(axis=1, keepdims=True))
