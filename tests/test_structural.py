@@ -344,3 +344,35 @@ def test_model_from_codebook(world):
     assert m.measurement == parse(world.truth["chain"]["syntax"]).measurement
     with pytest.raises(cx.InputError, match="construct"):
         PLSModel.from_codebook({"x": {"min": 1}}, [("A", "B")])
+
+
+@pytest.mark.slow
+def test_notebook_04_runs_with_defaults_and_another_segment(tmp_path):
+    """Notebook 04 under the report pipeline (papermill, privacy gate, HTML export)."""
+    import yaml
+
+    from cxmodels import reports
+
+    root = Path(__file__).resolve().parents[1]
+    nb = str(root / "notebooks" / "04_satisfaction_loyalty_chain.ipynb")
+    data = cx.save(cx.generate(1500, seed=5), tmp_path / "small")
+    entries = [
+        {"name": "chain", "notebook": nb, "parameters": {"bootstrap": 50}},
+        {
+            "name": "chain_{segment}",
+            "notebook": nb,
+            "parameters": {"bootstrap": 30, "consistent": False},
+            "matrix": {"segment": ["premium"]},
+        },
+    ]
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(yaml.safe_dump({"defaults": {"timeout": 300}, "reports": entries}))
+    out = reports.run(
+        cfg, data=str(data), out_dir=tmp_path / "out", jobs=2, progress=False, quiet=True
+    )
+    assert out.ok, out.failures.to_string()
+    page = (tmp_path / "out" / "chain.html").read_text()
+    assert "satisfaction index is" in page and "runs directly" in page and "<img" in page
+    assert "By group it runs from" in page
+    seg = (tmp_path / "out" / "chain_premium.html").read_text()
+    assert "satisfaction index is" in seg and "By group" not in seg
