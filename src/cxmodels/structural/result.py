@@ -237,6 +237,8 @@ def _outer_table(model, arr, boot_arr, name, level):
     ii, jj = np.nonzero(M)
     est = arr[0, ii, jj]
     se, lo, hi, p = interval(est, None if boot_arr is None else boot_arr[:, ii, jj], level)
+    single = M.sum(axis=0)[jj] == 1  # a single item's loading and weight are 1 by definition
+    se, lo, hi, p = (np.where(single, np.nan, v) for v in (se, lo, hi, p))
     return pd.DataFrame(
         {
             "construct": np.array(model.constructs)[jj],
