@@ -102,10 +102,11 @@ def outer_weights(S, lay: Layout, scheme="path", tol=1e-7, max_iter=300):
             blk = lay.blocks[j]
             C[:, blk, j] = np.einsum("bij,bj->bi", inv, C[:, blk, j])
         W_new = _normalise(C, S)
-        delta = np.nanmax(np.abs(W_new - W), axis=(1, 2))
+        bad = np.isnan(W_new).any(axis=(1, 2))  # a degenerate replicate: nothing to iterate
+        delta = np.where(bad, 0.0, np.abs(np.nan_to_num(W_new - W)).max(axis=(1, 2)))
         W = W_new
-        converged = delta < tol
-        if converged.all():
+        converged = (delta < tol) & ~bad
+        if (converged | bad).all():
             return W, it, converged
     return W, max_iter, converged
 

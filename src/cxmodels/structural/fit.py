@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -203,7 +204,16 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
     X, rows, w, n_dropped = prepare(df, model, missing, weights)
     lay = layout(model)
     S = correlation_stack(X, w[None, :], standardise)
-    est = estimate(S, lay, **opts)
+    _check_blocks(S[0], model, lay)
+    try:
+        est = estimate(S, lay, **opts)
+    except np.linalg.LinAlgError:
+        fail(
+            "responses",
+            ", ".join(model.constructs),
+            "construct scores are collinear",
+            "merge constructs whose items are the same, or drop a path",
+        )
     if not est.converged[0]:
         warnings.warn(f"PLS did not converge in {opts['max_iter']} iterations", stacklevel=3)
     boot = None
@@ -253,23 +263,62 @@ def replicate_chunks(n: int, B: int, seed, w: np.ndarray):
         yield resample_counts(rng, n, min(CHUNK, B - start)) * w
 
 
+def _check_blocks(S, model, lay) -> None:
+    """Mode B needs each block's item correlation matrix to be invertible."""
+    for j, blk in enumerate(lay.blocks):
+        if lay.mode_b[j] and np.linalg.matrix_rank(S[np.ix_(blk, blk)]) < blk.size:
+            items = np.array(model.items)[blk]
+            fail(
+                "responses",
+                ", ".join(items),
+                f"the mode B items of {model.constructs[j]} are collinear",
+                "drop a redundant item or measure the construct in mode A",
+            )
+
+
 def run_bootstrap(X, w, lay, B, seed, standardise, ref, opts) -> dict:
     """Estimate ``B`` respondent-bootstrap replicates in chunks: stacked arrays by name."""
     keys = ("W", "L", "beta", "r2", "rho_a", "T", "mu", "sd")
     out = {k: [] for k in keys}
-    n_bad = 0
+    n_bad = n_failed = 0
     for counts in replicate_chunks(len(X), B, seed, w):
-        S = correlation_stack(X, counts, standardise)
         with np.errstate(invalid="ignore", divide="ignore"):
-            e = estimate(S, lay, ref_loadings=ref, **opts)
+            S = correlation_stack(X, counts, standardise)
+        e, failed = _estimate_chunk(S, lay, ref, opts)
         mu, sd = _moments(X, counts)
-        n_bad += int((~e.converged).sum())
+        failed |= np.isnan(e.W).any(axis=(1, 2))
+        n_bad += int((~e.converged & ~failed).sum())
+        n_failed += int(failed.sum())
         for k, v in zip(keys, (e.W, e.L, e.beta, e.r2, e.rho_a, total_effects(e.beta), mu, sd)):
             out[k].append(v)
     res = {k: np.concatenate(v) for k, v in out.items()}
     res["n_not_converged"] = n_bad
+    res["n_failed"] = n_failed
     res["B"] = B
     return res
+
+
+def _estimate_chunk(S, lay, ref, opts):
+    """Estimate a chunk of replicates; a replicate whose matrices are singular (a resample
+    with a constant item, say) is set to NaN instead of failing the chunk."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        try:
+            return estimate(S, lay, ref_loadings=ref, **opts), np.zeros(len(S), dtype=bool)
+        except np.linalg.LinAlgError:
+            failed = np.zeros(len(S), dtype=bool)
+            for b in range(len(S)):  # replicates of a failed chunk only
+                try:
+                    estimate(S[b : b + 1], lay, ref_loadings=ref, **opts)
+                except np.linalg.LinAlgError:
+                    failed[b] = True
+            S = np.where(failed[:, None, None], np.eye(S.shape[1]), S)
+            e = estimate(S, lay, ref_loadings=ref, **opts)
+    nan = {
+        k: np.where(failed.reshape((-1,) + (1,) * (v.ndim - 1)), np.nan, v)
+        for k, v in vars(e).items()
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f"
+    }
+    return replace(e, **nan), failed
 
 
 def interval(est: np.ndarray, boot: np.ndarray | None, level: float):

@@ -95,6 +95,11 @@ def findings(res) -> Findings:
         cav.append(f"{res.n_dropped:,} rows with missing items were dropped (listwise).")
     if not boot:
         cav.append("No bootstrap: paths have no intervals or p-values (use bootstrap=1000).")
+    elif res.fit_.boot["n_failed"]:
+        cav.append(
+            f"{res.fit_.boot['n_failed']} bootstrap replicates could not be estimated "
+            "(singular resamples) and were left out of the intervals."
+        )
     elif res.fit_.boot["n_not_converged"]:
         cav.append(f"{res.fit_.boot['n_not_converged']} bootstrap replicates did not converge.")
     return Findings(tuple(out), tuple(cav))
