@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from .._validation import (
-    check_finite,
     check_frame,
     check_level,
     check_number,
@@ -51,10 +50,18 @@ def prepare(df, model: PLSModel, missing: str, weights, table: str = "responses"
     items = list(model.items)
     require_columns(df, items, table)
     require_numeric(df, items, table)
-    check_finite(df, items, table)
     w_all = check_weights(weights, len(df), table)
     # column-major: column means, centring and X'X are several times faster at 1M rows
     X = np.asfortranarray(df[items].to_numpy(dtype=float, na_value=np.nan))
+    inf = np.isinf(X)
+    for k in np.flatnonzero(inf.any(axis=0)):
+        fail(
+            table,
+            items[k],
+            "holds infinite values",
+            "replace them or drop those rows",
+            df.index[inf[:, k]],
+        )
     na = np.isnan(X)
     for k in np.flatnonzero(na.all(axis=0)):
         fail(table, items[k], "item has no answers", "drop the item from the model or fix the data")
@@ -74,9 +81,6 @@ def prepare(df, model: PLSModel, missing: str, weights, table: str = "responses"
             "use missing='mean' or more data",
             df.index[~keep],
         )
-    sd = X.std(axis=0)
-    for k in np.flatnonzero(~(sd > 0)):
-        fail(table, items[k], "item is constant (no variance)", "drop it from the model")
     return X, df.index[keep], w, int((~keep).sum())
 
 
@@ -203,7 +207,14 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
     df, ranges = _frame_and_ranges(df, model.items)
     X, rows, w, n_dropped = prepare(df, model, missing, weights)
     lay = layout(model)
-    S = correlation_stack(X, w[None, :], standardise)
+    cov = correlation_stack(X, w[None, :], standardise=False)[0]
+    sd = np.sqrt(np.diag(cov))
+    for k in np.flatnonzero(~(sd > 0)):
+        fail(
+            "responses", model.items[k], "item is constant (no variance)", "drop it from the model"
+        )
+    S = (cov / np.outer(sd, sd) if standardise else cov)[None]
+    mu = w @ X / w.sum()
     _check_blocks(S[0], model, lay)
     try:
         est = estimate(S, lay, **opts)
@@ -220,7 +231,6 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
     if bootstrap:
         ref = est.L[0] if sign_change == "construct" else None
         boot = run_bootstrap(X, w, lay, bootstrap, seed, standardise, ref, opts)
-    mu, sd = _moments(X, w[None, :])
     for k, it in enumerate(model.items):
         ranges.setdefault(it, (float(X[:, k].min()), float(X[:, k].max())))
     from .result import build_result
@@ -234,8 +244,8 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
         X=X,
         rows=rows,
         w=w,
-        mu=mu[0],
-        sd=sd[0],
+        mu=mu,
+        sd=sd,
         ranges=ranges,
         frame=df,
         n_dropped=n_dropped,

@@ -286,12 +286,10 @@ def _effects_table(model, est, boot, level):
     return pd.DataFrame(out)
 
 
-def _scores(X, rows, w, est, model, standardise):
-    mu = w @ X / w.sum()
-    Z = X - mu
-    if standardise:
-        Z = Z / np.sqrt((w @ (Z * Z)) / (w.sum() - 1))
-    return pd.DataFrame(Z @ est.W[0], index=rows, columns=list(model.constructs))
+def _scores(X, rows, mu, sd, est, model, standardise):
+    """``Y = ((X - mu) / sd) W`` as one product with ``W / sd`` (no standardised copy of X)."""
+    Ws = est.W[0] / (sd[:, None] if standardise else 1.0)
+    return pd.DataFrame(X @ Ws - mu @ Ws, index=rows, columns=list(model.constructs))
 
 
 def build_result(
@@ -309,7 +307,7 @@ def build_result(
         r2=_r2_table(model, est, boot, len(X), level),
         loadings=_outer_table(model, est.L, None if boot is None else boot["L"], "loading", level),
         weights=_outer_table(model, est.W, None if boot is None else boot["W"], "weight", level),
-        scores=_scores(X, rows, w, est, model, options["standardise"]),
+        scores=_scores(X, rows, mu, sd, est, model, options["standardise"]),
         effects=_effects_table(model, est, boot, level),
         reliability=rel,
         htmt=H,
