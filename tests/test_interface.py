@@ -39,6 +39,24 @@ def results(world):
         "Evaluation": churn.evaluate(
             churn.fit_churn(train, ["overall_sat", "loyalty_member"]), test, 12
         ),
+        **_structural_results(world),
+    }
+
+
+def _structural_results(world):
+    pls = cx.fit_pls(world, world.truth["chain"]["syntax"], bootstrap=20, seed=1)
+    return {
+        "PLSResult": pls,
+        "IndexResult": pls.index("Satisfaction", by="segment"),
+        "IPMAResult": pls.ipma("Loyalty"),
+        "PredictResult": pls.predict(folds=3),
+        "MultigroupResult": cx.compare_pls(
+            world,
+            "Satisfaction =~ sat_1 + sat_2\nLoyalty =~ loy_1 + loy_2\nLoyalty ~ Satisfaction",
+            by="loyalty_member",
+            permutations=20,
+            seed=1,
+        ),
     }
 
 
@@ -56,6 +74,11 @@ NAMES = [
     "TimeVaryingCoxResult",
     "PHTest",
     "Evaluation",
+    "PLSResult",
+    "IndexResult",
+    "IPMAResult",
+    "PredictResult",
+    "MultigroupResult",
 ]
 
 
@@ -115,6 +138,8 @@ PLOTS = [
     ("AFTResult", "plot_forest"),
     ("TimeVaryingCoxResult", "plot_forest"),
     ("Evaluation", "plot_calibration"),
+    ("PLSResult", "plot"),
+    ("IPMAResult", "plot"),
 ]
 
 

@@ -26,6 +26,7 @@ _SUBMODULES = {
     "narrative",
     "plots",
     "reports",
+    "structural",
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -50,6 +51,9 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
+    "PLSModel": "structural",
+    "fit_pls": "structural",
+    "compare_pls": "structural",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

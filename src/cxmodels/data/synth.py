@@ -29,9 +29,12 @@ for the sample.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
+from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
 
@@ -176,102 +179,143 @@ def generate(
     -------
     CXData
         With ``truth`` holding every true parameter.
+
+    Notes
+    -----
+    The world is built by the steps in :data:`STEPS`, in order, from one random stream
+    (``default_rng(seed)``); each step reads and adds names on a shared namespace. Tables with
+    their own stream (the satisfaction-loyalty chain items, ``default_rng([seed, 15])``) are
+    added after the main stream is finished, so adding such a table never moves an existing
+    number. Add a new table the same way: a step at the end with its own stream.
     """
-    rng = np.random.default_rng(seed)
-    n = int(n_customers)
-    t0, t_end = pd.Timestamp(start), pd.Timestamp(end)
-    span = (t_end - t0).days
+    w = SimpleNamespace(
+        rng=np.random.default_rng(seed),
+        n=int(n_customers),
+        seed=seed,
+        start=start,
+        end=end,
+        n_branches=n_branches,
+        kano_n=min(kano_max, int(int(n_customers) * kano_share)),
+    )
+    w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
+    w.span = (w.t_end - w.t0).days
+    for step in STEPS:
+        step(w)
+    return CXData(
+        customers=w.customers,
+        responses=w.responses,
+        interactions=w.interactions,
+        kano_answers=w.kano,
+        branches=pd.DataFrame({"branch_id": w.branch_ids, "employee_sat": w.emp_sat}),
+        codebook={**default_codebook(), **chain_codebook()},
+        observation_end=w.t_end,
+        source=f"synthetic(n_customers={w.n}, seed={seed})",
+        truth=w.truth,
+    )
 
-    # branches ------------------------------------------------------------------------
-    branch_ids = np.array([f"B{i:02d}" for i in range(1, n_branches + 1)], dtype=object)
-    emp_sat = np.round(np.clip(rng.normal(7.0, 0.8, n_branches), 3, 9.8), 1)
 
-    # customers -----------------------------------------------------------------------
-    seg_i = rng.choice(3, size=n, p=[0.6, 0.25, 0.15])
-    segment = SEGMENTS[seg_i]
-    loyal = rng.random(n) < 1 / (1 + np.exp(-(-0.9 + 0.5 * (seg_i == 1) + 1.0 * (seg_i == 2))))
-    branch_i = rng.integers(0, n_branches, n)
-    signup_off = rng.integers(0, span - 120, n)
-    signup = t0 + pd.to_timedelta(signup_off, unit="D")
+def _step_branches_and_customers(w) -> None:
+    """Branches (staff satisfaction) and customer-level latent traits."""
+    rng, n, span = w.rng, w.n, w.span
+    w.branch_ids = np.array([f"B{i:02d}" for i in range(1, w.n_branches + 1)], dtype=object)
+    w.emp_sat = np.round(np.clip(rng.normal(7.0, 0.8, w.n_branches), 3, 9.8), 1)
+    w.seg_i = seg_i = rng.choice(3, size=n, p=[0.6, 0.25, 0.15])
+    w.segment = SEGMENTS[seg_i]
+    w.loyal = rng.random(n) < 1 / (1 + np.exp(-(-0.9 + 0.5 * (seg_i == 1) + 1.0 * (seg_i == 2))))
+    w.branch_i = rng.integers(0, w.n_branches, n)
+    w.signup_off = rng.integers(0, span - 120, n)
+    w.signup = w.t0 + pd.to_timedelta(w.signup_off, unit="D")
     income_p = np.where(seg_i[:, None] == 2, [[0.1, 0.4, 0.5]], [[0.35, 0.45, 0.2]])
-    income = INCOME_BANDS[(rng.random(n)[:, None] > income_p.cumsum(axis=1)).sum(axis=1)]
+    w.income = INCOME_BANDS[(rng.random(n)[:, None] > income_p.cumsum(axis=1)).sum(axis=1)]
     halo = rng.normal(0, 1, n)
     mu = np.array([ATTRIBUTE_MEANS[a] for a in ATTRIBUTES])
-    attr_mu = mu + 0.9 * halo[:, None] + rng.normal(0, 1.1, (n, len(ATTRIBUTES)))
+    w.attr_mu = mu + 0.9 * halo[:, None] + rng.normal(0, 1.1, (n, len(ATTRIBUTES)))
 
-    # events on a ~4-month grid while the window lasts -----------------------------------
-    n_slots = (span - signup_off) // 120 + 1
-    cust_of_ev = np.repeat(np.arange(n), n_slots)
+
+def _step_events(w) -> None:
+    """Events on a ~4-month grid while the window lasts; follow-up treatment and responses."""
+    rng, span = w.rng, w.span
+    n_slots = (span - w.signup_off) // 120 + 1
+    cust_of_ev = np.repeat(np.arange(w.n), n_slots)
     slot = np.arange(n_slots.sum()) - np.repeat(np.cumsum(n_slots) - n_slots, n_slots)
     ev_off = (
-        signup_off[cust_of_ev] + slot * 120 + np.where(slot > 0, rng.integers(0, 30, slot.size), 0)
+        w.signup_off[cust_of_ev]
+        + slot * 120
+        + np.where(slot > 0, rng.integers(0, 30, slot.size), 0)
     )
     m = ev_off < span - 1
-    cust_of_ev, slot, ev_off = cust_of_ev[m], slot[m], ev_off[m]
-    ne = cust_of_ev.size
+    w.cust_of_ev, w.slot, w.ev_off = cust_of_ev[m], slot[m], ev_off[m]
+    w.ne = ne = w.cust_of_ev.size
     u = rng.random(ne)
     # event kinds as small codes into KINDS (strings only in the final categorical)
-    kind = np.where(slot == 0, 0, np.where(u < 0.70, 0, np.where(u < 0.82, 2, 1))).astype(np.int8)
-    is_complaint = kind == KIND_CODE["complaint"]
-    eligible = kind != KIND_CODE["support"]
-    ev_seg = seg_i[cust_of_ev]
+    kind = np.where(w.slot == 0, 0, np.where(u < 0.70, 0, np.where(u < 0.82, 2, 1)))
+    w.kind = kind = kind.astype(np.int8)
+    w.is_complaint = kind == KIND_CODE["complaint"]
+    w.eligible = kind != KIND_CODE["support"]
+    w.ev_seg = ev_seg = w.seg_i[w.cust_of_ev]
     logit = (
         PROPENSITY["intercept"]
         + PROPENSITY["segment[small_business]"] * (ev_seg == 1)
         + PROPENSITY["segment[premium]"] * (ev_seg == 2)
-        + PROPENSITY["loyalty_member"] * loyal[cust_of_ev]
-        + PROPENSITY["complaint"] * is_complaint
+        + PROPENSITY["loyalty_member"] * w.loyal[w.cust_of_ev]
+        + PROPENSITY["complaint"] * w.is_complaint
     )
-    treated = eligible & (rng.random(ne) < 1 / (1 + np.exp(-logit)))
-    del u, logit
-    fu_ch = rng.choice(3, size=ne, p=FOLLOW_UP_CHANNEL_P)  # potential channel for every event
-    fu_delay = rng.integers(1, 14, ne)
-    needs_resp = kind != KIND_CODE["purchase"]
-    resp_min = np.where(
-        needs_resp, np.round(rng.lognormal(np.log(300) - 0.3 * (ev_seg == 2), 1.2, ne), 1), np.nan
+    w.treated = w.eligible & (rng.random(ne) < 1 / (1 + np.exp(-logit)))
+    w.fu_ch = rng.choice(3, size=ne, p=FOLLOW_UP_CHANNEL_P)  # potential channel, every event
+    w.fu_delay = rng.integers(1, 14, ne)
+    w.needs_resp = kind != KIND_CODE["purchase"]
+    w.resp_min = np.where(
+        w.needs_resp,
+        np.round(rng.lognormal(np.log(300) - 0.3 * (ev_seg == 2), 1.2, ne), 1),
+        np.nan,
     )
-    slow = is_complaint & (resp_min > 24 * 60)
+    w.slow = w.is_complaint & (w.resp_min > 24 * 60)
 
-    # transactional surveys 20-45 days after purchases and complaints -------------------
-    s_delay = rng.integers(20, 46, ne)
-    p_resp = np.where(slot == 0, 0.8, 0.3 + 0.1 * (ev_seg == 2))
-    surveyed = eligible & (ev_off + s_delay < span)
-    answered = surveyed & (rng.random(ne) < p_resp)
-    del p_resp
 
-    # potential satisfaction at every eligible event (common random numbers) ------------
-    ratings = attr_mu[cust_of_ev]
+def _step_surveys(w) -> None:
+    """Transactional surveys 20-45 days after purchases and complaints; who answers."""
+    rng = w.rng
+    w.s_delay = rng.integers(20, 46, w.ne)
+    p_resp = np.where(w.slot == 0, 0.8, 0.3 + 0.1 * (w.ev_seg == 2))
+    w.surveyed = w.eligible & (w.ev_off + w.s_delay < w.span)
+    w.answered = w.surveyed & (rng.random(w.ne) < p_resp)
+
+
+def _step_satisfaction(w) -> None:
+    """Ratings and potential satisfaction at every eligible event (common random numbers)."""
+    rng, ne = w.rng, w.ne
+    ratings = w.attr_mu[w.cust_of_ev]
     ratings += rng.normal(0, 0.9, (ne, len(ATTRIBUTES)))
-    ratings = _rating(ratings, 1, 10).astype(np.int8)  # 1 byte per rating
-    col = {a: i for i, a in enumerate(ATTRIBUTES)}
-    lin = sum(
-        w * (ratings[:, col[a]] - 6.0) for a, w in DRIVER_WEIGHTS.items()
-    )  # loop over 6 drivers
+    w.ratings = ratings = _rating(ratings, 1, 10).astype(np.int8)  # 1 byte per rating
+    w.col = col = {a: i for i, a in enumerate(ATTRIBUTES)}
+    lin = sum(w_ * (ratings[:, col[a]] - 6.0) for a, w_ in DRIVER_WEIGHTS.items())  # 6 drivers
     lin = lin + BASIC["penalty_slope"] * np.minimum(
         ratings[:, col[BASIC["attribute"]]] - BASIC["threshold"], 0
     )
     lin = lin + EXCITEMENT["reward_slope"] * np.maximum(
         ratings[:, col[EXCITEMENT["attribute"]]] - EXCITEMENT["threshold"], 0
     )
-    lin += np.array([SEGMENT_SAT[s] for s in SEGMENTS])[ev_seg]
-    lin += EMPLOYEE_SAT_EFFECT * (emp_sat[branch_i[cust_of_ev]] - 7.0)
+    lin += np.array([SEGMENT_SAT[s] for s in SEGMENTS])[w.ev_seg]
+    lin += EMPLOYEE_SAT_EFFECT * (w.emp_sat[w.branch_i[w.cust_of_ev]] - 7.0)
     lin += rng.normal(0, 0.7, ne)  # response noise
-    lin += 6.6 + COMPLAINT_EFFECT * is_complaint + SLOW_RESPONSE_EFFECT * slow
+    lin += 6.6 + COMPLAINT_EFFECT * w.is_complaint + SLOW_RESPONSE_EFFECT * w.slow
     lat0 = lin  # latent satisfaction without follow-up
-    fu_gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[fu_ch]
+    fu_gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[w.fu_ch]
     lat1 = lat0 + fu_gain
-    sat0, sat1 = _rating(lat0, 1, 10).astype(np.int8), _rating(lat1, 1, 10).astype(np.int8)
-    latent = np.where(treated, lat1, lat0)
-    sat = np.where(treated, sat1, sat0)
-    del lat1, fu_gain
+    w.sat0, w.sat1 = _rating(lat0, 1, 10).astype(np.int8), _rating(lat1, 1, 10).astype(np.int8)
+    w.latent = np.where(w.treated, lat1, lat0)
+    w.sat = np.where(w.treated, w.sat1, w.sat0)
 
-    # churn: Weibull proportional hazards from the onboarding survey ---------------------
-    first = slot == 0  # one per customer, in customer order
-    fidx = np.flatnonzero(first)
+
+def _step_churn(w) -> None:
+    """Churn: Weibull proportional hazards from the onboarding survey; activity after churn."""
+    rng, n, span = w.rng, w.n, w.span
+    first = w.slot == 0  # one per customer, in customer order
+    w.fidx = fidx = np.flatnonzero(first)
     assert fidx.size == n
-    origin_off = ev_off[fidx] + s_delay[fidx]
-    seg_lhr = np.array([0.0, LOG_HR["segment[small_business]"], LOG_HR["segment[premium]"]])[seg_i]
-    lp_common = LOG_HR["loyalty_member"] * loyal + seg_lhr
+    origin_off = w.ev_off[fidx] + w.s_delay[fidx]
+    seg_lhr = np.array([0.0, LOG_HR["segment[small_business]"], LOG_HR["segment[premium]"]])
+    lp_common = LOG_HR["loyalty_member"] * w.loyal + seg_lhr[w.seg_i]
     e = rng.exponential(1.0, n)
 
     def weibull_time(lp):
@@ -284,87 +328,91 @@ def generate(
             + LOG_HR["followed_up"] * fu
         )
 
-    T0 = weibull_time(lp_of(sat0[fidx], 0))
-    T1 = weibull_time(lp_of(sat1[fidx], 1))
-    T = np.where(treated[fidx], T1, T0)
+    T0 = weibull_time(lp_of(w.sat0[fidx], 0))
+    T1 = weibull_time(lp_of(w.sat1[fidx], 1))
+    T = np.where(w.treated[fidx], T1, T0)
     churn_off = origin_off + np.ceil(T).astype(np.int64)
     churned = churn_off <= span
-    churn_date = pd.Series(t0 + pd.to_timedelta(np.where(churned, churn_off, 0), unit="D")).where(
-        churned
-    )
+    w.churn_date = pd.Series(
+        w.t0 + pd.to_timedelta(np.where(churned, churn_off, 0), unit="D")
+    ).where(churned)
     horizon = 180
-    in_window = signup_off + horizon <= span
-    churn_rel0 = origin_off - signup_off + T0 <= horizon
-    churn_rel1 = origin_off - signup_off + T1 <= horizon
-    ate_churn = float(np.mean(churn_rel1[in_window].astype(float) - churn_rel0[in_window]))
+    in_window = w.signup_off + horizon <= span
+    churn_rel0 = origin_off - w.signup_off + T0 <= horizon
+    churn_rel1 = origin_off - w.signup_off + T1 <= horizon
+    w.ate_churn = float(np.mean(churn_rel1[in_window].astype(float) - churn_rel0[in_window]))
+    w.c_off = c_off = np.where(churned, churn_off, span + 10_000)[w.cust_of_ev]
+    w.alive = alive = w.ev_off < c_off
+    w.fu_alive = w.treated & alive & (w.ev_off + w.fu_delay < np.minimum(c_off, span))
+    w.sv_alive = w.answered & alive & (w.ev_off + w.s_delay < c_off)
+    w.sv_alive[fidx] = w.answered[fidx]  # the onboarding survey precedes churn's time origin
 
-    # drop activity after churn -----------------------------------------------------------
-    c_off = np.where(churned, churn_off, span + 10_000)[cust_of_ev]
-    alive = ev_off < c_off
-    fu_alive = treated & alive & (ev_off + fu_delay < np.minimum(c_off, span))
-    sv_alive = answered & alive & (ev_off + s_delay < c_off)
-    sv_alive[fidx] = answered[fidx]  # the onboarding survey precedes the time origin of churn
 
-    # customers table -------------------------------------------------------------------
-    cust_ids = _zfill_ids("C", n, 7).to_numpy(object)  # shared objects: repeats cost a pointer
-    customers = pd.DataFrame(
+def _step_customers_table(w) -> None:
+    rng, n = w.rng, w.n
+    w.cust_ids = _zfill_ids("C", n, 7).to_numpy(object)  # shared objects: repeats cost a pointer
+    w.customers = pd.DataFrame(
         {
-            "customer_id": cust_ids,
-            "signup_date": signup,
-            "churn_date": churn_date.to_numpy(),
-            "segment": segment,
+            "customer_id": w.cust_ids,
+            "signup_date": w.signup,
+            "churn_date": w.churn_date.to_numpy(),
+            "segment": w.segment,
             "region": _choice(rng, REGIONS, n),
-            "branch_id": branch_ids[branch_i],
+            "branch_id": w.branch_ids[w.branch_i],
             "age_band": _choice(rng, AGE_BANDS, n, [0.2, 0.3, 0.3, 0.2]),
-            "income_band": income,
+            "income_band": w.income,
             "marital_status": _choice(rng, MARITAL, n, [0.4, 0.5, 0.1]),
-            "loyalty_member": loyal,
+            "loyalty_member": w.loyal,
             "acquisition_channel": _choice(rng, ACQ, n, [0.45, 0.3, 0.15, 0.1]),
             "email": _arrow_text("customer", np.arange(1, n + 1), "@example.com").array,
             "phone": _arrow_text("+44 7700 ", rng.integers(100000, 999999, n)).array,
         }
     )
 
-    # responses -------------------------------------------------------------------------
-    r = np.flatnonzero(sv_alive)
+
+def _step_responses_table(w) -> None:
+    rng = w.rng
+    w.r = r = np.flatnonzero(w.sv_alive)
     nr = r.size
-    s_date = t0 + pd.to_timedelta(ev_off[r] + s_delay[r], unit="D")
-    lat_r = latent[r]
-    R = ratings[r]
+    s_date = w.t0 + pd.to_timedelta(w.ev_off[r] + w.s_delay[r], unit="D")
+    w.lat_r = lat_r = w.latent[r]
+    R = w.ratings[r]
+    del w.ratings  # freed as early as before the split (1 byte x 8 per event)
+    col = w.col
     order = np.argsort(R, axis=1, kind="stable")
     liked_txt = np.array([f"Really good {LIKED[a]}." for a in ATTRIBUTES], dtype=object)
     disliked_txt = np.array([f"The {LIKED[a]} could be better." for a in ATTRIBUTES], dtype=object)
-    responses = pd.DataFrame(
+    ces = (
+        4.2
+        - 0.35 * (R[:, col["attr_responsiveness"]] - 6)
+        - 0.3 * (R[:, col["attr_digital_experience"]] - 6)
+        + 0.8 * w.is_complaint[r]
+    )
+    w.responses = pd.DataFrame(
         {
             "response_id": _zfill_ids("R", nr, 8).to_numpy(),
-            "customer_id": cust_ids[cust_of_ev[r]],
+            "customer_id": w.cust_ids[w.cust_of_ev[r]],
             "survey_date": s_date,
             "wave": _wave_labels(s_date),
-            "overall_sat": sat[r].astype(np.int64),
+            "overall_sat": w.sat[r].astype(np.int64),
             "nps": _rating(lat_r - 0.3 + rng.normal(0, 0.8, nr), 0, 10).astype(np.int64),
             "csat": _rating(1 + (lat_r - 1) * 4 / 9 + rng.normal(0, 0.4, nr), 1, 5).astype(
                 np.int64
             ),
-            "ces": _rating(
-                4.2
-                - 0.35 * (R[:, col["attr_responsiveness"]] - 6)
-                - 0.3 * (R[:, col["attr_digital_experience"]] - 6)
-                + 0.8 * is_complaint[r]
-                + rng.normal(0, 0.8, nr),
-                1,
-                7,
-            ).astype(np.int64),
+            "ces": _rating(ces + rng.normal(0, 0.8, nr), 1, 7).astype(np.int64),
             **{a: R[:, i].astype(np.int64) for i, a in enumerate(ATTRIBUTES)},
             "comment_liked": np.where(rng.random(nr) < 0.6, liked_txt[order[:, -1]], None),
             "comment_disliked": np.where(rng.random(nr) < 0.5, disliked_txt[order[:, 0]], None),
         }
     )
 
-    # interactions: built from integer codes, strings only in the final categoricals ------
-    ev_keep = np.flatnonzero(alive)
-    ev_ns = (t0.value + (ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne)) * 10**9).astype(
-        np.int64
-    )
+
+def _step_interactions_table(w) -> None:
+    """Interactions built from integer codes, strings only in the final categoricals."""
+    rng, ne, kind = w.rng, w.ne, w.kind
+    ev_keep = np.flatnonzero(w.alive)
+    ev_ns = w.t0.value + (w.ev_off * 86400 + rng.integers(8 * 3600, 20 * 3600, ne)) * 10**9
+    ev_ns = ev_ns.astype(np.int64)
     ev_channel = np.where(
         kind == KIND_CODE["purchase"],
         np.where(rng.random(ne) < 0.55, CHANNEL_CODE["web"], CHANNEL_CODE["store"]),
@@ -372,45 +420,45 @@ def generate(
             rng.choice(4, size=ne, p=[0.4, 0.3, 0.2, 0.1])
         ],
     ).astype(np.int8)
-    ev_topic = np.where(kind == KIND_CODE["purchase"], -1, rng.integers(0, len(TOPICS), ne)).astype(
-        np.int8
-    )
+    ev_topic = np.where(kind == KIND_CODE["purchase"], -1, rng.integers(0, len(TOPICS), ne))
+    ev_topic = ev_topic.astype(np.int8)
     sentiment = np.clip(
-        np.round((latent - 6.5) / 3 - 0.4 * is_complaint + rng.normal(0, 0.2, ne), 2), -1, 1
+        np.round((w.latent - 6.5) / 3 - 0.4 * w.is_complaint + rng.normal(0, 0.2, ne), 2), -1, 1
     )
-    resolved = np.where(needs_resp, rng.random(ne) < 0.85 - 0.2 * slow, -1).astype(np.int8)
-    f = np.flatnonzero(fu_alive)
-    iv = np.flatnonzero(surveyed & alive & (ev_off + s_delay - 2 < np.minimum(c_off, span)))
+    resolved = np.where(w.needs_resp, rng.random(ne) < 0.85 - 0.2 * w.slow, -1).astype(np.int8)
+    f = np.flatnonzero(w.fu_alive)
+    stop = np.minimum(w.c_off, w.span)
+    iv = np.flatnonzero(w.surveyed & w.alive & (w.ev_off + w.s_delay - 2 < stop))
     day = 86400 * 10**9
     nf, ni = f.size, iv.size
 
-    def cat(codes, n_pad_f, n_pad_i, fill_f, fill_i):
+    def cat(codes, fill_f, fill_i):
         return np.concatenate(
-            [codes, np.full(n_pad_f, fill_f, codes.dtype), np.full(n_pad_i, fill_i, codes.dtype)]
+            [codes, np.full(nf, fill_f, codes.dtype), np.full(ni, fill_i, codes.dtype)]
         )
 
-    cust = np.concatenate([cust_of_ev[ev_keep], cust_of_ev[f], cust_of_ev[iv]])
+    cust = np.concatenate([w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv]])
     ts = np.concatenate(
-        [ev_ns[ev_keep], ev_ns[f] + fu_delay[f] * day, ev_ns[iv] + (s_delay[iv] - 2) * day]
+        [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day]
     )
     chan = np.concatenate(
         [
             ev_channel[ev_keep],
-            np.array([CHANNEL_CODE[c] for c in FU_CHANNELS], dtype=np.int8)[fu_ch[f]],
+            np.array([CHANNEL_CODE[c] for c in FU_CHANNELS], dtype=np.int8)[w.fu_ch[f]],
             np.full(ni, CHANNEL_CODE["email"], np.int8),
         ]
     )
-    kinds = cat(kind[ev_keep], nf, ni, KIND_CODE["follow_up"], KIND_CODE["survey_invite"])
-    topic = cat(ev_topic[ev_keep], nf, ni, -1, -1)
-    sent = cat(np.where(needs_resp, sentiment, np.nan)[ev_keep], nf, ni, np.nan, np.nan)
-    resp = cat(resp_min[ev_keep], nf, ni, np.nan, np.nan)
-    reso = cat(resolved[ev_keep], nf, ni, -1, -1)
-    del ratings, R, latent, lat0
+    kinds = cat(kind[ev_keep], KIND_CODE["follow_up"], KIND_CODE["survey_invite"])
+    topic = cat(ev_topic[ev_keep], -1, -1)
+    sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan)
+    resp = cat(w.resp_min[ev_keep], np.nan, np.nan)
+    reso = cat(resolved[ev_keep], -1, -1)
+    del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
     order = np.argsort(ts, kind="stable")
-    interactions = pd.DataFrame(
+    w.interactions = pd.DataFrame(
         {
             "interaction_id": _zfill_ids("I", order.size, 9).array,
-            "customer_id": cust_ids[cust[order]],
+            "customer_id": w.cust_ids[cust[order]],
             "timestamp": pd.to_datetime(ts[order]),
             "channel": pd.Categorical.from_codes(chan[order], CHANNELS),
             "kind": pd.Categorical.from_codes(kinds[order], KINDS),
@@ -421,15 +469,18 @@ def generate(
         }
     )
 
-    # kano ------------------------------------------------------------------------------
-    kano = _kano(rng, cust_ids, segment, min(kano_max, int(n * kano_share)))
 
-    truth_sat_rows = r[eligible[r]]
-    truth = {
-        "seed": seed,
-        "n_customers": n,
-        "observation_start": start,
-        "observation_end": end,
+def _step_kano(w) -> None:
+    w.kano = _kano(w.rng, w.cust_ids, w.segment, w.kano_n)
+
+
+def _step_truth(w) -> None:
+    truth_sat_rows = w.r[w.eligible[w.r]]
+    w.truth = {
+        "seed": w.seed,
+        "n_customers": w.n,
+        "observation_start": w.start,
+        "observation_end": w.end,
         "driver_weights": DRIVER_WEIGHTS,
         "attribute_means": ATTRIBUTE_MEANS,
         "asymmetric": {"basic": BASIC, "excitement": EXCITEMENT},
@@ -446,8 +497,10 @@ def generate(
             np.dot(FOLLOW_UP_CHANNEL_P, list(FOLLOW_UP_EFFECT.values()))
         ),
         "follow_up_effect_by_channel": FOLLOW_UP_EFFECT,
-        "follow_up_ate_overall_sat": float(np.mean(sat1[truth_sat_rows] - sat0[truth_sat_rows])),
-        "follow_up_ate_churn_within_180d": ate_churn,
+        "follow_up_ate_overall_sat": float(
+            np.mean(w.sat1[truth_sat_rows] - w.sat0[truth_sat_rows])
+        ),
+        "follow_up_ate_churn_within_180d": w.ate_churn,
         "follow_up_propensity": PROPENSITY,
         "follow_up_log_hazard_ratio": LOG_HR["followed_up"],
         "log_hazard_ratios": LOG_HR,
@@ -461,17 +514,30 @@ def generate(
         "kano_categories": KANO_FEATURES,
         "kano_true_share": KANO_TRUE_SHARE,
     }
-    return CXData(
-        customers=customers,
-        responses=responses,
-        interactions=interactions,
-        kano_answers=kano,
-        branches=pd.DataFrame({"branch_id": branch_ids, "employee_sat": emp_sat}),
-        codebook=default_codebook(),
-        observation_end=t_end,
-        source=f"synthetic(n_customers={n}, seed={seed})",
-        truth=truth,
-    )
+
+
+def _step_chain(w) -> None:
+    """The satisfaction-loyalty chain items on the responses, from their own random stream."""
+    items, truth = chain_items(w.lat_r, np.random.default_rng([w.seed, 15]))
+    w.responses = pd.concat([w.responses, items], axis=1)
+    w.truth["chain"] = truth
+
+
+#: The steps of :func:`generate`, in order. The first ones share the main random stream; a
+#: new table (e.g. purchases with amounts) goes at the end with its own stream, as the chain.
+STEPS = (
+    _step_branches_and_customers,
+    _step_events,
+    _step_surveys,
+    _step_satisfaction,
+    _step_churn,
+    _step_customers_table,
+    _step_responses_table,
+    _step_interactions_table,
+    _step_kano,
+    _step_truth,
+    _step_chain,
+)
 
 
 def _kano(rng, cust_ids, segment, m):
