@@ -202,7 +202,7 @@ def check_rfm(rfm, table: str = "rfm", monetary: bool = False) -> pd.DataFrame:
         ("frequency", ~np.isfinite(x) | (x < 0) | (x != np.round(x)),
          "must be a whole number >= 0"),
         ("recency", ~np.isfinite(tx) | (tx < 0) | (tx > T + 1e-9), "must lie in [0, T]"),
-        ("T", ~np.isfinite(T) | (T <= 0), "must be positive (time since first purchase)"),
+        ("T", ~np.isfinite(T) | (T < 0), "must be >= 0 (time since the first purchase)"),
         ("recency", (x == 0) & (tx != 0), "must be 0 for customers without repeat purchases"),
     ]  # fmt: skip
     for col, bad, msg in checks:
