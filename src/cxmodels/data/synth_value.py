@@ -88,7 +88,9 @@ def purchases(
     tp, ts = PURCHASE_TRUTH, SPEND_TRUTH
     n = len(customers)
     sat = customer_satisfaction(customers, responses, tp["satisfaction_centre"])
-    X = np.column_stack([sat - tp["satisfaction_centre"], customers["loyalty_member"].astype(float)])
+    X = np.column_stack(
+        [sat - tp["satisfaction_centre"], customers["loyalty_member"].astype(float)]
+    )
     gp = np.array(list(tp["purchase_covariates"].values()))
     gd = np.array(list(tp["dropout_covariates"].values()))
     alpha_i = tp["alpha"] * np.exp(-X @ gp)

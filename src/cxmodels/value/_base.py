@@ -13,7 +13,9 @@ from .rfm import UNITS, check_rfm
 DAYS_PER_YEAR = 365.25
 
 
-def covariate_matrix(rfm: pd.DataFrame, covariates, table: str = "rfm") -> np.ndarray:
+def covariate_matrix(
+    rfm: pd.DataFrame, covariates, table: str = "rfm", fitting: bool = False
+) -> np.ndarray:
     """The numeric covariate columns of ``rfm`` as a float matrix (n x k), checked."""
     covariates = list(covariates)
     if not covariates:
@@ -26,7 +28,7 @@ def covariate_matrix(rfm: pd.DataFrame, covariates, table: str = "rfm") -> np.nd
         fail(table, ", ".join(covariates), "covariates missing or not finite",
              "impute or drop those customers", rfm.index[bad])  # fmt: skip
     sd = X.std(axis=0)
-    if (sd == 0).any():
+    if fitting and (sd == 0).any():
         fail(table, ", ".join(np.array(covariates)[sd == 0]), "covariate is constant",
              "drop it (its effect is not identified)")  # fmt: skip
     return X
@@ -164,7 +166,9 @@ class PurchaseModel(Result):
             },
             index=rfm.index,
         )
-        out.attrs.update(horizon=horizon, discount_rate=discount_rate, margin=margin, unit=self.unit)
+        out.attrs.update(
+            horizon=horizon, discount_rate=discount_rate, margin=margin, unit=self.unit
+        )
         return out
 
     # -- fit checks -------------------------------------------------------------------------
@@ -181,9 +185,13 @@ class PurchaseModel(Result):
         require_columns(rfm, ["frequency_holdout", "duration_holdout"], "rfm")
         pred = self._conditional_varying(rfm)
         f = np.minimum(rfm["frequency"].to_numpy(), max_frequency).astype(int)
-        df = pd.DataFrame({"f": f, "actual": rfm["frequency_holdout"].to_numpy(), "predicted": pred})
+        df = pd.DataFrame(
+            {"f": f, "actual": rfm["frequency_holdout"].to_numpy(), "predicted": pred}
+        )
         g = df.groupby("f").agg(
-            n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+            n_customers=("actual", "size"),
+            actual=("actual", "mean"),
+            predicted=("predicted", "mean"),
         )
         g.index = [f"{i}+" if i == max_frequency else str(i) for i in g.index]
         return g.rename_axis("frequency").reset_index()

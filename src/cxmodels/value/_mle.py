@@ -62,7 +62,10 @@ def numerical_hessian(
                 H[i, i] = (f(theta + ei) - 2 * f0 + f(theta - ei)) / h[i] ** 2
             else:
                 H[i, j] = H[j, i] = (
-                    f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
+                    f(theta + ei + ej)
+                    - f(theta + ei - ej)
+                    - f(theta - ei + ej)
+                    + f(theta - ei - ej)
                 ) / (4 * h[i] * h[j])
     return H
 
@@ -119,7 +122,10 @@ def _small_gradient(negll, theta, has_grad) -> bool:
     else:
         f0, h = negll(theta), 1e-5 * np.maximum(1.0, np.abs(theta))
         g = np.array(
-            [(negll(theta + e) - negll(theta - e)) / (2 * hj) for e, hj in zip(np.diag(h), h, strict=True)]
+            [
+                (negll(theta + e) - negll(theta - e)) / (2 * hj)
+                for e, hj in zip(np.diag(h), h, strict=True)
+            ]
         )
     return bool(np.all(np.abs(g) < 1e-3 * max(1.0, abs(f0) / 1e4)))
 

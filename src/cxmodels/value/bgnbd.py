@@ -105,7 +105,9 @@ def expected_purchases_new(t, params) -> np.ndarray:
     """FHL (2005) eq. 7: expected repeat purchases of a new customer in ``(0, t]``."""
     r, al, a, b = params
     t = np.asarray(t, dtype=float)
-    return (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp2f1(r, b, a + b - 1, t / (al + t)))
+    return (
+        (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp2f1(r, b, a + b - 1, t / (al + t)))
+    )
 
 
 @result_dataclass
@@ -211,7 +213,7 @@ def fit_bgnbd(
     """
     pc, dc = as_list(purchase_covariates), as_list(dropout_covariates)
     x, tx, T = rfm_arrays(rfm)
-    Xp, Xd = covariate_matrix(rfm, pc), covariate_matrix(rfm, dc)
+    Xp, Xd = covariate_matrix(rfm, pc, fitting=True), covariate_matrix(rfm, dc, fitting=True)
     names = BASE + [f"purchase:{c}" for c in pc] + [f"dropout:{c}" for c in dc]
     init = {"r": 1.0, "alpha": max(float(np.mean(T)), 1.0), "a": 1.0, "b": 1.0, **(start or {})}
     theta0 = np.concatenate([np.log([init[k] for k in BASE]), np.zeros(len(pc) + len(dc))])

@@ -160,9 +160,15 @@ def fit_pareto_nbd(
     """
     pc, dc = as_list(purchase_covariates), as_list(dropout_covariates)
     x, tx, T = rfm_arrays(rfm)
-    Xp, Xd = covariate_matrix(rfm, pc), covariate_matrix(rfm, dc)
+    Xp, Xd = covariate_matrix(rfm, pc, fitting=True), covariate_matrix(rfm, dc, fitting=True)
     names = BASE + [f"purchase:{c}" for c in pc] + [f"dropout:{c}" for c in dc]
-    init = {"r": 0.5, "alpha": max(float(np.mean(T)) / 4, 1.0), "s": 0.5, "beta": max(float(np.mean(T)) / 4, 1.0), **(start or {})}
+    init = {
+        "r": 0.5,
+        "alpha": max(float(np.mean(T)) / 4, 1.0),
+        "s": 0.5,
+        "beta": max(float(np.mean(T)) / 4, 1.0),
+        **(start or {}),
+    }
     theta0 = np.concatenate([np.log([init[k] for k in BASE]), np.zeros(len(pc) + len(dc))])
     fit = maximise(
         lambda th: _negll(th, x, tx, T, Xp, Xd), theta0, names, "Pareto/NBD", has_grad=False

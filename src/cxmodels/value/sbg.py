@@ -66,7 +66,11 @@ def _counts_from_table(table, duration_col, event_col, period):
     t_max = int(max(t_lost.max(initial=1), k_cens.max(initial=1)))
     lost = np.bincount(t_lost, minlength=t_max + 1)[1:].astype(float)
     censored = np.bincount(k_cens, minlength=t_max + 1).astype(float)
-    at_risk = len(d) - np.concatenate([[0], np.cumsum(lost)]) - np.concatenate([[0], np.cumsum(censored[:-1])])
+    at_risk = (
+        len(d)
+        - np.concatenate([[0], np.cumsum(lost)])
+        - np.concatenate([[0], np.cumsum(censored[:-1])])
+    )
     return lost, censored, at_risk
 
 
@@ -138,7 +142,7 @@ class SBGResult(Result):
         :math:`DERL = \\frac{\\beta + n}{\\alpha + \\beta + n}\\,
         {}_2F_1(1, \\beta + n + 1; \\alpha + \\beta + n + 1; \\frac{1}{1+d})` with n renewals so
         far. Payments fall at the start of each period, so the next renewal is counted
-        undiscounted: :math:`DERL = \sum_{t \ge n} (1+d)^{-(t-n)} S(t)/S(n-1)`. Multiply by the
+        undiscounted: :math:`DERL = \\sum_{t \\ge n} (1+d)^{-(t-n)} S(t)/S(n-1)`. Multiply by the
         margin per period for the residual value.
         """
         check_number("discount_rate", discount_rate, low=0, low_open=True)
@@ -154,7 +158,7 @@ class SBGResult(Result):
         Notes
         -----
         :math:`DEL = {}_2F_1(1, \beta; \alpha+\beta; \frac{1}{1+d})
-        = \sum_{t \ge 0} S(t) (1+d)^{-t}` (Fader & Hardie 2010, eq. 4).
+        = \\sum_{t \\ge 0} S(t) (1+d)^{-t}` (Fader & Hardie 2010, eq. 4).
         """
         check_number("discount_rate", discount_rate, low=0, low_open=True)
         a, b = self.params["alpha"], self.params["beta"]
