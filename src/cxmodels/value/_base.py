@@ -8,7 +8,7 @@ import pandas as pd
 from .._format import fmt_count, fmt_est, fmt_num, label
 from .._results import Findings, Result
 from .._validation import check_number, fail, require_columns, require_numeric
-from .rfm import UNITS, check_rfm
+from .rfm import UNITS, check_rfm, daily_transactions
 
 DAYS_PER_YEAR = 365.25
 
@@ -205,6 +205,60 @@ class PurchaseModel(Result):
         return np.concatenate(
             [self._conditional(float(v), *_take(m, x, tx, T, params)) for v, m in _groups(d)]
         )[np.argsort(np.concatenate([m for _, m in _groups(d)]), kind="stable")]
+
+    def tracking(self, data, period: float = 1.0) -> pd.DataFrame:
+        r"""Repeat purchases per period, actual and expected, for the customers of the fit.
+
+        Parameters
+        ----------
+        data : CXData or DataFrame
+            The transactions the RFM table was built from (calibration and holdout).
+        period : float
+            Period length in model units (1 = one week for a weekly model).
+
+        Returns
+        -------
+        DataFrame
+            ``period_end`` (date), ``actual``, ``expected``, ``cumulative_actual``,
+            ``cumulative_expected``, ``holdout`` (True after the calibration end).
+
+        Notes
+        -----
+        Expected cumulative repeat purchases are :math:`\sum_i E[X_i(t - s_i)]` over the
+        customers' first-purchase times :math:`s_i` (FHL 2005, eq. 7, per customer's covariates).
+        """
+        check_number("period", period, low=0, low_open=True)
+        c, d, _, ids, _, _ = daily_transactions(data)
+        row = pd.Index(self.rfm["customer_id"]).get_indexer(ids)
+        keep = row[c] >= 0
+        c, d = row[c[keep]], d[keep]
+        first = np.full(len(self.rfm), np.iinfo(np.int64).max)
+        np.minimum.at(first, c, d)
+        step = period * UNITS[self.unit]
+        end = int(d.max())
+        if "observation_end" in self.rfm.attrs:
+            end = int(np.datetime64(self.rfm.attrs["observation_end"], "D").astype(np.int64))
+        origin = int(first.min())
+        edges = origin + step * np.arange(1, int(np.ceil((end - origin) / step)) + 1)
+        rep = d > first[c]
+        k = np.minimum(((d[rep] - origin) // step).astype(int), edges.size - 1)
+        actual = np.bincount(k, minlength=edges.size).astype(float)
+        inv, uniq = compress([first, *self._customer_params(self.rfm)])
+        params = tuple(p[uniq, None] if np.ndim(p) else p for p in self._customer_params(self.rfm))
+        t = np.clip((edges[None, :] - first[uniq, None]) / UNITS[self.unit], 0, None)
+        cum = np.bincount(inv, minlength=uniq.size) @ np.nan_to_num(self._new(t, params))
+        cal = self.rfm.attrs.get("calibration_end")
+        cal_day = np.datetime64(cal, "D").astype(np.int64) if cal else end
+        return pd.DataFrame(
+            {
+                "period_end": pd.to_datetime(np.floor(edges).astype("datetime64[D]")),
+                "actual": actual,
+                "expected": np.diff(np.r_[0.0, cum]),
+                "cumulative_actual": np.cumsum(actual),
+                "cumulative_expected": cum,
+                "holdout": edges > cal_day,
+            }
+        )
 
     def holdout_totals(self, rfm: pd.DataFrame | None = None) -> pd.DataFrame:
         """Total holdout purchases, actual and predicted, with the relative error."""

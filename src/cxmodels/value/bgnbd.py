@@ -166,6 +166,9 @@ class BGNBDResult(PurchaseModel):
     def _alive(self, x, tx, T, params):
         return 1 / _odds_dead(x, tx, T, params)
 
+    def _new(self, t, params):
+        return expected_purchases_new(t, params)
+
     def expected_purchases_new(self, t) -> np.ndarray:
         """Expected repeat purchases of a new (average-covariate) customer by time ``t``."""
         r, al, a, b = self._customer_params(self.rfm)

@@ -31,7 +31,8 @@ def _log_terms(r, al, s, be, x, tx, T):
     l1, l2 = np.log(m + tx), np.log(m + T)
     f1 = hyp2f1(c, bb, c + 1, d / (m + tx))
     f2 = hyp2f1(c, bb, c + 1, d / (m + T))
-    log_a0 = -c * l1 + np.log(f1 - f2 * np.exp(-c * (l2 - l1)))
+    with np.errstate(divide="ignore"):  # A0 = 0 when t_x = T: the customer is surely alive
+        log_a0 = -c * l1 + np.log(np.maximum(f1 - f2 * np.exp(-c * (l2 - l1)), 0.0))
     term1 = -(r + x) * np.log(al + T) - s * np.log(be + T)
     term2 = np.log(s / c) + log_a0
     return term1, term2
@@ -77,6 +78,14 @@ def conditional_purchases(t, x, tx, T, params) -> np.ndarray:
     return given_alive(t, x, T, params) * prob_alive(x, tx, T, params)
 
 
+def expected_purchases_new(t, params) -> np.ndarray:
+    """Expected repeat purchases of a new customer in ``(0, t]`` (Fader & Hardie 2005 note, eq. 17)."""
+    r, al, s, be = params
+    if np.isclose(s, 1.0):
+        return r / al * be * np.log1p(t / be)
+    return r * be / (al * (s - 1)) * (1 - (be / (be + t)) ** (s - 1))
+
+
 @result_dataclass
 class ParetoNBDResult(PurchaseModel):
     """A fitted Pareto/NBD model (attributes as :class:`~cxmodels.value.bgnbd.BGNBDResult`).
@@ -118,6 +127,9 @@ class ParetoNBDResult(PurchaseModel):
 
     def _alive(self, x, tx, T, params):
         return prob_alive(x, tx, T, params)
+
+    def _new(self, t, params):
+        return expected_purchases_new(t, params)
 
 
 def fit_pareto_nbd(

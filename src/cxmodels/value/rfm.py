@@ -62,11 +62,11 @@ def _check_amounts(tx, amount_col, table):
     return a
 
 
-def _check_window(day, cal, end, tx, time_col, table):
+def _check_window(day, cal, end, table, time_col):
     late = day > end
     if late.any():
         fail(table, time_col, f"purchases after the observation end {_iso(end)}",
-             "set observation_end later or drop those rows", tx.index[late])  # fmt: skip
+             "set observation_end later", np.unique(day[late]).astype("datetime64[D]"))  # fmt: skip
     if cal > end:
         fail("argument", "calibration_end",
              f"{_iso(cal)} is after the observation end {_iso(end)}: the holdout is outside the data",
@@ -133,21 +133,36 @@ def rfm_summary(
     An alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
     """
     u = UNITS[check_option("unit", unit, list(UNITS))]
-    tx, table, data_end = _transactions(data_or_transactions, customer_col, time_col, amount_col)
+    c, d, amt, ids, table, data_end = daily_transactions(
+        data_or_transactions, customer_col, time_col, amount_col
+    )
+    end = _to_day(observation_end if observation_end is not None else data_end, int(d.max()))
+    cal = _to_day(calibration_end, end)
+    _check_window(d, cal, end, table, time_col)
+    return _summarise(c, d, amt, ids, cal, end, u, unit, table)
+
+
+def daily_transactions(
+    source, customer_col="customer_id", time_col="timestamp", amount_col="amount"
+):
+    """One transaction per customer and day: (customer codes, day numbers, amounts or None,
+    customer ids, table name, the data's observation end or None), validated."""
+    tx, table, data_end = _transactions(source, customer_col, time_col, amount_col)
     require_columns(tx, [customer_col, time_col], table)
     day = _days(tx[time_col], table, time_col)
     amount = _check_amounts(tx, amount_col, table)
-    end = _to_day(observation_end if observation_end is not None else data_end, int(day.max()))
-    cal = _to_day(calibration_end, end)
-    _check_window(day, cal, end, tx, time_col, table)
+    if data_end is not None:
+        late = day > _to_day(data_end, 0)
+        if late.any():
+            fail(table, time_col, f"purchases after the observation end {_iso(_to_day(data_end, 0))}",
+                 "drop those rows or correct the observation end", tx.index[late])  # fmt: skip
     cust_codes, cust_ids = pd.factorize(tx[customer_col].to_numpy(), sort=False)
-    # one transaction per customer and day (amounts summed)
     key = cust_codes.astype(np.int64) * (1 << 32) + (day - day.min())
     ukey, inv = np.unique(key, return_inverse=True)
     c = (ukey >> 32).astype(np.int64)
     d = (ukey & ((1 << 32) - 1)) + day.min()
     amt = np.bincount(inv, weights=amount, minlength=ukey.size) if amount is not None else None
-    return _summarise(c, d, amt, np.asarray(cust_ids), cal, end, u, unit, table)
+    return c, d, amt, np.asarray(cust_ids), table, data_end
 
 
 def _summarise(c, d, amt, ids, cal, end, u, unit, table) -> pd.DataFrame:
