@@ -26,6 +26,7 @@ _SUBMODULES = {
     "narrative",
     "plots",
     "reports",
+    "value",
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -50,6 +51,14 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
+    "rfm_summary": "value",
+    "fit_bgnbd": "value",
+    "fit_pareto_nbd": "value",
+    "fit_gamma_gamma": "value",
+    "fit_sbg": "value",
+    "value_of_satisfaction": "value",
+    "follow_up_value": "value",
+    "club_value": "value",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

@@ -12,17 +12,40 @@ from __future__ import annotations
 
 from ._mle import ConvergenceWarning
 from .bgnbd import BGNBDResult, fit_bgnbd
+from .covariates import add_covariates, customer_covariates, with_purchases
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
 from .paretonbd import ParetoNBDResult, fit_pareto_nbd
 from .rfm import rfm_summary
+from .sbg import SBGResult, fit_sbg
+from .worth import (
+    ProgrammeValueResult,
+    ValueModel,
+    ValueOfChangeResult,
+    club_value,
+    fit_value_model,
+    follow_up_value,
+    value_of_satisfaction,
+)
 
 __all__ = [
     "BGNBDResult",
     "ConvergenceWarning",
     "GammaGammaResult",
     "ParetoNBDResult",
+    "ProgrammeValueResult",
+    "SBGResult",
+    "ValueModel",
+    "ValueOfChangeResult",
+    "add_covariates",
+    "club_value",
+    "customer_covariates",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "fit_pareto_nbd",
+    "fit_sbg",
+    "fit_value_model",
+    "follow_up_value",
     "rfm_summary",
+    "value_of_satisfaction",
+    "with_purchases",
 ]

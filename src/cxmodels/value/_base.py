@@ -270,6 +270,18 @@ class PurchaseModel(Result):
             {"actual": [act], "predicted": [pred], "error_pct": [100 * (pred - act) / act]}
         )
 
+    def plot_calibration_holdout(self, rfm: pd.DataFrame | None = None, ax=None):
+        """The Fader-Hardie chart: holdout purchases by calibration frequency."""
+        from .plots import calibration_holdout_plot
+
+        return calibration_holdout_plot(self.calibration_holdout(rfm), ax=ax)
+
+    def plot_tracking(self, data, cumulative: bool = True, period: float = 1.0, ax=None):
+        """Cumulative (or per-period) repeat purchases, actual and expected."""
+        from .plots import tracking_plot
+
+        return tracking_plot(self.tracking(data, period), cumulative=cumulative, ax=ax)
+
     # -- shared result surface ----------------------------------------------------------------
     def _summary_parts(self):
         facts = {
