@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, stats
+from scipy.special import betaln, gammaln
 
 import cxmodels as cx
 from cxmodels.value import bgnbd, gammagamma, paretonbd
@@ -162,99 +163,87 @@ def test_sbg_from_a_customer_level_survival_table():
 
 
 # ------------------------------------------ closed forms against independent integration
+# The closed forms integrate the heterogeneity analytically (Gauss hypergeometric functions);
+# here the purchase-rate integral is done by hand (Gamma conjugacy) and the dropout integral by
+# adaptive quadrature (scipy.integrate.quad), as in the derivations of FHL (2005) and
+# Schmittlein et al. (1987).
 CUSTOMERS = [(0, 0.0, 38.86), (2, 30.43, 38.86), (7, 35.0, 38.0), (3, 10.0, 38.0)]
+
+
+def _nbd(r, al, x, tau):
+    """int lambda^x exp(-lambda tau) Gamma(lambda; r, al) d lambda."""
+    return np.exp(gammaln(r + x) - gammaln(r) + r * np.log(al) - (r + x) * np.log(al + tau))
+
+
+def _quad(f, lo=0.0, hi=1.0, **kw):
+    return integrate.quad(f, lo, hi, epsabs=0, epsrel=1e-10, limit=500, **kw)[0]
+
+
+def _slope(f, p, h=1e-7):
+    """(f(0) - f(p)) / p, its limit -f'(0) at p = 0 (quadrature may evaluate the endpoint)."""
+    return (f(0.0) - f(p)) / p if p > h else (f(0.0) - f(h)) / h
 
 
 @pytest.mark.parametrize("x, tx, T", CUSTOMERS)
 def test_bgnbd_conditional_expectation_and_p_alive_by_integration(cd_bgnbd, x, tx, T):
     r, al, a, b = (cd_bgnbd.params[k] for k in ("r", "alpha", "a", "b"))
     t = 39.0
-
-    def like(lam, p):
-        alive = (1 - p) ** x * lam**x * np.exp(-lam * T)
-        dead = p * (1 - p) ** (x - 1) * lam**x * np.exp(-lam * tx) if x > 0 else 0.0
-        return alive, dead
-
-    def prior(lam, p):
-        return stats.gamma.pdf(lam, r, scale=1 / al) * stats.beta.pdf(p, a, b)
-
-    def integral(f):
-        return integrate.dblquad(lambda lam, p: f(lam, p) * prior(lam, p), 0, 1, 0, 30,
-                                 epsabs=1e-13, epsrel=1e-10)[0]  # fmt: skip
-
-    total = integral(lambda lam, p: sum(like(lam, p)))
-    alive = integral(lambda lam, p: like(lam, p)[0])
-    ey = integral(lambda lam, p: like(lam, p)[0] * (1 - np.exp(-lam * p * t)) / p)
+    w = {"weight": "alg", "wvar": (a - 1, b - 1)}  # Beta(a, b) density up to B(a, b)
+    alive = _quad(lambda p: (1 - p) ** x * _nbd(r, al, x, T), **w)
+    dead = _quad(lambda p: p * (1 - p) ** (x - 1) * _nbd(r, al, x, tx), **w) if x else 0.0
+    ey = _quad(lambda p: (1 - p) ** x * _slope(lambda u: _nbd(r, al, x, T + u * t), p), **w)
     rfm = pd.DataFrame({"frequency": [x], "recency": [tx], "T": [T]})
-    assert cd_bgnbd.prob_alive(rfm).iloc[0] == pytest.approx(alive / total, rel=1e-5)
-    assert cd_bgnbd.predict_purchases(t, rfm).iloc[0] == pytest.approx(ey / total, rel=1e-5)
+    assert cd_bgnbd.prob_alive(rfm).iloc[0] == pytest.approx(alive / (alive + dead), rel=1e-7)
+    assert cd_bgnbd.predict_purchases(t, rfm).iloc[0] == pytest.approx(
+        ey / (alive + dead), rel=1e-7
+    )
+    ll = bgnbd.loglik_terms(r, al, a, b, np.array([x]), np.array([tx]), np.array([T]), False)[0]
+    assert ll[0] == pytest.approx(np.log((alive + dead) / np.exp(betaln(a, b))), abs=1e-8)
 
 
 @pytest.mark.parametrize("x, tx, T", CUSTOMERS)
 def test_pareto_nbd_conditional_expectation_and_p_alive_by_integration(cd_pnbd, x, tx, T):
     r, al, s, be = (cd_pnbd.params[k] for k in ("r", "alpha", "s", "beta"))
     t = 39.0
-
-    def like(lam, mu):
-        alive = lam**x * np.exp(-(lam + mu) * T)
-        dead = lam**x * mu / (lam + mu) * (np.exp(-(lam + mu) * tx) - np.exp(-(lam + mu) * T))
-        return alive, dead
-
-    def prior(lam, mu):
-        return stats.gamma.pdf(lam, r, scale=1 / al) * stats.gamma.pdf(mu, s, scale=1 / be)
-
-    def integral(f):
-        return integrate.dblquad(lambda lam, mu: f(lam, mu) * prior(lam, mu), 0, 3, 0, 30,
-                                 epsabs=1e-13, epsrel=1e-10)[0]  # fmt: skip
-
-    total = integral(lambda lam, mu: sum(like(lam, mu)))
-    alive = integral(lambda lam, mu: like(lam, mu)[0])
-    ey = integral(lambda lam, mu: like(lam, mu)[0] * lam / mu * (1 - np.exp(-mu * t)))
+    alive = _nbd(r, al, x, T) * (be / (be + T)) ** s
+    # death at tau in (t_x, T]: int mu exp(-mu tau) Gamma(mu; s, beta) d mu = s beta^s / (beta + tau)^(s+1)
+    dead = _quad(lambda tau: _nbd(r, al, x, tau) * s * be**s / (be + tau) ** (s + 1), tx, T)
+    h = stats.gamma(s, scale=1 / be).pdf
+    mu_part = _quad(lambda mu: (1 - np.exp(-mu * t)) / mu * np.exp(-mu * T) * h(mu), 0, np.inf)
+    ey = _nbd(r, al, x + 1, T) * mu_part  # E[lambda / mu (1 - e^{-mu t}); alive]
     rfm = pd.DataFrame({"frequency": [x], "recency": [tx], "T": [T]})
-    assert cd_pnbd.prob_alive(rfm).iloc[0] == pytest.approx(alive / total, rel=1e-5)
-    assert cd_pnbd.predict_purchases(t, rfm).iloc[0] == pytest.approx(ey / total, rel=1e-5)
-    # the log-likelihood is the log of the same integral
+    assert cd_pnbd.prob_alive(rfm).iloc[0] == pytest.approx(alive / (alive + dead), rel=1e-7)
+    assert cd_pnbd.predict_purchases(t, rfm).iloc[0] == pytest.approx(ey / (alive + dead), rel=1e-6)
     ll = paretonbd.loglik(r, al, s, be, np.array([x]), np.array([tx]), np.array([T]))[0]
-    assert ll == pytest.approx(np.log(total), abs=1e-6)
+    assert ll == pytest.approx(np.log(alive + dead), abs=1e-8)
 
 
 def test_gamma_gamma_expected_spend_by_integration(cd_gg):
     p, q, g = (cd_gg.params[k] for k in ("p", "q", "gamma"))
     x, zbar = 3.0, 42.0
-    # posterior of nu given x purchases with mean zbar; E[Z | nu] = p / nu
-    post = lambda nu: (
-        stats.gamma.pdf(nu, q, scale=1 / g) * stats.gamma.pdf(x * zbar, p * x, scale=1 / nu)
-    )  # noqa: E731
-    num = integrate.quad(lambda nu: p / nu * post(nu), 0, 10, epsabs=1e-14)[0]
-    den = integrate.quad(post, 0, 10, epsabs=1e-14)[0]
+
+    def post(nu):  # prior of nu times the density of the total spend x * zbar given nu
+        return stats.gamma.pdf(nu, q, scale=1 / g) * stats.gamma.pdf(x * zbar, p * x, scale=1 / nu)
+
+    num = _quad(lambda nu: p / nu * post(nu), 0, np.inf)
+    den = _quad(post, 0, np.inf)
     rfm = pd.DataFrame({"frequency": [x, 0.0], "recency": [5.0, 0.0], "T": [9.0, 9.0],
                         "monetary_value": [zbar, np.nan]})  # fmt: skip
     es = cd_gg.expected_spend(rfm)
-    assert es.iloc[0] == pytest.approx(num / den, rel=1e-6)
+    assert es.iloc[0] == pytest.approx(num / den, rel=1e-7)
     assert es.iloc[1] == pytest.approx(cd_gg.population_mean, rel=1e-12)
 
 
 def test_expected_purchases_new_customer_by_integration(cd_bgnbd, cd_pnbd):
     r, al, a, b = (cd_bgnbd.params[k] for k in ("r", "alpha", "a", "b"))
     t = 20.0
-    f = lambda lam, p: (
-        (1 - np.exp(-lam * p * t))
-        / p
-        * stats.gamma.pdf(lam, r, scale=1 / al)
-        * stats.beta.pdf(p, a, b)
-    )  # noqa: E731
-    ref = integrate.dblquad(f, 0, 1, 0, 30, epsabs=1e-12)[0]
-    assert bgnbd.expected_purchases_new(t, (r, al, a, b)) == pytest.approx(ref, rel=1e-5)
+    w = {"weight": "alg", "wvar": (a - 1, b - 1)}
+    ref = _quad(lambda p: _slope(lambda u: (al / (al + u * t)) ** r, p), **w) / np.exp(betaln(a, b))
+    assert bgnbd.expected_purchases_new(t, (r, al, a, b)) == pytest.approx(ref, rel=1e-7)
     r, al, s, be = (cd_pnbd.params[k] for k in ("r", "alpha", "s", "beta"))
-    g = lambda lam, mu: (
-        lam
-        / mu
-        * (1 - np.exp(-mu * t))
-        * stats.gamma.pdf(lam, r, scale=1 / al)
-        * stats.gamma.pdf(mu, s, scale=1 / be)
-    )  # noqa: E731
-    ref = integrate.dblquad(g, 0, 3, 0, 30, epsabs=1e-12)[0]
-    assert paretonbd.expected_purchases_new(t, (r, al, s, be)) == pytest.approx(ref, rel=1e-5)
+    h = stats.gamma(s, scale=1 / be).pdf
+    ref = r / al * _quad(lambda mu: (1 - np.exp(-mu * t)) / mu * h(mu), 0, np.inf)
+    assert paretonbd.expected_purchases_new(t, (r, al, s, be)) == pytest.approx(ref, rel=1e-7)
 
 
 def test_analytic_gradients_match_finite_differences(cd_summary):

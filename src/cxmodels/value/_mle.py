@@ -78,22 +78,17 @@ def maximise(
     has_grad: bool = True,
     max_iter: int = 500,
 ) -> Fit:
-    """Minimise ``negll`` from ``theta0`` (L-BFGS-B with gradient, else Nelder-Mead then BFGS).
+    """Minimise ``negll`` from ``theta0`` by L-BFGS-B (central-difference gradient without one).
 
     Warns with :class:`ConvergenceWarning`, naming the parameters reached, when the optimiser
     does not converge or the Hessian is not positive definite.
     """
     with np.errstate(all="ignore"):
-        if has_grad:
-            res = optimize.minimize(
-                negll, theta0, jac=True, method="L-BFGS-B",
-                options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-7},
-            )  # fmt: skip
-        else:
-            res = optimize.minimize(
-                negll, theta0, method="Nelder-Mead",
-                options={"maxiter": 4000, "xatol": 1e-9, "fatol": 1e-11, "adaptive": True},
-            )  # fmt: skip
+        fg = negll if has_grad else _with_central_gradient(negll)
+        res = optimize.minimize(
+            fg, theta0, jac=True, method="L-BFGS-B",
+            options={"maxiter": max_iter, "ftol": 1e-14, "gtol": 1e-7 if has_grad else 1e-4},
+        )  # fmt: skip
         H = numerical_hessian(negll, res.x, has_grad)
     ok_h = bool(np.all(np.isfinite(H)))
     try:
@@ -115,18 +110,20 @@ def maximise(
     return Fit(res.x, cov, ll, converged and ok_h, int(res.get("nit", 0)), str(res.message))
 
 
+def _with_central_gradient(f, rel_step: float = 1e-6):
+    """``f`` returning (value, central-difference gradient), for models without an analytic one."""
+
+    def fg(theta):
+        h = rel_step * np.maximum(1.0, np.abs(theta))
+        g = np.array([(f(theta + e) - f(theta - e)) / (2 * e.max()) for e in np.diag(h)])
+        return f(theta), g
+
+    return fg
+
+
 def _small_gradient(negll, theta, has_grad) -> bool:
     """True when the gradient (central differences without an analytic one) is near zero."""
-    if has_grad:
-        f0, g = negll(theta)
-    else:
-        f0, h = negll(theta), 1e-5 * np.maximum(1.0, np.abs(theta))
-        g = np.array(
-            [
-                (negll(theta + e) - negll(theta - e)) / (2 * hj)
-                for e, hj in zip(np.diag(h), h, strict=True)
-            ]
-        )
+    f0, g = (negll if has_grad else _with_central_gradient(negll, 1e-5))(theta)
     return bool(np.all(np.abs(g) < 1e-3 * max(1.0, abs(f0) / 1e4)))
 
 

@@ -428,7 +428,7 @@ def _roi_table(gain, gain_draws, cost, n_units, effect_rows=()):
 
 def _effect_estimate(effect) -> tuple[float, float, float, float]:
     """(estimate, se, ci_low, ci_high) of the AIPW row of a ``cx.follow_up_effect`` result."""
-    row = effect.estimate("aipw") if hasattr(effect, "estimate") else effect
+    row = effect.estimate("aipw") if callable(getattr(effect, "estimate", None)) else effect
     est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
     se = float(row["se"]) if "se" in row and np.isfinite(row["se"]) else (hi - lo) / 3.92
     return est, se, lo, hi
