@@ -443,7 +443,7 @@ def test_unknown_unit_and_bad_rfm_tables_are_refused():
     bad = pd.DataFrame({"frequency": [1, 2], "recency": [5.0, 9.0], "T": [4.0, 10.0]})
     with pytest.raises(cx.InputError, match=r"rfm\.recency.*\[0, T\]"):
         cx.fit_bgnbd(bad)
-    with pytest.raises(cx.InputError, match="did you mean 'frequency'"):
+    with pytest.raises(cx.InputError, match="frequency: column.*did you mean 'frequncy'"):
         cx.fit_bgnbd(bad.rename(columns={"frequency": "frequncy"}))
     with pytest.raises(cx.InputError, match="monetary_value"):
         cx.fit_gamma_gamma(bad.assign(recency=[1.0, 2.0]))

@@ -83,7 +83,7 @@ def _negll(theta, x, tx, T, Xp, Xd, ux, inv):
 def given_alive(t, x, T, params):
     """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (FHL 2005, eq. 10 numerator)."""
     r, al, a, b = params
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         f = hyp2f1(r + x, b + x, a + b + x - 1, t / (al + T + t))
         return (a + b + x - 1) / (a - 1) * (1 - ((al + T) / (al + T + t)) ** (r + x) * f)
 
