@@ -24,6 +24,7 @@ from .worth import (
     club_value,
     fit_value_model,
     follow_up_value,
+    top_share,
     value_of_satisfaction,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "fit_value_model",
     "follow_up_value",
     "rfm_summary",
+    "top_share",
     "value_of_satisfaction",
     "with_purchases",
 ]

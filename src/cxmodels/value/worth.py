@@ -570,3 +570,25 @@ def club_value(
     table = _roi_table(a["delta_clv"], draws, float(cost_per_member), int(members.sum()))
     return ProgrammeValueResult(table, "club", "member", horizon, discount_rate, margin, vm.unit,
                                 int(draws.size), by_segment=t)  # fmt: skip
+
+
+def top_share(values, top: float = 0.1) -> float:
+    """Share of the total held by the highest ``top`` share of customers (e.g. the top decile).
+
+    Parameters
+    ----------
+    values : array-like
+        One value per customer (e.g. ``clv``).
+    top : float
+        Share of customers at the top, in (0, 1].
+
+    Returns
+    -------
+    float
+        :math:`\\sum_{i \\in \\text{top}} v_i / \\sum_i v_i` (NaN when the total is 0).
+    """
+    check_number("top", top, low=0, high=1, low_open=True)
+    v = np.sort(np.asarray(values, dtype=float)[np.isfinite(values)])[::-1]
+    k = max(int(np.ceil(top * v.size)), 1)
+    total = v.sum()
+    return float(v[:k].sum() / total) if total > 0 else float("nan")
