@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -541,3 +542,48 @@ def test_plots_return_axes(cd_bgnbd, vworld, vmodel):
     v = cx.value_of_satisfaction(vworld, model=vmodel, horizon=52, bootstrap=5)
     assert plots.gain_bars(v.table) is not None
     assert plots.retention_plot(cx.fit_sbg([1000, 631, 468, 382]).retention(8)) is not None
+
+
+# ------------------------------------------------------------------------------ notebook
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_value_of_loyalty.ipynb"
+
+
+def test_notebook_parameters_are_an_interface():
+    import nbformat
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(NOTEBOOK))
+    want = {"data_path", "segment", "unit", "calibration_end", "horizon", "discount_rate",
+            "margin", "cost_per_contact"}  # fmt: skip
+    assert want <= set(params)
+    assert all(p["default"] not in ("", None) for p in params.values())
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_notebook_runs_with_defaults_and_another_segment(tmp_path):
+    import papermill as pm
+
+    data = cx.save(cx.generate(1200, seed=4), tmp_path / "small")
+    runs = [
+        {"data_path": str(data)},
+        {"data_path": str(data), "segment": "premium", "unit": "months", "horizon": 36,
+         "bootstrap": 10, "cost_per_contact": 0.5},
+    ]  # fmt: skip
+    for i, params in enumerate(runs):
+        out = tmp_path / f"out{i}.ipynb"
+        pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str(tmp_path))  # fmt: skip
+        text = out.read_text()
+        assert "CLV" in text and "Traceback" not in text
+
+
+def test_fast_likelihood_equals_the_general_one(cd_summary):
+    x, tx, T = (cd_summary[k].to_numpy(float) for k in ("frequency", "recency", "T"))
+    ux, inv = np.unique(x, return_inverse=True)
+    none = np.zeros((x.size, 0))
+    for th in (np.array([-1.4, 1.5, -0.2, 0.9]), np.array([0.3, 0.1, 0.5, -0.4])):
+        f0, g0 = bgnbd._negll(th, x, tx, T, none, none, ux, inv)
+        f1, g1 = bgnbd._negll_plain(th, x, tx, T, ux, inv, np.bincount(inv).astype(float), x > 0)
+        assert f1 == pytest.approx(f0, rel=1e-12)
+        assert np.allclose(g1, g0, rtol=1e-10, atol=1e-8)

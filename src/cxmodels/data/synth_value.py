@@ -33,6 +33,15 @@ SPEND_TRUTH = {"p": 6.0, "q": 4.0, "gamma": 20.0}
 DAY_NS = 86_400 * 10**9
 
 
+def _ids(prefix: str, n: int, width: int) -> pd.Series:
+    """``P000000001``-style ids built by Arrow compute kernels (no Python string per row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    s = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width=width, padding="0")
+    return pd.Series(pd.arrays.ArrowStringArray(pc.binary_join_element_wise(prefix, s, "")))
+
+
 def customer_satisfaction(customers: pd.DataFrame, responses: pd.DataFrame, centre: float = 7.0):
     """Mean ``overall_sat`` of each customer's answers, ``centre`` where she has none."""
     m = responses.groupby("customer_id", observed=True)["overall_sat"].mean()
@@ -114,7 +123,7 @@ def purchases(
     ids = customers["customer_id"].to_numpy()
     rows = pd.DataFrame(
         {
-            "interaction_id": pd.Series(np.arange(1, cust.size + 1)).map("P{:09d}".format),
+            "interaction_id": _ids("P", cust.size, 9),
             "customer_id": ids[cust[order]],
             "timestamp": pd.to_datetime(ns[order]),
             "channel": np.where(rng.random(cust.size) < 0.55, "web", "store"),

@@ -286,7 +286,7 @@ class PurchaseModel(Result):
     def _summary_parts(self):
         facts = {
             "customers": self.n_customers,
-            "log-likelihood": round(self.loglik, 2),
+            "log-likelihood": fmt_num(self.loglik, 2),
             "converged": self.converged,
             "time unit": self.unit,
         }

@@ -88,6 +88,35 @@ def given_alive(t, x, T, params):
         return (a + b + x - 1) / (a - 1) * (1 - ((al + T) / (al + T + t)) ** (r + x) * f)
 
 
+def _negll_plain(theta, x, tx, T, ux, inv, nu, pos):
+    """Negative log-likelihood and gradient without covariates: x-only terms summed by count.
+
+    Same value as :func:`_negll` with no covariates; per customer only two logs, one exp and
+    one log1p remain (``lse = A3 + log(1 + e^{A4 - A3})``).
+    """
+    r, al, a, b = np.exp(theta)
+    ab = a + b
+    # terms that depend on x only, weighted by the number of customers with that x
+    s_x = np.sum(nu * (gammaln(r + ux) + gammaln(b + ux) - gammaln(ab + ux)))
+    s_x += x.size * (r * np.log(al) - gammaln(r) + gammaln(ab) - gammaln(b))
+    l_at, l_atx = np.log(al + T), np.log(al + tx)
+    rx = r + x
+    c = (b + ux - 1)[inv]  # b + x - 1, used where x > 0 only
+    d = np.where(pos, np.log(a) - np.log(np.where(pos, c, 1.0)) + rx * (l_at - l_atx), -np.inf)
+    e = np.exp(np.minimum(d, 700.0))
+    ll = s_x + np.sum(-rx * l_at + np.log1p(e))
+    if not np.isfinite(ll):
+        return 1e300, np.zeros(4)
+    pi = e / (1 + e)
+    dr = np.sum(nu * digamma(r + ux)) + x.size * (np.log(al) - digamma(r))
+    dr -= np.sum(l_at + pi * (l_atx - l_at))
+    dal = x.size * r / al - np.sum(rx * ((1 - pi) / (al + T) + pi / (al + tx)))
+    dab = x.size * digamma(ab) - np.sum(nu * digamma(ab + ux))
+    da = dab + np.sum(pi) / a
+    db = dab + np.sum(nu * digamma(b + ux)) - x.size * digamma(b) - np.sum(pi[pos] / c[pos])
+    return -ll, -np.array([dr * r, dal * al, da * a, db * b])
+
+
 def conditional_purchases(t, x, tx, T, params):
     """FHL (2005) eq. 10: expected purchases in ``(T, T + t]`` given ``(x, t_x, T)``."""
     return given_alive(t, x, T, params) / _odds_dead(x, tx, T, params)
@@ -221,7 +250,12 @@ def fit_bgnbd(
     init = {"r": 1.0, "alpha": max(float(np.mean(T)), 1.0), "a": 1.0, "b": 1.0, **(start or {})}
     theta0 = np.concatenate([np.log([init[k] for k in BASE]), np.zeros(len(pc) + len(dc))])
     ux, inv = np.unique(x, return_inverse=True)
-    fit = maximise(lambda th: _negll(th, x, tx, T, Xp, Xd, ux, inv), theta0, names, "BG/NBD")
+    if pc or dc:
+        fit = maximise(lambda th: _negll(th, x, tx, T, Xp, Xd, ux, inv), theta0, names, "BG/NBD")
+    else:
+        nu, pos = np.bincount(inv).astype(float), x > 0
+        f = lambda th: _negll_plain(th, x, tx, T, ux, inv, nu, pos)  # noqa: E731
+        fit = maximise(f, theta0, names, "BG/NBD")
     table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
     return BGNBDResult(
         table=table,

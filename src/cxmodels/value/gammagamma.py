@@ -22,22 +22,31 @@ from .rfm import check_rfm
 NAMES = ["p", "q", "gamma"]
 
 
-def _negll(theta, x, z):
+def _prepare(x, z):
+    """Sufficient pieces of the data: distinct x with counts and the constant sums."""
+    ux, inv = np.unique(x, return_inverse=True)
+    lz, lx = np.log(z), np.log(x)
+    const = {"sum_xlz_xlx": float(np.sum(x * (lz + lx))), "sum_lz": float(np.sum(lz))}
+    return ux, np.bincount(inv).astype(float), const
+
+
+def _negll(theta, x, z, prep=None):
+    """Negative log-likelihood and gradient (x-only terms summed over the distinct x)."""
+    ux, nu, const = prep or _prepare(x, z)
     p, q, g = np.exp(theta)
-    px = p * x
-    lgz = np.log(g + x * z)
+    n = x.size
+    lg = np.log(g + x * z)
     ll = (
-        gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
-        + (px - 1) * np.log(z) + px * np.log(x) - (px + q) * lgz
+        np.sum(nu * (gammaln(p * ux + q) - gammaln(p * ux))) - n * gammaln(q) + n * q * np.log(g)
+        + p * const["sum_xlz_xlx"] - const["sum_lz"] - p * np.sum(x * lg) - q * np.sum(lg)
     )  # fmt: skip
-    s = float(ll.sum())
-    if not np.isfinite(s):
+    if not np.isfinite(ll):
         return 1e300, np.zeros(3)
-    dpq = digamma(px + q)
-    dp = np.sum(x * (dpq - digamma(px) + np.log(z) + np.log(x) - lgz))
-    dq = np.sum(dpq - digamma(q) + np.log(g) - lgz)
-    dg = np.sum(q / g - (px + q) / (g + x * z))
-    return -s, -np.array([dp * p, dq * q, dg * g])
+    dpq = digamma(p * ux + q)
+    dp = np.sum(nu * ux * (dpq - digamma(p * ux))) + const["sum_xlz_xlx"] - np.sum(x * lg)
+    dq = np.sum(nu * dpq) - n * digamma(q) + n * np.log(g) - np.sum(lg)
+    dg = n * q / g - np.sum((p * x + q) / (g + x * z))
+    return -ll, -np.array([dp * p, dq * q, dg * g])
 
 
 @result_dataclass
@@ -95,7 +104,7 @@ class GammaGammaResult(Result):
     def _summary_parts(self):
         facts = {
             "repeat buyers": self.n_customers,
-            "log-likelihood": round(self.loglik, 2),
+            "log-likelihood": fmt_num(self.loglik, 2),
             "mean spend per purchase": self.population_mean,
             "converged": self.converged,
         }
@@ -179,7 +188,8 @@ def fit_gamma_gamma(rfm: pd.DataFrame, *, start: dict | None = None) -> GammaGam
     z = rfm["monetary_value"].to_numpy(dtype=float)[rep]
     init = {"p": 1.0, "q": 1.0, "gamma": float(np.mean(z)), **(start or {})}
     theta0 = np.log([init[k] for k in NAMES])
-    fit = maximise(lambda th: _negll(th, x, z), theta0, NAMES, "Gamma-Gamma")
+    prep = _prepare(x, z)
+    fit = maximise(lambda th: _negll(th, x, z, prep), theta0, NAMES, "Gamma-Gamma")
     table = param_table(fit, NAMES, [True] * 3)
     return GammaGammaResult(
         table=table,

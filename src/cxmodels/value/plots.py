@@ -80,7 +80,9 @@ def gain_bars(table: pd.DataFrame, ax=None, title: str = "CLV gained per custome
     t = table.reset_index(drop=True)
     y = np.arange(len(t))
     err = np.vstack([t["delta_clv"] - t["ci_low"], t["ci_high"] - t["delta_clv"]])
-    ax.barh(y, t["delta_clv"], xerr=np.clip(np.nan_to_num(err), 0, None), color=PALETTE[2], capsize=3)
+    ax.barh(
+        y, t["delta_clv"], xerr=np.clip(np.nan_to_num(err), 0, None), color=PALETTE[2], capsize=3
+    )
     ax.set_yticks(y, t["segment"].astype(str).str.replace("_", " "))
     ax.invert_yaxis()
     ax.set_xlabel("CLV gained per customer")

@@ -165,7 +165,7 @@ class SBGResult(Result):
         return float(hyp2f1(1, b, a + b, 1 / (1 + discount_rate)))
 
     def _summary_parts(self):
-        facts = {"customers": self.n_customers, "log-likelihood": round(self.loglik, 3)}
+        facts = {"customers": self.n_customers, "log-likelihood": fmt_num(self.loglik, 3)}
         tables = {"parameters": self.table, "retention": self.retention(len(self.observed) + 4)}
         notes = ["Shifted-beta-geometric model; retention rises as the least loyal leave."]
         return "sBG retention model", facts, tables, notes
