@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from .._format import fmt_count, fmt_est, fmt_num, label
-from .._results import Findings, Result
+from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
+from ._mle import Fit
 from .rfm import UNITS, check_rfm, daily_transactions
 
 DAYS_PER_YEAR = 365.25
@@ -50,15 +51,43 @@ def discount_steps(horizon: float, discount_rate: float, unit: str, steps: int |
     return t, (1.0 + discount_rate) ** (-t / per_year)
 
 
+@result_dataclass
 class PurchaseModel(Result):
-    """Shared surface of the BG/NBD and Pareto/NBD results (declared with result_dataclass).
+    """Shared surface of the BG/NBD and Pareto/NBD results.
 
     Subclasses define ``_given_alive(t, x, T, params)`` (expected purchases in ``(T, T+t]`` of
-    a customer alive at ``T``), ``_alive(x, tx, T, params)`` and ``_customer_params(rfm)``.
-    Predictions are computed once per distinct ``(x, T, parameters)`` and spread back.
+    a customer alive at ``T``), ``_alive(x, tx, T, params)``, ``_new(t, params)`` and the class
+    attributes ``base_names`` (the four parameters in order) and ``dropout_name`` (the one the
+    dropout covariates scale). Predictions are computed once per distinct
+    ``(x, T, parameters)`` and spread back.
     """
 
-    model_name: str = ""
+    table: pd.DataFrame
+    params: dict
+    loglik: float
+    n_customers: int
+    converged: bool
+    rfm: pd.DataFrame
+    purchase_covariates: tuple
+    dropout_covariates: tuple
+    unit: str
+    fit: Fit
+    model_name = ""
+    base_names = ()
+    dropout_name = ""
+
+    def _customer_params(self, rfm):
+        """Per-customer (or scalar) parameters: alpha_i = alpha e^{-g_p'x}, dropout e^{+g_d'z}."""
+        p = self.params
+        out = {k: p[k] for k in self.base_names}
+        for kind, cols, name, sign in [
+            ("purchase", self.purchase_covariates, "alpha", -1.0),
+            ("dropout", self.dropout_covariates, self.dropout_name, 1.0),
+        ]:
+            if cols:
+                g = np.array([p[f"{kind}:{c}"] for c in cols])
+                out[name] = out[name] * np.exp(sign * (covariate_matrix(rfm, cols) @ g))
+        return tuple(out[k] for k in self.base_names)
 
     def _conditional(self, t, x, tx, T, params):
         return self._expected([t], x, tx, T, params)[0]

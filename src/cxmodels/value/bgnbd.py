@@ -19,7 +19,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 from .._results import result_dataclass
 from .._validation import as_list
 from ._base import PurchaseModel, covariate_matrix, rfm_arrays
-from ._mle import Fit, maximise, param_table
+from ._mle import maximise, param_table
 
 BASE = ["r", "alpha", "a", "b"]
 
@@ -166,28 +166,9 @@ class BGNBDResult(PurchaseModel):
     "Incorporating time-invariant covariates into the Pareto/NBD and BG/NBD models".
     """
 
-    table: pd.DataFrame
-    params: dict
-    loglik: float
-    n_customers: int
-    converged: bool
-    rfm: pd.DataFrame
-    purchase_covariates: tuple
-    dropout_covariates: tuple
-    unit: str
-    fit: Fit
     model_name = "BG/NBD"
-
-    def _customer_params(self, rfm):
-        p = self.params
-        al, b = p["alpha"], p["b"]
-        if self.purchase_covariates:
-            gp = np.array([p[f"purchase:{c}"] for c in self.purchase_covariates])
-            al = al * np.exp(-covariate_matrix(rfm, self.purchase_covariates) @ gp)
-        if self.dropout_covariates:
-            gd = np.array([p[f"dropout:{c}"] for c in self.dropout_covariates])
-            b = b * np.exp(covariate_matrix(rfm, self.dropout_covariates) @ gd)
-        return p["r"], al, p["a"], b
+    base_names = tuple(BASE)
+    dropout_name = "b"
 
     def _given_alive(self, t, x, T, params):
         return given_alive(t, x, T, params)

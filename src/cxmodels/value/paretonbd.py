@@ -16,7 +16,7 @@ from scipy.special import gammaln, hyp2f1
 from .._results import result_dataclass
 from .._validation import as_list
 from ._base import PurchaseModel, covariate_matrix, rfm_arrays
-from ._mle import Fit, maximise, param_table
+from ._mle import maximise, param_table
 
 BASE = ["r", "alpha", "s", "beta"]
 
@@ -99,28 +99,9 @@ class ParetoNBDResult(PurchaseModel):
     (2005), "A note on deriving the Pareto/NBD model and related expressions".
     """
 
-    table: pd.DataFrame
-    params: dict
-    loglik: float
-    n_customers: int
-    converged: bool
-    rfm: pd.DataFrame
-    purchase_covariates: tuple
-    dropout_covariates: tuple
-    unit: str
-    fit: Fit
     model_name = "Pareto/NBD"
-
-    def _customer_params(self, rfm):
-        p = self.params
-        al, be = p["alpha"], p["beta"]
-        if self.purchase_covariates:
-            gp = np.array([p[f"purchase:{c}"] for c in self.purchase_covariates])
-            al = al * np.exp(-covariate_matrix(rfm, self.purchase_covariates) @ gp)
-        if self.dropout_covariates:
-            gd = np.array([p[f"dropout:{c}"] for c in self.dropout_covariates])
-            be = be * np.exp(covariate_matrix(rfm, self.dropout_covariates) @ gd)
-        return p["r"], al, p["s"], be
+    base_names = tuple(BASE)
+    dropout_name = "beta"
 
     def _given_alive(self, t, x, T, params):
         return given_alive(t, x, T, params)
