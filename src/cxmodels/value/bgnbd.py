@@ -101,10 +101,10 @@ def _negll_plain(theta, x, tx, T, ux, inv, nu, pos):
     s_x += x.size * (r * np.log(al) - gammaln(r) + gammaln(ab) - gammaln(b))
     l_at, l_atx = np.log(al + T), np.log(al + tx)
     rx = r + x
-    c = (b + ux - 1)[inv]  # b + x - 1, used where x > 0 only
-    d = np.where(pos, np.log(a) - np.log(np.where(pos, c, 1.0)) + rx * (l_at - l_atx), -np.inf)
-    e = np.exp(np.minimum(d, 700.0))
-    ll = s_x + np.sum(-rx * l_at + np.log1p(e))
+    cu = np.where(ux > 0, b + ux - 1, 1.0)  # b + x - 1 per distinct x (unused at x = 0)
+    d = (np.log(a) - np.log(cu))[inv] + rx * (l_at - l_atx)
+    e = np.where(pos, np.exp(np.minimum(d, 700.0)), 0.0)
+    ll = s_x + np.sum(np.log1p(e) - rx * l_at)
     if not np.isfinite(ll):
         return 1e300, np.zeros(4)
     pi = e / (1 + e)
@@ -113,7 +113,7 @@ def _negll_plain(theta, x, tx, T, ux, inv, nu, pos):
     dal = x.size * r / al - np.sum(rx * ((1 - pi) / (al + T) + pi / (al + tx)))
     dab = x.size * digamma(ab) - np.sum(nu * digamma(ab + ux))
     da = dab + np.sum(pi) / a
-    db = dab + np.sum(nu * digamma(b + ux)) - x.size * digamma(b) - np.sum(pi[pos] / c[pos])
+    db = dab + np.sum(nu * digamma(b + ux)) - x.size * digamma(b) - np.sum(pi * (1 / cu)[inv])
     return -ll, -np.array([dr * r, dal * al, da * a, db * b])
 
 
