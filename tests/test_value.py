@@ -472,6 +472,11 @@ def test_programme_arguments_are_checked(vworld, vmodel):
         cx.fit_sbg([100, 120, 90])
 
 
+def test_data_without_amounts_gets_a_clear_error():
+    with pytest.raises(cx.InputError, match="no purchase amounts.*with_purchases"):
+        cx.fit_gamma_gamma(cx.rfm_summary(_tx().drop(columns="amount").assign(customer_id="a")))
+
+
 def test_data_without_purchases_gets_a_clear_error(vworld):
     inter = vworld.interactions.loc[vworld.interactions["kind"] != "purchase"]
     with pytest.raises(cx.InputError, match="no interactions of kind 'purchase'"):

@@ -179,6 +179,10 @@ def fit_gamma_gamma(rfm: pd.DataFrame, *, start: dict | None = None) -> GammaGam
     Fader, P. S. & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
     http://brucehardie.com/notes/025/
     """
+    if "monetary_value" in rfm and not rfm["monetary_value"].notna().any():
+        fail("rfm", "monetary_value", "no purchase amounts at all",
+             "add an amount column to the purchase interactions "
+             "(cx.value.with_purchases(data) for the synthetic world)")  # fmt: skip
     check_rfm(rfm, monetary=True)
     rep = rfm["frequency"].to_numpy(dtype=float) > 0
     if rep.sum() < 10:
