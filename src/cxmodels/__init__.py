@@ -26,7 +26,11 @@ _SUBMODULES = {
     "narrative",
     "plots",
     "reports",
+<<<<<<< HEAD
     "structural",
+=======
+    "value",
+>>>>>>> value
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -51,9 +55,20 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
+<<<<<<< HEAD
     "PLSModel": "structural",
     "fit_pls": "structural",
     "compare_pls": "structural",
+=======
+    "rfm_summary": "value",
+    "fit_bgnbd": "value",
+    "fit_pareto_nbd": "value",
+    "fit_gamma_gamma": "value",
+    "fit_sbg": "value",
+    "value_of_satisfaction": "value",
+    "follow_up_value": "value",
+    "club_value": "value",
+>>>>>>> value
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

@@ -1,0 +1,102 @@
+"""Figures of the value models, in the cxmodels style (:mod:`cxmodels.plots`).
+
+Each function takes a tidy table from a value result and an optional ``ax``; nothing here
+computes statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..plots import PALETTE, _ax
+
+
+def calibration_holdout_plot(table: pd.DataFrame, ax=None, unit: str = "weeks"):
+    """Mean holdout purchases, actual and predicted, by calibration frequency (Fader-Hardie)."""
+    ax = _ax(ax)
+    x = np.arange(len(table))
+    ax.plot(x, table["actual"], "o-", color=PALETTE[0], label="actual")
+    ax.plot(x, table["predicted"], "s--", color=PALETTE[1], label="model")
+    ax.set_xticks(x, table["frequency"].astype(str))
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.set_title("Calibration vs holdout")
+    ax.legend()
+    return ax
+
+
+def tracking_plot(table: pd.DataFrame, cumulative: bool = True, ax=None):
+    """Repeat purchases per period (or cumulative), actual and expected; holdout shaded."""
+    ax = _ax(ax)
+    a, e = ("cumulative_actual", "cumulative_expected") if cumulative else ("actual", "expected")
+    ax.plot(table["period_end"], table[a], color=PALETTE[0], label="actual")
+    ax.plot(table["period_end"], table[e], "--", color=PALETTE[1], label="model")
+    hold = table.loc[table["holdout"], "period_end"]
+    if len(hold):
+        ax.axvspan(hold.iloc[0], hold.iloc[-1], color="grey", alpha=0.12, label="holdout")
+    ax.set_ylabel(("cumulative " if cumulative else "") + "repeat purchases")
+    ax.set_title("Tracking: " + ("cumulative" if cumulative else "per period"))
+    ax.legend()
+    return ax
+
+
+def clv_histogram(clv: pd.Series | np.ndarray, ax=None, bins: int = 40):
+    """Distribution of CLV per customer (log-spaced bins when it is skewed)."""
+    ax = _ax(ax)
+    v = np.asarray(clv, dtype=float)
+    v = v[np.isfinite(v)]
+    pos = v[v > 0]
+    if pos.size and np.quantile(pos, 0.99) > 20 * np.median(pos):
+        ax.hist(pos, bins=np.geomspace(pos.min(), pos.max(), bins), color=PALETTE[0])
+        ax.set_xscale("log")
+    else:
+        ax.hist(v, bins=bins, color=PALETTE[0])
+    ax.set_xlabel("CLV per customer")
+    ax.set_ylabel("customers")
+    ax.set_title("Customer lifetime value")
+    return ax
+
+
+def rfm_histograms(rfm: pd.DataFrame, axes=None):
+    """Frequency, recency and mean repeat value side by side."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    cols = [("frequency", "repeat purchases"), ("recency", "recency"),
+            ("monetary_value", "mean repeat value")]  # fmt: skip
+    for ax, (c, lab) in zip(axes, cols, strict=True):
+        v = rfm[c].dropna().to_numpy(dtype=float) if c in rfm else np.array([])
+        ax.hist(v, bins=30, color=PALETTE[0])
+        ax.set_xlabel(lab)
+    axes[0].set_ylabel("customers")
+    return axes
+
+
+def gain_bars(table: pd.DataFrame, ax=None, title: str = "CLV gained per customer"):
+    """CLV gained per customer by segment with its interval (a ValueOfChangeResult table)."""
+    ax = _ax(ax)
+    t = table.reset_index(drop=True)
+    y = np.arange(len(t))
+    err = np.vstack([t["delta_clv"] - t["ci_low"], t["ci_high"] - t["delta_clv"]])
+    ax.barh(
+        y, t["delta_clv"], xerr=np.clip(np.nan_to_num(err), 0, None), color=PALETTE[2], capsize=3
+    )
+    ax.set_yticks(y, t["segment"].astype(str).str.replace("_", " "))
+    ax.invert_yaxis()
+    ax.set_xlabel("CLV gained per customer")
+    ax.set_title(title)
+    return ax
+
+
+def retention_plot(table: pd.DataFrame, ax=None, period: str = "period"):
+    """sBG projected survivors with the observed ones (an SBGResult.retention table)."""
+    ax = _ax(ax)
+    ax.plot(table["period"], table["survivors"], "--", color=PALETTE[1], label="sBG")
+    ax.plot(table["period"], table["observed"], "o", color=PALETTE[0], label="observed")
+    ax.set_xlabel(period)
+    ax.set_ylabel("survivors")
+    ax.set_title("Retention")
+    ax.legend()
+    return ax
