@@ -1,0 +1,2 @@
+"""placeholder"""
+from .config import ReportSpec, load_config, ConfigError  # noqa
