@@ -238,9 +238,7 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
         spec_data = resolve_data(entry.get("data"), base, _where(path, i, key="data"))
     t = timeout if timeout is not None else entry.get("timeout", DEFAULT_TIMEOUT)
     t = _timeout(t, _where(path, i, entry.get("name"), "timeout"))
-    values = {
-        k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()
-    }
+    values = {k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()}
     for k, v in values.items():
         if not v:
             raise ConfigError(

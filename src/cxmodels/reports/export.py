@@ -79,7 +79,8 @@ def export_html(nb, spec: ReportSpec) -> str:
                 snapshot = o["data"][SNAPSHOT_MIME]
         c["outputs"] = [o for o in c.get("outputs", []) if SNAPSHOT_MIME not in o.get("data", {})]
     ex = HTMLExporter(
-        template_name="cxreport", extra_template_basedirs=[str(Path(__file__).parents[1] / "templates")]
+        template_name="cxreport",
+        extra_template_basedirs=[str(Path(__file__).parents[1] / "templates")],
     )
     ex.exclude_input = True
     ex.exclude_input_prompt = True

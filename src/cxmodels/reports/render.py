@@ -119,7 +119,9 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
     cf = work / f"{name}-kernel.json"
     from jupyter_client.connect import write_connection_file
 
-    write_connection_file(str(cf), transport="ipc", ip=str(work / f"{name}-ipc"), key=os.urandom(16).hex().encode())
+    write_connection_file(
+        str(cf), transport="ipc", ip=str(work / f"{name}-ipc"), key=os.urandom(16).hex().encode()
+    )
     km = _template().fork_kernel(cf, Path(rs.cwd), log, texts)
     timer = threading.Timer(rs.spec.timeout, km.kill)
     timer.daemon = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -195,3 +196,45 @@ def ensure_sample() -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+# ------------------------------------------------------------------ fingerprints
+def _files_signature(path: Path) -> list:
+    if path.is_file():
+        st = path.stat()
+        return [[path.name, st.st_size, st.st_mtime_ns]]
+    if path.is_dir():
+        return [
+            [str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns]
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        ]
+    return [["missing", str(path)]]
+
+
+_SOURCE_HASH: list[str] = []
+
+
+def _source_hash() -> str:
+    if not _SOURCE_HASH:
+        h = hashlib.sha256()
+        pkg = Path(__file__).parents[1]
+        for p in sorted(pkg.rglob("*")):
+            if p.suffix in (".py", ".j2", ".json") and "__pycache__" not in p.parts:
+                h.update(p.read_bytes())
+        _SOURCE_HASH.append(h.hexdigest())
+    return _SOURCE_HASH[0]
+
+
+def fingerprint(spec) -> str:
+    """Hash of the notebook, parameters, data files, cxmodels version and source."""
+    from .. import __version__
+    from .config import data_path
+
+    h = hashlib.sha256()
+    h.update(spec.notebook.read_bytes())
+    h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
+    h.update(json.dumps(_files_signature(data_path(spec.data))).encode())
+    h.update(__version__.encode())
+    h.update(_source_hash().encode())
+    return h.hexdigest()[:20]
