@@ -23,6 +23,7 @@ TOP_KEYS = ("defaults", "reports", "executor")
 DEFAULT_KEYS = ("data", "timeout", "executor")
 ENTRY_KEYS = ("name", "notebook", "parameters", "matrix", "data", "timeout")
 RESERVED_PARAMETERS = ("data_path",)  # set by the runner from ``data``
+RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook declares it
 DEFAULT_TIMEOUT = 600.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
 MATRIX_ALL = "all"
@@ -170,6 +171,8 @@ def _check_parameters(keys, nb: Path, where: str) -> None:
     for k in keys:
         if k in RESERVED_PARAMETERS:
             raise ConfigError(f"{where}: {k!r} is set by the runner. Fix: use the key 'data'.")
+        if k in RUNNER_PARAMETERS:
+            continue
         if k not in declared:
             allowed = [p for p in declared if p not in RESERVED_PARAMETERS]
             raise ConfigError(
