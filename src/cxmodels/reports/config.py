@@ -205,7 +205,8 @@ def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
     if unknown:
         raise ConfigError(
             f"{where}: the name uses {{{unknown[0]}}}, which is neither a parameter nor a "
-            f"matrix variable{did_you_mean(unknown[0], list(keys))}."
+            f"matrix variable{did_you_mean(unknown[0], [*keys, *notebook_parameters(nb)])}. "
+            "Fix: set it under parameters or matrix."
         )
     literal = "".join(t for t, *_ in string.Formatter().parse(pattern))
     if re.search(r"[^A-Za-z0-9._-]", literal) or ".." in literal:

@@ -114,6 +114,8 @@ def _become_kernel(req: dict) -> None:
 
     app = IPKernelApp.instance()
     app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"])
+    # as `%matplotlib inline`: the backend was imported before any shell existed
+    app.shell.enable_matplotlib("inline")
     app.start()
 
 
