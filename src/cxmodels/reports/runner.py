@@ -127,8 +127,8 @@ def _plan(specs, manifest: dict, out: Path, force: bool) -> tuple[list, dict]:
 def _publish(out: Path, o: dict) -> dict:
     """Write one outcome's files (atomically, inside ``out``); a write error fails the report."""
     name = o["report"]
-    nbs = ensure_dir(inside(out, "_notebooks"))
     try:
+        nbs = ensure_dir(inside(out, "_notebooks"))
         if o.get("log"):
             atomic_write(inside(nbs, f"{name}.log"), o["log"])
         if o["status"] == "ok":
