@@ -79,3 +79,29 @@ def table(df, digits: int = 3, index: bool = False) -> Any:
             classes="cx-table",
         )
     )
+
+
+def rank_sentence(grid, column: str, value: str, metric: str) -> str:
+    """One sentence placing ``value`` of ``column`` among all cells of a ``metrics.by`` grid.
+
+    ``grid`` has the columns ``column``, ``value``, ``ci_low``, ``ci_high``, ``n`` and ``small``
+    (as :func:`cxmodels.metrics.by` returns). Ranks count from the highest value.
+    """
+    from .._format import fmt_count, fmt_est, label
+
+    ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=False)
+    row = grid[grid[column].astype(str) == str(value)]
+    if row.empty:
+        return f"{label(column).capitalize()} {value} has no answers in this data."
+    r = row.iloc[0]
+    est = fmt_est(r["value"], r["ci_low"], r["ci_high"], digits=1)
+    if bool(r["small"]):
+        return (
+            f"{label(column).capitalize()} {value} has {metric} {est} from only "
+            f"{fmt_count(r['n'])} answers, too few to rank."
+        )
+    rank = list(ok[column].astype(str)).index(str(value)) + 1
+    return (
+        f"{label(column).capitalize()} {value} has {metric} {est} from {fmt_count(r['n'])} "
+        f"answers: rank {rank} of {len(ok)} (the median is {ok['value'].median():.1f})."
+    )
