@@ -425,3 +425,15 @@ def test_dask_missing_gives_a_clear_message(monkeypatch, tmp_path, small_data):
         reports.run(
             cfg, data=str(small_data), out_dir=tmp_path / "o", executor="dask+local:1", **QUIET
         )
+
+
+def test_executor_from_the_configuration_file(tmp_path, small_data, capsys):
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}], executor="serial")
+    res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", **QUIET)
+    assert res.ok
+    assert str(reports.parse_executor("dask+local:3")) == "dask+local:3"
+    assert reports.parse_executor(None, jobs=2) == reports.Executor("process", 2)
+    bad = config(tmp_path / "b.yaml", [{"name": "t", "notebook": str(nb)}], executor="dask+lcal:2")
+    assert main(["report", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "executor 'dask+lcal:2' is not one of serial" in capsys.readouterr().err

@@ -34,6 +34,7 @@ class RenderSpec:
 
     spec: ReportSpec
     notebook_sha256: str
+    notebook_text: str  # the notebook itself, so a worker needs no copy of the project
     parameters_json: str
     data_uri: str
     cwd: str
@@ -42,9 +43,11 @@ class RenderSpec:
 def render_spec(spec: ReportSpec, cwd: Path) -> RenderSpec:
     """The task description of one report."""
     params = {**spec.parameters, "data_path": str(data_path(spec.data))}
+    raw = spec.notebook.read_bytes()
     return RenderSpec(
         spec,
-        hashlib.sha256(spec.notebook.read_bytes()).hexdigest(),
+        hashlib.sha256(raw).hexdigest(),
+        raw.decode("utf-8"),
         json.dumps(params, sort_keys=True, default=str),
         str(data_path(spec.data)),
         str(cwd),
@@ -122,13 +125,16 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
     write_connection_file(
         str(cf), transport="ipc", ip=str(work / f"{name}-ipc"), key=os.urandom(16).hex().encode()
     )
-    km = _template().fork_kernel(cf, Path(rs.cwd), log, texts)
+    source = work / f"{name}.input.ipynb"
+    source.write_text(rs.notebook_text, encoding="utf-8")
+    cwd = Path(rs.cwd) if Path(rs.cwd).is_dir() else work  # a remote worker may lack the project
+    km = _template().fork_kernel(cf, cwd, log, texts)
     timer = threading.Timer(rs.spec.timeout, km.kill)
     timer.daemon = True
     timer.start()
     try:
         pm.execute_notebook(
-            str(rs.spec.notebook),
+            str(source),
             str(out_nb),
             parameters=json.loads(rs.parameters_json),
             kernel_name="python3",
@@ -211,10 +217,8 @@ def render(rs: RenderSpec) -> dict:
     work = work_dir()
     out_nb, log, texts = (work / f"{name}{s}" for s in (".ipynb", ".log", ".texts"))
     try:
-        if hashlib.sha256(rs.spec.notebook.read_bytes()).hexdigest() != rs.notebook_sha256:
-            return _outcome(
-                rs, "failed", t0, exception="NotebookChanged", message="edited during the run"
-            )
+        if hashlib.sha256(rs.notebook_text.encode("utf-8")).hexdigest() != rs.notebook_sha256:
+            return _outcome(rs, "failed", t0, exception="NotebookCorrupt", message="hash differs")
         failure = _execute(rs, work, out_nb, log, texts)
         log_text = _read(log, LOG_TAIL) or ""
         if failure is not None:
@@ -224,6 +228,6 @@ def render(rs: RenderSpec) -> dict:
     except Exception as exc:  # noqa: BLE001 - report every failure to the parent
         return _outcome(rs, "failed", t0, exception=type(exc).__name__, message=_first_line(exc))
     finally:
-        for p in (out_nb, log, texts, work / f"{name}-kernel.json"):
+        for p in (out_nb, log, texts, work / f"{name}-kernel.json", work / f"{name}.input.ipynb"):
             with contextlib.suppress(OSError):
                 p.unlink()
