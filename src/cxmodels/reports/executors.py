@@ -46,7 +46,22 @@ class Executor:
 
 
 def parse_executor(value: str | None, jobs: int | None = None) -> Executor:
-    """``serial``, ``process:N``, ``dask+local:N`` or ``dask://HOST:PORT`` (default process:jobs)."""
+    """Parse an executor name.
+
+    Parameters
+    ----------
+    value : str or None
+        ``serial``, ``process:N``, ``dask+local:N`` or ``dask://HOST:PORT``; ``None`` gives
+        ``process:jobs``. ``process`` and ``dask+local`` without ``:N`` use ``jobs`` (or the
+        number of cores).
+    jobs : int, optional
+        Default number of workers.
+
+    Returns
+    -------
+    Executor
+        ``kind`` (serial, process, dask-local, dask), ``workers`` and ``address``.
+    """
     default_n = max(1, jobs or os.cpu_count() or 1)
     if value is None:
         return Executor("process", default_n)

@@ -92,7 +92,23 @@ def comment_values(data_path: Path) -> set[str]:
 
 
 def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozenset()) -> list[str]:
-    """Identifier values, emails, phone numbers and free-text comments found in ``text`` (HTML)."""
+    """Identifier values, emails, phone numbers and free-text comments found in ``text`` (HTML).
+
+    Parameters
+    ----------
+    text : str
+        The page; inline images (``data:`` URIs) are ignored: figure texts are checked by
+        :func:`figure_hits` before rasterisation.
+    identifiers : set of str
+        Values of the identifier columns (:func:`identifier_values`).
+    comments : set of str
+        Free-text comments (:func:`comment_values`); empty to allow them.
+
+    Returns
+    -------
+    list of str
+        The values found (up to five of each kind); comments as ``"comment '...'"``.
+    """
     body = DATA_URI_RE.sub("", text)
     hits = []
     tokens = set(TOKEN_RE.findall(body))

@@ -89,7 +89,26 @@ class _Progress:
 
 
 def select(specs: list[ReportSpec], only: list[str] | None) -> list[ReportSpec]:
-    """Reports matching ``only``: exact report names, else notebook stems, or glob patterns."""
+    """Reports matching ``only``: exact report names, else notebook stems, or glob patterns.
+
+    Parameters
+    ----------
+    specs : list of ReportSpec
+        The expanded configuration.
+    only : list of str or None
+        A name without ``*?[`` selects the report of exactly that name (else every report of
+        the notebook with that stem); a glob (``01_*``) selects every report name it matches.
+
+    Returns
+    -------
+    list of ReportSpec
+        The selected reports, in the configuration's order.
+
+    Raises
+    ------
+    ConfigError
+        When an item matches nothing (with "did you mean").
+    """
     if not only:
         return specs
     names = [s.name for s in specs]
