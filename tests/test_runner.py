@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -142,6 +143,12 @@ def test_default_config_and_notebook_parameters_are_valid():
 
     for s in specs:  # every parameter of the default set is declared by its notebook
         assert set(s.parameters) <= set(pm.inspect_notebook(str(s.notebook)))
+    for nb in {s.notebook for s in specs}:  # papermill parses every line of the parameters cell
+        cell = next(
+            c for c in nbformat.read(nb, 4).cells if "parameters" in c.metadata.get("tags", [])
+        )
+        assigned = re.findall(r"^(\w+)\s*=", cell.source, flags=re.M)
+        assert list(pm.inspect_notebook(str(nb))) == assigned, nb.name
 
 
 def test_matrix_all_expands_from_the_data(tmp_path, small_data):

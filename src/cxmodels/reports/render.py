@@ -82,6 +82,9 @@ def work_dir() -> Path:
     return _STATE["work"]
 
 
+os.register_at_fork(after_in_child=_STATE.clear)  # a forked worker starts its own template
+
+
 @atexit.register
 def shutdown() -> None:
     """Stop this process's template and remove its temporary folder."""
