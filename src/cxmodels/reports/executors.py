@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .. import __version__
 from .config import ConfigError
-from .render import RenderSpec, render, shutdown
+from .render import RenderSpec, render, render_in_thread, shutdown
 
 GRACE = 30.0  # seconds past a report's timeout before its whole worker is killed
 EXECUTOR_RE = re.compile(r"^(serial|process(?::(\d+))?|dask\+local(?::(\d+))?|dask://(.+))$")
@@ -83,7 +83,7 @@ def run_tasks(ex: Executor, tasks: list[RenderSpec]) -> Iterator[dict]:
     if ex.kind == "serial":
         try:
             for t in tasks:
-                yield render(t)
+                yield render_in_thread(t)
         finally:
             shutdown()
     elif ex.kind == "process":
@@ -115,7 +115,7 @@ def _worker_main(conn, parent: int) -> None:
             task = conn.recv()
             if task is None:
                 break
-            conn.send(render(task))
+            conn.send(render_in_thread(task))
     except (EOFError, OSError):
         pass
     finally:
@@ -135,7 +135,7 @@ class _ProcessPool:
 
     def _start(self, slot: int) -> None:
         here, there = self.ctx.Pipe()
-        p = self.ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=False)
+        p = self.ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
         p.start()
         there.close()
         self.workers[slot] = (p, here, None, 0.0)
@@ -151,7 +151,7 @@ class _ProcessPool:
         conn.close()
 
     def map(self, tasks: list[RenderSpec]) -> Iterator[dict]:
-        pending = list(tasks)
+        pending, finished = list(tasks), False
         try:
             for slot in range(self.n):
                 self._start(slot)
@@ -169,12 +169,14 @@ class _ProcessPool:
                     if out is not None:
                         yield out
                 time.sleep(0.02)
-        finally:
-            for slot in list(self.workers):
+            finished = True
+        finally:  # on an interruption, kill at once; else let the idle workers exit first
+            for slot in list(self.workers) if finished else []:
                 with contextlib.suppress(OSError):
                     self.workers[slot][1].send(None)
             for slot in list(self.workers):
-                self.workers[slot][0].join(timeout=5)
+                if finished:
+                    self.workers[slot][0].join(timeout=5)
                 self._kill(slot)
 
     def _poll(self, slot: int, p, conn, task: RenderSpec, t0: float) -> dict | None:

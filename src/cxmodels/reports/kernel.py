@@ -119,10 +119,15 @@ def _become_kernel(req: dict) -> None:
     app.start()
 
 
-def serve() -> None:
-    """The template's loop: read one JSON request per line, fork a kernel, reply its pid."""
+def serve(pdeathsig: bool = True) -> None:
+    """The template's loop: read one JSON request per line, fork a kernel, reply its pid.
+
+    ``pdeathsig`` only when the starting thread lives as long as its process (Linux signals the
+    death of the parent *thread*); the watcher thread covers the other cases.
+    """
     parent = os.getppid()
-    die_with_parent()
+    if pdeathsig:
+        die_with_parent()
     _watch_parent(parent)
     os.environ["MPLBACKEND"] = INLINE
     for var in ONE_THREAD:
@@ -154,7 +159,7 @@ class Template:
     def __init__(self) -> None:
         main = threading.current_thread() is threading.main_thread()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cxmodels.reports.kernel"],
+            [sys.executable, "-m", "cxmodels.reports.kernel", "main" if main else "thread"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -239,4 +244,4 @@ class ForkedKernel:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(pdeathsig=sys.argv[1:2] != ["thread"])

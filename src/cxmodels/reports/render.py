@@ -204,6 +204,22 @@ def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str)
     return _outcome(rs, "ok", t0, html=page, notebook=nb_text, log=log)
 
 
+def render_in_thread(rs: RenderSpec) -> dict:
+    """:func:`render` in a helper thread, the calling (main) thread waiting.
+
+    nbclient replaces the SIGTERM/SIGINT handlers of the thread's event loop when it runs in
+    the main thread; in a helper thread it cannot, so the caller's handlers (kill the workers,
+    remove the folders) stay in force.
+    """
+    box: dict = {}
+    _template()  # started from this thread, so it dies with this process (PR_SET_PDEATHSIG)
+    th = threading.Thread(target=lambda: box.update(out=render(rs)), daemon=True)
+    th.start()
+    while th.is_alive():
+        th.join(0.2)
+    return box["out"]
+
+
 def render(rs: RenderSpec) -> dict:
     """Execute, export and check one report; never raises (a failure is an outcome).
 

@@ -169,8 +169,17 @@ def _execute_plan(out, plan, manifest, executor, progress) -> dict:
     for t in tasks:  # computed once in the parent; forked workers inherit the cache
         private_values(t.data_uri)
     bar = _Progress(len(plan)) if progress else None
+    records: dict = {}
+    with contextlib.closing(run_tasks(executor, tasks)) as outcomes:  # closed on any exit
+        records |= _collect(out, outcomes, fps, manifest, bar)
+    if bar:
+        bar.close()
+    return records
+
+
+def _collect(out: Path, outcomes, fps: dict, manifest: dict, bar) -> dict:
     records = {}
-    for o in run_tasks(executor, tasks):
+    for o in outcomes:
         o = _publish(out, o)
         keep = {k: o.get(k) for k in ("status", "cell", "exception", "message", "seconds")}
         ok = o["status"] == "ok"
@@ -181,8 +190,6 @@ def _execute_plan(out, plan, manifest, executor, progress) -> dict:
         records[o["report"]] = keep
         if bar:
             bar.update(o["report"], o["status"], o.get("seconds") or 0.0)
-    if bar:
-        bar.close()
     return records
 
 
