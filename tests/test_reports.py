@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from test_runner import tiny as _tiny  # one tiny-notebook writer for both files
 
 import cxmodels as cx
 from cxmodels import reports
+from tests.test_runner import tiny as _tiny  # one tiny-notebook writer for both files
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"

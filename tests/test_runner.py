@@ -416,6 +416,22 @@ def test_dask_local_cluster_renders_like_process_pool(tmp_path, small_data):
         assert (tmp_path / "d" / f"{name}.html").exists()
 
 
+def test_dask_scheduler_address_on_loopback(tmp_path, small_data):
+    """``dask://HOST:PORT``: a LocalCluster(n_workers=2, processes=True) on 127.0.0.1."""
+    distributed = pytest.importorskip("distributed")
+    cfg = _small_set(tmp_path)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        res = reports.run(
+            cfg, data=str(small_data), out_dir=tmp_path / "d", executor=f"dask://{address}", **QUIET
+        )
+    ref = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "p", executor="serial", **QUIET)
+    assert res.ok and ref.ok
+    assert _texts(tmp_path / "d") == _texts(tmp_path / "p")
+
+
 def test_dask_missing_gives_a_clear_message(monkeypatch, tmp_path, small_data):
     import builtins
 
