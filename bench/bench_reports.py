@@ -57,6 +57,7 @@ def timed_run(cfg: Path, out: Path, **kw) -> tuple[float, reports.RunOutcome]:
 def default_set(tmp: Path) -> bool:
     specs = reports.load_config(ROOT / "reports.yaml")
     fast, res = timed_run(ROOT / "reports.yaml", tmp / "fast", executor="process:2")
+    print(f"default set ({len(specs)} reports), cxmodels process:2: {fast:.1f} s", flush=True)
     t = time.perf_counter()
     again = subprocess.run(
         [str(BIN / "cxmodels"), "report", "--out", str(tmp / "fast")],
@@ -74,7 +75,9 @@ def default_set(tmp: Path) -> bool:
         f"({res.table['seconds'].sum():.0f} s of report time); naive CLI way {slow:.1f} s; "
         f"speed-up {ratio:.1f}x (target >= {TARGET_SPEEDUP:.0f}x)"
     )
-    print(f"second run, nothing changed (a fresh process): {second:.2f} s (target < 2 s)")
+    print(
+        f"second run, nothing changed (a fresh process): {second:.2f} s (target < 2 s)", flush=True
+    )
     return ratio >= TARGET_SPEEDUP and second < TARGET_SECOND
 
 
@@ -94,7 +97,10 @@ def branch_fan_out(tmp: Path, n_branches: int = 100) -> None:
         print("dask is not installed (pip install 'cxmodels[dask]'): dask+local:2 not timed")
     for ex in executors:
         seconds, _ = timed_run(cfg, tmp / ex.replace(":", "_"), data=str(data), executor=ex)
-        print(f"{n} branch reports, {ex}: {seconds:.1f} s ({seconds / n:.2f} s per report)")
+        print(
+            f"{n} branch reports, {ex}: {seconds:.1f} s ({seconds / n:.2f} s per report)",
+            flush=True,
+        )
 
 
 def main() -> int:
