@@ -9,13 +9,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 import yaml
 
 import cxmodels as cx
 from cxmodels import reports
+from tests.test_runner import tiny as _tiny  # one tiny-notebook writer for both files
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"
@@ -151,22 +151,6 @@ def test_second_run_skips_everything(built):
     index = (out / "index.html").read_text()
     for name in again.table["report"]:
         assert f"href='{name}.html'" in index
-
-
-def _tiny(path: Path, cells: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell("data_path = None\nvalue = 1")
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), p] + [
-        nbformat.v4.new_code_cell(c) for c in cells
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
 
 
 def test_failure_is_isolated_and_keeps_last_good_html(tmp_path, small_data):

@@ -127,10 +127,14 @@ def _report(args) -> int:
             data=args.data,
             timeout=args.timeout,
             out_dir=args.out,
+            executor=args.executor,
         )
-    except (FileNotFoundError, ValueError, reports.RunInProgress) as exc:  # say what and where
+    except (reports.ConfigError, reports.RunInProgress) as exc:  # say what and where
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except reports.OutputError as exc:  # permissions, disk full: one line naming the path
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0 if outcome.ok else 1
 
 
@@ -157,12 +161,33 @@ def main(argv: list[str] | None = None) -> int:
         help="write the report as JSON (to PATH, or to stdout alone when no PATH is given)",
     )
     v.set_defaults(fn=_validate)
-    r = sub.add_parser("report", help="build the report set (reports.yaml)")
-    r.add_argument("--config", type=Path, default=None)
-    r.add_argument("--only", nargs="*", default=None, help="report names or notebook stems")
-    r.add_argument("--jobs", type=int, default=None)
+    r = sub.add_parser(
+        "report",
+        help="build the report set (reports.yaml)",
+        description="Render the reports of reports.yaml whose inputs changed. Exit codes: 0 all "
+        "ok or up to date, 1 a report failed or a file could not be written, 2 a configuration "
+        "error or another run on the same output folder.",
+    )
+    r.add_argument("--config", type=Path, default=None, help="report set (default reports.yaml)")
+    r.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="exact report names, notebook stems or glob patterns such as '01_*'",
+    )
+    r.add_argument("--jobs", type=int, default=None, help="workers of process:N (default: cores)")
+    r.add_argument(
+        "--executor",
+        default=None,
+        help="serial, process:N, dask+local:N or dask://HOST:PORT "
+        "(default: executor: in reports.yaml, else process:JOBS)",
+    )
     r.add_argument("--force", action="store_true", help="re-run unchanged reports too")
-    r.add_argument("--data", default=None, help="data folder or DuckDB file for every report")
+    r.add_argument(
+        "--data",
+        default=None,
+        help="data folder or DuckDB file for every report (relative to the current directory)",
+    )
     r.add_argument("--timeout", type=float, default=None, help="seconds per report")
     r.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     r.set_defaults(fn=_report)

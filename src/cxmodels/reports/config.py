@@ -1,0 +1,313 @@
+"""``reports.yaml``: schema, validation and expansion into one :class:`ReportSpec` per report.
+
+Every problem is refused before anything runs, as a :class:`ConfigError` naming the file, the
+report and the key (the CLI exits 2): unknown keys (with "did you mean"), parameters the
+notebook's parameters cell does not declare (read with ``papermill.inspect_notebook``), wrong
+types (``matrix`` values are lists or ``all``, ``timeout`` a number of seconds), unsafe report
+names, and a missing data folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._validation import InputError, did_you_mean
+from ..config import project_root, sample_dir
+
+TOP_KEYS = ("defaults", "reports", "executor")
+DEFAULT_KEYS = ("data", "timeout", "executor")
+ENTRY_KEYS = ("name", "notebook", "parameters", "matrix", "data", "timeout")
+RESERVED_PARAMETERS = ("data_path",)  # set by the runner from ``data``
+RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook declares it
+DEFAULT_TIMEOUT = 600.0
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
+MATRIX_ALL = "all"
+_UNSET: Any = object()
+
+
+class ConfigError(InputError):
+    """A problem in the report configuration or the run's options (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report: a notebook, its parameters, the data it reads and its timeout in seconds."""
+
+    name: str
+    notebook: Path
+    parameters: dict
+    data: str | None
+    timeout: float
+
+    @property
+    def group(self) -> str:
+        return self.notebook.stem
+
+
+def check_name(name: str, where: str = "report name") -> str:
+    """Refuse a report name that is not one safe path component (no ``/``, ``..``, spaces)."""
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
+        why = (
+            "it must be one file name"
+            if isinstance(name, str) and ("/" in name or "\\" in name)
+            else "it may hold only letters, digits, '.', '_' and '-', start with a letter or "
+            "digit, contain no '..' and be at most 150 characters"
+        )
+        raise ConfigError(f"{where} {name!r} is refused: {why}.")
+    return name
+
+
+def slug(value: Any) -> str:
+    """A matrix value as it appears in a report name: unsafe characters become '-'."""
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", str(value)).strip("-.")
+    return re.sub(r"\.{2,}", ".", s) or "x"
+
+
+def _where(path: Path, entry: int | None = None, name: str | None = None, key: str = "") -> str:
+    at = f"{path}"
+    if entry is not None:
+        at += f": report {entry + 1}" + (f" ({name})" if name else "")
+    return at + (f", key '{key}'" if key else "")
+
+
+def _unknown_keys(d: dict, allowed: tuple, where: str) -> None:
+    for k in d:
+        if k not in allowed:
+            raise ConfigError(
+                f"{where}: unknown key {k!r}{did_you_mean(str(k), allowed)}. "
+                f"Allowed: {', '.join(allowed)}."
+            )
+
+
+def _timeout(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(
+            f"{where}: timeout must be a number of seconds above 0, got {value!r}. "
+            "Fix: e.g. timeout: 600"
+        )
+    return float(value)
+
+
+def read_yaml(path: Path) -> dict:
+    """The configuration file as a mapping; syntax errors name the file and the line."""
+    import yaml
+
+    if not path.exists():
+        raise ConfigError(
+            f"No report configuration at {path}: create reports.yaml or pass --config."
+        )
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{at}: {problem}.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    cfg = {} if cfg is None else cfg
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: the file must be a mapping with a 'reports' list.")
+    _unknown_keys(cfg, TOP_KEYS, str(path))
+    defaults = cfg.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: 'defaults' must be a mapping of {', '.join(DEFAULT_KEYS)}.")
+    _unknown_keys(defaults, DEFAULT_KEYS, f"{path}: defaults")
+    if not isinstance(cfg.get("reports", []), list):
+        raise ConfigError(f"{path}: 'reports' must be a list of report entries.")
+    return cfg
+
+
+def resolve_data(data: str | Path | None, base: Path, where: str) -> str | None:
+    """``None`` for the synthetic sample; otherwise an absolute path that exists."""
+    if data in (None, "", "sample"):
+        return None
+    p = Path(str(data)).expanduser()
+    p = p if p.is_absolute() else base / p
+    if not p.exists():
+        raise ConfigError(
+            f"{where}: data {str(data)!r} does not exist ({p}). Fix: pass an existing folder "
+            "or DuckDB file (a relative --data is read from the current directory)."
+        )
+    return str(p.resolve())
+
+
+def data_path(spec_data: str | None) -> Path:
+    """Where a spec's data lives (the sample folder for ``None``)."""
+    return sample_dir() if spec_data is None else Path(spec_data)
+
+
+_PARAMS_CACHE: dict[tuple, dict] = {}
+
+
+def notebook_parameters(nb: Path) -> dict:
+    """The notebook's declared parameters (name -> inferred type and default), by papermill."""
+    key = (str(nb), nb.stat().st_mtime_ns)
+    if key not in _PARAMS_CACHE:
+        import papermill as pm
+
+        _PARAMS_CACHE[key] = dict(pm.inspect_notebook(str(nb)))
+    return _PARAMS_CACHE[key]
+
+
+def _notebook(entry: dict, base: Path, where: str) -> Path:
+    raw = entry.get("notebook")
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(f"{where}: missing key 'notebook'. Fix: name the notebook to run.")
+    for b in (base, project_root()):
+        p = (b / raw).resolve()
+        if p.is_file():
+            return p
+    raise ConfigError(f"{where}: notebook {raw} does not exist.")
+
+
+def _check_parameters(keys, nb: Path, where: str) -> None:
+    declared = notebook_parameters(nb)
+    for k in keys:
+        if k in RESERVED_PARAMETERS:
+            raise ConfigError(f"{where}: {k!r} is set by the runner. Fix: use the key 'data'.")
+        if k in RUNNER_PARAMETERS:
+            continue
+        if k not in declared:
+            allowed = [p for p in declared if p not in RESERVED_PARAMETERS]
+            raise ConfigError(
+                f"{where}: {nb.name} has no parameter {k!r}{did_you_mean(str(k), allowed)}. "
+                f"Its parameters: {', '.join(allowed)}."
+            )
+
+
+def _matrix(entry: dict, where: str) -> dict:
+    matrix = entry.get("matrix") or {}
+    if not isinstance(matrix, dict):
+        raise ConfigError(f"{where}: 'matrix' must map parameter names to lists of values.")
+    for k, v in matrix.items():
+        if v == MATRIX_ALL:
+            continue
+        if not isinstance(v, list) or not v:
+            raise ConfigError(
+                f"{where}: matrix values are lists (or 'all'), got {k}: {v!r}. "
+                f"Fix: write {k}: [{v}]"
+            )
+    return matrix
+
+
+def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
+    pattern = entry.get("name", nb.stem)
+    if not isinstance(pattern, str):
+        raise ConfigError(f"{where}: name must be text, got {pattern!r}.")
+    fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    unknown = [f for f in fields if f not in keys]
+    if unknown:
+        raise ConfigError(
+            f"{where}: the name uses {{{unknown[0]}}}, which is neither a parameter nor a "
+            f"matrix variable{did_you_mean(unknown[0], [*keys, *notebook_parameters(nb)])}. "
+            "Fix: set it under parameters or matrix."
+        )
+    literal = "".join(t for t, *_ in string.Formatter().parse(pattern))
+    if re.search(r"[^A-Za-z0-9._-]", literal) or ".." in literal:
+        check_name(literal, f"{where}: name")
+    return pattern
+
+
+def _all_values(key: str, spec_data: str | None) -> list:
+    """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``."""
+    from .privacy import read_columns
+
+    for table in ("customers", "responses", "interactions", "branches"):
+        for df in read_columns(data_path(spec_data), table, (key, f"{key}_id")):
+            col = df.columns[0]
+            return sorted(df[col].dropna().astype(str).unique())
+    return []
+
+
+def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[ReportSpec]:
+    where = _where(path, i, entry.get("name") if isinstance(entry, dict) else None)
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each report is a mapping with at least 'notebook'.")
+    _unknown_keys(entry, ENTRY_KEYS, where)
+    nb = _notebook(entry, base, where)
+    params = entry.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{_where(path, i, key='parameters')}: must be a mapping.")
+    matrix = _matrix(entry, _where(path, i, entry.get("name"), "matrix"))
+    _check_parameters([*params, *matrix], nb, _where(path, i, entry.get("name"), "parameters"))
+    pattern = _name_pattern(entry, nb, [*params, *matrix], _where(path, i, key="name"))
+    spec_data = data
+    if data is _UNSET:
+        spec_data = resolve_data(entry.get("data"), base, _where(path, i, key="data"))
+    t = timeout if timeout is not None else entry.get("timeout", DEFAULT_TIMEOUT)
+    t = _timeout(t, _where(path, i, entry.get("name"), "timeout"))
+    values = {k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()}
+    for k, v in values.items():
+        if not v:
+            raise ConfigError(
+                f"{_where(path, i, key='matrix')}: {k}: all found no column {k!r} "
+                f"(or {k}_id) with values in the data."
+            )
+    specs = []
+    for combo in itertools.product(*values.values()):
+        p = {**params, **dict(zip(values, combo))}
+        name = pattern.format(**{k: slug(v) for k, v in p.items()})
+        specs.append(ReportSpec(check_name(name, where), nb, p, spec_data, t))
+    return specs
+
+
+def load_config(
+    config: str | Path | None = None,
+    data: str | Path | None = None,
+    timeout: float | None = None,
+) -> list[ReportSpec]:
+    """Read and validate ``reports.yaml``; expand every ``matrix`` into one spec per combination.
+
+    Parameters
+    ----------
+    config : path, optional
+        The configuration file (default ``reports.yaml`` in the project root).
+    data : path, optional
+        Data folder or DuckDB file for every report (overrides the file); a relative path is
+        read from the current directory. ``"sample"`` is the synthetic sample.
+    timeout : float, optional
+        Seconds per report for every report (overrides the file).
+
+    Returns
+    -------
+    list of ReportSpec
+        One per report, in the file's order.
+
+    Raises
+    ------
+    ConfigError
+        For every problem, naming the file, the report and the key.
+    """
+    path = Path(config).resolve() if config else project_root() / "reports.yaml"
+    cfg = read_yaml(path)
+    defaults = cfg.get("defaults") or {}
+    override = _UNSET if data is None else resolve_data(data, Path.cwd(), "--data")
+    if timeout is not None:
+        timeout = _timeout(timeout, "--timeout")
+    specs = []
+    for i, entry in enumerate(cfg.get("reports") or []):
+        e = entry
+        if isinstance(entry, dict):
+            e = {k: defaults[k] for k in ("data", "timeout") if k in defaults} | entry
+        specs += _expand(e, path.parent, path, i, override, timeout)
+    names = [s.name for s in specs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(
+            f"{path}: report names repeat ({', '.join(dup)}). Fix: put the matrix "
+            "variables in the name pattern, e.g. name: 'overview_{segment}'."
+        )
+    return specs
+
+
+def config_executor(config: str | Path | None = None) -> str | None:
+    """The ``executor:`` of the configuration file (top level or in ``defaults``), if any."""
+    path = Path(config).resolve() if config else project_root() / "reports.yaml"
+    cfg = read_yaml(path)
+    return cfg.get("executor") or (cfg.get("defaults") or {}).get("executor")

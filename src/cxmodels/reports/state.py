@@ -1,0 +1,240 @@
+"""The runner's files: safe paths, atomic writes, the manifest, the run lock, the sample.
+
+Every file the runner writes resolves inside the output folder (:func:`inside`). Writes go to a
+temporary file in the same folder and are renamed, so a failed write leaves nothing partial; a
+permission or disk error becomes one :class:`OutputError` naming the path. The run lock is an OS
+lock (``fcntl.flock``) that disappears with the process holding it. A corrupt manifest is moved
+aside with a warning and the affected reports are re-run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from .._validation import CXError
+from ..config import sample_dir
+
+LOCK_NAME = ".cxmodels-report.lock"
+TMP_PREFIX = "cxmodels-run-"
+_HELD_LOCKS: list[int] = []  # lock fds, closed in forked children so a child never holds them
+
+
+class RunInProgress(CXError, RuntimeError):
+    """Another report run holds the output folder (exit code 2)."""
+
+
+class OutputError(CXError, OSError):
+    """A file of the run could not be written: permission, disk full, ... (exit code 1)."""
+
+
+def _close_locks_in_child() -> None:
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
+
+
+def inside(out: Path, *parts: str) -> Path:
+    """``out / parts`` after checking it resolves inside ``out`` (no ``..``, absolute, symlink)."""
+    root = out.resolve()
+    p = root.joinpath(*parts)
+    resolved = p.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise OutputError(f"refusing to write {p}: it resolves to {resolved}, outside {root}")
+    return p
+
+
+def _oserror(exc: OSError, path: Path, what: str) -> OutputError:
+    why = exc.strerror or type(exc).__name__
+    return OutputError(f"cannot {what} {path}: {why}. Fix: make the folder writable or use --out.")
+
+
+def ensure_dir(path: Path) -> Path:
+    """``mkdir -p`` with a clear error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _oserror(exc, path, "create the folder") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write into {path}: permission denied. Fix: make it writable or use --out."
+        )
+    return path
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it; nothing partial stays."""
+    ensure_dir(path.parent)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise _oserror(exc, path, "write") from None
+
+
+def remove(path: Path) -> None:
+    """Delete a file if it exists (errors are raised as :class:`OutputError`)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise _oserror(exc, path, "remove") from None
+
+
+def read_manifest(path: Path) -> dict:
+    """The manifest, or ``{}`` after moving a corrupt one aside (with a warning)."""
+    if not path.exists():
+        return {}
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(m, dict) or not all(isinstance(v, dict) for v in m.values()):
+            raise ValueError("not a mapping of report entries")
+        return m
+    except (ValueError, UnicodeDecodeError) as exc:
+        aside = path.with_name(f"{path.name}.corrupt")
+        with contextlib.suppress(OSError):
+            os.replace(path, aside)
+        warnings.warn(
+            f"{path} was unreadable ({str(exc).splitlines()[0][:80]}); moved it to {aside.name} "
+            "and re-running every report of this run",
+            stacklevel=2,
+        )
+        return {}
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """An exclusive OS lock on the output folder; it dies with its holder."""
+    path = inside(out, LOCK_NAME)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise _oserror(exc, path, "create the lock file") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise RunInProgress(
+            f"another report run is using {out} (pid {holder}); "
+            "wait for it to finish or use another --out"
+        ) from None
+    _HELD_LOCKS.append(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        if fd in _HELD_LOCKS:
+            _HELD_LOCKS.remove(fd)
+            os.close(fd)  # closing releases the flock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp_dirs() -> None:
+    """Remove ``cxmodels-run-PID-*`` folders left by runs whose process is gone (kill -9)."""
+    base = Path(tempfile.gettempdir())
+    for d in base.glob(f"{TMP_PREFIX}*"):
+        try:
+            pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
+        except ValueError:
+            continue
+        if not _pid_alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def make_temp_dir() -> Path:
+    """A private temporary folder named after this process (swept if the process dies)."""
+    return Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
+
+
+def ensure_sample() -> Path:
+    """Generate ``data/sample`` once: under a lock, into a temporary folder, then renamed."""
+    folder = sample_dir()
+    if (folder / "truth.json").exists():
+        return folder
+    ensure_dir(folder.parent)
+    with open(folder.parent / ".sample.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # a concurrent run waits here, then finds the sample
+        if (folder / "truth.json").exists():
+            return folder
+        from ..data import DEFAULT_SAMPLE, generate, save
+
+        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
+        try:
+            save(generate(**DEFAULT_SAMPLE), tmp)
+            if folder.exists():  # an incomplete folder from an older, interrupted run
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+# ------------------------------------------------------------------ fingerprints
+def _files_signature(path: Path) -> list:
+    if path.is_file():
+        st = path.stat()
+        return [[path.name, st.st_size, st.st_mtime_ns]]
+    if path.is_dir():
+        return [
+            [str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns]
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        ]
+    return [["missing", str(path)]]
+
+
+_SOURCE_HASH: list[str] = []
+
+
+def _source_hash() -> str:
+    if not _SOURCE_HASH:
+        h = hashlib.sha256()
+        pkg = Path(__file__).parents[1]
+        for p in sorted(pkg.rglob("*")):
+            if p.suffix in (".py", ".j2", ".json") and "__pycache__" not in p.parts:
+                h.update(p.read_bytes())
+        _SOURCE_HASH.append(h.hexdigest())
+    return _SOURCE_HASH[0]
+
+
+def fingerprint(spec) -> str:
+    """Hash of the notebook, parameters, data files, cxmodels version and source."""
+    from .. import __version__
+    from .config import data_path
+
+    h = hashlib.sha256()
+    h.update(spec.notebook.read_bytes())
+    h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
+    h.update(json.dumps(_files_signature(data_path(spec.data))).encode())
+    h.update(__version__.encode())
+    h.update(_source_hash().encode())
+    return h.hexdigest()[:20]
