@@ -36,6 +36,10 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
         return labels[name]
     if name in LABELS:
         return LABELS[name]
+    if name.endswith("]") and "[" in name:  # a level of a categorical covariate
+        var, _, level = name[:-1].partition("[")
+        level = level.removeprefix("T.")
+        return f"{label(var, labels)}: {level.replace('_', ' ')}"
     if name.startswith("attr_"):
         name = name[len("attr_") :]
     return name.replace("_", " ")
@@ -161,6 +165,18 @@ COLUMN_LABELS: dict[str, str] = {
     "fun_mean": "functional mean",
     "dys_sd": "dysfunctional SD",
     "fun_sd": "functional SD",
+    "fun_se": "functional SE",
+    "dys_se": "dysfunctional SE",
+    "std_coef": "standardised coefficient",
+    "shapley": "Shapley (LMG)",
+    "first": "R² alone",
+    "last": "R² added last",
+    "beta_squared": "squared beta",
+    "relative_weights": "relative weight",
+    "q_rate": "questionable answers",
+    "r_rate": "reverse answers",
+    "low_n": "small group",
+    "binom_p": "binomial p",
     "aic": "AIC",
     "bic": "BIC",
     "r2": "R²",
@@ -219,8 +235,9 @@ def column_label(name, labels: dict[str, str] | None = None) -> str:
         if key.endswith(stem) and len(key) > len(stem):
             return column_label(key[: -len(stem)], labels) + suffix
     head, _, tail = key.rpartition("_")
-    if head and tail in KANO_CATEGORIES and head in ("share", "n", "count", "pct"):
-        return KANO_CATEGORIES[tail] + (" (n)" if head in ("n", "count") else "")
+    if head and tail in KANO_CATEGORIES and head in ("share", "n", "count", "pct", "stability"):
+        suffix = {"n": " (n)", "count": " (n)", "stability": " stability"}.get(head, "")
+        return KANO_CATEGORIES[tail] + suffix
     return label(key, labels)
 
 
@@ -232,13 +249,15 @@ _TIME_NAMES = {"time", "duration", "tenure", "median", "rmst", "median_survival"
 
 def _name_kind(n: str) -> str | None:
     """The kind a conventional column name announces, or ``None``."""
-    if n in _P_NAMES or n.endswith(("_p_value", "_pvalue")) or n.startswith("p_value"):
+    if n in _P_NAMES or n.endswith(("_p_value", "_pvalue", "_p")) or n.startswith("p_value"):
         return "p"
     if n in _COUNT_NAMES or n.startswith("n_") or n.endswith(("_n", "_count")):
         return "count"
     if n in _RATIO_NAMES or n.startswith("hr_") or n.endswith("_ratio"):
         return "ratio"
-    if "share" in n or n in {"proportion", "prop", "rate"} or n.endswith(("_rate", "_prop")):
+    if "share" in n or n.startswith("stability") or n in {"proportion", "prop", "rate"}:
+        return "share"
+    if n.endswith(("_rate", "_prop")):
         return "share"
     if n.startswith("pct") or n.endswith(("_pct", "_percent")):
         return "pct"
@@ -364,12 +383,35 @@ def column_specs(
         from ._validation import check_option
 
         check_option("kinds", sorted(bad)[0], KINDS, table="display_table")
+    letters = [c for c in df.columns if str(c) in KANO_CATEGORIES]
+    if len(letters) >= 4:  # a Kano table's answer counts per category
+        kinds = {**{c: "count" for c in letters}, **kinds}
+        labels = {**{str(c): f"{KANO_CATEGORIES[str(c)]} (n)" for c in letters}, **(labels or {})}
     specs = []
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
         dec = digits.get(c, _decimals(kind, df[c]))
         specs.append(ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec)))
     return specs
+
+
+
+def table_specs(
+    df: pd.DataFrame,
+    kinds: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    digits: dict[str, int] | None = None,
+) -> tuple[dict[str, ColumnSpec], list[tuple[str | None, str, str]]]:
+    """``{column: ColumnSpec}`` of a flat table (interval bounds formatted like their
+    estimate) and its :func:`interval_pairs`."""
+    specs = {s.name: s for s in column_specs(df, kinds, labels, digits)}
+    pairs = interval_pairs(df)
+    for est, lo, hi in pairs:
+        if est is not None:
+            e = specs[est]
+            for c in (lo, hi):
+                specs[c] = ColumnSpec(c, specs[c].header, e.kind, e.decimals, e.excel_format)
+    return specs, pairs
 
 
 _INTERVAL_SUFFIXES = (("_low", "_high"), ("_lo", "_hi"), ("_lower", "_upper"))
@@ -451,16 +493,12 @@ def format_frame(
     their estimate; an interval pair that is empty on every row is left out.
     """
     df = _flat(df)
-    specs = {s.name: s for s in column_specs(df, kinds, labels, digits)}
+    specs, pairs = table_specs(df, kinds, labels, digits)
     cells = {
         c: _text_values(c, df[c], labels) if specs[c].kind == "text" else df[c] for c in df.columns
     }
     merged: dict[str, tuple[str, str]] = {}
-    for est, lo, hi in interval_pairs(df):
-        if est is not None:
-            for c in (lo, hi):
-                specs[c] = ColumnSpec(c, specs[c].header, specs[est].kind, specs[est].decimals,
-                                      specs[est].excel_format)
+    for est, lo, hi in pairs:
         empty = df[[lo, hi]].isna().all().all()
         if empty:
             specs.pop(lo), specs.pop(hi)
