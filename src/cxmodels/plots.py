@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -174,7 +175,9 @@ def _candidates(p: np.ndarray, size: np.ndarray, r0: float) -> tuple[np.ndarray,
     return boxes, np.repeat(_RADII, len(_ANGLES))
 
 
-def place_labels(ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str = "#222222"):
+def place_labels(
+    ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str = "#222222", wrap: int = 28
+):
     """Write ``texts`` next to the points ``(x, y)`` without overlapping each other.
 
     Each label is placed in turn (the most crowded first) at the nearest of 208 candidate
@@ -191,6 +194,8 @@ def place_labels(ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str
     fontsize : float
     sizes : array-like, optional
         Marker areas (points^2, as ``scatter``'s ``s``) so labels keep clear of big bubbles.
+    wrap : int
+        Labels longer than this many characters are wrapped onto several lines.
 
     Returns
     -------
@@ -198,7 +203,7 @@ def place_labels(ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str
         The label artists (also in ``ax.texts``, tagged ``_cx_label = True``).
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    texts = [str(t) for t in texts]
+    texts = [textwrap.fill(str(t), wrap) if wrap else str(t) for t in texts]
     if not len(texts):
         return []
     fig = ax.figure
@@ -211,8 +216,11 @@ def place_labels(ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str
     s = np.full(len(x), 36.0) if sizes is None else np.broadcast_to(np.asarray(sizes, float), x.shape)
     rad = np.sqrt(s) / 2 * fig.dpi / 72 + 1.5
     point_boxes = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
-    arts = [ax.text(xi, yi, t, fontsize=fontsize, color=color, ha="center", va="center",
-                    zorder=5) for xi, yi, t in zip(x, y, texts)]
+    arts = [
+        ax.text(xi, yi, t, fontsize=fontsize, color=color, ha="center", va="center", zorder=5,
+                linespacing=1.0)
+        for xi, yi, t in zip(x, y, texts)
+    ]
     size = np.array([a.get_window_extent(renderer).size for a in arts]) + 2.0
     frame = np.array(ax.get_window_extent(renderer).extents)
     dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
@@ -250,7 +258,7 @@ def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
     segs = np.stack([a, b], axis=1)
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(segs, colors="#8a949c", linewidths=0.6, zorder=2),
+    ax.add_collection(LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2),
                       autolim=False)
 
 
@@ -395,7 +403,7 @@ def forest(
 @_styled
 def kano_stacked(table: pd.DataFrame, ax=None):
     """Stacked bars of the full category distribution per feature; full names in the legend."""
-    t = table.copy()
+    t = table.iloc[::-1].copy()  # first feature on top
     lab = t["feature"].map(_label)
     extra = [c for c in t.columns if c in ("segment", "wave")]
     for c in extra:
@@ -462,21 +470,31 @@ def kano_better_worse(table: pd.DataFrame, ax=None):
 
 
 @_styled
-def kano_dumouchel(table: pd.DataFrame, ax=None):
-    """DuMouchel's continuous view: mean dysfunctional (x) against functional (y) with SD bars.
+def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
+    """DuMouchel's continuous view: mean dysfunctional (x) against functional (y) with whiskers.
 
     The limits come from the means (with room for labels, within the -2 to 4 scale); a
-    whisker that runs past the limits ends in an arrowhead at the edge.
+    whisker that runs past the limits ends in an arrowhead at the edge. ``whiskers`` is
+    ``"sd"`` (one standard deviation, the spread of answers), ``"ci"`` (1.96 standard errors,
+    where the mean lies) or ``"none"``.
     """
+    from ._validation import check_option
+
+    check_option("whiskers", whiskers, ("sd", "ci", "none"), table="kano_dumouchel")
     ax = _ax(ax, (7.5, 6))
     x, y = table["dys_mean"].to_numpy(float), table["fun_mean"].to_numpy(float)
-    sx, sy = table["dys_sd"].to_numpy(float), table["fun_sd"].to_numpy(float)
+    if whiskers == "ci":
+        sx, sy = 1.96 * table["dys_se"].to_numpy(float), 1.96 * table["fun_se"].to_numpy(float)
+    elif whiskers == "sd":
+        sx, sy = table["dys_sd"].to_numpy(float), table["fun_sd"].to_numpy(float)
+    else:
+        sx = sy = np.zeros(len(x))
     _pad_limits(ax, np.r_[x, 0.0], np.r_[y, 0.0], 0.25, lo=-2, hi=4)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     xa, xb = np.clip(x - sx, x0, x1), np.clip(x + sx, x0, x1)
     ya, yb = np.clip(y - sy, y0, y1), np.clip(y + sy, y0, y1)
-    ax.hlines(y, xa, xb, color="#b8c0c6", lw=1, zorder=1)
-    ax.vlines(x, ya, yb, color="#b8c0c6", lw=1, zorder=1)
+    ax.hlines(y, xa, xb, color="#b8c0c6", lw=0.8, alpha=0.8, zorder=1)
+    ax.vlines(x, ya, yb, color="#b8c0c6", lw=0.8, alpha=0.8, zorder=1)
     clipped = 0
     for mask, px, py, mk in (
         (x - sx < x0, np.full_like(x, x0), y, "<"),
@@ -495,8 +513,9 @@ def kano_dumouchel(table: pd.DataFrame, ax=None):
     ax.set_title("Continuous Kano scores (DuMouchel)")
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=40)
     note = f"; {clipped} whisker(s) clipped at the edge, marked by arrowheads" if clipped else ""
+    kind = {"sd": " with one-SD whiskers", "ci": " with 95% intervals", "none": ""}[whiskers]
     return _set_alt(ax, f"Continuous Kano scores of {len(table)} features: mean dysfunctional "
-                    f"against mean functional score with one-SD whiskers{note}")
+                    f"against mean functional score{kind}{note}")
 
 
 @_styled
