@@ -101,12 +101,38 @@ def alt_text(fig_or_ax) -> str:
     return "; ".join(parts) if parts else "Figure"
 
 
-def show(fig_or_ax, alt: str | None = None, *, dpi: int = 110) -> None:
-    """Display a figure in a notebook as a PNG whose output carries the alt text.
+def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bool = True):
+    """The notebook output of a figure: ``(data, metadata)`` with the PNG and its alt text.
 
-    The PNG goes out with ``metadata={"image/png": {"alt": text}}`` (what nbconvert 7's HTML
-    templates write into ``<img alt=...>``) and the figure is closed, so the inline backend
-    does not show it a second time and no ``<Axes ...>`` repr is printed.
+    ``data`` holds ``image/png`` (base64) and, with ``html=True``, a ``text/html`` ``<img>``
+    carrying ``alt``; ``metadata`` is ``{"image/png": {"alt": text}}``. nbconvert 7's HTML
+    exporters prefer ``text/html`` over ``image/png`` and do not read the alt metadata
+    (they write "No description has been provided for this image"), so the ``<img>`` is
+    what puts the description into exported reports; JupyterLab shows it the same way.
+    """
+    import base64
+
+    fig = _figure(fig_or_ax)
+    text = alt or alt_text(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
+    if html:
+        from html import escape
+
+        data["text/html"] = (
+            f'<img src="data:image/png;base64,{b64}" alt="{escape(text, quote=True)}" '
+            'style="max-width:100%;height:auto" class="cx-figure">'
+        )
+    return data, {"image/png": {"alt": text}}
+
+
+def show(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bool = True) -> None:
+    """Display a figure in a notebook as a PNG carrying its alt text, then close it.
+
+    Closing the figure keeps the inline backend from showing it a second time, and nothing
+    returns, so no ``<Axes ...>`` repr is printed. See :func:`figure_bundle` for what is sent.
 
     Parameters
     ----------
@@ -116,16 +142,17 @@ def show(fig_or_ax, alt: str | None = None, *, dpi: int = 110) -> None:
         The description; default :func:`alt_text`.
     dpi : int
         Resolution of the PNG.
+    html : bool
+        Also send a ``text/html`` ``<img alt=...>`` (needed for nbconvert's HTML export
+        unless its template reads ``output.metadata["image/png"]["alt"]``).
     """
-    from IPython.display import Image, display
+    from IPython.display import display
 
     fig = _figure(fig_or_ax)
-    text = alt or alt_text(fig)
-    fig._cx_alt = text
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    data, metadata = figure_bundle(fig, alt, dpi=dpi, html=html)
+    fig._cx_alt = metadata["image/png"]["alt"]
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": text}})
+    display(data, raw=True, metadata=metadata)
 
 
 def _legend_outside(ax, title: str | None = None, **kw):
