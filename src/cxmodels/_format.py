@@ -617,11 +617,13 @@ def _blocks(frame: pd.DataFrame, max_chars: int) -> list[pd.DataFrame]:
     if w.sum() <= max_chars or frame.shape[1] <= 2:
         return [frame]
     if len(frame) <= 2:
-        t = frame.T.reset_index()
-        t.columns = [""] + [f"{i + 1}" if len(frame) > 1 else "value" for i in range(len(frame))]
-        if len(frame) > 1 and frame.shape[1] and frame.iloc[:, 0].is_unique:
+        first = frame.iloc[:, 0].astype(str)
+        if first.is_unique and not first.str.fullmatch(r"[-\d.,%<\u2013 ()to]+").all():
             t = frame.set_index(frame.columns[0]).T.reset_index()
-            t.columns = [frame.columns[0], *map(str, frame.iloc[:, 0])]
+            t.columns = ["", *first]
+        else:
+            t = frame.T.reset_index()
+            t.columns = ["", *(["value"] if len(frame) == 1 else ["1", "2"])]
         return [t]
     key, rest = frame.columns[0], list(frame.columns[1:])
     blocks, cur, used = [], [], w[0]

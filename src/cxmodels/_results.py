@@ -28,6 +28,8 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, float | np.floating):
         if not np.isfinite(v):
             return _DASH
+        if 0 < abs(v) < 0.001:  # a p-value or a negligible number: never an exponent
+            return "< 0.001" if v > 0 else "> -0.001"
         return fmt_num(v, 0) if abs(v) >= 1000 else sig(v, 3)
     if isinstance(v, dict):
         return "; ".join(f"{k}: {_fmt_value(x)}" for k, x in v.items())
