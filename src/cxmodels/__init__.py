@@ -21,6 +21,7 @@ _SUBMODULES = {
     "data",
     "drivers",
     "effects",
+    "export",
     "kano",
     "metrics",
     "narrative",
@@ -50,6 +51,8 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
+    "export_tables": "export",
+    "display_table": "_format",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

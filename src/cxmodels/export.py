@@ -99,7 +99,9 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
     from openpyxl.utils import get_column_letter
 
     df = _flat(df)
-    by_name, _ = table_specs(df, labels=labels)
+    by_name, pairs = table_specs(df, labels=labels)
+    empty = [c for _, lo, hi in pairs if df[[lo, hi]].isna().all().all() for c in (lo, hi)]
+    df = df.drop(columns=empty)  # as the display layer: no interval columns without intervals
     ws.append([by_name[c].header for c in df.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
