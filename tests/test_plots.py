@@ -282,3 +282,31 @@ def test_overlap_measure_sees_the_old_fixed_offset_labels(kano20):
     for xi, yi, f in zip(-t["worse"], t["better"], t["feature"]):
         ax.annotate(f, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
     assert len(_overlaps(_text_boxes(ax))) >= 3
+
+
+def test_present_template_writes_metadata_alt_and_css(drivers, tmp_path):
+    """The report template base for the integrator: png-only outputs keep their alt text."""
+    import shutil
+    from pathlib import Path
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    src = Path(cx.__file__).parent / "templates" / "cxreport"
+    tdir = tmp_path / "cxpresent_check"
+    tdir.mkdir()
+    for name in ("_present_base.html.j2", "_present.css"):
+        shutil.copy(src / name, tdir / name)
+    (tdir / "conf.json").write_text('{"base_template": "lab", "mimetypes": {"text/html": true}}')
+    (tdir / "index.html.j2").write_text("{%- extends '_present_base.html.j2' -%}")
+    data, meta = plots.figure_bundle(drivers.plot_quadrants(), html=False)
+    assert "text/html" not in data
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("cx.plots.show(res.plot_quadrants(), html=False)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+    nb.cells = [cell]
+    ex = HTMLExporter(template_name="cxpresent_check", extra_template_basedirs=[str(tmp_path)])
+    html, _ = ex.from_notebook_node(nb)
+    assert 'alt="Importance-performance map of 8 drivers' in html
+    assert "No description has been provided" not in html
+    assert "@media print" in html and "table.cx-table" in html
