@@ -68,7 +68,9 @@ def test_cells_equal_the_display_layer(results, tmp_path):
     from openpyxl import load_workbook
 
     res = results["drivers"]
-    path = cx.export_tables({"Drivers": res.table, "Hazards": results["churn"]}, tmp_path / "t.xlsx")
+    path = cx.export_tables(
+        {"Drivers": res.table, "Hazards": results["churn"]}, tmp_path / "t.xlsx"
+    )
     wb = load_workbook(path)
     checked = 0
     for sheet, table in (("Drivers", res.table), ("Hazards", results["churn"].table)):
@@ -98,7 +100,9 @@ def test_kano_sheet_names_categories_and_booleans(results, tmp_path):
     assert "Must-be (n)" in headers and "category" in headers and "fong significant" in headers
     cat = [ws.cell(row=i, column=headers.index("category") + 1).value for i in range(2, 10)]
     assert set(cat) <= {"Must-be", "One-dimensional", "Attractive", "Indifferent", "Reverse"}
-    fong = {ws.cell(row=i, column=headers.index("fong significant") + 1).value for i in range(2, 10)}
+    fong = {
+        ws.cell(row=i, column=headers.index("fong significant") + 1).value for i in range(2, 10)
+    }
     assert fong <= {"yes", "no"}
     assert ws.sheet_view.rightToLeft
 

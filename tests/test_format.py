@@ -118,7 +118,9 @@ def test_hazard_ratios_in_one_column(churn):
     t = churn.table
     assert hr.iloc[0] == f"{t.hr[0]:.2f} ({t.hr_low[0]:.2f} to {t.hr_high[0]:.2f})"
     assert frame["p"].iloc[0] == "< 0.001"  # p = 1e-17 or so: never an exponent
-    assert "club membership" in set(frame["covariate"]) and "segment: premium" in set(frame["covariate"])
+    assert "club membership" in set(frame["covariate"]) and "segment: premium" in set(
+        frame["covariate"]
+    )
 
 
 def test_kano_table_counts_categories_and_booleans(kano):
@@ -200,3 +202,17 @@ def test_summary_renders_through_the_display_layer(drivers, churn):
     assert s._repr_html_() == html
     assert _fmt_value(float("nan")) == "\u2013" and _fmt_value(-0.0) == "0"
     assert "p_value" not in drivers.summary().as_html()
+
+
+@pytest.mark.parametrize("kind", ["p", "count", "int", "share", "pct", "ratio", "time", "num"])
+def test_vectorised_cells_equal_the_cell_formatter(kind):
+    from cxmodels._format import ColumnSpec
+
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.normal(0, 3, 200), rng.uniform(0, 1, 200) ** 6, 0.0, -0.0, -0.0004, 2.5, np.nan]
+    x = np.r_[x, np.inf, 1234567.891, 0.0005, 0.00049]
+    if kind == "p":
+        x = np.abs(x) / (1 + np.abs(np.nan_to_num(x, posinf=1)))
+    s = pd.Series(x)
+    spec = ColumnSpec("x", "x", kind, 2, "")
+    assert spec.format(s).tolist() == [format_value(v, kind, 2) for v in x]

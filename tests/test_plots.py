@@ -61,7 +61,9 @@ def _drivers20(res) -> pd.DataFrame:
     t = res.table
     rng = np.random.default_rng(1)
     extra = pd.concat([t, t], ignore_index=True).iloc[:12].copy()
-    extra["driver"] = [f"{d}_of_the_regional_service_team_{i}" for i, d in enumerate(extra["driver"])]
+    extra["driver"] = [
+        f"{d}_of_the_regional_service_team_{i}" for i, d in enumerate(extra["driver"])
+    ]
     extra["share"] = extra["share"] * rng.uniform(0.9, 1.1, len(extra))
     extra["performance"] = extra["performance"] + rng.normal(0, 1.0, len(extra))
     return pd.concat([t, extra], ignore_index=True)
@@ -75,8 +77,12 @@ def _text_boxes(ax) -> np.ndarray:
 
 
 def _overlaps(boxes: np.ndarray, tol: float = 0.5) -> list[tuple[int, int]]:
-    w = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(boxes[:, None, 0], boxes[None, :, 0])
-    h = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(boxes[:, None, 1], boxes[None, :, 1])
+    w = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], boxes[None, :, 0]
+    )
+    h = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], boxes[None, :, 1]
+    )
     hit = (w > tol) & (h > tol)
     i, j = np.nonzero(np.triu(hit, 1))
     return list(zip(i.tolist(), j.tolist()))
@@ -96,7 +102,9 @@ def _legend_covers_points(ax) -> int:
     ax.figure.canvas.draw()
     b = leg.get_window_extent(ax.figure.canvas.get_renderer())
     p = _points_px(ax)
-    return int(((p[:, 0] >= b.x0) & (p[:, 0] <= b.x1) & (p[:, 1] >= b.y0) & (p[:, 1] <= b.y1)).sum())
+    return int(
+        ((p[:, 0] >= b.x0) & (p[:, 0] <= b.x1) & (p[:, 1] >= b.y0) & (p[:, 1] <= b.y1)).sum()
+    )
 
 
 def _check_labels(ax, n_labels: int):
@@ -109,7 +117,9 @@ def _check_labels(ax, n_labels: int):
     r = ax.figure.canvas.get_renderer()
     for t in placed:  # every point label lies inside the axes
         x0, y0, x1, y1 = t.get_window_extent(r).extents
-        assert x0 >= frame[0] - 1 and x1 <= frame[2] + 1 and y0 >= frame[1] - 1 and y1 <= frame[3] + 1
+        assert (
+            x0 >= frame[0] - 1 and x1 <= frame[2] + 1 and y0 >= frame[1] - 1 and y1 <= frame[3] + 1
+        )
     assert _legend_covers_points(ax) == 0
 
 

@@ -7,9 +7,11 @@ numbers through these helpers, so a p-value, an interval or a share reads the sa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -357,8 +359,27 @@ class ColumnSpec:
     excel_format: str
 
     def format(self, values: pd.Series) -> pd.Series:
-        """The column's cells as strings."""
-        return values.map(lambda v: format_value(v, self.kind, self.decimals))
+        """The column's cells as strings (as :func:`format_value`, vectorised for numbers)."""
+        if self.kind in ("text", "bool") or not pd.api.types.is_numeric_dtype(values):
+            return values.map(lambda v: format_value(v, self.kind, self.decimals))
+        return pd.Series(_format_numbers(values, self.kind, self.decimals), index=values.index)
+
+
+def _format_numbers(values: pd.Series, kind: str, decimals: int) -> np.ndarray:
+    """Numeric cells as strings: one format spec per column, ``-0`` as ``0``, ``–`` if missing."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    fin = np.isfinite(x)
+    if kind == "share":
+        x = 100 * x
+    d = {"count": 0, "int": 0, "p": 3}.get(kind, decimals)
+    spec = f".{d}f" if kind in ("int", "p") else f",.{d}f"
+    x = np.where(fin & (np.round(x, d) != 0), x, 0.0)
+    out = np.array([format(v, spec) for v in x.tolist()], dtype=object)
+    if kind in ("share", "pct"):
+        out = out + "%"
+    if kind == "p":
+        out = np.where(x < 0.001, "< 0.001", out)
+    return np.where(fin, out, _DASH)
 
 
 def _text_values(name, values: pd.Series, labels) -> pd.Series:
@@ -391,9 +412,10 @@ def column_specs(
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
         dec = digits.get(c, _decimals(kind, df[c]))
-        specs.append(ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec)))
+        specs.append(
+            ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec))
+        )
     return specs
-
 
 
 def table_specs(
@@ -521,7 +543,9 @@ def format_frame(
     headers = _unique([s.header for s in shown], [s.name for s in shown])
     frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(df)))
     frame.columns = headers
-    plan = [ColumnSpec(s.name, h, s.kind, s.decimals, s.excel_format) for s, h in zip(shown, headers)]
+    plan = [
+        ColumnSpec(s.name, h, s.kind, s.decimals, s.excel_format) for s, h in zip(shown, headers)
+    ]
     return frame, plan
 
 
@@ -590,8 +614,13 @@ class DisplayTable:
         return st.set_caption(html.escape(self.caption)) if self.caption else st
 
     def to_html(self) -> str:
-        """Offline HTML (no scripts): every block, in a ``div.cx-table-wrap``."""
-        inner = "".join(self.to_styler(b).to_html() for b in self.blocks)
+        """Offline HTML (no scripts): every block, in a ``div.cx-table-wrap``.
+
+        The same table as :meth:`to_styler` (classes ``cx-table``, numbers right-aligned),
+        written directly so that a long table renders in milliseconds.
+        """
+        right = {s.header for s in self.specs if s.kind not in ("text", "bool")}
+        inner = "".join(_block_html(b, right, self.caption) for b in self.blocks)
         return f'<div class="cx-table-wrap">{inner}</div>'
 
     def _repr_html_(self) -> str:
@@ -608,7 +637,41 @@ class DisplayTable:
 
     def __repr__(self) -> str:
         r, c = self.frame.shape
-        return f"<DisplayTable: {r} rows x {c} columns{', ' + self.caption if self.caption else ''}>"
+        return (
+            f"<DisplayTable: {r} rows x {c} columns{', ' + self.caption if self.caption else ''}>"
+        )
+
+
+def _css_props(props: str) -> str:
+    return props.replace("\n", " ")
+
+
+def _block_html(b: pd.DataFrame, right: set, caption: str) -> str:
+    """One block as a light ``<table>`` with a scoped ``<style>`` (no per-cell ids)."""
+    uid = "cx" + hashlib.md5(b.to_csv().encode() + caption.encode()).hexdigest()[:10]
+    css = "".join(
+        f"#{uid} {d['selector']} {{{_css_props(d['props'])}}}"
+        if d["selector"]
+        else f"#{uid} {{{_css_props(d['props'])}}}"
+        for d in _TABLE_CSS
+    )
+    css += f"#{uid} td.cx-num {{text-align: right; white-space: nowrap;}}"
+    heads = "".join(
+        f'<th class="col_heading col{j}">{html.escape(str(h))}</th>'
+        for j, h in enumerate(b.columns)
+    )
+    cols = []
+    for j, h in enumerate(b.columns):
+        cls = f' class="col{j} cx-num"' if h in right else f' class="col{j}"'
+        cells = b.iloc[:, j].astype(str).map(html.escape)
+        cols.append(f"<td{cls}>" + cells + "</td>")
+    rows = functools.reduce(operator.add, cols) if cols else pd.Series(dtype=str)
+    body = "".join(("<tr>" + rows + "</tr>").tolist())
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (
+        f'<style>{css}</style><table id="{uid}" class="cx-table">{cap}'
+        f"<thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _blocks(frame: pd.DataFrame, max_chars: int) -> list[pd.DataFrame]:

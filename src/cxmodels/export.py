@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._format import _flat, _text_values, table_specs
+from ._format import _flat, _text_values, format_frame
 from ._validation import fail
 
 #: Characters Excel refuses in a sheet name, and its length limit.
@@ -94,39 +94,52 @@ def _cell(v):
 
 
 def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
-    """One table on one sheet: bold wrapped header, frozen first row, formats, widths."""
+    """One table on a write-only sheet: bold wrapped header, frozen first row, the display
+    layer's headers and number formats, widths from the displayed strings."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    df = _flat(df)
-    by_name, pairs = table_specs(df, labels=labels)
-    empty = [c for _, lo, hi in pairs if df[[lo, hi]].isna().all().all() for c in (lo, hi)]
-    df = df.drop(columns=empty)  # as the display layer: no interval columns without intervals
-    ws.append([by_name[c].header for c in df.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    flat = _flat(df)
+    shown, plan = format_frame(flat, labels=labels, intervals=False)
+    ws.sheet_view.rightToLeft = bool(rtl)
+    ws.freeze_panes = "A2"
+    for j, h in enumerate(shown.columns, start=1):
+        longest = max([len(w) for w in str(h).split()] or [4])
+        cells = int(shown[h].str.len().max()) if len(shown) else 0
+        ws.column_dimensions[get_column_letter(j)].width = min(50, max(8, longest, cells) + 2)
+    font, fill = Font(bold=True), PatternFill("solid", fgColor=_HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="bottom")
+    header = []
+    for h in shown.columns:
+        cell = WriteOnlyCell(ws, value=str(h))
+        cell.font, cell.fill, cell.alignment = font, fill, wrap
+        header.append(cell)
+    ws.append(header)
     cols = []
-    for c in df.columns:
-        s = by_name[c]
-        v = _text_values(c, df[c], labels) if s.kind == "text" else df[c]
-        cols.append([_cell(x) for x in v.astype(object)])
+    for spec in plan:
+        v = flat[spec.name]
+        if spec.kind == "text":
+            cols.append([_cell(x) for x in _text_values(spec.name, v, labels).astype(object)])
+            continue
+        vals = [_cell(x) for x in v.astype(object)]
+        if spec.kind != "bool":
+            vals = [_number_cell(ws, x, spec.excel_format) for x in vals]
+        cols.append(vals)
     for row in zip(*cols):
         ws.append(list(row))
-    for j, c in enumerate(df.columns, start=1):
-        s = by_name[c]
-        if s.kind not in ("text", "bool"):
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = s.excel_format
-        shown = [len(s.header.split()[0]) if s.header else 4] + [
-            len(s.format(pd.Series([x]))[0]) for x in df[c].head(200)
-        ]
-        ws.column_dimensions[get_column_letter(j)].width = min(50, max(8, max(shown) + 2))
-    ws.freeze_panes = "A2"
-    if len(df.columns):
-        ws.auto_filter.ref = ws.dimensions
-    ws.sheet_view.rightToLeft = bool(rtl)
+    if len(shown.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(shown.columns))}{len(shown) + 1}"
+
+
+def _number_cell(ws, value, number_format: str):
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def _cover_rows(parameters, snapshot, sheets) -> list[tuple[str, str]]:
@@ -187,24 +200,27 @@ def export_tables(
     Interval bounds keep their own columns (numbers, not text). Booleans are ``yes``/``no``.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     tables = collect_tables(results_or_tables)
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        fail("export_tables", "path", f"{str(path)!r} is not an .xlsx file", "end the path in .xlsx")
-    wb = Workbook()
-    cover = wb.active
-    cover.title = "About"
+        fail(
+            "export_tables", "path", f"{str(path)!r} is not an .xlsx file", "end the path in .xlsx"
+        )
+    wb = Workbook(write_only=True)
+    cover = wb.create_sheet("About")
     taken = {"about"}
     names = {title_: _sheet_name(title_, taken) for title_ in tables}
-    cover.append([title])
-    cover["A1"].font = Font(bold=True, size=14)
-    for k, v in _cover_rows(parameters, snapshot, names.values()):
-        cover.append([k, v])
     cover.column_dimensions["A"].width = 28
     cover.column_dimensions["B"].width = 70
     cover.sheet_view.rightToLeft = bool(rtl)
+    head = WriteOnlyCell(cover, value=title)
+    head.font = Font(bold=True, size=14)
+    cover.append([head])
+    for k, v in _cover_rows(parameters, snapshot, names.values()):
+        cover.append([k, v])
     for t, df in tables.items():
         _write_table(wb.create_sheet(names[t]), df, labels, rtl)
     path.parent.mkdir(parents=True, exist_ok=True)

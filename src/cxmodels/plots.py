@@ -161,8 +161,13 @@ def _legend_outside(ax, title: str | None = None, **kw):
     if not handles:
         return None
     return ax.legend(
-        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=title,
-        borderaxespad=0.0, **kw
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title=title,
+        borderaxespad=0.0,
+        **kw,
     )
 
 
@@ -176,8 +181,12 @@ def _boxes_overlap(cand: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Overlap areas (K, M) of candidate boxes (K, 4) with boxes (M, 4): x0, y0, x1, y1."""
     if not len(boxes):
         return np.zeros((len(cand), 0))
-    w = np.minimum(cand[:, None, 2], boxes[None, :, 2]) - np.maximum(cand[:, None, 0], boxes[None, :, 0])
-    h = np.minimum(cand[:, None, 3], boxes[None, :, 3]) - np.maximum(cand[:, None, 1], boxes[None, :, 1])
+    w = np.minimum(cand[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        cand[:, None, 0], boxes[None, :, 0]
+    )
+    h = np.minimum(cand[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        cand[:, None, 1], boxes[None, :, 1]
+    )
     return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
@@ -187,7 +196,9 @@ def _outside(cand: np.ndarray, frame: np.ndarray) -> np.ndarray:
     return (cand[:, 2] - cand[:, 0]) * (cand[:, 3] - cand[:, 1]) - inside
 
 
-_ANGLES = np.deg2rad(np.array([45, 135, 315, 225, 0, 180, 90, 270, 22, 158, 338, 202, 68, 112, 292, 248]))
+_ANGLES = np.deg2rad(
+    np.array([45, 135, 315, 225, 0, 180, 90, 270, 22, 158, 338, 202, 68, 112, 292, 248])
+)
 _RADII = np.array([3, 6, 10, 16, 24, 34, 46, 60, 78, 100, 125, 155, 190], dtype=float)
 
 
@@ -240,12 +251,25 @@ def place_labels(
         [list(t.get_window_extent(renderer).extents) for t in ax.texts if t.get_visible()]
     ).reshape(-1, 4)
     pts = ax.transData.transform(np.column_stack([x, y]))
-    s = np.full(len(x), 36.0) if sizes is None else np.broadcast_to(np.asarray(sizes, float), x.shape)
+    s = (
+        np.full(len(x), 36.0)
+        if sizes is None
+        else np.broadcast_to(np.asarray(sizes, float), x.shape)
+    )
     rad = np.sqrt(s) / 2 * fig.dpi / 72 + 1.5
     point_boxes = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
     arts = [
-        ax.text(xi, yi, t, fontsize=fontsize, color=color, ha="center", va="center", zorder=5,
-                linespacing=1.0)
+        ax.text(
+            xi,
+            yi,
+            t,
+            fontsize=fontsize,
+            color=color,
+            ha="center",
+            va="center",
+            zorder=5,
+            linespacing=1.0,
+        )
         for xi, yi, t in zip(x, y, texts)
     ]
     size = np.array([a.get_window_extent(renderer).size for a in arts]) + 2.0
@@ -285,8 +309,9 @@ def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
     segs = np.stack([a, b], axis=1)
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2),
-                      autolim=False)
+    ax.add_collection(
+        LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2), autolim=False
+    )
 
 
 def _ratio_ticks(ax, values) -> None:
@@ -312,8 +337,10 @@ def _yes_no(values) -> dict:
     vals = list(pd.unique(pd.Series(list(values))))
     keys = {str(v).strip().lower() for v in vals}
     if keys <= {"true", "false", "1", "0", "1.0", "0.0", "yes", "no"}:
-        return {v: ("yes" if str(v).strip().lower() in {"true", "1", "1.0", "yes"} else "no")
-                for v in vals}
+        return {
+            v: ("yes" if str(v).strip().lower() in {"true", "1", "1.0", "yes"} else "no")
+            for v in vals
+        }
     return {v: label(v) for v in vals}
 
 
@@ -336,8 +363,10 @@ def importance_bars(table: pd.DataFrame, ax=None, title: str = "", value: str = 
     ax.grid(axis="y", visible=False)
     what = "share of explained variance" if value == "share" else label(value)
     ci = " with bootstrap intervals" if has_ci else ""
-    return _set_alt(ax, f"Bar chart of the {what} of {len(t)} drivers{ci}; largest: "
-                    f"{_label(t['driver'].iloc[-1])}")
+    return _set_alt(
+        ax,
+        f"Bar chart of the {what} of {len(t)} drivers{ci}; largest: {_label(t['driver'].iloc[-1])}",
+    )
 
 
 @_styled
@@ -360,8 +389,11 @@ def quadrant_map(table: pd.DataFrame, ax=None, x_cross=None, y_cross=None):
     ax.set_ylabel("performance (mean rating, 0-100)")
     ax.set_title("Importance-performance map")
     place_labels(ax, x, y, [_label(d) for d in table["driver"]], sizes=60)
-    return _set_alt(ax, f"Importance-performance map of {len(table)} drivers: importance share "
-                    "against mean performance, split at the means")
+    return _set_alt(
+        ax,
+        f"Importance-performance map of {len(table)} drivers: importance share "
+        "against mean performance, split at the means",
+    )
 
 
 def _pad_limits(ax, x, y, frac: float, lo=None, hi=None) -> None:
@@ -412,8 +444,9 @@ def forest(
     ypos = np.arange(len(t))
     e = t[est].to_numpy(float)
     a, b = t[lo].to_numpy(float), t[hi].to_numpy(float)
-    ax.errorbar(e, ypos, xerr=[e - a, b - e], fmt="o", color=PALETTE[0], ecolor=PALETTE[0],
-                capsize=3)
+    ax.errorbar(
+        e, ypos, xerr=[e - a, b - e], fmt="o", color=PALETTE[0], ecolor=PALETTE[0], capsize=3
+    )
     ax.axvline(ref, color="grey", ls="--", lw=1)
     ax.set_yticks(ypos, [_label(v) for v in t[label]])
     ax.grid(axis="y", visible=False)
@@ -423,8 +456,9 @@ def forest(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     what = title.lower() if title else "estimates"
-    return _set_alt(ax, f"Forest plot of {what} for {len(t)} rows with intervals; reference "
-                    f"line at {ref:g}")
+    return _set_alt(
+        ax, f"Forest plot of {what} for {len(t)} rows with intervals; reference line at {ref:g}"
+    )
 
 
 @_styled
@@ -453,10 +487,25 @@ def _category_legend(ax, cats) -> None:
     from matplotlib.lines import Line2D
 
     present = [c for c in CATEGORY_COLORS if c in set(map(str, cats))]
-    handles = [Line2D([], [], marker="o", ls="", color=CATEGORY_COLORS[c], markersize=8,
-                      label=CATEGORY_NAMES[c]) for c in present]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="category",
-              borderaxespad=0.0)
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=CATEGORY_COLORS[c],
+            markersize=8,
+            label=CATEGORY_NAMES[c],
+        )
+        for c in present
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="category",
+        borderaxespad=0.0,
+    )
 
 
 @_styled
@@ -492,8 +541,11 @@ def kano_better_worse(table: pd.DataFrame, ax=None):
     ax.set_title("Better-Worse map")
     _category_legend(ax, table["category"])
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=size)
-    return _set_alt(ax, f"Better-Worse map of {len(table)} features coloured by Kano category "
-                    f"({join_words(CATEGORY_NAMES[c] for c in CATEGORY_COLORS if c in set(table['category']))})")
+    return _set_alt(
+        ax,
+        f"Better-Worse map of {len(table)} features coloured by Kano category "
+        f"({join_words(CATEGORY_NAMES[c] for c in CATEGORY_COLORS if c in set(table['category']))})",
+    )
 
 
 @_styled
@@ -530,8 +582,16 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
         (y + sy > y1, x, np.full_like(y, y1), "^"),
     ):
         clipped += int(mask.sum())
-        ax.plot(px[mask], py[mask], ls="", marker=mk, color="#8a949c", markersize=5,
-                clip_on=False, zorder=2)
+        ax.plot(
+            px[mask],
+            py[mask],
+            ls="",
+            marker=mk,
+            color="#8a949c",
+            markersize=5,
+            clip_on=False,
+            zorder=2,
+        )
     ax.scatter(x, y, s=40, color=PALETTE[0], zorder=3)
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
@@ -541,8 +601,11 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=40)
     note = f"; {clipped} whisker(s) clipped at the edge, marked by arrowheads" if clipped else ""
     kind = {"sd": " with one-SD whiskers", "ci": " with 95% intervals", "none": ""}[whiskers]
-    return _set_alt(ax, f"Continuous Kano scores of {len(table)} features: mean dysfunctional "
-                    f"against mean functional score{kind}{note}")
+    return _set_alt(
+        ax,
+        f"Continuous Kano scores of {len(table)} features: mean dysfunctional "
+        f"against mean functional score{kind}{note}",
+    )
 
 
 @_styled
@@ -551,14 +614,17 @@ def overlap_hist(propensity: np.ndarray, treated: np.ndarray, ax=None):
     ax = _ax(ax)
     bins = np.linspace(0, 1, 41)
     for group, lab, color in ((0, "not followed up", PALETTE[1]), (1, "followed up", PALETTE[0])):
-        ax.hist(propensity[treated == group], bins=bins, alpha=0.6, density=True, label=lab,
-                color=color)
+        ax.hist(
+            propensity[treated == group], bins=bins, alpha=0.6, density=True, label=lab, color=color
+        )
     ax.set_xlabel("propensity of follow-up")
     ax.set_ylabel("density")
     ax.set_title("Overlap of propensity scores")
     _legend_outside(ax)
-    return _set_alt(ax, "Histograms of the propensity of follow-up for customers followed up "
-                    "and not followed up")
+    return _set_alt(
+        ax,
+        "Histograms of the propensity of follow-up for customers followed up and not followed up",
+    )
 
 
 @_styled
@@ -578,8 +644,13 @@ def balance_plot(balance: pd.DataFrame, ax=None):
 
 
 @_styled
-def km_curves(table: pd.DataFrame, ax=None, unit: str = "months", title: str = "Retention",
-              by: str | None = None):
+def km_curves(
+    table: pd.DataFrame,
+    ax=None,
+    unit: str = "months",
+    title: str = "Retention",
+    by: str | None = None,
+):
     """Kaplan-Meier step curves with confidence bands, one per group.
 
     Boolean and 0/1 groups read ``no``/``yes``; the legend (outside the axes) is titled with
@@ -630,8 +701,11 @@ def calibration_plot(table: pd.DataFrame, ax=None):
     ax.set_xlabel("predicted churn by the horizon")
     ax.set_ylabel("observed churn (Kaplan-Meier)")
     ax.set_title("Calibration by risk decile")
-    return _set_alt(ax, f"Calibration plot: predicted against observed churn in {len(table)} "
-                    "risk groups, with the diagonal of perfect calibration")
+    return _set_alt(
+        ax,
+        f"Calibration plot: predicted against observed churn in {len(table)} "
+        "risk groups, with the diagonal of perfect calibration",
+    )
 
 
 @_styled
@@ -643,8 +717,9 @@ def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
     ax.set_xlabel(f"predicted churn probability{by}")
     ax.set_ylabel("customers")
     ax.set_title("Distribution of churn risk")
-    return _set_alt(ax, f"Histogram of the predicted churn probability{by} of {len(risk):,} "
-                    "customers")
+    return _set_alt(
+        ax, f"Histogram of the predicted churn probability{by} of {len(risk):,} customers"
+    )
 
 
 @_styled
@@ -679,8 +754,11 @@ def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", f
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    return _set_alt(ax, f"Heatmap of {title or 'the metric'} by {label(row)} ({wide.shape[0]}) "
-                    f"and {label(col)} ({wide.shape[1]}); small cells blank")
+    return _set_alt(
+        ax,
+        f"Heatmap of {title or 'the metric'} by {label(row)} ({wide.shape[0]}) "
+        f"and {label(col)} ({wide.shape[1]}); small cells blank",
+    )
 
 
 @_styled
@@ -689,12 +767,16 @@ def channel_mix_plot(mix: pd.DataFrame, ax=None):
     wide = mix.groupby(["period", "channel"], observed=True)["n"].sum().unstack(fill_value=0)
     ax = _ax(ax)
     ax.stackplot(
-        range(len(wide)), wide.T.to_numpy(), labels=[label(c) for c in wide.columns],
-        colors=PALETTE[: wide.shape[1]]
+        range(len(wide)),
+        wide.T.to_numpy(),
+        labels=[label(c) for c in wide.columns],
+        colors=PALETTE[: wide.shape[1]],
     )
     ax.set_xticks(range(len(wide)), wide.index, rotation=45)
     ax.set_ylabel("interactions")
     ax.set_title("Interaction mix by channel")
     _legend_outside(ax, title="channel")
-    return _set_alt(ax, f"Stacked area chart of interactions by {wide.shape[1]} channels over "
-                    f"{len(wide)} periods")
+    return _set_alt(
+        ax,
+        f"Stacked area chart of interactions by {wide.shape[1]} channels over {len(wide)} periods",
+    )
