@@ -391,13 +391,18 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
     return values
 
 
-def column_specs(
+def table_specs(
     df: pd.DataFrame,
     kinds: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
     digits: dict[str, int] | None = None,
-) -> list[ColumnSpec]:
-    """The display plan of every column of ``df`` (kinds inferred unless given)."""
+) -> tuple[dict[str, ColumnSpec], list[tuple[str | None, str, str]]]:
+    """The display plan of a flat table: ``{column: ColumnSpec}`` and its interval pairs.
+
+    Kinds are inferred unless given; a Kano table's ``A``/``O``/``M``... columns are counts
+    named by category; interval bounds take the kind and decimals of their estimate
+    (:func:`interval_pairs`).
+    """
     kinds, digits = dict(kinds or {}), dict(digits or {})
     bad = set(kinds.values()) - set(KINDS)
     if bad:
@@ -408,25 +413,13 @@ def column_specs(
     if len(letters) >= 4:  # a Kano table's answer counts per category
         kinds = {**{c: "count" for c in letters}, **kinds}
         labels = {**{str(c): f"{KANO_CATEGORIES[str(c)]} (n)" for c in letters}, **(labels or {})}
-    specs = []
+    specs = {}
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
         dec = digits.get(c, _decimals(kind, df[c]))
-        specs.append(
-            ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec))
+        specs[str(c)] = ColumnSpec(
+            str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec)
         )
-    return specs
-
-
-def table_specs(
-    df: pd.DataFrame,
-    kinds: dict[str, str] | None = None,
-    labels: dict[str, str] | None = None,
-    digits: dict[str, int] | None = None,
-) -> tuple[dict[str, ColumnSpec], list[tuple[str | None, str, str]]]:
-    """``{column: ColumnSpec}`` of a flat table (interval bounds formatted like their
-    estimate) and its :func:`interval_pairs`."""
-    specs = {s.name: s for s in column_specs(df, kinds, labels, digits)}
     pairs = interval_pairs(df)
     for est, lo, hi in pairs:
         if est is not None:
