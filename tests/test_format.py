@@ -216,3 +216,14 @@ def test_vectorised_cells_equal_the_cell_formatter(kind):
     s = pd.Series(x)
     spec = ColumnSpec("x", "x", kind, 2, "")
     assert spec.format(s).tolist() == [format_value(v, kind, 2) for v in x]
+
+
+def test_styler_view_of_the_same_table(drivers):
+    shown = display_table(drivers, caption="Drivers of overall satisfaction")
+    st = shown.to_styler()
+    html = st.to_html()
+    assert "Drivers of overall satisfaction" in html
+    assert "product quality" in html and "< 0.001" in html.replace("&lt;", "<")
+    assert list(st.data.columns) == list(shown.blocks[0].columns)
+    assert repr(shown).startswith("<DisplayTable: 8 rows")
+    assert shown._repr_html_() == shown.to_html()

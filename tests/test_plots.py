@@ -320,3 +320,18 @@ def test_present_template_writes_metadata_alt_and_css(drivers, tmp_path):
     assert 'alt="Importance-performance map of 8 drivers' in html
     assert "No description has been provided" not in html
     assert "@media print" in html and "table.cx-table" in html
+
+
+def test_survival_legend_names_groups_by_their_labels():
+    t = pd.DataFrame(
+        {
+            "group": np.repeat(["consumer", "small_business"], 3),
+            "time": np.tile([0.0, 1.0, 2.0], 2),
+            "survival": [1, 0.9, 0.8, 1, 0.8, 0.7],
+            "ci_low": [1, 0.85, 0.75, 1, 0.75, 0.65],
+            "ci_high": [1, 0.95, 0.85, 1, 0.85, 0.75],
+        }
+    )
+    ax = plots.km_curves(t, unit="weeks", by="segment")
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["consumer", "small business"]
+    assert "2 groups of segment, in weeks" in plots.alt_text(ax)
