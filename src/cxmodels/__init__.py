@@ -53,6 +53,7 @@ _FUNCTIONS = {
     "follow_up_effect": "effects",
     "export_tables": "export",
     "display_table": "_format",
+    "labels_from": "_format",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})
