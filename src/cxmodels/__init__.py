@@ -21,16 +21,14 @@ _SUBMODULES = {
     "data",
     "drivers",
     "effects",
+    "export",
     "kano",
     "metrics",
     "narrative",
     "plots",
     "reports",
-<<<<<<< HEAD
     "structural",
-=======
     "value",
->>>>>>> value
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -55,11 +53,9 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
-<<<<<<< HEAD
     "PLSModel": "structural",
     "fit_pls": "structural",
     "compare_pls": "structural",
-=======
     "rfm_summary": "value",
     "fit_bgnbd": "value",
     "fit_pareto_nbd": "value",
@@ -68,7 +64,9 @@ _FUNCTIONS = {
     "value_of_satisfaction": "value",
     "follow_up_value": "value",
     "club_value": "value",
->>>>>>> value
+    "export_tables": "export",
+    "display_table": "_format",
+    "labels_from": "_format",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

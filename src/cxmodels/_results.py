@@ -16,30 +16,52 @@ import pandas as pd
 
 
 def _fmt_value(v: Any) -> str:
+    """A fact for people: no exponents, thousands separated, lists as words, yes/no."""
+    from ._format import _DASH, fmt_count, fmt_num, join_words, sig
+
+    if v is None or v is pd.NA:
+        return _DASH
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return fmt_count(v)
     if isinstance(v, float | np.floating):
-        if np.isnan(v):
-            return "-"
-        return f"{v:.4g}"
+        if not np.isfinite(v):
+            return _DASH
+        if 0 < abs(v) < 0.001:  # a p-value or a negligible number: never an exponent
+            return "< 0.001" if v > 0 else "> -0.001"
+        return fmt_num(v, 0) if abs(v) >= 1000 else sig(v, 3)
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_fmt_value(x)}" for k, x in v.items())
+    if isinstance(v, list | tuple | set | frozenset | np.ndarray | pd.Index | pd.Series):
+        return join_words(_fmt_value(x) for x in v)
     return str(v)
 
 
 @dataclass(frozen=True)
 class Summary:
-    """A printable, displayable summary: a title, key facts, tables and notes."""
+    """A printable, displayable summary: a title, key facts, tables and notes.
+
+    Tables render through the display layer (:func:`cxmodels._format.display_table`): human
+    headers, p-values as ``< 0.001``, intervals in one column, no index-name rows.
+    """
 
     title: str
     facts: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    def _shown(self):
+        from ._format import display_table
+
+        return {name: display_table(t) for name, t in self.tables.items()}
+
     def as_text(self) -> str:
         lines = [self.title, "=" * len(self.title)]
-        width = max((len(k) for k in self.facts), default=0)
-        lines += [f"{k:<{width}} : {_fmt_value(v)}" for k, v in self.facts.items()]
-        for name, t in self.tables.items():
-            lines += ["", name, "-" * len(name)]
-            with pd.option_context("display.width", 120, "display.max_columns", 30):
-                lines.append(t.to_string(float_format=lambda x: f"{x:.4g}"))
+        width = max((len(str(k)) for k in self.facts), default=0)
+        lines += [f"{k!s:<{width}} : {_fmt_value(v)}" for k, v in self.facts.items()]
+        for name, t in self._shown().items():
+            lines += ["", name, "-" * len(name), t.to_text()]
         if self.notes:
             lines += ["", "Notes:"] + [f"- {n}" for n in self.notes]
         return "\n".join(lines)
@@ -48,14 +70,14 @@ class Summary:
         parts = [f"<div class='cx-summary'><h4>{html.escape(self.title)}</h4>"]
         if self.facts:
             rows = "".join(
-                f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+                f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
                 f"<td>{html.escape(_fmt_value(v))}</td></tr>"
                 for k, v in self.facts.items()
             )
             parts.append(f"<table class='cx-facts'>{rows}</table>")
-        for name, t in self.tables.items():
+        for name, t in self._shown().items():
             parts.append(f"<h5>{html.escape(name)}</h5>")
-            parts.append(t.to_html(float_format=lambda x: f"{x:.4g}", border=0, na_rep="-"))
+            parts.append(t.to_html())
         if self.notes:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
             parts.append(f"<ul class='cx-notes'>{items}</ul>")

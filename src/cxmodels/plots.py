@@ -1,14 +1,25 @@
 """One visual style for every cxmodels figure.
 
 Each function takes a tidy table from a result object and an optional matplotlib ``ax`` and
-returns the ``Axes``; nothing here computes statistics.
+returns the ``Axes``; nothing here computes statistics. The style is applied inside each call
+(``plt.rc_context``), never globally at import; :func:`style` applies it globally on request.
+Every figure carries an alt text describing it (:func:`alt_text`), which :func:`show` puts in
+the notebook output so exported HTML reports have a real description on every image.
+Labels next to points are placed without overlaps (:func:`place_labels`).
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
+
+from ._format import KANO_CATEGORIES, join_words, label
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
 CATEGORY_COLORS = {
@@ -19,29 +30,40 @@ CATEGORY_COLORS = {
     "R": "#7d5ba6",
     "Q": "#d4a017",
 }
+#: Kano category names for legends ("One-dimensional" is Kano's "performance" category).
+CATEGORY_NAMES = dict(KANO_CATEGORIES, O="One-dimensional (performance)")
+
+#: The cxmodels style, applied inside every plotting call.
+STYLE = {
+    "figure.figsize": (7.5, 4.5),
+    "figure.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "axes.titleweight": "bold",
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "axes.prop_cycle": plt.cycler(color=PALETTE),
+    "legend.frameon": False,
+    "savefig.bbox": "tight",
+}
 
 
 def style() -> None:
-    """Apply the cxmodels style (called on import)."""
-    plt.rcParams.update(
-        {
-            "figure.figsize": (7.5, 4.5),
-            "figure.dpi": 100,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "grid.alpha": 0.25,
-            "axes.titleweight": "bold",
-            "axes.titlesize": 12,
-            "axes.labelsize": 10,
-            "axes.prop_cycle": plt.cycler(color=PALETTE),
-            "legend.frameon": False,
-            "savefig.bbox": "tight",
-        }
-    )
+    """Apply the cxmodels style to every later figure (``plt.rcParams``); not done on import."""
+    plt.rcParams.update(STYLE)
 
 
-style()
+def _styled(fn):
+    """Run a plotting function inside the cxmodels style."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _ax(ax, figsize=None):
@@ -51,43 +73,313 @@ def _ax(ax, figsize=None):
 
 
 def _label(name: str) -> str:
-    return str(name).removeprefix("attr_").replace("_", " ")
+    return label(name)
 
 
+def _set_alt(ax, text: str):
+    """Record the alt text of what was drawn on ``ax``; returns ``ax``."""
+    ax._cx_alt = text
+    return ax
+
+
+def _figure(fig_or_ax):
+    return getattr(fig_or_ax, "figure", None) if hasattr(fig_or_ax, "transData") else fig_or_ax
+
+
+def alt_text(fig_or_ax) -> str:
+    """The description of a figure for screen readers and exported reports.
+
+    Each cxmodels plotting call records one sentence on its axes ("Importance-performance map
+    of 8 drivers"); a figure with several such axes joins them. A figure not drawn by
+    cxmodels is described by its axes titles.
+    """
+    fig = _figure(fig_or_ax)
+    if getattr(fig, "_cx_alt", None):
+        return fig._cx_alt
+    parts = [getattr(a, "_cx_alt", "") or a.get_title() for a in fig.get_axes()]
+    parts = [p for p in parts if p]
+    return "; ".join(parts) if parts else "Figure"
+
+
+def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bool = True):
+    """The notebook output of a figure: ``(data, metadata)`` with the PNG and its alt text.
+
+    ``data`` holds ``image/png`` (base64) and, with ``html=True``, a ``text/html`` ``<img>``
+    carrying ``alt``; ``metadata`` is ``{"image/png": {"alt": text}}``. nbconvert 7's HTML
+    exporters prefer ``text/html`` over ``image/png`` and do not read the alt metadata
+    (they write "No description has been provided for this image"), so the ``<img>`` is
+    what puts the description into exported reports; JupyterLab shows it the same way.
+    """
+    import base64
+
+    fig = _figure(fig_or_ax)
+    text = alt or alt_text(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
+    if html:
+        from html import escape
+
+        data["text/html"] = (
+            f'<img src="data:image/png;base64,{b64}" alt="{escape(text, quote=True)}" '
+            'style="max-width:100%;height:auto" class="cx-figure">'
+        )
+    return data, {"image/png": {"alt": text}}
+
+
+def show(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bool = True) -> None:
+    """Display a figure in a notebook as a PNG carrying its alt text, then close it.
+
+    Closing the figure keeps the inline backend from showing it a second time, and nothing
+    returns, so no ``<Axes ...>`` repr is printed. See :func:`figure_bundle` for what is sent.
+
+    Parameters
+    ----------
+    fig_or_ax : Figure or Axes
+        What a plotting function or a ``plot_*`` method returned.
+    alt : str, optional
+        The description; default :func:`alt_text`.
+    dpi : int
+        Resolution of the PNG.
+    html : bool
+        Also send a ``text/html`` ``<img alt=...>`` (needed for nbconvert's HTML export
+        unless its template reads ``output.metadata["image/png"]["alt"]``).
+    """
+    from IPython.display import display
+
+    fig = _figure(fig_or_ax)
+    data, metadata = figure_bundle(fig, alt, dpi=dpi, html=html)
+    fig._cx_alt = metadata["image/png"]["alt"]
+    plt.close(fig)
+    display(data, raw=True, metadata=metadata)
+
+
+def _legend_outside(ax, title: str | None = None, **kw):
+    """A legend to the right of the axes, outside the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title=title,
+        borderaxespad=0.0,
+        **kw,
+    )
+
+
+def _legend_below(ax, ncol: int, **kw):
+    """A legend in one band below the axes (and its x label), outside the data."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, **kw)
+
+
+# ------------------------------------------------------------------ label placement
+def _boxes_overlap(cand: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Overlap areas (K, M) of candidate boxes (K, 4) with boxes (M, 4): x0, y0, x1, y1."""
+    if not len(boxes):
+        return np.zeros((len(cand), 0))
+    w = np.minimum(cand[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        cand[:, None, 0], boxes[None, :, 0]
+    )
+    h = np.minimum(cand[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        cand[:, None, 1], boxes[None, :, 1]
+    )
+    return np.clip(w, 0, None) * np.clip(h, 0, None)
+
+
+def _outside(cand: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Area of each candidate box outside the axes box ``frame``."""
+    inside = _boxes_overlap(cand, frame[None, :])[:, 0]
+    return (cand[:, 2] - cand[:, 0]) * (cand[:, 3] - cand[:, 1]) - inside
+
+
+_ANGLES = np.deg2rad(
+    np.array([45, 135, 315, 225, 0, 180, 90, 270, 22, 158, 338, 202, 68, 112, 292, 248])
+)
+_RADII = np.array([3, 6, 10, 16, 24, 34, 46, 60, 78, 100, 125, 155, 190], dtype=float)
+
+
+def _candidates(p: np.ndarray, size: np.ndarray, r0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate boxes around point ``p`` (display px) and their distance from it."""
+    d = np.column_stack([np.cos(_ANGLES), np.sin(_ANGLES)])
+    r = (r0 + _RADII)[:, None, None]
+    half = size / 2
+    centre = p + d[None] * (r + np.abs(d[None]) * half)  # (R, A, 2)
+    centre = centre.reshape(-1, 2)
+    boxes = np.column_stack([centre - half, centre + half])
+    return boxes, np.repeat(_RADII, len(_ANGLES))
+
+
+def place_labels(
+    ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str = "#222222", wrap: int = 28
+):
+    """Write ``texts`` next to the points ``(x, y)`` without overlapping each other.
+
+    Each label is placed in turn (the most crowded first) at the nearest of 208 candidate
+    positions around its point, in display coordinates, that overlaps no label placed so
+    far, no point, no other text on the axes and stays inside the axes; a label placed
+    away from its point gets a thin leader line. Call it after the axis limits are final.
+
+    Parameters
+    ----------
+    ax : Axes
+    x, y : array-like
+        Data coordinates of the points.
+    texts : sequence of str
+    fontsize : float
+    sizes : array-like, optional
+        Marker areas (points^2, as ``scatter``'s ``s``) so labels keep clear of big bubbles.
+    wrap : int
+        Labels longer than this many characters are wrapped onto several lines.
+
+    Returns
+    -------
+    list of Text
+        The label artists (also in ``ax.texts``, tagged ``_cx_label = True``).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    texts = [textwrap.fill(str(t), wrap) if wrap else str(t) for t in texts]
+    if not len(texts):
+        return []
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    obstacles = np.array(
+        [list(t.get_window_extent(renderer).extents) for t in ax.texts if t.get_visible()]
+    ).reshape(-1, 4)
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    s = (
+        np.full(len(x), 36.0)
+        if sizes is None
+        else np.broadcast_to(np.asarray(sizes, float), x.shape)
+    )
+    rad = np.sqrt(s) / 2 * fig.dpi / 72 + 1.5
+    point_boxes = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
+    arts = [
+        ax.text(
+            xi,
+            yi,
+            t,
+            fontsize=fontsize,
+            color=color,
+            ha="center",
+            va="center",
+            zorder=5,
+            linespacing=1.0,
+        )
+        for xi, yi, t in zip(x, y, texts)
+    ]
+    size = np.array([a.get_window_extent(renderer).size for a in arts]) + 2.0
+    frame = np.array(ax.get_window_extent(renderer).extents)
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    order = np.argsort(-(dist < 60).sum(axis=1), kind="stable")
+    placed = np.zeros((0, 4))
+    final = np.zeros((len(x), 4))
+    far = np.zeros(len(x), bool)
+    for i in order:
+        cand, r = _candidates(pts[i], size[i], rad[i])
+        cost = (
+            1e6 * _boxes_overlap(cand, placed).sum(axis=1)
+            + 1e6 * _boxes_overlap(cand, obstacles).sum(axis=1)
+            + 1e5 * _outside(cand, frame)
+            + 1e3 * _boxes_overlap(cand, point_boxes).sum(axis=1)
+            + r
+        )
+        k = int(np.argmin(cost))
+        final[i], far[i] = cand[k], r[k] > 12
+        placed = np.vstack([placed, cand[k]])
+    inv = ax.transData.inverted()
+    centres = inv.transform((final[:, :2] + final[:, 2:]) / 2)
+    for a, c in zip(arts, centres):
+        a.set_position(c)
+        a._cx_label = True
+    _leaders(ax, pts[far], final[far], inv)
+    return arts
+
+
+def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
+    """Thin lines from each point to the nearest edge of its (moved) label."""
+    if not len(pts):
+        return
+    near = np.clip(pts, boxes[:, :2], boxes[:, 2:])
+    a, b = inv.transform(pts), inv.transform(near)
+    segs = np.stack([a, b], axis=1)
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(
+        LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2), autolim=False
+    )
+
+
+def _ratio_ticks(ax, values) -> None:
+    """Plain ticks on a log axis of ratios: 0.5, 1, 2 (never 6x10^-1)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    lo, hi = (v.min(), v.max()) if len(v) else (0.5, 2.0)
+    lo, hi = min(lo, 1.0) / 1.08, max(hi, 1.0) * 1.08
+    dec = 10.0 ** np.arange(np.floor(np.log10(lo)) - 1, np.ceil(np.log10(hi)) + 1)
+    for steps in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)):
+        ticks = np.unique(np.round(np.outer(dec, steps).ravel(), 10))
+        ticks = ticks[(ticks >= lo) & (ticks <= hi)]
+        if len(ticks) >= 3:
+            break
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda t, _: f"{t:g}"))
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+
+
+def _yes_no(values) -> dict:
+    """``{value: "no"/"yes"}`` when the groups are booleans or 0/1, else their own names."""
+    vals = list(pd.unique(pd.Series(list(values))))
+    keys = {str(v).strip().lower() for v in vals}
+    if keys <= {"true", "false", "1", "0", "1.0", "0.0", "yes", "no"}:
+        return {
+            v: ("yes" if str(v).strip().lower() in {"true", "1", "1.0", "yes"} else "no")
+            for v in vals
+        }
+    return {v: label(v) for v in vals}
+
+
+@_styled
 def importance_bars(table: pd.DataFrame, ax=None, title: str = "", value: str = "share"):
     """Horizontal bars of driver shares with bootstrap intervals when present."""
     t = table.sort_values("importance")
     ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
     scale = t[value] / t["importance"] if value == "share" else 1.0
     ax.barh([_label(d) for d in t["driver"]], t[value], color=PALETTE[0])
-    if t["ci_low"].notna().any():
+    has_ci = "ci_low" in t and t["ci_low"].notna().any()
+    if has_ci:
         lo = (t["importance"] - t["ci_low"]) * scale
         hi = (t["ci_high"] - t["importance"]) * scale
         ax.errorbar(
             t[value], np.arange(len(t)), xerr=[lo, hi], fmt="none", ecolor="black", capsize=3
         )
-    ax.set_xlabel("share of explained variance (%)" if value == "share" else value)
+    ax.set_xlabel("share of explained variance (%)" if value == "share" else label(value))
     ax.set_title(title or "Driver importance")
-    return ax
+    ax.grid(axis="y", visible=False)
+    what = "share of explained variance" if value == "share" else label(value)
+    ci = " with bootstrap intervals" if has_ci else ""
+    return _set_alt(
+        ax,
+        f"Bar chart of the {what} of {len(t)} drivers{ci}; largest: {_label(t['driver'].iloc[-1])}",
+    )
 
 
+@_styled
 def quadrant_map(table: pd.DataFrame, ax=None, x_cross=None, y_cross=None):
     """Importance-performance map: importance share (x) against performance 0-100 (y)."""
     ax = _ax(ax, (7.5, 5.5))
-    x, y = table["share"], table["performance"]
+    x, y = table["share"].to_numpy(float), table["performance"].to_numpy(float)
     ax.scatter(x, y, s=60, color=PALETTE[0], zorder=3)
-    for _, r in table.iterrows():
-        ax.annotate(
-            _label(r["driver"]),
-            (r["share"], r["performance"]),
-            textcoords="offset points",
-            xytext=(5, 4),
-            fontsize=9,
-        )
-    xc = x.mean() if x_cross is None else x_cross
-    yc = y.mean() if y_cross is None else y_cross
+    xc = float(np.nanmean(x)) if x_cross is None else x_cross
+    yc = float(np.nanmean(y)) if y_cross is None else y_cross
     ax.axvline(xc, color="grey", ls="--", lw=1)
     ax.axhline(yc, color="grey", ls="--", lw=1)
+    _pad_limits(ax, x, y, 0.18)
     kw = dict(transform=ax.transAxes, fontsize=9, color="grey")
     ax.text(0.98, 0.02, "fix first: important, weak", ha="right", **kw)
     ax.text(0.98, 0.97, "keep up: important, strong", ha="right", va="top", **kw)
@@ -96,22 +388,44 @@ def quadrant_map(table: pd.DataFrame, ax=None, x_cross=None, y_cross=None):
     ax.set_xlabel("importance (share of explained variance, %)")
     ax.set_ylabel("performance (mean rating, 0-100)")
     ax.set_title("Importance-performance map")
-    return ax
+    place_labels(ax, x, y, [_label(d) for d in table["driver"]], sizes=60)
+    return _set_alt(
+        ax,
+        f"Importance-performance map of {len(table)} drivers: importance share "
+        "against mean performance, split at the means",
+    )
 
 
+def _pad_limits(ax, x, y, frac: float, lo=None, hi=None) -> None:
+    """Axis limits from the data with room for labels (``frac`` of the range each side)."""
+    for data, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
+        d = np.asarray(data, dtype=float)
+        d = d[np.isfinite(d)]
+        if not len(d):
+            continue
+        a, b = d.min(), d.max()
+        pad = max((b - a) * frac, 0.05 * max(abs(a), abs(b), 1e-9))
+        a, b = a - pad, b + pad
+        setter(a if lo is None else max(a, lo), b if hi is None else min(b, hi))
+
+
+@_styled
 def penalty_reward_bars(table: pd.DataFrame, ax=None):
+    """Penalty (low rating) and reward (high rating) effects per driver, legend below."""
     t = table.iloc[::-1]
-    ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
+    ax = _ax(ax, (7.5, 0.45 * len(t) + 1.8))
     ylab = [_label(d) for d in t["driver"]]
     ax.barh(ylab, t["penalty"], color=CATEGORY_COLORS["M"], label="penalty (low rating)")
     ax.barh(ylab, t["reward"], color=CATEGORY_COLORS["A"], label="reward (high rating)")
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("effect on the outcome vs a middle rating (points)")
     ax.set_title("Penalty-reward contrast")
-    ax.legend(loc="lower right")
-    return ax
+    ax.grid(axis="y", visible=False)
+    _legend_below(ax, ncol=2)
+    return _set_alt(ax, f"Bar chart of penalty and reward effects of {len(t)} drivers")
 
 
+@_styled
 def forest(
     table: pd.DataFrame,
     est: str,
@@ -124,52 +438,82 @@ def forest(
     title: str = "",
     xlabel: str = "",
 ):
-    """Forest plot of estimates with intervals (hazard ratios, effects)."""
+    """Forest plot of estimates with intervals (hazard ratios, effects); plain ratio ticks."""
     t = table.iloc[::-1]
     ax = _ax(ax, (7.5, 0.4 * len(t) + 1.2))
     ypos = np.arange(len(t))
+    e = t[est].to_numpy(float)
+    a, b = t[lo].to_numpy(float), t[hi].to_numpy(float)
     ax.errorbar(
-        t[est],
-        ypos,
-        xerr=[t[est] - t[lo], t[hi] - t[est]],
-        fmt="o",
-        color=PALETTE[0],
-        ecolor=PALETTE[0],
-        capsize=3,
+        e, ypos, xerr=[e - a, b - e], fmt="o", color=PALETTE[0], ecolor=PALETTE[0], capsize=3
     )
     ax.axvline(ref, color="grey", ls="--", lw=1)
     ax.set_yticks(ypos, [_label(v) for v in t[label]])
+    ax.grid(axis="y", visible=False)
     if log:
         ax.set_xscale("log")
+        _ratio_ticks(ax, np.r_[a, b, e, ref])
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    return ax
+    what = title.lower() if title else "estimates"
+    return _set_alt(
+        ax, f"Forest plot of {what} for {len(t)} rows with intervals; reference line at {ref:g}"
+    )
 
 
+@_styled
 def kano_stacked(table: pd.DataFrame, ax=None):
-    """Stacked bars of the full A/O/M/I/R/Q distribution per feature."""
-    t = table.copy()
-    label = t["feature"].astype(str)
+    """Stacked bars of the full category distribution per feature; full names in the legend."""
+    t = table.iloc[::-1].copy()  # first feature on top
+    lab = t["feature"].map(_label)
     extra = [c for c in t.columns if c in ("segment", "wave")]
     for c in extra:
-        label = label + " | " + t[c].astype(str)
-    ax = _ax(ax, (8, 0.4 * len(t) + 1.5))
+        lab = lab + " | " + t[c].astype(str)
+    ax = _ax(ax, (8, 0.4 * len(t) + 2.0))
     left = np.zeros(len(t))
     for cat in ["M", "O", "A", "I", "R", "Q"]:
         v = 100 * t[f"share_{cat}"].to_numpy()
-        ax.barh(label, v, left=left, color=CATEGORY_COLORS[cat], label=cat)
+        ax.barh(lab, v, left=left, color=CATEGORY_COLORS[cat], label=CATEGORY_NAMES[cat])
         left += v
     ax.set_xlabel("share of answers (%)")
     ax.set_title("Kano categories per feature")
-    ax.legend(ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.12))
-    return ax
+    ax.grid(axis="y", visible=False)
+    _legend_below(ax, ncol=3)
+    return _set_alt(ax, f"Stacked bar chart of the Kano category shares of {len(t)} features")
 
 
+def _category_legend(ax, cats) -> None:
+    """Legend of the Kano categories present, with full names, outside the axes."""
+    from matplotlib.lines import Line2D
+
+    present = [c for c in CATEGORY_COLORS if c in set(map(str, cats))]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=CATEGORY_COLORS[c],
+            markersize=8,
+            label=CATEGORY_NAMES[c],
+        )
+        for c in present
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="category",
+        borderaxespad=0.0,
+    )
+
+
+@_styled
 def kano_better_worse(table: pd.DataFrame, ax=None):
     """Better-Worse map with bootstrap interval crosses and importance as bubble size."""
-    ax = _ax(ax, (7, 6))
-    x, y = -table["worse"], table["better"]
-    size = 40 + 25 * (table["importance"] - 1) if "importance" in table else 60
+    ax = _ax(ax, (8.5, 6))
+    x, y = (-table["worse"]).to_numpy(float), table["better"].to_numpy(float)
+    size = (40 + 25 * (table["importance"] - 1)).to_numpy(float) if "importance" in table else 60
     colors = [CATEGORY_COLORS.get(c, "grey") for c in table["category"]]
     if "better_low" in table:
         ax.errorbar(
@@ -179,11 +523,10 @@ def kano_better_worse(table: pd.DataFrame, ax=None):
             yerr=[y - table["better_low"], table["better_high"] - y],
             fmt="none",
             ecolor="grey",
-            alpha=0.6,
+            alpha=0.5,
+            lw=0.8,
         )
     ax.scatter(x, y, s=size, c=colors, zorder=3, edgecolor="white")
-    for xi, yi, f in zip(x, y, table["feature"]):
-        ax.annotate(_label(f), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
     ax.axvline(0.5, color="grey", ls="--", lw=1)
     ax.axhline(0.5, color="grey", ls="--", lw=1)
     ax.set_xlim(0, 1)
@@ -196,54 +539,95 @@ def kano_better_worse(table: pd.DataFrame, ax=None):
     ax.set_xlabel("|Worse|: dissatisfaction when absent")
     ax.set_ylabel("Better: satisfaction when present")
     ax.set_title("Better-Worse map")
-    return ax
-
-
-def kano_dumouchel(table: pd.DataFrame, ax=None):
-    """DuMouchel's continuous view: mean dysfunctional (x) against functional (y) with SD bars."""
-    ax = _ax(ax, (7, 6))
-    ax.errorbar(
-        table["dys_mean"],
-        table["fun_mean"],
-        xerr=table["dys_sd"],
-        yerr=table["fun_sd"],
-        fmt="o",
-        color=PALETTE[0],
-        ecolor="lightgrey",
-        capsize=2,
+    _category_legend(ax, table["category"])
+    place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=size)
+    return _set_alt(
+        ax,
+        f"Better-Worse map of {len(table)} features coloured by Kano category "
+        f"({join_words(CATEGORY_NAMES[c] for c in CATEGORY_COLORS if c in set(table['category']))})",
     )
-    for xi, yi, f in zip(table["dys_mean"], table["fun_mean"], table["feature"]):
-        ax.annotate(_label(f), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
+
+
+@_styled
+def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
+    """DuMouchel's continuous view: mean dysfunctional (x) against functional (y) with whiskers.
+
+    The limits come from the means (with room for labels, within the -2 to 4 scale); a
+    whisker that runs past the limits ends in an arrowhead at the edge. ``whiskers`` is
+    ``"sd"`` (one standard deviation, the spread of answers), ``"ci"`` (1.96 standard errors,
+    where the mean lies) or ``"none"``.
+    """
+    from ._validation import check_option
+
+    check_option("whiskers", whiskers, ("sd", "ci", "none"), table="kano_dumouchel")
+    ax = _ax(ax, (7.5, 6))
+    x, y = table["dys_mean"].to_numpy(float), table["fun_mean"].to_numpy(float)
+    if whiskers == "ci":
+        sx, sy = 1.96 * table["dys_se"].to_numpy(float), 1.96 * table["fun_se"].to_numpy(float)
+    elif whiskers == "sd":
+        sx, sy = table["dys_sd"].to_numpy(float), table["fun_sd"].to_numpy(float)
+    else:
+        sx = sy = np.zeros(len(x))
+    _pad_limits(ax, np.r_[x, 0.0], np.r_[y, 0.0], 0.25, lo=-2, hi=4)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xa, xb = np.clip(x - sx, x0, x1), np.clip(x + sx, x0, x1)
+    ya, yb = np.clip(y - sy, y0, y1), np.clip(y + sy, y0, y1)
+    ax.hlines(y, xa, xb, color="#b8c0c6", lw=0.8, alpha=0.8, zorder=1)
+    ax.vlines(x, ya, yb, color="#b8c0c6", lw=0.8, alpha=0.8, zorder=1)
+    clipped = 0
+    for mask, px, py, mk in (
+        (x - sx < x0, np.full_like(x, x0), y, "<"),
+        (x + sx > x1, np.full_like(x, x1), y, ">"),
+        (y - sy < y0, x, np.full_like(y, y0), "v"),
+        (y + sy > y1, x, np.full_like(y, y1), "^"),
+    ):
+        clipped += int(mask.sum())
+        ax.plot(
+            px[mask],
+            py[mask],
+            ls="",
+            marker=mk,
+            color="#8a949c",
+            markersize=5,
+            clip_on=False,
+            zorder=2,
+        )
+    ax.scatter(x, y, s=40, color=PALETTE[0], zorder=3)
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlim(-2, 4)
-    ax.set_ylim(-2, 4)
     ax.set_xlabel("dysfunctional score (absence hurts ->)")
     ax.set_ylabel("functional score (presence pleases ->)")
     ax.set_title("Continuous Kano scores (DuMouchel)")
-    return ax
+    place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=40)
+    note = f"; {clipped} whisker(s) clipped at the edge, marked by arrowheads" if clipped else ""
+    kind = {"sd": " with one-SD whiskers", "ci": " with 95% intervals", "none": ""}[whiskers]
+    return _set_alt(
+        ax,
+        f"Continuous Kano scores of {len(table)} features: mean dysfunctional "
+        f"against mean functional score{kind}{note}",
+    )
 
 
+@_styled
 def overlap_hist(propensity: np.ndarray, treated: np.ndarray, ax=None):
     """Propensity score histograms by group (overlap check)."""
     ax = _ax(ax)
     bins = np.linspace(0, 1, 41)
-    for group, label, color in ((0, "not followed up", PALETTE[1]), (1, "followed up", PALETTE[0])):
+    for group, lab, color in ((0, "not followed up", PALETTE[1]), (1, "followed up", PALETTE[0])):
         ax.hist(
-            propensity[treated == group],
-            bins=bins,
-            alpha=0.6,
-            density=True,
-            label=label,
-            color=color,
+            propensity[treated == group], bins=bins, alpha=0.6, density=True, label=lab, color=color
         )
     ax.set_xlabel("propensity of follow-up")
     ax.set_ylabel("density")
     ax.set_title("Overlap of propensity scores")
-    ax.legend()
-    return ax
+    _legend_outside(ax)
+    return _set_alt(
+        ax,
+        "Histograms of the propensity of follow-up for customers followed up and not followed up",
+    )
 
 
+@_styled
 def balance_plot(balance: pd.DataFrame, ax=None):
     """Standardised mean differences before and after weighting (love plot)."""
     t = balance.iloc[::-1]
@@ -252,41 +636,64 @@ def balance_plot(balance: pd.DataFrame, ax=None):
     ax.scatter(t["smd_unweighted"].abs(), y, label="before weighting", color=PALETTE[1])
     ax.scatter(t["smd_weighted"].abs(), y, label="after weighting", color=PALETTE[0])
     ax.axvline(0.1, color="grey", ls="--", lw=1)
-    ax.set_yticks(y, t["covariate"])
+    ax.set_yticks(y, [_label(c) for c in t["covariate"]])
     ax.set_xlabel("|standardised mean difference|")
     ax.set_title("Covariate balance")
-    ax.legend()
-    return ax
+    _legend_outside(ax)
+    return _set_alt(ax, f"Covariate balance of {len(t)} covariates before and after weighting")
 
 
-def km_curves(table: pd.DataFrame, ax=None, unit: str = "months", title: str = "Retention"):
-    """Kaplan-Meier step curves with confidence bands, one per group."""
+@_styled
+def km_curves(
+    table: pd.DataFrame,
+    ax=None,
+    unit: str = "months",
+    title: str = "Retention",
+    by: str | None = None,
+):
+    """Kaplan-Meier step curves with confidence bands, one per group.
+
+    Boolean and 0/1 groups read ``no``/``yes``; the legend (outside the axes) is titled with
+    the label of ``by`` (taken from a ``"Retention by x"`` title when not given).
+    """
     ax = _ax(ax)
+    if by is None and title.startswith("Retention by "):
+        by = title.removeprefix("Retention by ")
+    if by:
+        title = f"Retention by {label(by)}"
+    names = _yes_no(table["group"].unique())
+    yn = set(names.values()) <= {"yes", "no"}
     for i, (g, d) in enumerate(table.groupby("group", sort=False)):
-        c = PALETTE[i % len(PALETTE)]
-        ax.step(d["time"], d["survival"], where="post", color=c, label=str(g))
+        c = (PALETTE[0] if names[g] == "yes" else PALETTE[1]) if yn else PALETTE[i % len(PALETTE)]
+        ax.step(d["time"], d["survival"], where="post", color=c, label=names[g])
         ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
     ax.set_xlabel(f"time since baseline survey ({unit})")
     ax.set_ylabel("share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
-    ax.legend()
-    return ax
+    if len(names) > 1 or by:
+        _legend_outside(ax, title=label(by) if by else None)
+    groups = f" for {len(names)} groups of {label(by)}" if by else ""
+    return _set_alt(ax, f"Kaplan-Meier retention curves with 95% bands{groups}, in {unit}")
 
 
+@_styled
 def survival_profiles(t, S, labels, ax=None):
+    """Predicted retention curves, one per covariate profile."""
     ax = _ax(ax)
     for i, lab in enumerate(labels):
-        ax.plot(t, S[:, i], label=lab, color=PALETTE[i % len(PALETTE)])
+        ax.plot(t, S[:, i], label=str(lab), color=PALETTE[i % len(PALETTE)])
     ax.set_xlabel("time")
     ax.set_ylabel("predicted share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title("Predicted retention for chosen profiles")
-    ax.legend()
-    return ax
+    _legend_outside(ax, title="profile")
+    return _set_alt(ax, f"Predicted retention curves for {len(labels)} customer profiles")
 
 
+@_styled
 def calibration_plot(table: pd.DataFrame, ax=None):
+    """Predicted against observed churn by risk decile, with the diagonal."""
     ax = _ax(ax, (5.5, 5))
     m = max(table["predicted"].max(), table["observed"].max()) * 1.1
     ax.plot([0, m], [0, m], color="grey", ls="--", lw=1)
@@ -294,18 +701,28 @@ def calibration_plot(table: pd.DataFrame, ax=None):
     ax.set_xlabel("predicted churn by the horizon")
     ax.set_ylabel("observed churn (Kaplan-Meier)")
     ax.set_title("Calibration by risk decile")
-    return ax
+    return _set_alt(
+        ax,
+        f"Calibration plot: predicted against observed churn in {len(table)} "
+        "risk groups, with the diagonal of perfect calibration",
+    )
 
 
+@_styled
 def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
+    """Histogram of predicted churn probabilities."""
     ax = _ax(ax)
     ax.hist(risk, bins=40, color=PALETTE[0])
-    ax.set_xlabel(f"predicted churn probability{' by ' + horizon_label if horizon_label else ''}")
+    by = f" by {horizon_label}" if horizon_label else ""
+    ax.set_xlabel(f"predicted churn probability{by}")
     ax.set_ylabel("customers")
     ax.set_title("Distribution of churn risk")
-    return ax
+    return _set_alt(
+        ax, f"Histogram of the predicted churn probability{by} of {len(risk):,} customers"
+    )
 
 
+@_styled
 def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel: str = ""):
     """A metric over waves with its interval band (small cells drawn hollow)."""
     ax = _ax(ax)
@@ -318,9 +735,11 @@ def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=45)
-    return ax
+    what = title or ylabel or "the metric"
+    return _set_alt(ax, f"Line chart of {what} over {len(t)} {label(x)}s with interval band")
 
 
+@_styled
 def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", fmt: str = ".0f"):
     """Segment-by-wave heatmap; cells flagged small are left blank."""
     import seaborn as sns
@@ -335,18 +754,29 @@ def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", f
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    return ax
+    return _set_alt(
+        ax,
+        f"Heatmap of {title or 'the metric'} by {label(row)} ({wide.shape[0]}) "
+        f"and {label(col)} ({wide.shape[1]}); small cells blank",
+    )
 
 
+@_styled
 def channel_mix_plot(mix: pd.DataFrame, ax=None):
-    """Interactions per quarter by channel (stacked areas)."""
+    """Interactions per quarter by channel (stacked areas), legend outside."""
     wide = mix.groupby(["period", "channel"], observed=True)["n"].sum().unstack(fill_value=0)
     ax = _ax(ax)
     ax.stackplot(
-        range(len(wide)), wide.T.to_numpy(), labels=wide.columns, colors=PALETTE[: wide.shape[1]]
+        range(len(wide)),
+        wide.T.to_numpy(),
+        labels=[label(c) for c in wide.columns],
+        colors=PALETTE[: wide.shape[1]],
     )
     ax.set_xticks(range(len(wide)), wide.index, rotation=45)
     ax.set_ylabel("interactions")
     ax.set_title("Interaction mix by channel")
-    ax.legend(loc="upper left", ncol=4, fontsize=8)
-    return ax
+    _legend_outside(ax, title="channel")
+    return _set_alt(
+        ax,
+        f"Stacked area chart of interactions by {wide.shape[1]} channels over {len(wide)} periods",
+    )
