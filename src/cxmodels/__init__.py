@@ -21,6 +21,7 @@ _SUBMODULES = {
     "data",
     "drivers",
     "effects",
+    "i18n",
     "kano",
     "metrics",
     "narrative",
@@ -50,6 +51,7 @@ _FUNCTIONS = {
     "csat": "metrics",
     "nps": "metrics",
     "follow_up_effect": "effects",
+    "set_language": "i18n",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})
