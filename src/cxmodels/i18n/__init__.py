@@ -2,7 +2,8 @@
 
 ``cx.set_language("fa")`` switches every sentence the package writes (findings, caveats, method
 notes, report chrome, labels) to Persian, with Persian digits and Jalali dates. A catalogue is a
-JSON file beside this module (``en.json``, ``fa.json``): adding a language is adding a file.
+folder of JSON files beside this module (``en/``, ``fa/``; one file per part of the package, so
+keys stay near their subject): adding a language is adding a folder.
 
 Messages are ``str.format`` templates looked up by key; numbers are formatted first (by
 :mod:`cxmodels._format`) and then passed in, so :func:`localize_digits` is applied once to the
@@ -37,7 +38,14 @@ _STATE = {"language": "en", "digits": "latin", "calendar": "gregorian"}
 def catalogue(language: str) -> dict[str, str]:
     """The message catalogue of ``language`` (key -> template)."""
     check_option("language", language, LANGUAGES)
-    return json.loads((HERE / f"{language}.json").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for f in sorted((HERE / language).glob("*.json")):
+        part = json.loads(f.read_text(encoding="utf-8"))
+        clash = set(part) & set(out)
+        if clash:
+            raise KeyError(f"message keys defined twice in {language}/: {sorted(clash)}")
+        out.update(part)
+    return out
 
 
 def set_language(language: str = "en", digits: str | None = None) -> None:
@@ -222,3 +230,58 @@ def localize_axes(ax) -> None:
         if hasattr(fmt, "set_locs"):
             new.set_locs = fmt.set_locs  # keep the base formatter's offset handling
         axis.set_major_formatter(new)
+
+
+RTL_CSS = """
+html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-align:right}
+html[dir=rtl] table{direction:rtl}
+html[dir=rtl] th,html[dir=rtl] td{text-align:right}
+html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
+html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
+html[dir=rtl] .cx-toc,html[dir=rtl] nav{text-align:right}
+bdi{unicode-bidi:isolate}
+"""
+
+
+def html_head(lang: str | None = None) -> str:
+    """The ``<style>`` block a report in ``lang`` needs: embedded font and RTL layout."""
+    lang = lang or _STATE["language"]
+    if lang != "fa":
+        return ""
+    return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
+
+
+_LATIN_RUN = re.compile(r"[A-Za-z0-9_.%+\-−()/:]+(?:\s+[A-Za-z0-9_.%+\-−()/:]+)*")
+
+
+def isolate_ltr(text: str) -> str:
+    """Wrap runs of Latin text and numbers in ``<bdi>`` so they read correctly inside RTL text.
+
+    ``text`` must already be HTML-escaped; tags are left alone.
+    """
+    parts = re.split(r"(<[^>]+>)", text)
+    out = []
+    for p in parts:
+        if p.startswith("<"):
+            out.append(p)
+        else:
+            out.append(_LATIN_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))
+    return "".join(out)
+
+
+_ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")
+
+
+def english_runs(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Runs of three or more English words in ``text`` (for checking a Persian report).
+
+    Code-like names (with ``_`` or digits), acronyms (NPS, CSAT, HTML) and ``allowed`` words do
+    not count.
+    """
+    runs = []
+    for m in _ENGLISH_WORDS.finditer(text):
+        words = [w for w in re.split(r"[ ,;]+", m.group(0)) if w]
+        real = [w for w in words if not w.isupper() and w not in allowed]
+        if len(real) >= 3:
+            runs.append(m.group(0))
+    return runs
