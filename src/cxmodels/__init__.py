@@ -22,6 +22,7 @@ _SUBMODULES = {
     "drivers",
     "effects",
     "export",
+    "i18n",
     "kano",
     "metrics",
     "narrative",
@@ -67,6 +68,7 @@ _FUNCTIONS = {
     "export_tables": "export",
     "display_table": "_format",
     "labels_from": "_format",
+    "set_language": "i18n",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

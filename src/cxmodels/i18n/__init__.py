@@ -1,0 +1,287 @@
+"""Languages for reports and results: one message catalogue per language, digits and calendars.
+
+``cx.set_language("fa")`` switches every sentence the package writes (findings, caveats, method
+notes, report chrome, labels) to Persian, with Persian digits and Jalali dates. A catalogue is a
+folder of JSON files beside this module (``en/``, ``fa/``; one file per part of the package, so
+keys stay near their subject): adding a language is adding a folder.
+
+Messages are ``str.format`` templates looked up by key; numbers are formatted first (by
+:mod:`cxmodels._format`) and then passed in, so :func:`localize_digits` is applied once to the
+finished sentence.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from .._validation import check_option
+
+HERE = Path(__file__).parent
+FONTS = HERE.parent / "fonts"
+LANGUAGES = ("en", "fa")
+DIGITS = ("latin", "persian")
+RTL = {"fa"}
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_STATE = {"language": "en", "digits": "latin", "calendar": "gregorian"}
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The message catalogue of ``language`` (key -> template)."""
+    check_option("language", language, LANGUAGES)
+    out: dict[str, str] = {}
+    for f in sorted((HERE / language).glob("*.json")):
+        part = json.loads(f.read_text(encoding="utf-8"))
+        clash = set(part) & set(out)
+        if clash:
+            raise KeyError(f"message keys defined twice in {language}/: {sorted(clash)}")
+        out.update(part)
+    return out
+
+
+def set_language(language: str = "en", digits: str | None = None) -> None:
+    """Set the language of results and reports.
+
+    Parameters
+    ----------
+    language : {"en", "fa"}
+        English (default) or Persian.
+    digits : {"latin", "persian"}, optional
+        Digit shapes in numbers; the default is Persian for ``fa``, Latin otherwise.
+    """
+    check_option("language", language, LANGUAGES)
+    digits = digits or ("persian" if language == "fa" else "latin")
+    check_option("digits", digits, DIGITS)
+    _STATE.update(
+        language=language,
+        digits=digits,
+        calendar="jalali" if language == "fa" else "gregorian",
+    )
+
+
+def get_language() -> str:
+    """The current language code."""
+    return _STATE["language"]
+
+
+@contextlib.contextmanager
+def language(lang: str, digits: str | None = None) -> Iterator[None]:
+    """Context manager: ``with cx.i18n.language("fa"): ...``."""
+    saved = dict(_STATE)
+    set_language(lang, digits)
+    try:
+        yield
+    finally:
+        _STATE.update(saved)
+
+
+def is_rtl(lang: str | None = None) -> bool:
+    """Whether ``lang`` (default: the current language) is written right to left."""
+    return (lang or _STATE["language"]) in RTL
+
+
+def t(key: str, /, **values) -> str:
+    """The message ``key`` in the current language, filled with ``values`` and localised digits.
+
+    Falls back to English when the current catalogue lacks the key (a test checks that none
+    does); raises ``KeyError`` for a key no catalogue has.
+    """
+    cat = catalogue(_STATE["language"])
+    template = cat.get(key)
+    if template is None:
+        template = catalogue("en")[key]
+    return localize_digits(template.format(**values)) if values else template
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a message (in English, the reference catalogue)."""
+    return key in catalogue("en")
+
+
+def label(name: str, fallback: str | None = None) -> str:
+    """The label of a column, driver, segment or category in the current language."""
+    key = f"label.{name}"
+    cat = catalogue(_STATE["language"])
+    if key in cat:
+        return cat[key]
+    if _STATE["language"] != "en" and key in catalogue("en"):
+        return catalogue("en")[key]
+    return fallback if fallback is not None else str(name).replace("_", " ")
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?!\.\d)(?!\w)%?")
+
+
+def localize_digits(text: str, digits: str | None = None) -> str:
+    """Numbers in ``text`` with the current digit shapes.
+
+    With Persian digits, ``1,234.5`` becomes ``۱٬۲۳۴٫۵`` (Arabic thousands separator U+066C and
+    decimal separator U+066B); digits inside identifiers such as ``attr_2`` are left alone.
+    """
+    if (digits or _STATE["digits"]) != "persian" or not text:
+        return text
+
+    def conv(m: re.Match) -> str:
+        s = m.group(0).replace(",", "\u066c").replace(".", "\u066b").replace("%", "\u066a")
+        return s.translate(_PERSIAN)
+
+    return _NUMBER.sub(conv, str(text))
+
+
+def to_jalali(date) -> tuple[int, int, int]:
+    """The Jalali (Solar Hijri) year, month and day of a Gregorian date."""
+    from persiantools.jdatetime import JalaliDate
+
+    d = pd.Timestamp(date).date()
+    j = JalaliDate(d)
+    return j.year, j.month, j.day
+
+
+def format_date(date, calendar: str | None = None, with_gregorian: bool = False) -> str:
+    """A date for readers: ``2026-12-01`` in English, ``۱۴۰۵/۰۹/۱۰`` in Persian (Jalali).
+
+    Parameters
+    ----------
+    date : date-like
+    calendar : {"gregorian", "jalali"}, optional
+        Default: Jalali when the language is Persian.
+    with_gregorian : bool
+        Append the Gregorian date in brackets (Jalali only).
+    """
+    if date is None or (not isinstance(date, str) and pd.isna(date)):
+        return ""
+    cal = calendar or _STATE["calendar"]
+    check_option("calendar", cal, ("gregorian", "jalali"))
+    ts = pd.Timestamp(date)
+    if cal == "gregorian":
+        return localize_digits(ts.strftime("%Y-%m-%d"))
+    y, m, d = to_jalali(ts)
+    out = localize_digits(f"{y:04d}/{m:02d}/{d:02d}")
+    if with_gregorian:
+        out += f" ({ts.strftime('%Y-%m-%d')})"
+    return out
+
+
+def today() -> str:
+    """Today's date in the current language and calendar."""
+    return format_date(_dt.date.today())
+
+
+@cache
+def _font_b64(weight: str) -> str:
+    return base64.b64encode((FONTS / f"Vazirmatn-{weight}.woff2").read_bytes()).decode("ascii")
+
+
+def font_face_css() -> str:
+    """``@font-face`` rules embedding Vazirmatn (OFL) as base64 WOFF2, for offline HTML."""
+    rules = []
+    for weight, css_weight in (("Regular", 400), ("Bold", 700)):
+        rules.append(
+            "@font-face{font-family:'Vazirmatn';font-style:normal;"
+            f"font-weight:{css_weight};font-display:block;"
+            f"src:url(data:font/woff2;base64,{_font_b64(weight)}) format('woff2');}}"
+        )
+    return "\n".join(rules)
+
+
+@cache
+def register_fonts() -> str:
+    """Register the shipped Vazirmatn TTFs with matplotlib; return the family name."""
+    from matplotlib import font_manager
+
+    for weight in ("Regular", "Bold"):
+        font_manager.fontManager.addfont(str(FONTS / f"Vazirmatn-{weight}.ttf"))
+    return "Vazirmatn"
+
+
+def rc_params() -> dict:
+    """matplotlib rc settings for the current language (the Persian font for ``fa``)."""
+    if _STATE["language"] != "fa":
+        return {}
+    family = register_fonts()
+    return {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def localize_axes(ax) -> None:
+    """Persian digits on the tick labels of a matplotlib Axes (no-op for Latin digits)."""
+    if _STATE["digits"] != "persian":
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        fmt = axis.get_major_formatter()
+        if getattr(fmt, "_cx_localized", False):
+            continue
+
+        def f(v, pos, _fmt=fmt):
+            return localize_digits(_fmt(v, pos) if callable(_fmt) else str(v))
+
+        new = FuncFormatter(f)
+        new._cx_localized = True
+        if hasattr(fmt, "set_locs"):
+            new.set_locs = fmt.set_locs  # keep the base formatter's offset handling
+        axis.set_major_formatter(new)
+
+
+RTL_CSS = """
+html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-align:right}
+html[dir=rtl] table{direction:rtl}
+html[dir=rtl] th,html[dir=rtl] td{text-align:right}
+html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
+html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
+html[dir=rtl] .cx-toc,html[dir=rtl] nav{text-align:right}
+bdi{unicode-bidi:isolate}
+"""
+
+
+def html_head(lang: str | None = None) -> str:
+    """The ``<style>`` block a report in ``lang`` needs: embedded font and RTL layout."""
+    lang = lang or _STATE["language"]
+    if lang != "fa":
+        return ""
+    return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
+
+
+_LATIN_RUN = re.compile(r"[A-Za-z0-9_.%+\-−()/:]+(?:\s+[A-Za-z0-9_.%+\-−()/:]+)*")
+
+
+def isolate_ltr(text: str) -> str:
+    """Wrap runs of Latin text and numbers in ``<bdi>`` so they read correctly inside RTL text.
+
+    ``text`` must already be HTML-escaped; tags are left alone.
+    """
+    parts = re.split(r"(<[^>]+>)", text)
+    out = []
+    for p in parts:
+        if p.startswith("<"):
+            out.append(p)
+        else:
+            out.append(_LATIN_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))
+    return "".join(out)
+
+
+_ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")
+
+
+def english_runs(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Runs of three or more English words in ``text`` (for checking a Persian report).
+
+    Code-like names (with ``_`` or digits), acronyms (NPS, CSAT, HTML) and ``allowed`` words do
+    not count.
+    """
+    runs = []
+    for m in _ENGLISH_WORDS.finditer(text):
+        words = [w for w in re.split(r"[ ,;]+", m.group(0)) if w]
+        real = [w for w in words if not w.isupper() and w not in allowed]
+        if len(real) >= 3:
+            runs.append(m.group(0))
+    return runs
