@@ -134,7 +134,7 @@ def chain_codebook() -> dict:
         it: {
             "min": 1,
             "max": 10,
-            "labels": {1: "strongly disagree", 10: "strongly agree"},
+            "labels": {},  # end labels would make SPSS export need int64 columns
             "construct": c,
         }
         for c in CONSTRUCTS
