@@ -8,7 +8,7 @@ import pandas as pd
 from .._format import fmt_count, fmt_est, fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
-from ._mle import Fit
+from ._mle import Fit, param_table
 from .rfm import UNITS, check_rfm, daily_transactions
 
 DAYS_PER_YEAR = 365.25
@@ -341,6 +341,23 @@ class PurchaseModel(Result):
                 )
         cav = [] if self.converged else ["The optimiser did not converge cleanly."]
         return Findings(tuple(f), tuple(cav))
+
+
+def build_result(cls, fit, names, rfm, pc, dc, unit):
+    """A purchase-model result from an optimiser fit (first four parameters positive)."""
+    table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
+    return cls(
+        table=table,
+        params=dict(zip(names, table["estimate"], strict=True)),
+        loglik=fit.loglik,
+        n_customers=len(rfm),
+        converged=fit.converged,
+        rfm=rfm,
+        purchase_covariates=tuple(pc),
+        dropout_covariates=tuple(dc),
+        unit=unit or rfm.attrs.get("unit", "weeks"),
+        fit=fit,
+    )
 
 
 def compress(arrays) -> tuple[np.ndarray, np.ndarray]:

@@ -18,8 +18,8 @@ from scipy.special import digamma, gammaln, hyp2f1
 
 from .._results import result_dataclass
 from .._validation import as_list
-from ._base import PurchaseModel, covariate_matrix, rfm_arrays
-from ._mle import maximise, param_table
+from ._base import PurchaseModel, build_result, covariate_matrix, rfm_arrays
+from ._mle import maximise
 
 BASE = ["r", "alpha", "a", "b"]
 
@@ -237,16 +237,4 @@ def fit_bgnbd(
         nu, pos = np.bincount(inv).astype(float), x > 0
         f = lambda th: _negll_plain(th, x, tx, T, ux, inv, nu, pos)  # noqa: E731
         fit = maximise(f, theta0, names, "BG/NBD")
-    table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
-    return BGNBDResult(
-        table=table,
-        params=dict(zip(names, table["estimate"], strict=True)),
-        loglik=fit.loglik,
-        n_customers=len(rfm),
-        converged=fit.converged,
-        rfm=rfm,
-        purchase_covariates=tuple(pc),
-        dropout_covariates=tuple(dc),
-        unit=unit or rfm.attrs.get("unit", "weeks"),
-        fit=fit,
-    )
+    return build_result(BGNBDResult, fit, names, rfm, pc, dc, unit)

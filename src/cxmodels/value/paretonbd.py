@@ -15,8 +15,8 @@ from scipy.special import gammaln, hyp2f1
 
 from .._results import result_dataclass
 from .._validation import as_list
-from ._base import PurchaseModel, covariate_matrix, rfm_arrays
-from ._mle import maximise, param_table
+from ._base import PurchaseModel, build_result, covariate_matrix, rfm_arrays
+from ._mle import maximise
 
 BASE = ["r", "alpha", "s", "beta"]
 
@@ -166,16 +166,4 @@ def fit_pareto_nbd(
     fit = maximise(
         lambda th: _negll(th, x, tx, T, Xp, Xd), theta0, names, "Pareto/NBD", has_grad=False
     )
-    table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
-    return ParetoNBDResult(
-        table=table,
-        params=dict(zip(names, table["estimate"], strict=True)),
-        loglik=fit.loglik,
-        n_customers=len(rfm),
-        converged=fit.converged,
-        rfm=rfm,
-        purchase_covariates=tuple(pc),
-        dropout_covariates=tuple(dc),
-        unit=unit or rfm.attrs.get("unit", "weeks"),
-        fit=fit,
-    )
+    return build_result(ParetoNBDResult, fit, names, rfm, pc, dc, unit)
