@@ -11,20 +11,11 @@ import pandas as pd
 
 from .._validation import check_number, check_option, fail, require_columns
 from ..data.contract import CUSTOMER_ATTRIBUTES
+from ..data.scales import nps_group  # the one NPS-group definition
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 CUSTOMER_COVARIATES = list(CUSTOMER_ATTRIBUTES)
 SURVEY_COVARIATES = ["overall_sat", "nps", "csat", "ces"]
-
-
-def nps_group(scores) -> pd.Series:
-    """promoter (9-10), passive (7-8), detractor (0-6)."""
-    s = pd.Series(scores)
-    return pd.Series(
-        np.select([s >= 9, s >= 7, s >= 0], ["promoter", "passive", "detractor"], None),
-        index=s.index,
-        dtype=object,
-    ).where(s.notna())
 
 
 def survival_table(

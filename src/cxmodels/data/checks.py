@@ -252,6 +252,8 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             continue
         if kind in ("date", "datetime"):
             new, bad, what, fix = _dates(df, table, col, opts, excel, report)
+        elif kind == "num" and table == "kano_answers" and s.dtype == object:
+            new, bad, what, fix = _kano_wording(s, table, col, decimal, report)
         elif kind == "num":
             new, bad, what, fix = _numbers(s, table, col, decimal, report)
         else:
@@ -260,6 +262,16 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             report.add(table, col, f"values that are not {what}", fix, keys(df, table, bad))
         out[col] = new
     return out
+
+
+def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):
+    """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as digits."""
+    from ..kano import normalize_answers  # kano imports data.scales: import here, once per load
+
+    try:
+        return normalize_answers(s, column=col, table=table), s.isna() & False, "", ""
+    except ValueError:  # not wording after all: read as numbers and report what is unreadable
+        return _numbers(s, table, col, decimal, report)
 
 
 def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:

@@ -217,9 +217,11 @@ def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
 def _all_values(key: str, spec_data: str | None) -> list:
     """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``."""
     from .privacy import read_columns
+    from .state import ensure_sample
 
+    where = ensure_sample() if spec_data is None else data_path(spec_data)
     for table in ("customers", "responses", "interactions", "branches"):
-        for df in read_columns(data_path(spec_data), table, (key, f"{key}_id")):
+        for df in read_columns(where, table, (key, f"{key}_id")):
             col = df.columns[0]
             return sorted(df[col].dropna().astype(str).unique())
     return []
