@@ -184,3 +184,20 @@ def test_kpi_findings_and_by_small_cells(world):
     f = metrics.kpi_findings(k, seg)
     assert len(f.findings) == len(k) and "not interpreted" in f.caveats[0]
     assert "nan" not in str(f)
+
+
+def test_waves_ordered_by_meaning_not_as_strings():
+    """'Q4 2024' comes before 'Q1 2025': change() compares a wave with the one before it."""
+    import pandas as pd
+
+    import cxmodels as cx
+
+    df = pd.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(400)],
+            "wave": ["Q4 2024"] * 100 + ["Q1 2025"] * 100 + ["Q3 2025"] * 100 + ["Q4 2025"] * 100,
+            "nps": [9] * 100 + [0] * 100 + [9] * 100 + [0] * 100,
+        }
+    )
+    row = cx.metrics.change(df, "nps").iloc[0]
+    assert (row["from"], row["to"]) == ("Q3 2025", "Q4 2025")

@@ -45,6 +45,7 @@ from ._validation import (
 )
 from .data.joins import responses_with_customers
 from .data.scales import NPS_SCALE, Scale, nps_codes, scale_for, top_box
+from .data.vocabulary import order_waves
 
 __all__ = [
     "MetricResult",
@@ -536,7 +537,7 @@ def change(
     level = check_level(level)
     keys = ["wave"] + ([by_col] if by_col else [])
     t = by(data, metric, keys, min_n=min_n)
-    waves = sorted(t["wave"].unique())
+    waves = _ordered_waves(data, t["wave"])
     if len(waves) < 2:
         fail("responses", "wave", "fewer than two waves", "a change needs two waves of answers")
     wave_from = wave_from or waves[-2]
@@ -592,7 +593,7 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
     """
     r = responses_with_customers(data)
     require_columns(r, ["wave"], "responses")
-    waves = sorted(r["wave"].dropna().unique())
+    waves = _ordered_waves(data, r["wave"])
     wave = check_option("wave", wave or waves[-1], waves, "responses")
     rows = []
     for m in ("nps", "csat", "ces", "overall_sat"):  # four metrics
@@ -744,3 +745,13 @@ def sentiment_by_channel(interactions: pd.DataFrame, *, level: float = 0.95) -> 
     half = q * out["std"] / np.sqrt(out["n"])
     out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
     return out.drop(columns="std").reset_index()
+
+
+def _ordered_waves(data, waves: pd.Series) -> list:
+    """The waves present, in the order of their meaning (``data.wave_order`` from the loader, or
+    :func:`cxmodels.data.order_waves`): 'Q4 2024' comes before 'Q1 2025', never as strings."""
+    present = set(pd.unique(waves.dropna()))
+    known = list(getattr(data, "wave_order", None) or [])
+    if not known or not present <= set(known):
+        known = order_waves(pd.Series(sorted(present, key=str)))[0]
+    return [w for w in known if w in present]
