@@ -39,7 +39,8 @@ lint: $(TSTAMP)
 	$(BIN)/ruff format --check src tests bench
 
 bench: $(STAMP)
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@fail=0; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || fail=1; done; \
+	  [ $$fail = 0 ] || echo "make bench: at least one target missed (see MISSED above)"; exit $$fail
 
 lab: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
