@@ -47,6 +47,7 @@ from dataclasses import field
 import numpy as np
 import pandas as pd
 
+from ._design import build_design, column_name
 from ._bootstrap import bootstrap_se, cluster_codes, effective_n, multinomial_weights, percentile_ci
 from ._format import fmt_ci, fmt_count, fmt_num, join_words, label
 from ._results import Findings, Result, result_dataclass
@@ -131,26 +132,16 @@ def _expit(z):
 
 
 def design(df: pd.DataFrame, covariates: list[str], table: str = "units") -> pd.DataFrame:
-    """Numeric design matrix: categoricals one-hot with the first level dropped, bools as 0/1.
+    """Numeric design matrix from the one encoder, :func:`cxmodels._design.build_design`.
 
-    Missing covariate values are refused (naming the covariate, rows and fix); constant
-    columns are left out.
+    Categoricals become indicators named ``"covariate: level"`` with the first level (sorted)
+    as the reference, booleans 0/1. Missing covariate values are refused (naming the
+    covariate, rows and fix); constant columns are left out (a covariate with one value
+    cannot confound).
     """
     _check_missing(df, covariates, table)
-    parts = []
-    for c in covariates:  # loop over covariates
-        s = df[c]
-        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            parts.append(s.astype(float).rename(c))
-        else:
-            parts.append(
-                pd.get_dummies(
-                    s.astype(str), prefix=c, prefix_sep="=", drop_first=True, dtype=float
-                )
-            )
-    if not parts:
-        return pd.DataFrame(index=df.index)
-    X = pd.concat(parts, axis=1)
+    d = build_design(df, covariates, missing="error", table=table, check=False)
+    X = d.frame(index=df.index)
     return X.loc[:, X.std() > 0]
 
 
@@ -171,7 +162,9 @@ def _check_missing(df: pd.DataFrame, covariates: list[str], table: str) -> None:
 def _covariate_names(Xdf: pd.DataFrame, covariates: list[str]) -> tuple[str, ...]:
     """The covariates that kept at least one column in the design (constant ones drop out)."""
     cols = [str(c) for c in Xdf.columns]
-    return tuple(c for c in covariates if any(x == c or x.startswith(f"{c}=") for x in cols))
+    return tuple(
+        c for c in covariates if any(x == c or x.startswith(column_name(c, "")) for x in cols)
+    )
 
 
 def _estimate(X, T, Y, w, binary, trim):
@@ -819,12 +812,21 @@ def response_time_effect(
     labels = [_band_label(a, b) for a, b in zip(edges[:-1], edges[1:])]
     units["band"] = pd.cut(units["response_minutes"], list(edges), labels=labels, right=False)
     covs = _choose_covariates(units, covariates, RESPONSE_TIME_COVARIATES)
-    D = pd.get_dummies(units["band"], drop_first=True, dtype=float)
+    if not (units["band"] == labels[0]).any():
+        fail(
+            "interactions",
+            "response_minutes",
+            f"no complaint in the first (reference) band {labels[0]}",
+            "start the bands at a response time that occurs",
+        )
+    ref = {"band": labels[0]}
+    D = build_design(units, ["band"], reference=ref, table="units", check=False)
     Xc = design(units, covs)
-    X = sm.add_constant(pd.concat([D, Xc], axis=1))
+    X = sm.add_constant(pd.concat([D.frame(index=units.index), Xc], axis=1))
     fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3")
     ci = fit.conf_int()
     rows = []
+    key = {lab: column_name("band", lab) for lab in labels}.get
     for lab in labels:  # a few bands
         sel = units["band"] == lab
         base = lab == labels[0]
@@ -833,10 +835,10 @@ def response_time_effect(
                 "band": lab,
                 "n": int(sel.sum()),
                 "mean_outcome": units.loc[sel, "outcome"].mean(),
-                "adjusted_diff": 0.0 if base else fit.params.get(lab, np.nan),
-                "ci_low": 0.0 if base else ci.loc[lab, 0] if lab in ci.index else np.nan,
-                "ci_high": 0.0 if base else ci.loc[lab, 1] if lab in ci.index else np.nan,
-                "p_value": np.nan if base else fit.pvalues.get(lab, np.nan),
+                "adjusted_diff": 0.0 if base else fit.params.get(key(lab), np.nan),
+                "ci_low": 0.0 if base else ci.loc[key(lab), 0] if key(lab) in ci.index else np.nan,
+                "ci_high": 0.0 if base else ci.loc[key(lab), 1] if key(lab) in ci.index else np.nan,
+                "p_value": np.nan if base else fit.pvalues.get(key(lab), np.nan),
             }
         )
     return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs))
