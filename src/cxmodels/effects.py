@@ -47,8 +47,8 @@ from dataclasses import field
 import numpy as np
 import pandas as pd
 
-from ._design import build_design, column_name
 from ._bootstrap import bootstrap_se, cluster_codes, effective_n, multinomial_weights, percentile_ci
+from ._design import build_design, column_name
 from ._format import fmt_ci, fmt_count, fmt_num, join_words, label
 from ._results import Findings, Result, result_dataclass
 from ._validation import InputError, as_list, check_number, check_option, fail, require_columns
