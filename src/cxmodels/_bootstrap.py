@@ -9,6 +9,8 @@ and replicates always sit on the first (batch) axis:
   product, ``weights @ values``, for all replicates at once.
 * :func:`bootstrap_indices` -- ``(reps, n)`` row indices (the classical form) for statistics that
   need the resampled rows themselves; with ``clusters`` the drawn cluster codes.
+* :func:`index_counts` -- the counts of :func:`bootstrap_indices` as ``(reps, n)`` weights
+  (the stream the PLS bootstrap was pinned with).
 * :func:`poisson_weights` -- ``(reps, n)`` Poisson(1) counts (Hanley & MacGibbon 2006), for
   streams of data where the total need not stay fixed.
 * :func:`percentile_ci`, :func:`bootstrap_se`, :func:`bootstrap_p` -- summaries of the draws.
@@ -49,6 +51,7 @@ __all__ = [
     "bootstrap_se",
     "cluster_codes",
     "effective_n",
+    "index_counts",
     "make_rng",
     "multinomial_weights",
     "percentile_ci",
@@ -131,6 +134,19 @@ def bootstrap_indices(n: int, reps: int, seed=None, clusters=None) -> np.ndarray
         return rng.integers(0, n, size=(reps, n))
     _, k = cluster_codes(clusters)
     return rng.integers(0, k, size=(reps, k))
+
+
+def index_counts(n: int, reps: int, seed=None) -> np.ndarray:
+    """Resampling counts ``(reps, n)`` drawn as row indices (the classical form), float.
+
+    The counts of :func:`bootstrap_indices` with the same seed: ``W[b, i]`` is how often row
+    ``i`` is among the ``n`` indices drawn for replicate ``b``. Same distribution as
+    :func:`multinomial_weights`, a different random stream (the PLS bootstrap is pinned to it).
+    """
+    draws = bootstrap_indices(n, reps, seed)
+    reps = draws.shape[0]
+    flat = (draws + (np.arange(reps) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=reps * n).reshape(reps, n).astype(float)
 
 
 def percentile_ci(draws, level: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

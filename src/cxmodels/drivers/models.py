@@ -12,6 +12,7 @@ import statsmodels.api as sm
 from threadpoolctl import threadpool_limits
 
 from .. import _importance as imp
+from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
@@ -441,17 +442,14 @@ def _replicate_stats(R: np.ndarray, dd: DriverData, key: str) -> np.ndarray:
 
 def _bootstrap_ci(dd: DriverData, key: str, B: int, seed, level: float, chunk: int = 250):
     """Percentile intervals from ``B`` row-resampled replicates, batched (replicates, not rows)."""
-    rng = np.random.default_rng(seed)
-    n = dd.n
+    rng = make_rng(seed)
     draws = []
-    for start in range(0, B, chunk):  # loop over chunks of replicates
-        counts = rng.multinomial(n, np.full(n, 1 / n), size=min(chunk, B - start)).astype(float)
+    for start in range(0, B, chunk):  # loop over chunks of replicates (one stream)
+        counts = multinomial_weights(dd.n, min(chunk, B - start), rng)
         if dd.w is not None:
             counts = counts * dd.w
         draws.append(_replicate_stats(_weighted_corr(dd.Z, counts), dd, key))
-    D = np.concatenate(draws)
-    a = 100 * (1 - level) / 2
-    return np.percentile(D, a, axis=0), np.percentile(D, 100 - a, axis=0)
+    return percentile_ci(np.concatenate(draws), level)
 
 
 def _weighted_corr(Z: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _importance as imp
+from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, fail, require_columns
@@ -79,8 +80,8 @@ def _segment_shares(part, outcome, drivers, bootstrap, rng, table):
     shap = imp.lattice(dd.corr, dd.sizes, keep=False).shapley
     draws = None
     if bootstrap:
-        counts = rng.multinomial(dd.n, np.full(dd.n, 1 / dd.n), size=int(bootstrap))
-        sh = imp.lattice(_weighted_corr(dd.Z, counts.astype(float)), dd.sizes, keep=False)
+        counts = multinomial_weights(dd.n, int(bootstrap), rng)
+        sh = imp.lattice(_weighted_corr(dd.Z, counts), dd.sizes, keep=False)
         draws = 100 * sh.shapley / sh.shapley.sum(axis=1, keepdims=True)
     return dd.players, 100 * shap / shap.sum(), draws
 
@@ -140,20 +141,18 @@ def compare_segments(
             f"reference segment {reference!r} not found",
             f"choose one of {[str(s) for s in segs]}",
         )
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     shares, draws, players = {}, {}, ()
     for s in segs:  # loop over a few segments
         part = df[df[segment] == s]
         players, shares[s], draws[s] = _segment_shares(
             part, outcome, drivers, bootstrap, rng, f"responses ({segment} {s})"
         )
-    a = 100 * (1 - level) / 2
     parts = []
     for s in segs:
         lo = hi = np.full(len(players), np.nan)
         if bootstrap and s != reference:
-            dd_ = draws[s] - draws[reference]
-            lo, hi = np.percentile(dd_, a, axis=0), np.percentile(dd_, 100 - a, axis=0)
+            lo, hi = percentile_ci(draws[s] - draws[reference], level)
         parts.append(
             pd.DataFrame(
                 {

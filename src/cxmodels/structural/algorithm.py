@@ -228,13 +228,3 @@ def _cov_stack(X: np.ndarray, counts: np.ndarray) -> np.ndarray:
     cov[:, iu[1], iu[0]] = cov[:, iu[0], iu[1]]
     cov *= (tot / (tot - 1))[:, None, None]
     return cov
-
-
-def resample_counts(rng: np.random.Generator, n: int, B: int) -> np.ndarray:
-    """Bootstrap resampling counts (B, n): how often each respondent is drawn in each replicate.
-
-    The one place replicates are drawn (switch here to a shared bootstrap engine).
-    """
-    draws = rng.integers(0, n, size=(B, n))
-    flat = (draws + (np.arange(B) * n)[:, None]).ravel()
-    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(float)

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .._bootstrap import index_counts, make_rng
 from .._validation import (
     check_frame,
     check_level,
@@ -18,7 +19,7 @@ from .._validation import (
     require_columns,
     require_numeric,
 )
-from .algorithm import SCHEMES, Layout, correlation_stack, estimate, resample_counts, total_effects
+from .algorithm import SCHEMES, Layout, correlation_stack, estimate, total_effects
 from .spec import PLSModel, as_model
 
 MISSING = ("listwise", "mean")
@@ -268,9 +269,9 @@ def replicate_chunks(n: int, B: int, seed, w: np.ndarray):
     The one source of replicates for the fit and for anything recomputed later from them
     (index by group): the same seed gives the same replicates in the same chunks.
     """
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     for start in range(0, B, CHUNK):
-        yield resample_counts(rng, n, min(CHUNK, B - start)) * w
+        yield index_counts(n, min(CHUNK, B - start), rng) * w
 
 
 def _check_blocks(S, model, lay) -> None:
