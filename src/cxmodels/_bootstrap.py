@@ -172,8 +172,9 @@ def bootstrap_se(draws, axis: int = 0) -> np.ndarray:
     """Standard deviation of the draws (ddof 1), NaN draws ignored; NaN with fewer than 2."""
     d = np.asarray(draws, dtype=float)
     ok = (~np.isnan(d)).sum(axis=axis)
-    with np.errstate(all="ignore"):
-        sd = np.sqrt(np.nansum((d - np.nanmean(d, axis=axis, keepdims=True)) ** 2, axis=axis))
+    with np.errstate(all="ignore"):  # all-NaN positions: NaN, without numpy's empty-slice warning
+        mean = np.nansum(d, axis=axis, keepdims=True) / np.expand_dims(ok, axis)
+        sd = np.sqrt(np.nansum((d - mean) ** 2, axis=axis))
         return np.where(ok > 1, sd / np.sqrt(np.maximum(ok - 1, 1)), np.nan)
 
 

@@ -54,13 +54,13 @@ def _validate(args) -> int:
     """Load and validate; print the report as a table (or JSON); never a traceback."""
     import json
 
-    from ._validation import DataValidationError, Report
+    from ._validation import DataQualityWarning, DataValidationError, Report
     from .data import load
 
     data, report, fatal = None, Report(), ""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # the data warnings are printed in their own table
+            warnings.simplefilter("ignore", DataQualityWarning)
             data = load(args.path, as_of=args.as_of)
         report = data.report or report
     except DataValidationError as exc:

@@ -254,8 +254,8 @@ def _fast_iso(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series | None:
     head = u.iloc[:200].astype(str).str.strip()
     if head.str.fullmatch(r"\d+(?:\.\d+)?").any():
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # mixed offsets: pandas 2 warns, then we take the long way
+        warnings.filterwarnings("ignore", "(?s).*mixed time zones", FutureWarning)
         try:
             v = pd.to_datetime(u, format="ISO8601", errors="coerce")
         except (ValueError, TypeError, OverflowError):

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._bootstrap import index_counts, make_rng
+from .._bootstrap import bootstrap_p, bootstrap_se, index_counts, make_rng, percentile_ci
 from .._validation import (
     check_frame,
     check_level,
@@ -341,17 +341,9 @@ def interval(est: np.ndarray, boot: np.ndarray | None, level: float):
     if boot is None:
         nan = np.full(np.shape(est), np.nan)
         return nan, nan, nan, nan
-    a = (1 - level) / 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        se = np.nanstd(boot, axis=0, ddof=1)
-        lo, hi = np.nanquantile(boot, [a, 1 - a], axis=0)
-    ok = np.isfinite(boot)
-    B = ok.sum(axis=0)
-    le = ((boot <= 0) & ok).sum(axis=0)
-    ge = ((boot >= 0) & ok).sum(axis=0)
-    p = np.minimum(1.0, 2 * (np.minimum(le, ge) + 1) / (B + 1))
-    return se, lo, hi, p
+    boot = np.where(np.isfinite(boot), boot, np.nan)  # failed replicates, never a warning
+    lo, hi = percentile_ci(boot, level)
+    return bootstrap_se(boot), lo, hi, bootstrap_p(boot)
 
 
 def frame_of(X: np.ndarray, rows, items) -> pd.DataFrame:
