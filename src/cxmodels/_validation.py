@@ -254,14 +254,7 @@ def check_weights(weights, n: int, table: str = "data", name: str = "weights") -
     if w.ndim != 1 or len(w) != n:
         fail(table, name, f"has length {len(w)}, the data has {n} rows", "pass one weight a row")
     bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        fail(
-            table,
-            name,
-            "weights must be finite and >= 0",
-            "fix or drop those rows",
-            np.flatnonzero(bad),
-        )
+    fail_rows(bad, table, name, "weights must be finite and >= 0", "fix or drop those rows")
     if not w.sum() > 0:
         fail(table, name, "all weights are zero", "pass positive weights")
     return w
@@ -273,14 +266,9 @@ def check_finite(df: pd.DataFrame, columns: Iterable[str], table: str = "data") 
         v = df[c]
         if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
             inf = np.isinf(v.to_numpy(dtype=float, na_value=np.nan))
-            if inf.any():
-                fail(
-                    table,
-                    c,
-                    "holds infinite values",
-                    "replace them or drop those rows",
-                    v.index[inf],
-                )
+            fail_rows(
+                inf, table, c, "holds infinite values", "replace them or drop those rows", v.index
+            )
 
 
 def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = "data") -> None:
@@ -297,3 +285,19 @@ def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = "data
             "column(s) are not numeric",
             "convert them to numbers, or one-hot encode categories (or pass them as groups)",
         )
+
+
+def fail_rows(bad, table: str, column: str, message: str, fix: str, keys=None) -> None:
+    """Fail when any entry of the boolean row mask ``bad`` is set, naming those rows.
+
+    ``keys``: the row keys aligned with the mask (an index, ids), or a function of the mask
+    returning the keys to name; default the row positions.
+    """
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return
+    if keys is None:
+        named = np.flatnonzero(bad)
+    else:
+        named = keys(bad) if callable(keys) else np.asarray(keys)[bad]
+    fail(table, column, message, fix, named)

@@ -5,27 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import fail, require_columns
+from .._validation import fail, fail_rows, require_columns
 
 
-def _keys(df: pd.DataFrame, bad: np.ndarray):
-    if "customer_id" in df:
-        return df["customer_id"].to_numpy()[bad]
-    return [f"row {i}" for i in np.flatnonzero(bad)]
+def _keys(df: pd.DataFrame, by_id: bool = True):
+    """The keys of the rows a mask marks, for messages: customer ids, else ``"row i"``."""
+
+    def keys(bad: np.ndarray):
+        if by_id and "customer_id" in df:
+            return df["customer_id"].to_numpy()[bad]
+        return [f"row {i}" for i in np.flatnonzero(bad)]
+
+    return keys
 
 
 def check_events(df: pd.DataFrame, event_col: str, table: str) -> np.ndarray:
     """The 0/1 event indicator as an int array; refuses other codes and data without events."""
     vals = df[event_col]
     ok = vals.isin([0, 1, True, False]).to_numpy()
-    if not ok.all():
-        fail(
-            table,
-            event_col,
-            "event indicator is not 0/1",
-            "code churn as 1 and still-active as 0",
-            _keys(df, ~ok),
-        )
+    fail_rows(
+        ~ok,
+        table,
+        event_col,
+        "event indicator is not 0/1",
+        "code churn as 1 and still-active as 0",
+        _keys(df),
+    )
     e = vals.to_numpy().astype(int)
     if e.sum() == 0:
         fail(
@@ -53,23 +58,24 @@ def check_survival(
     """
     require_columns(df, [duration_col, event_col], table)
     d = pd.to_numeric(df[duration_col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(d) | (d < 0)
-    if bad.any():
-        fail(
-            table,
-            duration_col,
-            "durations that are negative, infinite or missing",
-            "durations must be finite and >= 0; fix or drop these rows",
-            _keys(df, bad),
-        )
-    if positive and (d == 0).any():
-        fail(
+    keys = _keys(df)
+    fail_rows(
+        ~np.isfinite(d) | (d < 0),
+        table,
+        duration_col,
+        "durations that are negative, infinite or missing",
+        "durations must be finite and >= 0; fix or drop these rows",
+        keys,
+    )
+    if positive:
+        fail_rows(
+            d == 0,
             table,
             duration_col,
             "zero durations: an AFT model works on log(time), which is -inf at 0",
             "drop these rows (same-day churners), shift every duration by a stated amount "
             "(e.g. half a day), or fit model='cox', which accepts them",
-            _keys(df, d == 0),
+            keys,
         )
     return d, check_events(df, event_col, table)
 
@@ -82,12 +88,12 @@ def check_start_stop(
     start = pd.to_numeric(df[start_col], errors="coerce").to_numpy(dtype=float)
     stop = pd.to_numeric(df[stop_col], errors="coerce").to_numpy(dtype=float)
     bad = ~(stop > start) | ~np.isfinite(stop) | ~(start >= 0)
-    if bad.any():
-        fail(
-            table,
-            stop_col,
-            "intervals with stop <= start, a negative start or a missing bound",
-            "drop or fix these intervals",
-            [f"row {i}" for i in np.flatnonzero(bad)],
-        )
+    fail_rows(
+        bad,
+        table,
+        stop_col,
+        "intervals with stop <= start, a negative start or a missing bound",
+        "drop or fix these intervals",
+        _keys(df, by_id=False),
+    )
     check_events(df, event_col, table)
