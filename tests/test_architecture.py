@@ -97,3 +97,17 @@ def test_validate_hides_only_data_quality_warnings(monkeypatch, tmp_path, capsys
         assert cli.main(["validate", str(tmp_path / "nowhere")]) == 1
     kinds = [w.category for w in seen]
     assert RuntimeWarning in kinds and DataQualityWarning not in kinds
+
+
+# -- sizes ---------------------------------------------------------------------------------------
+def test_no_function_over_120_lines():
+    """The hard limit of the project brief (docs/sizes.py prints the largest ones)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "docs" / "sizes.py"
+    spec = importlib.util.spec_from_file_location("sizes", path)
+    sizes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sizes)
+    over = [(n, s) for s, _, n in sizes.functions(sizes.sources()) if s > sizes.LIMIT]
+    assert not over, over

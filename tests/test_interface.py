@@ -172,3 +172,21 @@ def test_profiles_plot(results, world):
     ax = fit.plot_profiles(profiles, horizon=24)
     assert len(ax.lines) == 2
     plt.close("all")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_findings_identity_and_short_repr(results, name):
+    """findings() returns Findings; == is identity (eq=False); repr is one short line."""
+    import copy
+
+    from cxmodels._results import Findings
+
+    r = results[name]
+    f = r.findings()
+    assert isinstance(f, Findings) and all(isinstance(s, str) and s for s in f.findings)
+    assert all(isinstance(s, str) for s in f.caveats)
+    twin = copy.copy(r)
+    assert r == r and not (r == twin) and r != twin
+    assert hash(r) != hash(twin) or r is twin
+    text = repr(r)
+    assert "\n" not in text and len(text) <= 200 and text.startswith("<"), text
