@@ -190,3 +190,22 @@ def test_findings_identity_and_short_repr(results, name):
     assert hash(r) != hash(twin) or r is twin
     text = repr(r)
     assert "\n" not in text and len(text) <= 200 and text.startswith("<"), text
+
+
+@pytest.fixture(scope="module")
+def value_results():
+    """The CLV result classes on the published CDNOW summary and Fader & Hardie's sBG counts."""
+    from tests.reference import cdnow
+
+    summary = cdnow.summary()
+    return {
+        "BGNBDResult": cx.fit_bgnbd(summary),
+        "GammaGammaResult": cx.fit_gamma_gamma(cdnow.summary_with_value()),
+        "SBGResult": cx.fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241]),
+    }
+
+
+@pytest.mark.parametrize("name", ["BGNBDResult", "GammaGammaResult", "SBGResult"])
+def test_value_results_share_the_surface(value_results, name):
+    test_shared_result_surface(value_results, name)
+    test_findings_identity_and_short_repr(value_results, name)
