@@ -1,0 +1,161 @@
+"""The Kano result class, its findings() and its plots (the prose block of the Kano analysis)."""
+
+from __future__ import annotations
+
+from dataclasses import field
+
+import numpy as np
+import pandas as pd
+
+from .._format import fmt_p, fmt_pct, join_words, label
+from .._results import Findings, Result, result_dataclass
+
+
+@result_dataclass
+class KanoResult(Result):
+    """Result of :func:`analyze_kano`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per feature (and group): ``feature``, group columns, ``n``, counts
+        ``A O M I R Q``, shares ``share_A`` ..., ``category`` (by ``rule``), ``category_mode``,
+        ``category_moai``, ``category_aom``, ``better``, ``worse``, ``strength`` (top minus
+        second share, points), ``total_strength`` (A+O+M share, %), ``fong_significant``,
+        ``binom_p``, DuMouchel ``fun_mean``, ``fun_sd``, ``fun_se``, ``dys_mean``, ``dys_sd``,
+        ``dys_se``, ``importance`` (mean self-stated, 1-9, when answered), ``q_rate``,
+        ``r_rate``, ``low_n`` (fewer than ``min_n`` valid answers) and, with a bootstrap,
+        ``better_low``/``better_high``, ``worse_low``/``worse_high``,
+        ``share_X_low``/``share_X_high``, ``stability_X`` and ``stability`` (share of
+        replicates won by the chosen category).
+    respondent_quality : DataFrame
+        Per respondent: ``respondent_id``, ``n_answers``, ``n_Q``, ``n_R``, ``q_rate``, ``r_rate``.
+    segment_tests : DataFrame or None
+        With a segment: per feature ``chi2``, ``dof``, ``p_value``, ``categories`` and Better /
+        Worse differences against the first segment (with bootstrap intervals).
+    draws : dict
+        Bootstrap draws of ``better`` and ``worse``, arrays ``(bootstrap, len(table))`` in the
+        row order of ``table`` (empty without a bootstrap).
+
+    Notes
+    -----
+    Better :math:`= (A+O)/(A+O+M+I)`, Worse :math:`= -(O+M)/(A+O+M+I)` (Berger et al. 1993).
+
+    References
+    ----------
+    See :mod:`cxmodels.kano`.
+    """
+
+    table: pd.DataFrame
+    rule: str
+    table_name: str
+    bootstrap: int
+    n_respondents: int
+    n_dropped_respondents: int
+    groups: tuple[str, ...]
+    notes: tuple[str, ...]
+    respondent_quality: pd.DataFrame = field(repr=False)
+    segment_tests: pd.DataFrame | None = field(default=None, repr=False)
+    draws: dict = field(default_factory=dict, repr=False)
+
+    def _summary_parts(self):
+        cols = [
+            "feature",
+            *self.groups,
+            "n",
+            "category",
+            "better",
+            "worse",
+            "strength",
+            "fong_significant",
+        ]
+        if self.bootstrap:
+            cols += ["stability", "better_low", "better_high"]
+        tables = {"Features": self.table[cols].set_index(["feature", *self.groups])}
+        if self.segment_tests is not None:
+            tables["Segment tests"] = self.segment_tests.set_index("feature")
+        facts = {
+            "respondents": self.n_respondents,
+            "rule": self.rule,
+            "evaluation table": self.table_name,
+            "bootstrap replicates": self.bootstrap,
+            "respondents dropped (questionable)": self.n_dropped_respondents,
+        }
+        return "Kano analysis", facts, tables, list(self.notes)
+
+    def findings(self) -> Findings:
+        """Must-be features first, then one-dimensional, attractive, indifferent and reverse;
+        unstable calls and notes as caveats; segment differences (chi-square p < 0.01)."""
+        t = self.table
+        if self.groups:
+            t = t.groupby("feature", as_index=False).agg(
+                category=("category", lambda s: s.mode().iloc[0]),
+                better=("better", "mean"),
+                worse=("worse", "mean"),
+            )
+        f = []
+        for cat, verb in _VERBS:
+            feats = t.loc[t["category"] == cat].sort_values("worse")["feature"].tolist()
+            if feats:
+                f.append(f"{join_words(label(x) for x in feats)} {verb}.")
+        c = list(self.notes)
+        if "stability" in self.table:
+            shaky = self.table[self.table["stability"] < 0.8]
+            for _, r in shaky.iterrows():
+                where = f" ({', '.join(str(r[g]) for g in self.groups)})" if self.groups else ""
+                c.append(
+                    f"The call for {label(r['feature'])}{where} is unstable: {r['category']} wins "
+                    f"only {fmt_pct(r['stability'])} of bootstrap replicates."
+                )
+        if self.segment_tests is not None:
+            diff = self.segment_tests[self.segment_tests["p_value"] < 0.01]
+            for _, r in diff.iterrows():
+                f.append(
+                    f"Segments differ on {label(r['feature'])} (chi-square {fmt_p(r['p_value'])}): "
+                    f"{r['categories']}."
+                )
+        return Findings(tuple(f), tuple(c))
+
+    def priorities(self) -> pd.DataFrame:
+        """Features in the order to act on them: must-be, then one-dimensional, then attractive."""
+        order = {"M": 0, "O": 1, "A": 2, "I": 3, "R": 4, "Q": 5}
+        t = self.table.assign(_o=self.table["category"].map(order))
+        return t.sort_values(["_o", "worse"], ascending=[True, True]).drop(columns="_o")
+
+    def plot_distribution(self, ax=None):
+        from ..plots import kano_stacked
+
+        return kano_stacked(self.table, ax=ax)
+
+    def plot_better_worse(self, ax=None, group=None):
+        from ..plots import kano_better_worse
+
+        t = self.table if group is None else self.table[self.table[self.groups[0]] == group]
+        if "better_low" in t:
+            # a percentile interval need not contain the estimate (few replicates, skewed
+            # draws); error bars cannot be negative, so the drawing spans both
+            t = t.assign(
+                better_low=np.fmin(t["better_low"], t["better"]),
+                better_high=np.fmax(t["better_high"], t["better"]),
+                worse_low=np.fmin(t["worse_low"], t["worse"]),
+                worse_high=np.fmax(t["worse_high"], t["worse"]),
+            )
+        return kano_better_worse(t, ax=ax)
+
+    def plot_continuous(self, ax=None):
+        from ..plots import kano_dumouchel
+
+        return kano_dumouchel(self.table, ax=ax)
+
+
+_VERBS = (
+    (
+        "M",
+        "are must-be: customers expect them; absence angers, presence goes unnoticed. "
+        "Secure these first",
+    ),
+    ("O", "are one-dimensional: the better they are, the more satisfied customers are"),
+    ("A", "are attractive: they delight when present and are not missed when absent"),
+    ("I", "leave customers indifferent: low priority"),
+    ("R", "are reverse: some customers would rather not have them"),
+)
