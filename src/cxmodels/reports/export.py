@@ -21,6 +21,22 @@ def _parameters(nb) -> dict:
     return params
 
 
+def _param_value(key: str, value, fmt) -> str:
+    """A parameter as words: lists of column names as their labels, strings unquoted."""
+    import ast
+
+    from .._format import label
+
+    if isinstance(value, str):
+        try:  # papermill keeps defaults as source text ('"en"', "['a', 'b']", 'None')
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    if isinstance(value, list | tuple):
+        return fmt([label(v) if isinstance(v, str) else v for v in value])
+    return fmt(value)
+
+
 def _header(nb, spec: ReportSpec, snapshot: dict | None, workbook: bool = False) -> str:
     params = _parameters(nb)
     title = spec.name
@@ -28,13 +44,16 @@ def _header(nb, spec: ReportSpec, snapshot: dict | None, workbook: bool = False)
         if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
             title = c.source.lstrip()[2:].splitlines()[0].strip()
             break
+    from .._results import _fmt_value
+
     prow = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        f"<tr><th>{html.escape(str(k).replace('_', ' '))}</th>"
+        f"<td>{html.escape(_param_value(k, v, _fmt_value))}</td></tr>"
         for k, v in params.items()
     )
     snap = snapshot or {}
     srow = "".join(
-        f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(str(v))}</td></tr>"
+        f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(_fmt_value(v))}</td></tr>"
         for k, v in snap.items()
     )
     run = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

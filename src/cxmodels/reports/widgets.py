@@ -241,7 +241,8 @@ def tiles(kpis) -> Any:
             f"<div class='v'>{t('nb.number', x=fmt_num(r['value'], 1))}</div>"
             f"<div>{html.escape(ci)}</div>{change}</div>"
         )
-    page = "".join(parts)
+    page = f'<div class="cx-tiles" data-sheet="{html.escape(name, quote=True)}">'
+    page += "".join(parts) + "</div>"
     return _Tiles(page, _table_payload(name, kpis))
 
 
@@ -288,7 +289,7 @@ def drivers_intro(data, outcome: str, model: str) -> None:
 def segment_shares(seg) -> None:
     """Importance shares per driver (rows) and segment (columns), from ``compare_segments``."""
     wide = seg.table.pivot(index="driver", columns="segment", values="share").reset_index()
-    show_table(wide, "segment_shares", kinds={c: "share" for c in wide.columns[1:]})
+    show_table(wide, "segment_shares", kinds={c: "pct" for c in wide.columns[1:]})
 
 
 def segments_note(segment, model: str) -> None:
