@@ -98,6 +98,11 @@ def built(tmp_path_factory, small_data):
                 "notebook": str(NB / "05_value_of_loyalty.ipynb"),
                 "parameters": {"bootstrap": 20},
             },
+            {
+                "name": "branch_{branch}",
+                "notebook": str(ROOT / "src/cxmodels/templates/branch_scorecard.ipynb"),
+                "matrix": {"branch": ["B01"]},
+            },
         ],
     )
     out = tmp / "reports"
@@ -167,7 +172,9 @@ def test_second_run_skips_everything(built):
 
 def test_failure_is_isolated_and_keeps_last_good_html(tmp_path, small_data):
     good = _tiny(tmp_path / "good.ipynb", ["print(value * 2)"])
-    flaky = _tiny(tmp_path / "flaky.ipynb", ["print('version one')"])
+    show = "import pandas as pd\nfrom cxmodels import reports as rp\n"
+    show += "rp.show_table(pd.DataFrame({'n_customers': [value, 2000]}), 'kpis')"
+    flaky = _tiny(tmp_path / "flaky.ipynb", ["print('version one')", show])
     cfg = _config(
         tmp_path / "r.yaml",
         [{"name": "good", "notebook": str(good)}, {"name": "flaky", "notebook": str(flaky)}],
@@ -175,8 +182,16 @@ def test_failure_is_isolated_and_keeps_last_good_html(tmp_path, small_data):
     out = tmp_path / "out"
     first = reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True)
     assert first.ok
-    before = (out / "flaky.html").read_bytes()
-    _tiny(flaky, ["print('version two')", "raise ValueError('segment premium has no answers')"])
+    before, book = (out / "flaky.html").read_bytes(), (out / "flaky.xlsx").read_bytes()
+    assert not (out / "good.xlsx").exists()  # no table shown, no workbook
+    _tiny(
+        flaky,
+        [
+            "print('version two')",
+            "raise ValueError('segment premium has no answers')",
+            show.replace("2000", "3000"),
+        ],
+    )
     second = reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True)
     assert not second.ok
     row = second.table.set_index("report").loc["flaky"]
@@ -185,6 +200,7 @@ def test_failure_is_isolated_and_keeps_last_good_html(tmp_path, small_data):
     assert "segment premium has no answers" in row["message"] and row["cell"] == 4
     assert second.table.set_index("report").loc["good", "status"] == "skipped"
     assert (out / "flaky.html").read_bytes() == before  # the last good report stays
+    assert (out / "flaky.xlsx").read_bytes() == book  # and its workbook
     failed_nb = json.loads((out / "_notebooks" / "flaky.failed.ipynb").read_text())
     assert any(
         o.get("ename") == "ValueError" for c in failed_nb["cells"] for o in c.get("outputs", [])
@@ -443,11 +459,9 @@ def test_reports_state_their_own_outcome_and_segment(built, small_data):
     assert re.search(rf"""<div class=["']v["']>{cx._format.fmt_num(nps["value"], 1)}</div>""", page)
     # a one-segment report compares no segments, and says so
     assert "NPS is highest in" not in page and "covers one segment (premium)" in page
-    assert "NPS is highest in" in (out / "overview.html").read_text()
-    # the default overview is on overall satisfaction, all segments
-    base = (out / "overview.html").read_text()
-    sat = cx.follow_up_effect(full, window_days=14, outcome="overall_sat", bootstrap=30, seed=1)
-    assert _sheets(base)["Follow-up effect"] == _shown(sat.table)
+    base = (out / "overview.html").read_text()  # overall satisfaction, every segment
+    assert "NPS is highest in" in base and "against none, on overall satisfaction" in base
+    assert "against none, on churn within the horizon" in page
     # drivers: NPS in the consumer segment (penalty-reward too), against overall_sat for all
     drivers = ["attr_product_quality", "attr_value_for_money", "attr_delivery_reliability"]
     consumer = full.subset(segment="consumer")
@@ -524,20 +538,6 @@ def test_every_report_has_its_workbook_with_the_html_numbers(built):
     assert checked > 500
     index = (out / "index.html").read_text()
     assert all(f"href='{n}.xlsx'" in index for n in outcome.table["report"])
-
-
-def test_a_failed_report_keeps_its_last_good_workbook(tmp_path, small_data):
-    show = "import pandas as pd\nfrom cxmodels import reports as rp\n"
-    show += "rp.show_table(pd.DataFrame({'n_customers': [value, 2000]}), 'kpis')"
-    nb = _tiny(tmp_path / "book.ipynb", [show])
-    cfg = _config(tmp_path / "r.yaml", [{"name": "book", "notebook": str(nb)}])
-    out = tmp_path / "out"
-    assert reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True).ok
-    before = (out / "book.xlsx").read_bytes()
-    _tiny(nb, [show.replace("2000", "3000"), "raise ValueError('broken')"])
-    again = reports.run(cfg, data=str(small_data), out_dir=out, progress=False, quiet=True)
-    assert not again.ok and (out / "book.xlsx").read_bytes() == before
-    assert "href='book.xlsx'" in (out / "index.html").read_text()
 
 
 def test_parameters_cells_parse_completely_with_a_language():

@@ -476,3 +476,17 @@ def rank_sentence(grid, column: str, value: str, metric: str) -> str:
         of=len(ok),
         median=fmt_num(ok["value"].median(), 1),
     )
+
+
+def branch_bars(ax, grid: pd.DataFrame, branch, metric: str):
+    """Horizontal bars of ``metric`` per branch (a ``metrics.by`` grid), ``branch`` highlighted;
+    records the figure's alt text. Returns ``ax``."""
+    from ..plots import _set_alt
+
+    g = grid.sort_values("value")
+    colours = ["#1f5a96" if b == branch else "#b8c4d0" for b in g["branch_id"]]
+    ax.barh(g["branch_id"].astype(str), g["value"], color=colours)
+    ax.set_title(t("nb.fig.branch", metric=metric))
+    ax.set_xlabel(metric)
+    alt = t("nb.fig.branch_alt", metric=metric, n=len(g), branch=branch)
+    return _set_alt(ax, alt)
