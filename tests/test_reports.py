@@ -33,6 +33,14 @@ def _config(path: Path, entries: list[dict]) -> Path:
     return path
 
 
+TEMPLATES = ROOT / "src" / "cxmodels" / "templates"
+BRANCH = {"branch": ["B01"]}
+
+
+def _entry(name: str, notebook: Path, **parameters) -> dict:
+    return {"name": name, "notebook": str(notebook), "parameters": parameters}
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, small_data):
     """Every notebook with its defaults and with other parameters, on small data."""
@@ -88,21 +96,9 @@ def built(tmp_path_factory, small_data):
                 "parameters": {"bootstrap": 50},
                 "matrix": {"rule": ["moai"], "table": ["pouliot"]},
             },
-            {
-                "name": "chain",
-                "notebook": str(NB / "04_satisfaction_loyalty_chain.ipynb"),
-                "parameters": {"bootstrap": 50},
-            },
-            {
-                "name": "value",
-                "notebook": str(NB / "05_value_of_loyalty.ipynb"),
-                "parameters": {"bootstrap": 20},
-            },
-            {
-                "name": "branch_{branch}",
-                "notebook": str(ROOT / "src/cxmodels/templates/branch_scorecard.ipynb"),
-                "matrix": {"branch": ["B01"]},
-            },
+            _entry("chain", NB / "04_satisfaction_loyalty_chain.ipynb", bootstrap=50),
+            _entry("value", NB / "05_value_of_loyalty.ipynb", bootstrap=20),
+            {**_entry("branch_{branch}", TEMPLATES / "branch_scorecard.ipynb"), "matrix": BRANCH},
         ],
     )
     out = tmp / "reports"

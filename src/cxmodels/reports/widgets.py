@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import label
+from .._format import label  # notebooks: rp.widgets.label(column)
 from ..config import project_root
 from ..i18n import format_date, t
 
@@ -109,7 +109,7 @@ def _table_payload(name: str, df: pd.DataFrame) -> dict:
 
     flat = _flat(df)
     flat.columns = [str(c) for c in flat.columns]
-    for c in flat.columns[flat.dtypes == object]:
+    for c in flat.select_dtypes(include="object").columns:
         flat[c] = flat[c].map(_plain)
     text = flat.to_json(orient="table", index=False)
     return {"sheet": name, "table": json.loads(text)}
@@ -270,7 +270,7 @@ def _unit(unit: str) -> str:
 
 def drivers_intro(data, outcome: str, model: str) -> None:
     """What the drivers report is fitted on: answers, customers, waves, outcome and scale."""
-    from .._format import fmt_count, label
+    from .._format import fmt_count
 
     r = data.responses
     scale = data.codebook.get(outcome, {})
@@ -345,7 +345,7 @@ def kano_quality(res, answers: pd.DataFrame) -> None:
 
 def kano_segment_findings(seg_res, alpha: float = 0.01):
     """Findings on Kano segment differences: features whose categories differ (chi-square)."""
-    from .._format import fmt_p, label
+    from .._format import fmt_p
     from .._results import Findings
 
     tests = seg_res.segment_tests
@@ -363,7 +363,7 @@ def kano_segment_findings(seg_res, alpha: float = 0.01):
 
 def channel_findings(by_channel: pd.DataFrame, outcome: str):
     """Findings on the follow-up effect by channel: each channel's estimate, or why none."""
-    from .._format import fmt_ci, fmt_count, fmt_num, label
+    from .._format import fmt_ci, fmt_count, fmt_num
     from .._results import Findings
 
     f, c = [], []
@@ -451,7 +451,7 @@ def rank_sentence(grid, column: str, value: str, metric: str) -> str:
     ``grid`` has the columns ``column``, ``value``, ``ci_low``, ``ci_high``, ``n`` and ``small``
     (as :func:`cxmodels.metrics.by` returns). Ranks count from the highest value.
     """
-    from .._format import fmt_count, fmt_est, fmt_num, label
+    from .._format import fmt_count, fmt_est, fmt_num
 
     ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=False)
     row = grid[grid[column].astype(str) == str(value)]
