@@ -7,7 +7,9 @@ import html
 from pathlib import Path
 
 from .. import __version__
+from .._results import _fmt_value
 from .config import ReportSpec
+from .export import _param_value
 from .state import atomic_write, inside
 
 
@@ -34,7 +36,11 @@ def write_index(out: Path, manifest: dict, specs: list[ReportSpec]) -> Path:
                     f" <a class='xlsx' href='{html.escape(s.name)}.xlsx' "
                     f"title='tables in Excel'>xlsx</a>"
                 )
-            params = ", ".join(f"{k}={v}" for k, v in s.parameters.items()) or "defaults"
+            params = "; ".join(
+                f"{k.replace('_', ' ')}: {_param_value(k, v, _fmt_value)}"
+                for k, v in s.parameters.items()
+            )
+            params = params or "defaults"
             fail = m.get("last_failure") if m.get("last_status") in ("failed", "timeout") else None
             note = (
                 (
