@@ -385,7 +385,8 @@ def test_pages_render_offline_with_headings_and_screenshots(built, browsed):
         if name == "index":
             assert "cxmodels reports" in check["headings"]
         else:
-            assert len(check["headings"]) >= 4 and check["images"] >= 2, name
+            assert len(check["headings"]) >= 2 and check["images"] >= 1, name
+            assert name.startswith("branch") or len(check["headings"]) >= 6, name
 
 
 @pytest.mark.browser
