@@ -556,7 +556,10 @@ _TABLE_CSS = [
         "props": "text-align: left; vertical-align: bottom; white-space: normal; "
         "border-bottom: 1px solid #8a949c; padding: 0.25em 0.6em; font-weight: 600;",
     },
-    {"selector": "td", "props": "padding: 0.2em 0.6em; border-bottom: 1px solid #e3e7ea;"},
+    {
+        "selector": "td",  # text at the start (nbconvert's CSS right-aligns every cell)
+        "props": "padding: 0.2em 0.6em; border-bottom: 1px solid #e3e7ea; text-align: start;",
+    },
 ]
 
 

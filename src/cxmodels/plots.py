@@ -83,6 +83,8 @@ def _set_alt(ax, text: str):
 
 
 def _figure(fig_or_ax):
+    if isinstance(fig_or_ax, np.ndarray | list | tuple):  # plt.subplots' array of axes
+        fig_or_ax = np.ravel(fig_or_ax)[0]
     return getattr(fig_or_ax, "figure", None) if hasattr(fig_or_ax, "transData") else fig_or_ax
 
 

@@ -17,8 +17,9 @@ inputs changed renders it as one task on an executor (:mod:`.executors`: ``seria
 
 Each report's fingerprint is kept in ``_manifest.json``; an unchanged report is skipped unless
 ``force``. ``index.html`` lists every report, grouped by notebook (:mod:`.index`). Notebook
-helpers (:func:`publish_snapshot`, :func:`tiles`, :func:`finding`, :func:`table`) live in
-:mod:`.widgets`.
+helpers (:func:`setup`, :func:`publish_snapshot`, :func:`tiles`, :func:`show_table`,
+:func:`show_summary`, :func:`show_findings`, :func:`say`) live in :mod:`.widgets`; every table
+shown through them is also written to the report's workbook ``NAME.xlsx``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,20 @@ from .privacy import (
 from .render import RenderSpec, render, render_spec
 from .runner import RunOutcome, run, select
 from .state import OutputError, RunInProgress, fingerprint
-from .widgets import SNAPSHOT_MIME, finding, publish_snapshot, table, tiles
+from .widgets import (
+    SNAPSHOT_MIME,
+    TABLE_MIME,
+    displayed_tables,
+    finding,
+    publish_snapshot,
+    say,
+    setup,
+    show_findings,
+    show_summary,
+    show_table,
+    table,
+    tiles,
+)
 
 _data_path = data_path  # the old private name, used by older bench scripts
 
@@ -54,6 +68,7 @@ __all__ = [
     "MIN_COMMENT_CHARS",
     "PHONE_RE",
     "SNAPSHOT_MIME",
+    "TABLE_MIME",
     "TOKEN_RE",
     "ConfigError",
     "Executor",
@@ -65,6 +80,7 @@ __all__ = [
     "check_name",
     "comment_values",
     "data_path",
+    "displayed_tables",
     "export_html",
     "finding",
     "fingerprint",
@@ -76,7 +92,12 @@ __all__ = [
     "render",
     "render_spec",
     "run",
+    "say",
     "select",
+    "setup",
+    "show_findings",
+    "show_summary",
+    "show_table",
     "table",
     "tiles",
     "write_index",

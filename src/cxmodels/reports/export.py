@@ -4,35 +4,68 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
+import json
 import re
 from pathlib import Path
 
 from .. import __version__
 from .config import ReportSpec
-from .widgets import SNAPSHOT_MIME, md_inline
+from .widgets import SNAPSHOT_MIME, TABLE_MIME, md_inline
 
 
-def _header(nb, spec: ReportSpec, snapshot: dict | None) -> str:
+def _parameters(nb) -> dict:
     meta = nb.metadata.get("papermill", {})
     params = {**meta.get("default_parameters", {}), **meta.get("parameters", {})}
     params.pop("data_path", None)
+    return params
+
+
+def _param_value(key: str, value, fmt) -> str:
+    """A parameter as words: lists of column names as their labels, strings unquoted."""
+    import ast
+
+    from .._format import label
+
+    if isinstance(value, str):
+        try:  # papermill keeps defaults as source text ('"en"', "['a', 'b']", 'None')
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    if isinstance(value, list | tuple):
+        return fmt([label(v) if isinstance(v, str) else v for v in value])
+    return fmt(value)
+
+
+def _header(nb, spec: ReportSpec, snapshot: dict | None, workbook: bool = False) -> str:
+    params = _parameters(nb)
     title = spec.name
     for c in nb.cells:
         if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
             title = c.source.lstrip()[2:].splitlines()[0].strip()
             break
+    from .._results import _fmt_value
+
     prow = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        f"<tr><th>{html.escape(str(k).replace('_', ' '))}</th>"
+        f"<td>{html.escape(_param_value(k, v, _fmt_value))}</td></tr>"
         for k, v in params.items()
     )
     snap = snapshot or {}
     srow = "".join(
-        f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(str(v))}</td></tr>"
+        f"<tr><th>{html.escape(k.replace('_', ' '))}</th><td>{html.escape(_fmt_value(v))}</td></tr>"
         for k, v in snap.items()
     )
     run = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    xlsx = (
+        f" &middot; <a class='cx-workbook' href='{html.escape(spec.name)}.xlsx'>"
+        "tables in Excel (.xlsx)</a>"
+        if workbook
+        else ""
+    )
     return (
-        f"<div class='cx-header'><div style='color:#777'>cxmodels report &middot; {html.escape(spec.name)}</div>"
+        f"<div class='cx-header'><div style='color:#777'>cxmodels report &middot; "
+        f"{html.escape(spec.name)}{xlsx}</div>"
         f"<table><tr><td><b>Parameters</b><table>{prow or '<tr><td>defaults</td></tr>'}</table></td>"
         f"<td style='padding-left:3em'><b>Data</b><table>{srow}</table></td>"
         f"<td style='padding-left:3em'><b>Run</b><table><tr><th>date</th><td>{run}</td></tr>"
@@ -72,12 +105,12 @@ def export_html(nb, spec: ReportSpec) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    snapshot = None
+    snapshot = _snapshot(nb)
+    workbook = bool(shown_tables(nb))
     for c in nb.cells:
-        for o in c.get("outputs", []):
-            if SNAPSHOT_MIME in o.get("data", {}):
-                snapshot = o["data"][SNAPSHOT_MIME]
         c["outputs"] = [o for o in c.get("outputs", []) if SNAPSHOT_MIME not in o.get("data", {})]
+        for o in c["outputs"]:
+            o.get("data", {}).pop(TABLE_MIME, None)
     ex = HTMLExporter(
         template_name="cxreport",
         extra_template_basedirs=[str(Path(__file__).parents[1] / "templates")],
@@ -90,7 +123,7 @@ def export_html(nb, spec: ReportSpec) -> str:
     )
     ex.register_preprocessor(tr, enabled=True)
     resources = {
-        "cx_header": _header(nb, spec, snapshot) + "<!--cx-toc-->",
+        "cx_header": _header(nb, spec, snapshot, workbook) + "<!--cx-toc-->",
         "cx_footer": _footer(nb),
     }
     body, _ = ex.from_notebook_node(nb, resources=resources)
@@ -100,3 +133,41 @@ def export_html(nb, spec: ReportSpec) -> str:
             r"<title>.*?</title>", f"<title>{title.group(1)}</title>", body, count=1, flags=re.S
         )
     return _toc(body)
+
+
+def _snapshot(nb) -> dict | None:
+    snapshot = None
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            if SNAPSHOT_MIME in o.get("data", {}):
+                snapshot = o["data"][SNAPSHOT_MIME]
+    return snapshot
+
+
+def shown_tables(nb) -> dict:
+    """``{sheet name: DataFrame}`` of every table the notebook showed through the widgets
+    (:data:`.widgets.TABLE_MIME` outputs), in display order."""
+    import pandas as pd
+
+    out = {}
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            payload = o.get("data", {}).get(TABLE_MIME)
+            if payload:
+                table = json.dumps(payload["table"])
+                out[payload["sheet"]] = pd.read_json(io.StringIO(table), orient="table")
+    return out
+
+
+def export_workbook(nb, spec: ReportSpec, path: Path) -> Path | None:
+    """Write the report's workbook (cover sheet, then one sheet per table shown) to ``path``;
+    ``None`` when the notebook showed no table. Call before :func:`export_html`, which drops
+    the tables' data from the notebook."""
+    from ..export import export_tables
+
+    tables = shown_tables(nb)
+    if not tables:
+        return None
+    return export_tables(
+        tables, path, parameters=_parameters(nb), snapshot=_snapshot(nb), title=spec.name
+    )

@@ -7,7 +7,9 @@ import html
 from pathlib import Path
 
 from .. import __version__
+from .._results import _fmt_value
 from .config import ReportSpec
+from .export import _param_value
 from .state import atomic_write, inside
 
 
@@ -29,7 +31,16 @@ def write_index(out: Path, manifest: dict, specs: list[ReportSpec]) -> Path:
                 if exists
                 else html.escape(s.name)
             )
-            params = ", ".join(f"{k}={v}" for k, v in s.parameters.items()) or "defaults"
+            if exists and (out / f"{s.name}.xlsx").exists():
+                link += (
+                    f" <a class='xlsx' href='{html.escape(s.name)}.xlsx' "
+                    f"title='tables in Excel'>xlsx</a>"
+                )
+            params = "; ".join(
+                f"{k.replace('_', ' ')}: {_param_value(k, v, _fmt_value)}"
+                for k, v in s.parameters.items()
+            )
+            params = params or "defaults"
             fail = m.get("last_failure") if m.get("last_status") in ("failed", "timeout") else None
             note = (
                 (
@@ -55,6 +66,7 @@ def write_index(out: Path, manifest: dict, specs: list[ReportSpec]) -> Path:
 h1{{color:#1f5a96}} table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}
 th,td{{text-align:left;padding:6px 10px;border-bottom:1px solid #e3e7eb;vertical-align:top}}
 .st-ok,.st-up{{color:#2e7d32}} .st-failed,.st-timeout{{color:#c0392b;font-weight:600}}
+.xlsx{{font-size:0.8em;color:#2e7d32;margin-left:0.4em}}
 .err{{font-weight:normal;font-size:0.85em;color:#7a2a20}}</style></head><body>
 <h1>cxmodels reports</h1><p>cxmodels {__version__} &middot; index written
 {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}</p>{"".join(parts)}</body></html>"""

@@ -106,6 +106,7 @@ def _outcome(rs: RenderSpec, status: str, t0: float, **kw) -> dict:
         "message": kw.get("message", ""),
         "seconds": time.perf_counter() - t0,
         "html": kw.get("html"),
+        "workbook": kw.get("workbook"),
         "notebook": kw.get("notebook"),
         "failed_notebook": kw.get("failed_notebook"),
         "log": kw.get("log", ""),
@@ -180,10 +181,15 @@ def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str)
     """Export the executed notebook and pass it through the privacy gate."""
     import nbformat
 
-    from .export import export_html
+    from .export import export_html, export_workbook
 
     nb_text = out_nb.read_text(encoding="utf-8")
-    page = export_html(nbformat.reads(nb_text, as_version=4), rs.spec)
+    nb = nbformat.reads(nb_text, as_version=4)
+    xlsx = export_workbook(nb, rs.spec, out_nb.with_suffix(".xlsx"))
+    workbook = xlsx.read_bytes() if xlsx else None
+    if xlsx:
+        xlsx.unlink()
+    page = export_html(nb, rs.spec)
     identifiers, comments = private_values(rs.data_uri)
     if rs.spec.parameters.get("show_comments", False):
         comments = set()
@@ -201,7 +207,7 @@ def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str)
             failed_notebook=scrub_notebook(nb_text, page_hits + fig_hits),
             log=log,
         )
-    return _outcome(rs, "ok", t0, html=page, notebook=nb_text, log=log)
+    return _outcome(rs, "ok", t0, html=page, notebook=nb_text, log=log, workbook=workbook)
 
 
 def render_in_thread(rs: RenderSpec) -> dict:

@@ -152,6 +152,10 @@ def _publish(out: Path, o: dict) -> dict:
             atomic_write(inside(nbs, f"{name}.log"), o["log"])
         if o["status"] == "ok":
             atomic_write(inside(nbs, f"{name}.ipynb"), o["notebook"])
+            if o.get("workbook"):  # before the HTML that links to it
+                atomic_write(inside(out, f"{name}.xlsx"), o["workbook"])
+            else:
+                remove(inside(out, f"{name}.xlsx"))
             atomic_write(inside(out, f"{name}.html"), o["html"])
             remove(inside(nbs, f"{name}.failed.ipynb"))
         elif o.get("failed_notebook"):

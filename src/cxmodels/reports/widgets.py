@@ -1,16 +1,74 @@
-"""What report notebooks call to show things: snapshot, KPI tiles, findings boxes and tables."""
+"""What report notebooks call to show things: setup, snapshot, KPI tiles, findings, tables.
+
+Every sentence here goes through the message catalogue (``cx.i18n.t``; keys ``nb.*`` in
+``i18n/<language>/notebook.json``) with its numbers formatted by :mod:`cxmodels._format`, so a
+report notebook holds no prose of its own and a second language is one catalogue away.
+
+Tables shown with :func:`show_table` (and :func:`show_summary`, :func:`tiles`) are also
+*collected*: each display carries the table's data under :data:`TABLE_MIME`, which the report
+export turns into the report's workbook (``NAME.xlsx``, one sheet per table shown); in an
+interactive session :func:`displayed_tables` returns them for ``cx.export_tables``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from .._format import label  # notebooks: rp.widgets.label(column)
 from ..config import project_root
+from ..i18n import format_date, t
 
 SNAPSHOT_MIME = "application/vnd.cxmodels.snapshot+json"
+#: The MIME type under which a shown table's data travels in the executed notebook.
+TABLE_MIME = "application/vnd.cxmodels.table+json"
+
+_TABLES: dict[str, pd.DataFrame] = {}  # this kernel's shown tables, in display order
+
+
+def setup(language: str = "en", dpi: int = 100) -> None:
+    """Prepare a report notebook: language, inline PNG figures, dpi, quiet data warnings.
+
+    Parameters
+    ----------
+    language : {"en", "fa"}
+        The language of every sentence, label and number (``cx.set_language``).
+    dpi : int
+        Resolution of figures drawn in the notebook (``figure.dpi``).
+
+    Notes
+    -----
+    Data-quality warnings are silenced because a report shows its data caveats in words; the
+    only matplotlib setting changed is ``figure.dpi``. The list of shown tables starts empty.
+    """
+    import warnings
+
+    import matplotlib
+
+    from .._validation import DataQualityWarning
+    from ..i18n import set_language
+
+    set_language(language)
+    warnings.filterwarnings("ignore", category=DataQualityWarning)
+    matplotlib.rcParams["figure.dpi"] = dpi
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        get_ipython = None
+    ip = get_ipython() if get_ipython else None
+    if ip is not None and hasattr(ip, "run_line_magic"):
+        try:
+            ip.run_line_magic("config", 'InlineBackend.figure_formats = ["png"]')
+        except Exception:  # noqa: BLE001 - a terminal IPython has no inline backend
+            pass
+    _TABLES.clear()
 
 
 def publish_snapshot(data) -> None:
@@ -29,55 +87,361 @@ def _display_source(src: str) -> str:
         return Path(src).name if os.sep in str(src) else str(src)
 
 
-def tiles(kpis) -> Any:
-    """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`."""
-    from IPython.display import HTML
+# ------------------------------------------------------------------ tables, collected
+def _sheet_title(key: str) -> str:
+    """The sheet (and caption) title of table ``key``: its catalogue entry, else the key."""
+    from ..i18n import has
 
-    parts = []
-    for _, r in kpis.iterrows():
-        change = ""
-        if "change" in r and r.get("change") == r.get("change"):
-            change = (
-                f"<div>{r['change']:+.1f} vs previous wave ({r['change_low']:+.1f} to "
-                f"{r['change_high']:+.1f})</div>"
-            )
-        parts.append(
-            f"<div class='cx-tile'><div>{html.escape(str(r['label']))}</div>"
-            f"<div class='v'>{r['value']:.1f}</div><div>95% CI {r['ci_low']:.1f} to {r['ci_high']:.1f}"
-            f" &middot; n = {int(r['n']):,}</div>{change}</div>"
-        )
-    return HTML("".join(parts))
+    return t(f"nb.table.{key}") if has(f"nb.table.{key}") else str(key)
 
 
-def finding(text: str, caveat: bool = False) -> Any:
+def _register(title: str, df: pd.DataFrame) -> str:
+    """Keep ``df`` under a unique, valid sheet name; return the name."""
+    from ..export import _sheet_name
+
+    name = _sheet_name(title, {"about", *(k.lower() for k in _TABLES)})
+    _TABLES[name] = df
+    return name
+
+
+def _table_payload(name: str, df: pd.DataFrame) -> dict:
+    from .._format import _flat
+
+    flat = _flat(df)
+    flat.columns = [str(c) for c in flat.columns]
+    for c in flat.select_dtypes(include="object").columns:
+        flat[c] = flat[c].map(_plain)
+    text = flat.to_json(orient="table", index=False)
+    return {"sheet": name, "table": json.loads(text)}
+
+
+def _plain(v):
+    """A JSON-able stand-in for a value pandas cannot serialise (0-d arrays, objects)."""
+    import numpy as np
+
+    if isinstance(v, np.ndarray | np.generic):
+        return v.item() if np.ndim(v) == 0 else str(v.tolist())
+    return v if v is None or isinstance(v, str | int | float | bool) else str(v)
+
+
+def displayed_tables() -> dict[str, pd.DataFrame]:
+    """The tables shown so far in this kernel (``{sheet name: DataFrame}``), for
+    ``cx.export_tables(cx.reports.displayed_tables(), "tables.xlsx")``."""
+    return dict(_TABLES)
+
+
+def show_table(obj, key: str, *, caption: str | None = None, **display_kw) -> None:
+    """Show a table through the display layer and collect it for the report's workbook.
+
+    Parameters
+    ----------
+    obj : DataFrame or Result
+        A table, or a result whose ``.table`` is shown.
+    key : str
+        The table's name: ``nb.table.<key>`` in the catalogue gives its caption and sheet
+        title (else ``key`` itself).
+    caption : str, optional
+        Overrides the caption (the sheet keeps the catalogue title).
+    **display_kw
+        Passed to :func:`cxmodels.display_table` (``kinds``, ``digits``, ``labels`` ...).
+    """
+    title = _sheet_title(key)
+    _show(obj, title, title if caption is None else caption, display_kw)
+
+
+def _show(obj, title: str, caption: str, display_kw: dict) -> None:
+    from IPython.display import display
+
+    from .._format import display_table
+
+    df = getattr(obj, "table", obj)
+    if not isinstance(df, pd.DataFrame):
+        df = pd.DataFrame(df)
+    name = _register(title, df)
+    shown = display_table(df, caption=caption, **display_kw)
+    page = f'<div class="cx-sheet" data-sheet="{html.escape(name, quote=True)}">'
+    page += shown.to_html() + "</div>"
+    display(
+        {"text/html": page, "text/plain": shown.to_text(), TABLE_MIME: _table_payload(name, df)},
+        raw=True,
+    )
+
+
+def show_summary(result, key: str) -> None:
+    """A result's summary: title and facts, each table through :func:`show_table`, notes."""
+    from IPython.display import HTML, display
+
+    s = result.summary() if callable(getattr(result, "summary", None)) else result
+    display(HTML(dataclasses.replace(s, tables={}, notes=()).as_html()))
+    for name, table in s.tables.items():
+        title = f"{_sheet_title(key)} - {name}"
+        _show(table, title, name, {})
+    if s.notes:
+        items = "".join(f"<li>{md_inline(n)}</li>" for n in s.notes)
+        display(HTML(f"<ul class='cx-notes'>{items}</ul>"))
+
+
+# ------------------------------------------------------------------ words
+def say(key: str, **values) -> None:
+    """Display the catalogue sentence ``nb.<key>`` (Markdown), numbers already formatted."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(t(f"nb.{key}", **values)))
+
+
+def show_findings(found, caveats=()) -> None:
+    """The findings box of a ``Findings`` (or a list of sentences), and its caveats box.
+
+    ``caveats`` adds sentences to the caveats box (e.g. data warnings caught while loading).
+    """
+    from IPython.display import display
+
+    items = list(found)
+    if items:
+        display(finding(items))
+    caveats = [*getattr(found, "caveats", ()), *caveats]
+    if caveats:
+        display(finding(caveats, caveat=True))
+
+
+def finding(text, caveat: bool = False) -> Any:
     """A findings (or caveat) box: Markdown-light text rendered as HTML."""
     from IPython.display import HTML
 
-    items = [t for t in ([text] if isinstance(text, str) else list(text)) if t]
-    body = "".join(f"<p>{md_inline(t)}</p>" for t in items)
+    items = [x for x in ([text] if isinstance(text, str) else list(text)) if x]
+    body = "".join(f"<p>{md_inline(x)}</p>" for x in items)
     return HTML(f"<div class='{'cx-caveat' if caveat else 'cx-finding'}'>{body}</div>")
 
 
-def md_inline(t: str) -> str:
-    """Escape ``t`` for HTML and render ``**bold**``."""
-    t = html.escape(t)
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
+def md_inline(text: str) -> str:
+    """Escape ``text`` for HTML and render ``**bold**``."""
+    text = html.escape(text)
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+
+
+def tiles(kpis) -> Any:
+    """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`; the KPI table is collected."""
+
+    from .._format import fmt_ci, fmt_count, fmt_num
+
+    name = _register(_sheet_title("kpis"), kpis)
+    parts = []
+    for _, r in kpis.iterrows():  # one tile per metric (a handful)
+        change = ""
+        if "change" in r and r.get("change") == r.get("change"):
+            change = "<div>" + t(
+                "nb.tile.change",
+                change=fmt_num(r["change"], 1, signed=True),
+                interval=fmt_ci(r["change_low"], r["change_high"], 1, signed=True),
+            )
+            change += "</div>"
+        ci = t("nb.tile.ci", interval=fmt_ci(r["ci_low"], r["ci_high"], 1), n=fmt_count(r["n"]))
+        parts.append(
+            f"<div class='cx-tile'><div>{html.escape(str(r['label']))}</div>"
+            f"<div class='v'>{t('nb.number', x=fmt_num(r['value'], 1))}</div>"
+            f"<div>{html.escape(ci)}</div>{change}</div>"
+        )
+    page = f'<div class="cx-tiles" data-sheet="{html.escape(name, quote=True)}">'
+    page += "".join(parts) + "</div>"
+    return _Tiles(page, _table_payload(name, kpis))
+
+
+class _Tiles:
+    """The tiles' HTML with the KPI table riding along for the workbook."""
+
+    def __init__(self, page: str, payload: dict):
+        self.page, self.payload = page, payload
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.page, "text/plain": "", TABLE_MIME: self.payload}
 
 
 def table(df, digits: int = 3, index: bool = False) -> Any:
-    """A tidy table for reports: rounded, attribute-style column names, no index."""
-    from IPython.display import HTML
+    """A table for reports through the display layer (kept for older notebooks)."""
+    from .._format import display_table
 
-    return HTML(
-        df.to_html(
-            index=index,
-            float_format=lambda x: (
-                f"{x:.{digits}g}" if abs(x) < 1e-3 else f"{x:,.{digits}f}".rstrip("0").rstrip(".")
-            ),
-            border=0,
-            na_rep="-",
-            classes="cx-table",
-        )
+    return display_table(df.reset_index() if index else df)
+
+
+# ------------------------------------------------------------------ report sentences
+def _unit(unit: str) -> str:
+    return t(f"nb.unit.{unit}")
+
+
+def drivers_intro(data, outcome: str, model: str) -> None:
+    """What the drivers report is fitted on: answers, customers, waves, outcome and scale."""
+    from .._format import fmt_count
+
+    r = data.responses
+    scale = data.codebook.get(outcome, {})
+    say(
+        "drivers.intro",
+        answers=fmt_count(len(r)),
+        customers=fmt_count(r["customer_id"].nunique()),
+        waves=fmt_count(r["wave"].nunique()),
+        outcome=label(outcome),
+        low=scale.get("min", "?"),
+        high=scale.get("max", "?"),
+        model=t(f"nb.model.{model}"),
+    )
+
+
+def segment_shares(seg) -> None:
+    """Importance shares per driver (rows) and segment (columns), from ``compare_segments``."""
+    wide = seg.table.pivot(index="driver", columns="segment", values="share").reset_index()
+    show_table(wide, "segment_shares", kinds={c: "pct" for c in wide.columns[1:]})
+
+
+def segments_note(segment, model: str) -> None:
+    """Why a drivers report has no segment comparison (one segment, or not OLS)."""
+    if segment not in (None, "", "all"):
+        say("segments.one", segment=str(segment).replace("_", " "))
+    else:
+        say("drivers.segments_ols")
+
+
+def cohort(table: pd.DataFrame, unit: str) -> None:
+    """The churn cohort: customers, churned share, median follow-up."""
+    from .._format import fmt_count, fmt_num, fmt_pct
+
+    say(
+        "churn.cohort",
+        n=fmt_count(len(table)),
+        churned=fmt_count(table["event"].sum()),
+        share=fmt_pct(table["event"].mean()),
+        median=fmt_num(table["duration"].median(), 1),
+        unit=_unit(unit),
+    )
+
+
+def aft_note(fit, model: str) -> None:
+    """An AFT fit has no proportional-hazards check: its AIC, and what to compare."""
+    from .._format import fmt_num
+
+    say("churn.aft", model=t(f"nb.model.{model}"), aic=fmt_num(fit.aic, 0))
+
+
+def horizon_label(horizon: float, unit: str) -> str:
+    """``12 months`` in the current language."""
+    from .._format import fmt_num
+
+    return t("nb.horizon", n=fmt_num(horizon, 0), unit=_unit(unit))
+
+
+def kano_quality(res, answers: pd.DataFrame) -> None:
+    """Respondents, features and answer quality (Q and R shares) of a Kano analysis."""
+    from .._format import fmt_count, fmt_pct
+
+    n = res.table["n"].sum()
+    say(
+        "kano.quality",
+        respondents=fmt_count(res.n_respondents),
+        features=fmt_count(answers["feature"].nunique()),
+        q=fmt_pct(res.table["Q"].sum() / n, 1),
+        r=fmt_pct(res.table["R"].sum() / n, 1),
+        multi=fmt_count((res.respondent_quality["n_Q"] > 1).sum()),
+    )
+
+
+def kano_segment_findings(seg_res, alpha: float = 0.01):
+    """Findings on Kano segment differences: features whose categories differ (chi-square)."""
+    from .._format import fmt_p
+    from .._results import Findings
+
+    tests = seg_res.segment_tests
+    if tests is None or not len(tests):
+        return Findings((t("nb.kano.no_segments"),), ())
+    diff = tests[tests["p_value"] < alpha]
+    if not len(diff):
+        return Findings((t("nb.kano.segments_same"),), ())
+    out = [
+        t("nb.kano.segments_differ", feature=label(r["feature"]), p=fmt_p(r["p_value"]))
+        for _, r in diff.iterrows()  # one sentence per differing feature
+    ]
+    return Findings(tuple(out), ())
+
+
+def channel_findings(by_channel: pd.DataFrame, outcome: str):
+    """Findings on the follow-up effect by channel: each channel's estimate, or why none."""
+    from .._format import fmt_ci, fmt_count, fmt_num
+    from .._results import Findings
+
+    f, c = [], []
+    for _, r in by_channel.iterrows():  # one row per channel (three)
+        name = _channel(r["channel"])
+        if pd.notna(r.get("estimate")):
+            f.append(
+                t(
+                    "nb.channel.effect",
+                    channel=name,
+                    outcome=label(outcome),
+                    est=fmt_num(r["estimate"], 2, signed=True),
+                    interval=fmt_ci(r["ci_low"], r["ci_high"], 2, signed=True),
+                    n=fmt_count(r["n_treated"]),
+                )
+            )
+        else:
+            c.append(t("nb.channel.none", channel=name, n=fmt_count(r.get("n_treated", 0))))
+    ok = by_channel.dropna(subset=["estimate"])
+    if len(ok) > 1:
+        i = ok["estimate"].idxmax()
+        clear = ok.loc[i, "ci_low"] > ok.drop(index=i)["ci_high"].max()
+        key = "nb.channel.best" if clear else "nb.channel.overlap"
+        f.append(t(key, channel=_channel(ok.loc[i, "channel"])))
+    return Findings(tuple(f), tuple(c))
+
+
+def _channel(name: str) -> str:
+    from ..i18n import has
+
+    return t(f"nb.channel.{name}") if has(f"nb.channel.{name}") else str(name)
+
+
+def pls_intro(res, consistent: bool, bootstrap: int) -> None:
+    """What the PLS model was fitted on and how."""
+    from .._format import fmt_count
+
+    say(
+        "pls.intro",
+        n=fmt_count(res.n),
+        dropped=fmt_count(res.n_dropped),
+        constructs=fmt_count(len(res.model.constructs)),
+        items=fmt_count(len(res.model.items)),
+        method=t("nb.pls.plsc" if consistent else "nb.pls.pls"),
+        bootstrap=fmt_count(bootstrap),
+    )
+
+
+def purchases_note(full) -> None:
+    """Say so when purchases were generated because the data had no amounts."""
+    from ..value import covariates
+
+    if not covariates.has_amounts(full):
+        say("value.generated")
+
+
+def rfm_intro(rfm: pd.DataFrame, calibration_end, observation_end, unit: str) -> None:
+    """The customers of the value models and their calibration/holdout split."""
+    from .._format import fmt_count
+
+    say(
+        "value.rfm",
+        n=fmt_count(len(rfm)),
+        cal=format_date(calibration_end),
+        end=format_date(observation_end),
+        unit=_unit(unit),
+    )
+
+
+def clv_sentence(clv: pd.Series, horizon: float, unit: str, top_share: float) -> None:
+    """Mean CLV over the horizon and the share of value in the top decile."""
+    from .._format import fmt_num, fmt_pct
+
+    say(
+        "value.clv",
+        mean=fmt_num(clv.mean(), 2),
+        horizon=horizon_label(horizon, unit),
+        share=fmt_pct(top_share),
     )
 
 
@@ -87,21 +451,42 @@ def rank_sentence(grid, column: str, value: str, metric: str) -> str:
     ``grid`` has the columns ``column``, ``value``, ``ci_low``, ``ci_high``, ``n`` and ``small``
     (as :func:`cxmodels.metrics.by` returns). Ranks count from the highest value.
     """
-    from .._format import fmt_count, fmt_est, label
+    from .._format import fmt_count, fmt_est, fmt_num
 
     ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=False)
     row = grid[grid[column].astype(str) == str(value)]
+    what = label(column).capitalize()
     if row.empty:
-        return f"{label(column).capitalize()} {value} has no answers in this data."
+        return t("nb.rank.none", what=what, value=value)
     r = row.iloc[0]
     est = fmt_est(r["value"], r["ci_low"], r["ci_high"], digits=1)
     if bool(r["small"]):
-        return (
-            f"{label(column).capitalize()} {value} has {metric} {est} from only "
-            f"{fmt_count(r['n'])} answers, too few to rank."
+        return t(
+            "nb.rank.small", what=what, value=value, metric=metric, est=est, n=fmt_count(r["n"])
         )
     rank = list(ok[column].astype(str)).index(str(value)) + 1
-    return (
-        f"{label(column).capitalize()} {value} has {metric} {est} from {fmt_count(r['n'])} "
-        f"answers: rank {rank} of {len(ok)} (the median is {ok['value'].median():.1f})."
+    return t(
+        "nb.rank.ok",
+        what=what,
+        value=value,
+        metric=metric,
+        est=est,
+        n=fmt_count(r["n"]),
+        rank=rank,
+        of=len(ok),
+        median=fmt_num(ok["value"].median(), 1),
     )
+
+
+def branch_bars(ax, grid: pd.DataFrame, branch, metric: str):
+    """Horizontal bars of ``metric`` per branch (a ``metrics.by`` grid), ``branch`` highlighted;
+    records the figure's alt text. Returns ``ax``."""
+    from ..plots import _set_alt
+
+    g = grid.sort_values("value")
+    colours = ["#1f5a96" if b == branch else "#b8c4d0" for b in g["branch_id"]]
+    ax.barh(g["branch_id"].astype(str), g["value"], color=colours)
+    ax.set_title(t("nb.fig.branch", metric=metric))
+    ax.set_xlabel(metric)
+    alt = t("nb.fig.branch_alt", metric=metric, n=len(g), branch=branch)
+    return _set_alt(ax, alt)
