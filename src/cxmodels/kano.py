@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from ._bootstrap import make_rng, multinomial_weights, percentile_ci
-from ._format import fmt_p, fmt_pct, join_words, label
+from ._format import fmt_p, fmt_pct, join_words, kano_name, label
 from ._results import Findings, Result, result_dataclass
 from ._validation import (
     InputError,
@@ -50,6 +50,7 @@ from ._validation import (
     fail,
     require_columns,
 )
+from .i18n import is_english, t
 
 CATS = ("A", "O", "M", "I", "R", "Q")
 _A, _O, _M, _I, _R, _Q = range(6)
@@ -457,33 +458,41 @@ class KanoResult(Result):
     def findings(self) -> Findings:
         """Must-be features first, then one-dimensional, attractive, indifferent and reverse;
         unstable calls and notes as caveats; segment differences (chi-square p < 0.01)."""
-        t = self.table
+        tab = self.table
         if self.groups:
-            t = t.groupby("feature", as_index=False).agg(
+            tab = tab.groupby("feature", as_index=False).agg(
                 category=("category", lambda s: s.mode().iloc[0]),
                 better=("better", "mean"),
                 worse=("worse", "mean"),
             )
         f = []
-        for cat, verb in _VERBS:
-            feats = t.loc[t["category"] == cat].sort_values("worse")["feature"].tolist()
+        for cat in _VERB_ORDER:
+            feats = tab.loc[tab["category"] == cat].sort_values("worse")["feature"].tolist()
             if feats:
-                f.append(f"{join_words(label(x) for x in feats)} {verb}.")
+                f.append(t(f"kano.verb.{cat}", names=join_words(label(x) for x in feats)))
         c = list(self.notes)
         if "stability" in self.table:
             shaky = self.table[self.table["stability"] < 0.8]
             for _, r in shaky.iterrows():
-                where = f" ({', '.join(str(r[g]) for g in self.groups)})" if self.groups else ""
+                name = str if is_english() else label
+                where = f" ({', '.join(name(r[g]) for g in self.groups)})" if self.groups else ""
+                cat = r["category"] if is_english() else kano_name(r["category"])
                 c.append(
-                    f"The call for {label(r['feature'])}{where} is unstable: {r['category']} wins "
-                    f"only {fmt_pct(r['stability'])} of bootstrap replicates."
+                    t(
+                        "kano.unstable",
+                        feature=label(r["feature"]),
+                        where=where,
+                        category=cat,
+                        share=fmt_pct(r["stability"]),
+                    )
                 )
         if self.segment_tests is not None:
             diff = self.segment_tests[self.segment_tests["p_value"] < 0.01]
             for _, r in diff.iterrows():
+                cats = r["categories"] if is_english() else _category_words(r["categories"])
+                p = fmt_p(r["p_value"])
                 f.append(
-                    f"Segments differ on {label(r['feature'])} (chi-square {fmt_p(r['p_value'])}): "
-                    f"{r['categories']}."
+                    t("kano.segments_differ", feature=label(r["feature"]), p=p, categories=cats)
                 )
         return Findings(tuple(f), tuple(c))
 
@@ -519,17 +528,14 @@ class KanoResult(Result):
         return kano_dumouchel(self.table, ax=ax)
 
 
-_VERBS = (
-    (
-        "M",
-        "are must-be: customers expect them; absence angers, presence goes unnoticed. "
-        "Secure these first",
-    ),
-    ("O", "are one-dimensional: the better they are, the more satisfied customers are"),
-    ("A", "are attractive: they delight when present and are not missed when absent"),
-    ("I", "leave customers indifferent: low priority"),
-    ("R", "are reverse: some customers would rather not have them"),
-)
+#: The order in which findings name the categories (messages ``kano.verb.<letter>``).
+_VERB_ORDER = ("M", "O", "A", "I", "R")
+
+
+def _category_words(categories: str) -> str:
+    """``consumer:A, premium:O`` as the reader's words (segment label: category name)."""
+    pairs = [p.rpartition(":") for p in str(categories).split(", ")]
+    return join_words(f"{label(s)}: {kano_name(c)}" for s, _, c in pairs)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -627,10 +633,7 @@ def analyze_kano(
     if segment:
         small = _small_groups(out, segment, p.grp, p.slots, p.grp_values, groups)
         if small:
-            notes.append(
-                f"Segment(s) {join_words(small)} have a single respondent: they are left out of "
-                "the segment tests, and their bootstrap intervals cannot show uncertainty."
-            )
+            notes.append(t("kano.single_respondent", segments=join_words(small)))
         seg_tests = _segment_tests(out, segment, p.feat_index, draws, exclude=small)
     name = table if isinstance(table, str) else "custom"
     n_resp = int(p.quality.shape[0] - p.dropped)
@@ -886,16 +889,12 @@ def _kano_notes(out, feature, min_n, dropped, max_questionable) -> list[str]:
     notes = []
     low = out[out["low_n"]]
     if len(low):
-        msg = (
-            f"{len(low)} feature/group cell(s) have fewer than {min_n} valid answers; category calls "
-            "there are unreliable (e.g. " + ", ".join(low["feature"].astype(str).head(3)) + ")."
-        )
+        examples = ", ".join(low["feature"].astype(str).head(3))
+        msg = t("kano.low_n", n=len(low), min_n=min_n, examples=examples)
         notes.append(msg)
         warnings.warn(msg, stacklevel=3)
     if dropped:
-        notes.append(
-            f"{dropped} respondent(s) with more than {max_questionable} questionable answers dropped."
-        )
+        notes.append(t("kano.dropped", n=dropped, max_q=max_questionable))
     return notes
 
 

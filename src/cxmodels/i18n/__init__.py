@@ -32,6 +32,8 @@ DIGITS = ("latin", "persian")
 RTL = {"fa"}
 _PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _STATE = {"language": "en", "digits": "latin", "calendar": "gregorian"}
+#: Environment variables a report kernel reads its initial language from (set by the runner).
+ENV_LANGUAGE, ENV_DIGITS = "CXMODELS_LANGUAGE", "CXMODELS_DIGITS"
 
 
 @cache
@@ -68,6 +70,16 @@ def set_language(language: str = "en", digits: str | None = None) -> None:
     )
 
 
+def _from_environment() -> None:
+    """The initial language from ``CXMODELS_LANGUAGE`` (and ``CXMODELS_DIGITS``), if set."""
+    import os
+
+    lang = os.environ.get(ENV_LANGUAGE, "").strip()
+    if lang in LANGUAGES:
+        digits = os.environ.get(ENV_DIGITS, "").strip()
+        set_language(lang, digits if digits in DIGITS else None)
+
+
 def get_language() -> str:
     """The current language code."""
     return _STATE["language"]
@@ -100,6 +112,16 @@ def t(key: str, /, **values) -> str:
     if template is None:
         template = catalogue("en")[key]
     return localize_digits(template.format(**values)) if values else template
+
+
+def digits() -> str:
+    """The current digit shapes, ``"latin"`` or ``"persian"``."""
+    return _STATE["digits"]
+
+
+def is_english() -> bool:
+    """Whether the current language is English (the package's own wording applies)."""
+    return _STATE["language"] == "en"
 
 
 def has(key: str) -> bool:
@@ -285,3 +307,6 @@ def english_runs(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
         if len(real) >= 3:
             runs.append(m.group(0))
     return runs
+
+
+_from_environment()
