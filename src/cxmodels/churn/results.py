@@ -21,6 +21,7 @@ import pandas as pd
 from .._design import Design
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
+from ..i18n import t
 from . import _cox, prose
 from .concordance import concordance_index
 
@@ -146,9 +147,7 @@ class ChurnResult(Result):
         c = [n for n in self.notes]
         k = max(1, len(self.design.columns))
         if self.events < 10 * k:
-            c.append(
-                f"Only {self.events:,} churn events for {k} coefficients: estimates are rough."
-            )
+            c.append(t("churn.few_events", events=f"{self.events:,}", k=k))
         return c
 
     def _check_horizon(self, horizon, name: str = "horizon") -> float:
