@@ -273,7 +273,8 @@ def html_head(lang: str | None = None) -> str:
     return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
 
 
-_LATIN_RUN = re.compile(r"[A-Za-z0-9_.%+\-−()/:]+(?:\s+[A-Za-z0-9_.%+\-−()/:]+)*")
+_LATIN_CHAR = r"(?:[A-Za-z0-9_.%+\-−()/:]|,(?=\d))"  # a comma only as a thousands separator
+_LATIN_RUN = re.compile(rf"{_LATIN_CHAR}+(?:\s+{_LATIN_CHAR}+)*")
 
 
 def isolate_ltr(text: str) -> str:
