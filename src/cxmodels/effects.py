@@ -268,7 +268,7 @@ class EffectResult(Result):
             "fits converged": self.converged,
         }
         return (
-            f"Effect of follow-up on {self.outcome}",
+            t("summary.effects.title", outcome=self._outcome_name()),
             facts,
             {
                 "Estimates": self.table.set_index("method"),
@@ -314,6 +314,9 @@ class EffectResult(Result):
         else:
             c.append(t("effects.imbalanced"))
         return Findings(tuple(f), tuple(c))
+
+    def _outcome_name(self) -> str:
+        return self.outcome if is_english() else label(self.outcome)
 
     def conclusion(self) -> str:
         """The findings as one paragraph (kept for notebooks written against 0.1)."""
@@ -733,11 +736,14 @@ class ResponseTimeResult(Result):
 
     def _summary_parts(self):
         return (
-            f"Complaint response time and {self.outcome}",
+            t("summary.response_time.title", outcome=self._outcome_name()),
             {},
             {"Bands": self.table.set_index("band")},
             [self._adjustment()],
         )
+
+    def _outcome_name(self) -> str:
+        return self.outcome if is_english() else label(self.outcome)
 
     def _adjustment(self) -> str:
         covs = join_words(label(c) for c in self.covariates) or t("effects.no_covariates")

@@ -96,7 +96,7 @@ class MetricResult(Result):
     def _summary_parts(self):
         r = self.table.iloc[0]
         return (
-            f"{r['metric']}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
+            f"{metric_name(r['metric'])}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
             dict(r),
             {},
             list(self.findings().caveats),

@@ -137,7 +137,7 @@ class KMResult(Result):
         if self.logrank is not None:
             tables["Log-rank test"] = self.logrank
         return (
-            f"Kaplan-Meier retention{' by ' + label(self.by) if self.by else ''}",
+            t("summary.km.title_by", by=label(self.by)) if self.by else t("summary.km.title"),
             {"time unit": self.unit, "confidence bands": self.conf_type},
             tables,
             [],

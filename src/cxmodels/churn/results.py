@@ -135,7 +135,7 @@ class ChurnResult(Result):
     def _summary_parts(self):
         cols = ["covariate", "coef", "se", *self._ratio_columns, "p_value"]
         return (
-            f"Churn model ({self.model})",
+            t("summary.churn.title", model=self.model),
             self._facts(),
             {"Covariates": self.table[cols].set_index("covariate")},
             list(self.notes),

@@ -127,9 +127,11 @@ class DriversResult(Result):
         if self.r2_controls:
             facts["R² of controls"] = self.r2_controls
         if np.isfinite(self.lattice_seconds):
-            facts["subset walk"] = (
-                f"{2 ** len(self.players):,} subsets in {self.lattice_seconds:.2f} s, "
-                f"{self.lattice_mb:,.1f} MiB working memory"
+            facts["subset walk"] = t(
+                "summary.drivers.subset_walk",
+                subsets=f"{2 ** len(self.players):,}",
+                seconds=f"{self.lattice_seconds:.2f}",
+                mb=f"{self.lattice_mb:,.1f}",
             )
         cols = [
             "driver",
@@ -144,16 +146,20 @@ class DriversResult(Result):
             "performance",
         ]
         coefs = (
-            "OLS with HC3 standard errors."
+            t("summary.drivers.coefs_ols")
             if self.model == "ols"
-            else f"{self.model} logit (log-odds)."
+            else t("summary.drivers.coefs_logit", model=self.model)
         )
-        notes = list(self.warnings) + [
-            "importance: exact Shapley/LMG decomposition of R² (sums to R²); share: percent of "
-            "the explained part. Coefficients: " + coefs
-        ]
+        notes = list(self.warnings) + [t("summary.drivers.note", coefs=coefs)]
         table = self.table[[c for c in cols if c in self.table]].set_index("driver")
-        return f"Satisfaction drivers of {self.outcome}", facts, {"Drivers": table}, notes
+        title = t("summary.drivers.title", outcome=self._outcome_name())
+        return title, facts, {"Drivers": table}, notes
+
+    def _outcome_name(self) -> str:
+        """The outcome as the title names it: the column in English, its label otherwise."""
+        from ..i18n import is_english
+
+        return self.outcome if is_english() else label(self.outcome)
 
     def findings(self) -> Findings:
         """The drivers' story: who leads, with what share, where to invest; caveats."""

@@ -10,7 +10,7 @@ import pandas as pd
 from .._format import fmt_count, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
-from ..i18n import t
+from ..i18n import is_english, t
 from ._ols import ols_hc3
 from ._prepare import centred, prepare, responses
 
@@ -61,12 +61,11 @@ class PenaltyRewardResult(Result):
         }
         notes = [
             *self.warnings,
-            "Impact asymmetry = (reward - |penalty|) / (reward + |penalty|) (Mittal, Ross & "
-            "Baldasare 1998). Basic: the penalty dominates; excitement: the reward "
-            "dominates. p-values: HC3 standard errors, t on the residual df.",
+            t("summary.penalty_reward.note"),
         ]
+        outcome = self.outcome if is_english() else label(self.outcome)
         return (
-            f"Penalty-reward contrast analysis of {self.outcome}",
+            t("summary.penalty_reward.title", outcome=outcome),
             facts,
             {"Attributes": self.table.set_index("driver")},
             notes,

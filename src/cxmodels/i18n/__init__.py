@@ -129,6 +129,20 @@ def has(key: str) -> bool:
     return key in catalogue("en")
 
 
+def phrase(part: str, text: str) -> str:
+    """A fixed English phrase in the current language: the catalogue's ``<part>.<text>``."""
+    key = f"{part}.{text}"
+    return t(key) if _STATE["language"] != "en" and has(key) else text
+
+
+def summary_words(title: str, facts: dict, tables: dict, notes) -> tuple:
+    """A result summary's title, fact names, table names and notes in the current language."""
+    facts = {phrase("summary", str(k)): v for k, v in facts.items()}
+    tables = {phrase("summary", str(k)): v for k, v in tables.items()}
+    notes = [localize_digits(phrase("summary", str(n))) for n in notes]
+    return localize_digits(phrase("summary", title)), facts, tables, notes
+
+
 def label(name: str, fallback: str | None = None) -> str:
     """The label of a column, driver, segment or category in the current language."""
     key = f"label.{name}"

@@ -64,11 +64,17 @@ def _snapshot_value(k: str, v) -> str:
 
 def _footer(nb) -> str:
     notes = nb.metadata.get("cxmodels", {}).get("method_notes", [])
-    items = "".join(f"<li>{md_inline(n)}</li>" for n in notes)
+    items = "".join(f"<li>{md_inline(_method_note(n))}</li>" for n in notes)
     return (
         f"<div class='cx-footer'><b>{t('report.footer.method')}</b><ul>{items}</ul>"
         f"<p>{t('report.footer.generated', version=__version__)}</p></div>"
     )
+
+
+def _method_note(note: str) -> str:
+    """A notebook's method note in the report's language (catalogue ``method.<English text>``)."""
+    key = f"method.{note}"
+    return t(key) if not i18n.is_english() and i18n.has(key) else note
 
 
 def _toc(body: str) -> str:
