@@ -889,7 +889,8 @@ def _kano_notes(out, feature, min_n, dropped, max_questionable) -> list[str]:
     notes = []
     low = out[out["low_n"]]
     if len(low):
-        examples = ", ".join(low["feature"].astype(str).head(3))
+        name = str if is_english() else label
+        examples = ", ".join(map(name, low["feature"].astype(str).head(3)))
         msg = t("kano.low_n", n=len(low), min_n=min_n, examples=examples)
         notes.append(msg)
         warnings.warn(msg, stacklevel=3)

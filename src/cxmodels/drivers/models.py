@@ -208,7 +208,8 @@ class DriversResult(Result):
     def plot_importance(self, ax=None):
         from ..plots import importance_bars
 
-        return importance_bars(self.table, ax=ax, title=f"Drivers of {self.outcome}")
+        title = t("fig.drivers_of", outcome=self._outcome_name())
+        return importance_bars(self.table, ax=ax, title=title)
 
     def plot_quadrants(self, ax=None, x_cross=None, y_cross=None):
         """Importance-performance map; crosshair at the means unless given."""

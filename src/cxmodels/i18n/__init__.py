@@ -296,10 +296,10 @@ def isolate_ltr(text: str) -> str:
 
     ``text`` must already be HTML-escaped; tags are left alone.
     """
-    parts = re.split(r"(<[^>]+>)", text)
+    parts = re.split(r"(<[^>]+>|&#?\w+;)", text)
     out = []
     for p in parts:
-        if p.startswith("<"):
+        if p.startswith("<") or (p.startswith("&") and p.endswith(";")):
             out.append(p)
         else:
             out.append(_LATIN_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))

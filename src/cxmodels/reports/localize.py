@@ -82,7 +82,9 @@ def translate_notebook(nb) -> None:
             c.source = translate_markdown(c.source)
 
 
-_SKIP = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]+>)", re.S | re.I)
+_SKIP = re.compile(
+    r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]+>|&#?\w+;)", re.S | re.I
+)  # tags, style and script blocks, and character references are left as they are
 
 
 def _isolate_body(body: str) -> str:
