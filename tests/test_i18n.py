@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -315,6 +316,145 @@ def test_markdown_translation_keeps_structure():
     src = "## Findings\nShare of the explained variance per driver; the shares add up to 100%.\n\nUnknown text."
     i18n.set_language("fa")
     out = translate_markdown(src).splitlines()
-    assert out[0] == "## یافته‌ها" and out[1].startswith("سهم هر محرک") and out[-1] == "Unknown text."
+    assert (
+        out[0] == "## یافته‌ها" and out[1].startswith("سهم هر محرک") and out[-1] == "Unknown text."
+    )
     i18n.set_language("en")
     assert translate_markdown(src) == src
+
+
+# ------------------------------------------------------------------ rendered Persian reports
+ROOT = SRC.parents[1]
+FA_REPORTS = {
+    "kano_fa": ("03_kano_analysis.ipynb", {"bootstrap": 30}),
+    "drivers_fa": ("01_satisfaction_drivers.ipynb", {"bootstrap": 30}),
+}
+
+
+@pytest.fixture(scope="module")
+def fa_reports(tmp_path_factory):
+    """The Kano and drivers reports in Persian (``language: fa``), rendered on small data."""
+    import yaml
+
+    import cxmodels as cx
+    from cxmodels import reports
+
+    tmp = tmp_path_factory.mktemp("fa")
+    data = cx.save(cx.generate(1500, seed=5), tmp / "small")
+    entries = [
+        {"name": n, "notebook": str(ROOT / "notebooks" / nb), "parameters": p, "language": "fa"}
+        for n, (nb, p) in FA_REPORTS.items()
+    ]
+    cfg = tmp / "reports.yaml"
+    cfg.write_text(yaml.safe_dump({"defaults": {"timeout": 300}, "reports": entries}))
+    out = tmp / "reports"
+    outcome = reports.run(cfg, data=str(data), out_dir=out, jobs=2, progress=False, quiet=True)
+    return outcome, out
+
+
+def _page_text(page: str) -> str:
+    body = page[page.find("<body") :]
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "\n", body))
+
+
+def _notebook_code(nb: str) -> str:
+    import json
+
+    cells = json.loads((ROOT / "notebooks" / nb).read_text("utf-8"))["cells"]
+    return " ".join(
+        " ".join("".join(c["source"]).split()) for c in cells if c["cell_type"] == "code"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(FA_REPORTS))
+def test_persian_report_reads_right_to_left_without_english(fa_reports, name):
+    """``<html lang="fa" dir="rtl">``, the embedded font, Jalali dates, Persian headings; no run
+    of English words written by the package. English the notebook's own code writes (text in
+    its f-strings, until the notebooks take the ``language`` parameter) is listed apart."""
+    outcome, out = fa_reports
+    assert outcome.ok, outcome.failures.to_string()
+    page = (out / f"{name}.html").read_text("utf-8")
+    assert '<html lang="fa" dir="rtl">' in page
+    assert "@font-face{font-family:'Vazirmatn'" in page and "<bdi>" in page
+    assert re.search(r"۱۴۰\d/\d\d/\d\d|۱۴۰[۰-۹]/[۰-۹]{2}/[۰-۹]{2}", page)  # a Jalali date
+    assert "فهرست" in page and "یادداشت‌های روش" in page
+    heads = re.findall(r"<h2[^>]*>(.*?)</h2>", page, flags=re.S)
+    assert heads and all(re.search("[\u0600-\u06ff]", re.sub("<[^>]+>", "", h)) for h in heads)
+    code = _notebook_code(FA_REPORTS[name][0])
+    runs = i18n.english_runs(_page_text(page))
+    from_package = [r for r in runs if " ".join(r.split()) not in code]
+    assert not from_package, from_package
+    findings = re.findall(r"<div class=.cx-(?:finding|caveat).>(.*?)</div>", page, flags=re.S)
+    assert findings
+    if name == "drivers_fa":  # shares, R² and counts in Persian digits
+        assert re.search("[۰-۹]٫[۰-۹]", "".join(findings)) and "٪" in "".join(findings)
+    assert not re.search(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?%", _page_text("".join(findings)))
+
+
+CHECK = """<script>window.addEventListener('load', function () {
+  document.fonts.ready.then(function () {
+    var imgs = Array.prototype.slice.call(document.images);
+    var over = Array.prototype.filter.call(document.querySelectorAll('table'), function (t) {
+      var r = t.getBoundingClientRect();
+      return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1);
+    }).length;
+    var faces = Array.from(document.fonts).filter(function (f) {
+      return f.family.indexOf('Vazirmatn') >= 0 && f.status === 'loaded'; }).length;
+    document.body.setAttribute('data-check', JSON.stringify({
+      dir: document.documentElement.getAttribute('dir'),
+      lang: document.documentElement.getAttribute('lang'),
+      font: document.fonts.check('12px Vazirmatn'), faces: faces,
+      bodyFont: getComputedStyle(document.body).fontFamily,
+      images: imgs.length,
+      decoded: imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length,
+      overflow: over}));
+  });
+});</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
+@pytest.mark.parametrize("name", list(FA_REPORTS))
+def test_persian_report_in_headless_chromium(fa_reports, tmp_path, name):
+    """Chromium: dir=rtl, Vazirmatn loaded from the page itself, no table wider than the page,
+    every image decoded; the screenshot is kept in reports/_screenshots/ (CI artefact)."""
+    import json
+    import subprocess
+
+    _, out = fa_reports
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--hide-scrollbars",
+             f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
+    page = out / f"{name}.html"
+    shots = ROOT / "reports" / "_screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / f"{name}.png"
+    r = subprocess.run(
+        [*flags, "--window-size=1280,2000", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shot.exists() and shot.stat().st_size > 20_000, r.stderr[-2000:]
+    probe = out / f".probe-{name}.html"
+    probe.write_text(page.read_text("utf-8").replace("</body>", CHECK + "</body>"), "utf-8")
+    r = subprocess.run(
+        [*flags, "--window-size=1280,2000", "--virtual-time-budget=8000", "--dump-dom",
+         probe.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    probe.unlink()
+    m = re.search(r'data-check="([^"]+)"', r.stdout)
+    assert m, r.stderr[-2000:]
+    check = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert check["dir"] == "rtl" and check["lang"] == "fa", check
+    assert check["font"] and check["faces"] >= 1 and "Vazirmatn" in check["bodyFont"], check
+    assert check["overflow"] == 0, check
+    assert check["images"] >= 3 and check["decoded"] == check["images"], check

@@ -271,6 +271,7 @@ def localize_axes(ax) -> None:
 RTL_CSS = """
 html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-align:right}
 html[dir=rtl] table{direction:rtl}
+html[dir=rtl] .jp-OutputArea-output table{display:block;max-width:100%;overflow-x:auto}
 html[dir=rtl] th,html[dir=rtl] td{text-align:right}
 html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
 html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
@@ -287,8 +288,21 @@ def html_head(lang: str | None = None) -> str:
     return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
 
 
-_LATIN_CHAR = r"(?:[A-Za-z0-9_.%+\-−()/:]|,(?=\d))"  # a comma only as a thousands separator
+#: Characters of a left-to-right run: Latin letters, digits (Latin and Persian) and the
+#: punctuation of numbers and dates; a comma only as a thousands separator.
+_LATIN_CHAR = r"(?:[A-Za-z0-9_.%+\-−()/:۰-۹٫٬٪]|,(?=[0-9]))"
 _LATIN_RUN = re.compile(rf"{_LATIN_CHAR}+(?:\s+{_LATIN_CHAR}+)*")
+_STRONG = re.compile(r"[A-Za-z0-9۰-۹]")
+
+
+def _isolated(m: re.Match) -> str:
+    """A run in ``<bdi>``, unless it is punctuation alone (a bracket or a slash between words)."""
+    run, head, tail = m.group(0), "", ""
+    while run and (run[0] in ") " or (run[0] == "(" and run.count("(") > run.count(")"))):
+        head, run = head + run[0], run[1:]  # a bracket that belongs to the text around
+    while run and (run[-1] in "( " or (run[-1] == ")" and run.count(")") > run.count("("))):
+        run, tail = run[:-1], run[-1] + tail
+    return f"{head}<bdi>{run}</bdi>{tail}" if _STRONG.search(run) else m.group(0)
 
 
 def isolate_ltr(text: str) -> str:
@@ -302,7 +316,7 @@ def isolate_ltr(text: str) -> str:
         if p.startswith("<") or (p.startswith("&") and p.endswith(";")):
             out.append(p)
         else:
-            out.append(_LATIN_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))
+            out.append(_LATIN_RUN.sub(_isolated, p))
     return "".join(out)
 
 
