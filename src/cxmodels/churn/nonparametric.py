@@ -23,6 +23,7 @@ from .._format import fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
 from ..i18n import is_english, t
+from ..i18n import unit_word as i18n_unit_word
 from ._checks import check_survival
 from .tables import UNITS
 
@@ -74,7 +75,7 @@ def _group_name(by: str, group) -> str:
 
 def unit_word(unit: str) -> str:
     """A time unit (``days``, ``weeks``, ...) in the current language."""
-    return t(f"churn.unit.{unit}") if unit in UNITS else str(unit)
+    return i18n_unit_word(unit)
 
 
 def _first_below(t, s) -> float:

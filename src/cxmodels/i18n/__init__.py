@@ -143,6 +143,12 @@ def summary_words(title: str, facts: dict, tables: dict, notes) -> tuple:
     return localize_digits(phrase("summary", title)), facts, tables, notes
 
 
+def unit_word(unit: str) -> str:
+    """A time unit (``days``, ``weeks``, ``months``, ``years``) in the current language."""
+    key = f"churn.unit.{unit}"
+    return t(key) if has(key) else str(unit)
+
+
 def label(name: str, fallback: str | None = None) -> str:
     """The label of a column, driver, segment or category in the current language."""
     key = f"label.{name}"
