@@ -49,6 +49,9 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
             var, _, level = name[:-1].partition("[")
             level = level.removeprefix("T.")
             return f"{label(var, labels)}: {label(level, labels)}"
+        if ": " in name:  # a design column, "segment: premium"
+            var, _, level = name.partition(": ")
+            return f"{label(var, labels)}: {label(level, labels)}"
     if labels and name in labels:
         return labels[name]
     if name in LABELS:
