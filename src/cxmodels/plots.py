@@ -84,7 +84,9 @@ def localize_figure(fig_or_ax) -> None:
     if fig is None or not hasattr(fig, "get_axes"):
         return
     family = (i18n.rc_params().get("font.family") or [None])[0]
-    for ax in fig.get_axes():
+    # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
+    drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
+    for ax in drawn:
         ax.set_title(_fig_text(ax.get_title()))
         ax.set_xlabel(_fig_text(ax.get_xlabel()))
         ax.set_ylabel(_fig_text(ax.get_ylabel()))
@@ -93,7 +95,7 @@ def localize_figure(fig_or_ax) -> None:
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            t.set_text(_fig_text(t.get_text()))
+            t.set_text(i18n.localize_digits(_fig_text(t.get_text())))
         i18n.localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
