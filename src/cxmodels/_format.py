@@ -12,10 +12,13 @@ import hashlib
 import html
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from . import i18n
 
 #: Human labels for contract columns; drivers ``attr_x_y`` read as "x y".
 LABELS: dict[str, str] = {
@@ -32,8 +35,24 @@ LABELS: dict[str, str] = {
 
 
 def label(name: str, labels: dict[str, str] | None = None) -> str:
-    """A column or driver name as a reader would say it (codebook labels first)."""
+    """A column or driver name as a reader would say it (codebook labels first).
+
+    In another language than English the catalogue's ``label.<name>`` comes first (a codebook
+    label is English unless the codebook is in that language), then the English rules.
+    """
     name = str(name)
+    if not i18n.is_english():
+        if labels and f"{name}@{i18n.get_language()}" in labels:
+            return labels[f"{name}@{i18n.get_language()}"]
+        if i18n.has(f"label.{name}"):
+            return i18n.label(name)
+        if name.endswith("]") and "[" in name:
+            var, _, level = name[:-1].partition("[")
+            level = level.removeprefix("T.")
+            return f"{label(var, labels)}: {label(level, labels)}"
+        if ": " in name:  # a design column, "segment: premium"
+            var, _, level = name.partition(": ")
+            return f"{label(var, labels)}: {label(level, labels)}"
     if labels and name in labels:
         return labels[name]
     if name in LABELS:
@@ -93,9 +112,9 @@ def fmt_p_cell(p) -> str:
 def fmt_ci(low, high, digits: int = 2, pct: bool = False, signed: bool = False) -> str:
     """An interval ``0.47 to 0.61``; ``interval not available`` when either end is not finite."""
     if not (_finite(low) and _finite(high)):
-        return "interval not available"
+        return i18n.t("word.interval_na")
     f = (lambda v: fmt_pct(v, digits, signed)) if pct else (lambda v: fmt_num(v, digits, signed))
-    return f"{f(low)} to {f(high)}"
+    return f"{f(low)} {i18n.t('word.to')} {f(high)}"
 
 
 def fmt_est(est, low=None, high=None, digits: int = 2, pct: bool = False, signed=False) -> str:
@@ -103,7 +122,7 @@ def fmt_est(est, low=None, high=None, digits: int = 2, pct: bool = False, signed
     f = fmt_pct(est, digits, signed) if pct else fmt_num(est, digits, signed)
     if low is None and high is None:
         return f
-    return f"{f} (95% CI {fmt_ci(low, high, digits, pct, signed)})"
+    return f"{f} ({i18n.t('word.ci95')} {fmt_ci(low, high, digits, pct, signed)})"
 
 
 def sig(x, n: int = 3) -> str:
@@ -122,7 +141,8 @@ def join_words(items) -> str:
     items = [str(i) for i in items]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    comma = "، " if i18n.get_language() == "fa" else ", "
+    return comma.join(items[:-1]) + f" {i18n.t('word.and')} " + items[-1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,6 +238,14 @@ def labels_from(source) -> dict[str, str]:
     return out
 
 
+def kano_name(letter: str) -> str:
+    """The name of a Kano category (``M`` -> ``Must-be``) in the current language."""
+    letter = str(letter)
+    if not i18n.is_english() and i18n.has(f"kano.{letter}"):
+        return i18n.t(f"kano.{letter}")
+    return KANO_CATEGORIES.get(letter, letter)
+
+
 def _is_kano_letters(s: pd.Series) -> bool:
     vals = s.dropna().astype(str).unique()
     return len(vals) > 0 and all(v in KANO_CATEGORIES for v in vals)
@@ -228,18 +256,29 @@ def column_label(name, labels: dict[str, str] | None = None) -> str:
     key = str(name)
     if labels and key in labels:
         return labels[key]
+    if not i18n.is_english() and i18n.has(f"col.{key.lower()}"):
+        return i18n.t(f"col.{key.lower()}")
     if key in COLUMN_LABELS:
         return COLUMN_LABELS[key]
     low = key.lower()
     if low in COLUMN_LABELS:
         return COLUMN_LABELS[low]
-    for stem, suffix in (("_low", " low"), ("_high", " high"), ("_lo", " low"), ("_hi", " high")):
+    group = re.fullmatch(r"(.+)\[(.+)\]", key)  # ``better_diff_low[premium]``
+    if group:
+        return f"{column_label(group.group(1), labels)} [{label(group.group(2), labels)}]"
+    for stem, suffix in (("_low", "low"), ("_high", "high"), ("_lo", "low"), ("_hi", "high")):
         if key.endswith(stem) and len(key) > len(stem):
-            return column_label(key[: -len(stem)], labels) + suffix
+            word = suffix if i18n.is_english() else i18n.t(f"col.suffix.{suffix}")
+            return f"{column_label(key[: -len(stem)], labels)} {word}"
+    if not i18n.is_english() and key.endswith("_diff") and len(key) > 5:
+        return i18n.t("col.diff_of", name=column_label(key[:-5], labels))
     head, _, tail = key.rpartition("_")
     if head and tail in KANO_CATEGORIES and head in ("share", "n", "count", "pct", "stability"):
-        suffix = {"n": " (n)", "count": " (n)", "stability": " stability"}.get(head, "")
-        return KANO_CATEGORIES[tail] + suffix
+        n, stab = (
+            ("n", "stability") if i18n.is_english() else (i18n.t("col.n"), i18n.t("col.stability"))
+        )
+        suffix = {"n": f" ({n})", "count": f" ({n})", "stability": f" {stab}"}.get(head, "")
+        return kano_name(tail) + suffix
     return label(key, labels)
 
 
@@ -332,7 +371,9 @@ def format_value(x, kind: str, decimals: int = 2) -> str:
     if kind == "text":
         return _DASH if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
     if kind == "bool":
-        return _DASH if x is None or x is pd.NA or x != x else ("yes" if bool(x) else "no")
+        if x is None or x is pd.NA or x != x:
+            return _DASH
+        return i18n.label("yes" if bool(x) else "no", "yes" if bool(x) else "no")
     if not _finite(x):
         return _DASH
     if kind == "p":
@@ -385,7 +426,7 @@ def _format_numbers(values: pd.Series, kind: str, decimals: int) -> np.ndarray:
 def _text_values(name, values: pd.Series, labels) -> pd.Series:
     """Text cells for people: Kano letters as names, column names in name columns as labels."""
     if _is_kano_letters(values) and ("categ" in str(name).lower() or values.nunique() > 1):
-        return values.map(lambda v: KANO_CATEGORIES.get(str(v), v) if pd.notna(v) else v)
+        return values.map(lambda v: kano_name(v) if pd.notna(v) else v)
     if str(name).lower() in NAME_COLUMNS:
         return values.map(lambda v: label(v, labels) if pd.notna(v) else v)
     return values
@@ -412,7 +453,8 @@ def table_specs(
     letters = [c for c in df.columns if str(c) in KANO_CATEGORIES]
     if len(letters) >= 4:  # a Kano table's answer counts per category
         kinds = {**{c: "count" for c in letters}, **kinds}
-        labels = {**{str(c): f"{KANO_CATEGORIES[str(c)]} (n)" for c in letters}, **(labels or {})}
+        n = i18n.t("col.n") if not i18n.is_english() else "n"
+        labels = {**{str(c): f"{kano_name(c)} ({n})" for c in letters}, **(labels or {})}
     specs = {}
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
@@ -508,6 +550,8 @@ def format_frame(
     their estimate; an interval pair that is empty on every row is left out.
     """
     df = _flat(df)
+    if ci_label == "95% CI":
+        ci_label = i18n.t("word.ci95")
     specs, pairs = table_specs(df, kinds, labels, digits)
     cells = {
         c: _text_values(c, df[c], labels) if specs[c].kind == "text" else df[c] for c in df.columns
@@ -527,7 +571,7 @@ def format_frame(
             lo, hi = merged[c]
             f_lo, f_hi = (spec.format(df[x]) for x in (lo, hi))
             has = df[lo].notna() & df[hi].notna()
-            col = col.where(~has, col + " (" + f_lo + " to " + f_hi + ")")
+            col = col.where(~has, col + " (" + f_lo + f" {i18n.t('word.to')} " + f_hi + ")")
             spec = ColumnSpec(
                 c, f"{spec.header} ({ci_label})", "interval", spec.decimals, spec.excel_format
             )
@@ -535,6 +579,8 @@ def format_frame(
         shown.append(spec)
     headers = _unique([s.header for s in shown], [s.name for s in shown])
     frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(df)))
+    if i18n.digits() == "persian":  # Persian digits and separators in every cell
+        frame = frame.apply(lambda c: c.map(lambda v: i18n.localize_digits(str(v))))
     frame.columns = headers
     plan = [
         ColumnSpec(s.name, h, s.kind, s.decimals, s.excel_format) for s, h in zip(shown, headers)

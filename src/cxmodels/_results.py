@@ -22,7 +22,9 @@ def _fmt_value(v: Any) -> str:
     if v is None or v is pd.NA:
         return _DASH
     if isinstance(v, bool | np.bool_):
-        return "yes" if v else "no"
+        from . import i18n
+
+        return i18n.label("yes" if v else "no", "yes" if v else "no")
     if isinstance(v, int | np.integer):
         return fmt_count(v)
     if isinstance(v, float | np.floating):
@@ -36,6 +38,13 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, list | tuple | set | frozenset | np.ndarray | pd.Index | pd.Series):
         return join_words(_fmt_value(x) for x in v)
     return str(v)
+
+
+def _localized(text: str) -> str:
+    """Digits of a fact in the current language (Persian digits in a Persian summary)."""
+    from . import i18n
+
+    return i18n.localize_digits(text)
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ class Summary:
     def as_text(self) -> str:
         lines = [self.title, "=" * len(self.title)]
         width = max((len(str(k)) for k in self.facts), default=0)
-        lines += [f"{k!s:<{width}} : {_fmt_value(v)}" for k, v in self.facts.items()]
+        lines += [f"{k!s:<{width}} : {_localized(_fmt_value(v))}" for k, v in self.facts.items()]
         for name, t in self._shown().items():
             lines += ["", name, "-" * len(name), t.to_text()]
         if self.notes:
@@ -71,7 +80,7 @@ class Summary:
         if self.facts:
             rows = "".join(
                 f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
-                f"<td>{html.escape(_fmt_value(v))}</td></tr>"
+                f"<td>{html.escape(_localized(_fmt_value(v)))}</td></tr>"
                 for k, v in self.facts.items()
             )
             parts.append(f"<table class='cx-facts'>{rows}</table>")
@@ -180,6 +189,10 @@ class Result:
 
     def summary(self) -> Summary:
         title, facts, tables, notes = self._summary_parts()
+        from . import i18n
+
+        if not i18n.is_english():  # fixed words from the catalogue (``summary.<English>``)
+            title, facts, tables, notes = i18n.summary_words(title, facts, tables, notes)
         return Summary(title, dict(facts), dict(tables), tuple(notes))
 
     def _repr_html_(self) -> str:

@@ -54,6 +54,7 @@ from ._results import Findings, Result, result_dataclass
 from ._validation import InputError, as_list, check_number, check_option, fail, require_columns
 from .data.contract import CUSTOMER_ATTRIBUTES
 from .data.joins import with_customer_columns
+from .i18n import is_english, t
 from .metrics import channel_mix, sentiment_by_channel  # noqa: F401  (moved; old home kept)
 
 DEFAULT_COVARIATES = [
@@ -260,7 +261,7 @@ class EffectResult(Result):
             "fits converged": self.converged,
         }
         return (
-            f"Effect of follow-up on {self.outcome}",
+            t("summary.effects.title", outcome=self._outcome_name()),
             facts,
             {
                 "Estimates": self.table.set_index("method"),
@@ -274,41 +275,46 @@ class EffectResult(Result):
         the interval excludes zero and whether weighting balanced the covariates."""
         a, n = self.estimate("aipw"), self.estimate("naive")
         pct = self.outcome not in SAT_OUTCOMES
-        unit = "percentage points" if pct else "points"
+        unit = t("effects.unit.percentage_points" if pct else "effects.unit.points")
         k = 100 if pct else 1
 
         def num(x):
             return fmt_num(k * x, 2, signed=True)
 
         ci = fmt_ci(k * a.ci_low, k * a.ci_high, 2, signed=True)
+        covs = join_words(label(c) for c in self.covariates) or t("effects.no_covariates")
         f = [
-            f"Following up within {self.window_days} days changes {label(self.outcome)} by "
-            f"{num(a.estimate)} {unit} (95% interval {ci}; doubly robust AIPW).",
-            f"The naive comparison says {num(n.estimate)}; the difference is the confounding "
-            "the adjustment removes.",
-            "The models adjust for "
-            + (join_words(label(c) for c in self.covariates) or "no covariates")
-            + ".",
+            t(
+                "effects.aipw",
+                days=self.window_days,
+                outcome=label(self.outcome),
+                estimate=num(a.estimate),
+                unit=unit,
+                ci=ci,
+            ),
+            t("effects.naive", estimate=num(n.estimate)),
+            t("effects.adjusted_for", covariates=covs),
         ]
         if not (np.isfinite(a.ci_low) and np.isfinite(a.ci_high)):
-            f.append("No interval is available, so the data cannot say how sure this is.")
+            f.append(t("effects.no_interval"))
         elif a.ci_low > 0 or a.ci_high < 0:
-            f.append("The interval excludes zero: the data support an effect.")
+            f.append(t("effects.excludes_zero"))
         else:
-            f.append("The interval includes zero: the data cannot rule out no effect.")
+            f.append(t("effects.includes_zero"))
         c = list(self.notes)
         if (self.balance["smd_weighted"].abs() <= SMD_FLAG).all():
-            f.append(f"Weighting balanced every covariate (all |SMD| <= {SMD_FLAG}).")
+            f.append(t("effects.balanced", smd=SMD_FLAG))
         else:
-            c.append(
-                "Some covariates remain imbalanced after weighting; treat the estimate with caution."
-            )
+            c.append(t("effects.imbalanced"))
         return Findings(tuple(f), tuple(c))
+
+    def _outcome_name(self) -> str:
+        return self.outcome if is_english() else label(self.outcome)
 
     def conclusion(self) -> str:
         """The findings as one paragraph (kept for notebooks written against 0.1)."""
         fnd = self.findings()
-        extra = [x for x in fnd.caveats if x.startswith("Some covariates remain")]
+        extra = [x for x in fnd.caveats if x == t("effects.imbalanced")]
         return " ".join([*fnd.findings, *extra])
 
     def plot_overlap(self, ax=None):
@@ -723,15 +729,18 @@ class ResponseTimeResult(Result):
 
     def _summary_parts(self):
         return (
-            f"Complaint response time and {self.outcome}",
+            t("summary.response_time.title", outcome=self._outcome_name()),
             {},
             {"Bands": self.table.set_index("band")},
             [self._adjustment()],
         )
 
+    def _outcome_name(self) -> str:
+        return self.outcome if is_english() else label(self.outcome)
+
     def _adjustment(self) -> str:
-        covs = join_words(label(c) for c in self.covariates) or "no covariates"
-        return f"Adjusted for {covs} (OLS, HC3)."
+        covs = join_words(label(c) for c in self.covariates) or t("effects.no_covariates")
+        return t("effects.adjustment", covariates=covs)
 
     def findings(self) -> Findings:
         """Each slower band against the fastest, with its interval; the adjustment as a caveat."""
@@ -739,9 +748,15 @@ class ResponseTimeResult(Result):
         f = []
         for _, r in self.table.iloc[1:].iterrows():  # a few bands
             f.append(
-                f"Complaints answered in {r['band']} are followed by {label(self.outcome)} "
-                f"{fmt_num(r['adjusted_diff'], 2, signed=True)} against {base} (95% interval "
-                f"{fmt_ci(r['ci_low'], r['ci_high'], 2, signed=True)}; n = {fmt_count(r['n'])})."
+                t(
+                    "effects.response_band",
+                    band=_band_words(r["band"]),
+                    outcome=label(self.outcome),
+                    diff=fmt_num(r["adjusted_diff"], 2, signed=True),
+                    base=_band_words(base),
+                    ci=fmt_ci(r["ci_low"], r["ci_high"], 2, signed=True),
+                    n=fmt_count(r["n"]),
+                )
             )
         return Findings(tuple(f), (self._adjustment(),))
 
@@ -842,6 +857,22 @@ def response_time_effect(
             }
         )
     return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs))
+
+
+def _band_words(band) -> str:
+    """A response-time band (``4h-24h``, ``over 24h``) in the current language."""
+    import re
+
+    band = str(band)
+    if is_english():
+        return band
+
+    def unit(m: re.Match) -> str:
+        key = "effects.band.hours" if m.group(2) == "h" else "effects.band.minutes"
+        return t(key, x=m.group(1))
+
+    words = re.sub(r"([\d.]+)(h|min)\b", unit, band)
+    return t("effects.band.over", x=words[5:]) if words.startswith("over ") else words
 
 
 def _band_label(a, b):

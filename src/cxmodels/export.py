@@ -162,9 +162,9 @@ def export_tables(
     *,
     parameters: Mapping | None = None,
     snapshot=None,
-    rtl: bool = False,
+    rtl: bool | None = None,
     labels: Mapping[str, str] | None = None,
-    title: str = "cxmodels tables",
+    title: str | None = None,
 ) -> Path:
     """Write tables to an Excel workbook: a cover sheet, then one sheet per table.
 
@@ -179,12 +179,13 @@ def export_tables(
         Report or notebook parameters, listed on the cover sheet (lists as words).
     snapshot : dict or str, optional
         The data snapshot (source, rows, observation end ...), listed on the cover sheet.
-    rtl : bool
-        Right-to-left sheets (``sheet_view.rightToLeft``), for Persian or Arabic editions.
+    rtl : bool, optional
+        Right-to-left sheets (``sheet_view.rightToLeft``), for Persian or Arabic editions; by
+        default right to left when the current language is (``cx.set_language("fa")``).
     labels : dict, optional
         ``{column or driver: label}`` for headers and name columns (as in ``display_table``).
-    title : str
-        The cover sheet's heading.
+    title : str, optional
+        The cover sheet's heading (default "cxmodels tables", in the current language).
 
     Returns
     -------
@@ -203,6 +204,10 @@ def export_tables(
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from . import i18n
+
+    rtl = i18n.is_rtl() if rtl is None else rtl
+    title = i18n.t("report.workbook.title") if title is None else title
     tables = collect_tables(results_or_tables)
     path = Path(path)
     if path.suffix.lower() != ".xlsx":

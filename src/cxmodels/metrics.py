@@ -46,6 +46,7 @@ from ._validation import (
 from .data.joins import responses_with_customers
 from .data.scales import NPS_SCALE, Scale, nps_codes, scale_for, top_box
 from .data.vocabulary import order_waves
+from .i18n import is_english, t
 
 __all__ = [
     "MetricResult",
@@ -95,7 +96,7 @@ class MetricResult(Result):
     def _summary_parts(self):
         r = self.table.iloc[0]
         return (
-            f"{r['metric']}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
+            f"{metric_name(r['metric'])}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
             dict(r),
             {},
             list(self.findings().caveats),
@@ -104,15 +105,15 @@ class MetricResult(Result):
     def findings(self) -> Findings:
         """The metric with its interval and n; small or unavailable intervals as caveats."""
         r = self.table.iloc[0]
-        f = f"{r['metric']}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}, n = {fmt_count(r['n'])}."
+        name, n = metric_name(r["metric"]), fmt_count(r["n"])
+        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
+        f = t("metrics.value", metric=name, estimate=est, n=n)
         c = []
         if not np.isfinite(r["ci_low"]):
-            c.append(
-                f"The interval of {r['metric']} is not available: "
-                + ("a single answer." if r["n"] < 2 else "every answer is the same.")
-            )
+            key = "metrics.no_interval_single" if r["n"] < 2 else "metrics.no_interval_same"
+            c.append(t(key, metric=name))
         elif bool(r.get("small", False)):
-            c.append(f"{r['metric']} rests on only {fmt_count(r['n'])} answers: read it as rough.")
+            c.append(t("metrics.small", metric=name, n=n))
         return Findings((f,), tuple(c))
 
     def __format__(self, spec):
@@ -629,25 +630,48 @@ def kpi_findings(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> 
     """
     f, c = [], []
     for _, r in kpis.iterrows():  # one row per metric
-        s = f"{r['label']} in {r['wave']}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}, n = {fmt_count(r['n'])}"
+        moved = ""
         if "change_p" in r and np.isfinite(r["change_p"]):
-            moved = "a significant change" if r["change_p"] < 0.05 else "no significant change"
-            s += f"; {fmt_num(r['change'], 1, signed=True)} against the previous wave, {moved}"
-        f.append(s + ".")
+            key = "metrics.kpi_change_sig" if r["change_p"] < 0.05 else "metrics.kpi_change_none"
+            moved = t(key, change=fmt_num(r["change"], 1, signed=True))
+        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
+        name, n = metric_name(r["label"]), fmt_count(r["n"])
+        f.append(t("metrics.kpi", metric=name, wave=r["wave"], estimate=est, n=n, change=moved))
     if by_segment is not None and len(by_segment):
         ok = by_segment[~by_segment["small"]]
         if len(ok) > 1:
             hi, lo = ok.loc[ok["value"].idxmax()], ok.loc[ok["value"].idxmin()]
+            name = str if is_english() else label
             f.append(
-                f"NPS is highest in {hi.iloc[0]} ({fmt_num(hi['value'], 0)}) and lowest in "
-                f"{lo.iloc[0]} ({fmt_num(lo['value'], 0)})."
+                t(
+                    "metrics.nps_range",
+                    high=name(hi.iloc[0]),
+                    high_value=fmt_num(hi["value"], 0),
+                    low=name(lo.iloc[0]),
+                    low_value=fmt_num(lo["value"], 0),
+                )
             )
         small = by_segment[by_segment["small"]]
         if len(small):
-            c.append(
-                f"{len(small)} cell(s) with fewer answers than the minimum are not interpreted."
-            )
+            c.append(t("metrics.small_cells", n=len(small)))
     return Findings(tuple(f), tuple(c))
+
+
+def metric_name(name: str) -> str:
+    """A metric's name (``NPS``, ``CSAT (top-2-box %)``, ...) in the current language."""
+    import re
+
+    name = str(name)
+    if is_english():
+        return name
+    fixed = {"NPS": "nps", "CES (mean effort)": "ces", "overall satisfaction (mean)": "overall_sat"}
+    if name in fixed:
+        return t(f"metrics.name.{fixed[name]}")
+    m = re.fullmatch(r"CSAT \(top-(\d+)-box %\)", name)
+    if m:
+        return t("metrics.name.csat", top=m.group(1))
+    m = re.fullmatch(r"(.+) \(mean\)", name)
+    return t("metrics.name.mean", name=label(m.group(1))) if m else label(name)
 
 
 # --------------------------------------------------------------------------- CRM metrics

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 
+from . import i18n
 from ._format import KANO_CATEGORIES, join_words, label
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
@@ -60,10 +61,50 @@ def _styled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context(STYLE):
-            return fn(*args, **kwargs)
+        with plt.rc_context({**STYLE, **i18n.rc_params()}):
+            out = fn(*args, **kwargs)
+            if not i18n.is_english():
+                localize_figure(out)
+            return out
 
     return wrapper
+
+
+def _fig_text(text: str) -> str:
+    """A figure text in the current language: the catalogue's ``fig.<English text>`` if any."""
+    key = f"fig.{text}"
+    return i18n.t(key) if text and i18n.has(key) else text
+
+
+def localize_figure(fig_or_ax) -> None:
+    """Titles, axis labels, legends and notes of a figure in the current language, Persian
+    digits on its ticks and the language's font on tick labels (drawn later, outside the
+    plotting call's style)."""
+    fig = _figure(fig_or_ax) if fig_or_ax is not None else None
+    if fig is None or not hasattr(fig, "get_axes"):
+        return
+    family = (i18n.rc_params().get("font.family") or [None])[0]
+    # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
+    drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
+    for ax in drawn:
+        ax.set_title(_fig_text(ax.get_title()))
+        ax.set_xlabel(_fig_text(ax.get_xlabel()))
+        ax.set_ylabel(_fig_text(ax.get_ylabel()))
+        texts = list(ax.texts)
+        leg = ax.get_legend()
+        if leg is not None:
+            texts += [*leg.get_texts(), leg.get_title()]
+        for t in texts:
+            t.set_text(i18n.localize_digits(_fig_text(t.get_text())))
+        i18n.localize_axes(ax)
+        if family:
+            ax.tick_params(labelfontfamily=family)
+
+
+def _unit_word(unit: str) -> str:
+    from .churn.nonparametric import unit_word
+
+    return unit_word(unit)
 
 
 def _ax(ax, figsize=None):
@@ -662,14 +703,14 @@ def km_curves(
     if by is None and title.startswith("Retention by "):
         by = title.removeprefix("Retention by ")
     if by:
-        title = f"Retention by {label(by)}"
+        title = i18n.t("fig.retention_by", x=label(by))
     names = _yes_no(table["group"].unique())
     yn = set(names.values()) <= {"yes", "no"}
     for i, (g, d) in enumerate(table.groupby("group", sort=False)):
         c = (PALETTE[0] if names[g] == "yes" else PALETTE[1]) if yn else PALETTE[i % len(PALETTE)]
         ax.step(d["time"], d["survival"], where="post", color=c, label=names[g])
         ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
-    ax.set_xlabel(f"time since baseline survey ({unit})")
+    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=_unit_word(unit)))
     ax.set_ylabel("share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
@@ -715,8 +756,8 @@ def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
     """Histogram of predicted churn probabilities."""
     ax = _ax(ax)
     ax.hist(risk, bins=40, color=PALETTE[0])
-    by = f" by {horizon_label}" if horizon_label else ""
-    ax.set_xlabel(f"predicted churn probability{by}")
+    by = i18n.t("fig.by_horizon", x=horizon_label) if horizon_label else ""
+    ax.set_xlabel(i18n.t("fig.churn_probability", by=by))
     ax.set_ylabel("customers")
     ax.set_title("Distribution of churn risk")
     return _set_alt(

@@ -21,6 +21,7 @@ import pandas as pd
 from .._format import fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
+from ..i18n import t
 from ._checks import check_survival
 from .concordance import concordance_index
 from .nonparametric import km_curve
@@ -136,14 +137,20 @@ class Evaluation(Result):
         )
 
     def findings(self) -> Findings:
+        from .nonparametric import unit_word
+
         f = [
-            f"Out of sample the model ranks customers correctly {fmt_pct(self.concordance)} of "
-            f"the time (concordance); its Brier score at {fmt_num(self.horizon, 0)} {self.unit} is "
-            f"{fmt_num(self.brier, 3)} against {fmt_num(self.brier_null, 3)} for a model that "
-            "knows nothing."
+            t(
+                "churn.evaluation",
+                c=fmt_pct(self.concordance),
+                h=fmt_num(self.horizon, 0),
+                unit=unit_word(self.unit),
+                brier=fmt_num(self.brier, 3),
+                null=fmt_num(self.brier_null, 3),
+            )
         ]
         gap = (self.table["predicted"] - self.table["observed"]).abs().max()
-        c = [f"Calibration is off by up to {fmt_num(100 * gap, 0)} points in some risk deciles."]
+        c = [t("churn.calibration", points=fmt_num(100 * gap, 0))]
         return Findings(tuple(f), tuple(c) if gap > 0.05 else ())
 
     def plot_calibration(self, ax=None):

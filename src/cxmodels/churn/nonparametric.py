@@ -22,6 +22,8 @@ import pandas as pd
 from .._format import fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
+from ..i18n import is_english, t
+from ..i18n import unit_word as i18n_unit_word
 from ._checks import check_survival
 from .tables import UNITS
 
@@ -65,9 +67,15 @@ def km_curve(T, E, alpha=0.05, conf_type="log-log") -> pd.DataFrame:
 
 def _group_name(by: str, group) -> str:
     """'detractors' for NPS groups, 'segment premium' otherwise."""
+    name = str if is_english() else label
     if by == "nps_group":
-        return f"{group}s"
-    return f"{label(by)} {group}"
+        return t("churn.km_nps_group", group=name(group))
+    return t("churn.km_group", by=label(by), group=name(group))
+
+
+def unit_word(unit: str) -> str:
+    """A time unit (``days``, ``weeks``, ...) in the current language."""
+    return i18n_unit_word(unit)
 
 
 def _first_below(t, s) -> float:
@@ -130,7 +138,7 @@ class KMResult(Result):
         if self.logrank is not None:
             tables["Log-rank test"] = self.logrank
         return (
-            f"Kaplan-Meier retention{' by ' + label(self.by) if self.by else ''}",
+            t("summary.km.title_by", by=label(self.by)) if self.by else t("summary.km.title"),
             {"time unit": self.unit, "confidence bands": self.conf_type},
             tables,
             [],
@@ -143,19 +151,27 @@ class KMResult(Result):
         at = self.survival_at([h])
         f = []
         for _, r in at.iterrows():  # loop over a few groups
-            who = "customers" if self.by is None else _group_name(self.by, r["group"])
+            who = t("churn.km_customers") if self.by is None else _group_name(self.by, r["group"])
             f.append(
-                f"After {fmt_num(h, 0)} {self.unit}, {fmt_pct(r['survival'])} of {who} are still "
-                f"customers (95% CI {fmt_pct(r['ci_low'])} to {fmt_pct(r['ci_high'])})."
+                t(
+                    "churn.km_after",
+                    h=fmt_num(h, 0),
+                    unit=unit_word(self.unit),
+                    share=fmt_pct(r["survival"]),
+                    who=who,
+                    low=fmt_pct(r["ci_low"]),
+                    high=fmt_pct(r["ci_high"]),
+                )
             )
         if self.logrank is not None:
             lr = self.logrank.iloc[0]
-            differ = "differ" if lr["p_value"] < 0.05 else "do not clearly differ"
-            f.append(f"The groups' retention curves {differ} (log-rank {fmt_p(lr['p_value'])}).")
+            key = "churn.logrank_differ" if lr["p_value"] < 0.05 else "churn.logrank_same"
+            f.append(t(key, p=fmt_p(lr["p_value"])))
         c = []
         small = self.medians[self.medians["n"] < 30]
         if len(small):
-            c.append(f"Small groups (under 30 customers): {', '.join(map(str, small['group']))}.")
+            name = str if is_english() else label
+            c.append(t("churn.km_small", groups=", ".join(map(name, small["group"]))))
         return Findings(tuple(f), tuple(c))
 
     def plot(self, ax=None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._format import fmt_ci, fmt_num, fmt_p, fmt_pct, join_words, label
+from ..i18n import is_english, t
 
 UNIT_ADJ = {"days": "daily", "weeks": "weekly", "months": "monthly", "years": "yearly"}
 #: How the churn sentences name binary covariates ("customers with ...").
@@ -28,19 +29,38 @@ def _who(res, column: str) -> tuple[str, str | None]:
     term = res.design.term_of(column)
     level = res.design.level_of(column)
     if level is None:
-        return f"customers with {label(term, LABELS)}", "those without"
+        return t("churn.who_with", x=label(term, LABELS)), t("churn.ref_without")
     ref = res.design.levels[term][0]
-    return f"customers in {label(term)} {level}", f"those in {label(term)} {ref}"
+    name = str if is_english() else label
+    return (
+        t("churn.who_in", term=label(term), level=name(level)),
+        t("churn.ref_in", term=label(term), level=name(ref)),
+    )
 
 
-def _often(ratio: float, more: str = "more often", less: str = "less often") -> str:
+def _column_label(res, column: str) -> str:
+    """A design column as the reader's words (levels labelled too outside English)."""
+    if is_english() or res.design.level_of(column) is None:
+        return res.design.label(column)
+    return f"{label(res.design.term_of(column))} {label(res.design.level_of(column))}"
+
+
+def _often(ratio: float, long: bool = False) -> str:
     if ratio >= 2:
-        return f"{fmt_num(ratio, 1)} times as often"
-    return f"{fmt_pct(abs(ratio - 1))} {more if ratio > 1 else less}"
+        return t("churn.times_long" if long else "churn.times", x=fmt_num(ratio, 1))
+    more, less = (
+        ("churn.longer", "churn.shorter") if long else ("churn.more_often", "churn.less_often")
+    )
+    return t(more if ratio > 1 else less, x=fmt_pct(abs(ratio - 1)))
 
 
 def _bracket(name: str, est, lo, hi, p) -> str:
-    return f"({name} {fmt_num(est)}, 95% CI {fmt_ci(lo, hi)}; {fmt_p(p)})"
+    return t("churn.bracket", name=name, est=fmt_num(est), ci=fmt_ci(lo, hi), p=fmt_p(p))
+
+
+def _cap(s: str) -> str:
+    """``str.capitalize`` in English (as 0.1 wrote it); other scripts have no capitals."""
+    return s.capitalize() if is_english() else s
 
 
 def _clear_rows(res, name: str, est: str, lo: str, hi: str):
@@ -51,48 +71,42 @@ def _clear_rows(res, name: str, est: str, lo: str, hi: str):
         if r["p_value"] < 0.05:
             clear.append((col, r, _bracket(name, r[est], r[lo], r[hi], r["p_value"])))
         else:
-            unclear.append(res.design.label(col))
+            unclear.append(_column_label(res, col))
     return clear, unclear
 
 
 def hazard_findings(res) -> list[str]:
     """One sentence per clear hazard ratio (p < 0.05) and one naming the unclear ones."""
-    clear, unclear = _clear_rows(res, "hazard ratio", "hr", "hr_low", "hr_high")
+    clear, unclear = _clear_rows(res, t("churn.name.hr"), "hr", "hr_low", "hr_high")
     out = []
     for col, r, b in clear:
         if _is_binary(res, col):
             who, ref = _who(res, col)
-            out.append(f"{who.capitalize()} churn {_often(r['hr'])} than {ref} {b}.")
+            often = _often(r["hr"])
+            out.append(t("churn.hazard_binary", who=_cap(who), often=often, ref=ref, bracket=b))
         else:
-            verb = "raises" if r["hr"] > 1 else "lowers"
-            out.append(
-                f"Each extra point of {res.design.label(col)} {verb} the churn hazard by "
-                f"{fmt_pct(abs(r['hr'] - 1))} {b}."
-            )
+            key = "churn.hazard_raises" if r["hr"] > 1 else "churn.hazard_lowers"
+            pct = fmt_pct(abs(r["hr"] - 1))
+            out.append(t(key, x=_column_label(res, col), pct=pct, bracket=b))
     if unclear:
-        out.append(
-            f"No clear association with churn for {join_words(unclear)} (95% intervals include "
-            "a hazard ratio of 1)."
-        )
+        out.append(t("churn.hazard_unclear", names=join_words(unclear)))
     return out
 
 
 def time_ratio_findings(res) -> list[str]:
     """AFT: time ratios, 'stay 18% longer'."""
-    clear, unclear = _clear_rows(res, "time ratio", "time_ratio", "tr_low", "tr_high")
+    clear, unclear = _clear_rows(res, t("churn.name.tr"), "time_ratio", "tr_low", "tr_high")
     out = []
     for col, r, b in clear:
-        longer = _often(r["time_ratio"], "longer", "shorter").replace("as often", "as long")
+        longer = _often(r["time_ratio"], long=True)
         if _is_binary(res, col):
             who, ref = _who(res, col)
-            out.append(f"{who.capitalize()} stay {longer} than {ref} before churning {b}.")
+            out.append(t("churn.tr_binary", who=_cap(who), longer=longer, ref=ref, bracket=b))
         else:
-            out.append(
-                f"Each extra point of {res.design.label(col)} makes customers stay {longer} "
-                f"before churning {b}."
-            )
+            x = _column_label(res, col)
+            out.append(t("churn.tr_numeric", x=x, longer=longer, bracket=b))
     if unclear:
-        out.append(f"No clear association with the time to churn for {join_words(unclear)}.")
+        out.append(t("churn.tr_unclear", names=join_words(unclear)))
     return out
 
 
@@ -123,23 +137,18 @@ def stratify_message(cats: list[str], nums: list[str]) -> str:
     msg = []
     if cats:
         names = join_words(label(c) for c in cats)
-        msg.append(
-            f"Proportional hazards fail for {names}: refitted with "
-            f"{'it' if len(cats) == 1 else 'them'} as strata (separate baseline hazards)."
-        )
+        key = "churn.stratify_cats_one" if len(cats) == 1 else "churn.stratify_cats_many"
+        msg.append(t(key, names=names))
     if nums:
-        msg.append(
-            f"The effect of {join_words(label(c) for c in nums)} changes over time; read its "
-            "hazard ratio as an average over follow-up, or add an interaction with time."
-        )
-    return " ".join(msg) or "No covariate breaks proportional hazards; the model is kept as fitted."
+        msg.append(t("churn.stratify_nums", names=join_words(label(c) for c in nums)))
+    return " ".join(msg) or t("churn.stratify_none")
 
 
 def ph_advice(term: str, categorical: bool, violated: bool) -> str:
     if not violated:
-        return "no evidence against proportional hazards"
+        return t("churn.ph_ok")
     if term == "GLOBAL":
-        return "at least one covariate breaks proportional hazards: see the rows above"
+        return t("churn.ph_global")
     if categorical:
-        return "hazard ratio changes over time: stratify on it (strata=[...])"
-    return "hazard ratio changes over time: read it as an average, or add a time interaction"
+        return t("churn.ph_categorical")
+    return t("churn.ph_numeric")

@@ -21,6 +21,7 @@ import pandas as pd
 from .._design import Design
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
+from ..i18n import t
 from . import _cox, prose
 from .concordance import concordance_index
 
@@ -134,7 +135,7 @@ class ChurnResult(Result):
     def _summary_parts(self):
         cols = ["covariate", "coef", "se", *self._ratio_columns, "p_value"]
         return (
-            f"Churn model ({self.model})",
+            t("summary.churn.title", model=self.model),
             self._facts(),
             {"Covariates": self.table[cols].set_index("covariate")},
             list(self.notes),
@@ -146,9 +147,7 @@ class ChurnResult(Result):
         c = [n for n in self.notes]
         k = max(1, len(self.design.columns))
         if self.events < 10 * k:
-            c.append(
-                f"Only {self.events:,} churn events for {k} coefficients: estimates are rough."
-            )
+            c.append(t("churn.few_events", events=f"{self.events:,}", k=k))
         return c
 
     def _check_horizon(self, horizon, name: str = "horizon") -> float:

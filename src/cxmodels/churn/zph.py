@@ -30,6 +30,7 @@ import pandas as pd
 from .._format import fmt_num, fmt_p, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, fail
+from ..i18n import t
 from . import _cox, prose
 
 TRANSFORMS = ("km", "rank", "identity")
@@ -66,31 +67,30 @@ class PHTest(Result):
         )
 
     def findings(self) -> Findings:
-        t = self.table[self.table["covariate"] != "GLOBAL"]
-        bad = t[t["violated"]]
+        tab = self.table[self.table["covariate"] != "GLOBAL"]
+        bad = tab[tab["violated"]]
         glob = self.table[self.table["covariate"] == "GLOBAL"].iloc[0]
         if bad.empty:
-            f = [
-                "No covariate breaks proportional hazards "
-                f"(global test chi-square {fmt_num(glob['test_statistic'])} on "
-                f"{int(glob['df'])} df, {fmt_p(glob['p_value'])}): the hazard ratios hold over follow-up."
-            ]
+            chi2, df, p = fmt_num(glob["test_statistic"]), int(glob["df"]), fmt_p(glob["p_value"])
+            f = [t("churn.zph_none", chi2=chi2, df=df, p=p)]
         else:
             f = [
-                f"The hazard ratio of {label(r['covariate'])} changes over follow-up "
-                f"(chi-square {fmt_num(r['test_statistic'])} on {int(r['df'])} df, "
-                f"{fmt_p(r['p_value'])}): {r['advice']}."
+                t(
+                    "churn.zph_bad",
+                    x=label(r["covariate"]),
+                    chi2=fmt_num(r["test_statistic"]),
+                    df=int(r["df"]),
+                    p=fmt_p(r["p_value"]),
+                    advice=r["advice"],
+                )
                 for _, r in bad.iterrows()
             ]
         c = []
         if self.n_events > 5000 and not bad.empty:
-            c.append(
-                f"With {self.n_events:,} churn events the test flags small departures too; look at "
-                "how far the hazard ratio moves before acting on it."
-            )
-        ok = t.loc[~t["violated"], "covariate"].tolist()
+            c.append(t("churn.zph_many_events", n=f"{self.n_events:,}"))
+        ok = tab.loc[~tab["violated"], "covariate"].tolist()
         if ok and not bad.empty:
-            c.append(f"No evidence against proportional hazards for {join_words(map(label, ok))}.")
+            c.append(t("churn.zph_ok_for", names=join_words(map(label, ok))))
         return Findings(tuple(f), tuple(c))
 
 

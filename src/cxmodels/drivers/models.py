@@ -16,6 +16,7 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
+from ..i18n import t
 from ._logit import MAX_LOGIT_DRIVERS, logit_fits
 from ._ols import ols_hc3
 from ._prepare import (
@@ -127,9 +128,11 @@ class DriversResult(Result):
         if self.r2_controls:
             facts["R² of controls"] = self.r2_controls
         if np.isfinite(self.lattice_seconds):
-            facts["subset walk"] = (
-                f"{2 ** len(self.players):,} subsets in {self.lattice_seconds:.2f} s, "
-                f"{self.lattice_mb:,.1f} MiB working memory"
+            facts["subset walk"] = t(
+                "summary.drivers.subset_walk",
+                subsets=f"{2 ** len(self.players):,}",
+                seconds=f"{self.lattice_seconds:.2f}",
+                mb=f"{self.lattice_mb:,.1f}",
             )
         cols = [
             "driver",
@@ -144,49 +147,50 @@ class DriversResult(Result):
             "performance",
         ]
         coefs = (
-            "OLS with HC3 standard errors."
+            t("summary.drivers.coefs_ols")
             if self.model == "ols"
-            else f"{self.model} logit (log-odds)."
+            else t("summary.drivers.coefs_logit", model=self.model)
         )
-        notes = list(self.warnings) + [
-            "importance: exact Shapley/LMG decomposition of R² (sums to R²); share: percent of "
-            "the explained part. Coefficients: " + coefs
-        ]
+        notes = list(self.warnings) + [t("summary.drivers.note", coefs=coefs)]
         table = self.table[[c for c in cols if c in self.table]].set_index("driver")
-        return f"Satisfaction drivers of {self.outcome}", facts, {"Drivers": table}, notes
+        title = t("summary.drivers.title", outcome=self._outcome_name())
+        return title, facts, {"Drivers": table}, notes
+
+    def _outcome_name(self) -> str:
+        """The outcome as the title names it: the column in English, its label otherwise."""
+        from ..i18n import is_english
+
+        return self.outcome if is_english() else label(self.outcome)
 
     def findings(self) -> Findings:
         """The drivers' story: who leads, with what share, where to invest; caveats."""
-        t = self.table
-        top = t.iloc[0]
-        total = t["importance"].sum()
+        tab = self.table
+        top = tab.iloc[0]
+        total = tab["importance"].sum()
         band = ""
         if np.isfinite(top["ci_low"]) and total > 0:
             lo, hi = top["ci_low"] / total, top["ci_high"] / total
-            band = f" ({fmt_pct(self.level)} interval {fmt_pct(lo)} to {fmt_pct(hi)})"
-        f = [
-            f"**{label(top['driver'])}** leads: it accounts for {fmt_pct(top['share'] / 100)} "
-            f"of the explained variance of {label(self.outcome)}{band}."
-        ]
-        if len(t) > 1:
+            band = t("drivers.band", level=fmt_pct(self.level), low=fmt_pct(lo), high=fmt_pct(hi))
+        out = label(self.outcome)
+        share = fmt_pct(top["share"] / 100)
+        f = [t("drivers.leads", driver=label(top["driver"]), share=share, outcome=out, band=band)]
+        if len(tab) > 1:
             nxt = [
-                f"{label(r.driver)} ({fmt_pct(r.share / 100)})" for r in t.iloc[1:3].itertuples()
+                t("drivers.next_item", driver=label(r.driver), share=fmt_pct(r.share / 100))
+                for r in tab.iloc[1:3].itertuples()
             ]
-            f.append(f"Next come {join_words(nxt)}.")
-        pseudo = "pseudo-" if self.model != "ols" else ""
-        f.append(
-            f"Together the drivers explain {pseudo}R² = {fmt_num(self.r2)} of the variation "
-            f"in {label(self.outcome)} across {fmt_count(self.n)} answers."
-        )
-        weak = t[(t["share"] >= t["share"].mean()) & (t["performance"] < t["performance"].mean())]
+            f.append(t("drivers.next", names=join_words(nxt)))
+        key = "drivers.explain" if self.model == "ols" else "drivers.explain_pseudo"
+        f.append(t(key, r2=fmt_num(self.r2), outcome=out, n=fmt_count(self.n)))
+        weak = tab[
+            (tab["share"] >= tab["share"].mean()) & (tab["performance"] < tab["performance"].mean())
+        ]
         if len(weak):
             names = join_words(f"**{label(d)}**" for d in weak["driver"])
-            f.append(
-                f"Invest first where importance is above average and performance below: {names}."
-            )
+            f.append(t("drivers.invest", names=names))
         c = list(self.warnings)
         if self.n_dropped:
-            c.append(f"{fmt_count(self.n_dropped)} answers with a missing rating were left out.")
+            c.append(t("drivers.dropped", n=fmt_count(self.n_dropped)))
         return Findings(tuple(f), tuple(c))
 
     def complete_dominance(self) -> pd.DataFrame:
@@ -205,7 +209,8 @@ class DriversResult(Result):
     def plot_importance(self, ax=None):
         from ..plots import importance_bars
 
-        return importance_bars(self.table, ax=ax, title=f"Drivers of {self.outcome}")
+        title = t("fig.drivers_of", outcome=self._outcome_name())
+        return importance_bars(self.table, ax=ax, title=title)
 
     def plot_quadrants(self, ax=None, x_cross=None, y_cross=None):
         """Importance-performance map; crosshair at the means unless given."""

@@ -10,6 +10,7 @@ import pandas as pd
 from .._format import fmt_count, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
+from ..i18n import is_english, t
 from ._ols import ols_hc3
 from ._prepare import centred, prepare, responses
 
@@ -60,12 +61,11 @@ class PenaltyRewardResult(Result):
         }
         notes = [
             *self.warnings,
-            "Impact asymmetry = (reward - |penalty|) / (reward + |penalty|) (Mittal, Ross & "
-            "Baldasare 1998). Basic: the penalty dominates; excitement: the reward "
-            "dominates. p-values: HC3 standard errors, t on the residual df.",
+            t("summary.penalty_reward.note"),
         ]
+        outcome = self.outcome if is_english() else label(self.outcome)
         return (
-            f"Penalty-reward contrast analysis of {self.outcome}",
+            t("summary.penalty_reward.title", outcome=outcome),
             facts,
             {"Attributes": self.table.set_index("driver")},
             notes,
@@ -79,16 +79,11 @@ class PenaltyRewardResult(Result):
         exc = [label(d) for d in cls.index[cls == "excitement"]]
         out = label(self.outcome)
         if basic:
-            f.append(
-                f"{join_words(basic)} behave{'s' if len(basic) == 1 else ''} as a basic "
-                f"factor: poor ratings cost {out}, excellent ones add little (fix to "
-                "standard, don't over-invest)."
-            )
+            key = "drivers.basic_one" if len(basic) == 1 else "drivers.basic_many"
+            f.append(t(key, names=join_words(basic), outcome=out))
         if exc:
-            f.append(
-                f"{join_words(exc)} behave{'s' if len(exc) == 1 else ''} as an excitement "
-                f"factor: excellent ratings lift {out}, poor ones cost little."
-            )
+            key = "drivers.excitement_one" if len(exc) == 1 else "drivers.excitement_many"
+            f.append(t(key, names=join_words(exc), outcome=out))
         return Findings(tuple(s[:1].upper() + s[1:] for s in f), tuple(self.warnings))
 
     def plot(self, ax=None):
@@ -118,16 +113,18 @@ def _checks(table: pd.DataFrame, min_n: int) -> tuple[np.ndarray, list[str]]:
     small = (table[["n_low", "n_mid", "n_high"]] < min_n).any(axis=1).to_numpy()
     for r in table[small].itertuples():
         notes.append(
-            f"{label(r.driver)}: a rating band holds fewer than {fmt_count(min_n)} "
-            f"answers (low {r.n_low}, middle {r.n_mid}, high {r.n_high}); not "
-            "classified."
+            t(
+                "drivers.band_small",
+                driver=label(r.driver),
+                min_n=fmt_count(min_n),
+                n_low=r.n_low,
+                n_mid=r.n_mid,
+                n_high=r.n_high,
+            )
         )
     wrong = ((table["penalty"] > 0) | (table["reward"] < 0)).to_numpy()
     for r in table[wrong & ~small].itertuples():
-        notes.append(
-            f"{label(r.driver)}: penalty and reward have unexpected signs (a low "
-            "rating raises or a high rating lowers the outcome); not classified."
-        )
+        notes.append(t("drivers.band_signs", driver=label(r.driver)))
     return small | wrong, notes
 
 

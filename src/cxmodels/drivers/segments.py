@@ -10,6 +10,7 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, fail, require_columns
+from ..i18n import t
 from ._prepare import prepare, responses
 from .models import _weighted_corr
 
@@ -51,13 +52,18 @@ class SegmentComparison(Result):
         sig = d[(d["diff_low"] > 0) | (d["diff_high"] < 0)]
         f = []
         for r in sig.sort_values("diff", key=np.abs, ascending=False).head(3).itertuples():
-            more = "more" if r.diff > 0 else "less"
             f.append(
-                f"In {label(r.segment)}, {label(r.driver)} carries {fmt_num(abs(r.diff), 0)} "
-                f"points {more} share than in {label(self.reference)} "
-                f"({fmt_num(r.diff_low, 0, signed=True)} to {fmt_num(r.diff_high, 0, signed=True)})."
+                t(
+                    "drivers.segment_more" if r.diff > 0 else "drivers.segment_less",
+                    segment=label(r.segment),
+                    driver=label(r.driver),
+                    points=fmt_num(abs(r.diff), 0),
+                    reference=label(self.reference),
+                    low=fmt_num(r.diff_low, 0, signed=True),
+                    high=fmt_num(r.diff_high, 0, signed=True),
+                )
             )
-        c = () if self.bootstrap else ("No bootstrap: segment differences come without intervals.",)
+        c = () if self.bootstrap else (t("drivers.segment_no_bootstrap"),)
         return Findings(tuple(f), c)
 
 

@@ -32,6 +32,8 @@ DIGITS = ("latin", "persian")
 RTL = {"fa"}
 _PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _STATE = {"language": "en", "digits": "latin", "calendar": "gregorian"}
+#: Environment variables a report kernel reads its initial language from (set by the runner).
+ENV_LANGUAGE, ENV_DIGITS = "CXMODELS_LANGUAGE", "CXMODELS_DIGITS"
 
 
 @cache
@@ -68,6 +70,16 @@ def set_language(language: str = "en", digits: str | None = None) -> None:
     )
 
 
+def _from_environment() -> None:
+    """The initial language from ``CXMODELS_LANGUAGE`` (and ``CXMODELS_DIGITS``), if set."""
+    import os
+
+    lang = os.environ.get(ENV_LANGUAGE, "").strip()
+    if lang in LANGUAGES:
+        digits = os.environ.get(ENV_DIGITS, "").strip()
+        set_language(lang, digits if digits in DIGITS else None)
+
+
 def get_language() -> str:
     """The current language code."""
     return _STATE["language"]
@@ -102,9 +114,39 @@ def t(key: str, /, **values) -> str:
     return localize_digits(template.format(**values)) if values else template
 
 
+def digits() -> str:
+    """The current digit shapes, ``"latin"`` or ``"persian"``."""
+    return _STATE["digits"]
+
+
+def is_english() -> bool:
+    """Whether the current language is English (the package's own wording applies)."""
+    return _STATE["language"] == "en"
+
+
 def has(key: str) -> bool:
     """Whether ``key`` is a message (in English, the reference catalogue)."""
     return key in catalogue("en")
+
+
+def phrase(part: str, text: str) -> str:
+    """A fixed English phrase in the current language: the catalogue's ``<part>.<text>``."""
+    key = f"{part}.{text}"
+    return t(key) if _STATE["language"] != "en" and has(key) else text
+
+
+def summary_words(title: str, facts: dict, tables: dict, notes) -> tuple:
+    """A result summary's title, fact names, table names and notes in the current language."""
+    facts = {phrase("summary", str(k)): v for k, v in facts.items()}
+    tables = {phrase("summary", str(k)): v for k, v in tables.items()}
+    notes = [localize_digits(phrase("summary", str(n))) for n in notes]
+    return localize_digits(phrase("summary", title)), facts, tables, notes
+
+
+def unit_word(unit: str) -> str:
+    """A time unit (``days``, ``weeks``, ``months``, ``years``) in the current language."""
+    key = f"churn.unit.{unit}"
+    return t(key) if has(key) else str(unit)
 
 
 def label(name: str, fallback: str | None = None) -> str:
@@ -235,6 +277,7 @@ def localize_axes(ax) -> None:
 RTL_CSS = """
 html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-align:right}
 html[dir=rtl] table{direction:rtl}
+html[dir=rtl] .jp-OutputArea-output table{display:block;max-width:100%;overflow-x:auto}
 html[dir=rtl] th,html[dir=rtl] td{text-align:right}
 html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
 html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
@@ -251,7 +294,21 @@ def html_head(lang: str | None = None) -> str:
     return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
 
 
-_LATIN_RUN = re.compile(r"[A-Za-z0-9_.%+\-−()/:]+(?:\s+[A-Za-z0-9_.%+\-−()/:]+)*")
+#: Characters of a left-to-right run: Latin letters, digits (Latin and Persian) and the
+#: punctuation of numbers and dates; a comma only as a thousands separator.
+_LATIN_CHAR = r"(?:[A-Za-z0-9_.%+\-−()/:۰-۹٫٬٪]|,(?=[0-9]))"
+_LATIN_RUN = re.compile(rf"{_LATIN_CHAR}+(?:\s+{_LATIN_CHAR}+)*")
+_STRONG = re.compile(r"[A-Za-z0-9۰-۹]")
+
+
+def _isolated(m: re.Match) -> str:
+    """A run in ``<bdi>``, unless it is punctuation alone (a bracket or a slash between words)."""
+    run, head, tail = m.group(0), "", ""
+    while run and (run[0] in ") " or (run[0] == "(" and run.count("(") > run.count(")"))):
+        head, run = head + run[0], run[1:]  # a bracket that belongs to the text around
+    while run and (run[-1] in "( " or (run[-1] == ")" and run.count(")") > run.count("("))):
+        run, tail = run[:-1], run[-1] + tail
+    return f"{head}<bdi>{run}</bdi>{tail}" if _STRONG.search(run) else m.group(0)
 
 
 def isolate_ltr(text: str) -> str:
@@ -259,13 +316,13 @@ def isolate_ltr(text: str) -> str:
 
     ``text`` must already be HTML-escaped; tags are left alone.
     """
-    parts = re.split(r"(<[^>]+>)", text)
+    parts = re.split(r"(<[^>]+>|&#?\w+;)", text)
     out = []
     for p in parts:
-        if p.startswith("<"):
+        if p.startswith("<") or (p.startswith("&") and p.endswith(";")):
             out.append(p)
         else:
-            out.append(_LATIN_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))
+            out.append(_LATIN_RUN.sub(_isolated, p))
     return "".join(out)
 
 
@@ -285,3 +342,6 @@ def english_runs(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
         if len(real) >= 3:
             runs.append(m.group(0))
     return runs
+
+
+_from_environment()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._format import join_words
+from .._format import join_words, label
 from .._validation import (
     check_frame,
     check_number,
@@ -19,6 +19,7 @@ from .._validation import (
     fail,
     require_columns,
 )
+from ..i18n import is_english, t
 from .bootstrap import _bootstrap
 from .result import KanoResult
 from .tables import (
@@ -130,10 +131,7 @@ def analyze_kano(
     if segment:
         small = _small_groups(out, segment, p.grp, p.slots, p.grp_values, groups)
         if small:
-            notes.append(
-                f"Segment(s) {join_words(small)} have a single respondent: they are left out of "
-                "the segment tests, and their bootstrap intervals cannot show uncertainty."
-            )
+            notes.append(t("kano.single_respondent", segments=join_words(small)))
         seg_tests = _segment_tests(out, segment, p.feat_index, draws, exclude=small)
     name = table if isinstance(table, str) else "custom"
     n_resp = int(p.quality.shape[0] - p.dropped)
@@ -389,16 +387,13 @@ def _kano_notes(out, feature, min_n, dropped, max_questionable) -> list[str]:
     notes = []
     low = out[out["low_n"]]
     if len(low):
-        msg = (
-            f"{len(low)} feature/group cell(s) have fewer than {min_n} valid answers; category calls "
-            "there are unreliable (e.g. " + ", ".join(low["feature"].astype(str).head(3)) + ")."
-        )
+        name = str if is_english() else label
+        examples = ", ".join(map(name, low["feature"].astype(str).head(3)))
+        msg = t("kano.low_n", n=len(low), min_n=min_n, examples=examples)
         notes.append(msg)
         warnings.warn(msg, stacklevel=3)
     if dropped:
-        notes.append(
-            f"{dropped} respondent(s) with more than {max_questionable} questionable answers dropped."
-        )
+        notes.append(t("kano.dropped", n=dropped, max_q=max_questionable))
     return notes
 
 

@@ -7,8 +7,9 @@ from dataclasses import field
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_p, fmt_pct, join_words, label
+from .._format import fmt_p, fmt_pct, join_words, kano_name, label
 from .._results import Findings, Result, result_dataclass
+from ..i18n import is_english, t
 
 
 @result_dataclass
@@ -86,33 +87,41 @@ class KanoResult(Result):
     def findings(self) -> Findings:
         """Must-be features first, then one-dimensional, attractive, indifferent and reverse;
         unstable calls and notes as caveats; segment differences (chi-square p < 0.01)."""
-        t = self.table
+        tab = self.table
         if self.groups:
-            t = t.groupby("feature", as_index=False).agg(
+            tab = tab.groupby("feature", as_index=False).agg(
                 category=("category", lambda s: s.mode().iloc[0]),
                 better=("better", "mean"),
                 worse=("worse", "mean"),
             )
         f = []
-        for cat, verb in _VERBS:
-            feats = t.loc[t["category"] == cat].sort_values("worse")["feature"].tolist()
+        for cat in _VERB_ORDER:
+            feats = tab.loc[tab["category"] == cat].sort_values("worse")["feature"].tolist()
             if feats:
-                f.append(f"{join_words(label(x) for x in feats)} {verb}.")
+                f.append(t(f"kano.verb.{cat}", names=join_words(label(x) for x in feats)))
         c = list(self.notes)
         if "stability" in self.table:
             shaky = self.table[self.table["stability"] < 0.8]
             for _, r in shaky.iterrows():
-                where = f" ({', '.join(str(r[g]) for g in self.groups)})" if self.groups else ""
+                name = str if is_english() else label
+                where = f" ({', '.join(name(r[g]) for g in self.groups)})" if self.groups else ""
+                cat = r["category"] if is_english() else kano_name(r["category"])
                 c.append(
-                    f"The call for {label(r['feature'])}{where} is unstable: {r['category']} wins "
-                    f"only {fmt_pct(r['stability'])} of bootstrap replicates."
+                    t(
+                        "kano.unstable",
+                        feature=label(r["feature"]),
+                        where=where,
+                        category=cat,
+                        share=fmt_pct(r["stability"]),
+                    )
                 )
         if self.segment_tests is not None:
             diff = self.segment_tests[self.segment_tests["p_value"] < 0.01]
             for _, r in diff.iterrows():
+                cats = r["categories"] if is_english() else _category_words(r["categories"])
+                p = fmt_p(r["p_value"])
                 f.append(
-                    f"Segments differ on {label(r['feature'])} (chi-square {fmt_p(r['p_value'])}): "
-                    f"{r['categories']}."
+                    t("kano.segments_differ", feature=label(r["feature"]), p=p, categories=cats)
                 )
         return Findings(tuple(f), tuple(c))
 
@@ -148,14 +157,11 @@ class KanoResult(Result):
         return kano_dumouchel(self.table, ax=ax)
 
 
-_VERBS = (
-    (
-        "M",
-        "are must-be: customers expect them; absence angers, presence goes unnoticed. "
-        "Secure these first",
-    ),
-    ("O", "are one-dimensional: the better they are, the more satisfied customers are"),
-    ("A", "are attractive: they delight when present and are not missed when absent"),
-    ("I", "leave customers indifferent: low priority"),
-    ("R", "are reverse: some customers would rather not have them"),
-)
+#: The order in which findings name the categories (messages ``kano.verb.<letter>``).
+_VERB_ORDER = ("M", "O", "A", "I", "R")
+
+
+def _category_words(categories: str) -> str:
+    """``consumer:A, premium:O`` as the reader's words (segment label: category name)."""
+    pairs = [p.rpartition(":") for p in str(categories).split(", ")]
+    return join_words(f"{label(s)}: {kano_name(c)}" for s, _, c in pairs)

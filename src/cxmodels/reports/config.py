@@ -20,8 +20,9 @@ from .._validation import InputError, did_you_mean
 from ..config import project_root, sample_dir
 
 TOP_KEYS = ("defaults", "reports", "executor")
-DEFAULT_KEYS = ("data", "timeout", "executor")
-ENTRY_KEYS = ("name", "notebook", "parameters", "matrix", "data", "timeout")
+DEFAULT_KEYS = ("data", "timeout", "executor", "language")
+ENTRY_KEYS = ("name", "notebook", "parameters", "matrix", "data", "timeout", "language")
+LANGUAGE_PARAMETER = "language"  # passed to notebooks that declare it (and as CXMODELS_LANGUAGE)
 RESERVED_PARAMETERS = ("data_path",)  # set by the runner from ``data``
 RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook declares it
 DEFAULT_TIMEOUT = 600.0
@@ -43,6 +44,7 @@ class ReportSpec:
     parameters: dict
     data: str | None
     timeout: float
+    language: str = "en"
 
     @property
     def group(self) -> str:
@@ -91,6 +93,20 @@ def _timeout(value: Any, where: str) -> float:
             "Fix: e.g. timeout: 600"
         )
     return float(value)
+
+
+def _language(value: Any, where: str) -> str:
+    """A report's language: one of the catalogues' languages (``en`` by default)."""
+    from ..i18n import LANGUAGES
+
+    if value is None:
+        return "en"
+    if not isinstance(value, str) or value not in LANGUAGES:
+        raise ConfigError(
+            f"{where}: language {value!r} is not available"
+            f"{did_you_mean(str(value), LANGUAGES)}. Allowed: {', '.join(LANGUAGES)}."
+        )
+    return value
 
 
 def read_yaml(path: Path) -> dict:
@@ -244,6 +260,9 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
         spec_data = resolve_data(entry.get("data"), base, _where(path, i, key="data"))
     t = timeout if timeout is not None else entry.get("timeout", DEFAULT_TIMEOUT)
     t = _timeout(t, _where(path, i, entry.get("name"), "timeout"))
+    lang = _language(entry.get("language"), _where(path, i, entry.get("name"), "language"))
+    if lang != "en" and LANGUAGE_PARAMETER in notebook_parameters(nb):
+        params = {**params, LANGUAGE_PARAMETER: lang}
     values = {k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()}
     for k, v in values.items():
         if not v:
@@ -255,7 +274,7 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
     for combo in itertools.product(*values.values()):
         p = {**params, **dict(zip(values, combo))}
         name = pattern.format(**{k: slug(v) for k, v in p.items()})
-        specs.append(ReportSpec(check_name(name, where), nb, p, spec_data, t))
+        specs.append(ReportSpec(check_name(name, where), nb, p, spec_data, t, lang))
     return specs
 
 
@@ -296,7 +315,7 @@ def load_config(
     for i, entry in enumerate(cfg.get("reports") or []):
         e = entry
         if isinstance(entry, dict):
-            e = {k: defaults[k] for k in ("data", "timeout") if k in defaults} | entry
+            e = {k: defaults[k] for k in ("data", "timeout", "language") if k in defaults} | entry
         specs += _expand(e, path.parent, path, i, override, timeout)
     names = [s.name for s in specs]
     dup = sorted({n for n in names if names.count(n) > 1})

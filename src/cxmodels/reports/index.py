@@ -6,7 +6,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, i18n
 from .._results import _fmt_value
 from .config import ReportSpec
 from .export import _param_value
@@ -41,6 +41,12 @@ def write_index(out: Path, manifest: dict, specs: list[ReportSpec]) -> Path:
                 for k, v in s.parameters.items()
             )
             params = params or "defaults"
+            lang = getattr(s, "language", "en")
+            if lang != "en":  # the language in its own words, marked up for the browser
+                with i18n.language(lang):
+                    word = i18n.t(f"index.language.{lang}")
+                d = "rtl" if i18n.is_rtl(lang) else "ltr"
+                link += f" <span class='lang' lang='{lang}' dir='{d}'>({html.escape(word)})</span>"
             fail = m.get("last_failure") if m.get("last_status") in ("failed", "timeout") else None
             note = (
                 (

@@ -96,6 +96,16 @@ def _record_figure_texts() -> None:
     FigureCanvasBase.print_figure = print_figure
 
 
+def _set_language(env: dict) -> None:
+    """The report's environment (``CXMODELS_LANGUAGE``) in the forked kernel, which inherited
+    the template's already-imported cxmodels: its language state is set from it again."""
+    os.environ.update({str(k): str(v) for k, v in env.items()})
+    i18n = sys.modules.get("cxmodels.i18n")
+    if i18n is not None:
+        i18n.set_language("en")
+        i18n._from_environment()
+
+
 def _become_kernel(req: dict) -> None:
     """In the forked child: become an IPython kernel on the request's connection file."""
     global _TEXTS_FILE
@@ -110,6 +120,7 @@ def _become_kernel(req: dict) -> None:
     os.close(fd)
     os.chdir(req["cwd"])
     _TEXTS_FILE = req["texts"]
+    _set_language(req.get("env") or {})
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
@@ -172,12 +183,15 @@ class Template:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def fork_kernel(self, connection_file: Path, cwd: Path, log: Path, texts: Path) -> ForkedKernel:
+    def fork_kernel(
+        self, connection_file: Path, cwd: Path, log: Path, texts: Path, env: dict | None = None
+    ) -> ForkedKernel:
         req = {
             "connection_file": str(connection_file),
             "cwd": str(cwd),
             "log": str(log),
             "texts": str(texts),
+            "env": dict(env or {}),
         }
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()

@@ -114,6 +114,15 @@ def _outcome(rs: RenderSpec, status: str, t0: float, **kw) -> dict:
     }
 
 
+def kernel_env(spec: ReportSpec) -> dict[str, str]:
+    """Environment of the report's kernel: ``CXMODELS_LANGUAGE`` (read by :mod:`cxmodels.i18n`
+    at import and by a forked kernel at start), so findings come in the report's language even
+    from a notebook without a ``language`` parameter."""
+    from ..i18n import ENV_LANGUAGE
+
+    return {ENV_LANGUAGE: getattr(spec, "language", "en") or "en"}
+
+
 def _first_line(text) -> str:
     return str(text).splitlines()[0][:300] if text and str(text).strip() else ""
 
@@ -132,7 +141,7 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
     source = work / f"{name}.input.ipynb"
     source.write_text(rs.notebook_text, encoding="utf-8")
     cwd = Path(rs.cwd) if Path(rs.cwd).is_dir() else work  # a remote worker may lack the project
-    km = _template().fork_kernel(cf, cwd, log, texts)
+    km = _template().fork_kernel(cf, cwd, log, texts, env=kernel_env(rs.spec))
     timer = threading.Timer(rs.spec.timeout, km.kill)
     timer.daemon = True
     timer.start()

@@ -238,6 +238,8 @@ def fingerprint(spec) -> str:
     h = hashlib.sha256()
     h.update(spec.notebook.read_bytes())
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
+    if getattr(spec, "language", "en") != "en":  # English fingerprints stay as they were
+        h.update(f"language={spec.language}".encode())
     h.update(json.dumps(_files_signature(data_path(spec.data))).encode())
     h.update(__version__.encode())
     h.update(_source_hash().encode())

@@ -8,6 +8,7 @@ import pandas as pd
 from .._format import fmt_est, fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
+from ..i18n import is_english, t
 from .algorithm import Layout, structural, total_effects
 from .fit import interval, replicate_chunks
 
@@ -81,20 +82,23 @@ class IndexResult(Result):
         return f"{label(self.construct)} index (0-100)", {}, {"index": self.table}, []
 
     def findings(self) -> Findings:
-        t = self.table
-        first = t.iloc[0]
-        out = [
-            f"The {label(self.construct).lower()} index is "
-            f"{fmt_est(first['index'], first['ci_low'], first['ci_high'], 1)} on 0-100."
-        ]
-        if len(t) > 1:
-            g = t.iloc[1:].sort_values("index")
+        tab = self.table
+        first = tab.iloc[0]
+        name = label(self.construct).lower() if is_english() else label(self.construct)
+        est = fmt_est(first["index"], first["ci_low"], first["ci_high"], 1)
+        out = [t("structural.index", construct=name, estimate=est)]
+        if len(tab) > 1:
+            g = tab.iloc[1:].sort_values("index")
             out.append(
-                f"By group it runs from {fmt_num(g['index'].iloc[0], 1)} "
-                f"({label(g['group'].iloc[0])}) to {fmt_num(g['index'].iloc[-1], 1)} "
-                f"({label(g['group'].iloc[-1])})."
+                t(
+                    "structural.index_groups",
+                    low=fmt_num(g["index"].iloc[0], 1),
+                    low_group=label(g["group"].iloc[0]),
+                    high=fmt_num(g["index"].iloc[-1], 1),
+                    high_group=label(g["group"].iloc[-1]),
+                )
             )
-        cav = [] if np.isfinite(first["ci_low"]) else ["No bootstrap: the index has no interval."]
+        cav = [] if np.isfinite(first["ci_low"]) else [t("structural.index_no_bootstrap")]
         return Findings(tuple(out), tuple(cav))
 
 
@@ -191,10 +195,15 @@ class IPMAResult(Result):
         p = self.priorities()
         top = p.iloc[0]
         gain = top["importance"]
+        target = label(self.target).lower() if is_english() else label(self.target)
         out = [
-            f"To raise {label(self.target).lower()}, improve {label(top['construct'])} first: "
-            f"one point more on its 0-100 score adds {fmt_num(gain)} points, and it performs "
-            f"at {fmt_num(top['performance'], 1)}."
+            t(
+                "structural.ipma",
+                target=target,
+                construct=label(top["construct"]),
+                gain=fmt_num(gain),
+                performance=fmt_num(top["performance"], 1),
+            )
         ]
         return Findings(tuple(out), ())
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .._format import fmt_num, fmt_p, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
+from ..i18n import is_english, t
 from .algorithm import correlation_stack, estimate
 from .fit import CHUNK, fit_pls, layout
 from .spec import as_model
@@ -50,17 +51,19 @@ class MultigroupResult(Result):
     def findings(self) -> Findings:
         sig = self.table[self.table["p_value"] < 0.05]
         if sig.empty:
-            return Findings(
-                (
-                    f"No path differs between the {label(self.by)} groups at the 5% "
-                    "level (permutation test).",
-                ),
-                (),
-            )
+            return Findings((t("structural.mga_none", by=label(self.by)),), ())
+        low = str.lower if is_english() else str
         out = [
-            f"{label(r.source)} -> {label(r.target).lower()} is {fmt_num(r.coef_a)} for "
-            f"{label(r.group_a)} against {fmt_num(r.coef_b)} for {label(r.group_b)} "
-            f"({fmt_p(r.p_value)})."
+            t(
+                "structural.mga_path",
+                source=label(r.source),
+                target=low(label(r.target)),
+                a=fmt_num(r.coef_a),
+                group_a=label(r.group_a),
+                b=fmt_num(r.coef_b),
+                group_b=label(r.group_b),
+                p=fmt_p(r.p_value),
+            )
             for r in sig.itertuples()
         ]
         return Findings(tuple(out), ())

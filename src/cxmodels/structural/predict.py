@@ -8,6 +8,7 @@ import pandas as pd
 from .._format import fmt_num, fmt_pct, join_words
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number
+from ..i18n import t
 from .algorithm import correlation_stack, estimate, total_effects
 
 
@@ -41,18 +42,17 @@ class PredictResult(Result):
         return "PLSpredict", {"folds": self.folds}, {"prediction": self.table}, []
 
     def findings(self) -> Findings:
-        t = self.table
-        pos = (t["q2_predict"] > 0).mean()
-        beats = t["pls_beats_lm"].mean()
+        tab = self.table
+        pos = (tab["q2_predict"] > 0).mean()
+        beats = tab["pls_beats_lm"].mean()
+        power = "high" if beats == 1 else "medium" if beats >= 0.5 else "low"
+        q2 = fmt_num(tab["q2_predict"].median())
         out = [
-            f"Out of sample, the model predicts {fmt_pct(pos)} of the outcome items better "
-            f"than their mean (median Q²_predict {fmt_num(t['q2_predict'].median())}).",
-            f"It beats the linear benchmark on {fmt_pct(beats)} of the items "
-            f"({'high' if beats == 1 else 'medium' if beats >= 0.5 else 'low'} predictive "
-            "power, Shmueli et al. 2019).",
+            t("structural.predict", share=fmt_pct(pos), q2=q2),
+            t(f"structural.beats_{power}", share=fmt_pct(beats)),
         ]
-        worse = t.loc[~t["pls_beats_lm"], "item"]
-        cav = [f"The linear model predicts {join_words(worse)} better."] if len(worse) else []
+        worse = tab.loc[~tab["pls_beats_lm"], "item"]
+        cav = [t("structural.lm_better", items=join_words(worse))] if len(worse) else []
         return Findings(tuple(out), tuple(cav))
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._format import fmt_num, join_words
 from .._results import Findings, Result, result_dataclass
+from ..i18n import t
 from .algorithm import Estimate, Layout, total_effects
 from .fit import interval
 from .quality import (
@@ -131,51 +132,44 @@ class PLSResult(Result):
 
     def measurement_checks(self) -> list[str]:
         """The thresholds researchers check, flagged in words (Hair et al. 2019)."""
-        t, out = THRESHOLDS, []
+        return [sentence for _, sentence in self.measurement_items()]
+
+    def measurement_items(self) -> list[tuple[bool, str]]:
+        """``(passed, sentence)`` per threshold check: loadings, AVE, rho_C, HTMT."""
+        th, out = THRESHOLDS, []
         refl = self.reliability[self.reliability["ave"].notna()]
         low = self.loadings[
             self.loadings["construct"].isin(refl["construct"])
-            & (self.loadings["loading"] < t["loading"])
+            & (self.loadings["loading"] < th["loading"])
         ]
+        items = join_words(f"{r.item} ({fmt_num(r.loading)})" for r in low.itertuples())
         out.append(
-            "All reflective loadings reach 0.708."
+            (True, t("structural.loadings_ok"))
             if low.empty
-            else "Loadings below 0.708: "
-            + join_words(f"{r.item} ({fmt_num(r.loading)})" for r in low.itertuples())
-            + "."
+            else (False, t("structural.loadings_low", items=items))
         )
-        for col, test, text in (
-            (
-                "ave",
-                lambda v: v < t["ave"],
-                "AVE below 0.5 (items share less than half their variance with the construct)",
-            ),
-            (
-                "rho_c",
-                lambda v: (v < t["rho_c_low"]) | (v > t["rho_c_high"]),
-                "composite reliability outside 0.70-0.95",
-            ),
+        for col, test in (
+            ("ave", lambda v: v < th["ave"]),
+            ("rho_c", lambda v: (v < th["rho_c_low"]) | (v > th["rho_c_high"])),
         ):
             bad = refl[test(refl[col])]
+            items = join_words(
+                f"{r.construct} ({fmt_num(getattr(r, col))})" for r in bad.itertuples()
+            )
             out.append(
-                f"{text}: "
-                + join_words(
-                    f"{r.construct} ({fmt_num(getattr(r, col))})" for r in bad.itertuples()
-                )
-                + "."
+                (False, t(f"structural.{col}_bad", items=items))
                 if len(bad)
-                else f"No construct has {text.split(' (')[0]}."
+                else (True, t(f"structural.{col}_ok"))
             )
         d = self.discriminant.dropna(subset=["htmt"])
-        hi = d[d["htmt"] >= t["htmt_strict"]]
+        hi = d[d["htmt"] >= th["htmt_strict"]]
+        items = join_words(
+            f"{r.construct_a}-{r.construct_b} ({fmt_num(r.htmt)})" for r in hi.itertuples()
+        )
         out.append(
-            "Every HTMT is below 0.85: the constructs are distinct."
+            (True, t("structural.htmt_ok"))
             if hi.empty
-            else "HTMT at or above 0.85 (0.90 for conceptually close constructs): "
-            + join_words(
-                f"{r.construct_a}-{r.construct_b} ({fmt_num(r.htmt)})" for r in hi.itertuples()
-            )
-            + "."
+            else (False, t("structural.htmt_high", items=items))
         )
         return out
 

@@ -6,10 +6,11 @@ import numpy as np
 
 from .._format import fmt_ci, fmt_est, fmt_num, fmt_p, fmt_pct, join_words, label
 from .._results import Findings
+from ..i18n import is_english, t
 
 
 def _name(c: str) -> str:
-    return label(c).lower()
+    return label(c).lower() if is_english() else label(c)
 
 
 def _target(res) -> str:
@@ -22,16 +23,14 @@ def _target(res) -> str:
 def _p(p: float, B: int) -> str:
     """A bootstrap p-value; at its floor ``2 / (B + 1)`` it says what the replicates allow."""
     floor = 2 / (B + 1)
-    return (
-        f"p <= {fmt_num(floor, 3)} (all {B:,} replicates on one side)" if p <= floor else fmt_p(p)
-    )
+    return t("structural.p_floor", floor=fmt_num(floor, 3), B=f"{B:,}") if p <= floor else fmt_p(p)
 
 
 def _path_sentence(r, B: int) -> str:
     est = fmt_est(r.coef, r.ci_low, r.ci_high) if B else fmt_num(r.coef)
-    verb = "raises" if r.coef > 0 else "lowers"
-    tail = f", {_p(r.p_value, B)}" if B else ""
-    return f"{label(r.source)} {verb} {_name(r.target)} by {est} SD per SD{tail}."
+    key = "structural.path_raises" if r.coef > 0 else "structural.path_lowers"
+    tail = f"{', ' if is_english() else '، '}{_p(r.p_value, B)}" if B else ""
+    return t(key, source=label(r.source), target=_name(r.target), estimate=est, tail=tail)
 
 
 def _key_paths(res, target: str) -> list:
@@ -57,9 +56,16 @@ def _mediation(res, target: str) -> list[str]:
     pairs = set(zip(res.effects["source"], res.effects["target"]))
     via = [c for c in res.model.constructs if (r["source"], c) in pairs and (c, target) in pairs]
     return [
-        f"Of {_name(r['source'])}'s total effect on {_name(target)} "
-        f"({fmt_num(r['total'])}), {fmt_num(r['direct'])} runs directly "
-        f"({fmt_pct(share)}) and {ind} through {join_words(_name(v) for v in via)}."
+        t(
+            "structural.mediation",
+            source=_name(r["source"]),
+            target=_name(target),
+            total=fmt_num(r["total"]),
+            direct=fmt_num(r["direct"]),
+            share=fmt_pct(share),
+            indirect=ind,
+            via=join_words(_name(v) for v in via),
+        )
     ]
 
 
@@ -69,37 +75,24 @@ def findings(res) -> Findings:
     boot = B > 0
     target = _target(res)
     r2 = res.r2.set_index("construct")
-    out = [
-        f"The model explains {fmt_pct(r2.loc[target, 'r2'])} of the variance in "
-        f"{_name(target)}"
-        + (
-            f" (95% CI {fmt_ci(r2.loc[target, 'ci_low'], r2.loc[target, 'ci_high'], 0, True)})"
-            if boot
-            else ""
-        )
-        + "."
-    ]
+    ci = fmt_ci(r2.loc[target, "ci_low"], r2.loc[target, "ci_high"], 0, True)
+    ci = t("structural.explains_ci", ci=ci) if boot else ""
+    out = [t("structural.explains", r2=fmt_pct(r2.loc[target, "r2"]), target=_name(target), ci=ci)]
     out += [_path_sentence(r, B) for r in _key_paths(res, target)]
     out += _mediation(res, target)
     weak = res.paths[res.paths["p_value"] >= 0.05] if boot else res.paths.iloc[:0]
     if len(weak):
-        out.append(
-            "Not distinguishable from zero at the 5% level: "
-            + join_words(f"{label(r.source)} -> {_name(r.target)}" for r in weak.itertuples())
-            + "."
-        )
-    cav = [c for c in res.measurement_checks() if not c.startswith(("All", "No ", "Every"))]
+        paths = join_words(f"{label(r.source)} -> {_name(r.target)}" for r in weak.itertuples())
+        out.append(t("structural.weak_paths", paths=paths))
+    cav = [c for ok, c in res.measurement_items() if not ok]
     if not res.converged:
-        cav.append(f"The algorithm did not converge in {res.n_iter} iterations.")
+        cav.append(t("structural.not_converged", n=res.n_iter))
     if res.n_dropped:
-        cav.append(f"{res.n_dropped:,} rows with missing items were dropped (listwise).")
+        cav.append(t("structural.dropped", n=f"{res.n_dropped:,}"))
     if not boot:
-        cav.append("No bootstrap: paths have no intervals or p-values (use bootstrap=1000).")
+        cav.append(t("structural.no_bootstrap"))
     elif res.fit_.boot["n_failed"]:
-        cav.append(
-            f"{res.fit_.boot['n_failed']} bootstrap replicates could not be estimated "
-            "(singular resamples) and were left out of the intervals."
-        )
+        cav.append(t("structural.boot_failed", n=res.fit_.boot["n_failed"]))
     elif res.fit_.boot["n_not_converged"]:
-        cav.append(f"{res.fit_.boot['n_not_converged']} bootstrap replicates did not converge.")
+        cav.append(t("structural.boot_not_converged", n=res.fit_.boot["n_not_converged"]))
     return Findings(tuple(out), tuple(cav))

@@ -8,6 +8,7 @@ import pandas as pd
 from .._format import fmt_count, fmt_est, fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
+from ..i18n import t
 from ._mle import Fit, param_table
 from .rfm import UNITS, check_rfm, daily_transactions
 
@@ -327,19 +328,23 @@ class PurchaseModel(Result):
         yr = DAYS_PER_YEAR / UNITS[self.unit]
         nxt = self.predict_purchases(yr)
         f = [
-            f"The {self.model_name} model describes the repeat purchases of "
-            f"{fmt_count(self.n_customers)} customers; on average "
-            f"{fmt_num(100 * pa.mean(), 0)}% of them are estimated to be still active, "
-            f"and they are expected to make {fmt_num(nxt.mean(), 2)} purchases each in the next year.",
+            t(
+                "value.purchases",
+                model=self.model_name,
+                n=fmt_count(self.n_customers),
+                alive=fmt_num(100 * pa.mean(), 0),
+                next=fmt_num(nxt.mean(), 2),
+            ),
         ]
         for _, row in self.table.iterrows():
             if str(row["parameter"]).startswith(("purchase:", "dropout:")):
                 kind, cov = row["parameter"].split(":", 1)
+                est = fmt_est(row["estimate"], row["ci_low"], row["ci_high"], 3, signed=True)
+                process = t(f"value.process.{kind}")
                 f.append(
-                    f"Effect of {label(cov)} on the {kind} process: "
-                    f"{fmt_est(row['estimate'], row['ci_low'], row['ci_high'], 3, signed=True)}."
+                    t("value.covariate_effect", covariate=label(cov), process=process, estimate=est)
                 )
-        cav = [] if self.converged else ["The optimiser did not converge cleanly."]
+        cav = [] if self.converged else [t("value.optimiser_not_converged_cleanly")]
         return Findings(tuple(f), tuple(cav))
 
 

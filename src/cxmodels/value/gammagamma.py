@@ -16,6 +16,7 @@ from scipy.special import digamma, gammaln
 from .._format import fmt_count, fmt_est, fmt_num
 from .._results import Findings, Result, result_dataclass
 from .._validation import fail
+from ..i18n import t
 from ._mle import Fit, maximise, param_table
 from .rfm import check_rfm
 
@@ -114,20 +115,20 @@ class GammaGammaResult(Result):
 
     def findings(self) -> Findings:
         ind = self.independence.iloc[0]
+        r = fmt_est(ind["correlation"], ind["ci_low"], ind["ci_high"], 2, signed=True)
         f = [
-            f"Among {fmt_count(self.n_customers)} repeat buyers the expected spend per purchase "
-            f"is {fmt_num(self.population_mean, 2)} in the population.",
-            f"Frequency and mean purchase value correlate at "
-            f"{fmt_est(ind['correlation'], ind['ci_low'], ind['ci_high'], 2, signed=True)}.",
+            t(
+                "value.spend",
+                n=fmt_count(self.n_customers),
+                mean=fmt_num(self.population_mean, 2),
+            ),
+            t("value.spend_correlation", r=r),
         ]
         cav = []
         if abs(ind["correlation"]) > 0.3:
-            cav.append(
-                "Frequency and value are clearly related, so the Gamma-Gamma assumption of "
-                "independence is doubtful: treat CLV figures with care."
-            )
+            cav.append(t("value.spend_dependent"))
         if not self.converged:
-            cav.append("The optimiser did not converge cleanly.")
+            cav.append(t("value.optimiser_not_converged_cleanly"))
         return Findings(tuple(f), tuple(cav))
 
 

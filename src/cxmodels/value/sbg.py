@@ -15,6 +15,7 @@ from scipy.special import betaln, hyp2f1
 from .._format import fmt_count, fmt_est, fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns
+from ..i18n import t
 from ._mle import Fit, maximise, param_table
 
 NAMES = ["alpha", "beta"]
@@ -175,16 +176,23 @@ class SBGResult(Result):
         ret = self.retention(len(self.observed) + 4)
         row = self.table.set_index("parameter")
         f = [
-            f"Among {fmt_count(self.n_customers)} customers the churn probability per period "
-            f"averages {fmt_pct(a / (a + b), 1)} (alpha "
-            f"{fmt_est(a, row.loc['alpha', 'ci_low'], row.loc['alpha', 'ci_high'], 3)}, beta "
-            f"{fmt_est(b, row.loc['beta', 'ci_low'], row.loc['beta', 'ci_high'], 3)}).",
-            f"Retention rises from {fmt_pct(ret['retention'].iloc[1], 1)} in the first period to "
-            f"{fmt_pct(ret['retention'].iloc[-1], 1)} in period {int(ret['period'].iloc[-1])}, "
-            f"as the least loyal customers leave first; a new customer is expected to stay "
-            f"{fmt_num(self.expected_lifetime(0.1), 1)} discounted periods at 10% a period.",
+            t(
+                "value.sbg_churn",
+                n=fmt_count(self.n_customers),
+                p=fmt_pct(a / (a + b), 1),
+                alpha=fmt_est(a, row.loc["alpha", "ci_low"], row.loc["alpha", "ci_high"], 3),
+                beta=fmt_est(b, row.loc["beta", "ci_low"], row.loc["beta", "ci_high"], 3),
+            ),
+            t(
+                "value.sbg_retention",
+                first=fmt_pct(ret["retention"].iloc[1], 1),
+                last=fmt_pct(ret["retention"].iloc[-1], 1),
+                period=int(ret["period"].iloc[-1]),
+                life=fmt_num(self.expected_lifetime(0.1), 1),
+            ),
         ]
-        return Findings(tuple(f), () if self.converged else ("The optimiser did not converge.",))
+        cav = () if self.converged else (t("value.optimiser_not_converged"),)
+        return Findings(tuple(f), cav)
 
 
 def fit_sbg(

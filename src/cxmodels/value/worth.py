@@ -20,6 +20,7 @@ import pandas as pd
 from .._format import fmt_count, fmt_est, fmt_num, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import as_list, check_number, fail
+from ..i18n import t, unit_word
 from .bgnbd import BGNBDResult, fit_bgnbd
 from .covariates import add_covariates, segment_mask
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
@@ -201,25 +202,28 @@ class ValueOfChangeResult(Result):
     def findings(self) -> Findings:
         a = self.table.iloc[0]
         f = [
-            f"{self.change[0].upper() + self.change[1:]} adds "
-            f"{fmt_est(a['delta_clv'], a['ci_low'], a['ci_high'], 2)} of CLV per customer over "
-            f"{fmt_num(self.horizon, 0)} {self.unit} (margin {fmt_pct(self.margin)}, discounted at "
-            f"{fmt_pct(self.discount_rate, 1)} a year), "
-            f"{fmt_est(a['delta_clv_total'], a['total_ci_low'], a['total_ci_high'], 0)} in total "
-            f"for {fmt_count(a['n_customers'])} customers.",
+            t(
+                "value.clv_gain",
+                change=self.change[0].upper() + self.change[1:],
+                gain=fmt_est(a["delta_clv"], a["ci_low"], a["ci_high"], 2),
+                horizon=fmt_num(self.horizon, 0),
+                unit=unit_word(self.unit),
+                margin=fmt_pct(self.margin),
+                rate=fmt_pct(self.discount_rate, 1),
+                total=fmt_est(a["delta_clv_total"], a["total_ci_low"], a["total_ci_high"], 0),
+                n=fmt_count(a["n_customers"]),
+            ),
         ]
         seg = self.table.iloc[1:]
         if len(seg) > 1:
             top = seg.loc[seg["delta_clv"].idxmax()]
-            f.append(
-                f"The gain per customer is largest among {label(top['segment'])} customers "
-                f"({fmt_est(top['delta_clv'], top['ci_low'], top['ci_high'], 2)})."
-            )
+            gain = fmt_est(top["delta_clv"], top["ci_low"], top["ci_high"], 2)
+            f.append(t("value.clv_gain_segment", segment=label(top["segment"]), gain=gain))
         cav = []
         if not self.model.purchases.converged:
-            cav.append("The purchase model did not converge cleanly.")
+            cav.append(t("value.purchase_not_converged"))
         if self.bootstrap == 0:
-            cav.append("No bootstrap draws: intervals are not available.")
+            cav.append(t("value.no_bootstrap"))
         return Findings(tuple(f), tuple(cav))
 
 
@@ -376,31 +380,28 @@ class ProgrammeValueResult(Result):
     def findings(self) -> Findings:
         g, roi, be = self.row("clv_gain"), self.row("roi"), self.row("break_even_cost")
         f = [
-            f"Each {self.per} of the {self.programme} programme adds "
-            f"{fmt_est(g['estimate'], g['ci_low'], g['ci_high'], 2)} of CLV over "
-            f"{fmt_num(self.horizon, 0)} {self.unit}; it pays back while it costs less than "
-            f"{fmt_est(be['estimate'], be['ci_low'], be['ci_high'], 2)} per {self.per}.",
+            t(
+                "value.programme_gain",
+                per=label(self.per),
+                programme=label(self.programme),
+                gain=fmt_est(g["estimate"], g["ci_low"], g["ci_high"], 2),
+                horizon=fmt_num(self.horizon, 0),
+                unit=unit_word(self.unit),
+                break_even=fmt_est(be["estimate"], be["ci_low"], be["ci_high"], 2),
+            ),
         ]
         cav = []
         if np.isfinite(roi["estimate"]):
-            f.append(
-                f"At the stated cost the return on investment is "
-                f"{fmt_est(roi['estimate'], roi['ci_low'], roi['ci_high'], 0, pct=True)}."
-            )
+            est = fmt_est(roi["estimate"], roi["ci_low"], roi["ci_high"], 0, pct=True)
+            f.append(t("value.roi", roi=est))
             if roi["ci_low"] < 0 < roi["ci_high"]:
-                cav.append("The ROI interval includes zero: the programme may not pay back.")
+                cav.append(t("value.roi_includes_zero"))
         else:
-            cav.append("No cost was given, so the return on investment is not available.")
+            cav.append(t("value.no_cost"))
         if self.programme == "follow-up":
-            cav.append(
-                "The follow-up gain assumes its effect on satisfaction carries into the "
-                "customer's satisfaction level that drives purchasing and dropout."
-            )
+            cav.append(t("value.follow_up_assumption"))
         else:
-            cav.append(
-                "Club membership is not randomised: the gain is adjusted for the model's "
-                "covariates only (satisfaction, segment and any controls)."
-            )
+            cav.append(t("value.club_assumption"))
         return Findings(tuple(f), tuple(cav))
 
 
