@@ -16,6 +16,7 @@ from scipy.special import betaln, gammaln
 
 import cxmodels as cx
 from cxmodels.value import bgnbd, gammagamma, paretonbd
+from cxmodels._validation import DataQualityWarning
 from cxmodels.value._mle import ConvergenceWarning
 
 from .reference import cdnow
@@ -46,10 +47,10 @@ def cd_gg():
 
 @pytest.fixture(scope="module")
 def vworld():
-    """A synthetic world with BG/NBD purchases (until cx.generate makes them itself)."""
+    """The synthetic world: ``cx.generate`` makes BG/NBD purchases with Gamma-Gamma amounts."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cx.value.with_purchases(cx.validate(cx.generate(6000, seed=5)))
+        return cx.validate(cx.generate(6000, seed=5))
 
 
 @pytest.fixture(scope="module")
@@ -484,27 +485,64 @@ def test_data_without_purchases_gets_a_clear_error(vworld):
 
 
 # ------------------------------------------------------------ synthetic purchases, surface
-def test_with_purchases_adds_amounts_once_and_round_trips(vworld, tmp_path):
+def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworld, tmp_path):
     inter = vworld.interactions
     p = inter.loc[inter["kind"] == "purchase"]
-    assert p["amount"].notna().all() and (p["amount"] >= 0).all()
+    hist = p.loc[p["amount"].notna()]
+    assert (hist["amount"] >= 0).all()
     assert inter.loc[inter["kind"] != "purchase", "amount"].isna().all()
     assert cx.value.with_purchases(vworld) is vworld
-    # first purchase on the signup day, one per customer
-    first = p.groupby("customer_id")["timestamp"].min().dt.normalize()
+    # first purchase on the signup day, one per customer, and it is the onboarding event
+    first = hist.groupby("customer_id")["timestamp"].min().dt.normalize()
     signup = vworld.customers.set_index("customer_id")["signup_date"]
     assert (first == signup.loc[first.index]).all() and len(first) == len(signup)
+    # the history is the purchase stream of data.synth_value (same draws, same customers)
+    a, truth = cx.data.synth_value.purchases(
+        vworld.customers, vworld.responses, vworld.observation_end, 5
+    )
+    assert len(hist) == len(a) == vworld.truth["n_purchases"] == truth["n_purchases"]
+    np.testing.assert_array_equal(np.sort(hist["amount"]), np.sort(a["amount"]))
+    pd.testing.assert_series_equal(
+        hist["customer_id"].value_counts().sort_index(),
+        a["customer_id"].value_counts().sort_index(),
+    )
+    # the service-event purchases (follow-ups and surveys hang on them) carry no amount and
+    # are left out of the history, with a warning that names them
+    with pytest.warns(DataQualityWarning, match="purchase row.*no amount.*left out"):
+        rfm = cx.rfm_summary(vworld)
+    assert rfm["n_transactions"].sum() == hist["timestamp"].dt.normalize().groupby(
+        hist["customer_id"]
+    ).nunique().sum()
     cx.save(vworld, tmp_path)
     back = cx.load(tmp_path)
     assert back.interactions["amount"].sum() == pytest.approx(inter["amount"].sum())
     assert back.truth["spend_model"]["p"] == vworld.truth["spend_model"]["p"]
-    a, _ = cx.data.synth_value.purchases(
-        vworld.customers, vworld.responses, vworld.observation_end, 5
-    )
     b, _ = cx.data.synth_value.purchases(
         vworld.customers, vworld.responses, vworld.observation_end, 5
     )
     pd.testing.assert_frame_equal(a, b)  # seeded
+    # a world without amounts still gets them from with_purchases
+    bare = replace(vworld, interactions=inter.drop(columns="amount"))
+    filled = cx.value.with_purchases(bare)
+    assert filled.interactions.loc[filled.interactions["kind"] == "purchase", "amount"].notna().all()
+
+
+def test_rfm_table_carries_its_time_frame_without_attrs(vworld):
+    cal = vworld.observation_end - pd.Timedelta(days=364)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rfm = cx.rfm_summary(vworld, unit="days", calibration_end=cal)
+        cov = cx.value.add_covariates(rfm, vworld)
+    assert rfm.attrs == {} and isinstance(rfm, pd.DataFrame)
+    want = ("days", str(cal.date()), str(vworld.observation_end.date()))
+    for t in (rfm, cov, rfm[rfm["frequency"] > 0], rfm.copy(), cov.head(100)):
+        assert (t.unit, t.calibration_end, t.observation_end) == want
+    m = cx.fit_bgnbd(rfm.loc[rfm["frequency"] >= 0])
+    assert (m.unit, m.calibration_end, m.observation_end) == want
+    m.rfm.attrs.clear()
+    assert m.tracking(vworld, period=7)["holdout"].any()  # the calibration end from the result
+    plain = cx.fit_bgnbd(pd.DataFrame(rfm[["frequency", "recency", "T"]]), unit="days")
+    assert plain.unit == "days" and plain.observation_end is None
 
 
 def test_value_results_share_the_result_surface(cd_bgnbd, cd_pnbd, cd_gg, vworld, vmodel):

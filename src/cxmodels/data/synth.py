@@ -407,6 +407,26 @@ def _step_responses_table(w) -> None:
     )
 
 
+def _step_purchases(w) -> None:
+    """BG/NBD purchases with Gamma-Gamma amounts, from their own stream ([seed, 16]).
+
+    The covariate is each customer's mean ``overall_sat`` (7 without answers) and her club
+    membership (:mod:`cxmodels.data.synth_value`). The first purchase is the onboarding
+    purchase (slot 0, signup day), which gets its amount; the repeat purchases are added to
+    the interactions with amounts. The other service-event purchases (slots 1+, which carry
+    the follow-ups and surveys) have no amount: they are CRM touchpoints, not the purchase
+    history, and ``cx.rfm_summary`` leaves them out (saying so).
+    """
+    from .synth_value import PURCHASE_TRUTH, purchase_arrays
+
+    centre = PURCHASE_TRUTH["satisfaction_centre"]
+    ci = w.cust_of_ev[w.r]
+    k = np.bincount(ci, minlength=w.n)
+    s = np.bincount(ci, weights=w.sat[w.r].astype(float), minlength=w.n)
+    sat = np.divide(s, k, out=np.full(w.n, centre), where=k > 0)
+    w.pa = purchase_arrays(w.signup.to_numpy(), w.loyal, sat, w.t_end, w.seed)
+
+
 def _step_interactions_table(w) -> None:
     """Interactions built from integer codes, strings only in the final categoricals."""
     rng, ne, kind = w.rng, w.ne, w.kind
@@ -432,27 +452,43 @@ def _step_interactions_table(w) -> None:
     day = 86400 * 10**9
     nf, ni = f.size, iv.size
 
-    def cat(codes, fill_f, fill_i):
-        return np.concatenate(
-            [codes, np.full(nf, fill_f, codes.dtype), np.full(ni, fill_i, codes.dtype)]
-        )
+    pa, n = w.pa, w.n
+    rep = slice(n, None)  # the repeat purchases (the first ones are the slot-0 events)
+    npur = pa.cust.size - n
 
-    cust = np.concatenate([w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv]])
-    ts = np.concatenate(
-        [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day]
+    def cat(codes, fill_f, fill_i, fill_p):
+        return np.concatenate(
+            [codes, np.full(nf, fill_f, codes.dtype), np.full(ni, fill_i, codes.dtype),
+             np.full(npur, fill_p, codes.dtype)]
+        )  # fmt: skip
+
+    cust = np.concatenate(
+        [w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv], pa.cust[rep]]
     )
+    ts = np.concatenate(
+        [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day,
+         pa.ns[rep]]
+    )  # fmt: skip
+    web, store = CHANNEL_CODE["web"], CHANNEL_CODE["store"]
     chan = np.concatenate(
         [
             ev_channel[ev_keep],
             np.array([CHANNEL_CODE[c] for c in FU_CHANNELS], dtype=np.int8)[w.fu_ch[f]],
             np.full(ni, CHANNEL_CODE["email"], np.int8),
+            np.where(pa.web[rep], web, store).astype(np.int8),
         ]
     )
-    kinds = cat(kind[ev_keep], KIND_CODE["follow_up"], KIND_CODE["survey_invite"])
-    topic = cat(ev_topic[ev_keep], -1, -1)
-    sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan)
-    resp = cat(w.resp_min[ev_keep], np.nan, np.nan)
-    reso = cat(resolved[ev_keep], -1, -1)
+    kinds = cat(kind[ev_keep], KIND_CODE["follow_up"], KIND_CODE["survey_invite"],
+                KIND_CODE["purchase"])  # fmt: skip
+    topic = cat(ev_topic[ev_keep], -1, -1, -1)
+    sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan, np.nan)
+    resp = cat(w.resp_min[ev_keep], np.nan, np.nan, np.nan)
+    reso = cat(resolved[ev_keep], -1, -1, -1)
+    first_amount = np.full(ne, np.nan)
+    first_amount[w.fidx] = pa.amount[:n]  # the onboarding purchase is the first purchase
+    amount = np.concatenate(
+        [first_amount[ev_keep], np.full(nf + ni, np.nan), pa.amount[rep]]
+    )
     del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
     order = np.argsort(ts, kind="stable")
     w.interactions = pd.DataFrame(
@@ -466,8 +502,11 @@ def _step_interactions_table(w) -> None:
             "sentiment": sent[order],
             "response_minutes": resp[order],
             "resolved": pd.arrays.BooleanArray(reso[order] == 1, reso[order] < 0),
+            "amount": amount[order],
         }
     )
+    w.truth_purchases = pa.truth
+    del w.pa
 
 
 def _step_kano(w) -> None:
@@ -514,6 +553,7 @@ def _step_truth(w) -> None:
         "kano_categories": KANO_FEATURES,
         "kano_true_share": KANO_TRUE_SHARE,
     }
+    w.truth.update(w.truth_purchases)
 
 
 def _step_chain(w) -> None:
@@ -533,6 +573,7 @@ STEPS = (
     _step_churn,
     _step_customers_table,
     _step_responses_table,
+    _step_purchases,
     _step_interactions_table,
     _step_kano,
     _step_truth,

@@ -9,7 +9,7 @@ from .._format import fmt_count, fmt_est, fmt_num, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
 from ._mle import Fit, param_table
-from .rfm import UNITS, check_rfm, daily_transactions
+from .rfm import UNITS, check_rfm, daily_transactions, rfm_scalars
 
 DAYS_PER_YEAR = 365.25
 
@@ -72,6 +72,8 @@ class PurchaseModel(Result):
     dropout_covariates: tuple
     unit: str
     fit: Fit
+    calibration_end: str | None = None
+    observation_end: str | None = None
     model_name = ""
     base_names = ()
     dropout_name = ""
@@ -265,8 +267,8 @@ class PurchaseModel(Result):
         np.minimum.at(first, c, d)
         step = period * UNITS[self.unit]
         end = int(d.max())
-        if "observation_end" in self.rfm.attrs:
-            end = int(np.datetime64(self.rfm.attrs["observation_end"], "D").astype(np.int64))
+        if self.observation_end is not None:
+            end = int(np.datetime64(self.observation_end, "D").astype(np.int64))
         origin = int(first.min())
         edges = origin + step * np.arange(1, int(np.ceil((end - origin) / step)) + 1)
         rep = d > first[c]
@@ -276,7 +278,7 @@ class PurchaseModel(Result):
         params = tuple(p[uniq, None] if np.ndim(p) else p for p in self._customer_params(self.rfm))
         t = np.clip((edges[None, :] - first[uniq, None]) / UNITS[self.unit], 0, None)
         cum = np.bincount(inv, minlength=uniq.size) @ np.nan_to_num(self._new(t, params))
-        cal = self.rfm.attrs.get("calibration_end")
+        cal = self.calibration_end
         cal_day = np.datetime64(cal, "D").astype(np.int64) if cal else end
         return pd.DataFrame(
             {
@@ -346,6 +348,7 @@ class PurchaseModel(Result):
 def build_result(cls, fit, names, rfm, pc, dc, unit):
     """A purchase-model result from an optimiser fit (first four parameters positive)."""
     table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
+    meta = rfm_scalars(rfm)
     return cls(
         table=table,
         params=dict(zip(names, table["estimate"], strict=True)),
@@ -355,8 +358,10 @@ def build_result(cls, fit, names, rfm, pc, dc, unit):
         rfm=rfm,
         purchase_covariates=tuple(pc),
         dropout_covariates=tuple(dc),
-        unit=unit or rfm.attrs.get("unit", "weeks"),
+        unit=unit or meta["unit"] or "weeks",
         fit=fit,
+        calibration_end=meta["calibration_end"],
+        observation_end=meta["observation_end"],
     )
 
 

@@ -206,7 +206,7 @@ def fit_bgnbd(
     start : dict, optional
         Starting values by parameter name.
     unit : str, optional
-        Time unit label; default ``rfm.attrs['unit']`` or ``"weeks"``.
+        Time unit label; default the RFM table's ``unit`` or ``"weeks"``.
 
     Returns
     -------

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._validation import DataQualityWarning, fail, require_columns
 from ..data.contract import CHANNELS, KINDS
+from .rfm import rfm_frame
 
 SAT_CENTRE = 7.0
 
@@ -84,8 +85,7 @@ def add_covariates(rfm: pd.DataFrame, data, **kwargs) -> pd.DataFrame:
     if miss.any():
         fail("rfm", "customer_id", "customers missing from the customers table",
              "add them to customers or drop their purchases", out["customer_id"][miss])  # fmt: skip
-    out.attrs = dict(rfm.attrs)
-    return out
+    return rfm_frame(out, like=rfm)
 
 
 def has_amounts(data) -> bool:
