@@ -50,7 +50,7 @@ def vworld():
     """The synthetic world: ``cx.generate`` makes BG/NBD purchases with Gamma-Gamma amounts."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cx.validate(cx.generate(6000, seed=5))
+        return cx.validate(cx.generate(6000, seed=5, purchases=True))
 
 
 @pytest.fixture(scope="module")

@@ -159,6 +159,7 @@ def generate(
     n_branches: int = 20,
     kano_share: float = 0.5,
     kano_max: int = 50_000,
+    purchases: bool = False,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -174,6 +175,14 @@ def generate(
         Number of branches.
     kano_share, kano_max : float, int
         Share of customers answering the Kano questionnaire, and its cap.
+    purchases : bool
+        Add the purchase history: BG/NBD repeat purchases with Gamma-Gamma amounts from their
+        own stream (``default_rng([seed, 16])``), linked to satisfaction and club membership
+        (:mod:`cxmodels.data.synth_value`; true parameters in ``truth["purchase_model"]`` and
+        ``truth["spend_model"]``), and an ``amount`` column on interactions. Off by default:
+        purchases denser than the surveys make ``cx.follow_up_effect`` credit a service event's
+        survey to a later purchase (its AIPW interval then misses the true effect), so the
+        default world stays the one the effects truth is defined on.
 
     Returns
     -------
@@ -196,6 +205,7 @@ def generate(
         end=end,
         n_branches=n_branches,
         kano_n=min(kano_max, int(int(n_customers) * kano_share)),
+        purchases=bool(purchases),
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -419,6 +429,9 @@ def _step_purchases(w) -> None:
     """
     from .synth_value import PURCHASE_TRUTH, purchase_arrays
 
+    if not w.purchases:
+        w.pa = None
+        return
     centre = PURCHASE_TRUTH["satisfaction_centre"]
     ci = w.cust_of_ev[w.r]
     k = np.bincount(ci, minlength=w.n)
@@ -452,7 +465,10 @@ def _step_interactions_table(w) -> None:
     day = 86400 * 10**9
     nf, ni = f.size, iv.size
 
-    pa, n = w.pa, w.n
+    n, pa = w.n, w.pa or SimpleNamespace(
+        cust=np.arange(w.n), ns=np.zeros(w.n, np.int64), web=np.zeros(w.n, bool),
+        amount=np.full(w.n, np.nan), truth={},
+    )  # fmt: skip
     rep = slice(n, None)  # the repeat purchases (the first ones are the slot-0 events)
     npur = pa.cust.size - n
 
@@ -502,7 +518,7 @@ def _step_interactions_table(w) -> None:
             "sentiment": sent[order],
             "response_minutes": resp[order],
             "resolved": pd.arrays.BooleanArray(reso[order] == 1, reso[order] < 0),
-            "amount": amount[order],
+            **({"amount": amount[order]} if w.purchases else {}),
         }
     )
     w.truth_purchases = pa.truth
