@@ -294,7 +294,7 @@ def test_synthetic_truth_inside_the_intervals(vworld):
         warnings.simplefilter("ignore")
         rfm = cx.rfm_summary(vworld, calibration_end=cal)
         rfm = cx.value.add_covariates(rfm, vworld)
-    cov = ["satisfaction", "loyalty_member"]
+    cov = ["satisfaction", "loyalty_member", "followed_up"]
     m = cx.fit_bgnbd(rfm, purchase_covariates=cov, dropout_covariates=cov)
     t = m.table.set_index("parameter")
     want = {k: truth[k] for k in ("r", "alpha", "a", "b")}
@@ -497,8 +497,9 @@ def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworl
     signup = vworld.customers.set_index("customer_id")["signup_date"]
     assert (first == signup.loc[first.index]).all() and len(first) == len(signup)
     # the history is the purchase stream of data.synth_value (same draws, same customers)
+    fu = cx.value.covariates.onboarding_follow_up(vworld)
     a, truth = cx.data.synth_value.purchases(
-        vworld.customers, vworld.responses, vworld.observation_end, 5
+        vworld.customers, vworld.responses, vworld.observation_end, 5, fu
     )
     assert len(hist) == len(a) == vworld.truth["n_purchases"] == truth["n_purchases"]
     np.testing.assert_array_equal(np.sort(hist["amount"]), np.sort(a["amount"]))
@@ -518,7 +519,7 @@ def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworl
     assert back.interactions["amount"].sum() == pytest.approx(inter["amount"].sum())
     assert back.truth["spend_model"]["p"] == vworld.truth["spend_model"]["p"]
     b, _ = cx.data.synth_value.purchases(
-        vworld.customers, vworld.responses, vworld.observation_end, 5
+        vworld.customers, vworld.responses, vworld.observation_end, 5, fu
     )
     pd.testing.assert_frame_equal(a, b)  # seeded
     # a world without amounts still gets them from with_purchases

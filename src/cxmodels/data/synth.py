@@ -437,7 +437,8 @@ def _step_purchases(w) -> None:
     k = np.bincount(ci, minlength=w.n)
     s = np.bincount(ci, weights=w.sat[w.r].astype(float), minlength=w.n)
     sat = np.divide(s, k, out=np.full(w.n, centre), where=k > 0)
-    w.pa = purchase_arrays(w.signup.to_numpy(), w.loyal, sat, w.t_end, w.seed)
+    followed_up = w.fu_alive[w.fidx]  # the onboarding follow-up (1-13 days after signup)
+    w.pa = purchase_arrays(w.signup.to_numpy(), w.loyal, sat, w.t_end, w.seed, followed_up)
 
 
 def _step_interactions_table(w) -> None:

@@ -4,9 +4,12 @@ Every customer's first purchase falls on the signup day. While active she buys a
 :math:`\\lambda_i \\sim \\mathrm{Gamma}(r, \\alpha_i)` (per week) and drops out after each repeat
 purchase with probability :math:`p_i \\sim \\mathrm{Beta}(a, b_i)`, with the covariate link of
 Fader and Hardie (2007): :math:`\\alpha_i = \\alpha e^{-\\gamma_p' x_i}`,
-:math:`b_i = b e^{\\gamma_d' x_i}`, :math:`x_i` = (satisfaction - 7, club membership), where
-satisfaction is the mean ``overall_sat`` of the customer's survey answers (7 when she has none).
-Satisfied customers and club members therefore buy more often and drop out later. Each purchase
+:math:`b_i = b e^{\\gamma_d' x_i}`, :math:`x_i` = (satisfaction - 7, club membership, followed up), where
+satisfaction is the mean ``overall_sat`` of the customer's survey answers (7 when she has none)
+and *followed up* is 1 when a follow-up contact came within 14 days of her first (onboarding)
+purchase. Satisfied customers, club members and followed-up customers therefore buy more often
+and drop out later; the follow-up also raises satisfaction, so its total effect on purchasing is
+the direct one plus the one through satisfaction. Each purchase
 is worth :math:`z \\sim \\mathrm{Gamma}(p, \\nu_i)`, :math:`\\nu_i \\sim \\mathrm{Gamma}(q, \\gamma)`
 (rate parameterisation; mean spend :math:`p\\gamma/(q-1)`).
 
@@ -27,8 +30,8 @@ PURCHASE_TRUTH = {
     "alpha": 8.0,
     "a": 0.6,
     "b": 3.0,
-    "purchase_covariates": {"satisfaction": 0.15, "loyalty_member": 0.3},
-    "dropout_covariates": {"satisfaction": 0.25, "loyalty_member": 0.4},
+    "purchase_covariates": {"satisfaction": 0.15, "loyalty_member": 0.3, "followed_up": 0.25},
+    "dropout_covariates": {"satisfaction": 0.25, "loyalty_member": 0.4, "followed_up": 0.35},
     "satisfaction_centre": 7.0,
 }
 SPEND_TRUTH = {"p": 6.0, "q": 4.0, "gamma": 20.0}
@@ -69,7 +72,7 @@ def _repeat_times(rng, lam, p, T):
     return who, T[who] * partial / total[who]
 
 
-def purchase_arrays(signup, loyal, sat, observation_end, seed: int = 0):
+def purchase_arrays(signup, loyal, sat, observation_end, seed: int = 0, followed_up=None):
     """The purchase stream as arrays (no strings): the vectorized core of :func:`purchases`.
 
     Parameters
@@ -85,6 +88,8 @@ def purchase_arrays(signup, loyal, sat, observation_end, seed: int = 0):
         No purchase after it.
     seed : int
         The world's seed; the stream is ``default_rng([seed, 16])``.
+    followed_up : array of bool or 0/1, optional
+        A follow-up within 14 days of the first purchase (default none).
 
     Returns
     -------
@@ -97,7 +102,8 @@ def purchase_arrays(signup, loyal, sat, observation_end, seed: int = 0):
     tp, ts = PURCHASE_TRUTH, SPEND_TRUTH
     sat = np.asarray(sat, dtype=float)
     n = sat.size
-    X = np.column_stack([sat - tp["satisfaction_centre"], np.asarray(loyal, dtype=float)])
+    fu = np.zeros(n) if followed_up is None else np.asarray(followed_up, dtype=float)
+    X = np.column_stack([sat - tp["satisfaction_centre"], np.asarray(loyal, dtype=float), fu])
     gp = np.array(list(tp["purchase_covariates"].values()))
     gd = np.array(list(tp["dropout_covariates"].values()))
     lam = rng.gamma(tp["r"], 1 / (tp["alpha"] * np.exp(-X @ gp)))
@@ -122,7 +128,8 @@ def purchase_arrays(signup, loyal, sat, observation_end, seed: int = 0):
             "b_i = b exp(g_d'x))",
             **tp,
             "covariates": "satisfaction = mean overall_sat of the customer's answers minus 7 "
-            "(0 without answers); loyalty_member 0/1",
+            "(0 without answers); loyalty_member 0/1; followed_up 0/1 (a follow-up within 14 "
+            "days of the first purchase)",
         },
         "spend_model": {"model": "Gamma-Gamma (shape p, rate nu ~ Gamma(q, rate gamma))", **ts,
                         "mean_spend": ts["p"] * ts["gamma"] / (ts["q"] - 1)},
@@ -136,6 +143,7 @@ def purchases(
     responses: pd.DataFrame,
     observation_end,
     seed: int = 0,
+    followed_up=None,
 ) -> tuple[pd.DataFrame, dict]:
     """Purchase interactions (kind ``purchase`` with ``amount``) and their true parameters.
 
@@ -149,6 +157,8 @@ def purchases(
         No purchase after it.
     seed : int
         The world's seed; the stream is ``default_rng([seed, 16])``, independent of the others.
+    followed_up : array of bool or 0/1, optional
+        Per customer: a follow-up within 14 days of the first purchase (default none).
 
     Returns
     -------
@@ -159,7 +169,9 @@ def purchases(
     """
     sat = customer_satisfaction(customers, responses, PURCHASE_TRUTH["satisfaction_centre"])
     signup = pd.to_datetime(customers["signup_date"]).to_numpy("datetime64[D]")
-    pa = purchase_arrays(signup, customers["loyalty_member"], sat, observation_end, seed)
+    pa = purchase_arrays(
+        signup, customers["loyalty_member"], sat, observation_end, seed, followed_up
+    )
     order = np.argsort(pa.ns, kind="stable")
     ids = customers["customer_id"].to_numpy()
     rows = pd.DataFrame(

@@ -20,6 +20,28 @@ from ..data.contract import CHANNELS, KINDS
 from .rfm import rfm_frame
 
 SAT_CENTRE = 7.0
+FOLLOW_UP_WINDOW_DAYS = 14  # as cx.follow_up_effect's default window
+
+
+def onboarding_follow_up(data, window_days: int = FOLLOW_UP_WINDOW_DAYS) -> np.ndarray:
+    """Per customer of ``data.customers``: 1 when a follow-up came within ``window_days`` after
+    her first purchase (her signup date when she has none), else 0."""
+    cust, inter = data.customers, data.interactions
+    out = np.zeros(len(cust))
+    if inter is None or "kind" not in inter or "signup_date" not in cust:
+        return out
+    pur = inter.loc[inter["kind"] == "purchase"].groupby("customer_id", observed=True)
+    first = cust["customer_id"].map(pur["timestamp"].min())
+    first = first.fillna(pd.to_datetime(cust["signup_date"])).to_numpy("datetime64[ns]")
+    fu = inter.loc[inter["kind"] == "follow_up", ["customer_id", "timestamp"]]
+    pos = pd.Series(np.arange(len(cust)), index=pd.Index(cust["customer_id"]))
+    j = fu["customer_id"].map(pos)
+    ok = j.notna().to_numpy()
+    j = j[ok].astype(int).to_numpy()
+    t = fu["timestamp"].to_numpy("datetime64[ns]")[ok]
+    hit = (t > first[j]) & (t <= first[j] + np.timedelta64(int(window_days), "D"))
+    out[j[hit]] = 1.0
+    return out
 
 
 def customer_covariates(
@@ -46,7 +68,8 @@ def customer_covariates(
     DataFrame
         ``customer_id``, ``satisfaction`` (mean rating - centre; 0 for customers without an
         answer, who are counted in a warning), ``has_survey`` (0/1), ``loyalty_member`` (0/1),
-        and ``segment_*`` columns.
+        ``followed_up`` (0/1: a follow-up within 14 days of the first purchase, when there are
+        interactions) and ``segment_*`` columns.
     """
     cust, resp = data.customers, data.responses
     require_columns(cust, ["customer_id"], "customers")
@@ -69,6 +92,8 @@ def customer_covariates(
         )
     if "loyalty_member" in cust:
         out["loyalty_member"] = cust["loyalty_member"].fillna(False).astype(float).to_numpy()
+    if data.interactions is not None:
+        out["followed_up"] = onboarding_follow_up(data)
     if segments and "segment" in cust:
         seg = cust["segment"].astype(str)
         for level in seg.value_counts().index[1:]:
@@ -111,7 +136,8 @@ def with_purchases(data, seed: int | None = None):
         fail("data", "observation_end", "unknown observation end",
              "load the data with meta.json or pass as_of=")  # fmt: skip
     seed = int((data.truth or {}).get("seed", 0)) if seed is None else seed
-    rows, truth = purchases(data.customers, data.responses, data.observation_end, seed)
+    rows, truth = purchases(data.customers, data.responses, data.observation_end, seed,
+                            onboarding_follow_up(data))  # fmt: skip
     rows["kind"] = pd.Categorical(rows["kind"], categories=KINDS)
     rows["channel"] = pd.Categorical(rows["channel"], categories=CHANNELS)
     inter = data.interactions

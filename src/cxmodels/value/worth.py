@@ -81,7 +81,7 @@ def fit_value_model(
         for level in col.value_counts().index[1:]:
             rfm[f"{c}_{level}"] = (col == level).astype(float).to_numpy()
     cov = ["satisfaction"] + [
-        c for c in rfm.columns if c in ("loyalty_member", "has_survey")
+        c for c in rfm.columns if c in ("loyalty_member", "followed_up", "has_survey")
         or c.startswith(tuple(f"{k}_" for k in ["segment", *extra]))
     ]  # fmt: skip
     cov = [c for c in cov if rfm[c].std() > 0]
