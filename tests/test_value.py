@@ -15,8 +15,8 @@ from scipy import integrate, stats
 from scipy.special import betaln, gammaln
 
 import cxmodels as cx
-from cxmodels.value import bgnbd, gammagamma, paretonbd
 from cxmodels._validation import DataQualityWarning
+from cxmodels.value import bgnbd, gammagamma, paretonbd
 from cxmodels.value._mle import ConvergenceWarning
 
 from .reference import cdnow

@@ -79,7 +79,6 @@ def _new_clv_gain(pm_params, gg_params, X, k_treat, treated, horizon, discount_r
                   unit):  # fmt: skip
     """Mean over the treated of margin x mean spend x (discounted new-customer purchases with
     the treatment - without it)."""
-    names = list(pm_params)
     r, alpha, a, b = (pm_params[k] for k in ("r", "alpha", "a", "b"))
     gp = np.array([pm_params[f"purchase:{c}"] for c in X.columns])
     gd = np.array([pm_params[f"dropout:{c}"] for c in X.columns])
@@ -93,7 +92,6 @@ def _new_clv_gain(pm_params, gg_params, X, k_treat, treated, horizon, discount_r
         ey = expected_purchases_new(t[:, None], (r, al[None, :], a, bi[None, :]))
         out.append(disc @ np.diff(np.vstack([np.zeros(ey.shape[1]), ey]), axis=0))
     p, q, g = (gg_params[k] for k in GG_NAMES)
-    del names
     return float(margin * p * g / (q - 1) * np.mean(out[0] - out[1]))
 
 

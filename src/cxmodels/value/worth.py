@@ -458,7 +458,7 @@ def follow_up_value(
     bootstrap: int = 100,
     seed: int = 0,
 ) -> ProgrammeValueResult:
-    """Return on the follow-up programme: CLV gained per contact, minus its cost.
+    r"""Return on the follow-up programme: CLV gained per contact, minus its cost.
 
     Parameters
     ----------
