@@ -576,9 +576,10 @@ def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworl
     # are left out of the history, with a warning that names them
     with pytest.warns(DataQualityWarning, match="purchase row.*no amount.*left out"):
         rfm = cx.rfm_summary(vworld)
-    assert rfm["n_transactions"].sum() == hist["timestamp"].dt.normalize().groupby(
-        hist["customer_id"]
-    ).nunique().sum()
+    assert (
+        rfm["n_transactions"].sum()
+        == hist["timestamp"].dt.normalize().groupby(hist["customer_id"]).nunique().sum()
+    )
     cx.save(vworld, tmp_path)
     back = cx.load(tmp_path)
     assert back.interactions["amount"].sum() == pytest.approx(inter["amount"].sum())
@@ -590,7 +591,9 @@ def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworl
     # a world without amounts still gets them from with_purchases
     bare = replace(vworld, interactions=inter.drop(columns="amount"))
     filled = cx.value.with_purchases(bare)
-    assert filled.interactions.loc[filled.interactions["kind"] == "purchase", "amount"].notna().all()
+    assert (
+        filled.interactions.loc[filled.interactions["kind"] == "purchase", "amount"].notna().all()
+    )
 
 
 def test_rfm_table_carries_its_time_frame_without_attrs(vworld):

@@ -479,9 +479,7 @@ def _step_interactions_table(w) -> None:
              np.full(npur, fill_p, codes.dtype)]
         )  # fmt: skip
 
-    cust = np.concatenate(
-        [w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv], pa.cust[rep]]
-    )
+    cust = np.concatenate([w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv], pa.cust[rep]])
     ts = np.concatenate(
         [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day,
          pa.ns[rep]]
@@ -503,9 +501,7 @@ def _step_interactions_table(w) -> None:
     reso = cat(resolved[ev_keep], -1, -1, -1)
     first_amount = np.full(ne, np.nan)
     first_amount[w.fidx] = pa.amount[:n]  # the onboarding purchase is the first purchase
-    amount = np.concatenate(
-        [first_amount[ev_keep], np.full(nf + ni, np.nan), pa.amount[rep]]
-    )
+    amount = np.concatenate([first_amount[ev_keep], np.full(nf + ni, np.nan), pa.amount[rep]])
     del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
     order = np.argsort(ts, kind="stable")
     w.interactions = pd.DataFrame(
