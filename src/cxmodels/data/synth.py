@@ -503,21 +503,29 @@ def _step_interactions_table(w) -> None:
     first_amount[w.fidx] = pa.amount[:n]  # the onboarding purchase is the first purchase
     amount = np.concatenate([first_amount[ev_keep], np.full(nf + ni, np.nan), pa.amount[rep]])
     del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
+    del ev_ns, ev_channel, ev_topic, sentiment, resolved, first_amount
+    for k in ("ev_off", "c_off", "alive", "fu_alive", "surveyed", "s_delay", "fu_delay", "fu_ch",
+              "resp_min", "needs_resp", "slow", "is_complaint", "treated"):  # fmt: skip
+        delattr(w, k)  # per-event arrays no later step reads (peak memory at 1M customers)
     order = np.argsort(ts, kind="stable")
-    w.interactions = pd.DataFrame(
-        {
-            "interaction_id": _zfill_ids("I", order.size, 9).array,
-            "customer_id": w.cust_ids[cust[order]],
-            "timestamp": pd.to_datetime(ts[order]),
-            "channel": pd.Categorical.from_codes(chan[order], CHANNELS),
-            "kind": pd.Categorical.from_codes(kinds[order], KINDS),
-            "topic": pd.Categorical.from_codes(topic[order], TOPICS),
-            "sentiment": sent[order],
-            "response_minutes": resp[order],
-            "resolved": pd.arrays.BooleanArray(reso[order] == 1, reso[order] < 0),
-            **({"amount": amount[order]} if w.purchases else {}),
-        }
-    )
+    cols = {"interaction_id": _zfill_ids("I", order.size, 9).array}
+    cols["customer_id"] = w.cust_ids[cust[order]]
+    del cust
+    cols["timestamp"] = pd.to_datetime(ts[order])
+    del ts
+    cols["channel"] = pd.Categorical.from_codes(chan[order], CHANNELS)
+    cols["kind"] = pd.Categorical.from_codes(kinds[order], KINDS)
+    cols["topic"] = pd.Categorical.from_codes(topic[order], TOPICS)
+    cols["sentiment"] = sent[order]
+    del sent
+    cols["response_minutes"] = resp[order]
+    del resp
+    reso = reso[order]
+    cols["resolved"] = pd.arrays.BooleanArray(reso == 1, reso < 0)
+    if w.purchases:
+        cols["amount"] = amount[order]
+    del amount, order
+    w.interactions = pd.DataFrame(cols, copy=False)
     w.truth_purchases = pa.truth
     del w.pa
 
