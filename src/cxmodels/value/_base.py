@@ -132,15 +132,23 @@ class PurchaseModel(Result):
 
     def discounted_purchases(self, horizon, discount_rate=0.1, rfm=None, steps=None) -> np.ndarray:
         """Discounted expected purchases over ``horizon`` units (steps of about a month)."""
-        rfm = self._rfm(rfm)
+        return self._discounted(horizon, discount_rate, self._rfm(rfm), steps)[0]
+
+    def _discounted(self, horizon, discount_rate, rfm, steps):
+        """(discounted expected purchases, expected purchases over the horizon, P(alive)),
+        computed once per distinct ``(x, T, parameters)`` and spread back."""
         x, tx, T = rfm_arrays(rfm)
+        params = self._customer_params(rfm)
         t, disc = discount_steps(horizon, discount_rate, self.unit, steps)
-        ey = self._expected(t, x, tx, T, self._customer_params(rfm))
-        total, prev = np.zeros(x.size), np.zeros(x.size)
-        for cur, dk in zip(ey, disc, strict=True):  # loop over periods, not customers
+        inv, first = compress([x, T, *params])
+        sub = (x[first], T[first], tuple(p[first] if np.ndim(p) else p for p in params))
+        total, prev = np.zeros(first.size), np.zeros(first.size)
+        for tk, dk in zip(t, disc, strict=True):  # loop over periods, not customers
+            cur = self._given_alive(float(tk), *sub)
             total += dk * (cur - prev)
             prev = cur
-        return total
+        alive = self._alive(x, tx, T, params)
+        return total[inv] * alive, prev[inv] * alive, alive
 
     def clv(
         self,
@@ -182,15 +190,15 @@ class PurchaseModel(Result):
         """
         check_number("margin", margin, low=0, high=1, low_open=True)
         rfm = self._rfm(rfm)
-        dp = self.discounted_purchases(horizon, discount_rate, rfm, steps)
+        dp, expected, alive = self._discounted(horizon, discount_rate, rfm, steps)
         z = _spend(spend, rfm)
         out = pd.DataFrame(
             {
                 "customer_id": rfm["customer_id"].to_numpy()
                 if "customer_id" in rfm
                 else rfm.index.to_numpy(),
-                "p_alive": self.prob_alive(rfm).to_numpy(),
-                "expected_purchases": self.predict_purchases(horizon, rfm).to_numpy(),
+                "p_alive": alive,
+                "expected_purchases": expected,
                 "discounted_purchases": dp,
                 "expected_spend": z,
                 "clv": margin * z * dp,
