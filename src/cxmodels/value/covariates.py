@@ -2,9 +2,9 @@
 
 The covariate extension of BG/NBD and Pareto/NBD (Fader and Hardie 2007) needs one row of
 time-invariant covariates per customer: satisfaction (the mean of the customer's survey
-answers, centred), club membership, segment. :func:`with_purchases` adds BG/NBD purchases with
-amounts to a CXData that has none (the synthetic world before the value generator is wired into
-``cx.generate``).
+answers, centred), club membership, the onboarding follow-up, segment. :func:`with_purchases`
+adds BG/NBD purchases with amounts to a CXData that has none (a saved synthetic world made
+without ``cx.generate(..., purchases=True)``).
 """
 
 from __future__ import annotations
@@ -126,7 +126,10 @@ def with_purchases(data, seed: int | None = None):
     The purchase rows without amounts are replaced by :func:`cxmodels.data.synth_value.purchases`
     (the first purchase on the signup day, then BG/NBD repeat purchases with Gamma-Gamma
     amounts); ``truth`` gains ``purchase_model`` and ``spend_model``. Data whose purchases have
-    amounts is returned unchanged. A bridge until ``cx.generate`` makes purchases itself.
+    amounts (e.g. ``cx.generate(..., purchases=True)``) is returned unchanged, the same object.
+    ``cx.generate(..., purchases=True)`` makes the same purchase stream inside the world and
+    keeps the service-event purchases (with their follow-ups and surveys) as rows without an
+    amount; here they are replaced.
     """
     if has_amounts(data):
         return data

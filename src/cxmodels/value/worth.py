@@ -365,6 +365,11 @@ class ProgrammeValueResult(Result):
     def _summary_parts(self):
         facts = {
             "programme": self.programme,
+            "valued through": {
+                "purchases": "its effect on purchasing and dropout (refits)",
+                "satisfaction": "its effect on satisfaction",
+                "value_model": "the value model's what-if",
+            }[self.method],
             "horizon": f"{fmt_num(self.horizon, 0)} {self.unit}",
             "discount rate (annual)": fmt_pct(self.discount_rate, 1),
             "margin": fmt_pct(self.margin, 0),
