@@ -507,27 +507,32 @@ def _step_interactions_table(w) -> None:
     for k in ("ev_off", "c_off", "alive", "fu_alive", "surveyed", "s_delay", "fu_delay", "fu_ch",
               "resp_min", "needs_resp", "slow", "is_complaint", "treated"):  # fmt: skip
         delattr(w, k)  # per-event arrays no later step reads (peak memory at 1M customers)
-    order = np.argsort(ts, kind="stable")
+    arrays = dict(cust=cust, ts=ts, chan=chan, kinds=kinds, topic=topic, sent=sent, resp=resp,
+                  reso=reso, amount=amount)  # fmt: skip
+    del cust, ts, chan, kinds, topic, sent, resp, reso, amount
+    w.interactions = _interactions_frame(w, arrays)
+    w.truth_purchases = pa.truth
+    del w.pa
+
+
+def _interactions_frame(w, a: dict) -> pd.DataFrame:
+    """The interactions table in time order; each array is freed once its column is built."""
+    order = np.argsort(a["ts"], kind="stable")
     cols = {"interaction_id": _zfill_ids("I", order.size, 9).array}
-    cols["customer_id"] = w.cust_ids[cust[order]]
-    del cust
-    cols["timestamp"] = ts[order].view("datetime64[ns]")  # no parsing: the int64 ns are the dates
-    del ts
-    cols["channel"] = pd.Categorical.from_codes(chan[order], CHANNELS)
-    cols["kind"] = pd.Categorical.from_codes(kinds[order], KINDS)
-    cols["topic"] = pd.Categorical.from_codes(topic[order], TOPICS)
-    cols["sentiment"] = sent[order]
-    del sent
-    cols["response_minutes"] = resp[order]
-    del resp
-    reso = reso[order]
+    cols["customer_id"] = w.cust_ids[a.pop("cust")[order]]
+    cols["timestamp"] = a.pop("ts")[order].view("datetime64[ns]")  # the int64 ns are the dates
+    cols["channel"] = pd.Categorical.from_codes(a.pop("chan")[order], CHANNELS)
+    cols["kind"] = pd.Categorical.from_codes(a.pop("kinds")[order], KINDS)
+    cols["topic"] = pd.Categorical.from_codes(a.pop("topic")[order], TOPICS)
+    cols["sentiment"] = a.pop("sent")[order]
+    cols["response_minutes"] = a.pop("resp")[order]
+    reso = a.pop("reso")[order]
     cols["resolved"] = pd.arrays.BooleanArray(reso == 1, reso < 0)
+    amount = a.pop("amount")
     if w.purchases:
         cols["amount"] = amount[order]
     del amount, order
-    w.interactions = pd.DataFrame(cols, copy=False)
-    w.truth_purchases = pa.truth
-    del w.pa
+    return pd.DataFrame(cols, copy=False)
 
 
 def _step_kano(w) -> None:
