@@ -15,6 +15,7 @@ from scipy import integrate, stats
 from scipy.special import betaln, gammaln
 
 import cxmodels as cx
+from cxmodels._validation import DataQualityWarning
 from cxmodels.value import bgnbd, gammagamma, paretonbd
 from cxmodels.value._mle import ConvergenceWarning
 
@@ -46,10 +47,10 @@ def cd_gg():
 
 @pytest.fixture(scope="module")
 def vworld():
-    """A synthetic world with BG/NBD purchases (until cx.generate makes them itself)."""
+    """The synthetic world: ``cx.generate`` makes BG/NBD purchases with Gamma-Gamma amounts."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cx.value.with_purchases(cx.validate(cx.generate(6000, seed=5)))
+        return cx.validate(cx.generate(6000, seed=5, purchases=True))
 
 
 @pytest.fixture(scope="module")
@@ -293,7 +294,7 @@ def test_synthetic_truth_inside_the_intervals(vworld):
         warnings.simplefilter("ignore")
         rfm = cx.rfm_summary(vworld, calibration_end=cal)
         rfm = cx.value.add_covariates(rfm, vworld)
-    cov = ["satisfaction", "loyalty_member"]
+    cov = ["satisfaction", "loyalty_member", "followed_up"]
     m = cx.fit_bgnbd(rfm, purchase_covariates=cov, dropout_covariates=cov)
     t = m.table.set_index("parameter")
     want = {k: truth[k] for k in ("r", "alpha", "a", "b")}
@@ -362,10 +363,11 @@ def test_value_of_satisfaction_covers_the_true_gain(vworld, vmodel):
     assert len(one.table) == 1 and one.table["segment"].iloc[0] == "premium"
 
 
-def test_follow_up_value_multiplies_effect_and_value(vworld, vmodel):
+def test_follow_up_value_through_satisfaction_multiplies_effect_and_value(vworld, vmodel):
     v = cx.value_of_satisfaction(vworld, model=vmodel, horizon=104, bootstrap=30)
     effect = pd.Series({"estimate": 0.5, "se": 0.05, "ci_low": 0.4, "ci_high": 0.6})
-    res = cx.follow_up_value(vworld, cost_per_contact=0.5, effect=effect, value=v, horizon=104)
+    res = cx.follow_up_value(vworld, cost_per_contact=0.5, effect=effect, value=v, horizon=104,
+                             through="satisfaction")  # fmt: skip
     t = res.table.set_index("metric")
     gain = 0.5 * v.table.iloc[0]["delta_clv"]
     assert t.loc["clv_gain", "estimate"] == pytest.approx(gain)
@@ -376,28 +378,92 @@ def test_follow_up_value_multiplies_effect_and_value(vworld, vmodel):
     assert t.loc["n_units", "estimate"] == n_fu
     assert t.loc["net_value_total", "estimate"] == pytest.approx((gain - 0.5) * n_fu)
     assert "CLV" in " ".join(res.findings())
-
-
-def test_follow_up_value_with_the_causal_estimate(vworld, vmodel):
-    v = cx.value_of_satisfaction(vworld, model=vmodel, horizon=52, bootstrap=10)
     eff = cx.follow_up_effect(vworld, bootstrap=10, seed=1)
-    res = cx.follow_up_value(vworld, cost_per_contact=1.0, effect=eff, value=v, horizon=52)
-    t = res.table.set_index("metric")
-    assert t.loc["effect_on_satisfaction", "estimate"] == pytest.approx(
+    res = cx.follow_up_value(vworld, cost_per_contact=1.0, effect=eff, value=v, horizon=104,
+                             through="satisfaction")  # fmt: skip
+    assert res.row("effect_on_satisfaction")["estimate"] == pytest.approx(
         eff.estimate("aipw")["estimate"]
     )
-    assert t.loc["effect_on_satisfaction", "estimate"] > 0
 
 
-def test_club_value_is_positive_for_members(vworld):
+def _true_programme_gain(data, treatment, horizon, rate=0.1, margin=0.3):
+    """The programme's true CLV gain per treated customer, from truth.json's parameters.
+
+    New-customer BG/NBD expectations (FHL 2005 eq. 7) with the true coefficients, quarterly
+    discounting, Gamma-Gamma mean spend; for the follow-up the satisfaction covariate also
+    drops by the true effect on the onboarding answer (truth's follow_up_ate_overall_sat)
+    divided by the customer's number of answers (it is their mean).
+    """
+    from cxmodels.value._base import discount_steps
+
+    tp, ts = data.truth["purchase_model"], data.truth["spend_model"]
+    cust, r = data.customers, data.responses
+    g = r.groupby("customer_id")
+    n_ans = cust["customer_id"].map(g.size()).fillna(0).to_numpy()
+    first = cust["customer_id"].map(g["survey_date"].min())
+    onboarding = ((first - cust["signup_date"]).dt.days <= 46).fillna(False).to_numpy()
+    sat = cust["customer_id"].map(g["overall_sat"].mean()).fillna(7).to_numpy() - 7
+    fu = cx.value.covariates.onboarding_follow_up(data)
+    loyal = cust["loyalty_member"].to_numpy(float)
+    names = ("satisfaction", "loyalty_member", "followed_up")
+    gp = np.array([tp["purchase_covariates"][k] for k in names])
+    gd = np.array([tp["dropout_covariates"][k] for k in names])
+    t, disc = discount_steps(horizon, rate, "weeks", int(np.ceil(horizon / 13)))
+
+    def discounted(X):
+        al, b = tp["alpha"] * np.exp(-X @ gp), tp["b"] * np.exp(X @ gd)
+        ey = bgnbd.expected_purchases_new(t[:, None], (tp["r"], al[None], tp["a"], b[None]))
+        return disc @ np.diff(np.vstack([np.zeros(ey.shape[1]), ey]), axis=0)
+
+    treated = (fu if treatment == "followed_up" else loyal) == 1
+    X1 = np.column_stack([sat, loyal, fu])[treated]
+    X0 = X1.copy()
+    X0[:, names.index(treatment)] = 0
+    if treatment == "followed_up":
+        X0[:, 0] -= (data.truth["follow_up_ate_overall_sat"] * onboarding[treated]
+                     / np.maximum(n_ans[treated], 1))  # fmt: skip
+    mean_spend = ts["p"] * ts["gamma"] / (ts["q"] - 1)
+    return margin * mean_spend * float(np.mean(discounted(X1) - discounted(X0)))
+
+
+def test_follow_up_value_through_purchases_covers_the_true_value(vworld):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = cx.club_value(vworld, cost_per_member=1.0, horizon=104, bootstrap=30)
+        res = cx.follow_up_value(vworld, cost_per_contact=5.0, horizon=104, bootstrap=40, seed=2)
     t = res.table.set_index("metric")
-    assert t.loc["clv_gain", "ci_low"] > 0  # members buy more and stay longer in the world
+    true = _true_programme_gain(vworld, "followed_up", 104)
+    g = t.loc["clv_gain"]
+    assert g["ci_low"] < true < g["ci_high"], (true, g.to_dict())
+    assert res.bootstrap == 40 and res.method == "purchases"
+    # the direct effects on the two processes (the mediated part is small): true inside
+    tp = vworld.truth["purchase_model"]
+    for metric, key in (("purchase_rate_ratio", "purchase_covariates"),
+                        ("dropout_b_ratio", "dropout_covariates")):  # fmt: skip
+        lo, hi = t.loc[metric, ["ci_low", "ci_high"]]
+        assert lo < np.exp(tp[key]["followed_up"]) < hi, metric
+    assert t.loc["roi", "estimate"] == pytest.approx((g["estimate"] - 5) / 5)
+    assert t.loc["break_even_cost", "estimate"] == g["estimate"]
+    assert "not randomised" in " ".join(res.findings().caveats)
+    with pytest.raises(cx.InputError, match="through"):
+        cx.follow_up_value(vworld, cost_per_contact=1.0, through="retention")
+
+
+def test_club_value_through_purchases_and_through_the_value_model(vworld, vmodel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cx.club_value(vworld, cost_per_member=1.0, horizon=104, bootstrap=20, seed=3)
+        old = cx.club_value(vworld, cost_per_member=1.0, horizon=104, bootstrap=30, model=vmodel)
     members = int(vworld.customers["loyalty_member"].sum())
-    assert t.loc["n_units", "estimate"] == members
-    assert res.by_segment.iloc[0]["n_customers"] == members
+    t = res.table.set_index("metric")
+    # the direct effect of membership is the true part of its total effect (members are also
+    # followed up more often, which adds to it): the interval lies above the direct truth's
+    # lower part and covers the total
+    direct = _true_programme_gain(vworld, "loyalty_member", 104)
+    assert t.loc["clv_gain", "ci_low"] > 0.5 * direct and t.loc["n_units", "estimate"] == members
+    assert res.by_segment is None and res.method == "purchases"
+    to = old.table.set_index("metric")
+    assert to.loc["clv_gain", "ci_low"] > 0  # members buy more and stay longer in the world
+    assert old.by_segment.iloc[0]["n_customers"] == members and old.method == "value_model"
 
 
 # -------------------------------------------------------------------------- bad input
@@ -484,27 +550,68 @@ def test_data_without_purchases_gets_a_clear_error(vworld):
 
 
 # ------------------------------------------------------------ synthetic purchases, surface
-def test_with_purchases_adds_amounts_once_and_round_trips(vworld, tmp_path):
+def test_generate_makes_the_purchase_history_and_with_purchases_is_a_no_op(vworld, tmp_path):
     inter = vworld.interactions
     p = inter.loc[inter["kind"] == "purchase"]
-    assert p["amount"].notna().all() and (p["amount"] >= 0).all()
+    hist = p.loc[p["amount"].notna()]
+    assert (hist["amount"] >= 0).all()
     assert inter.loc[inter["kind"] != "purchase", "amount"].isna().all()
     assert cx.value.with_purchases(vworld) is vworld
-    # first purchase on the signup day, one per customer
-    first = p.groupby("customer_id")["timestamp"].min().dt.normalize()
+    # first purchase on the signup day, one per customer, and it is the onboarding event
+    first = hist.groupby("customer_id")["timestamp"].min().dt.normalize()
     signup = vworld.customers.set_index("customer_id")["signup_date"]
     assert (first == signup.loc[first.index]).all() and len(first) == len(signup)
+    # the history is the purchase stream of data.synth_value (same draws, same customers)
+    fu = cx.value.covariates.onboarding_follow_up(vworld)
+    a, truth = cx.data.synth_value.purchases(
+        vworld.customers, vworld.responses, vworld.observation_end, 5, fu
+    )
+    assert len(hist) == len(a) == vworld.truth["n_purchases"] == truth["n_purchases"]
+    np.testing.assert_array_equal(np.sort(hist["amount"]), np.sort(a["amount"]))
+    pd.testing.assert_series_equal(
+        hist["customer_id"].value_counts().sort_index(),
+        a["customer_id"].value_counts().sort_index(),
+    )
+    # the service-event purchases (follow-ups and surveys hang on them) carry no amount and
+    # are left out of the history, with a warning that names them
+    with pytest.warns(DataQualityWarning, match="purchase row.*no amount.*left out"):
+        rfm = cx.rfm_summary(vworld)
+    assert (
+        rfm["n_transactions"].sum()
+        == hist["timestamp"].dt.normalize().groupby(hist["customer_id"]).nunique().sum()
+    )
     cx.save(vworld, tmp_path)
     back = cx.load(tmp_path)
     assert back.interactions["amount"].sum() == pytest.approx(inter["amount"].sum())
     assert back.truth["spend_model"]["p"] == vworld.truth["spend_model"]["p"]
-    a, _ = cx.data.synth_value.purchases(
-        vworld.customers, vworld.responses, vworld.observation_end, 5
-    )
     b, _ = cx.data.synth_value.purchases(
-        vworld.customers, vworld.responses, vworld.observation_end, 5
+        vworld.customers, vworld.responses, vworld.observation_end, 5, fu
     )
     pd.testing.assert_frame_equal(a, b)  # seeded
+    # a world without amounts still gets them from with_purchases
+    bare = replace(vworld, interactions=inter.drop(columns="amount"))
+    filled = cx.value.with_purchases(bare)
+    assert (
+        filled.interactions.loc[filled.interactions["kind"] == "purchase", "amount"].notna().all()
+    )
+
+
+def test_rfm_table_carries_its_time_frame_without_attrs(vworld):
+    cal = vworld.observation_end - pd.Timedelta(days=364)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rfm = cx.rfm_summary(vworld, unit="days", calibration_end=cal)
+        cov = cx.value.add_covariates(rfm, vworld)
+    assert rfm.attrs == {} and isinstance(rfm, pd.DataFrame)
+    want = ("days", str(cal.date()), str(vworld.observation_end.date()))
+    for t in (rfm, cov, rfm[rfm["frequency"] > 0], rfm.copy(), cov.head(100)):
+        assert (t.unit, t.calibration_end, t.observation_end) == want
+    m = cx.fit_bgnbd(rfm.loc[rfm["frequency"] >= 0])
+    assert (m.unit, m.calibration_end, m.observation_end) == want
+    m.rfm.attrs.clear()
+    assert m.tracking(vworld, period=7)["holdout"].any()  # the calibration end from the result
+    plain = cx.fit_bgnbd(pd.DataFrame(rfm[["frequency", "recency", "T"]]), unit="days")
+    assert plain.unit == "days" and plain.observation_end is None
 
 
 def test_value_results_share_the_result_surface(cd_bgnbd, cd_pnbd, cd_gg, vworld, vmodel):

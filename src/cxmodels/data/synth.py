@@ -159,6 +159,7 @@ def generate(
     n_branches: int = 20,
     kano_share: float = 0.5,
     kano_max: int = 50_000,
+    purchases: bool = False,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -174,6 +175,14 @@ def generate(
         Number of branches.
     kano_share, kano_max : float, int
         Share of customers answering the Kano questionnaire, and its cap.
+    purchases : bool
+        Add the purchase history: BG/NBD repeat purchases with Gamma-Gamma amounts from their
+        own stream (``default_rng([seed, 16])``), linked to satisfaction and club membership
+        (:mod:`cxmodels.data.synth_value`; true parameters in ``truth["purchase_model"]`` and
+        ``truth["spend_model"]``), and an ``amount`` column on interactions. Off by default:
+        purchases denser than the surveys make ``cx.follow_up_effect`` credit a service event's
+        survey to a later purchase (its AIPW interval then misses the true effect), so the
+        default world stays the one the effects truth is defined on.
 
     Returns
     -------
@@ -196,6 +205,7 @@ def generate(
         end=end,
         n_branches=n_branches,
         kano_n=min(kano_max, int(int(n_customers) * kano_share)),
+        purchases=bool(purchases),
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -407,6 +417,30 @@ def _step_responses_table(w) -> None:
     )
 
 
+def _step_purchases(w) -> None:
+    """BG/NBD purchases with Gamma-Gamma amounts, from their own stream ([seed, 16]).
+
+    The covariate is each customer's mean ``overall_sat`` (7 without answers) and her club
+    membership (:mod:`cxmodels.data.synth_value`). The first purchase is the onboarding
+    purchase (slot 0, signup day), which gets its amount; the repeat purchases are added to
+    the interactions with amounts. The other service-event purchases (slots 1+, which carry
+    the follow-ups and surveys) have no amount: they are CRM touchpoints, not the purchase
+    history, and ``cx.rfm_summary`` leaves them out (saying so).
+    """
+    from .synth_value import PURCHASE_TRUTH, purchase_arrays
+
+    if not w.purchases:
+        w.pa = None
+        return
+    centre = PURCHASE_TRUTH["satisfaction_centre"]
+    ci = w.cust_of_ev[w.r]
+    k = np.bincount(ci, minlength=w.n)
+    s = np.bincount(ci, weights=w.sat[w.r].astype(float), minlength=w.n)
+    sat = np.divide(s, k, out=np.full(w.n, centre), where=k > 0)
+    followed_up = w.fu_alive[w.fidx]  # the onboarding follow-up (1-13 days after signup)
+    w.pa = purchase_arrays(w.signup.to_numpy(), w.loyal, sat, w.t_end, w.seed, followed_up)
+
+
 def _step_interactions_table(w) -> None:
     """Interactions built from integer codes, strings only in the final categoricals."""
     rng, ne, kind = w.rng, w.ne, w.kind
@@ -432,42 +466,73 @@ def _step_interactions_table(w) -> None:
     day = 86400 * 10**9
     nf, ni = f.size, iv.size
 
-    def cat(codes, fill_f, fill_i):
-        return np.concatenate(
-            [codes, np.full(nf, fill_f, codes.dtype), np.full(ni, fill_i, codes.dtype)]
-        )
+    n, pa = w.n, w.pa or SimpleNamespace(
+        cust=np.arange(w.n), ns=np.zeros(w.n, np.int64), web=np.zeros(w.n, bool),
+        amount=np.full(w.n, np.nan), truth={},
+    )  # fmt: skip
+    rep = slice(n, None)  # the repeat purchases (the first ones are the slot-0 events)
+    npur = pa.cust.size - n
 
-    cust = np.concatenate([w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv]])
+    def cat(codes, fill_f, fill_i, fill_p):
+        return np.concatenate(
+            [codes, np.full(nf, fill_f, codes.dtype), np.full(ni, fill_i, codes.dtype),
+             np.full(npur, fill_p, codes.dtype)]
+        )  # fmt: skip
+
+    cust = np.concatenate([w.cust_of_ev[ev_keep], w.cust_of_ev[f], w.cust_of_ev[iv], pa.cust[rep]])
     ts = np.concatenate(
-        [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day]
-    )
+        [ev_ns[ev_keep], ev_ns[f] + w.fu_delay[f] * day, ev_ns[iv] + (w.s_delay[iv] - 2) * day,
+         pa.ns[rep]]
+    )  # fmt: skip
+    web, store = CHANNEL_CODE["web"], CHANNEL_CODE["store"]
     chan = np.concatenate(
         [
             ev_channel[ev_keep],
             np.array([CHANNEL_CODE[c] for c in FU_CHANNELS], dtype=np.int8)[w.fu_ch[f]],
             np.full(ni, CHANNEL_CODE["email"], np.int8),
+            np.where(pa.web[rep], web, store).astype(np.int8),
         ]
     )
-    kinds = cat(kind[ev_keep], KIND_CODE["follow_up"], KIND_CODE["survey_invite"])
-    topic = cat(ev_topic[ev_keep], -1, -1)
-    sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan)
-    resp = cat(w.resp_min[ev_keep], np.nan, np.nan)
-    reso = cat(resolved[ev_keep], -1, -1)
+    kinds = cat(kind[ev_keep], KIND_CODE["follow_up"], KIND_CODE["survey_invite"],
+                KIND_CODE["purchase"])  # fmt: skip
+    topic = cat(ev_topic[ev_keep], -1, -1, -1)
+    sent = cat(np.where(w.needs_resp, sentiment, np.nan)[ev_keep], np.nan, np.nan, np.nan)
+    resp = cat(w.resp_min[ev_keep], np.nan, np.nan, np.nan)
+    reso = cat(resolved[ev_keep], -1, -1, -1)
+    first_amount = np.full(ne, np.nan)
+    first_amount[w.fidx] = pa.amount[:n]  # the onboarding purchase is the first purchase
+    amount = np.concatenate([first_amount[ev_keep], np.full(nf + ni, np.nan), pa.amount[rep]])
     del w.latent  # the chain step uses the responses' latent satisfaction (w.lat_r)
-    order = np.argsort(ts, kind="stable")
-    w.interactions = pd.DataFrame(
-        {
-            "interaction_id": _zfill_ids("I", order.size, 9).array,
-            "customer_id": w.cust_ids[cust[order]],
-            "timestamp": pd.to_datetime(ts[order]),
-            "channel": pd.Categorical.from_codes(chan[order], CHANNELS),
-            "kind": pd.Categorical.from_codes(kinds[order], KINDS),
-            "topic": pd.Categorical.from_codes(topic[order], TOPICS),
-            "sentiment": sent[order],
-            "response_minutes": resp[order],
-            "resolved": pd.arrays.BooleanArray(reso[order] == 1, reso[order] < 0),
-        }
-    )
+    del ev_ns, ev_channel, ev_topic, sentiment, resolved, first_amount
+    for k in ("ev_off", "c_off", "alive", "fu_alive", "surveyed", "s_delay", "fu_delay", "fu_ch",
+              "resp_min", "needs_resp", "slow", "is_complaint", "treated"):  # fmt: skip
+        delattr(w, k)  # per-event arrays no later step reads (peak memory at 1M customers)
+    arrays = dict(cust=cust, ts=ts, chan=chan, kinds=kinds, topic=topic, sent=sent, resp=resp,
+                  reso=reso, amount=amount)  # fmt: skip
+    del cust, ts, chan, kinds, topic, sent, resp, reso, amount
+    w.interactions = _interactions_frame(w, arrays)
+    w.truth_purchases = pa.truth
+    del w.pa
+
+
+def _interactions_frame(w, a: dict) -> pd.DataFrame:
+    """The interactions table in time order; each array is freed once its column is built."""
+    order = np.argsort(a["ts"], kind="stable")
+    cols = {"interaction_id": _zfill_ids("I", order.size, 9).array}
+    cols["customer_id"] = w.cust_ids[a.pop("cust")[order]]
+    cols["timestamp"] = a.pop("ts")[order].view("datetime64[ns]")  # the int64 ns are the dates
+    cols["channel"] = pd.Categorical.from_codes(a.pop("chan")[order], CHANNELS)
+    cols["kind"] = pd.Categorical.from_codes(a.pop("kinds")[order], KINDS)
+    cols["topic"] = pd.Categorical.from_codes(a.pop("topic")[order], TOPICS)
+    cols["sentiment"] = a.pop("sent")[order]
+    cols["response_minutes"] = a.pop("resp")[order]
+    reso = a.pop("reso")[order]
+    cols["resolved"] = pd.arrays.BooleanArray(reso == 1, reso < 0)
+    amount = a.pop("amount")
+    if w.purchases:
+        cols["amount"] = amount[order]
+    del amount, order
+    return pd.DataFrame(cols, copy=False)
 
 
 def _step_kano(w) -> None:
@@ -514,6 +579,7 @@ def _step_truth(w) -> None:
         "kano_categories": KANO_FEATURES,
         "kano_true_share": KANO_TRUE_SHARE,
     }
+    w.truth.update(w.truth_purchases)
 
 
 def _step_chain(w) -> None:
@@ -533,6 +599,7 @@ STEPS = (
     _step_churn,
     _step_customers_table,
     _step_responses_table,
+    _step_purchases,
     _step_interactions_table,
     _step_kano,
     _step_truth,

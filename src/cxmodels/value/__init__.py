@@ -15,7 +15,7 @@ from .bgnbd import BGNBDResult, fit_bgnbd
 from .covariates import add_covariates, customer_covariates, with_purchases
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
 from .paretonbd import ParetoNBDResult, fit_pareto_nbd
-from .rfm import rfm_summary
+from .rfm import RFMTable, rfm_summary
 from .sbg import SBGResult, fit_sbg
 from .worth import (
     ProgrammeValueResult,
@@ -34,6 +34,7 @@ __all__ = [
     "GammaGammaResult",
     "ParetoNBDResult",
     "ProgrammeValueResult",
+    "RFMTable",
     "SBGResult",
     "ValueModel",
     "ValueOfChangeResult",

@@ -10,7 +10,7 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
 from ..i18n import t
 from ._mle import Fit, param_table
-from .rfm import UNITS, check_rfm, daily_transactions
+from .rfm import UNITS, check_rfm, daily_transactions, rfm_scalars
 
 DAYS_PER_YEAR = 365.25
 
@@ -73,6 +73,8 @@ class PurchaseModel(Result):
     dropout_covariates: tuple
     unit: str
     fit: Fit
+    calibration_end: str | None = None
+    observation_end: str | None = None
     model_name = ""
     base_names = ()
     dropout_name = ""
@@ -131,15 +133,23 @@ class PurchaseModel(Result):
 
     def discounted_purchases(self, horizon, discount_rate=0.1, rfm=None, steps=None) -> np.ndarray:
         """Discounted expected purchases over ``horizon`` units (steps of about a month)."""
-        rfm = self._rfm(rfm)
+        return self._discounted(horizon, discount_rate, self._rfm(rfm), steps)[0]
+
+    def _discounted(self, horizon, discount_rate, rfm, steps):
+        """(discounted expected purchases, expected purchases over the horizon, P(alive)),
+        computed once per distinct ``(x, T, parameters)`` and spread back."""
         x, tx, T = rfm_arrays(rfm)
+        params = self._customer_params(rfm)
         t, disc = discount_steps(horizon, discount_rate, self.unit, steps)
-        ey = self._expected(t, x, tx, T, self._customer_params(rfm))
-        total, prev = np.zeros(x.size), np.zeros(x.size)
-        for cur, dk in zip(ey, disc, strict=True):  # loop over periods, not customers
+        inv, first = compress([x, T, *params])
+        sub = (x[first], T[first], tuple(p[first] if np.ndim(p) else p for p in params))
+        total, prev = np.zeros(first.size), np.zeros(first.size)
+        for tk, dk in zip(t, disc, strict=True):  # loop over periods, not customers
+            cur = self._given_alive(float(tk), *sub)
             total += dk * (cur - prev)
             prev = cur
-        return total
+        alive = self._alive(x, tx, T, params)
+        return total[inv] * alive, prev[inv] * alive, alive
 
     def clv(
         self,
@@ -181,15 +191,15 @@ class PurchaseModel(Result):
         """
         check_number("margin", margin, low=0, high=1, low_open=True)
         rfm = self._rfm(rfm)
-        dp = self.discounted_purchases(horizon, discount_rate, rfm, steps)
+        dp, expected, alive = self._discounted(horizon, discount_rate, rfm, steps)
         z = _spend(spend, rfm)
         out = pd.DataFrame(
             {
                 "customer_id": rfm["customer_id"].to_numpy()
                 if "customer_id" in rfm
                 else rfm.index.to_numpy(),
-                "p_alive": self.prob_alive(rfm).to_numpy(),
-                "expected_purchases": self.predict_purchases(horizon, rfm).to_numpy(),
+                "p_alive": alive,
+                "expected_purchases": expected,
                 "discounted_purchases": dp,
                 "expected_spend": z,
                 "clv": margin * z * dp,
@@ -266,8 +276,8 @@ class PurchaseModel(Result):
         np.minimum.at(first, c, d)
         step = period * UNITS[self.unit]
         end = int(d.max())
-        if "observation_end" in self.rfm.attrs:
-            end = int(np.datetime64(self.rfm.attrs["observation_end"], "D").astype(np.int64))
+        if self.observation_end is not None:
+            end = int(np.datetime64(self.observation_end, "D").astype(np.int64))
         origin = int(first.min())
         edges = origin + step * np.arange(1, int(np.ceil((end - origin) / step)) + 1)
         rep = d > first[c]
@@ -277,7 +287,7 @@ class PurchaseModel(Result):
         params = tuple(p[uniq, None] if np.ndim(p) else p for p in self._customer_params(self.rfm))
         t = np.clip((edges[None, :] - first[uniq, None]) / UNITS[self.unit], 0, None)
         cum = np.bincount(inv, minlength=uniq.size) @ np.nan_to_num(self._new(t, params))
-        cal = self.rfm.attrs.get("calibration_end")
+        cal = self.calibration_end
         cal_day = np.datetime64(cal, "D").astype(np.int64) if cal else end
         return pd.DataFrame(
             {
@@ -351,6 +361,7 @@ class PurchaseModel(Result):
 def build_result(cls, fit, names, rfm, pc, dc, unit):
     """A purchase-model result from an optimiser fit (first four parameters positive)."""
     table = param_table(fit, names, [True] * 4 + [False] * (len(pc) + len(dc)))
+    meta = rfm_scalars(rfm)
     return cls(
         table=table,
         params=dict(zip(names, table["estimate"], strict=True)),
@@ -360,8 +371,10 @@ def build_result(cls, fit, names, rfm, pc, dc, unit):
         rfm=rfm,
         purchase_covariates=tuple(pc),
         dropout_covariates=tuple(dc),
-        unit=unit or rfm.attrs.get("unit", "weeks"),
+        unit=unit or meta["unit"] or "weeks",
         fit=fit,
+        calibration_end=meta["calibration_end"],
+        observation_end=meta["observation_end"],
     )
 
 

@@ -77,19 +77,26 @@ def maximise(
     model: str,
     has_grad: bool = True,
     max_iter: int = 500,
+    hessian: bool = True,
+    ftol: float = 1e-14,
 ) -> Fit:
     """Minimise ``negll`` from ``theta0`` by L-BFGS-B (central-difference gradient without one).
 
     Warns with :class:`ConvergenceWarning`, naming the parameters reached, when the optimiser
-    does not converge or the Hessian is not positive definite.
+    does not converge or the Hessian is not positive definite. ``hessian=False`` skips the
+    Hessian (covariance NaN; for bootstrap refits, which need only the estimates).
     """
     with np.errstate(all="ignore"):
         fg = negll if has_grad else _with_central_gradient(negll)
         res = optimize.minimize(
             fg, theta0, jac=True, method="L-BFGS-B",
-            options={"maxiter": max_iter, "ftol": 1e-14, "gtol": 1e-7 if has_grad else 1e-4},
+            options={"maxiter": max_iter, "ftol": ftol, "gtol": 1e-7 if has_grad else 1e-4},
         )  # fmt: skip
-        H = numerical_hessian(negll, res.x, has_grad)
+        H = numerical_hessian(negll, res.x, has_grad) if hessian else None
+    if H is None:
+        ll = -float(res.fun if np.ndim(res.fun) == 0 else res.fun[0])
+        nan = np.full((res.x.size, res.x.size), np.nan)
+        return Fit(res.x, nan, ll, bool(res.success), int(res.get("nit", 0)), str(res.message))
     ok_h = bool(np.all(np.isfinite(H)))
     try:
         cov = np.linalg.inv(H) if ok_h else np.full_like(H, np.nan)

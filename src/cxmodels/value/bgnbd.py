@@ -192,6 +192,7 @@ def fit_bgnbd(
     dropout_covariates=None,
     start: dict | None = None,
     unit: str | None = None,
+    se: bool = True,
 ) -> BGNBDResult:
     """Fit BG/NBD by maximum likelihood (optionally with time-invariant covariates).
 
@@ -206,7 +207,10 @@ def fit_bgnbd(
     start : dict, optional
         Starting values by parameter name.
     unit : str, optional
-        Time unit label; default ``rfm.attrs['unit']`` or ``"weeks"``.
+        Time unit label; default the RFM table's ``unit`` or ``"weeks"``.
+    se : bool
+        Compute standard errors (the Hessian); ``False`` for fast refits (bootstrap): no
+        Hessian (standard errors NaN) and a relative tolerance of 1e-10 instead of 1e-14.
 
     Returns
     -------
@@ -229,12 +233,15 @@ def fit_bgnbd(
     Xp, Xd = covariate_matrix(rfm, pc, fitting=True), covariate_matrix(rfm, dc, fitting=True)
     names = BASE + [f"purchase:{c}" for c in pc] + [f"dropout:{c}" for c in dc]
     init = {"r": 1.0, "alpha": max(float(np.mean(T)), 1.0), "a": 1.0, "b": 1.0, **(start or {})}
-    theta0 = np.concatenate([np.log([init[k] for k in BASE]), np.zeros(len(pc) + len(dc))])
+    theta0 = np.concatenate(
+        [np.log([init[k] for k in BASE]), [float(init.get(k, 0.0)) for k in names[4:]]]
+    )
     ux, inv = np.unique(x, return_inverse=True)
     if pc or dc:
-        fit = maximise(lambda th: _negll(th, x, tx, T, Xp, Xd, ux, inv), theta0, names, "BG/NBD")
+        fit = maximise(lambda th: _negll(th, x, tx, T, Xp, Xd, ux, inv), theta0, names, "BG/NBD",
+                       hessian=se, ftol=1e-14 if se else 1e-10)  # fmt: skip
     else:
         nu, pos = np.bincount(inv).astype(float), x > 0
         f = lambda th: _negll_plain(th, x, tx, T, ux, inv, nu, pos)  # noqa: E731
-        fit = maximise(f, theta0, names, "BG/NBD")
+        fit = maximise(f, theta0, names, "BG/NBD", hessian=se, ftol=1e-14 if se else 1e-10)
     return build_result(BGNBDResult, fit, names, rfm, pc, dc, unit)

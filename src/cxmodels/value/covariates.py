@@ -2,9 +2,9 @@
 
 The covariate extension of BG/NBD and Pareto/NBD (Fader and Hardie 2007) needs one row of
 time-invariant covariates per customer: satisfaction (the mean of the customer's survey
-answers, centred), club membership, segment. :func:`with_purchases` adds BG/NBD purchases with
-amounts to a CXData that has none (the synthetic world before the value generator is wired into
-``cx.generate``).
+answers, centred), club membership, the onboarding follow-up, segment. :func:`with_purchases`
+adds BG/NBD purchases with amounts to a CXData that has none (a saved synthetic world made
+without ``cx.generate(..., purchases=True)``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,31 @@ import pandas as pd
 
 from .._validation import DataQualityWarning, fail, require_columns
 from ..data.contract import CHANNELS, KINDS
+from .rfm import rfm_frame
 
 SAT_CENTRE = 7.0
+FOLLOW_UP_WINDOW_DAYS = 14  # as cx.follow_up_effect's default window
+
+
+def onboarding_follow_up(data, window_days: int = FOLLOW_UP_WINDOW_DAYS) -> np.ndarray:
+    """Per customer of ``data.customers``: 1 when a follow-up came within ``window_days`` after
+    her first purchase (her signup date when she has none), else 0."""
+    cust, inter = data.customers, data.interactions
+    out = np.zeros(len(cust))
+    if inter is None or "kind" not in inter or "signup_date" not in cust:
+        return out
+    pur = inter.loc[inter["kind"] == "purchase"].groupby("customer_id", observed=True)
+    first = cust["customer_id"].map(pur["timestamp"].min())
+    first = first.fillna(pd.to_datetime(cust["signup_date"])).to_numpy("datetime64[ns]")
+    fu = inter.loc[inter["kind"] == "follow_up", ["customer_id", "timestamp"]]
+    pos = pd.Series(np.arange(len(cust)), index=pd.Index(cust["customer_id"]))
+    j = fu["customer_id"].map(pos)
+    ok = j.notna().to_numpy()
+    j = j[ok].astype(int).to_numpy()
+    t = fu["timestamp"].to_numpy("datetime64[ns]")[ok]
+    hit = (t > first[j]) & (t <= first[j] + np.timedelta64(int(window_days), "D"))
+    out[j[hit]] = 1.0
+    return out
 
 
 def customer_covariates(
@@ -45,7 +68,8 @@ def customer_covariates(
     DataFrame
         ``customer_id``, ``satisfaction`` (mean rating - centre; 0 for customers without an
         answer, who are counted in a warning), ``has_survey`` (0/1), ``loyalty_member`` (0/1),
-        and ``segment_*`` columns.
+        ``followed_up`` (0/1: a follow-up within 14 days of the first purchase, when there are
+        interactions) and ``segment_*`` columns.
     """
     cust, resp = data.customers, data.responses
     require_columns(cust, ["customer_id"], "customers")
@@ -68,6 +92,8 @@ def customer_covariates(
         )
     if "loyalty_member" in cust:
         out["loyalty_member"] = cust["loyalty_member"].fillna(False).astype(float).to_numpy()
+    if data.interactions is not None:
+        out["followed_up"] = onboarding_follow_up(data)
     if segments and "segment" in cust:
         seg = cust["segment"].astype(str)
         for level in seg.value_counts().index[1:]:
@@ -84,8 +110,7 @@ def add_covariates(rfm: pd.DataFrame, data, **kwargs) -> pd.DataFrame:
     if miss.any():
         fail("rfm", "customer_id", "customers missing from the customers table",
              "add them to customers or drop their purchases", out["customer_id"][miss])  # fmt: skip
-    out.attrs = dict(rfm.attrs)
-    return out
+    return rfm_frame(out, like=rfm)
 
 
 def has_amounts(data) -> bool:
@@ -101,7 +126,10 @@ def with_purchases(data, seed: int | None = None):
     The purchase rows without amounts are replaced by :func:`cxmodels.data.synth_value.purchases`
     (the first purchase on the signup day, then BG/NBD repeat purchases with Gamma-Gamma
     amounts); ``truth`` gains ``purchase_model`` and ``spend_model``. Data whose purchases have
-    amounts is returned unchanged. A bridge until ``cx.generate`` makes purchases itself.
+    amounts (e.g. ``cx.generate(..., purchases=True)``) is returned unchanged, the same object.
+    ``cx.generate(..., purchases=True)`` makes the same purchase stream inside the world and
+    keeps the service-event purchases (with their follow-ups and surveys) as rows without an
+    amount; here they are replaced.
     """
     if has_amounts(data):
         return data
@@ -111,7 +139,8 @@ def with_purchases(data, seed: int | None = None):
         fail("data", "observation_end", "unknown observation end",
              "load the data with meta.json or pass as_of=")  # fmt: skip
     seed = int((data.truth or {}).get("seed", 0)) if seed is None else seed
-    rows, truth = purchases(data.customers, data.responses, data.observation_end, seed)
+    rows, truth = purchases(data.customers, data.responses, data.observation_end, seed,
+                            onboarding_follow_up(data))  # fmt: skip
     rows["kind"] = pd.Categorical(rows["kind"], categories=KINDS)
     rows["channel"] = pd.Categorical(rows["channel"], categories=CHANNELS)
     inter = data.interactions

@@ -132,7 +132,7 @@ def fit_pareto_nbd(
     start : dict, optional
         Starting values by name.
     unit : str, optional
-        Time unit label; default ``rfm.attrs['unit']``.
+        Time unit label; default the RFM table's ``unit`` or ``"weeks"``.
 
     Returns
     -------

@@ -22,6 +22,48 @@ UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 RFM_COLUMNS = ("frequency", "recency", "T")
 
 
+class RFMTable(pd.DataFrame):
+    """The table of :func:`rfm_summary`: a DataFrame that carries its time frame as attributes.
+
+    Attributes
+    ----------
+    unit : str or None
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    calibration_end, observation_end : str or None
+        ISO dates (inclusive) of the calibration end and the end of the data.
+
+    Notes
+    -----
+    The scalars are pandas ``_metadata`` of this subclass, not ``DataFrame.attrs``: row
+    selections keep them, and the models copy them onto their results when they are fitted,
+    so predictions never read them back from a table. A plain DataFrame works everywhere too
+    (pass ``unit=`` to the fits).
+    """
+
+    _metadata = ["unit", "calibration_end", "observation_end"]
+    unit = None
+    calibration_end = None
+    observation_end = None
+
+    @property
+    def _constructor(self):
+        return RFMTable
+
+
+def rfm_frame(df: pd.DataFrame, like=None, **scalars) -> RFMTable:
+    """``df`` as an :class:`RFMTable` with the scalars of ``like`` (an RFM table) or ``scalars``."""
+    out = RFMTable(df)
+    for k in RFMTable._metadata:
+        setattr(out, k, scalars.get(k, getattr(like, k, None)))
+    return out
+
+
+def rfm_scalars(rfm) -> dict:
+    """``unit``, ``calibration_end`` and ``observation_end`` of an RFM table (None if unknown)."""
+    return {k: getattr(rfm, k, None) if isinstance(rfm, RFMTable) else None
+            for k in RFMTable._metadata}  # fmt: skip
+
+
 def _transactions(source, customer_col, time_col, amount_col):
     """(frame with customer, timestamp, amount, source name, observation_end of the data)."""
     if hasattr(source, "interactions") and hasattr(source, "customers"):
@@ -29,7 +71,7 @@ def _transactions(source, customer_col, time_col, amount_col):
         if inter is None or "kind" not in inter.columns:
             fail("interactions", "kind", "no interactions table with a kind column",
                  "add interactions of kind 'purchase' (see docs/data-contract.md)")  # fmt: skip
-        tx = inter.loc[inter["kind"] == "purchase"]
+        tx = _with_amounts(inter.loc[inter["kind"] == "purchase"])
         if tx.empty:
             fail("interactions", "kind", "no interactions of kind 'purchase'",
                  "add purchase rows, or cx.value.with_purchases(data) for the synthetic world")  # fmt: skip
@@ -38,6 +80,24 @@ def _transactions(source, customer_col, time_col, amount_col):
         fail("transactions", "", f"expected a CXData or a DataFrame, got {type(source).__name__}",
              "pass cx.load(...) or a DataFrame with customer_id, timestamp and amount")  # fmt: skip
     return source, "transactions", None
+
+
+def _with_amounts(tx: pd.DataFrame) -> pd.DataFrame:
+    """The purchases with an amount when some have one; the others are named in a warning."""
+    if "amount" not in tx or not tx["amount"].notna().any():
+        return tx
+    none = tx["amount"].isna().to_numpy()
+    if none.any():
+        ids = tx["interaction_id"] if "interaction_id" in tx else tx.index.to_series()
+        warnings.warn(
+            f"interactions: {int(none.sum()):,} purchase row(s) have no amount and are left out "
+            f"of the purchase history (e.g. {', '.join(map(str, ids[none][:3]))}); they are "
+            "taken for CRM touchpoints of purchases in the history (give them an amount to "
+            "count them).",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    return tx.loc[~none]
 
 
 def _days(values: pd.Series, table: str, column: str) -> np.ndarray:
@@ -96,7 +156,7 @@ def rfm_summary(
     customer_col: str = "customer_id",
     time_col: str = "timestamp",
     amount_col: str = "amount",
-) -> pd.DataFrame:
+) -> RFMTable:
     """Frequency, recency, T and mean repeat value per customer, with an optional holdout.
 
     Parameters
@@ -119,8 +179,10 @@ def rfm_summary(
         One row per customer with a first purchase in the calibration period: ``customer_id``,
         ``frequency`` (repeat transactions), ``recency``, ``T``, ``monetary_value`` (mean repeat
         amount; NaN when frequency is 0 or no amounts), ``n_transactions``, and, with a holdout,
-        ``frequency_holdout``, ``monetary_value_holdout`` and ``duration_holdout``. ``attrs``
-        holds ``unit``, ``calibration_end`` and ``observation_end``.
+        ``frequency_holdout``, ``monetary_value_holdout`` and ``duration_holdout``. An
+        :class:`RFMTable`: its attributes ``unit``, ``calibration_end`` and ``observation_end``
+        carry the time frame. When some purchases of a CXData have an ``amount``, the ones
+        without are left out (CRM touchpoints of purchases in the history) with a warning.
 
     Notes
     -----
@@ -205,8 +267,7 @@ def _summarise(c, d, amt, ids, cal, end, u, unit, table) -> pd.DataFrame:
         )
         out["duration_holdout"] = (end - cal) / u
     df = pd.DataFrame(out).loc[~no_cal].reset_index(drop=True)
-    df.attrs.update(unit=unit, calibration_end=_iso(cal), observation_end=_iso(end))
-    return df
+    return rfm_frame(df, unit=unit, calibration_end=_iso(cal), observation_end=_iso(end))
 
 
 def check_rfm(rfm, table: str = "rfm", monetary: bool = False) -> pd.DataFrame:

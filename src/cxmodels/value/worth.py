@@ -1,13 +1,16 @@
 """What CX is worth in money: a point of satisfaction, the follow-up programme, the club.
 
-All three rest on one *value model*: BG/NBD with time-invariant covariates (satisfaction, club
-membership, segment and optional controls entering both the purchase and the dropout process)
-and Gamma-Gamma spend. A what-if changes a covariate for every customer and recomputes each
-customer's CLV from her own history (conditional expectations), so the difference is the
-model's estimate of the value the change creates. Intervals are parametric bootstrap draws of
-the estimates from their asymptotic normal distribution; discounting is quarterly (``_draws``: one function, so a shared
-resampling engine can replace it); for the follow-up programme the effect on satisfaction is
-drawn from its own estimate and interval, independently.
+The value of satisfaction rests on a *value model*: BG/NBD with time-invariant covariates
+(satisfaction, club membership, the onboarding follow-up, segment and optional controls entering
+both the purchase and the dropout process) and Gamma-Gamma spend. A what-if changes a covariate
+for every customer and recomputes each customer's CLV from her own history (conditional
+expectations), so the difference is the model's estimate of the value the change creates; its
+intervals are parametric bootstrap draws of the estimates from their asymptotic normal
+distribution (``_draws``); discounting is quarterly.
+
+The follow-up programme and the club are valued by :mod:`cxmodels.value.programme`: the
+programme's causal effect on purchasing and dropout (adjusted for the confounders of
+``cx.follow_up_effect``), turned into CLV, with intervals from customer-bootstrap refits.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import pandas as pd
 
 from .._format import fmt_count, fmt_est, fmt_num, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import as_list, check_number, fail
+from .._validation import as_list, check_number, check_option, fail
 from ..i18n import t, unit_word
 from .bgnbd import BGNBDResult, fit_bgnbd
 from .covariates import add_covariates, segment_mask
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
+from .programme import EFFECT_CONTROLS, control_columns, programme_effect
 from .rfm import UNITS, rfm_summary
 
 
@@ -75,14 +79,9 @@ def fit_value_model(
     rfm = rfm_summary(data, unit=unit) if rfm is None else rfm
     rfm = add_covariates(rfm, data, satisfaction=satisfaction, segments="segment" in controls)
     extra = [c for c in controls if c != "segment"]
-    for c in extra:
-        if c not in data.customers:
-            fail("customers", c, "control column missing", "drop it from controls")
-        col = rfm["customer_id"].map(data.customers.set_index("customer_id")[c]).astype(str)
-        for level in col.value_counts().index[1:]:
-            rfm[f"{c}_{level}"] = (col == level).astype(float).to_numpy()
+    rfm, _ = control_columns(rfm, data, extra)
     cov = ["satisfaction"] + [
-        c for c in rfm.columns if c in ("loyalty_member", "has_survey")
+        c for c in rfm.columns if c in ("loyalty_member", "followed_up", "has_survey")
         or c.startswith(tuple(f"{k}_" for k in ["segment", *extra]))
     ]  # fmt: skip
     cov = [c for c in cov if rfm[c].std() > 0]
@@ -348,6 +347,9 @@ class ProgrammeValueResult(Result):
     bootstrap : int
     by_segment : DataFrame or None
         The club's gain per member by segment (columns as :class:`ValueOfChangeResult`).
+    method : str
+        ``"purchases"`` (causal effect on purchasing and dropout, bootstrap refits),
+        ``"satisfaction"`` (through satisfaction only) or ``"value_model"``.
     """
 
     table: pd.DataFrame
@@ -359,6 +361,7 @@ class ProgrammeValueResult(Result):
     unit: str
     bootstrap: int
     by_segment: pd.DataFrame | None = None
+    method: str = "purchases"
 
     def row(self, metric: str) -> pd.Series:
         return self.table.set_index("metric").loc[metric]
@@ -366,6 +369,11 @@ class ProgrammeValueResult(Result):
     def _summary_parts(self):
         facts = {
             "programme": self.programme,
+            "valued through": {
+                "purchases": "its effect on purchasing and dropout (refits)",
+                "satisfaction": "its effect on satisfaction",
+                "value_model": "the value model's what-if",
+            }[self.method],
             "horizon": f"{fmt_num(self.horizon, 0)} {self.unit}",
             "discount rate (annual)": fmt_pct(self.discount_rate, 1),
             "margin": fmt_pct(self.margin, 0),
@@ -398,7 +406,11 @@ class ProgrammeValueResult(Result):
                 cav.append(t("value.roi_includes_zero"))
         else:
             cav.append(t("value.no_cost"))
-        if self.programme == "follow-up":
+        if self.method == "purchases":
+            cav.append(
+                t("value.purchases_assumption", programme=t(f"value.programme.{self.programme}"))
+            )
+        elif self.programme == "follow-up":
             cav.append(t("value.follow_up_assumption"))
         else:
             cav.append(t("value.club_assumption"))
@@ -443,64 +455,100 @@ def follow_up_value(
     discount_rate: float = 0.1,
     margin: float = 0.3,
     unit: str = "weeks",
+    through: str = "purchases",
+    controls=EFFECT_CONTROLS,
     effect=None,
     value: ValueOfChangeResult | None = None,
     bootstrap: int = 100,
     seed: int = 0,
 ) -> ProgrammeValueResult:
-    """Return on the follow-up programme: its satisfaction effect turned into CLV, minus its cost.
+    r"""Return on the follow-up programme: CLV gained per contact, minus its cost.
 
     Parameters
     ----------
     data : CXData
+        With purchases (amounts), follow-up interactions and the customers' attributes.
     cost_per_contact : float
         Cost of one follow-up contact (same money unit as the amounts).
     horizon, discount_rate, margin, unit : see :func:`value_of_satisfaction`.
+    through : {"purchases", "satisfaction"}
+        ``"purchases"`` (default): the causal effect of a follow-up (within 14 days of the
+        first purchase) on the purchase rate and on dropout, from BG/NBD with the follow-up and
+        ``controls`` as covariates, turned into CLV (:mod:`cxmodels.value.programme`); the
+        effect is the total one (directly and through satisfaction). ``"satisfaction"``: the
+        effect on satisfaction (``effect``) times the CLV of a point of satisfaction
+        (``value``), i.e. only the path through satisfaction.
+    controls : list of str
+        Confounders (customer attributes; default those of ``cx.follow_up_effect``).
     effect : EffectResult, optional
-        ``cx.follow_up_effect(data)`` (computed here when missing); its doubly robust (AIPW)
-        estimate on ``overall_sat`` is used.
+        ``cx.follow_up_effect(data)``: its AIPW estimate on ``overall_sat`` (computed when
+        missing with ``through="satisfaction"``; shown as a row with ``"purchases"``).
     value : ValueOfChangeResult, optional
-        ``value_of_satisfaction(data, points=1)`` (computed here when missing).
+        ``value_of_satisfaction(data)`` (computed when missing with ``through="satisfaction"``;
+        shown as a row with ``"purchases"``).
     bootstrap, seed : int
+        Bootstrap replicates (refits on customers resampled with replacement) and their seed.
 
     Returns
     -------
     ProgrammeValueResult
-        ``.table`` rows (``metric``): ``effect_on_satisfaction``, ``clv_per_point``,
-        ``clv_gain`` (per contact), ``cost``, ``net_value``, ``roi``, ``break_even_cost``,
-        ``n_units`` (follow-up contacts in the data), ``net_value_total``; columns
-        ``estimate``, ``ci_low``, ``ci_high``, ``unit``.
+        ``.table`` rows (``metric``): with ``"purchases"``, ``purchase_rate_ratio`` and
+        ``dropout_b_ratio`` (the follow-up's multipliers of the purchase rate ``1/alpha`` and of
+        ``b``: above 1 means more purchases and less dropout); with ``"satisfaction"``,
+        ``effect_on_satisfaction`` and ``clv_per_point``; then ``clv_gain`` (per contact),
+        ``cost``, ``net_value``, ``roi``, ``break_even_cost``, ``n_units`` (follow-up contacts
+        in the data), ``net_value_total``; columns ``estimate``, ``ci_low``, ``ci_high``,
+        ``unit``.
 
     Notes
     -----
-    Gain per contact = ATE on satisfaction x CLV per point; ROI = (gain - cost) / cost;
-    break-even cost = gain. Draws of the ATE (normal with its bootstrap standard error) and of
-    the CLV per point (parametric bootstrap) are independent.
+    With ``"purchases"``: gain per contact = mean over followed-up customers of
+    :math:`m\,E[z]\,\sum_k d_k\,[\Delta E X_i(t_k \mid f=1) - \Delta E X_i(t_k \mid f=0)]`
+    (new-customer BG/NBD expectations, FHL 2005 eq. 7, per customer's covariates; quarterly
+    discount factors :math:`d_k`; Gamma-Gamma mean spend :math:`E[z] = p\gamma/(q-1)`). The
+    95% interval is the percentile interval of ``bootstrap`` refits of BG/NBD and Gamma-Gamma on
+    customers resampled with replacement; it covers sampling error, not confounders left out.
+    The effect is identified on the onboarding follow-up and applied to every contact.
+    With ``"satisfaction"``: gain = ATE on satisfaction x CLV per point, with independent
+    draws of both (normal with the ATE's standard error; the value's parametric draws).
+
+    References
+    ----------
+    Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the
+    Pareto/NBD and BG/NBD models. http://brucehardie.com/notes/019/
     """
     check_number("cost_per_contact", cost_per_contact, low=0)
     _check_money(horizon, discount_rate, margin, bootstrap)
-    if effect is None:
-        from ..effects import follow_up_effect
-
-        effect = follow_up_effect(data, outcome="overall_sat", bootstrap=bootstrap, seed=seed)
-    est, se, lo, hi = _effect_estimate(effect)
-    if value is None:
-        value = value_of_satisfaction(data, horizon=horizon, discount_rate=discount_rate,
-                                      margin=margin, unit=unit, bootstrap=bootstrap, seed=seed)  # fmt: skip
-    v = value.table.iloc[0]
-    rng = np.random.default_rng([seed, 1])
-    per_point_d = _summary_draws(v, value.bootstrap, rng)
-    ate_d = rng.normal(est, se, per_point_d.size)
-    gain, gain_d = est * v["delta_clv"], ate_d * per_point_d
+    check_option("through", through, ("purchases", "satisfaction"))
     inter = data.interactions
     n_contacts = int((inter["kind"] == "follow_up").sum()) if inter is not None else 0
-    effect_rows = [
-        ("effect_on_satisfaction", est, lo, hi, "points"),
-        ("clv_per_point", v["delta_clv"], v["ci_low"], v["ci_high"], "money"),
-    ]
-    table = _roi_table(gain, gain_d, float(cost_per_contact), n_contacts, effect_rows)
+    rows = []
+    if effect is not None or through == "satisfaction":
+        if effect is None:
+            from ..effects import follow_up_effect
+
+            effect = follow_up_effect(data, outcome="overall_sat", bootstrap=bootstrap, seed=seed)
+        est, se, lo, hi = _effect_estimate(effect)
+        rows.append(("effect_on_satisfaction", est, lo, hi, "points"))
+    if through == "satisfaction" and value is None:
+        value = value_of_satisfaction(data, horizon=horizon, discount_rate=discount_rate,
+                                      margin=margin, unit=unit, bootstrap=bootstrap, seed=seed)  # fmt: skip
+    if value is not None:
+        v = value.table.iloc[0]
+        rows.append(("clv_per_point", v["delta_clv"], v["ci_low"], v["ci_high"], "money"))
+    if through == "satisfaction":
+        rng = np.random.default_rng([seed, 1])
+        per_point_d = _summary_draws(v, value.bootstrap, rng)
+        gain, gain_d = est * v["delta_clv"], rng.normal(est, se, per_point_d.size) * per_point_d
+    else:
+        res = programme_effect(data, treatment="followed_up", controls=controls, horizon=horizon,
+                               discount_rate=discount_rate, margin=margin, unit=unit,
+                               bootstrap=bootstrap, seed=seed)  # fmt: skip
+        gain, gain_d = res["gain"], res["gain_draws"]
+        rows = res["rows"] + rows
+    table = _roi_table(gain, gain_d, float(cost_per_contact), n_contacts, rows)
     return ProgrammeValueResult(table, "follow-up", "contact", horizon, discount_rate, margin,
-                                value.unit, int(gain_d.size))  # fmt: skip
+                                unit, int(gain_d.size), method=through)  # fmt: skip
 
 
 def _summary_draws(row, n, rng) -> np.ndarray:
@@ -519,7 +567,7 @@ def club_value(
     discount_rate: float = 0.1,
     margin: float = 0.3,
     unit: str = "weeks",
-    controls=("segment", "region", "age_band", "income_band", "acquisition_channel"),
+    controls=EFFECT_CONTROLS,
     bootstrap: int = 100,
     seed: int = 0,
     model: ValueModel | None = None,
@@ -531,26 +579,40 @@ def club_value(
     data : CXData
     cost_per_member : float
         Cost of one membership over the horizon (0: ROI not available).
-    horizon, discount_rate, margin, unit, bootstrap, seed : see :func:`value_of_satisfaction`.
+    horizon, discount_rate, margin, unit, bootstrap, seed : see :func:`follow_up_value`.
     controls : list of str
-        Confounders entering the value model (default: those of ``cx.follow_up_effect``).
+        Confounders (default those of ``cx.follow_up_effect``; membership itself is the
+        treatment and is dropped from them).
     model : ValueModel, optional
-        A fitted :func:`fit_value_model` with ``loyalty_member`` among its covariates.
+        Use this fitted :func:`fit_value_model` instead (what-if on each customer's
+        conditional CLV, adjusted for its covariates, satisfaction included; parametric draws)
+        and report the gain by segment.
 
     Returns
     -------
     ProgrammeValueResult
-        ``.table`` rows as :func:`follow_up_value` without the effect rows (per member);
-        ``.by_segment`` the gain per member by segment.
+        ``.table`` rows as :func:`follow_up_value` (per member; ``purchase_rate_ratio`` and
+        ``dropout_b_ratio`` of membership without ``model``); ``.by_segment`` the gain per
+        member by segment (with ``model``).
 
     Notes
     -----
-    Gain per member = mean over members of :math:`CLV_i(\\text{member}) - CLV_i(\\text{not})`
-    (the effect on the treated), adjusted for the covariates of the value model.
+    Without ``model``: the engine of :func:`follow_up_value` with membership as the treatment
+    (total effect on the treated, new-customer CLV, customer bootstrap refits). With
+    ``model``: gain per member = mean over members of :math:`CLV_i(\text{member}) -
+    CLV_i(\text{not})` of the value model.
     """
     check_number("cost_per_member", cost_per_member, low=0)
     _check_money(horizon, discount_rate, margin, bootstrap)
-    vm = model or fit_value_model(data, unit=unit, controls=controls)
+    if model is None:
+        res = programme_effect(data, treatment="loyalty_member", controls=controls,
+                               horizon=horizon, discount_rate=discount_rate, margin=margin,
+                               unit=unit, bootstrap=bootstrap, seed=seed)  # fmt: skip
+        table = _roi_table(res["gain"], res["gain_draws"], float(cost_per_member),
+                           int(data.customers["loyalty_member"].sum()), res["rows"])  # fmt: skip
+        return ProgrammeValueResult(table, "club", "member", horizon, discount_rate, margin,
+                                    unit, int(res["gain_draws"].size), method="purchases")  # fmt: skip
+    vm = model
     if "loyalty_member" not in vm.covariates:
         fail("customers", "loyalty_member", "club membership is missing or constant",
              "add loyalty_member to customers")  # fmt: skip
@@ -570,7 +632,7 @@ def club_value(
     draws = _summary_draws(a, res.bootstrap, np.random.default_rng([seed, 2]))
     table = _roi_table(a["delta_clv"], draws, float(cost_per_member), int(members.sum()))
     return ProgrammeValueResult(table, "club", "member", horizon, discount_rate, margin, vm.unit,
-                                int(draws.size), by_segment=t)  # fmt: skip
+                                int(draws.size), by_segment=t, method="value_model")  # fmt: skip
 
 
 def top_share(values, top: float = 0.1) -> float:
