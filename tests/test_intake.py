@@ -818,3 +818,19 @@ def test_arabic_letters_normalised_to_persian():
     assert normalize_label("  مشتري  ويژه ") == "مشتری ویژه"
     assert normalize_label("كارت ۱") == "کارت 1"
     assert canonical_name(" Overall  Sat ") == "overall_sat"
+
+
+def test_survival_from_wave_orders_waves_by_meaning(folder, world):
+    """``from_wave='Q4 2024'`` keeps Q1-Q3 2025 (as strings they sort before 'Q4 2024')."""
+    r = world.responses
+    q = r["survey_date"].dt.quarter.astype(str)
+    labels = "Q" + q + " " + r["survey_date"].dt.year.astype(str)
+    rewrite(folder, "responses", lambda d: d.assign(wave=labels.to_numpy()))
+    data = load(folder)
+    table = cx.churn.survival_table(data, from_wave="Q4 2024")
+    later = r["survey_date"] >= "2024-10-01"
+    assert set(table["customer_id"]) == set(r.loc[later, "customer_id"].astype(str))
+    assert (table["origin_date"] >= pd.Timestamp("2024-10-01")).all()
+    assert (table["origin_date"] < pd.Timestamp("2025-01-01")).any()  # Q4 2024 itself kept
+    with pytest.raises(cx.InputError, match="did you mean 'Q4 2024'"):
+        cx.churn.survival_table(data, from_wave="Q4 2O24")
