@@ -292,6 +292,8 @@ def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
             )
     if spec.key and spec.key in df.columns:
         s = df[spec.key]
+        if pd.Index(s).is_unique:  # one hash pass; the duplicate rows only when there are some
+            return
         dup = s.duplicated(keep=False) & s.notna()
         if dup.any():
             report.add(
@@ -379,16 +381,39 @@ def check_scales(typed: dict, cb: dict, report: Report) -> None:
                 )
 
 
-def check_references(typed: dict, report: Report) -> None:
-    cust = typed["customers"]
+def customer_positions(typed: dict) -> dict[str, np.ndarray]:
+    """Each responses/interactions row's position in the customers table (-1: unknown id).
+
+    One hash lookup per table, shared by :func:`check_references` and the signup-date checks
+    (a duplicated customer id counts once, at its first row, as ``drop_duplicates`` keeps it).
+    """
+    cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
-        return
-    known = pd.Index(cust["customer_id"].dropna())
+        return {}
+    ids = cust["customer_id"]
+    known = pd.Index(ids)
+    first = None
+    if not known.is_unique:
+        first = np.flatnonzero(~ids.duplicated(keep="first").to_numpy())
+        known = known[first]
+    out = {}
     for name in ("responses", "interactions"):
-        df = typed[name]
+        df = typed.get(name)
         if df is None or "customer_id" not in df:
             continue
-        unknown = ~df["customer_id"].isin(known) & df["customer_id"].notna()
+        pos = known.get_indexer(df["customer_id"])
+        if first is not None:
+            pos = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
+        out[name] = pos
+    return out
+
+
+def check_references(typed: dict, report: Report, positions: dict | None = None) -> dict:
+    """Ids in responses and interactions that are not in customers; returns the positions."""
+    positions = customer_positions(typed) if positions is None else positions
+    for name, pos in positions.items():
+        df = typed[name]
+        unknown = (pos < 0) & df["customer_id"].notna().to_numpy()
         if unknown.any():
             report.add(
                 name,
@@ -397,3 +422,4 @@ def check_references(typed: dict, report: Report) -> None:
                 "add the customers or drop these rows",
                 keys(df, name, unknown),
             )
+    return positions

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
-from .checks import flag, keys
+from .checks import customer_positions, flag, keys
 from .contract import CONTRACT
 from .vocabulary import VOCABULARY, near_duplicates, order_waves
 
@@ -87,8 +87,13 @@ def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
     return end
 
 
-def check_dates(typed: dict, end: pd.Timestamp, report: Report) -> None:
-    """Nothing after the observation end; no churn or survey before the customer's signup."""
+def check_dates(
+    typed: dict, end: pd.Timestamp, report: Report, positions: dict | None = None
+) -> None:
+    """Nothing after the observation end; no churn or survey before the customer's signup.
+
+    ``positions``: each row's position in the customers table (``checks.customer_positions``).
+    """
     for t, c, df in _date_cols(typed):
         late = df[c] > end + pd.Timedelta(days=1)
         if late.any() and not _reported(report, t, c, "far beyond"):
@@ -112,19 +117,20 @@ def check_dates(typed: dict, end: pd.Timestamp, report: Report) -> None:
                 "correct churn_date or signup_date",
                 keys(cust, "customers", early),
             )
-    signup = (
-        cust.dropna(subset=["customer_id"])
-        .drop_duplicates("customer_id")
-        .set_index("customer_id")["signup_date"]
-    )
+    positions = customer_positions(typed) if positions is None else positions
+    signup = cust["signup_date"].to_numpy()
     for t, c, sev in (
         ("responses", "survey_date", "error"),
         ("interactions", "timestamp", "warning"),
     ):
         df = typed.get(t)
-        if df is None or not _is_date(df, c) or "customer_id" not in df:
+        if df is None or not _is_date(df, c) or t not in positions:
             continue
-        before = (df[c].dt.normalize() < df["customer_id"].map(signup)).fillna(False)
+        pos = positions[t]
+        known = (pos >= 0) & df["customer_id"].notna().to_numpy()
+        theirs = signup[np.maximum(pos, 0)]
+        day = df[c].dt.normalize().to_numpy()
+        before = known & ~np.isnat(theirs) & ~np.isnat(day) & (day < theirs)
         if before.any():
             report.add(
                 t,

@@ -178,9 +178,9 @@ def _validate(data: CXData, report: Report, failed: frozenset = frozenset()) -> 
     }
     cb = data.codebook
     checks.check_scales(typed, cb, report)
-    checks.check_references(typed, report)
+    positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
-    consistency.check_dates(typed, end, report)
+    consistency.check_dates(typed, end, report, positions)
     consistency.check_interactions(typed, report)
     consistency.check_kano(typed, report)
     consistency.check_labels(typed, report)

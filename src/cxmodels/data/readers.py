@@ -354,7 +354,9 @@ def read_source(
             f"check the file is a complete {fmt.upper()} export; export it again",
         )
         return None, {}
-    return df.reset_index(drop=True), labels
+    if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
+        df = df.reset_index(drop=True)  # a copy: only when the reader did not number the rows
+    return df, labels
 
 
 def _parquet(path, table, opts, codebook, report):
