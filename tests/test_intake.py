@@ -834,3 +834,45 @@ def test_survival_from_wave_orders_waves_by_meaning(folder, world):
     assert (table["origin_date"] < pd.Timestamp("2025-01-01")).any()  # Q4 2024 itself kept
     with pytest.raises(cx.InputError, match="did you mean 'Q4 2024'"):
         cx.churn.survival_table(data, from_wave="Q4 2O24")
+
+
+@pytest.mark.parametrize("dialect", ["comma", "semicolon-decimal-comma", "cp1256"])
+def test_fast_csv_parser_reads_as_the_c_parser(tmp_path, world, dialect):
+    """pyarrow's parser (used for speed) gives the C parser's frame, value for value."""
+    import csv
+
+    from cxmodels.data import readers
+
+    sep, dec, enc = {
+        "comma": (",", ".", "utf-8"),
+        "semicolon-decimal-comma": (";", ",", "utf-8"),
+        "cp1256": (",", ".", "cp1256"),
+    }[dialect]
+    for t, df in world.tables.items():
+        df = df.drop(columns=[c for c in ("tenure_days", "churned") if c in df])
+        if t == "customers":
+            df = df.assign(segment=df["segment"].astype(str).replace({"consumer": "مصرف کننده"}))
+            df["customer_id"] = df["customer_id"].str.replace("C", "0")  # leading zeros
+        path = tmp_path / f"{t}.csv"
+        df.to_csv(path, sep=sep, decimal=dec, encoding=enc, index=False)
+        with open(path, encoding=enc, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep))
+        kw = {
+            "sep": sep,
+            "decimal": dec,
+            "encoding": enc,
+            "dtype": readers._text_columns(t, header),
+            "keep_default_na": False,
+            "na_values": readers.NA_VALUES,
+        }
+        fast = readers._csv_fast(path, header, kw)
+        assert fast is not None, t
+        pd.testing.assert_frame_equal(fast, pd.read_csv(path, low_memory=False, **kw))
+    assert fast is not None
+
+
+def test_fast_csv_parser_leaves_ragged_files_to_the_c_parser(folder):
+    """A ragged row: the fast parser steps aside and the C parser's message names the line."""
+    p = folder / "branches.csv"
+    p.write_text(p.read_text() + "B999,7.1,extra\n")
+    one(errors(folder), "branches", "line")
