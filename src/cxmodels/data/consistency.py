@@ -12,6 +12,7 @@ from .._format import fmt_count
 from .._validation import Report, did_you_mean
 from .checks import customer_positions, flag, keys
 from .contract import CONTRACT
+from .messages import message
 from .vocabulary import VOCABULARY, near_duplicates, order_waves
 
 DATE_COLUMNS = {
@@ -97,13 +98,7 @@ def check_dates(
     for t, c, df in _date_cols(typed):
         late = df[c] > end + pd.Timedelta(days=1)
         if late.any() and not _reported(report, t, c, "far beyond"):
-            report.add(
-                t,
-                c,
-                f"dates after the observation end {end.date()}",
-                "correct the dates or pass a later observation end (as_of=...)",
-                keys(df, t, late),
-            )
+            report.add(t, c, *message("after_end", end=end.date()), keys(df, t, late))
     cust = typed.get("customers")
     if cust is None or not _is_date(cust, "signup_date"):
         return
@@ -113,8 +108,7 @@ def check_dates(
             report.add(
                 "customers",
                 "churn_date",
-                "churn before signup",
-                "correct churn_date or signup_date",
+                *message("churn_before_signup"),
                 keys(cust, "customers", early),
             )
     positions = customer_positions(typed) if positions is None else positions
@@ -135,8 +129,7 @@ def check_dates(
             report.add(
                 t,
                 c,
-                f"dated before the customer's signup ({fmt_count(before.sum())} rows)",
-                "correct the dates or the customer's signup_date",
+                *message("before_signup", rows=fmt_count(before.sum())),
                 keys(df, t, before),
                 severity=sev,
             )
@@ -167,8 +160,12 @@ def check_interactions(typed: dict, report: Report) -> None:
             report.add(
                 "interactions",
                 col,
-                f"unknown values {', '.join(map(repr, vals))}{hints}",
-                f"use one of {', '.join(known)}",
+                *message(
+                    "unknown_values",
+                    values=", ".join(map(repr, vals)),
+                    hint=hints,
+                    known=", ".join(known),
+                ),
                 keys(inter, "interactions", bad),
             )
     if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
@@ -178,8 +175,7 @@ def check_interactions(typed: dict, report: Report) -> None:
             "interactions",
             "response_minutes",
             inter["response_minutes"] < 0,
-            "negative response times",
-            "response time is minutes from contact to first response; fix the timestamps",
+            *message("negative_minutes"),
         )
 
 
@@ -196,8 +192,7 @@ def check_kano(typed: dict, report: Report) -> None:
                 "kano_answers",
                 col,
                 kano[col].notna() & (kano[col] % 1 != 0),
-                "answer positions must be whole numbers 1-5",
-                "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
+                *message("kano_whole"),
             )
     if {"respondent_id", "feature"} <= set(kano.columns):
         flag(
@@ -206,8 +201,7 @@ def check_kano(typed: dict, report: Report) -> None:
             "kano_answers",
             "respondent_id, feature",
             kano.duplicated(["respondent_id", "feature"], keep=False),
-            "the same respondent answered the same feature twice (double submission)",
-            "keep one answer per respondent and feature",
+            *message("kano_twice"),
         )
 
 
@@ -223,13 +217,7 @@ def check_labels(typed: dict, report: Report) -> None:
             groups = near_duplicates(df[c])
             if groups:
                 shown = "; ".join(" vs ".join(map(repr, g)) for g in groups[:3])
-                report.add(
-                    t,
-                    c,
-                    f"labels that differ only in case or spacing: {shown}",
-                    "spell each label one way; they are counted as separate groups",
-                    severity="warning",
-                )
+                report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
 
 
 def wave_order(responses, codebook: dict, report: Report) -> list | None:
