@@ -313,7 +313,11 @@ def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Rep
 
 
 def load(
-    path: str | Path, *, as_of: str | pd.Timestamp | None = None, validate_data: bool = True
+    path: str | Path,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    validate_data: bool = True,
+    engine: str = "pandas",
 ) -> CXData:
     """Load a CX data set from a folder of table files or a DuckDB database.
 
@@ -332,17 +336,36 @@ def load(
     validate_data : bool
         Validate against the contract (default). Errors raise one
         :class:`~cxmodels._validation.DataValidationError` listing every problem.
+    engine : {"pandas", "duckdb"}
+        ``"duckdb"`` validates inside DuckDB with SQL (data bigger than memory: Parquet or UTF-8
+        CSV files, or a DuckDB file) and returns a :class:`~cxmodels.data.duck.DuckData` that
+        reads tables only when asked, with ``subset``/``select`` pushed into SQL; same checks
+        and messages (see :mod:`cxmodels.data.duck` for what it reads differently).
 
     Returns
     -------
     CXData
         With ``inferred`` (notes on what was inferred) and ``problems`` (warnings).
     """
+    from .._validation import check_option
+
+    check_option("engine", engine, ["pandas", "duckdb"], "load")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
             f"No data at {path}: give a folder of table files or a DuckDB file."
         )
+    if engine == "duckdb":
+        if not validate_data:
+            fail(
+                "load",
+                "validate_data",
+                "the DuckDB engine always validates",
+                "drop validate_data=False",
+            )
+        from . import duck
+
+        return duck.load(path, as_of=as_of)
     report = Report()
     if path.is_file():
         if path.suffix.lower() not in DUCKDB_SUFFIXES:

@@ -361,8 +361,10 @@ def read_source(
 
 
 def _parquet(path, table, opts, codebook, report):
-    try:
-        return pd.read_parquet(path), {}
+    import pyarrow.parquet as pq
+
+    try:  # what pd.read_parquet gives, without holding the Arrow table and the frame at once
+        return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True), {}
     except Exception as exc:
         raise ReadFailure(
             "not a complete Parquet file (damaged or truncated)", "write the Parquet file again"
