@@ -876,3 +876,82 @@ def test_fast_csv_parser_leaves_ragged_files_to_the_c_parser(folder):
     p = folder / "branches.csv"
     p.write_text(p.read_text() + "B999,7.1,extra\n")
     one(errors(folder), "branches", "line")
+
+
+# ------------------------------------------------------------------ the DuckDB engine
+def _at(col, row, value):
+    return lambda d: d.assign(**{col: d[col].where(d.index != row, value)})
+
+
+DUCK_FAULTS = {
+    "blank id": [("responses", _at("customer_id", 4, ""))],
+    "unknown customer": [("responses", _at("customer_id", 5, "C9999999"))],
+    "duplicate key": [("responses", lambda d: pd.concat([d, d.iloc[[7]]], ignore_index=True))],
+    "survey before signup": [("responses", _at("survey_date", 2, "2020-01-01"))],
+    "not a date": [("responses", _at("survey_date", 3, "someday"))],
+    "not a number": [("responses", _at("nps", 6, "nine"))],
+    "churn before signup": [("customers", _at("churn_date", 8, "2000-01-01"))],
+    "unknown kind": [("interactions", _at("kind", 6, "refund"))],
+    "kind spelling": [("interactions", _at("kind", 6, "Follow-up"))],
+    "negative minutes": [("interactions", _at("response_minutes", 9, "-5"))],
+    "kano twice": [("kano_answers", lambda d: pd.concat([d, d.iloc[[3]]], ignore_index=True))],
+    "kano half answer": [("kano_answers", _at("functional", 2, "2.5"))],
+    "near-miss column": [("responses", lambda d: d.rename(columns={"survey_date": "survey_dat"}))],
+    "column spelling": [("responses", lambda d: d.rename(columns={"overall_sat": "Overall Sat"}))],
+    "near-duplicate labels": [("customers", _at("segment", 0, "Premium "))],
+    "rating outside scale": [("responses", _at("attr_value_for_money", 1, "99"))],
+    "row number as rating": [("responses", lambda d: d.assign(attr_row=np.arange(len(d)) + 1))],
+    "outlying year": [("responses", _at("survey_date", 3, "2052-03-01"))],
+}
+
+
+def _found(folder: Path, engine: str) -> list:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return cx.load(folder, engine=engine).report.problems
+        except cx.DataValidationError as exc:
+            return exc.report.problems
+
+
+@pytest.mark.parametrize("fault", list(DUCK_FAULTS))
+def test_duckdb_engine_reports_as_the_pandas_engine(folder, fault):
+    """The same faults give the same problems (message, fix, count, example keys) in SQL."""
+    for table, fn in DUCK_FAULTS[fault]:
+        rewrite(folder, table, fn)
+    if fault in ("rating outside scale", "row number as rating", "outlying year"):
+        (folder / "codebook.json").unlink()
+    if fault == "outlying year":
+        (folder / "meta.json").unlink()
+    before = _hashes(folder)
+    pandas_, duck = _found(folder, "pandas"), _found(folder, "duckdb")
+    assert _hashes(folder) == before
+    assert any(p.severity != "note" or fault.endswith("spelling") for p in pandas_), fault
+
+    def key(p):
+        return (p.severity, p.table, p.column, p.message, p.fix, p.count)
+
+    assert sorted(map(key, duck)) == sorted(map(key, pandas_))
+    ex = {key(p): set(p.examples) for p in pandas_}
+    assert {key(p): set(p.examples) for p in duck} == ex
+
+
+def test_duckdb_engine_reads_only_what_is_asked(tmp_path, world):
+    """Filters and columns go into SQL; the tables equal the pandas engine's subset."""
+    folder = cx.save(world, tmp_path / "pq", fmt="parquet")
+    full = load(folder)
+    lazy = cx.load(folder, engine="duckdb")
+    assert lazy.wave_order == full.wave_order and lazy.observation_end == full.observation_end
+    seg = lazy.subset(segment="consumer").select(responses=["customer_id", "nps", "wave"])
+    assert "WHERE" in seg.sql("responses") and seg.responses.shape[1] == 3
+    want = full.subset(segment="consumer")
+    assert len(seg.customers) == len(want.customers) and len(seg.responses) == len(want.responses)
+    assert set(seg.responses["customer_id"]) == set(want.responses["customer_id"])
+    got, ref = cx.metrics.nps(seg.responses["nps"]), cx.metrics.nps(want.responses["nps"])
+    assert got.table.equals(ref.table)
+    with pytest.raises(cx.InputError, match="no customers in segment"):
+        lazy.subset(segment="nobody")
+    db = cx.save(world, tmp_path / "w.duckdb", fmt="duckdb")
+    assert len(cx.load(db, engine="duckdb").subset(segment="consumer").customers) == len(
+        want.customers
+    )

@@ -166,6 +166,8 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
                 f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
                 f"ELSE CAST({x} AS VARCHAR) END"
             )
+        elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
+            col.expr = f"CAST({x} AS VARCHAR)"
         else:
             col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     elif col.kind in ("date", "datetime"):
