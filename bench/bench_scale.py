@@ -229,7 +229,7 @@ def main() -> int:
     )
     print(
         f"one segment's answers (3 columns, {r['segment_responses']:,} rows) read in "
-        f"{r["segment_read_s"]:.2f} s"
+        f"{r['segment_read_s']:.2f} s"
     )
     return 1 if miss else 0
 
