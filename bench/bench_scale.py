@@ -219,7 +219,7 @@ def main() -> int:
     if out.returncode != 0:
         print(out.stderr[-3000:])
         return 1
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
     miss = r["load_s"] > TARGET_S or r["peak_gb"] > TARGET_GB
     print(
         f"validate {args.format} ({r['customers']:,} customers, {r['responses']:,} responses, "

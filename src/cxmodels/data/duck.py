@@ -49,6 +49,7 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
@@ -311,12 +312,15 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
     return out
 
 
-def _run_row_checks(con, t: str, found: list[_Check], report: Report) -> None:
-    if not found:
-        return
+def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], report: Report) -> None:
+    """The row checks and the columns' fill rates of one table, in one scan."""
     v = _q("t_" + t)
-    agg = ", ".join(f"count(*) FILTER (WHERE {c.cond})" for c in found)
-    counts = con.execute(f"SELECT {agg} FROM {v}").fetchone()
+    agg = ", ".join(
+        [f"count(*) FILTER (WHERE {c.cond})" for c in found]
+        + [f"count({_q(c.name)})" for c in cols]
+    )
+    counts = con.execute(f"SELECT count(*), {agg} FROM {v}").fetchone()
+    total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
     for c, n in zip(found, counts):
         if not n or (
             c.name == "after_end" and consistency._reported(report, t, c.column, "far beyond")
@@ -328,6 +332,7 @@ def _run_row_checks(con, t: str, found: list[_Check], report: Report) -> None:
         text = message(name, **c.values)
         ex = _examples(con, t, c.cond, n, c.rows)
         report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
+    _half_empty(t, cols, total, filled, report)
 
 
 def _row_numbers(con, t: str, col: str) -> bool:
@@ -357,9 +362,16 @@ def _duplicate_keys(con, t: str, report: Report) -> None:
 
 
 def _references(con, present: set, report: Report) -> None:
-    """Unknown customer ids; surveys (error) and interactions (warning) before signup."""
+    """Unknown customer ids; surveys (error) and interactions (warning) before signup: one
+    join per table (a duplicated customer id counts once)."""
     if "customers" not in present:
         return
+    cust = "t_customers"
+    if consistency._reported(report, "customers", "customer_id", "duplicate keys"):
+        cust = (
+            "(SELECT customer_id, first(signup_date) AS signup_date FROM t_customers "
+            "WHERE customer_id IS NOT NULL GROUP BY customer_id)"
+        )
     for t, date, sev in (
         ("responses", "survey_date", "error"),
         ("interactions", "timestamp", "warning"),
@@ -371,31 +383,22 @@ def _references(con, present: set, report: Report) -> None:
             "customer_id IS NOT NULL AND customer_id NOT IN "
             "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
         )
-        n = con.execute(f"SELECT count(*) FROM {v} WHERE {unknown}").fetchone()[0]
-        _add(
-            report,
-            t,
-            "customer_id",
-            message("unknown_customers"),
-            n,
-            _examples(con, t, unknown, n) if n else (),
-        )
-        signup = (
-            "SELECT customer_id AS cid, first(signup_date) AS signup FROM t_customers "
-            "WHERE customer_id IS NOT NULL GROUP BY customer_id"
-        )
-        q = (
-            f"SELECT count(*) FROM {v} r JOIN ({signup}) s ON r.customer_id = s.cid "
-            f"WHERE date_trunc('day', r.{_q(date)}) < s.signup"
-        )
-        n = con.execute(q).fetchone()[0]
-        if n:
+        before = f"date_trunc('day', r.{_q(date)}) < c.signup_date"
+        n_unknown, n_before = con.execute(
+            "SELECT count(*) FILTER (WHERE r.customer_id IS NOT NULL AND c.customer_id IS NULL), "
+            f"count(*) FILTER (WHERE {before}) "
+            f"FROM {v} r LEFT JOIN {cust} c ON r.customer_id = c.customer_id"
+        ).fetchone()
+        if n_unknown:
+            ex = _examples(con, t, unknown, n_unknown)
+            _add(report, t, "customer_id", message("unknown_customers"), n_unknown, ex)
+        if n_before:
             hit = (
-                f"date_trunc('day', {_q(date)}) < (SELECT first(signup_date) FROM t_customers c "
+                f"date_trunc('day', {_q(date)}) < (SELECT min(signup_date) FROM {cust} c "
                 f"WHERE c.customer_id = {v}.customer_id)"
             )
-            text = message("before_signup", rows=fmt_count(n))
-            _add(report, t, date, text, n, _examples(con, t, hit, n), sev)
+            text = message("before_signup", rows=fmt_count(n_before))
+            _add(report, t, date, text, n_before, _examples(con, t, hit, n_before), sev)
 
 
 def _vocabulary(con, present: set, report: Report) -> None:
@@ -529,20 +532,17 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
     return consistency.wave_order(frame, wave_cb, report)
 
 
-def _half_empty(con, present: set, views: dict, report: Report) -> None:
-    for t in present:
-        spec, cols = CONTRACT[t], views[t]
-        agg = ", ".join(f"count({_q(c.name)})" for c in cols)
-        row = con.execute(f"SELECT count(*), {agg} FROM {_q('t_' + t)}").fetchone()
-        for c, k in zip(cols, row[1:]):
-            share = 1 - k / row[0]
-            col = spec.column(c.name)
-            if share > 0.5 and not (col is not None and col.sparse):
-                text = (
-                    f"more than half empty ({share:.0%})",
-                    "check the export; models will drop rows missing this column",
-                )
-                report.add(t, c.name, *text, severity="warning")
+def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:
+    spec = CONTRACT[t]
+    for c, k in zip(cols, filled):
+        share = 1 - k / total
+        col = spec.column(c.name)
+        if share > 0.5 and not (col is not None and col.sparse):
+            text = (
+                f"more than half empty ({share:.0%})",
+                "check the export; models will drop rows missing this column",
+            )
+            report.add(t, c.name, *text, severity="warning")
 
 
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
@@ -552,12 +552,11 @@ def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
         _duplicate_keys(con, t, report)
     end = observation_end(con, present, views, declared_end, report)
     for t in sorted(present, key=TABLES.index):
-        _run_row_checks(con, t, _row_checks(t, views[t], cb, end), report)
+        _run_row_checks(con, t, views[t], _row_checks(t, views[t], cb, end), report)
     _references(con, present, report)
     _vocabulary(con, present, report)
     _kano_twice(con, present, report)
     waves = _distinct_checks(con, present, views, cb, report)
-    _half_empty(con, present, views, report)
     return end, waves
 
 
