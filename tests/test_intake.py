@@ -955,3 +955,22 @@ def test_duckdb_engine_reads_only_what_is_asked(tmp_path, world):
     assert len(cx.load(db, engine="duckdb").subset(segment="consumer").customers) == len(
         want.customers
     )
+
+
+def test_duckdb_engine_refuses_what_it_does_not_read(tmp_path, world, monkeypatch):
+    """Excel files and non-UTF-8 CSVs: refused naming the file and the fix; no duckdb: told."""
+    folder = cx.save(world, tmp_path / "x", fmt="csv")
+    world.branches.to_excel(folder / "branches.xlsx", index=False)
+    (folder / "branches.csv").unlink()
+    p = folder / "kano_answers.csv"
+    p.write_bytes(p.read_text().replace("consumer", "مصرف").encode("cp1256"))
+    with pytest.raises(cx.DataValidationError) as exc:
+        cx.load(folder, engine="duckdb")
+    probs = exc.value.report.errors
+    assert "engine='pandas'" in one(probs, "branches", "branches.xlsx").fix
+    assert "UTF-8" in one(probs, "kano_answers", "kano_answers.csv").message
+    with pytest.raises(cx.InputError, match="did you mean 'duckdb'"):
+        cx.load(folder, engine="duck_db")
+    monkeypatch.setitem(__import__("sys").modules, "duckdb", None)
+    with pytest.raises(cx.InputError, match="needs the duckdb package"):
+        cx.load(folder, engine="duckdb")

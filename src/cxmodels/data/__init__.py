@@ -11,6 +11,7 @@ from .._validation import DataQualityWarning, DataValidationError
 from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
+from .duck import DuckData
 from .synth import generate
 from .vocabulary import order_waves
 
@@ -59,6 +60,7 @@ __all__ = [
     "CONTRACT",
     "TABLES",
     "CXData",
+    "DuckData",
     "DataQualityWarning",
     "DataValidationError",
     "default_codebook",

@@ -41,7 +41,7 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     """A DuckDB connection held to ``memory_limit`` (it spills to a temporary folder beyond)."""
     try:
         import duckdb
-    except ImportError as exc:  # pragma: no cover - duckdb is a dependency; kept for slim installs
+    except ImportError as exc:  # duckdb is a dependency; this is for slim installs
         raise InputError(
             "engine='duckdb' needs the duckdb package: pip install 'cxmodels[duckdb]' "
             "(or duckdb), or load with engine='pandas'"
