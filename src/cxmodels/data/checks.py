@@ -76,7 +76,7 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
             "rename the columns in the export to silence this",
             severity="note",
         )
-    out = df.set_axis(names, axis=1)
+    out = df if names == list(df.columns) else df.set_axis(names, axis=1)  # set_axis copies
     dup = out.columns[out.columns.duplicated()].unique()
     for d in dup:
         where = [str(c) for c, n in zip(df.columns, names) if n == d]

@@ -308,7 +308,7 @@ def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Rep
     cb = _merge_codebook(default_codebook(()), extra_cb, labels)
     if resp is None:
         return cb
-    renamed = resp.rename(columns=canonical_name)
+    renamed = pd.DataFrame(columns=[canonical_name(c) for c in resp.columns])  # names only
     return checks.complete_codebook(cb, renamed, user_drivers, report)
 
 
