@@ -11,8 +11,11 @@ pandas only when asked for, with the columns asked for and the rows of
 :meth:`DuckData.subset` (segment, branch, waves) filtered in SQL.
 
 What the DuckDB engine reads differently from the pandas engine: CSV files must be UTF-8 (any
-separator and decimal mark), text dates must be ISO (``YYYY-MM-DD``, with an optional time), and
-Excel and SPSS files are refused with the fix (convert them, or use the pandas engine).
+separator and decimal mark), text dates must be ISO (``YYYY-MM-DD``, with an optional time; no
+DD/MM, Jalali or Excel-serial inference), Kano answers must be numeric codes (no questionnaire
+wording), and Excel and SPSS files are refused with the fix (convert them, or use the pandas
+engine). Each of these is refused as "values that are not dates/numbers" or naming the file,
+never read differently in silence.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES
 from .messages import message
 from .readers import DUCKDB_SUFFIXES, Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import PERSIAN_DIGITS, normalize_label
+from .text import ARABIC_DIGITS, PERSIAN_DIGITS, normalize_label
 from .vocabulary import VOCABULARY, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
@@ -150,7 +153,8 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    text = f"translate(trim(CAST({x} AS VARCHAR)), {_lit(PERSIAN_DIGITS)}, {_lit(_ASCII)})"
+    digits, ascii_ = PERSIAN_DIGITS + ARABIC_DIGITS, _ASCII * 2
+    text = f"translate(trim(CAST({x} AS VARCHAR)), {_lit(digits)}, {_lit(ascii_)})"
     if decimal == ",":
         text = f"replace(replace({text}, '.', ''), ',', '.')"
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
