@@ -969,6 +969,16 @@ def test_duckdb_engine_refuses_what_it_does_not_read(tmp_path, world, monkeypatc
     probs = exc.value.report.errors
     assert "engine='pandas'" in one(probs, "branches", "branches.xlsx").fix
     assert "UTF-8" in one(probs, "kano_answers", "kano_answers.csv").message
+    (folder / "branches.xlsx").unlink()
+    (folder / "kano_answers.csv").unlink()
+    rewrite(folder, "responses", _at("survey_date", 2, "1403/05/12"))  # Jalali: not Gregorian 1403
+    rewrite(folder, "interactions", _at("timestamp", 1, "2025-07-05T10:00:00+03:30"))
+    with pytest.raises(cx.DataValidationError) as exc:
+        cx.load(folder, engine="duckdb")
+    assert one(exc.value.report.errors, "responses", "not dates", "survey_date").count == 1
+    rewrite(folder, "responses", _at("survey_date", 2, "2025-07-05"))
+    got = cx.load(folder, engine="duckdb").interactions["timestamp"].iloc[1]
+    assert got == pd.Timestamp("2025-07-05 06:30")  # the offset converted to UTC, then naive
     with pytest.raises(cx.InputError, match="did you mean 'duckdb'"):
         cx.load(folder, engine="duck_db")
     monkeypatch.setitem(__import__("sys").modules, "duckdb", None)

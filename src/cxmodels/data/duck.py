@@ -160,6 +160,18 @@ def _numeric_sql(x: str, decimal: str) -> str:
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
 
 
+def _text_dates(x: str, timezone: str) -> str:
+    """ISO text as naive timestamps: UTC offsets converted to ``timezone``; a year before 1600
+    (a Jalali 1403/05/12 that DuckDB would take as Gregorian) is not read."""
+    v = f"nullif(trim({x}), '')"
+    ts = (
+        f"CASE WHEN regexp_matches({v}, '(Z|[+-]\\d{{2}}:?\\d{{2}})$') "
+        f"THEN CAST(timezone({_lit(timezone)}, TRY_CAST({v} AS TIMESTAMPTZ)) AS TIMESTAMP) "
+        f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+    )
+    return f"CASE WHEN year({ts}) < 1600 THEN NULL ELSE {ts} END"
+
+
 def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
     """The SQL that types one column as the pandas engine does (see :func:`.checks.coerce`)."""
     x, ty = _q(col.source), col.sql_type
@@ -179,7 +191,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if "TIME ZONE" in ty:
             col.expr = f"CAST(timezone({_lit(timezone)}, {x}) AS TIMESTAMP)"
         elif text:
-            col.expr = f"TRY_CAST(nullif(trim({x}), '') AS TIMESTAMP)"
+            col.expr = _text_dates(x, timezone)
             col.bad, col.what = f"{col.expr} IS NULL AND nullif(trim({x}), '') IS NOT NULL", "dates"
         else:
             col.expr = f"TRY_CAST({x} AS TIMESTAMP)"
