@@ -67,24 +67,12 @@ def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
             far = df[c] > limit
             if far.any():
                 first = df.loc[far, c].min().date()
-                report.add(
-                    t,
-                    c,
-                    f"dates far beyond all others ({first}; the other dates end "
-                    f"{ref.date()}): they would set the observation end",
-                    "correct these dates, or declare observation_end in meta.json",
-                    keys(df, t, far),
-                )
+                text = message("far_beyond", first=first, ref=ref.date())
+                report.add(t, c, *text, keys(df, t, far))
         end = pd.Timestamp(ns[ns <= limit.value].max()).normalize()
     else:
         end = pd.Timestamp(ns[-1]).normalize()
-    report.add(
-        "meta",
-        "observation_end",
-        f"observation end inferred from the latest date: {end.date()}",
-        'declare "observation_end" in meta.json',
-        severity="note",
-    )
+    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
     return end
 
 
@@ -265,13 +253,7 @@ def soft_checks(typed: dict, report: Report) -> None:
             c = spec.column(col)
             if c is not None and c.sparse:
                 continue
-            report.add(
-                name,
-                col,
-                f"more than half empty ({share[col]:.0%})",
-                "check the export; models will drop rows missing this column",
-                severity="warning",
-            )
+            report.add(name, col, *message("half_empty", share=share[col]), severity="warning")
 
 
 def derive_customers(cust, end: pd.Timestamp):

@@ -33,8 +33,28 @@ from .readers import (
 from .text import canonical_name
 
 
+class Reported:
+    """What validation found, for a data object with a ``report`` (CXData, DuckData)."""
+
+    report: Report | None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings found by validation (warnings only, once the data loaded)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
+
+    @property
+    def inferred(self) -> list[Problem]:
+        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
+
+    def caveats(self) -> list[str]:
+        """One sentence per warning and inference, for a report's caveat box."""
+        return [str(p) for p in self.problems + self.inferred]
+
+
 @dataclass
-class CXData:
+class CXData(Reported):
     """A customer-experience data set: the contract's tables plus codebook and observation end.
 
     Attributes
@@ -90,20 +110,6 @@ class CXData:
             and self.codebook.get(c, {}).get("driver", True) is not False
             and c in self.codebook
         ]
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Errors and warnings found by validation (warnings only, once the data loaded)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
-
-    @property
-    def inferred(self) -> list[Problem]:
-        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
-
-    def caveats(self) -> list[str]:
-        """One sentence per warning and inference, for a report's caveat box."""
-        return [str(p) for p in self.problems + self.inferred]
 
     def snapshot(self) -> dict[str, Any]:
         """Facts about the data for report headers (no identifiers)."""

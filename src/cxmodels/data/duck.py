@@ -30,6 +30,7 @@ from .._format import fmt_count
 from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES
+from .core import Reported
 from .messages import message
 from .readers import DUCKDB_SUFFIXES, Options, _json_or_yaml, find_sources, read_codebook, read_meta
 from .text import ARABIC_DIGITS, PERSIAN_DIGITS, normalize_label
@@ -499,11 +500,7 @@ def observation_end(con, present: set, views: dict, declared, report: Report):
                 f"SELECT count(*), min({_q(c)}) FROM {_q('t_' + t)} WHERE {cond}"
             ).fetchone()
             if k:
-                text = (
-                    f"dates far beyond all others ({pd.Timestamp(first).date()}; the other dates "
-                    f"end {ref.date()}): they would set the observation end",
-                    "correct these dates, or declare observation_end in meta.json",
-                )
+                text = message("far_beyond", first=pd.Timestamp(first).date(), ref=ref.date())
                 _add(report, t, c, text, k, _examples(con, t, cond, k))
         end = pd.Timestamp(
             con.execute(
@@ -511,13 +508,7 @@ def observation_end(con, present: set, views: dict, declared, report: Report):
             ).fetchone()[0]
         )
     end = end.normalize()
-    report.add(
-        "meta",
-        "observation_end",
-        f"observation end inferred from the latest date: {end.date()}",
-        'declare "observation_end" in meta.json',
-        severity="note",
-    )
+    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
     return end
 
 
@@ -554,11 +545,7 @@ def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report)
         share = 1 - k / total
         col = spec.column(c.name)
         if share > 0.5 and not (col is not None and col.sparse):
-            text = (
-                f"more than half empty ({share:.0%})",
-                "check the export; models will drop rows missing this column",
-            )
-            report.add(t, c.name, *text, severity="warning")
+            report.add(t, c.name, *message("half_empty", share=share), severity="warning")
 
 
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
@@ -578,7 +565,7 @@ def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
 
 # --------------------------------------------------------------------------- the data object
 @dataclass
-class DuckData:
+class DuckData(Reported):
     """Validated data that stays in DuckDB; tables are read into pandas when asked for.
 
     The same attributes as :class:`~cxmodels.data.core.CXData` (``customers``, ``responses``,
@@ -663,17 +650,6 @@ class DuckData:
             and c in self.codebook
             and self.codebook[c].get("driver", True) is not False
         ]
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
-
-    @property
-    def inferred(self) -> list[Problem]:
-        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
-
-    def caveats(self) -> list[str]:
-        return [str(p) for p in self.problems + self.inferred]
 
     def count(self, t: str) -> int:
         """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""

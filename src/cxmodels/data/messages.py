@@ -72,6 +72,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} spelling(s) normalised ({shown})",
         "write the values as the contract spells them to silence this",
     ),
+    "far_beyond": (
+        "dates far beyond all others ({first}; the other dates end {ref}): they would set the "
+        "observation end",
+        "correct these dates, or declare observation_end in meta.json",
+    ),
+    "end_inferred": (
+        "observation end inferred from the latest date: {end}",
+        'declare "observation_end" in meta.json',
+    ),
+    "half_empty": (
+        "more than half empty ({share:.0%})",
+        "check the export; models will drop rows missing this column",
+    ),
 }
 
 
