@@ -498,7 +498,9 @@ def _csv_fast(path: Path, header: list[str], kw: dict) -> pd.DataFrame | None:
     df = table.to_pandas(split_blocks=True, self_destruct=True)
     for name in nulls:  # missing text as NaN, as the C parser gives it (not None)
         if df[name].dtype == object:
-            df[name] = df[name].fillna(np.nan)
+            values = df[name].to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = np.nan
+            df[name] = pd.Series(values, index=df.index, dtype=object)
     return df
 
 
