@@ -48,11 +48,12 @@ def load_sample(
     )
 
 
-def open_data(path: str | Path | None = None) -> CXData:
-    """``load(path)``, or the default synthetic sample when ``path`` is empty (notebook helper)."""
+def open_data(path: str | Path | None = None, engine: str = "pandas") -> CXData:
+    """``load(path, engine=engine)``, or the default synthetic sample when ``path`` is empty
+    (notebook helper; ``engine="duckdb"`` for data bigger than memory)."""
     if path in (None, "", "sample"):
         return load_sample()
-    return load(path)
+    return load(path, engine=engine)
 
 
 __all__ = [
