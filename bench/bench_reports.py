@@ -82,7 +82,7 @@ def default_set(tmp: Path) -> bool:
     return ratio >= TARGET_SPEEDUP and second < TARGET_SECOND
 
 
-def branch_fan_out(tmp: Path, n_branches: int = 100) -> None:
+def branch_fan_out(tmp: Path, n_branches: int = 100) -> bool:
     data = cx.save(cx.generate(6000, seed=11, n_branches=n_branches), tmp / "branches")
     cfg = tmp / "branches.yaml"
     nb = Path(reports.__file__).parents[1] / "templates" / "branch_scorecard.ipynb"
@@ -96,12 +96,28 @@ def branch_fan_out(tmp: Path, n_branches: int = 100) -> None:
         executors.append("dask+local:2")
     except ImportError:
         print("dask is not installed (pip install 'cxmodels[dask]'): dask+local:2 not timed")
+    ok = True
     for ex in executors:
-        seconds, _ = timed_run(cfg, tmp / ex.replace(":", "_"), data=str(data), executor=ex)
+        t = time.perf_counter()
+        res = reports.run(
+            cfg,
+            out_dir=tmp / ex.replace(":", "_"),
+            force=True,
+            progress=False,
+            quiet=True,
+            data=str(data),
+            executor=ex,
+        )
+        seconds = time.perf_counter() - t
+        failed = f"; {len(res.failures)} FAILED" if not res.ok else ""
         print(
-            f"{n} branch reports, {ex}: {seconds:.1f} s ({seconds / n:.2f} s per report)",
+            f"{n} branch reports, {ex}: {seconds:.1f} s ({seconds / n:.2f} s per report){failed}",
             flush=True,
         )
+        if not res.ok:
+            print(res.failures.to_string())
+        ok &= res.ok
+    return ok
 
 
 def main() -> int:
@@ -117,7 +133,7 @@ def main() -> int:
         if args.part in ("all", "default"):
             ok = default_set(Path(tmp))
         if args.part in ("all", "branches"):
-            branch_fan_out(Path(tmp), args.branches)
+            ok &= branch_fan_out(Path(tmp), args.branches)
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1
 
