@@ -361,6 +361,15 @@ def load(
         raise FileNotFoundError(
             f"No data at {path}: give a folder of table files or a DuckDB file."
         )
+    if path.is_file() and path.suffix.lower() not in DUCKDB_SUFFIXES:  # both engines
+        report = Report()
+        report.add(
+            "database",
+            "",
+            f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
+            "pass the folder holding the table files",
+        )
+        raise DataValidationError(report, str(path))
     if engine == "duckdb":
         if not validate_data:
             fail(
@@ -374,14 +383,6 @@ def load(
         return duck.load(path, as_of=as_of)
     report = Report()
     if path.is_file():
-        if path.suffix.lower() not in DUCKDB_SUFFIXES:
-            report.add(
-                "database",
-                "",
-                f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
-                "pass the folder holding the table files",
-            )
-            raise DataValidationError(report, str(path))
         frames, extra_cb, meta = _read_duckdb(path, report)
         labels, opts, srcs, truth = {}, Options(**meta), {}, None
         failed = set() if frames["customers"] is not None or not report.errors else set(TABLES)

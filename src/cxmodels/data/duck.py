@@ -32,7 +32,7 @@ from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES
 from .core import Reported
 from .messages import message
-from .readers import DUCKDB_SUFFIXES, Options, _json_or_yaml, find_sources, read_codebook, read_meta
+from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
 from .text import ARABIC_DIGITS, PERSIAN_DIGITS, normalize_label
 from .vocabulary import VOCABULARY, to_vocabulary
 
@@ -738,15 +738,7 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
     spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
     con.execute(f"SET temp_directory = {_lit(spill)}")
     truth, decimals = None, {}
-    if path.is_file():
-        if path.suffix.lower() not in DUCKDB_SUFFIXES:
-            report.add(
-                "database",
-                "",
-                f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
-                "pass the folder holding the table files",
-            )
-            report.raise_or_warn(str(path))
+    if path.is_file():  # a DuckDB file (cx.load refused any other single file)
         sources, extra_cb, meta = _database_sources(con, path, report)
         opts = Options(**meta)
     else:
