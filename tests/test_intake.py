@@ -818,3 +818,169 @@ def test_arabic_letters_normalised_to_persian():
     assert normalize_label("  مشتري  ويژه ") == "مشتری ویژه"
     assert normalize_label("كارت ۱") == "کارت 1"
     assert canonical_name(" Overall  Sat ") == "overall_sat"
+
+
+def test_survival_from_wave_orders_waves_by_meaning(folder, world):
+    """``from_wave='Q4 2024'`` keeps Q1-Q3 2025 (as strings they sort before 'Q4 2024')."""
+    r = world.responses
+    q = r["survey_date"].dt.quarter.astype(str)
+    labels = "Q" + q + " " + r["survey_date"].dt.year.astype(str)
+    rewrite(folder, "responses", lambda d: d.assign(wave=labels.to_numpy()))
+    data = load(folder)
+    table = cx.churn.survival_table(data, from_wave="Q4 2024")
+    later = r["survey_date"] >= "2024-10-01"
+    assert set(table["customer_id"]) == set(r.loc[later, "customer_id"].astype(str))
+    assert (table["origin_date"] >= pd.Timestamp("2024-10-01")).all()
+    assert (table["origin_date"] < pd.Timestamp("2025-01-01")).any()  # Q4 2024 itself kept
+    with pytest.raises(cx.InputError, match="did you mean 'Q4 2024'"):
+        cx.churn.survival_table(data, from_wave="Q4 2O24")
+
+
+@pytest.mark.parametrize("dialect", ["comma", "semicolon-decimal-comma", "cp1256"])
+def test_fast_csv_parser_reads_as_the_c_parser(tmp_path, world, dialect):
+    """pyarrow's parser (used for speed) gives the C parser's frame, value for value."""
+    import csv
+
+    from cxmodels.data import readers
+
+    sep, dec, enc = {
+        "comma": (",", ".", "utf-8"),
+        "semicolon-decimal-comma": (";", ",", "utf-8"),
+        "cp1256": (",", ".", "cp1256"),
+    }[dialect]
+    for t, df in world.tables.items():
+        df = df.drop(columns=[c for c in ("tenure_days", "churned") if c in df])
+        if t == "customers":
+            df = df.assign(segment=df["segment"].astype(str).replace({"consumer": "مصرف کننده"}))
+            df["customer_id"] = df["customer_id"].str.replace("C", "0")  # leading zeros
+        path = tmp_path / f"{t}.csv"
+        df.to_csv(path, sep=sep, decimal=dec, encoding=enc, index=False)
+        with open(path, encoding=enc, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep))
+        kw = {
+            "sep": sep,
+            "decimal": dec,
+            "encoding": enc,
+            "dtype": readers._text_columns(t, header),
+            "keep_default_na": False,
+            "na_values": readers.NA_VALUES,
+        }
+        fast = readers._csv_fast(path, header, kw)
+        assert fast is not None, t
+        pd.testing.assert_frame_equal(fast, pd.read_csv(path, low_memory=False, **kw))
+    assert fast is not None
+
+
+def test_fast_csv_parser_leaves_ragged_files_to_the_c_parser(folder):
+    """A ragged row: the fast parser steps aside and the C parser's message names the line."""
+    p = folder / "branches.csv"
+    p.write_text(p.read_text() + "B999,7.1,extra\n")
+    one(errors(folder), "branches", "line")
+
+
+# ------------------------------------------------------------------ the DuckDB engine
+def _at(col, row, value):
+    return lambda d: d.assign(**{col: d[col].where(d.index != row, value)})
+
+
+DUCK_FAULTS = {
+    "blank id": [("responses", _at("customer_id", 4, ""))],
+    "unknown customer": [("responses", _at("customer_id", 5, "C9999999"))],
+    "duplicate key": [("responses", lambda d: pd.concat([d, d.iloc[[7]]], ignore_index=True))],
+    "survey before signup": [("responses", _at("survey_date", 2, "2020-01-01"))],
+    "not a date": [("responses", _at("survey_date", 3, "someday"))],
+    "not a number": [("responses", _at("nps", 6, "nine"))],
+    "churn before signup": [("customers", _at("churn_date", 8, "2000-01-01"))],
+    "unknown kind": [("interactions", _at("kind", 6, "refund"))],
+    "kind spelling": [("interactions", _at("kind", 6, "Follow-up"))],
+    "negative minutes": [("interactions", _at("response_minutes", 9, "-5"))],
+    "kano twice": [("kano_answers", lambda d: pd.concat([d, d.iloc[[3]]], ignore_index=True))],
+    "kano half answer": [("kano_answers", _at("functional", 2, "2.5"))],
+    "near-miss column": [("responses", lambda d: d.rename(columns={"survey_date": "survey_dat"}))],
+    "column spelling": [("responses", lambda d: d.rename(columns={"overall_sat": "Overall Sat"}))],
+    "near-duplicate labels": [("customers", _at("segment", 0, "Premium "))],
+    "rating outside scale": [("responses", _at("attr_value_for_money", 1, "99"))],
+    "row number as rating": [("responses", lambda d: d.assign(attr_row=np.arange(len(d)) + 1))],
+    "outlying year": [("responses", _at("survey_date", 3, "2052-03-01"))],
+}
+
+
+def _found(folder: Path, engine: str) -> list:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return cx.load(folder, engine=engine).report.problems
+        except cx.DataValidationError as exc:
+            return exc.report.problems
+
+
+@pytest.mark.parametrize("fault", list(DUCK_FAULTS))
+def test_duckdb_engine_reports_as_the_pandas_engine(folder, fault):
+    """The same faults give the same problems (message, fix, count, example keys) in SQL."""
+    for table, fn in DUCK_FAULTS[fault]:
+        rewrite(folder, table, fn)
+    if fault in ("rating outside scale", "row number as rating", "outlying year"):
+        (folder / "codebook.json").unlink()
+    if fault == "outlying year":
+        (folder / "meta.json").unlink()
+    before = _hashes(folder)
+    pandas_, duck = _found(folder, "pandas"), _found(folder, "duckdb")
+    assert _hashes(folder) == before
+    assert any(p.severity != "note" or fault.endswith("spelling") for p in pandas_), fault
+
+    def key(p):
+        return (p.severity, p.table, p.column, p.message, p.fix, p.count)
+
+    assert sorted(map(key, duck)) == sorted(map(key, pandas_))
+    ex = {key(p): set(p.examples) for p in pandas_}
+    assert {key(p): set(p.examples) for p in duck} == ex
+
+
+def test_duckdb_engine_reads_only_what_is_asked(tmp_path, world):
+    """Filters and columns go into SQL; the tables equal the pandas engine's subset."""
+    folder = cx.save(world, tmp_path / "pq", fmt="parquet")
+    full = load(folder)
+    lazy = cx.load(folder, engine="duckdb")
+    assert lazy.wave_order == full.wave_order and lazy.observation_end == full.observation_end
+    seg = lazy.subset(segment="consumer").select(responses=["customer_id", "nps", "wave"])
+    assert "WHERE" in seg.sql("responses") and seg.responses.shape[1] == 3
+    want = full.subset(segment="consumer")
+    assert len(seg.customers) == len(want.customers) and len(seg.responses) == len(want.responses)
+    assert set(seg.responses["customer_id"]) == set(want.responses["customer_id"])
+    got, ref = cx.metrics.nps(seg.responses["nps"]), cx.metrics.nps(want.responses["nps"])
+    assert got.table.equals(ref.table)
+    with pytest.raises(cx.InputError, match="no customers in segment"):
+        lazy.subset(segment="nobody")
+    db = cx.save(world, tmp_path / "w.duckdb", fmt="duckdb")
+    assert len(cx.load(db, engine="duckdb").subset(segment="consumer").customers) == len(
+        want.customers
+    )
+
+
+def test_duckdb_engine_refuses_what_it_does_not_read(tmp_path, world, monkeypatch):
+    """Excel files and non-UTF-8 CSVs: refused naming the file and the fix; no duckdb: told."""
+    folder = cx.save(world, tmp_path / "x", fmt="csv")
+    world.branches.to_excel(folder / "branches.xlsx", index=False)
+    (folder / "branches.csv").unlink()
+    p = folder / "kano_answers.csv"
+    p.write_bytes(p.read_text().replace("consumer", "مصرف").encode("cp1256"))
+    with pytest.raises(cx.DataValidationError) as exc:
+        cx.load(folder, engine="duckdb")
+    probs = exc.value.report.errors
+    assert "engine='pandas'" in one(probs, "branches", "branches.xlsx").fix
+    assert "UTF-8" in one(probs, "kano_answers", "kano_answers.csv").message
+    (folder / "branches.xlsx").unlink()
+    (folder / "kano_answers.csv").unlink()
+    rewrite(folder, "responses", _at("survey_date", 2, "1403/05/12"))  # Jalali: not Gregorian 1403
+    rewrite(folder, "interactions", _at("timestamp", 1, "2025-07-05T10:00:00+03:30"))
+    with pytest.raises(cx.DataValidationError) as exc:
+        cx.load(folder, engine="duckdb")
+    assert one(exc.value.report.errors, "responses", "not dates", "survey_date").count == 1
+    rewrite(folder, "responses", _at("survey_date", 2, "2025-07-05"))
+    got = cx.load(folder, engine="duckdb").interactions["timestamp"].iloc[1]
+    assert got == pd.Timestamp("2025-07-05 06:30")  # the offset converted to UTC, then naive
+    with pytest.raises(cx.InputError, match="did you mean 'duckdb'"):
+        cx.load(folder, engine="duck_db")
+    monkeypatch.setitem(__import__("sys").modules, "duckdb", None)
+    with pytest.raises(cx.InputError, match="needs the duckdb package"):
+        cx.load(folder, engine="duckdb")

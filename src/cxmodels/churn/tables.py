@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import check_number, check_option, fail, require_columns
+from .._validation import check_number, check_option, did_you_mean, fail, require_columns
 from ..data.contract import CUSTOMER_ATTRIBUTES
 from ..data.scales import nps_group  # the one NPS-group definition
 
@@ -42,7 +42,8 @@ def survival_table(
     covariates : list of str, optional
         Columns that must be present (checked, with "did you mean").
     from_wave : str, optional
-        Baseline = the first answer in or after this wave.
+        Baseline = the first answer in or after this wave, waves ordered by their meaning
+        (``data.wave_order``: 'Q4 2024' before 'Q3 2025'); an unknown wave is refused.
     baseline_within_days : int, optional
         Baseline = the first answer within this many days of signup (an onboarding survey).
     follow_up_window_days : int, optional
@@ -122,7 +123,7 @@ def _baselines(data, c: pd.DataFrame, from_wave, within_days, end):
     """(responses in time order, each customer's baseline answer)."""
     r = data.responses.sort_values(["customer_id", "survey_date"], kind="stable")
     if from_wave is not None:
-        r = r[r["wave"] >= from_wave]
+        r = r[r["wave"].isin(_waves_from(data, from_wave))]
     first_ok = r
     if within_days is not None:
         age = (r["survey_date"] - r["customer_id"].map(c["signup_date"])).dt.days
@@ -137,6 +138,22 @@ def _baselines(data, c: pd.DataFrame, from_wave, within_days, end):
             "choose an earlier from_wave or a later as_of",
         )
     return r, base
+
+
+def _waves_from(data, from_wave) -> list:
+    """``from_wave`` and the waves after it, in the order of their meaning (``data.wave_order``,
+    as :func:`cxmodels.metrics.change` uses): 'Q3 2025' comes after 'Q4 2024', never as text."""
+    from ..metrics import _ordered_waves  # metrics imports data only; churn loads without it
+
+    order = _ordered_waves(data, data.responses["wave"])
+    if from_wave not in order:
+        fail(
+            "responses",
+            "wave",
+            f"no answers in wave {from_wave!r}{did_you_mean(str(from_wave), map(str, order))}",
+            f"choose from_wave among {', '.join(map(str, order))}",
+        )
+    return order[order.index(from_wave) :]
 
 
 def _followed_up_before(data, ids, origin, signup, window):

@@ -11,6 +11,7 @@ from .._validation import DataQualityWarning, DataValidationError
 from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
+from .duck import DuckData
 from .synth import generate
 from .vocabulary import order_waves
 
@@ -47,11 +48,12 @@ def load_sample(
     )
 
 
-def open_data(path: str | Path | None = None) -> CXData:
-    """``load(path)``, or the default synthetic sample when ``path`` is empty (notebook helper)."""
+def open_data(path: str | Path | None = None, engine: str = "pandas") -> CXData:
+    """``load(path, engine=engine)``, or the default synthetic sample when ``path`` is empty
+    (notebook helper; ``engine="duckdb"`` for data bigger than memory)."""
     if path in (None, "", "sample"):
         return load_sample()
-    return load(path)
+    return load(path, engine=engine)
 
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "CONTRACT",
     "TABLES",
     "CXData",
+    "DuckData",
     "DataQualityWarning",
     "DataValidationError",
     "default_codebook",

@@ -13,6 +13,7 @@ import pandas as pd
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
 from .dates import DateSpec, parse_dates
+from .messages import message
 from .readers import Options
 from .text import canonical_name, has_eastern_digits, normalize_label, numeric_text
 from .vocabulary import VOCABULARY, map_labels, to_vocabulary
@@ -75,7 +76,7 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
             "rename the columns in the export to silence this",
             severity="note",
         )
-    out = df.set_axis(names, axis=1)
+    out = df if names == list(df.columns) else df.set_axis(names, axis=1)  # set_axis copies
     dup = out.columns[out.columns.duplicated()].unique()
     for d in dup:
         where = [str(c) for c, n in zip(df.columns, names) if n == d]
@@ -157,13 +158,7 @@ def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
     out, changed = map_labels(s, fn)
     if changed:
         shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
-        report.add(
-            table,
-            col,
-            f"{len(changed)} spelling(s) normalised ({shown})",
-            "write the values as the contract spells them to silence this",
-            severity="note",
-        )
+        report.add(table, col, *message("spellings", n=len(changed), shown=shown), severity="note")
     return out
 
 
@@ -190,12 +185,7 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
         )
     for msg, fix, mask in parsed.problems:
         report.add(table, col, msg, fix, keys(df, table, mask))
-    return (
-        parsed.values,
-        parsed.bad(blank),
-        "dates",
-        (f"write dates as YYYY-MM-DD, or declare `date_format` for {table}.{col} in meta.json"),
-    )
+    return parsed.values, parsed.bad(blank), "not_dates", ""
 
 
 def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
@@ -211,14 +201,12 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
             severity="note",
         )
     blank = s.isna() | (s.astype(str).str.strip() == "") if s.dtype == object else s.isna()
-    fix = "use numeric codes (put labels in the codebook)"
-    if (
+    comma = (
         s.dtype == object
         and decimal == "."
         and s[new.isna() & ~blank].astype(str).str.fullmatch(r"-?\d+,\d+").any()
-    ):
-        fix = 'these use a decimal comma: declare "decimal": "," in meta.json'
-    return new, (new.isna() & ~blank).to_numpy(), "numbers", fix
+    )
+    return new, (new.isna() & ~blank).to_numpy(), "decimal_comma" if comma else "not_numbers", ""
 
 
 def _booleans(s: pd.Series):
@@ -233,7 +221,7 @@ def _booleans(s: pd.Series):
     bad = np.append(pd.isna(mapped) & ~blank_u, False)[codes]
     if not new.isna().any():
         new = new.astype(bool)
-    return new, bad, "true/false values", "use true/false, yes/no or 1/0"
+    return new, bad, "not_booleans", ""
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
@@ -259,7 +247,8 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
         else:
             new, bad, what, fix = _booleans(s)
         if bad.any():
-            report.add(table, col, f"values that are not {what}", fix, keys(df, table, bad))
+            text, fix = message(what, table=table, column=col)
+            report.add(table, col, text, fix, keys(df, table, bad))
         out[col] = new
     return out
 
@@ -282,23 +271,23 @@ def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
             continue
         nul = df[c.name].isna()
         if nul.any():
-            what = "empty keys" if c.name == spec.key else "empty ids"
+            what = "empty_keys" if c.name == spec.key else "empty_ids"
             report.add(
                 table,
                 c.name,
-                what,
-                "give every row its id (blank ids match nobody)",
+                *message(what),
                 [f"row {i + ROW_BASE}" for i in np.flatnonzero(nul)],
             )
     if spec.key and spec.key in df.columns:
         s = df[spec.key]
+        if pd.Index(s).is_unique:  # one hash pass; the duplicate rows only when there are some
+            return
         dup = s.duplicated(keep=False) & s.notna()
         if dup.any():
             report.add(
                 table,
                 spec.key,
-                "duplicate keys",
-                "make the key unique (drop or renumber duplicates)",
+                *message("duplicate_keys"),
                 df.loc[dup, spec.key].astype(str).unique(),
             )
 
@@ -307,20 +296,10 @@ def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: R
     """Type one table: present, non-empty, canonical columns, typed values, valid keys."""
     if df is None:
         if name in REQUIRED_TABLES and name not in failed:
-            report.add(
-                name,
-                "",
-                "required table is missing",
-                f"add a file named {name}.csv/.parquet/.xlsx/.sav to the folder",
-            )
+            report.add(name, "", *message("missing_table", table=name))
         return None
     if len(df) == 0 or df.shape[1] == 0:
-        report.add(
-            name,
-            "",
-            "the table has no rows" if df.shape[1] else "the table is empty",
-            "export the table again with its rows",
-        )
+        report.add(name, "", *message("no_rows" if df.shape[1] else "no_columns"))
         return None
     df = canonical_columns(df, name, report)
     required_columns(df, name, report)
@@ -367,33 +346,45 @@ def check_scales(typed: dict, cb: dict, report: Report) -> None:
             v = df[col]
             bad = v.notna() & ((v < lo) | (v > hi))
             if bad.any():
-                fix = f"correct the values, or declare the scale of {col!r} in codebook.json"
                 whole = v.dropna()
-                if len(whole) > 20 and whole.is_unique and (whole % 1 == 0).all():
-                    fix = (
-                        f"{col!r} looks like a row number, not a rating: rename it without the "
-                        "rating prefix"
-                    )
-                report.add(
-                    name, col, f"values outside the scale {lo:g}-{hi:g}", fix, keys(df, name, bad)
-                )
+                rownum = len(whole) > 20 and whole.is_unique and (whole % 1 == 0).all()
+                what = "row_number" if rownum else "outside_scale"
+                report.add(name, col, *message(what, lo=lo, hi=hi, column=col), keys(df, name, bad))
 
 
-def check_references(typed: dict, report: Report) -> None:
-    cust = typed["customers"]
+def customer_positions(typed: dict) -> dict[str, np.ndarray]:
+    """Each responses/interactions row's position in the customers table (-1: unknown id).
+
+    One hash lookup per table, shared by :func:`check_references` and the signup-date checks
+    (a duplicated customer id counts once, at its first row, as ``drop_duplicates`` keeps it).
+    """
+    cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
-        return
-    known = pd.Index(cust["customer_id"].dropna())
+        return {}
+    ids = cust["customer_id"]
+    known = pd.Index(ids)
+    first = None
+    if not known.is_unique:
+        first = np.flatnonzero(~ids.duplicated(keep="first").to_numpy())
+        known = known[first]
+    out = {}
     for name in ("responses", "interactions"):
-        df = typed[name]
+        df = typed.get(name)
         if df is None or "customer_id" not in df:
             continue
-        unknown = ~df["customer_id"].isin(known) & df["customer_id"].notna()
+        pos = known.get_indexer(df["customer_id"])
+        if first is not None:
+            pos = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
+        out[name] = pos
+    return out
+
+
+def check_references(typed: dict, report: Report, positions: dict | None = None) -> dict:
+    """Ids in responses and interactions that are not in customers; returns the positions."""
+    positions = customer_positions(typed) if positions is None else positions
+    for name, pos in positions.items():
+        df = typed[name]
+        unknown = (pos < 0) & df["customer_id"].notna().to_numpy()
         if unknown.any():
-            report.add(
-                name,
-                "customer_id",
-                "customer ids not in the customers table",
-                "add the customers or drop these rows",
-                keys(df, name, unknown),
-            )
+            report.add(name, "customer_id", *message("unknown_customers"), keys(df, name, unknown))
+    return positions

@@ -10,8 +10,9 @@ import pandas as pd
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
-from .checks import flag, keys
+from .checks import customer_positions, flag, keys
 from .contract import CONTRACT
+from .messages import message
 from .vocabulary import VOCABULARY, near_duplicates, order_waves
 
 DATE_COLUMNS = {
@@ -66,39 +67,26 @@ def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
             far = df[c] > limit
             if far.any():
                 first = df.loc[far, c].min().date()
-                report.add(
-                    t,
-                    c,
-                    f"dates far beyond all others ({first}; the other dates end "
-                    f"{ref.date()}): they would set the observation end",
-                    "correct these dates, or declare observation_end in meta.json",
-                    keys(df, t, far),
-                )
+                text = message("far_beyond", first=first, ref=ref.date())
+                report.add(t, c, *text, keys(df, t, far))
         end = pd.Timestamp(ns[ns <= limit.value].max()).normalize()
     else:
         end = pd.Timestamp(ns[-1]).normalize()
-    report.add(
-        "meta",
-        "observation_end",
-        f"observation end inferred from the latest date: {end.date()}",
-        'declare "observation_end" in meta.json',
-        severity="note",
-    )
+    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
     return end
 
 
-def check_dates(typed: dict, end: pd.Timestamp, report: Report) -> None:
-    """Nothing after the observation end; no churn or survey before the customer's signup."""
+def check_dates(
+    typed: dict, end: pd.Timestamp, report: Report, positions: dict | None = None
+) -> None:
+    """Nothing after the observation end; no churn or survey before the customer's signup.
+
+    ``positions``: each row's position in the customers table (``checks.customer_positions``).
+    """
     for t, c, df in _date_cols(typed):
         late = df[c] > end + pd.Timedelta(days=1)
         if late.any() and not _reported(report, t, c, "far beyond"):
-            report.add(
-                t,
-                c,
-                f"dates after the observation end {end.date()}",
-                "correct the dates or pass a later observation end (as_of=...)",
-                keys(df, t, late),
-            )
+            report.add(t, c, *message("after_end", end=end.date()), keys(df, t, late))
     cust = typed.get("customers")
     if cust is None or not _is_date(cust, "signup_date"):
         return
@@ -108,29 +96,28 @@ def check_dates(typed: dict, end: pd.Timestamp, report: Report) -> None:
             report.add(
                 "customers",
                 "churn_date",
-                "churn before signup",
-                "correct churn_date or signup_date",
+                *message("churn_before_signup"),
                 keys(cust, "customers", early),
             )
-    signup = (
-        cust.dropna(subset=["customer_id"])
-        .drop_duplicates("customer_id")
-        .set_index("customer_id")["signup_date"]
-    )
+    positions = customer_positions(typed) if positions is None else positions
+    signup = cust["signup_date"].to_numpy()
     for t, c, sev in (
         ("responses", "survey_date", "error"),
         ("interactions", "timestamp", "warning"),
     ):
         df = typed.get(t)
-        if df is None or not _is_date(df, c) or "customer_id" not in df:
+        if df is None or not _is_date(df, c) or t not in positions:
             continue
-        before = (df[c].dt.normalize() < df["customer_id"].map(signup)).fillna(False)
+        pos = positions[t]
+        known = (pos >= 0) & df["customer_id"].notna().to_numpy()
+        theirs = signup[np.maximum(pos, 0)]
+        day = df[c].dt.normalize().to_numpy()
+        before = known & ~np.isnat(theirs) & ~np.isnat(day) & (day < theirs)
         if before.any():
             report.add(
                 t,
                 c,
-                f"dated before the customer's signup ({fmt_count(before.sum())} rows)",
-                "correct the dates or the customer's signup_date",
+                *message("before_signup", rows=fmt_count(before.sum())),
                 keys(df, t, before),
                 severity=sev,
             )
@@ -161,8 +148,12 @@ def check_interactions(typed: dict, report: Report) -> None:
             report.add(
                 "interactions",
                 col,
-                f"unknown values {', '.join(map(repr, vals))}{hints}",
-                f"use one of {', '.join(known)}",
+                *message(
+                    "unknown_values",
+                    values=", ".join(map(repr, vals)),
+                    hint=hints,
+                    known=", ".join(known),
+                ),
                 keys(inter, "interactions", bad),
             )
     if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
@@ -172,8 +163,7 @@ def check_interactions(typed: dict, report: Report) -> None:
             "interactions",
             "response_minutes",
             inter["response_minutes"] < 0,
-            "negative response times",
-            "response time is minutes from contact to first response; fix the timestamps",
+            *message("negative_minutes"),
         )
 
 
@@ -190,8 +180,7 @@ def check_kano(typed: dict, report: Report) -> None:
                 "kano_answers",
                 col,
                 kano[col].notna() & (kano[col] % 1 != 0),
-                "answer positions must be whole numbers 1-5",
-                "code answers 1 like, 2 must-be, 3 neutral, 4 live-with, 5 dislike",
+                *message("kano_whole"),
             )
     if {"respondent_id", "feature"} <= set(kano.columns):
         flag(
@@ -200,8 +189,7 @@ def check_kano(typed: dict, report: Report) -> None:
             "kano_answers",
             "respondent_id, feature",
             kano.duplicated(["respondent_id", "feature"], keep=False),
-            "the same respondent answered the same feature twice (double submission)",
-            "keep one answer per respondent and feature",
+            *message("kano_twice"),
         )
 
 
@@ -217,13 +205,7 @@ def check_labels(typed: dict, report: Report) -> None:
             groups = near_duplicates(df[c])
             if groups:
                 shown = "; ".join(" vs ".join(map(repr, g)) for g in groups[:3])
-                report.add(
-                    t,
-                    c,
-                    f"labels that differ only in case or spacing: {shown}",
-                    "spell each label one way; they are counted as separate groups",
-                    severity="warning",
-                )
+                report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
 
 
 def wave_order(responses, codebook: dict, report: Report) -> list | None:
@@ -271,13 +253,7 @@ def soft_checks(typed: dict, report: Report) -> None:
             c = spec.column(col)
             if c is not None and c.sparse:
                 continue
-            report.add(
-                name,
-                col,
-                f"more than half empty ({share[col]:.0%})",
-                "check the export; models will drop rows missing this column",
-                severity="warning",
-            )
+            report.add(name, col, *message("half_empty", share=share[col]), severity="warning")
 
 
 def derive_customers(cust, end: pd.Timestamp):

@@ -33,8 +33,28 @@ from .readers import (
 from .text import canonical_name
 
 
+class Reported:
+    """What validation found, for a data object with a ``report`` (CXData, DuckData)."""
+
+    report: Report | None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings found by validation (warnings only, once the data loaded)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
+
+    @property
+    def inferred(self) -> list[Problem]:
+        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
+
+    def caveats(self) -> list[str]:
+        """One sentence per warning and inference, for a report's caveat box."""
+        return [str(p) for p in self.problems + self.inferred]
+
+
 @dataclass
-class CXData:
+class CXData(Reported):
     """A customer-experience data set: the contract's tables plus codebook and observation end.
 
     Attributes
@@ -90,20 +110,6 @@ class CXData:
             and self.codebook.get(c, {}).get("driver", True) is not False
             and c in self.codebook
         ]
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Errors and warnings found by validation (warnings only, once the data loaded)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
-
-    @property
-    def inferred(self) -> list[Problem]:
-        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
-
-    def caveats(self) -> list[str]:
-        """One sentence per warning and inference, for a report's caveat box."""
-        return [str(p) for p in self.problems + self.inferred]
 
     def snapshot(self) -> dict[str, Any]:
         """Facts about the data for report headers (no identifiers)."""
@@ -178,9 +184,9 @@ def _validate(data: CXData, report: Report, failed: frozenset = frozenset()) -> 
     }
     cb = data.codebook
     checks.check_scales(typed, cb, report)
-    checks.check_references(typed, report)
+    positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
-    consistency.check_dates(typed, end, report)
+    consistency.check_dates(typed, end, report, positions)
     consistency.check_interactions(typed, report)
     consistency.check_kano(typed, report)
     consistency.check_labels(typed, report)
@@ -308,12 +314,16 @@ def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Rep
     cb = _merge_codebook(default_codebook(()), extra_cb, labels)
     if resp is None:
         return cb
-    renamed = resp.rename(columns=canonical_name)
+    renamed = pd.DataFrame(columns=[canonical_name(c) for c in resp.columns])  # names only
     return checks.complete_codebook(cb, renamed, user_drivers, report)
 
 
 def load(
-    path: str | Path, *, as_of: str | pd.Timestamp | None = None, validate_data: bool = True
+    path: str | Path,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    validate_data: bool = True,
+    engine: str = "pandas",
 ) -> CXData:
     """Load a CX data set from a folder of table files or a DuckDB database.
 
@@ -332,27 +342,47 @@ def load(
     validate_data : bool
         Validate against the contract (default). Errors raise one
         :class:`~cxmodels._validation.DataValidationError` listing every problem.
+    engine : {"pandas", "duckdb"}
+        ``"duckdb"`` validates inside DuckDB with SQL (data bigger than memory: Parquet or UTF-8
+        CSV files, or a DuckDB file) and returns a :class:`~cxmodels.data.duck.DuckData` that
+        reads tables only when asked, with ``subset``/``select`` pushed into SQL; same checks
+        and messages (see :mod:`cxmodels.data.duck` for what it reads differently).
 
     Returns
     -------
     CXData
         With ``inferred`` (notes on what was inferred) and ``problems`` (warnings).
     """
+    from .._validation import check_option
+
+    check_option("engine", engine, ["pandas", "duckdb"], "load")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
             f"No data at {path}: give a folder of table files or a DuckDB file."
         )
+    if path.is_file() and path.suffix.lower() not in DUCKDB_SUFFIXES:  # both engines
+        report = Report()
+        report.add(
+            "database",
+            "",
+            f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
+            "pass the folder holding the table files",
+        )
+        raise DataValidationError(report, str(path))
+    if engine == "duckdb":
+        if not validate_data:
+            fail(
+                "load",
+                "validate_data",
+                "the DuckDB engine always validates",
+                "drop validate_data=False",
+            )
+        from . import duck
+
+        return duck.load(path, as_of=as_of)
     report = Report()
     if path.is_file():
-        if path.suffix.lower() not in DUCKDB_SUFFIXES:
-            report.add(
-                "database",
-                "",
-                f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
-                "pass the folder holding the table files",
-            )
-            raise DataValidationError(report, str(path))
         frames, extra_cb, meta = _read_duckdb(path, report)
         labels, opts, srcs, truth = {}, Options(**meta), {}, None
         failed = set() if frames["customers"] is not None or not report.errors else set(TABLES)

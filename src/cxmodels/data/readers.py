@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._validation import Report, did_you_mean
@@ -354,12 +355,16 @@ def read_source(
             f"check the file is a complete {fmt.upper()} export; export it again",
         )
         return None, {}
-    return df.reset_index(drop=True), labels
+    if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
+        df = df.reset_index(drop=True)  # a copy: only when the reader did not number the rows
+    return df, labels
 
 
 def _parquet(path, table, opts, codebook, report):
-    try:
-        return pd.read_parquet(path), {}
+    import pyarrow.parquet as pq
+
+    try:  # what pd.read_parquet gives, without holding the Arrow table and the frame at once
+        return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True), {}
     except Exception as exc:
         raise ReadFailure(
             "not a complete Parquet file (damaged or truncated)", "write the Parquet file again"
@@ -453,22 +458,69 @@ def _text_columns(table: str, header: list[str]) -> dict[str, str]:
     return out
 
 
+NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"]
+
+
+def _csv_fast(path: Path, header: list[str], kw: dict) -> pd.DataFrame | None:
+    """pyarrow's multi-threaded parser, or None when the file needs the C parser.
+
+    Text columns are read as text by pyarrow itself (never typed and cast back: '0001' stays
+    '0001'); used only where it reads exactly as the C parser does: one-character separator,
+    unique header names, no quoted line breaks, no ragged rows and no column whose type changes
+    below the first block (pyarrow refuses those, and the C parser then reads the file or names
+    the faulty line).
+    """
+    if len(set(header)) != len(header) or len(kw["sep"]) != 1:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=kw["encoding"]),
+            parse_options=pacsv.ParseOptions(delimiter=kw["sep"]),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in kw["dtype"]},
+                null_values=kw["na_values"],
+                strings_can_be_null=True,
+                decimal_point=kw["decimal"],
+            ),
+        )
+    except Exception:
+        return None
+    if table.column_names != header or any(
+        pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_time(t)
+        for t in table.schema.types
+    ):
+        return None  # pyarrow would type dates the C parser leaves as text
+    nulls = [n for n, col in zip(table.column_names, table.columns) if col.null_count]
+    df = table.to_pandas(split_blocks=True, self_destruct=True)
+    for name in nulls:  # missing text as NaN, as the C parser gives it (not None)
+        if df[name].dtype == object:
+            values = df[name].to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = np.nan
+            df[name] = pd.Series(values, index=df.index, dtype=object)
+    return df
+
+
 def _csv(path, table, opts, codebook, report):
     enc, sep, dec = _csv_dialect(path, table, opts, report)
     with open(path, encoding=enc, newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
     header = [h.lstrip("\ufeff") for h in header]
+    kw = {
+        "sep": sep,
+        "decimal": dec,
+        "encoding": enc,
+        "dtype": _text_columns(table, header),
+        "keep_default_na": False,
+        "na_values": NA_VALUES,
+    }
     try:
-        df = pd.read_csv(
-            path,
-            sep=sep,
-            decimal=dec,
-            encoding=enc,
-            low_memory=False,
-            dtype=_text_columns(table, header),
-            keep_default_na=False,
-            na_values=["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"],
-        )
+        df = _csv_fast(path, header, kw)
+        if df is None:  # the C parser: slower, but its messages name the line and fields
+            df = pd.read_csv(path, low_memory=False, **kw)
     except pd.errors.EmptyDataError as exc:
         raise ReadFailure("the file is empty", "export the table again, with a header row") from exc
     except pd.errors.ParserError as exc:

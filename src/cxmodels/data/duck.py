@@ -1,0 +1,773 @@
+"""The DuckDB engine: validate data bigger than memory with SQL, read only what a report needs.
+
+``cx.load(path, engine="duckdb")`` reads a folder of Parquet or CSV files, or a DuckDB database,
+as typed SQL views (the contract's names and types: ids as text, dates as timestamps, ratings as
+numbers, labels normalised) and runs the contract's checks as aggregate queries inside DuckDB,
+one scan per table for the per-column checks; nothing is loaded into pandas. Problems are
+reported with the pandas engine's words (:mod:`.messages`) and its column rules
+(:func:`.checks.canonical_columns`, :func:`.checks.required_columns`, run on the header), so a
+fault reads the same from either engine. The result is a :class:`DuckData`: tables are read into
+pandas only when asked for, with the columns asked for and the rows of
+:meth:`DuckData.subset` (segment, branch, waves) filtered in SQL.
+
+What the DuckDB engine reads differently from the pandas engine: CSV files must be UTF-8 (any
+separator and decimal mark), text dates must be ISO (``YYYY-MM-DD``, with an optional time; no
+DD/MM, Jalali or Excel-serial inference), Kano answers must be numeric codes (no questionnaire
+wording), and Excel and SPSS files are refused with the fix (convert them, or use the pandas
+engine). Each of these is refused as "values that are not dates/numbers" or naming the file,
+never read differently in silence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._format import fmt_count
+from .._validation import InputError, Problem, Report, fail
+from . import checks, consistency
+from .contract import CONTRACT, REQUIRED_TABLES, TABLES
+from .core import Reported
+from .messages import message
+from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
+from .text import ARABIC_DIGITS, PERSIAN_DIGITS, normalize_label
+from .vocabulary import VOCABULARY, to_vocabulary
+
+MEMORY_LIMIT = "3GB"
+MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
+_ASCII = "0123456789"
+
+
+def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
+    """A DuckDB connection held to ``memory_limit`` (it spills to a temporary folder beyond)."""
+    try:
+        import duckdb
+    except ImportError as exc:  # duckdb is a dependency; this is for slim installs
+        raise InputError(
+            "engine='duckdb' needs the duckdb package: pip install 'cxmodels[duckdb]' "
+            "(or duckdb), or load with engine='pandas'"
+        ) from exc
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- sources
+def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict, dict]:
+    """``{table: SQL source}`` for a folder (Parquet and UTF-8 CSV files, one per table) and
+    ``{table: decimal mark}`` of the CSV files."""
+    from .readers import _csv_dialect
+
+    out, decimals = {}, {}
+    for t, (p, fmt) in find_sources(path, report).items():
+        if fmt == "parquet":
+            out[t] = f"read_parquet({_lit(p)})"
+            continue
+        if fmt != "csv":
+            report.add(
+                t,
+                "",
+                f"{p.name}: the DuckDB engine reads Parquet, CSV and DuckDB tables",
+                "convert the file to Parquet, or load with engine='pandas'",
+            )
+            continue
+        enc, sep, decimals[t] = _csv_dialect(p, t, opts, report)
+        if enc not in ("utf-8", "utf-8-sig"):
+            report.add(
+                t,
+                "",
+                f"{p.name}: the DuckDB engine reads UTF-8 CSV files ({enc} found)",
+                "save the file as UTF-8, or load with engine='pandas'",
+            )
+            continue
+        out[t] = f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true)"
+    return out, decimals
+
+
+def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | None, dict]:
+    """``{table: SQL source}`` for a DuckDB file (attached read-only), its codebook and meta."""
+    try:
+        con.execute(f"ATTACH {_lit(path)} AS src (READ_ONLY)")
+    except Exception as exc:
+        report.add(
+            "database",
+            "",
+            f"{path.name} is not a DuckDB database ({str(exc).splitlines()[0][:160]})",
+            "pass a DuckDB file, or the folder holding the table files",
+        )
+        return {}, None, {}
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+        ).fetchall()
+    }
+    out = {t: f"src.{_q(t)}" for t in TABLES if t in names}
+    cb, meta = None, {}
+    if "codebook" in names:
+        rows = con.execute('SELECT "column", "min", "max" FROM src.codebook').fetchall()
+        cb = {c: {"min": lo, "max": hi} for c, lo, hi in rows}
+    if "meta" in names:
+        meta = {"observation_end": str(con.execute("SELECT * FROM src.meta").fetchone()[0])}
+    return out, cb, meta
+
+
+# --------------------------------------------------------------------------- typed views
+@dataclass
+class _Column:
+    name: str  # the contract's name
+    source: str  # the column as the file spells it
+    kind: str | None
+    sql_type: str
+    expr: str = ""  # the typed value
+    bad: str = ""  # SQL condition: a value that cannot be read
+    what: str = ""  # message name for unreadable values
+
+
+def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
+    """The header through the pandas engine's column rules; None when the table is empty."""
+    desc = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+    names = [r[0] for r in desc]
+    types = [str(r[1]).upper() for r in desc]
+    probe = pd.DataFrame([list(range(len(names)))], columns=names)
+    renamed = checks.canonical_columns(probe, t, report)
+    checks.required_columns(renamed, t, report)
+    return [
+        _Column(new, names[int(i)], checks._kind(t, new), types[int(i)])
+        for new, i in renamed.iloc[0].items()
+    ]
+
+
+def _numeric_sql(x: str, decimal: str) -> str:
+    digits, ascii_ = PERSIAN_DIGITS + ARABIC_DIGITS, _ASCII * 2
+    text = f"translate(trim(CAST({x} AS VARCHAR)), {_lit(digits)}, {_lit(ascii_)})"
+    if decimal == ",":
+        text = f"replace(replace({text}, '.', ''), ',', '.')"
+    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+
+
+def _text_dates(x: str, timezone: str) -> str:
+    """ISO text as naive timestamps: UTC offsets converted to ``timezone``; a year before 1600
+    (a Jalali 1403/05/12 that DuckDB would take as Gregorian) is not read."""
+    v = f"nullif(trim({x}), '')"
+    ts = (
+        f"CASE WHEN regexp_matches({v}, '(Z|[+-]\\d{{2}}:?\\d{{2}})$') "
+        f"THEN CAST(timezone({_lit(timezone)}, TRY_CAST({v} AS TIMESTAMPTZ)) AS TIMESTAMP) "
+        f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+    )
+    return f"CASE WHEN year({ts}) < 1600 THEN NULL ELSE {ts} END"
+
+
+def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
+    """The SQL that types one column as the pandas engine does (see :func:`.checks.coerce`)."""
+    x, ty = _q(col.source), col.sql_type
+    numeric = any(k in ty for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL"))
+    text = ty.startswith("VARCHAR")
+    if col.kind in ("str", "cat"):
+        if "DOUBLE" in ty or "FLOAT" in ty:
+            col.expr = (
+                f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({x} AS VARCHAR) END"
+            )
+        elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
+            col.expr = f"CAST({x} AS VARCHAR)"
+        else:
+            col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
+    elif col.kind in ("date", "datetime"):
+        if "TIME ZONE" in ty:
+            col.expr = f"CAST(timezone({_lit(timezone)}, {x}) AS TIMESTAMP)"
+        elif text:
+            col.expr = _text_dates(x, timezone)
+            col.bad, col.what = f"{col.expr} IS NULL AND nullif(trim({x}), '') IS NOT NULL", "dates"
+        else:
+            col.expr = f"TRY_CAST({x} AS TIMESTAMP)"
+            col.bad, col.what = f"{col.expr} IS NULL AND {x} IS NOT NULL", "dates"
+    elif col.kind == "num":
+        decimal = opts.get(t, "decimal") or "."
+        col.expr = f"CAST({x} AS DOUBLE)" if numeric else _numeric_sql(x, decimal)
+        if not numeric:
+            blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
+            col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
+    elif col.kind == "bool":
+        if ty == "BOOLEAN":
+            col.expr = x
+        else:
+            low = f"lower(trim(CAST({x} AS VARCHAR)))"
+            yes = ", ".join(map(_lit, sorted(checks._TRUE)))
+            no = ", ".join(map(_lit, sorted(checks._FALSE)))
+            col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
+            col.bad, col.what = f"{col.expr} IS NULL AND nullif({low}, '') IS NOT NULL", "booleans"
+    else:
+        col.expr = x
+
+
+def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
+    """Normalise a label column's distinct values in Python (few) and map them in SQL."""
+    fn = to_vocabulary(col.name) if t == "interactions" and col.name in VOCABULARY else None
+    fn = fn or normalize_label
+    rows = con.execute(
+        f"SELECT DISTINCT {col.expr} FROM {src} WHERE {col.expr} IS NOT NULL LIMIT {MAX_LABELS + 1}"
+    ).fetchall()
+    if len(rows) > MAX_LABELS:
+        return
+    changed = {v: fn(v) for (v,) in rows if fn(v) != v}
+    if not changed:
+        return
+    shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
+    report.add(t, col.name, *message("spellings", n=len(changed), shown=shown), severity="note")
+    cases = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in changed.items())
+    col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
+
+
+def typed_views(
+    con, sources: dict, opts: Options, decimals: dict, report: Report
+) -> dict[str, list[_Column]]:
+    """One typed view per table (``t_<table>``: the typed columns and a ``__bad__`` flag per
+    column for values that cannot be read); returns the columns of each."""
+    out = {}
+    for t, src in sources.items():
+        cols = _columns(con, t, src, report)
+        n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+        if not cols or n == 0:
+            report.add(t, "", *message("no_rows" if cols else "no_columns"))
+            continue
+        topts = replace(
+            opts,
+            tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
+        )
+        for c in cols:
+            _type_column(c, t, topts, opts.timezone)
+            if c.kind == "cat":
+                _labels(con, c, t, src, report)
+        select = ", ".join(
+            [f"{c.expr} AS {_q(c.name)}" for c in cols]
+            + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
+        out[t] = cols
+    for t in REQUIRED_TABLES:
+        if t not in sources and not any(p.table == t for p in report.errors):
+            report.add(t, "", *message("missing_table", table=t))
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+def _key(t: str) -> str | None:
+    return CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None)
+
+
+def _examples(con, t: str, cond: str, n: int, rows: bool = False) -> tuple:
+    """The first five rows matching ``cond``: their keys, else ``row i`` (as the pandas engine)."""
+    v, key = _q("t_" + t), _key(t)
+    if key and not rows:
+        got = con.execute(f"SELECT count({_q(key)}) FROM {v} WHERE {cond}").fetchone()[0]
+        if got == n:
+            q = f"SELECT {_q(key)} FROM {v} WHERE {cond} LIMIT 5"
+            return tuple(r[0] for r in con.execute(q).fetchall())
+    q = (
+        f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, ({cond}) AS hit FROM {v}) "
+        "WHERE hit LIMIT 5"
+    )
+    return tuple(f"row {r[0] + checks.ROW_BASE}" for r in con.execute(q).fetchall())
+
+
+@dataclass
+class _Check:
+    column: str
+    cond: str
+    name: str  # the message (see :mod:`.messages`)
+    values: dict = field(default_factory=dict)
+    severity: str = "error"
+    rows: bool = False  # examples as row numbers (blank keys)
+
+
+def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
+    """The per-row checks of one table, each one SQL condition (run in one scan)."""
+    spec, out = CONTRACT[t], []
+    names = {c.name for c in cols}
+    for c in cols:
+        q = _q(c.name)
+        col = spec.column(c.name)
+        if col is not None and col.identifier and col.required:
+            what = "empty_keys" if c.name == spec.key else "empty_ids"
+            out.append(_Check(c.name, f"{q} IS NULL", what, rows=True))
+        if c.bad:
+            where = {"table": t, "column": c.name}
+            out.append(_Check(c.name, _q("__bad__" + c.name), "not_" + c.what, where))
+        entry = cb.get(c.name) or {}
+        if c.kind == "num" and "min" in entry:
+            lo, hi = entry["min"], entry["max"]
+            scale = {"lo": lo, "hi": hi, "column": c.name}
+            out.append(_Check(c.name, f"({q} < {lo} OR {q} > {hi})", "outside_scale", scale))
+        if c.name in consistency.DATE_COLUMNS.get(t, ()) and end is not None:
+            stamp = (end + pd.Timedelta(days=1)).isoformat()
+            cond = f"{q} > TIMESTAMP {_lit(stamp)}"
+            out.append(_Check(c.name, cond, "after_end", {"end": end.date()}))
+    if t == "customers" and {"churn_date", "signup_date"} <= names:
+        out.append(_Check("churn_date", '"churn_date" < "signup_date"', "churn_before_signup"))
+    if t == "interactions" and "response_minutes" in names:
+        out.append(_Check("response_minutes", '"response_minutes" < 0', "negative_minutes"))
+    if t == "kano_answers":
+        for c in ("functional", "dysfunctional"):
+            if c in names:
+                out.append(_Check(c, f"{_q(c)} % 1 <> 0", "kano_whole"))
+    return out
+
+
+def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], report: Report) -> None:
+    """The row checks and the columns' fill rates of one table, in one scan."""
+    v = _q("t_" + t)
+    agg = ", ".join(
+        [f"count(*) FILTER (WHERE {c.cond})" for c in found]
+        + [f"count({_q(c.name)})" for c in cols]
+    )
+    counts = con.execute(f"SELECT count(*), {agg} FROM {v}").fetchone()
+    total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
+    for c, n in zip(found, counts):
+        if not n or (
+            c.name == "after_end" and consistency._reported(report, t, c.column, "far beyond")
+        ):
+            continue
+        name = c.name
+        if name == "outside_scale" and _row_numbers(con, t, c.column):
+            name = "row_number"
+        text = message(name, **c.values)
+        ex = _examples(con, t, c.cond, n, c.rows)
+        report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
+    _half_empty(t, cols, total, filled, report)
+
+
+def _row_numbers(con, t: str, col: str) -> bool:
+    """A rating column holding distinct whole numbers (more than 20): a row number."""
+    q, v = _q(col), _q("t_" + t)
+    n, distinct, frac = con.execute(
+        f"SELECT count({q}), count(DISTINCT {q}), count(*) FILTER (WHERE {q} % 1 <> 0) FROM {v}"
+    ).fetchone()
+    return n > 20 and n == distinct and frac == 0
+
+
+def _add(report: Report, t: str, column: str, text, n: int, ex, severity: str = "error") -> None:
+    if n:
+        report.problems.append(Problem(t, column, *text, int(n), tuple(ex)[:5], severity))
+
+
+def _duplicate_keys(con, t: str, report: Report) -> None:
+    key = CONTRACT[t].key
+    if not key:
+        return
+    v, q = _q("t_" + t), _q(key)
+    dup = f"SELECT {q} AS k FROM {v} WHERE {q} IS NOT NULL GROUP BY {q} HAVING count(*) > 1"
+    n = con.execute(f"SELECT count(*) FROM ({dup})").fetchone()[0]
+    if n:
+        ex = [r[0] for r in con.execute(f"SELECT k FROM ({dup}) ORDER BY k LIMIT 5").fetchall()]
+        _add(report, t, key, message("duplicate_keys"), n, ex)
+
+
+def _references(con, present: set, report: Report) -> None:
+    """Unknown customer ids; surveys (error) and interactions (warning) before signup: one
+    join per table (a duplicated customer id counts once)."""
+    if "customers" not in present:
+        return
+    cust = "t_customers"
+    if consistency._reported(report, "customers", "customer_id", "duplicate keys"):
+        cust = (
+            "(SELECT customer_id, first(signup_date) AS signup_date FROM t_customers "
+            "WHERE customer_id IS NOT NULL GROUP BY customer_id)"
+        )
+    for t, date, sev in (
+        ("responses", "survey_date", "error"),
+        ("interactions", "timestamp", "warning"),
+    ):
+        if t not in present:
+            continue
+        v = _q("t_" + t)
+        unknown = (
+            "customer_id IS NOT NULL AND customer_id NOT IN "
+            "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
+        )
+        before = f"date_trunc('day', r.{_q(date)}) < c.signup_date"
+        n_unknown, n_before = con.execute(
+            "SELECT count(*) FILTER (WHERE r.customer_id IS NOT NULL AND c.customer_id IS NULL), "
+            f"count(*) FILTER (WHERE {before}) "
+            f"FROM {v} r LEFT JOIN {cust} c ON r.customer_id = c.customer_id"
+        ).fetchone()
+        if n_unknown:
+            ex = _examples(con, t, unknown, n_unknown)
+            _add(report, t, "customer_id", message("unknown_customers"), n_unknown, ex)
+        if n_before:
+            hit = (
+                f"date_trunc('day', {_q(date)}) < (SELECT min(signup_date) FROM {cust} c "
+                f"WHERE c.customer_id = {v}.customer_id)"
+            )
+            text = message("before_signup", rows=fmt_count(n_before))
+            _add(report, t, date, text, n_before, _examples(con, t, hit, n_before), sev)
+
+
+def _vocabulary(con, present: set, report: Report) -> None:
+    from .._validation import did_you_mean
+
+    if "interactions" not in present:
+        return
+    cols = {c[0] for c in con.execute("DESCRIBE t_interactions").fetchall()}
+    for col, known in VOCABULARY.items():
+        if col not in cols:
+            continue
+        cond = f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN ({', '.join(map(_lit, known))})"
+        n = con.execute(f"SELECT count(*) FROM t_interactions WHERE {cond}").fetchone()[0]
+        if not n:
+            continue
+        vals = [
+            r[0]
+            for r in con.execute(
+                f"SELECT {_q(col)} FROM t_interactions WHERE {cond} LIMIT 1000"
+            ).fetchall()
+        ]
+        vals = list(dict.fromkeys(map(str, vals)))[:5]
+        text = message(
+            "unknown_values",
+            values=", ".join(map(repr, vals)),
+            hint=did_you_mean(vals[0], known),
+            known=", ".join(known),
+        )
+        _add(report, "interactions", col, text, n, _examples(con, "interactions", cond, n))
+
+
+def _kano_twice(con, present: set, report: Report) -> None:
+    if "kano_answers" not in present:
+        return
+    cols = {c[0] for c in con.execute("DESCRIBE t_kano_answers").fetchall()}
+    if not {"respondent_id", "feature"} <= cols:
+        return
+    pairs = "SELECT respondent_id, feature FROM t_kano_answers GROUP BY ALL HAVING count(*) > 1"
+    cond = f"(respondent_id, feature) IN ({pairs})"
+    n = con.execute(f"SELECT count(*) FROM t_kano_answers WHERE {cond}").fetchone()[0]
+    if n:
+        text = message("kano_twice")
+        _add(
+            report,
+            "kano_answers",
+            "respondent_id, feature",
+            text,
+            n,
+            _examples(con, "kano_answers", cond, n),
+        )
+
+
+def _date_columns(present: set, views: dict):
+    for t, cols in consistency.DATE_COLUMNS.items():
+        if t in present:
+            names = {c.name for c in views[t]}
+            yield from ((t, c) for c in cols if c in names)
+
+
+def observation_end(con, present: set, views: dict, declared, report: Report):
+    """The declared end, else the latest date (with the pandas engine's outlier rule)."""
+    if declared is not None:
+        return pd.Timestamp(declared)
+    cols = list(_date_columns(present, views))
+    if not cols:
+        return pd.Timestamp.today().normalize()
+    union = " UNION ALL ".join(
+        f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
+    )
+    n, last = con.execute(f"SELECT count(*), max(d) FROM ({union})").fetchone()
+    if not n:
+        return pd.Timestamp.today().normalize()
+    pos = int(np.floor((n - 1) * 0.999))
+    ref = con.execute(f"SELECT d FROM ({union}) ORDER BY d LIMIT 1 OFFSET {pos}").fetchone()[0]
+    ref = pd.Timestamp(ref)
+    limit = ref + consistency.OUTLIER_GAP
+    end = pd.Timestamp(last)
+    if end > limit:
+        for t, c in cols:
+            cond = f"{_q(c)} > TIMESTAMP {_lit(limit.isoformat())}"
+            k, first = con.execute(
+                f"SELECT count(*), min({_q(c)}) FROM {_q('t_' + t)} WHERE {cond}"
+            ).fetchone()
+            if k:
+                text = message("far_beyond", first=pd.Timestamp(first).date(), ref=ref.date())
+                _add(report, t, c, text, k, _examples(con, t, cond, k))
+        end = pd.Timestamp(
+            con.execute(
+                f"SELECT max(d) FROM ({union}) WHERE d <= TIMESTAMP {_lit(limit.isoformat())}"
+            ).fetchone()[0]
+        )
+    end = end.normalize()
+    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
+    return end
+
+
+def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -> list | None:
+    """Near-duplicate labels and the wave order, from distinct values (the pandas functions)."""
+    for t, cols in consistency.LABEL_COLUMNS.items():
+        if t not in present:
+            continue
+        names = {c.name for c in views[t]}
+        for c in cols:
+            if c not in names or (t == "responses" and c == "wave"):
+                continue
+            vals = con.execute(
+                f"SELECT DISTINCT {_q(c)} FROM {_q('t_' + t)} LIMIT {MAX_LABELS}"
+            ).fetchall()
+            frame = pd.DataFrame({c: [v for (v,) in vals]})
+            consistency.check_labels({t: frame}, report)
+    if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
+        return None
+    rows = con.execute(
+        "SELECT wave, median(survey_date) FROM t_responses WHERE wave IS NOT NULL GROUP BY wave"
+    ).fetchall()
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows, columns=["wave", "survey_date"])
+    frame["survey_date"] = pd.to_datetime(frame["survey_date"])
+    wave_cb = {"wave": cb["wave"]} if "wave" in cb else {}
+    return consistency.wave_order(frame, wave_cb, report)
+
+
+def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:
+    spec = CONTRACT[t]
+    for c, k in zip(cols, filled):
+        share = 1 - k / total
+        col = spec.column(c.name)
+        if share > 0.5 and not (col is not None and col.sparse):
+            report.add(t, c.name, *message("half_empty", share=share), severity="warning")
+
+
+def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
+    """Run the contract's checks inside DuckDB; returns (observation end, wave order)."""
+    present = set(views)
+    for t in present:  # the pandas engine checks keys while typing each table
+        _duplicate_keys(con, t, report)
+    end = observation_end(con, present, views, declared_end, report)
+    for t in sorted(present, key=TABLES.index):
+        _run_row_checks(con, t, views[t], _row_checks(t, views[t], cb, end), report)
+    _references(con, present, report)
+    _vocabulary(con, present, report)
+    _kano_twice(con, present, report)
+    waves = _distinct_checks(con, present, views, cb, report)
+    return end, waves
+
+
+# --------------------------------------------------------------------------- the data object
+@dataclass
+class DuckData(Reported):
+    """Validated data that stays in DuckDB; tables are read into pandas when asked for.
+
+    The same attributes as :class:`~cxmodels.data.core.CXData` (``customers``, ``responses``,
+    ``interactions``, ``kano_answers``, ``branches``, ``codebook``, ``observation_end``,
+    ``wave_order``, ``problems``, ``inferred``), so the analysis functions take either. Each
+    table is read once, with only the columns of :meth:`select` and the rows of :meth:`subset`
+    (filtered in SQL), and kept.
+    """
+
+    con: object = field(repr=False)
+    views: dict  # {table: [column names]}
+    codebook: dict
+    observation_end: pd.Timestamp | None
+    source: str
+    report: Report | None = field(default=None, repr=False)
+    wave_order: list | None = None
+    options: Options | None = field(default=None, repr=False)
+    truth: dict | None = None
+    filters: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _where(self, t: str) -> str:
+        f, cols, out = self.filters, set(self.views.get(t, ())), []
+        cust = []
+        if f.get("segment") is not None:
+            cust.append(f"segment = {_lit(f['segment'])}")
+        if f.get("branch") is not None:
+            cust.append(f"branch_id = {_lit(f['branch'])}")
+        if t == "customers":
+            out += cust
+        elif t in ("responses", "interactions") and cust:
+            out.append(
+                "customer_id IN (SELECT customer_id FROM t_customers WHERE "
+                + " AND ".join(cust)
+                + ")"
+            )
+        if t == "responses" and f.get("waves"):
+            out.append(f"wave IN ({', '.join(map(_lit, f['waves']))})")
+        if t == "kano_answers" and f.get("segment") is not None and "segment" in cols:
+            out.append(f"segment = {_lit(f['segment'])}")
+        if t == "branches" and f.get("branch") is not None:
+            out.append(f"branch_id = {_lit(f['branch'])}")
+        return (" WHERE " + " AND ".join(out)) if out else ""
+
+    def sql(self, t: str) -> str:
+        """The query that reads table ``t`` (columns and filters pushed down)."""
+        cols = self.columns.get(t) or self.views[t]
+        return f"SELECT {', '.join(map(_q, cols))} FROM {_q('t_' + t)}{self._where(t)}"
+
+    def table(self, t: str) -> pd.DataFrame | None:
+        """Table ``t`` as a pandas frame (read once), or None when the data has none."""
+        if t not in self.views:
+            return None
+        if t not in self._cache:
+            df = self.con.execute(self.sql(t)).df()
+            for c in df.columns:
+                if pd.api.types.is_datetime64_any_dtype(df[c]):
+                    df[c] = df[c].astype("datetime64[ns]")
+            if t == "customers":
+                df = consistency.derive_customers(df, self.observation_end)
+            self._cache[t] = df
+        return self._cache[t]
+
+    customers = property(lambda self: self.table("customers"))
+    responses = property(lambda self: self.table("responses"))
+    interactions = property(lambda self: self.table("interactions"))
+    kano_answers = property(lambda self: self.table("kano_answers"))
+    branches = property(lambda self: self.table("branches"))
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {t: self.table(t) for t in TABLES if t in self.views}
+
+    @property
+    def attributes(self) -> list[str]:
+        cols = self.columns.get("responses") or self.views.get("responses", [])
+        return [
+            c
+            for c in cols
+            if str(c).startswith("attr_")
+            and c in self.codebook
+            and self.codebook[c].get("driver", True) is not False
+        ]
+
+    def count(self, t: str) -> int:
+        """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""
+        if t not in self.views:
+            return 0
+        return self.con.execute(f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}").fetchone()[
+            0
+        ]
+
+    def snapshot(self) -> dict:
+        end = self.observation_end
+        return {
+            "source": self.source,
+            "customers": self.count("customers"),
+            "responses": self.count("responses"),
+            "interactions": self.count("interactions"),
+            "observation_end": str(end.date()) if end is not None else "",
+        }
+
+    def subset(self, segment=None, waves=None, branch=None) -> DuckData:
+        """Restrict to a segment, a branch and/or some waves: filters pushed into SQL."""
+        f = dict(self.filters)
+        for key, value, col in (("segment", segment, "segment"), ("branch", branch, "branch_id")):
+            if value in (None, "", "all"):
+                continue
+            f[key] = value
+            probe = replace(self, filters=f, _cache={})
+            if probe.count("customers") == 0:
+                known = self.con.execute(
+                    f"SELECT DISTINCT {col} FROM t_customers WHERE {col} IS NOT NULL ORDER BY 1"
+                ).fetchall()
+                fail(
+                    "customers",
+                    col,
+                    f"no customers in {key} {value!r}",
+                    f"choose one of {[k for (k,) in known]}",
+                )
+        if waves:
+            f["waves"] = list(waves)
+        return replace(self, filters=f, _cache={})
+
+    def select(self, **columns: list[str]) -> DuckData:
+        """Read only these columns of these tables (``select(responses=["nps", "wave"])``)."""
+        cols = dict(self.columns)
+        for t, names in columns.items():
+            if t not in self.views:
+                fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
+            checks_cols = [c for c in names if c not in self.views[t]]
+            if checks_cols:
+                from .._validation import require_columns
+
+                require_columns(pd.DataFrame(columns=self.views[t]), names, t)
+            cols[t] = list(dict.fromkeys(names))
+        return replace(self, columns=cols, _cache={})
+
+    def collect(self):
+        """The filtered tables as an in-memory :class:`~cxmodels.data.core.CXData`."""
+        from .core import CXData
+
+        return CXData(
+            **self.tables,
+            codebook=self.codebook,
+            observation_end=self.observation_end,
+            source=self.source,
+            truth=self.truth,
+            report=self.report,
+            options=self.options,
+            wave_order=self.wave_order,
+        )
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{t}={self.count(t):,}" for t in self.views)
+        return f"DuckData({sizes}; source={self.source!r}; filters={self.filters})"
+
+
+def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckData:
+    """Validate ``path`` (a folder or a DuckDB file) inside DuckDB; see :func:`cxmodels.load`."""
+    import shutil
+    import tempfile
+    import weakref
+
+    from .contract import default_codebook
+    from .core import _merge_codebook
+
+    report, con = Report(), connect(memory_limit)
+    spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
+    con.execute(f"SET temp_directory = {_lit(spill)}")
+    truth, decimals = None, {}
+    if path.is_file():  # a DuckDB file (cx.load refused any other single file)
+        sources, extra_cb, meta = _database_sources(con, path, report)
+        opts = Options(**meta)
+    else:
+        opts = read_meta(path, report)
+        extra_cb = read_codebook(path, report)
+        sources, decimals = _file_sources(con, path, report, opts)
+        if (path / "truth.json").exists():
+            truth = _json_or_yaml(path / "truth.json", report, "truth")
+    views = typed_views(con, sources, opts, decimals, report)
+    user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
+    cb = _merge_codebook(default_codebook(()), extra_cb, {})
+    if "responses" in views:
+        empty = pd.DataFrame(columns=[c.name for c in views["responses"]])
+        cb = checks.complete_codebook(cb, empty, user_drivers, report)
+    declared = as_of or opts.observation_end
+    end, waves = None, None
+    if not report.errors:
+        end, waves = validate_sql(con, views, cb, declared, report)
+    report.raise_or_warn(str(path))
+    out = DuckData(
+        con,
+        {t: [c.name for c in cols] for t, cols in views.items()},
+        cb,
+        end,
+        str(path),
+        report,
+        waves,
+        opts,
+        truth,
+    )
+    weakref.finalize(out, shutil.rmtree, spill, True)
+    return out
