@@ -984,3 +984,20 @@ def test_duckdb_engine_refuses_what_it_does_not_read(tmp_path, world, monkeypatc
     monkeypatch.setitem(__import__("sys").modules, "duckdb", None)
     with pytest.raises(cx.InputError, match="needs the duckdb package"):
         cx.load(folder, engine="duckdb")
+
+
+def test_cli_validate_with_the_duckdb_engine(tmp_path, world, capsys):
+    """``cxmodels validate --engine duckdb``: the same verdict as pandas, rows counted in SQL."""
+    from cxmodels.cli import main
+
+    folder = cx.save(world, tmp_path / "w", fmt="parquet")
+    assert main(["validate", str(folder), "--engine", "duckdb", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is True and doc["tables"]["customers"] == len(world.customers)
+    assert doc["tables"]["interactions"] == len(world.interactions)
+    bad = pd.read_parquet(folder / "customers.parquet")
+    bad.loc[3, "customer_id"] = bad.loc[2, "customer_id"]
+    bad.to_parquet(folder / "customers.parquet")
+    assert main(["validate", str(folder), "--engine", "duckdb"]) == 1
+    out, err = capsys.readouterr()
+    assert "customers" in err and "customer_id" in err and "Traceback" not in out + err
