@@ -464,3 +464,21 @@ def test_persian_report_in_headless_chromium(fa_reports, tmp_path, name):
     assert check["font"] and check["faces"] >= 1 and "Vazirmatn" in check["bodyFont"], check
     assert check["overflow"] == 0, check
     assert check["images"] >= 3 and check["decoded"] == check["images"], check
+
+
+def test_persian_tables_name_segments_and_methods_in_persian():
+    """Text cells the catalogue names (segments, estimators) and their headers read in Persian;
+    captions and headers start at the reading side."""
+    import pandas as pd
+
+    import cxmodels as cx
+
+    df = pd.DataFrame(
+        {"method": ["naive", "aipw"], "segment": ["consumer", "premium"], "n_treated": [10, 20]}
+    )
+    with i18n.language("fa"):
+        page = cx.display_table(df)._repr_html_()
+    assert "consumer" not in page and "naive" not in page and "n treated" not in page
+    assert "مصرف‌کننده" in page and "AIPW" in page and "text-align: start" in page
+    with i18n.language("en"):
+        assert "consumer" in cx.display_table(df)._repr_html_()

@@ -429,6 +429,8 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
         return values.map(lambda v: kano_name(v) if pd.notna(v) else v)
     if str(name).lower() in NAME_COLUMNS:
         return values.map(lambda v: label(v, labels) if pd.notna(v) else v)
+    if not i18n.is_english():  # segment, channel, method values the catalogue names
+        return values.map(lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v)
     return values
 
 
@@ -596,10 +598,10 @@ def _unique(headers: list[str], names: list[str]) -> list[str]:
 
 _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 0.92em; margin: 0.4em 0;"},
-    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: start; font-weight: 600;"},
     {
         "selector": "th",
-        "props": "text-align: left; vertical-align: bottom; white-space: normal; "
+        "props": "text-align: start; vertical-align: bottom; white-space: normal; "
         "border-bottom: 1px solid #8a949c; padding: 0.25em 0.6em; font-weight: 600;",
     },
     {
