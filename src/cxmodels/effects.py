@@ -334,7 +334,7 @@ class EffectResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"Effect of follow-up on {self.outcome}",
+            title=f"Effect of follow-up on {label(self.outcome)}",
             xlabel="average treatment effect",
         )
 

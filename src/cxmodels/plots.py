@@ -790,6 +790,7 @@ def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", f
     wide = table.assign(value=table["value"].where(~table["small"])).pivot(
         index=row, columns=col, values="value"
     )
+    wide.index = [label(v) for v in wide.index]  # segments as readers name them
     ax = _ax(ax, (max(7, 0.6 * wide.shape[1] + 2), 0.6 * wide.shape[0] + 1.5))
     sns.heatmap(
         wide, annot=True, fmt=fmt, cmap="RdYlGn", center=0, ax=ax, cbar_kws={"label": "NPS"}
