@@ -86,7 +86,7 @@ def test_date_probe_hides_only_the_mixed_offset_warning(monkeypatch):
 def test_validate_hides_only_data_quality_warnings(monkeypatch, tmp_path, capsys):
     import cxmodels.data
 
-    def fake_load(path, as_of=None):
+    def fake_load(path, as_of=None, engine="pandas"):
         warnings.warn("shown in the table", DataQualityWarning, stacklevel=2)
         warnings.warn("something else", RuntimeWarning, stacklevel=2)
         raise FileNotFoundError(path)
