@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from .._bootstrap import bootstrap_indices, percentile_ci
-from .._validation import as_list, fail
+from .._validation import DataQualityWarning, as_list, fail
 from ._base import discount_steps
+from ._mle import ConvergenceWarning
 from .bgnbd import expected_purchases_new, fit_bgnbd
 from .covariates import customer_covariates
 from .gammagamma import NAMES as GG_NAMES
@@ -58,7 +59,8 @@ def programme_design(data, treatment: str, controls, unit: str):
     """(RFM table with the treatment and control columns, covariate names, treated mask)."""
     rfm = rfm_summary(data, unit=unit)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the no-answer note concerns satisfaction, unused here
+        # the no-answer note concerns satisfaction, unused here
+        warnings.simplefilter("ignore", DataQualityWarning)
         cov = customer_covariates(data, segments=False)
     if treatment not in cov:
         fail("customers", treatment, "the programme's treatment is missing",
@@ -118,8 +120,9 @@ def programme_effect(data, *, treatment: str, controls=EFFECT_CONTROLS, horizon:
     draws, coef, ok = [], [], []
     for idx in bootstrap_indices(len(rfm), bootstrap, seed):  # loop over replicates
         sub = rfm_frame(rfm.iloc[idx].reset_index(drop=True), like=rfm)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # a replicate's data notes and non-convergence: counted
+            warnings.simplefilter("ignore", DataQualityWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
             b_pm = fit_bgnbd(sub, purchase_covariates=cov, dropout_covariates=cov,
                              start=pm.params, unit=unit, se=False)  # fmt: skip
             b_gg = fit_gamma_gamma(sub, start=gg.params)
