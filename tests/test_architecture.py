@@ -111,3 +111,27 @@ def test_no_function_over_120_lines():
     spec.loader.exec_module(sizes)
     over = [(n, s) for s, _, n in sizes.functions(sizes.sources()) if s > sizes.LIMIT]
     assert not over, over
+
+
+def test_report_setup_keeps_data_warnings_for_the_caveats_box():
+    """``rp.setup`` does not silence data-quality warnings: they wait for the next findings box
+    as a counted sentence (their messages name rows); other warnings are printed as before."""
+    from cxmodels import i18n
+    from cxmodels.reports import widgets
+
+    shown = []
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda m, c, *a, **k: shown.append(c)
+        widgets.setup(language="en")
+        warnings.warn("3 rows straight-lined", DataQualityWarning, stacklevel=1)
+        warnings.warn("3 rows straight-lined", DataQualityWarning, stacklevel=1)
+        warnings.warn("something else", RuntimeWarning, stacklevel=1)
+        assert shown == [RuntimeWarning]
+        (note,) = widgets._pending_data_notes()
+        assert note.startswith("1 data-quality warning") and "cxmodels validate" in note
+        assert widgets._pending_data_notes() == []
+        widgets.setup(language="fa")
+        warnings.warn("3 rows straight-lined", DataQualityWarning, stacklevel=1)
+        (note,) = widgets._pending_data_notes()
+        assert "straight" not in note and "۱" in note
+    i18n.set_language("en")

@@ -45,8 +45,10 @@ def setup(language: str = "en", dpi: int = 100) -> None:
 
     Notes
     -----
-    Data-quality warnings are silenced because a report shows its data caveats in words; the
-    only matplotlib setting changed is ``figure.dpi``. The list of shown tables starts empty.
+    Data-quality warnings are kept, not printed: the next findings box's caveats say how many
+    there were and that ``cxmodels validate`` lists them (their messages name example rows, which
+    a report must not publish). The only matplotlib setting changed is ``figure.dpi``.
+    The list of shown tables starts empty.
     """
     import warnings
 
@@ -56,7 +58,11 @@ def setup(language: str = "en", dpi: int = 100) -> None:
     from ..i18n import set_language
 
     set_language(language)
-    warnings.filterwarnings("ignore", category=DataQualityWarning)
+    warnings.filterwarnings("always", category=DataQualityWarning)
+    if warnings.showwarning is not _keep_data_note:
+        _SHOW[0] = warnings.showwarning
+        warnings.showwarning = _keep_data_note
+    _DATA_NOTES.clear()
     matplotlib.rcParams["figure.dpi"] = dpi
     try:
         from IPython import get_ipython
@@ -189,6 +195,31 @@ def say(key: str, **values) -> None:
     display(Markdown(t(f"nb.{key}", **values)))
 
 
+_DATA_NOTES: list[str] = []
+_SHOW: list = [None]
+
+
+def _keep_data_note(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` in a report: data-quality warnings kept for the caveats box."""
+    from .._validation import DataQualityWarning
+
+    if issubclass(category, DataQualityWarning):
+        if str(message) not in _DATA_NOTES:
+            _DATA_NOTES.append(str(message))
+        return
+    _SHOW[0](message, category, filename, lineno, file, line)
+
+
+def _pending_data_notes() -> list[str]:
+    """The data-quality warnings raised since the last findings box, as one counted sentence.
+
+    The messages themselves name example rows (customer and response ids), which a report must
+    not publish, so the report says how many there were and where to read them.
+    """
+    notes, _DATA_NOTES[:] = list(_DATA_NOTES), []
+    return [t("nb.data_notes", n=len(notes))] if notes else []
+
+
 def show_findings(found, caveats=()) -> None:
     """The findings box of a ``Findings`` (or a list of sentences), and its caveats box.
 
@@ -199,7 +230,7 @@ def show_findings(found, caveats=()) -> None:
     items = list(found)
     if items:
         display(finding(items))
-    caveats = [*getattr(found, "caveats", ()), *caveats]
+    caveats = [*getattr(found, "caveats", ()), *caveats, *_pending_data_notes()]
     if caveats:
         display(finding(caveats, caveat=True))
 
