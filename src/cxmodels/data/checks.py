@@ -15,7 +15,16 @@ from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
 from .dates import DateSpec, parse_dates
 from .messages import message
 from .readers import Options
-from .text import canonical_name, has_eastern_digits, normalize_label, numeric_text
+from .text import (
+    TEXT,
+    arrow_text,
+    canonical_name,
+    has_eastern_digits,
+    is_text,
+    normalize_label,
+    numeric_text,
+    text_from_codes,
+)
 from .vocabulary import VOCABULARY, map_labels, to_vocabulary
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "بله", "بلی", "آری"}
@@ -118,29 +127,23 @@ def required_columns(df: pd.DataFrame, table: str, report: Report) -> None:
 
 # --------------------------------------------------------------------------- typing
 def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
-    """Identifiers and text as strings: ints without '.0', leading zeros kept, blanks missing."""
+    """Identifiers and text as :data:`~cxmodels.data.text.TEXT`: ints without '.0', leading
+    zeros kept, blanks missing, surrounding spaces trimmed (when ``strip``).
+
+    Text read from Parquet or CSV is already Arrow strings: the trim and the blank check are
+    two Arrow passes, and the column is returned as is when neither changes anything.
+    """
     if pd.api.types.is_bool_dtype(s):
-        return s.astype(object).where(s.notna(), None)
+        return s.astype(object).where(s.notna(), None).astype(TEXT)
     if pd.api.types.is_numeric_dtype(s):
         whole = s.dropna() % 1 == 0
-        t = s.astype("Int64").astype("string") if whole.all() else s.astype("string")
-        return t.astype(object).where(s.notna(), None)
+        return (s.astype("Int64") if whole.all() else s).astype("string").astype(TEXT)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        if not strip:
-            return s
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(s, type=pa.string(), from_pandas=True)
-        trimmed = pc.utf8_trim_whitespace(arr)
-        if pc.all(pc.equal(arr, trimmed)).as_py() in (True, None) and pc.sum(
-            pc.equal(trimmed, "")
-        ).as_py() in (0, None):
-            return s
-        out = pd.Series(trimmed.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
-        return out.where(out != "", None)
+    if not is_text(s) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        s = s.astype(TEXT)
+    if is_text(s):
+        return _trimmed(s) if strip else s
 
     def one(v):
         if isinstance(v, float) and v.is_integer():
@@ -149,13 +152,29 @@ def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
         return t or None
 
     codes, uniques = pd.factorize(s)
-    vals = np.array([one(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(vals[codes], index=s.index, dtype=object)
+    return text_from_codes(codes, [one(u) for u in uniques], s.index)
+
+
+def _trimmed(s: pd.Series) -> pd.Series:
+    """A :data:`TEXT` column without surrounding spaces; blank strings missing."""
+    import pyarrow.compute as pc
+
+    arr = arrow_text(s)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    if (
+        pc.all(pc.equal(arr, trimmed)).as_py() in (True, None)
+        and not pc.any(pc.equal(trimmed, "")).as_py()
+    ):
+        return s
+    kept = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+    return pd.Series(kept, index=s.index, dtype=TEXT)
 
 
 def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
-    fn = to_vocabulary(col) if table == "interactions" and col in VOCABULARY else normalize_label
-    out, changed = map_labels(s, fn)
+    coded = table == "interactions" and col in VOCABULARY  # a closed vocabulary: categories
+    out, changed = map_labels(s, to_vocabulary(col) if coded else normalize_label, coded)
+    if out.dtype == object and pd.api.types.infer_dtype(out, skipna=True) in ("string", "empty"):
+        out = out.astype(TEXT)
     if changed:
         shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
         report.add(table, col, *message("spellings", n=len(changed), shown=shown), severity="note")
@@ -173,7 +192,7 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
     )
     parsed = parse_dates(s, spec)
     blank = s.isna().to_numpy()
-    if s.dtype == object:
+    if _stringy(s):
         blank |= (s == "").to_numpy()
     for note in parsed.notes:
         report.add(
@@ -188,11 +207,16 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
     return parsed.values, parsed.bad(blank), "not_dates", ""
 
 
+def _stringy(s: pd.Series) -> bool:
+    """Text, as Python objects (Excel, SPSS, the C parser) or as Arrow strings."""
+    return s.dtype == object or is_text(s)
+
+
 def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
     new = numeric_text(s, decimal)
-    if s.dtype == object and has_eastern_digits(pd.unique(s.dropna())):
+    if _stringy(s) and has_eastern_digits(pd.unique(s.dropna())):
         report.add(
             table,
             col,
@@ -200,9 +224,9 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
             "nothing to do",
             severity="note",
         )
-    blank = s.isna() | (s.astype(str).str.strip() == "") if s.dtype == object else s.isna()
+    blank = s.isna() | (s.astype(str).str.strip() == "") if _stringy(s) else s.isna()
     comma = (
-        s.dtype == object
+        _stringy(s)
         and decimal == "."
         and s[new.isna() & ~blank].astype(str).str.fullmatch(r"-?\d+,\d+").any()
     )
@@ -217,11 +241,17 @@ def _booleans(s: pd.Series):
     low = pd.Series(uniques, dtype=object).astype(str).str.strip().str.lower()
     mapped = np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None))
     blank_u = (low == "").to_numpy()
-    new = pd.Series(np.append(mapped, None)[codes], index=s.index, dtype=object)
+    value = np.append(mapped == True, False)[codes]  # noqa: E712 (elementwise on objects)
+    missing = np.append(pd.isna(mapped), True)[codes]
     bad = np.append(pd.isna(mapped) & ~blank_u, False)[codes]
-    if not new.isna().any():
-        new = new.astype(bool)
-    return new, bad, "not_booleans", ""
+    if missing.any():  # pandas' nullable booleans, as a Parquet round trip gives them
+        return (
+            pd.Series(pd.arrays.BooleanArray(value, missing), index=s.index),
+            bad,
+            "not_booleans",
+            "",
+        )
+    return pd.Series(value, index=s.index), bad, "not_booleans", ""
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
@@ -240,7 +270,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             continue
         if kind in ("date", "datetime"):
             new, bad, what, fix = _dates(df, table, col, opts, excel, report)
-        elif kind == "num" and table == "kano_answers" and s.dtype == object:
+        elif kind == "num" and table == "kano_answers" and _stringy(s):
             new, bad, what, fix = _kano_wording(s, table, col, decimal, report)
         elif kind == "num":
             new, bad, what, fix = _numbers(s, table, col, decimal, report)
@@ -280,7 +310,7 @@ def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
             )
     if spec.key and spec.key in df.columns:
         s = df[spec.key]
-        if pd.Index(s).is_unique:  # one hash pass; the duplicate rows only when there are some
+        if _is_unique(s):  # the duplicate rows are looked for only when there are some
             return
         dup = s.duplicated(keep=False) & s.notna()
         if dup.any():
@@ -290,6 +320,22 @@ def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
                 *message("duplicate_keys"),
                 df.loc[dup, spec.key].astype(str).unique(),
             )
+
+
+def _is_unique(s: pd.Series) -> bool:
+    """No value (missing ones aside) twice.
+
+    Text sorted strictly ascending (exports are usually sorted by their key) settles it in one
+    comparison pass; otherwise Arrow counts the distinct values.
+    """
+    import pyarrow.compute as pc
+
+    if not is_text(s):
+        return pd.Index(s.dropna()).is_unique
+    arr = arrow_text(s).drop_null()
+    if len(arr) < 2 or pc.all(pc.less(arr[:-1], arr[1:])).as_py():
+        return True
+    return len(pc.unique(arr)) == len(arr)
 
 
 def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: Report):
@@ -355,27 +401,22 @@ def check_scales(typed: dict, cb: dict, report: Report) -> None:
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 
-    One hash lookup per table, shared by :func:`check_references` and the signup-date checks
-    (a duplicated customer id counts once, at its first row, as ``drop_duplicates`` keeps it).
+    One Arrow hash lookup per table, shared by :func:`check_references` and the signup-date
+    checks (a duplicated customer id counts at its first row, as ``drop_duplicates`` keeps it).
     """
+    import pyarrow.compute as pc
+
     cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
         return {}
-    ids = cust["customer_id"]
-    known = pd.Index(ids)
-    first = None
-    if not known.is_unique:
-        first = np.flatnonzero(~ids.duplicated(keep="first").to_numpy())
-        known = known[first]
+    known = arrow_text(cust["customer_id"])
     out = {}
     for name in ("responses", "interactions"):
         df = typed.get(name)
         if df is None or "customer_id" not in df:
             continue
-        pos = known.get_indexer(df["customer_id"])
-        if first is not None:
-            pos = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
-        out[name] = pos
+        pos = pc.index_in(arrow_text(df["customer_id"]), value_set=known, skip_nulls=True)
+        out[name] = pos.fill_null(-1).to_numpy().astype(np.int64)
     return out
 
 

@@ -168,20 +168,20 @@ class CXData(Reported):
 
 
 # --------------------------------------------------------------------------- validation
-def _validate(data: CXData, report: Report, failed: frozenset = frozenset()) -> CXData:
-    """Type, check and derive; every problem and inference goes into ``report``."""
+def _validate(
+    data: CXData, report: Report, failed: frozenset = frozenset(), raw: dict | None = None
+) -> CXData:
+    """Type, check and derive; every problem and inference goes into ``report``.
+
+    ``raw`` holds the tables to type when the caller owns them (:func:`load`): each is taken out
+    of it as it is typed, so an untyped table is freed before the next is read into types.
+    """
     opts = data.options or Options()
-    typed = {
-        name: checks.type_table(
-            name,
-            getattr(data, name),
-            opts,
-            data.sources.get(name, ("", ""))[1] in ("excel", "xls"),
-            failed,
-            report,
-        )
-        for name in TABLES
-    }
+    raw = {name: getattr(data, name) for name in TABLES} if raw is None else raw
+    typed = {}
+    for name in TABLES:
+        excel = data.sources.get(name, ("", ""))[1] in ("excel", "xls")
+        typed[name] = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
     cb = data.codebook
     checks.check_scales(typed, cb, report)
     positions = checks.check_references(typed, report)
@@ -390,7 +390,7 @@ def load(
         frames, extra_cb, labels, opts, srcs, truth, failed = _read_folder(path, report)
     end = as_of or opts.observation_end
     data = CXData(
-        **frames,
+        **(frames if not validate_data else dict.fromkeys(("customers", "responses"))),
         codebook=_codebook_for(frames, extra_cb, labels, report),
         observation_end=pd.Timestamp(end) if end else None,
         source=str(path),
@@ -400,7 +400,7 @@ def load(
     )
     if not validate_data:
         return replace(data, report=report)
-    out = _validate(data, report, frozenset(failed))
+    out = _validate(data, report, frozenset(failed), raw=frames)  # frees frames as it types
     report.raise_or_warn(str(path))
     return out
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .text import has_eastern_digits, to_ascii_digits
+from .text import arrow_text, has_eastern_digits, is_text, to_ascii_digits
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(.+))?$")
@@ -268,6 +268,25 @@ def _fast_iso(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series | None:
     return v.astype("datetime64[ns]")
 
 
+def _arrow_iso(s: pd.Series, spec: DateSpec) -> pd.Series | None:
+    """Arrow-string ISO dates and times without UTC offsets, in one strict Arrow pass.
+
+    Arrow refuses the whole column at the first value it cannot read exactly (an offset, a
+    year out of range such as a Jalali 1403, 2025-02-30, a serial number, another spelling):
+    the column then takes the long way, distinct value by distinct value. None in that case.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not is_text(s) or spec.fmt is not None or spec.calendar is not None:
+        return None
+    try:
+        parsed = pc.cast(arrow_text(s), pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index)
+
+
 def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     """Parse a column of dates as written by CSV, Excel, SPSS or Parquet exports.
 
@@ -294,6 +313,10 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
         x = s.reset_index(drop=True)
         out.values = _from_numbers(x, spec, out).set_axis(s.index)
         out.problems = [(m, f, x.index.isin(rows)) for m, f, rows in out.problems]
+        return out
+    fast = _arrow_iso(s, spec)
+    if fast is not None:
+        out.values = fast
         return out
     codes, uniques = pd.factorize(s)
     u = pd.Series(uniques, dtype=object)

@@ -17,12 +17,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
-from .text import canonical_name, normalize_label
+from .text import TEXT, canonical_name, normalize_label
 
 FORMATS = {
     ".parquet": "parquet",
@@ -360,11 +359,32 @@ def read_source(
     return df, labels
 
 
+def arrow_frame(table) -> pd.DataFrame:
+    """An Arrow table as a frame, the table's memory released column by column.
+
+    Text becomes :data:`~cxmodels.data.text.TEXT` (no Python object per value), dictionaries
+    categories, and booleans numpy booleans, or pandas' nullable ones where values are missing.
+    """
+    import pyarrow as pa
+
+    def mapper(t):
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return TEXT
+        return pd.BooleanDtype() if pa.types.is_boolean(t) else None
+
+    full = {n for n, c in zip(table.column_names, table.columns) if pa.types.is_boolean(c.type)}
+    full = {n for n in full if table.column(n).null_count == 0}
+    df = table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapper)
+    for name in full:
+        df[name] = df[name].to_numpy(dtype=bool)
+    return df
+
+
 def _parquet(path, table, opts, codebook, report):
     import pyarrow.parquet as pq
 
-    try:  # what pd.read_parquet gives, without holding the Arrow table and the frame at once
-        return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True), {}
+    try:
+        return arrow_frame(pq.read_table(path)), {}
     except Exception as exc:
         raise ReadFailure(
             "not a complete Parquet file (damaged or truncated)", "write the Parquet file again"
@@ -461,7 +481,17 @@ def _text_columns(table: str, header: list[str]) -> dict[str, str]:
 NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"]
 
 
-def _csv_fast(path: Path, header: list[str], kw: dict) -> pd.DataFrame | None:
+def _coded_columns(table: str, header: list[str]) -> set[str]:
+    """Header names of the columns read as categories (a closed vocabulary: interaction kind
+    and channel), as the synthetic world and a Parquet round trip give them."""
+    from .vocabulary import VOCABULARY
+
+    return {h for h in header if table == "interactions" and canonical_name(h) in VOCABULARY}
+
+
+def _csv_fast(
+    path: Path, header: list[str], kw: dict, coded: set[str] = frozenset()
+) -> pd.DataFrame | None:
     """pyarrow's multi-threaded parser, or None when the file needs the C parser.
 
     Text columns are read as text by pyarrow itself (never typed and cast back: '0001' stays
@@ -481,7 +511,10 @@ def _csv_fast(path: Path, header: list[str], kw: dict) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(encoding=kw["encoding"]),
             parse_options=pacsv.ParseOptions(delimiter=kw["sep"]),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in kw["dtype"]},
+                column_types={
+                    h: pa.dictionary(pa.int32(), pa.string()) if h in coded else pa.string()
+                    for h in kw["dtype"]
+                },
                 null_values=kw["na_values"],
                 strings_can_be_null=True,
                 decimal_point=kw["decimal"],
@@ -494,14 +527,7 @@ def _csv_fast(path: Path, header: list[str], kw: dict) -> pd.DataFrame | None:
         for t in table.schema.types
     ):
         return None  # pyarrow would type dates the C parser leaves as text
-    nulls = [n for n, col in zip(table.column_names, table.columns) if col.null_count]
-    df = table.to_pandas(split_blocks=True, self_destruct=True)
-    for name in nulls:  # missing text as NaN, as the C parser gives it (not None)
-        if df[name].dtype == object:
-            values = df[name].to_numpy(dtype=object, copy=True)
-            values[pd.isna(values)] = np.nan
-            df[name] = pd.Series(values, index=df.index, dtype=object)
-    return df
+    return arrow_frame(table)
 
 
 def _csv(path, table, opts, codebook, report):
@@ -518,7 +544,7 @@ def _csv(path, table, opts, codebook, report):
         "na_values": NA_VALUES,
     }
     try:
-        df = _csv_fast(path, header, kw)
+        df = _csv_fast(path, header, kw, _coded_columns(table, header))
         if df is None:  # the C parser: slower, but its messages name the line and fields
             df = pd.read_csv(path, low_memory=False, **kw)
     except pd.errors.EmptyDataError as exc:

@@ -30,6 +30,40 @@ _LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "\u0640": ""})  # Arabic ye/ka
 _NON_ASCII_DIGIT = re.compile(f"[{PERSIAN_DIGITS}{ARABIC_DIGITS}\u066b\u066c]")
 _SPACES = re.compile(r"\s+")
 
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""The dtype of loaded text columns: Arrow-backed strings, NaN where missing.
+
+This is pandas 3's default ``str`` dtype: a 12-million-row id column takes its bytes rather
+than a Python object per row, and checks on it (blanks, uniqueness, lookups) run in Arrow.
+"""
+
+
+def is_text(s) -> bool:
+    """True for a column of the :data:`TEXT` dtype."""
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def arrow_text(s: pd.Series):
+    """``s`` as one Arrow string array (no copy for a :data:`TEXT` column)."""
+    import pyarrow as pa
+
+    if is_text(s):
+        return pa.array(s.array)
+    return pa.array(s.astype(TEXT).array)
+
+
+def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
+    """``values[codes]`` as a :data:`TEXT` column (code -1 or a missing value: NaN).
+
+    Built by Arrow's ``take`` from the distinct values, never one Python object per row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vals = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+    idx = pa.array(np.asarray(codes, dtype=np.int64), mask=np.asarray(codes) < 0)
+    return pd.Series(pc.take(vals, idx), index=index, dtype=TEXT)
+
 
 def map_unique(s: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     """Apply ``fn`` to each distinct non-missing value of ``s`` once and map the results back."""
@@ -37,6 +71,8 @@ def map_unique(s: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     if len(uniques) == 0:
         return s
     mapped = np.array([fn(u) for u in uniques], dtype=object)
+    if all(isinstance(v, str) or v is None for v in mapped):
+        return text_from_codes(codes, mapped, s.index)
     out = np.where(codes >= 0, mapped[np.maximum(codes, 0)], None)
     return pd.Series(out, index=s.index, dtype=object)
 

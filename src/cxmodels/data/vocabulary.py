@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import CHANNELS, KINDS
-from .text import canonical_name, normalize_label
+from .text import canonical_name, normalize_label, text_from_codes
 
 SYNONYMS = {
     "kind": {
@@ -51,8 +51,12 @@ SYNONYMS = {
 VOCABULARY = {"kind": KINDS, "channel": CHANNELS}
 
 
-def map_labels(s: pd.Series, fn) -> tuple[pd.Series, dict]:
-    """Apply ``fn`` to each distinct value (categories stay categories); return the changes."""
+def map_labels(s: pd.Series, fn, categories: bool = False) -> tuple[pd.Series, dict]:
+    """Apply ``fn`` to each distinct value; return the column and the changes.
+
+    Categories stay categories; ``categories=True`` makes any column one (spellings that
+    ``fn`` maps to one value share its category).
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = list(s.cat.categories)
         new = [fn(c) for c in cats]
@@ -61,13 +65,18 @@ def map_labels(s: pd.Series, fn) -> tuple[pd.Series, dict]:
             return s, {}
         if len(set(new)) == len(new) and all(isinstance(n, str) for n in new):
             return s.cat.rename_categories(new), changed
-        s = s.astype(object)
     codes, uniques = pd.factorize(s)
-    new = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    new = np.array([fn(u) for u in uniques], dtype=object)
     changed = {u: n for u, n in zip(uniques, new) if u != n}
+    if categories:
+        inverse, merged = pd.factorize(pd.Series(new, dtype=object))
+        at = np.append(inverse, -1)[codes]  # code -1 (missing) stays missing
+        return pd.Series(pd.Categorical.from_codes(at, merged), index=s.index), changed
     if not changed:
         return s, {}
-    return pd.Series(new[codes], index=s.index, dtype=object), changed
+    if all(isinstance(n, str) or n is None for n in new):
+        return text_from_codes(codes, new, s.index), changed
+    return pd.Series(np.append(new, None)[codes], index=s.index, dtype=object), changed
 
 
 def to_vocabulary(column: str):
