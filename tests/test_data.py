@@ -99,6 +99,30 @@ def test_round_trip(tmp_path, fmt):
         assert back.codebook["overall_sat"]["labels"][10] == "very satisfied"
 
 
+def test_every_format_loads_the_same_dtypes(tmp_path):
+    """Text as Arrow strings (pandas 3's ``str``), kind/channel as categories, nullable booleans
+    where values are missing: the same from Parquet, CSV, Excel, SPSS, DuckDB and cx.validate."""
+    from cxmodels.data.text import TEXT
+
+    src = cx.generate(150, seed=2)
+    loaded = {"validate": cx.validate(src)}
+    for fmt in ("parquet", "csv", "excel", "spss", "duckdb"):
+        target = tmp_path / ("db.duckdb" if fmt == "duckdb" else fmt)
+        loaded[fmt] = cx.load(cx.save(src, target, fmt=fmt))
+    for name, data in loaded.items():
+        c, r = data.customers, data.responses
+        for col in ("customer_id", "segment", "region", "email"):
+            assert c[col].dtype == TEXT, (name, col)
+        assert r["response_id"].dtype == TEXT and r["customer_id"].dtype == TEXT, name
+        assert c["loyalty_member"].dtype == bool, name
+        assert r["customer_id"].str.fullmatch(r"C\d{7}").all(), name
+    for name in ("validate", "parquet", "csv", "duckdb"):  # interactions travel in these
+        inter = loaded[name].interactions
+        assert isinstance(inter["kind"].dtype, pd.CategoricalDtype), name
+        assert inter["interaction_id"].dtype == TEXT, name
+        assert str(inter["resolved"].dtype) == "boolean" and inter["resolved"].isna().any(), name
+
+
 def test_load_never_modifies_sources(tmp_path):
     folder = cx.save(cx.generate(200, seed=1), tmp_path / "d", fmt="csv")
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}

@@ -943,6 +943,39 @@ def test_duckdb_engine_reports_as_the_pandas_engine(folder, fault):
     assert {key(p): set(p.examples) for p in duck} == ex
 
 
+def test_duckdb_engine_leaves_no_temp_folder_when_it_refuses(folder, monkeypatch, tmp_path):
+    """A refused load closes its connection and removes its spill folder."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    rewrite(folder, "responses", _at("customer_id", 3, ""))
+    with pytest.raises(cx.DataValidationError):
+        cx.load(folder, engine="duckdb")
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_arrow_date_path_reads_as_the_long_way():
+    """ISO text parsed in one Arrow pass gives what the value-by-value path gives; a column
+    Arrow cannot read exactly (an offset, a Jalali year, 2025-02-30) takes the long way."""
+    from cxmodels.data.dates import DateSpec, parse_dates
+    from cxmodels.data.text import TEXT
+
+    iso = ["2025-07-30", "2025-07-30 10:11:12", "2025-07-30T23:59:59.5", None, "2024-02-29"]
+    fast = parse_dates(pd.Series(iso, dtype=TEXT), DateSpec(where="t.d"))
+    slow = parse_dates(pd.Series(iso, dtype=object), DateSpec(where="t.d"))
+    pd.testing.assert_series_equal(fast.values, slow.values)
+    assert fast.values.isna().tolist() == [False, False, False, True, False]
+    for odd, want in [
+        ("2025-07-30T10:00:00+03:30", pd.Timestamp("2025-07-30 06:30")),
+        ("1403/05/12", pd.Timestamp("2024-08-02")),
+    ]:
+        got = parse_dates(pd.Series(["2025-07-30", odd], dtype=TEXT), DateSpec(where="t.d"))
+        assert got.values.iloc[1] == want, odd
+    bad = parse_dates(pd.Series(["2025-07-30", "2025-02-30"], dtype=TEXT), DateSpec(where="t.d"))
+    assert bad.values.iloc[0] == pd.Timestamp("2025-07-30") and bad.bad(np.zeros(2, bool))[1]
+
+
 def test_duckdb_engine_reads_only_what_is_asked(tmp_path, world):
     """Filters and columns go into SQL; the tables equal the pandas engine's subset."""
     folder = cx.save(world, tmp_path / "pq", fmt="parquet")

@@ -33,7 +33,7 @@ from .contract import CONTRACT, REQUIRED_TABLES, TABLES
 from .core import Reported
 from .messages import message
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import ARABIC_DIGITS, PERSIAN_DIGITS, normalize_label
+from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, normalize_label
 from .vocabulary import VOCABULARY, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
@@ -623,6 +623,8 @@ class DuckData(Reported):
         if t not in self._cache:
             df = self.con.execute(self.sql(t)).df()
             for c in df.columns:
+                if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
+                    df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
                 if pd.api.types.is_datetime64_any_dtype(df[c]):
                     df[c] = df[c].astype("datetime64[ns]")
             if t == "customers":
@@ -731,11 +733,22 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
     import tempfile
     import weakref
 
+    report, con = Report(), connect(memory_limit)
+    spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
+    try:
+        out = _load(con, spill, path, as_of, report)
+    except BaseException:  # refused (or interrupted): nothing left behind in the temp folder
+        con.close()
+        shutil.rmtree(spill, True)
+        raise
+    weakref.finalize(out, shutil.rmtree, spill, True)
+    return out
+
+
+def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
     from .contract import default_codebook
     from .core import _merge_codebook
 
-    report, con = Report(), connect(memory_limit)
-    spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
     con.execute(f"SET temp_directory = {_lit(spill)}")
     truth, decimals = None, {}
     if path.is_file():  # a DuckDB file (cx.load refused any other single file)
@@ -758,7 +771,7 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
     if not report.errors:
         end, waves = validate_sql(con, views, cb, declared, report)
     report.raise_or_warn(str(path))
-    out = DuckData(
+    return DuckData(
         con,
         {t: [c.name for c in cols] for t, cols in views.items()},
         cb,
@@ -769,5 +782,3 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
         opts,
         truth,
     )
-    weakref.finalize(out, shutil.rmtree, spill, True)
-    return out

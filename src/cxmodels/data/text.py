@@ -40,7 +40,7 @@ than a Python object per row, and checks on it (blanks, uniqueness, lookups) run
 
 def is_text(s) -> bool:
     """True for a column of the :data:`TEXT` dtype."""
-    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+    return s.dtype == TEXT
 
 
 def arrow_text(s: pd.Series):
