@@ -461,3 +461,35 @@ def test_executor_from_the_configuration_file(tmp_path, small_data, capsys):
     bad = config(tmp_path / "b.yaml", [{"name": "t", "notebook": str(nb)}], executor="dask+lcal:2")
     assert main(["report", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "executor 'dask+lcal:2' is not one of serial" in capsys.readouterr().err
+
+
+def test_a_kernel_lost_at_start_is_started_once_more(monkeypatch):
+    """A kernel that dies before running a cell gets one fresh start; a cell's error does not."""
+    import hashlib
+    import importlib
+    from types import SimpleNamespace
+
+    r = importlib.import_module("cxmodels.reports.render")  # the module, not the function
+
+    text = '{"cells": []}'
+    rs = SimpleNamespace(
+        spec=SimpleNamespace(name="one"),
+        notebook_text=text,
+        notebook_sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    for first, calls_wanted in [
+        ({"exception": "RuntimeError", "message": "Kernel died before replying"}, 2),
+        ({"cell": 3, "exception": "ValueError", "message": "bad input"}, 1),
+        ({"status": "timeout", "exception": "Timeout", "message": "no result"}, 1),
+    ]:
+        calls = []
+
+        def fake(rs, work, out_nb, log, texts, first=first, calls=calls):
+            calls.append(out_nb)
+            return dict(first) if len(calls) == 1 else {"exception": "E", "message": "second"}
+
+        monkeypatch.setattr(r, "_execute", fake)
+        out = r.render(rs)
+        assert len(calls) == calls_wanted, first
+        assert out["status"] in ("failed", "timeout")
+        assert out["message"] == ("second" if calls_wanted == 2 else first["message"])

@@ -173,6 +173,18 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
         km.cleanup_resources()
 
 
+def _never_started(failure: dict, out_nb: Path) -> bool:
+    """True when the kernel died before running a cell (a start lost on a busy machine, seen
+    under Dask at load 15): not a cell's error, not a timeout, no cell executed."""
+    if failure.get("status") == "timeout" or failure.get("cell") is not None:
+        return False
+    try:
+        cells = json.loads(out_nb.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return True
+    return all(c.get("execution_count") is None for c in cells if c.get("cell_type") == "code")
+
+
 def _read(path: Path, tail: int | None = None) -> str | None:
     if not path.exists():
         return None
@@ -254,6 +266,8 @@ def render(rs: RenderSpec) -> dict:
         if hashlib.sha256(rs.notebook_text.encode("utf-8")).hexdigest() != rs.notebook_sha256:
             return _outcome(rs, "failed", t0, exception="NotebookCorrupt", message="hash differs")
         failure = _execute(rs, work, out_nb, log, texts)
+        if failure is not None and _never_started(failure, out_nb):
+            failure = _execute(rs, work, out_nb, log, texts)  # one fresh kernel, then the verdict
         log_text = _read(log, LOG_TAIL) or ""
         if failure is not None:
             status = failure.pop("status", "failed")
