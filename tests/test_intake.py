@@ -1041,3 +1041,26 @@ def test_cli_validate_with_the_duckdb_engine(tmp_path, world, capsys):
     assert main(["validate", str(folder), "--engine", "duckdb"]) == 1
     out, err = capsys.readouterr()
     assert "customers" in err and "customer_id" in err and "Traceback" not in out + err
+
+
+def test_models_take_the_duckdb_engine_data_and_give_the_same_numbers(tmp_path, world):
+    """DuckData is a data set for every model: drivers, segments and purchases read it."""
+    folder = cx.save(world, tmp_path / "pq", fmt="parquet")
+    lazy, full = cx.load(folder, engine="duckdb"), load(folder)
+    a = cx.fit_drivers(lazy.subset(segment="consumer"), outcome="overall_sat")
+    b = cx.fit_drivers(full.subset(segment="consumer"), outcome="overall_sat")
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert cx.value.with_purchases(lazy).interactions["amount"].notna().any()
+
+
+def test_a_report_notebook_runs_on_the_duckdb_engine(tmp_path, world):
+    """The engine parameter reaches cx.open_data; DuckDB inside a Jupyter kernel (where its
+    progress-bar setting is refused) loads and the notebook runs through."""
+    import papermill as pm
+
+    folder = cx.save(world, tmp_path / "pq", fmt="parquet")
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "03_kano_analysis.ipynb"
+    params = {"data_path": str(folder), "engine": "duckdb", "bootstrap": 20}
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(nb), str(out), parameters=params, progress_bar=False, cwd=tmp_path)
+    assert 'engine = "duckdb"' in out.read_text(encoding="utf-8")  # the injected parameter

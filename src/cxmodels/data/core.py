@@ -53,6 +53,12 @@ class Reported:
         return [str(p) for p in self.problems + self.inferred]
 
 
+def is_dataset(obj) -> bool:
+    """True for a loaded data set: a :class:`CXData`, or a :class:`~cxmodels.data.duck.DuckData`
+    (whose tables are read from DuckDB when a model asks for them)."""
+    return isinstance(obj, Reported)
+
+
 @dataclass
 class CXData(Reported):
     """A customer-experience data set: the contract's tables plus codebook and observation end.

@@ -53,7 +53,9 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
+    # no progress bar; in Jupyter it is off already and setting it is refused (needs ipywidgets)
+    if con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]:
+        con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con

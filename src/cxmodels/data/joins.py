@@ -74,8 +74,8 @@ def responses_with_customers(data) -> pd.DataFrame:
 
     ``data`` is a :class:`~cxmodels.data.CXData`; a plain DataFrame is returned as it is.
     """
-    from .core import CXData
+    from .core import is_dataset
 
-    if isinstance(data, CXData):
+    if is_dataset(data):
         return with_customer_columns(data.responses, data.customers)
     return data

@@ -131,9 +131,9 @@ def to_corr(C: np.ndarray) -> np.ndarray:
 
 def responses(data) -> tuple[pd.DataFrame, dict]:
     """The answers table and codebook of a DataFrame or a CXData."""
-    from ..data import CXData
+    from ..data.core import is_dataset
 
-    if isinstance(data, CXData):
+    if is_dataset(data):
         return data.responses, data.codebook
     check_frame(data, "responses")
     return data, default_codebook()
@@ -300,11 +300,11 @@ def prepare(
 
 def segment_rows(data, segment, table: str = "responses"):
     """``data`` restricted to one segment: CXData through its customers, a DataFrame by column."""
-    from ..data import CXData
+    from ..data.core import is_dataset
 
     if segment in (None, "", "all"):
         return data
-    if isinstance(data, CXData):
+    if is_dataset(data):
         return data.subset(segment=segment)
     check_frame(data, table)
     if "segment" not in data.columns:

@@ -68,9 +68,9 @@ class SegmentComparison(Result):
 
 
 def _frame(data, segment: str) -> pd.DataFrame:
-    from ..data import CXData
+    from ..data.core import is_dataset
 
-    if isinstance(data, CXData):
+    if is_dataset(data):
         require_columns(data.customers, ["customer_id", segment], "customers")
         return data.responses.merge(
             data.customers[["customer_id", segment]], on="customer_id", how="left"

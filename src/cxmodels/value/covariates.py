@@ -135,6 +135,9 @@ def with_purchases(data, seed: int | None = None):
         return data
     from ..data.synth_value import purchases
 
+    if hasattr(data, "collect"):  # DuckData: the purchases are added in memory
+        data = data.collect()
+
     if data.observation_end is None:
         fail("data", "observation_end", "unknown observation end",
              "load the data with meta.json or pass as_of=")  # fmt: skip
