@@ -1063,4 +1063,8 @@ def test_a_report_notebook_runs_on_the_duckdb_engine(tmp_path, world):
     params = {"data_path": str(folder), "engine": "duckdb", "bootstrap": 20}
     out = tmp_path / "out.ipynb"
     pm.execute_notebook(str(nb), str(out), parameters=params, progress_bar=False, cwd=tmp_path)
-    assert 'engine = "duckdb"' in out.read_text(encoding="utf-8")  # the injected parameter
+    import nbformat
+
+    cells = nbformat.read(out, as_version=4).cells
+    injected = [c.source for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'engine = "duckdb"' in injected[0]
