@@ -243,6 +243,11 @@ def test_tables_and_summaries_in_persian(world):
     assert not re.search(r"[0-9]", "".join(shown.frame.iloc[:, 1:].to_numpy().ravel()))
     summary = res.summary().as_text()
     assert summary.startswith("محرک‌های رضایتِ رضایت کلی") and "تعداد" in summary
+    # method names given as parameters read in Persian too (not 'ols', 'shapley')
+    assert "رگرسیون خطی (OLS)" in summary and "شاپلی (LMG)" in summary
+    assert not re.search(r"\b(ols|shapley|overall_sat)\b", summary)
+    i18n.set_language("en")
+    assert "ols" in res.summary().as_text()  # English keeps the value as given
 
 
 def test_figures_in_persian_use_the_font_and_persian_ticks(world):

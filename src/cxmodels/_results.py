@@ -37,7 +37,17 @@ def _fmt_value(v: Any) -> str:
         return "; ".join(f"{k}: {_fmt_value(x)}" for k, x in v.items())
     if isinstance(v, list | tuple | set | frozenset | np.ndarray | pd.Index | pd.Series):
         return join_words(_fmt_value(x) for x in v)
-    return str(v)
+    return _value_label(str(v))
+
+
+def _value_label(text: str) -> str:
+    """A method or category named by the catalogue (``ols``, ``shapley``, ``cox``), in a
+    language other than English; the value as given otherwise."""
+    from . import i18n
+
+    if i18n.is_english() or not i18n.has(f"label.{text}"):
+        return text
+    return i18n.label(text)
 
 
 def _localized(text: str) -> str:

@@ -201,9 +201,15 @@ check_columns = require_columns
 def check_frame(df, table: str = "data", min_rows: int = 1) -> pd.DataFrame:
     """Fail unless ``df`` is a DataFrame with at least ``min_rows`` rows."""
     if not isinstance(df, pd.DataFrame):
+        whole = hasattr(df, "tables") and hasattr(df, "codebook")  # CXData or DuckData
+        fix = (
+            f"this function takes the {table} table, not the whole data set: pass that table"
+            + (" (cx.churn.survival_table(data))" if table == "survival table" else "")
+            if whole
+            else "pass a DataFrame (or a CXData from cx.load)"
+        )
         raise InputError(
-            f"[error] {table}: expected a pandas DataFrame, got {type(df).__name__}. "
-            "Fix: pass a DataFrame (or a CXData from cx.load)."
+            f"[error] {table}: expected a pandas DataFrame, got {type(df).__name__}. Fix: {fix}."
         )
     if len(df) < min_rows:
         fail(table, "", f"has {len(df)} rows, at least {min_rows} needed", "check the filter")

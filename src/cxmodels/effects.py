@@ -254,7 +254,9 @@ class EffectResult(Result):
             "follow-up window (days)": self.window_days,
             "horizon (days)": self.horizon_days,
             "bootstrap replicates (customers resampled)": self.bootstrap,
-            "propensities clipped": f"{self.n_trimmed} at [{self.trim}, {1 - self.trim}]",
+            "propensities clipped": t(
+                "summary.value.clipped_at", n=self.n_trimmed, lo=self.trim, hi=1 - self.trim
+            ),
             "effective n (treated, control)": f"{self.ess['treated']:.0f}, {self.ess['control']:.0f}",
             "max |SMD| after weighting": float(self.balance["smd_weighted"].abs().max()),
             "adjusted for": ", ".join(self.covariates) or "nothing",
