@@ -165,7 +165,16 @@ def test_every_message_key_has_english_and_persian_entries():
 
 def test_one_catalogue_file_per_part():
     parts = {p.stem for p in (i18n.HERE / "en").glob("*.json")}
-    assert {"drivers", "kano", "churn", "metrics", "effects", "figures", "headings"} <= parts
+    assert {
+        "drivers",
+        "kano",
+        "churn",
+        "metrics",
+        "effects",
+        "figures",
+        "headings",
+        "intake",
+    } <= parts
     assert parts == {p.stem for p in (i18n.HERE / "fa").glob("*.json")}
 
 
@@ -487,3 +496,86 @@ def test_persian_tables_name_segments_and_methods_in_persian():
     assert "مصرف‌کننده" in page and "AIPW" in page and "text-align: start" in page
     with i18n.language("en"):
         assert "consumer" in cx.display_table(df)._repr_html_()
+
+
+# ------------------------------------------------------------------ data validation in Persian
+@pytest.fixture(scope="module")
+def faulty_folder(tmp_path_factory):
+    """A CSV folder with a blank customer id and a rating that is not a number."""
+    import pandas as pd
+
+    import cxmodels as cx
+
+    out = cx.save(cx.generate(200, seed=1), tmp_path_factory.mktemp("faulty") / "w", fmt="csv")
+    customers = pd.read_csv(out / "customers.csv", dtype=str)
+    customers.loc[3, "customer_id"] = None
+    customers.to_csv(out / "customers.csv", index=False)
+    responses = pd.read_csv(out / "responses.csv", dtype=str)
+    responses.loc[[2, 5], "overall_sat"] = "good"
+    responses.to_csv(out / "responses.csv", index=False)
+    return out
+
+
+def _load_error(folder, engine: str = "pandas") -> str:
+    import cxmodels as cx
+
+    with pytest.raises(cx.DataValidationError) as info:
+        cx.load(folder, engine=engine)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_data_validation_errors_in_persian(faulty_folder, engine):
+    """With ``fa`` the problems, their fixes and the frame read in Persian; names, file names and
+    values stay as they are; English is today's text, word for word."""
+    import cxmodels as cx
+
+    cx.set_language("fa")
+    text = _load_error(faulty_folder, engine)
+    assert "با قرارداد دادهٔ cxmodels سازگار نیستند" in text
+    assert "[خطا] customers.customer_id: کلیدهای خالی (۱ ردیف؛ مثلاً ردیف 3). راه‌حل: " in text
+    assert "[خطا] responses.overall_sat: مقادیری که عدد نیستند (۲ ردیف؛ مثلاً " in text
+    assert "از کدهای عددی استفاده کنید" in text and "R00000003، R00000006" in text
+    for english in ("Fix", "rows", "e.g.", "empty keys", "not numbers", "error(s)", "breaks"):
+        assert english not in text, english
+    assert not i18n.english_runs(text), i18n.english_runs(text)
+
+    cx.set_language("en")
+    text = _load_error(faulty_folder, engine)
+    assert text.startswith(f"The data in {faulty_folder} breaks the cxmodels data contract.\n")
+    assert "error(s), 0 warning(s)\n" in text
+    assert (
+        "  [error] customers.customer_id: empty keys (1 row; e.g. row 3). "
+        "Fix: give every row its id (blank ids match nobody)\n" in text
+    )
+    assert (
+        "  [error] responses.overall_sat: values that are not numbers "
+        "(2 rows; e.g. R00000003, R00000006). "
+        "Fix: use numeric codes (put labels in the codebook)" in text
+    )
+    assert not re.search("[\u0600-\u06ff]", text)
+
+
+def test_every_intake_message_is_in_the_catalogue():
+    """The data layer names its messages by key (``message("x")``, ``say("x")``): each one has
+    an English and a Persian entry with the same placeholders, and the English registry text
+    is what the checks always said."""
+    from cxmodels.data.messages import MESSAGES, message
+
+    en, fa = i18n.catalogue("en"), i18n.catalogue("fa")
+    used = set()
+    for f in [*(SRC / "data").glob("*.py"), SRC / "_validation.py"]:
+        text = f.read_text("utf-8")
+        used |= {f"intake.{k}" for k in re.findall(r"""\bsay\(\s*["'](\w[\w.]*)["']""", text)}
+        used |= {f"intake.{k}" for k in re.findall(r"""\bmessage\(\s*["'](\w+)["']""", text)}
+    used |= {f"intake.{k}{end}" for k in MESSAGES for end in ("", ".fix")}
+    missing = sorted(k for k in used if k not in en or k not in fa)
+    assert not missing, missing
+    for key in used:
+        assert set(re.findall(r"{(\w+)", fa[key])) == set(re.findall(r"{(\w+)", en[key])), key
+    assert message("outside_scale", lo=1, hi=5, column="attr_x") == (
+        "values outside the scale 1-5",
+        "correct the values, or declare the scale of 'attr_x' in codebook.json",
+    )
+    i18n.set_language("fa")
+    assert message("empty_ids")[0] == "شناسه‌های خالی"

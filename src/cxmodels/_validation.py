@@ -46,9 +46,52 @@ class Problem:
         where = f"{self.table}.{self.column}" if self.column else self.table
         rows = ""
         if self.count:
-            ex = ", ".join(map(str, self.examples[:MAX_EXAMPLES]))
-            rows = f" ({self.count} row{'s' if self.count != 1 else ''}; e.g. {ex})"
-        return f"[{self.severity}] {where}: {self.message}{rows}. Fix: {self.fix}"
+            ex = _frame("separator").join(map(str, self.examples[:MAX_EXAMPLES]))
+            rows = _frame(
+                "rows_one" if self.count == 1 else "rows_many",
+                count=_count(self.count),
+                examples=ex,
+            )
+        return _frame(
+            "frame",
+            severity=severity_word(self.severity),
+            where=where,
+            message=self.message,
+            rows=rows,
+            fix=self.fix,
+        )
+
+
+def _frame(key: str, /, **values) -> str:
+    """The frame's words (``intake.<key>``) in the current language; values are left as they are.
+
+    Imported here, not at the top: :mod:`cxmodels.i18n` itself uses this module's checks.
+    """
+    from .i18n import t
+
+    return t(f"intake.{key}").format(**values)
+
+
+def _count(n: int) -> str:
+    """A count in the current digit shapes (the only number of the frame that is ours)."""
+    from .i18n import localize_digits
+
+    return localize_digits(str(n))
+
+
+def severity_word(severity: str) -> str:
+    """``error``, ``warning`` or ``note`` in the current language."""
+    from .i18n import has
+
+    key = f"intake.severity.{severity}"
+    return _frame(f"severity.{severity}") if has(key) else severity
+
+
+def problem_line(severity: str, where: str, message: str, fix: str) -> str:
+    """The one-line form of a problem without its rows: ``[error] where: message. Fix: fix``."""
+    return _frame(
+        "frame", severity=severity_word(severity), where=where, message=message, rows="", fix=fix
+    )
 
 
 def _examples(keys: Iterable) -> tuple:
@@ -98,8 +141,10 @@ class Report:
 
     def __str__(self) -> str:
         if not self.problems:
-            return "No problems found."
-        head = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+            return _frame("no_problems")
+        head = _frame(
+            "counts", errors=_count(len(self.errors)), warnings=_count(len(self.warnings))
+        )
         return head + "\n" + "\n".join(f"  {p}" for p in self.problems)
 
     def raise_or_warn(self, source: str = "") -> None:
@@ -130,8 +175,8 @@ class DataValidationError(CXError, ValueError):
 
     def __init__(self, report: Report, source: str = ""):
         self.report = report
-        src = f" in {source}" if source else ""
-        super().__init__(f"The data{src} breaks the cxmodels data contract.\n{report}")
+        head = _frame("breaks_in", source=source) if source else _frame("breaks")
+        super().__init__(f"{head}\n{report}")
 
 
 class InputError(CXError, ValueError):

@@ -104,6 +104,8 @@ def _table_sizes(data) -> dict[str, int]:
 
 
 def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
+    from ._validation import problem_line
+
     out = sys.stdout
     if fatal:
         print(f"error: {fatal}", file=sys.stderr)
@@ -118,7 +120,7 @@ def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
         _print_table(errors, f"Errors ({len(errors)}):", sys.stderr)
         for r in errors:  # the one-line form too, for logs and grep
             where = f"{r['table']}.{r['column']}" if r["column"] else r["table"]
-            print(f"[error] {where}: {r['problem']}. Fix: {r['fix']}", file=sys.stderr)
+            print(problem_line("error", where, r["problem"], r["fix"]), file=sys.stderr)
         print(f"\nInvalid: {len(errors)} error(s), {len(warns)} warning(s).", file=sys.stderr)
     else:
         print("\nValid: no errors." + (f" {len(warns)} warning(s)." if warns else ""), file=out)

@@ -13,7 +13,7 @@ import pandas as pd
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
 from .dates import DateSpec, parse_dates
-from .messages import message
+from .messages import message, say
 from .readers import Options
 from .text import (
     TEXT,
@@ -38,7 +38,7 @@ def keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
     mask = np.asarray(mask, dtype=bool)
     if key and key in df.columns and df[key].notna()[mask].all():
         return pd.Index(df.loc[mask, key].astype(str))
-    return pd.Index([f"row {i + ROW_BASE}" for i in np.flatnonzero(mask)])
+    return pd.Index([say("row", n=i + ROW_BASE) for i in np.flatnonzero(mask)])
 
 
 def flag(
@@ -306,7 +306,7 @@ def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
                 table,
                 c.name,
                 *message(what),
-                [f"row {i + ROW_BASE}" for i in np.flatnonzero(nul)],
+                [say("row", n=i + ROW_BASE) for i in np.flatnonzero(nul)],
             )
     if spec.key and spec.key in df.columns:
         s = df[spec.key]

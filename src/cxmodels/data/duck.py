@@ -31,7 +31,7 @@ from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES
 from .core import Reported
-from .messages import message
+from .messages import message, say
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
 from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, normalize_label
 from .vocabulary import VOCABULARY, to_vocabulary
@@ -285,7 +285,7 @@ def _examples(con, t: str, cond: str, n: int, rows: bool = False) -> tuple:
         f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, ({cond}) AS hit FROM {v}) "
         "WHERE hit LIMIT 5"
     )
-    return tuple(f"row {r[0] + checks.ROW_BASE}" for r in con.execute(q).fetchall())
+    return tuple(say("row", n=r[0] + checks.ROW_BASE) for r in con.execute(q).fetchall())
 
 
 @dataclass
