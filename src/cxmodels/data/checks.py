@@ -80,9 +80,11 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
         report.add(
             table,
             ", ".join(sorted(set(renamed.values()))),
-            "columns matched to the contract: "
-            + ", ".join(f"{a!r} -> {b}" for a, b in renamed.items()),
-            "rename the columns in the export to silence this",
+            say(
+                "renamed_columns",
+                shown=say("separator").join(f"{a!r} -> {b}" for a, b in renamed.items()),
+            ),
+            say("renamed_columns.fix"),
             severity="note",
         )
     out = df if names == list(df.columns) else df.set_axis(names, axis=1)  # set_axis copies
@@ -92,8 +94,8 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
         report.add(
             table,
             d,
-            f"duplicated column ({' and '.join(map(repr, where))})",
-            "keep one column of this name (rename or drop the other)",
+            say("duplicated_column", shown=say("and").join(map(repr, where))),
+            say("duplicated_column.fix"),
         )
     if len(dup):
         out = out.loc[:, ~out.columns.duplicated()]
@@ -106,8 +108,8 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
             report.add(
                 table,
                 col,
-                f"column is not in the contract{hint}; it is not used",
-                "rename it to the contract's name",
+                say("unknown_column", hint=hint),
+                say("unknown_column.fix"),
                 severity="warning",
             )
     return out
@@ -120,8 +122,8 @@ def required_columns(df: pd.DataFrame, table: str, report: Report) -> None:
             report.add(
                 table,
                 c.name,
-                "required column is missing" + did_you_mean(c.name, others),
-                f"add a column named {c.name!r} (or rename yours to it)",
+                say("missing_column", hint=did_you_mean(c.name, others)),
+                say("missing_column.fix", column=c.name),
             )
 
 
@@ -176,7 +178,7 @@ def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
     if out.dtype == object and pd.api.types.infer_dtype(out, skipna=True) in ("string", "empty"):
         out = out.astype(TEXT)
     if changed:
-        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
+        shown = say("separator").join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
         report.add(table, col, *message("spellings", n=len(changed), shown=shown), severity="note")
     return out
 
@@ -199,7 +201,7 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
             table,
             col,
             note,
-            "declare date_format/calendar in meta.json if this is wrong",
+            say("date_note.fix"),
             severity="note",
         )
     for msg, fix, mask in parsed.problems:
@@ -220,8 +222,8 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
         report.add(
             table,
             col,
-            "Persian/Arabic-Indic digits read as digits",
-            "nothing to do",
+            say("eastern_digits"),
+            say("eastern_digits.fix"),
             severity="note",
         )
     blank = s.isna() | (s.astype(str).str.strip() == "") if _stringy(s) else s.isna()
@@ -371,8 +373,8 @@ def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Rep
             report.add(
                 "responses",
                 col,
-                "not in the codebook, so not a driver rating",
-                "add its scale to the codebook to use it as a driver",
+                say("not_a_driver"),
+                say("not_a_driver.fix"),
                 severity="note",
             )
             cb[col] = {"driver": False}

@@ -12,7 +12,7 @@ from .._format import fmt_count
 from .._validation import Report, did_you_mean
 from .checks import customer_positions, flag, keys
 from .contract import CONTRACT
-from .messages import message
+from .messages import message, opening, say
 from .vocabulary import VOCABULARY, near_duplicates, order_waves
 
 DATE_COLUMNS = {
@@ -85,7 +85,7 @@ def check_dates(
     """
     for t, c, df in _date_cols(typed):
         late = df[c] > end + pd.Timedelta(days=1)
-        if late.any() and not _reported(report, t, c, "far beyond"):
+        if late.any() and not _reported(report, t, c, "far_beyond"):
             report.add(t, c, *message("after_end", end=end.date()), keys(df, t, late))
     cust = typed.get("customers")
     if cust is None or not _is_date(cust, "signup_date"):
@@ -127,9 +127,13 @@ def _is_date(df, col) -> bool:
     return col in df and pd.api.types.is_datetime64_any_dtype(df[col])
 
 
-def _reported(report: Report, table: str, column: str, phrase: str) -> bool:
+def _reported(report: Report, table: str, column: str, name: str) -> bool:
+    """Whether the check ``name``'s message was reported for ``table.column`` (in any language:
+    the fixed start of its template in the current one)."""
+    phrase = opening(name)
     return any(
-        p.table == table and p.column == column and phrase in p.message for p in report.problems
+        p.table == table and p.column == column and p.message.startswith(phrase)
+        for p in report.problems
     )
 
 
@@ -150,9 +154,9 @@ def check_interactions(typed: dict, report: Report) -> None:
                 col,
                 *message(
                     "unknown_values",
-                    values=", ".join(map(repr, vals)),
+                    values=say("separator").join(map(repr, vals)),
                     hint=hints,
-                    known=", ".join(known),
+                    known=say("separator").join(known),
                 ),
                 keys(inter, "interactions", bad),
             )
@@ -204,8 +208,16 @@ def check_labels(typed: dict, report: Report) -> None:
                 continue
             groups = near_duplicates(df[c])
             if groups:
-                shown = "; ".join(" vs ".join(map(repr, g)) for g in groups[:3])
+                shown = say("semicolon").join(say("versus").join(map(repr, g)) for g in groups[:3])
                 report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
+
+
+#: The rules :func:`~.vocabulary.order_waves` names, and their catalogue keys.
+WAVE_RULES = {
+    "the codebook's order": "wave_rule.codebook",
+    "the median survey date of each wave": "wave_rule.median_date",
+    "their labels as text": "wave_rule.text",
+}
 
 
 def wave_order(responses, codebook: dict, report: Report) -> list | None:
@@ -220,8 +232,12 @@ def wave_order(responses, codebook: dict, report: Report) -> list | None:
         report.add(
             "responses",
             "wave",
-            f"waves ordered by {rule}: {', '.join(map(str, order))}",
-            'declare the order in the codebook: "wave": {"order": [...]}',
+            say(
+                "waves_ordered",
+                rule=say(WAVE_RULES[rule]),
+                order=say("separator").join(map(str, order)),
+            ),
+            say("waves_ordered.fix"),
             severity=sev,
         )
     return order
@@ -239,8 +255,8 @@ def soft_checks(typed: dict, report: Report) -> None:
                 report.add(
                     "responses",
                     ",".join(attrs[:2]) + ",...",
-                    "straight-lining: every attribute rated the same",
-                    "check these respondents; drop them if their answers are careless",
+                    say("straight_lining"),
+                    say("straight_lining.fix"),
                     keys(resp, "responses", straight),
                     severity="warning",
                 )

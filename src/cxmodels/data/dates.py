@@ -19,6 +19,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from .messages import say
 from .text import arrow_text, has_eastern_digits, is_text, to_ascii_digits
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -63,7 +64,7 @@ class Parsed:
 
 
 def _declare(spec: DateSpec, value: str) -> str:
-    return f"declare `date_format: {value!r}` for {spec.where} in meta.json"
+    return say("declare_format", value=value, where=spec.where)
 
 
 def _naive(s: pd.Series, tz: str) -> pd.Series:
@@ -79,12 +80,12 @@ def _from_numbers(x: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
     if spec.fmt == "excel" or (spec.excel_cells and spec.fmt is None):
         valid = ok & (x > 0) & (x < 2958466)
         days = pd.to_timedelta(x.where(valid), unit="D")
-        out.notes.append("Excel serial numbers read as dates (days since 1899-12-30)")
+        out.notes.append(say("note.excel"))
         return (EXCEL_EPOCH + days).astype("datetime64[ns]")
     ymd = ok & (x % 1 == 0) & (x >= 19000101) & (x <= 21001231)
     if spec.fmt == "yyyymmdd" or (spec.fmt is None and ymd[ok].all() and ok.any()):
         text = x.where(ymd).astype("Int64").astype("string")
-        out.notes.append("integer dates read as YYYYMMDD")
+        out.notes.append(say("note.yyyymmdd"))
         return pd.to_datetime(text, format="%Y%m%d", errors="coerce").astype("datetime64[ns]")
     serial = ok & (x > 10000) & (x < 100000)
     if serial.any():
@@ -92,14 +93,14 @@ def _from_numbers(x: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
         day = (EXCEL_EPOCH + pd.Timedelta(days=float(ex))).date()
         out.problems.append(
             (
-                f"numbers, not dates: they look like Excel serial numbers ({ex} would be {day})",
-                _declare(spec, "excel") + ", or write dates as YYYY-MM-DD",
+                say("excel_serials", example=ex, day=day),
+                say("excel_serials.fix", declare=_declare(spec, "excel")),
                 x.index[serial],
             )
         )
     rest = ok & ~serial
     if rest.any():
-        out.problems.append(("numbers, not dates", "write dates as YYYY-MM-DD", x.index[rest]))
+        out.problems.append((say("numbers_not_dates"), say("numbers_not_dates.fix"), x.index[rest]))
     return pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
 
 
@@ -115,8 +116,8 @@ def _iso(text: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
         aware = pd.to_datetime(text[off], format="ISO8601", errors="coerce", utc=True)
         res[off] = aware.dt.tz_convert(spec.timezone).dt.tz_localize(None)
         n_off = text[off].str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0].nunique()
-        mixed = " (mixed offsets)" if n_off > 1 else ""
-        out.notes.append(f"times with UTC offsets{mixed} converted to {spec.timezone}, then naive")
+        mixed = say("note.mixed_offsets") if n_off > 1 else ""
+        out.notes.append(say("note.offsets", mixed=mixed, timezone=spec.timezone))
     return res
 
 
@@ -163,8 +164,8 @@ def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     if jalali.any():
         j = m[jalali]
         res[jalali] = jalali_to_gregorian(j[0], j[1], j[2]) + _times(j[3])
-        how = "declared" if spec.calendar == "jalali" else "detected from the years 13xx/14xx"
-        out.notes.append(f"Jalali (Solar Hijri) dates converted to Gregorian ({how})")
+        how = say("note.jalali_declared" if spec.calendar == "jalali" else "note.jalali_years")
+        out.notes.append(say("note.jalali", how=how))
     g = m[~jalali]
     if len(g):
         iso = g[0] + "-" + g[1].str.zfill(2) + "-" + g[2].str.zfill(2)
@@ -180,8 +181,8 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     if (a > 12).any() and (b > 12).any():
         out.problems.append(
             (
-                "dates written both day-first and month-first",
-                "write every date as YYYY-MM-DD, or " + _declare(spec, "%d/%m/%Y"),
+                say("day_and_month_first"),
+                say("day_and_month_first.fix", declare=_declare(spec, "%d/%m/%Y")),
                 m.index,
             )
         )
@@ -189,18 +190,14 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     if not (a > 12).any() and not (b > 12).any():
         out.problems.append(
             (
-                "day and month order cannot be told apart (no day above 12)",
-                _declare(spec, "%d/%m/%Y") + " (or '%m/%d/%Y')",
+                say("day_month_unclear"),
+                say("day_month_unclear.fix", declare=_declare(spec, "%d/%m/%Y")),
                 m.index,
             )
         )
         return res
     day, month = (a, b) if (a > 12).any() else (b, a)
-    out.notes.append(
-        "dates read as "
-        + ("DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY")
-        + " (a day above 12 settles the order)"
-    )
+    out.notes.append(say("note.dmy", order="DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY"))
     iso = m[2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
     iso = iso.where(m[3].isna(), iso + " " + m[3].fillna(""))
     return _iso(iso, spec, out)
@@ -224,9 +221,7 @@ def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
         res[is_dmy] = _dmy(dmy[is_dmy], spec, out)
     two = u.str.match(_TWO_DIGIT_YEAR) & ~num & ~is_ymd & ~is_dmy
     if two.any():
-        out.problems.append(
-            ("two-digit years", "write four-digit years (YYYY-MM-DD)", u.index[two])
-        )
+        out.problems.append((say("two_digit_years"), say("two_digit_years.fix"), u.index[two]))
     rest = ~(num | is_ymd | is_dmy | two)
     if rest.any():
         res[rest] = _iso(u[rest], spec, out)
@@ -238,7 +233,7 @@ def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
 
 def _declared_format(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
     vals = pd.to_datetime(u, format=spec.fmt, errors="coerce", utc="%z" in str(spec.fmt))
-    out.notes.append(f"dates read with the declared format {spec.fmt!r}")
+    out.notes.append(say("note.declared_format", format=spec.fmt))
     return _naive(vals, spec.timezone).astype("datetime64[ns]")
 
 
@@ -261,7 +256,7 @@ def _fast_iso(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series | None:
         except (ValueError, TypeError, OverflowError):
             return None
     if isinstance(v.dtype, pd.DatetimeTZDtype):
-        out.notes.append(f"times with UTC offsets converted to {spec.timezone}, then naive")
+        out.notes.append(say("note.offsets", mixed="", timezone=spec.timezone))
         return v.dt.tz_convert(spec.timezone).dt.tz_localize(None).astype("datetime64[ns]")
     if not pd.api.types.is_datetime64_dtype(v):
         return None
@@ -306,7 +301,7 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     out = Parsed(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
     if pd.api.types.is_datetime64_any_dtype(s):
         if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out.notes.append(f"time-zone-aware times converted to {spec.timezone}, then naive")
+            out.notes.append(say("note.aware", timezone=spec.timezone))
         out.values = _naive(s, spec.timezone).astype("datetime64[ns]")
         return out
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -338,7 +333,7 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     if text.any():
         t = u[text].astype(str).map(to_ascii_digits).str.strip()
         if has_eastern_digits(u[text]):
-            out.notes.append("Persian/Arabic-Indic digits read as digits")
+            out.notes.append(say("eastern_digits"))
         res[text] = _from_text(t, spec, out)
     # map back to rows; problems found on distinct values become row masks
     vals = np.append(res.to_numpy(), np.datetime64("NaT"))

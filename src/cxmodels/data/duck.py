@@ -84,8 +84,8 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             report.add(
                 t,
                 "",
-                f"{p.name}: the DuckDB engine reads Parquet, CSV and DuckDB tables",
-                "convert the file to Parquet, or load with engine='pandas'",
+                say("duck_format", file=p.name),
+                say("duck_format.fix"),
             )
             continue
         enc, sep, decimals[t] = _csv_dialect(p, t, opts, report)
@@ -93,8 +93,8 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             report.add(
                 t,
                 "",
-                f"{p.name}: the DuckDB engine reads UTF-8 CSV files ({enc} found)",
-                "save the file as UTF-8, or load with engine='pandas'",
+                say("duck_encoding", file=p.name, encoding=enc),
+                say("duck_encoding.fix"),
             )
             continue
         out[t] = f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true)"
@@ -109,8 +109,8 @@ def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | Non
         report.add(
             "database",
             "",
-            f"{path.name} is not a DuckDB database ({str(exc).splitlines()[0][:160]})",
-            "pass a DuckDB file, or the folder holding the table files",
+            say("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
+            say("not_duckdb.fix"),
         )
         return {}, None, {}
     names = {
@@ -230,7 +230,7 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     changed = {v: fn(v) for (v,) in rows if fn(v) != v}
     if not changed:
         return
-    shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
+    shown = say("separator").join(f"{a!r} -> {b!r}" for a, b in list(changed.items())[:4])
     report.add(t, col.name, *message("spellings", n=len(changed), shown=shown), severity="note")
     cases = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in changed.items())
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
@@ -342,7 +342,7 @@ def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], repor
     total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
     for c, n in zip(found, counts):
         if not n or (
-            c.name == "after_end" and consistency._reported(report, t, c.column, "far beyond")
+            c.name == "after_end" and consistency._reported(report, t, c.column, "far_beyond")
         ):
             continue
         name = c.name
@@ -386,7 +386,7 @@ def _references(con, present: set, report: Report) -> None:
     if "customers" not in present:
         return
     cust = "t_customers"
-    if consistency._reported(report, "customers", "customer_id", "duplicate keys"):
+    if consistency._reported(report, "customers", "customer_id", "duplicate_keys"):
         cust = (
             "(SELECT customer_id, first(signup_date) AS signup_date FROM t_customers "
             "WHERE customer_id IS NOT NULL GROUP BY customer_id)"
@@ -442,9 +442,9 @@ def _vocabulary(con, present: set, report: Report) -> None:
         vals = list(dict.fromkeys(map(str, vals)))[:5]
         text = message(
             "unknown_values",
-            values=", ".join(map(repr, vals)),
+            values=say("separator").join(map(repr, vals)),
             hint=did_you_mean(vals[0], known),
-            known=", ".join(known),
+            known=say("separator").join(known),
         )
         _add(report, "interactions", col, text, n, _examples(con, "interactions", cond, n))
 

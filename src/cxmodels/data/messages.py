@@ -53,6 +53,11 @@ def say(key: str, /, **values) -> str:
     return t(f"intake.{key}").format(**values)
 
 
+def opening(name: str) -> str:
+    """The fixed start of the message of check ``name`` (up to its first value)."""
+    return t(f"intake.{name}").split("{")[0]
+
+
 def message(name: str, **values) -> tuple[str, str]:
     """``(message, fix)`` of the check ``name``, filled with ``values``."""
     if name not in MESSAGES:

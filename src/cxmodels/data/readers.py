@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
+from .messages import say
 from .text import TEXT, canonical_name, normalize_label
 
 FORMATS = {
@@ -120,15 +121,20 @@ def _json_or_yaml(path: Path, report: Report, table: str):
 
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        where, why = f"line {exc.lineno}, column {exc.colno}", exc.msg
+        where, why = say("at_line_column", line=exc.lineno, column=exc.colno), exc.msg
     except UnicodeDecodeError:
-        where, why = "", "not UTF-8 text"
+        where, why = "", say("not_utf8")
     except Exception as exc:  # yaml.YAMLError and friends
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
+        where = say("at_line", line=mark.line + 1) if mark is not None else ""
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    at = f" at {where}" if where else ""
-    report.add(table, "", f"{path.name} is malformed{at}: {why}", f"correct {path.name}")
+    at = say("at", where=where) if where else ""
+    report.add(
+        table,
+        "",
+        say("malformed", file=path.name, at=at, why=why),
+        say("malformed.fix", file=path.name),
+    )
     return None
 
 
@@ -141,20 +147,20 @@ def read_meta(folder: Path, report: Report) -> Options:
     if raw is None:
         return Options()
     if not isinstance(raw, dict):
-        report.add("meta", "", "meta.json must hold one object", '{"observation_end": "..."}')
+        report.add("meta", "", say("meta_not_object"), say("meta_not_object.fix"))
         return Options()
     _check_meta_keys(raw, META_KEYS, "meta.json", report)
     tables = raw.get("tables") or {}
     if not isinstance(tables, dict):
-        report.add("meta", "tables", "must map table names to settings", '"tables": {...}')
+        report.add("meta", "tables", say("meta_tables"), say("meta_tables.fix"))
         tables = {}
     for t, sub in tables.items():
         if t not in TABLES:
             report.add(
                 "meta",
                 "tables",
-                f"unknown table {t!r}{did_you_mean(t, TABLES)}",
-                f"use one of {', '.join(TABLES)}",
+                say("unknown_table", table=t, hint=did_you_mean(t, TABLES)),
+                say("use_one_of", known=say("separator").join(TABLES)),
             )
         elif isinstance(sub, dict):
             _check_meta_keys(sub, TABLE_KEYS, f"meta.json tables.{t}", report)
@@ -174,8 +180,8 @@ def _check_meta_keys(raw: dict, allowed, where: str, report: Report) -> None:
             report.add(
                 "meta",
                 str(k),
-                f"unknown key in {where}{did_you_mean(k, allowed)}",
-                f"use one of {', '.join(allowed)}",
+                say("unknown_key", where=where, hint=did_you_mean(k, allowed)),
+                say("use_one_of", known=say("separator").join(allowed)),
             )
 
 
@@ -188,8 +194,8 @@ def _check_meta_values(opts: Options, report: Report) -> None:
         report.add(
             "meta",
             "timezone",
-            f"unknown time zone {opts.timezone!r}",
-            "use an IANA name such as 'UTC' or 'Asia/Tehran'",
+            say("unknown_timezone", value=opts.timezone),
+            say("unknown_timezone.fix"),
         )
         opts.timezone = "UTC"
     if opts.observation_end is not None:
@@ -202,19 +208,24 @@ def _check_meta_values(opts: Options, report: Report) -> None:
             report.add(
                 "meta",
                 "observation_end",
-                f"not a date: {opts.observation_end!r}",
-                "write it as YYYY-MM-DD (or a Jalali YYYY/MM/DD)",
+                say("end_not_a_date", value=opts.observation_end),
+                say("end_not_a_date.fix"),
             )
         opts.observation_end = None if pd.isna(end) else str(end.date())
     for scope in [opts.settings, *opts.tables.values()]:
         sep, enc, dec = scope.get("separator"), scope.get("encoding"), scope.get("decimal")
         if sep is not None and sep not in SEPARATORS:
             report.add(
-                "meta", "separator", f"unknown separator {sep!r}", "use one of ',', ';', '\\t', '|'"
+                "meta",
+                "separator",
+                say("unknown_separator", value=sep),
+                say("unknown_separator.fix"),
             )
             scope.pop("separator")
         if dec is not None and dec not in (".", ","):
-            report.add("meta", "decimal", f"unknown decimal mark {dec!r}", "use '.' or ','")
+            report.add(
+                "meta", "decimal", say("unknown_decimal", value=dec), say("unknown_decimal.fix")
+            )
             scope.pop("decimal")
         if enc is not None:
             try:
@@ -223,15 +234,18 @@ def _check_meta_values(opts: Options, report: Report) -> None:
                 report.add(
                     "meta",
                     "encoding",
-                    f"unknown encoding {enc!r}",
-                    f"use one of {', '.join(ENCODINGS)}",
+                    say("unknown_encoding", value=enc),
+                    say("use_one_of", known=say("separator").join(ENCODINGS)),
                 )
                 scope.pop("encoding")
         cal = scope.get("calendar")
         for v in cal.values() if isinstance(cal, dict) else [cal]:
             if v is not None and v not in ("gregorian", "jalali"):
                 report.add(
-                    "meta", "calendar", f"unknown calendar {v!r}", "use 'gregorian' or 'jalali'"
+                    "meta",
+                    "calendar",
+                    say("unknown_calendar", value=v),
+                    say("unknown_calendar.fix"),
                 )
                 scope.pop("calendar", None)
 
@@ -248,8 +262,8 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
         report.add(
             "codebook",
             "",
-            f"two codebooks: {found[0].name} and {found[1].name}",
-            "keep one of them",
+            say("two_codebooks", first=found[0].name, second=found[1].name),
+            say("two_codebooks.fix"),
         )
     if not found:
         return None
@@ -260,8 +274,8 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
         report.add(
             "codebook",
             "",
-            f"{found[0].name} must map column names to entries",
-            '{"overall_sat": {"min": 1, "max": 10}}',
+            say("codebook_not_mapping", file=found[0].name),
+            say("codebook_not_mapping.fix"),
         )
         return None
     out = {}
@@ -270,8 +284,8 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
             report.add(
                 "codebook",
                 str(col),
-                f"{found[0].name}: entry is not a mapping",
-                'write {"min": 1, "max": 10}',
+                say("codebook_entry", file=found[0].name),
+                say("codebook_entry.fix"),
             )
             continue
         if "order" in entry:
@@ -280,17 +294,24 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
         missing = [k for k in ("min", "max") if k not in entry]
         bad = [k for k in ("min", "max") if k in entry and not _is_number(entry[k])]
         if missing or bad:
-            what = f"has no {' or '.join(missing)}" if missing else f"{bad[0]} is not a number"
+            what = (
+                say("entry_has_no", keys=say("or").join(missing))
+                if missing
+                else say("entry_not_number", key=bad[0])
+            )
             report.add(
                 "codebook",
                 str(col),
-                f"{found[0].name}: entry {what}",
-                f'give both ends of the scale: "{col}": {{"min": 1, "max": 10}}',
+                say("codebook_entry_what", file=found[0].name, what=what),
+                say("codebook_scale.fix", column=col),
             )
             continue
         if entry["min"] >= entry["max"]:
             report.add(
-                "codebook", str(col), f"{found[0].name}: min is not below max", "correct the scale"
+                "codebook",
+                str(col),
+                say("min_not_below_max", file=found[0].name),
+                say("min_not_below_max.fix"),
             )
             continue
         out[col] = entry
@@ -313,8 +334,8 @@ def find_sources(folder: Path, report: Report) -> dict[str, tuple[Path, str]]:
                 report.add(
                     name,
                     "",
-                    f"{p.name}: {p.suffix or 'no suffix'} is not a format cxmodels reads",
-                    "save it as .csv, .parquet, .xlsx or .sav",
+                    say("not_a_format", file=p.name, suffix=p.suffix or say("no_suffix")),
+                    say("not_a_format.fix"),
                     severity="warning",
                 )
                 continue
@@ -325,8 +346,8 @@ def find_sources(folder: Path, report: Report) -> dict[str, tuple[Path, str]]:
             report.add(
                 t,
                 "",
-                "two files for one table: " + " and ".join(p.name for p in paths),
-                "keep one file per table (move the stale one out of the folder)",
+                say("two_files", files=say("and").join(p.name for p in paths)),
+                say("two_files.fix"),
             )
             continue
         out[t] = (paths[0], FORMATS[paths[0].suffix.lower()])
@@ -340,18 +361,18 @@ def read_source(
     reader = {"parquet": _parquet, "csv": _csv, "excel": _excel, "xls": _excel, "spss": _spss}
     try:
         if path.stat().st_size == 0:
-            raise ReadFailure("the file is empty", "export the table again, with a header row")
+            raise ReadFailure(say("file_empty"), say("file_empty.fix"))
         df, labels = reader[fmt](path, table, opts, codebook, report)
     except ReadFailure as exc:
-        report.add(table, "", f"{path.name}: {exc.message}", exc.fix)
+        report.add(table, "", say("file_says", file=path.name, message=exc.message), exc.fix)
         return None, {}
     except Exception as exc:  # any library error becomes one line naming the file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         report.add(
             table,
             "",
-            f"{path.name} cannot be read as {fmt.upper()} ({first})",
-            f"check the file is a complete {fmt.upper()} export; export it again",
+            say("unreadable", file=path.name, format=fmt.upper(), why=first),
+            say("unreadable.fix", format=fmt.upper()),
         )
         return None, {}
     if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
@@ -386,9 +407,7 @@ def _parquet(path, table, opts, codebook, report):
     try:
         return arrow_frame(pq.read_table(path)), {}
     except Exception as exc:
-        raise ReadFailure(
-            "not a complete Parquet file (damaged or truncated)", "write the Parquet file again"
-        ) from exc
+        raise ReadFailure(say("bad_parquet"), say("bad_parquet.fix")) from exc
 
 
 # --------------------------------------------------------------------------- CSV
@@ -435,11 +454,11 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():
-        raise ReadFailure("the file is empty", "export the table again, with a header row")
+        raise ReadFailure(say("file_empty"), say("file_empty.fix"))
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ReadFailure(
-            "binary content, not a text table",
-            "export the table as CSV (or give it its proper suffix)",
+            say("binary"),
+            say("binary.fix"),
         )
     enc = opts.get(table, "encoding") or _detect_encoding(sample)
     try:
@@ -447,21 +466,27 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
     except UnicodeDecodeError as exc:
         line = sample[: exc.start].count(b"\n") + 1
         raise ReadFailure(
-            f"not valid {enc} text (line {line})",
-            'declare the file\'s encoding in meta.json, e.g. "encoding": "cp1256"',
+            say("bad_encoding", encoding=enc, line=line),
+            say("bad_encoding.fix"),
         ) from exc
     lines = text.lstrip("\ufeff").splitlines()[:50]
     sep = opts.get(table, "separator") or _sniff_separator(lines)
     dec = opts.get(table, "decimal") or _sniff_decimal(lines, sep)
     declared = {k for k in ("encoding", "separator", "decimal") if opts.get(table, k)}
     if enc != "utf-8" or sep != "," or dec != "." or declared:
-        how = "declared" if declared else "detected"
+        how = say("declared" if declared else "detected")
         report.add(
             table,
             "",
-            f"{path.name} read as {enc}, {SEPARATORS[sep]}-separated, "
-            f"decimal {'comma' if dec == ',' else 'point'} ({how})",
-            "declare encoding/separator/decimal in meta.json if this is wrong",
+            say(
+                "dialect",
+                file=path.name,
+                encoding=enc,
+                separator=say(f"separator.{SEPARATORS[sep]}"),
+                decimal=say("decimal.comma" if dec == "," else "decimal.point"),
+                how=how,
+            ),
+            say("dialect.fix"),
             severity="note",
         )
     return enc, sep, dec
@@ -548,20 +573,18 @@ def _csv(path, table, opts, codebook, report):
         if df is None:  # the C parser: slower, but its messages name the line and fields
             df = pd.read_csv(path, low_memory=False, **kw)
     except pd.errors.EmptyDataError as exc:
-        raise ReadFailure("the file is empty", "export the table again, with a header row") from exc
+        raise ReadFailure(say("file_empty"), say("file_empty.fix")) from exc
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        where = (
-            f"line {m.group(2)} has {m.group(3)} fields, the header {m.group(1)}" if m else str(exc)
-        )
+        where = say("fields", line=m.group(2), n=m.group(3), header=m.group(1)) if m else str(exc)
         raise ReadFailure(
-            f"cannot be split into columns: {where}",
-            f"quote values holding the separator {sep!r}, or declare the separator in meta.json",
+            say("cannot_split", where=where),
+            say("cannot_split.fix", separator=sep),
         ) from exc
     except UnicodeDecodeError as exc:
         raise ReadFailure(
-            f"not valid {enc} text beyond the first megabyte",
-            'declare the encoding in meta.json, e.g. "encoding": "cp1256"',
+            say("bad_encoding_later", encoding=enc),
+            say("bad_encoding_later.fix"),
         ) from exc
     if len(header) == df.shape[1]:
         df.columns = header  # keep duplicated names visible (pandas would write 'nps.1')
@@ -582,13 +605,13 @@ def _sheets(path: Path, fmt_engine: str, sheet) -> dict[str, pd.DataFrame]:
         return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine=fmt_engine)
     except zipfile.BadZipFile as exc:
         raise ReadFailure(
-            "not a complete Excel workbook (damaged or truncated)",
-            "save the workbook again from Excel",
+            say("bad_excel"),
+            say("bad_excel.fix"),
         ) from exc
     except ImportError as exc:
         raise ReadFailure(
-            "legacy .xls needs the xlrd package",
-            "save it as .xlsx (File > Save As > Excel Workbook), or pip install xlrd",
+            say("xls_needs_xlrd"),
+            say("xls_needs_xlrd.fix"),
         ) from exc
 
 
@@ -613,8 +636,8 @@ def _excel(path, table, opts, codebook, report):
             report.add(
                 table,
                 "",
-                f"{path.name}, sheet {name!r}: {hdr} title row(s) above the header skipped",
-                "check the header row is the right one",
+                say("title_rows", file=path.name, sheet=name, n=hdr),
+                say("title_rows.fix"),
                 severity="note",
             )
         parts.append((name, body))
@@ -622,9 +645,8 @@ def _excel(path, table, opts, codebook, report):
         first = next(iter(sheets.values()), pd.DataFrame())
         row = [str(v) for v in first.dropna(how="all").head(1).stack().tolist()][:8]
         raise ReadFailure(
-            f"no sheet has the required columns {', '.join(sorted(required))} in its first 30 "
-            f"rows (first row of the first sheet: {row})",
-            "put the header row with the contract's column names at the top of a sheet",
+            say("no_header", columns=say("separator").join(sorted(required)), row=row),
+            say("no_header.fix"),
         )
     return _stack_sheets(parts, skipped, path, table, report), {}
 
@@ -637,29 +659,27 @@ def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.
             report.add(
                 table,
                 "",
-                f"{path.name}: sheet {n!r} has other columns than sheet {parts[0][0]!r}",
-                "give every data sheet the same header, or move the sheet to its own file",
+                say("other_columns", file=path.name, sheet=n, first=parts[0][0]),
+                say("other_columns.fix"),
             )
     if skipped:
         report.add(
             table,
             "",
-            f"{path.name}: sheet(s) {', '.join(map(repr, skipped))} skipped "
-            "(no header with the required columns: cover or notes)",
-            "check nothing was left out",
+            say("sheets_skipped", file=path.name, sheets=say("separator").join(map(repr, skipped))),
+            say("sheets_skipped.fix"),
             severity="note",
         )
     if len(same) == 1:
         return same[0][1].infer_objects()
     frames = [b.set_axis([canonical_name(c) for c in b.columns], axis=1) for _, b in same]
     df = pd.concat(frames, keys=[n for n, _ in same], names=["sheet", None]).reset_index(0)
-    rows = ", ".join(f"{n!r} {len(b):,}" for n, b in same)
+    rows = say("separator").join(f"{n!r} {len(b):,}" for n, b in same)
     report.add(
         table,
         "sheet",
-        f"{path.name}: {len(same)} sheets with the same header stacked "
-        f"({rows} rows); their names are in the column 'sheet'",
-        "check every sheet belongs to this table",
+        say("sheets_stacked", file=path.name, n=len(same), rows=rows),
+        say("sheets_stacked.fix"),
         severity="note",
     )
     return df.infer_objects()
@@ -677,9 +697,7 @@ def _spss(path, table, opts, codebook, report):
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise ReadFailure(
-            "not a complete SPSS .sav file (damaged or truncated)", "save the file again from SPSS"
-        ) from exc
+        raise ReadFailure(say("bad_spss"), say("bad_spss.fix")) from exc
     labels = {}
     for col, lab in meta.variable_value_labels.items():
         lab = {int(a) if float(a).is_integer() else a: b for a, b in lab.items()}
@@ -692,12 +710,12 @@ def _spss(path, table, opts, codebook, report):
         if codes and col in df:
             hit = df[col].isin(codes)
             df.loc[hit, col] = float("nan")
-            named = ", ".join(f"{a} = {lab.get(a, '?')!r}" for a in codes)
+            named = say("separator").join(f"{a} = {lab.get(a, '?')!r}" for a in codes)
             report.add(
                 table,
                 col,
-                f"{path.name}: codes {named} mean no answer; {int(hit.sum())} value(s) set missing",
-                "declare missing_codes for this column in the codebook if some of them are answers",
+                say("missing_codes", file=path.name, codes=named, n=int(hit.sum())),
+                say("missing_codes.fix"),
                 severity="warning",
             )
         labels[col] = {a: b for a, b in lab.items() if a not in set(codes)}
