@@ -579,3 +579,20 @@ def test_every_intake_message_is_in_the_catalogue():
     )
     i18n.set_language("fa")
     assert message("empty_ids")[0] == "شناسه‌های خالی"
+
+
+def test_cxmodels_validate_reports_in_persian(faulty_folder, capsys):
+    """``cxmodels validate`` prints the report's headings, counts and problems in Persian."""
+    import cxmodels as cx
+    from cxmodels import cli
+
+    cx.set_language("fa")
+    assert cli.main(["validate", str(faulty_folder)]) == 1
+    err = capsys.readouterr().err
+    assert "خطاها (" in err and "مشکل" in err and "راه‌حل" in err
+    assert "[خطا] customers.customer_id: کلیدهای خالی. راه‌حل: " in err and "نامعتبر: " in err
+    cx.set_language("en")
+    assert cli.main(["validate", str(faulty_folder)]) == 1
+    err = capsys.readouterr().err
+    assert "[error] customers.customer_id: empty keys. Fix: give every row its id" in err
+    assert "\nInvalid: " in err and "error(s), 0 warning(s)." in err

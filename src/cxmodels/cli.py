@@ -40,14 +40,23 @@ def _print_table(rows: list[dict], title: str, file) -> None:
     if not rows:
         return
     cols = ["table", "column", "problem", "rows", "examples", "fix"]
-    cells = [[", ".join(r[c]) if c == "examples" else str(r[c] or "") for c in cols] for r in rows]
+    sep = _say("separator")
+    cells = [[sep.join(r[c]) if c == "examples" else str(r[c] or "") for c in cols] for r in rows]
     cells = [[v if len(v) <= 90 else v[:87] + "..." for v in row] for row in cells]
-    width = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    heads = [_say(f"heading.{c}") for c in cols]
+    width = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(heads)]
     print(f"\n{title}", file=file)
-    print("  ".join(c.ljust(w) for c, w in zip(cols, width)), file=file)
+    print("  ".join(h.ljust(w) for h, w in zip(heads, width)), file=file)
     print("  ".join("-" * w for w in width), file=file)
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, width)), file=file)
+
+
+def _say(key: str, /, **values) -> str:
+    """The validation report's words (``intake.<key>``) in the current language."""
+    from .data.messages import say
+
+    return say(key, **values)
 
 
 def _validate(args) -> int:
@@ -104,26 +113,29 @@ def _table_sizes(data) -> dict[str, int]:
 
 
 def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
-    from ._validation import problem_line
+    from ._validation import _count, problem_line
 
     out = sys.stdout
     if fatal:
-        print(f"error: {fatal}", file=sys.stderr)
+        print(_say("cli.fatal", fatal=fatal), file=sys.stderr)
         return
     errors = [r for r in rows if r["severity"] == "error"]
     warns = [r for r in rows if r["severity"] == "warning"]
     if data is not None:
-        print(f"{data!r}\nobservation end: {data.observation_end.date()}", file=out)
-    _print_table([r for r in rows if r["severity"] == "note"], "Inferred (check these):", out)
-    _print_table(warns, f"Warnings ({len(warns)}):", out)
+        end = _say("cli.observation_end", end=data.observation_end.date())
+        print(f"{data!r}\n{end}", file=out)
+    _print_table([r for r in rows if r["severity"] == "note"], _say("cli.inferred"), out)
+    _print_table(warns, _say("cli.warnings", n=_count(len(warns))), out)
     if errors:
-        _print_table(errors, f"Errors ({len(errors)}):", sys.stderr)
+        _print_table(errors, _say("cli.errors", n=_count(len(errors))), sys.stderr)
         for r in errors:  # the one-line form too, for logs and grep
             where = f"{r['table']}.{r['column']}" if r["column"] else r["table"]
             print(problem_line("error", where, r["problem"], r["fix"]), file=sys.stderr)
-        print(f"\nInvalid: {len(errors)} error(s), {len(warns)} warning(s).", file=sys.stderr)
+        counts = _say("cli.invalid", errors=_count(len(errors)), warnings=_count(len(warns)))
+        print(f"\n{counts}", file=sys.stderr)
     else:
-        print("\nValid: no errors." + (f" {len(warns)} warning(s)." if warns else ""), file=out)
+        more = _say("cli.valid_warnings", n=_count(len(warns))) if warns else ""
+        print("\n" + _say("cli.valid") + more, file=out)
 
 
 def _report(args) -> int:

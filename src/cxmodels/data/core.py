@@ -20,6 +20,7 @@ import pandas as pd
 from .._validation import DataValidationError, Problem, Report, fail
 from . import checks, consistency
 from .contract import TABLES, default_codebook
+from .messages import say
 from .readers import (
     DUCKDB_SUFFIXES,
     FORMATS,
@@ -270,8 +271,8 @@ def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
         report.add(
             "database",
             "",
-            f"{path.name} is not a DuckDB database ({first})",
-            "pass a DuckDB file, or the folder holding the table files",
+            say("not_duckdb", file=path.name, why=first),
+            say("not_duckdb.fix"),
         )
         return frames, None, {}
     try:
@@ -372,8 +373,8 @@ def load(
         report.add(
             "database",
             "",
-            f"{path.name}: a single file must be a DuckDB database (.duckdb/.db)",
-            "pass the folder holding the table files",
+            say("single_file", file=path.name),
+            say("single_file.fix"),
         )
         raise DataValidationError(report, str(path))
     if engine == "duckdb":
