@@ -596,3 +596,14 @@ def test_cxmodels_validate_reports_in_persian(faulty_folder, capsys):
     err = capsys.readouterr().err
     assert "[error] customers.customer_id: empty keys. Fix: give every row its id" in err
     assert "\nInvalid: " in err and "error(s), 0 warning(s)." in err
+
+
+def test_input_errors_keep_one_language():
+    """Model functions' errors are English sentences: with ``fa`` their frame stays English too."""
+    from cxmodels._validation import InputError, check_option
+
+    i18n.set_language("fa")
+    with pytest.raises(InputError) as info:
+        check_option("rule", "x", ["standard"])
+    assert str(info.value) == "[error] argument.rule: unknown value 'x'. Fix: use one of 'standard'"
+    assert i18n.get_language() == "fa"

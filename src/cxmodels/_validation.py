@@ -184,10 +184,18 @@ class InputError(CXError, ValueError):
 
 
 def fail(table: str, column: str, message: str, fix: str, keys=None) -> NoReturn:
-    """Raise an :class:`InputError` in the shared one-line format."""
+    """Raise an :class:`InputError` in the shared one-line format.
+
+    The frame is English, as the messages of model functions are (only data validation's
+    messages come from the catalogue), so an error never mixes two languages.
+    """
+    from .i18n import language
+
     r = Report()
     r.add(table, column, message, fix, keys)
-    raise InputError(str(r.problems[0]))
+    with language("en"):
+        text = str(r.problems[0])
+    raise InputError(text)
 
 
 def did_you_mean(name: str, options: Iterable[str]) -> str:
