@@ -19,6 +19,7 @@ import yaml
 import cxmodels as cx
 from cxmodels.cli import main as cli
 from cxmodels.data import TABLES
+from cxmodels.data.contract import CHANNELS, KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,11 +117,31 @@ def test_every_format_loads_the_same_dtypes(tmp_path):
         assert r["response_id"].dtype == TEXT and r["customer_id"].dtype == TEXT, name
         assert c["loyalty_member"].dtype == bool, name
         assert r["customer_id"].str.fullmatch(r"C\d{7}").all(), name
-    for name in ("validate", "parquet", "csv", "duckdb"):  # interactions travel in these
+    loaded["duckdb engine"] = cx.load(tmp_path / "parquet", engine="duckdb")
+    for name in ("validate", "parquet", "csv", "duckdb", "duckdb engine"):  # with interactions
         inter = loaded[name].interactions
-        assert isinstance(inter["kind"].dtype, pd.CategoricalDtype), name
+        for col, order in (("kind", KINDS), ("channel", CHANNELS)):  # one order everywhere
+            assert list(inter[col].cat.categories) == list(order), (name, col)
         assert inter["interaction_id"].dtype == TEXT, name
         assert str(inter["resolved"].dtype) == "boolean" and inter["resolved"].isna().any(), name
+
+
+def test_parquet_text_that_is_not_utf8_is_refused_naming_the_column(tmp_path):
+    """Windows-1256 bytes stored as a Parquet string column: one clear refusal, not a crash
+    later (Arrow strings are kept undecoded, so the reader validates them)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = cx.save(cx.generate(150, seed=2), tmp_path / "pq", fmt="parquet")
+    path = folder / "responses.parquet"
+    table = pq.read_table(path)
+    i = table.schema.get_field_index("comment_liked")
+    raw = [v.encode() if v else None for v in table.column(i).to_pylist()]
+    raw[3] = "خوب".encode("cp1256")
+    bad = pa.array(raw, pa.binary()).view(pa.string())
+    pq.write_table(table.set_column(i, "comment_liked", bad), path)
+    with pytest.raises(cx.DataValidationError, match="'comment_liked' holds text that is not val"):
+        cx.load(folder)
 
 
 def test_load_never_modifies_sources(tmp_path):

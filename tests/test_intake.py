@@ -898,6 +898,7 @@ DUCK_FAULTS = {
     "not a date": [("responses", _at("survey_date", 3, "someday"))],
     "not a number": [("responses", _at("nps", 6, "nine"))],
     "churn before signup": [("customers", _at("churn_date", 8, "2000-01-01"))],
+    "signup in 1700": [("customers", _at("signup_date", 3, "1700-01-05"))],
     "unknown kind": [("interactions", _at("kind", 6, "refund"))],
     "kind spelling": [("interactions", _at("kind", 6, "Follow-up"))],
     "negative minutes": [("interactions", _at("response_minutes", 9, "-5"))],
@@ -1068,3 +1069,14 @@ def test_a_report_notebook_runs_on_the_duckdb_engine(tmp_path, world):
     cells = nbformat.read(out, as_version=4).cells
     injected = [c.source for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'engine = "duckdb"' in injected[0]
+
+
+def test_blank_labels_are_missing_and_old_years_refused(folder):
+    """A label of spaces is missing, not ''; a signup year of 1700 is refused naming the row
+    (it used to overflow the tenure computation)."""
+    rewrite(folder, "customers", _at("segment", 4, "   "))
+    data = load(folder)
+    assert pd.isna(data.customers.loc[4, "segment"])
+    rewrite(folder, "customers", _at("signup_date", 3, "1700-01-05"))
+    with pytest.raises(cx.DataValidationError, match=r"signup_date: dates before 1900"):
+        load(folder)

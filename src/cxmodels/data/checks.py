@@ -25,7 +25,7 @@ from .text import (
     numeric_text,
     text_from_codes,
 )
-from .vocabulary import VOCABULARY, map_labels, to_vocabulary
+from .vocabulary import VOCABULARY, in_vocabulary_order, map_labels, to_vocabulary
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "بله", "بلی", "آری"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "خیر", "نه"}
@@ -172,9 +172,16 @@ def _trimmed(s: pd.Series) -> pd.Series:
     return pd.Series(kept, index=s.index, dtype=TEXT)
 
 
+def _label(v):
+    """A label as the contract spells labels (:func:`normalize_label`); a blank one missing."""
+    return (normalize_label(v) or None) if isinstance(v, str) else v
+
+
 def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
     coded = table == "interactions" and col in VOCABULARY  # a closed vocabulary: categories
-    out, changed = map_labels(s, to_vocabulary(col) if coded else normalize_label, coded)
+    out, changed = map_labels(s, to_vocabulary(col) if coded else _label, coded)
+    if coded:
+        out = in_vocabulary_order(out, col)
     if out.dtype == object and pd.api.types.infer_dtype(out, skipna=True) in ("string", "empty"):
         out = out.astype(TEXT)
     if changed:

@@ -36,6 +36,9 @@ LABEL_COLUMNS = {
 }
 
 
+EARLIEST = pd.Timestamp("1900-01-01")  # before it, a date in CX data is a mistyped year
+
+
 def _date_cols(typed: dict):
     for t, cols in DATE_COLUMNS.items():
         df = typed.get(t)
@@ -84,6 +87,9 @@ def check_dates(
     ``positions``: each row's position in the customers table (``checks.customer_positions``).
     """
     for t, c, df in _date_cols(typed):
+        early = df[c] < EARLIEST
+        if early.any():
+            report.add(t, c, *message("before_1900"), keys(df, t, early))
         late = df[c] > end + pd.Timedelta(days=1)
         if late.any() and not _reported(report, t, c, "far_beyond"):
             report.add(t, c, *message("after_end", end=end.date()), keys(df, t, late))
@@ -283,6 +289,5 @@ def derive_customers(cust, end: pd.Timestamp):
     )
     churned = churn.notna() & (churn <= end)
     stop = churn.where(churned, end)
-    return cust.assign(
-        churned=churned.to_numpy(), tenure_days=(stop - cust["signup_date"]).dt.days.to_numpy()
-    )
+    start = cust["signup_date"].where(cust["signup_date"] >= EARLIEST)  # refused (check_dates)
+    return cust.assign(churned=churned.to_numpy(), tenure_days=(stop - start).dt.days.to_numpy())

@@ -34,7 +34,7 @@ from .core import Reported
 from .messages import message, say
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
 from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, normalize_label
-from .vocabulary import VOCABULARY, to_vocabulary
+from .vocabulary import VOCABULARY, in_vocabulary_order, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
 MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
@@ -320,6 +320,9 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
             stamp = (end + pd.Timedelta(days=1)).isoformat()
             cond = f"{q} > TIMESTAMP {_lit(stamp)}"
             out.append(_Check(c.name, cond, "after_end", {"end": end.date()}))
+        if c.name in consistency.DATE_COLUMNS.get(t, ()):
+            first = consistency.EARLIEST.isoformat()
+            out.append(_Check(c.name, f"{q} < TIMESTAMP {_lit(first)}", "before_1900"))
     if t == "customers" and {"churn_date", "signup_date"} <= names:
         out.append(_Check("churn_date", '"churn_date" < "signup_date"', "churn_before_signup"))
     if t == "interactions" and "response_minutes" in names:
@@ -627,6 +630,9 @@ class DuckData(Reported):
             for c in df.columns:
                 if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
                     df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
+            for c in VOCABULARY if t == "interactions" else ():
+                if c in df:
+                    df[c] = in_vocabulary_order(df[c], c)
                 if pd.api.types.is_datetime64_any_dtype(df[c]):
                     df[c] = df[c].astype("datetime64[ns]")
             if t == "customers":

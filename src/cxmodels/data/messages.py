@@ -30,6 +30,7 @@ MESSAGES: tuple[str, ...] = (
     "outside_scale",
     "row_number",
     "after_end",
+    "before_1900",
     "churn_before_signup",
     "before_signup",
     "unknown_values",

@@ -405,9 +405,28 @@ def _parquet(path, table, opts, codebook, report):
     import pyarrow.parquet as pq
 
     try:
-        return arrow_frame(pq.read_table(path)), {}
+        table = pq.read_table(path)
     except Exception as exc:
         raise ReadFailure(say("bad_parquet"), say("bad_parquet.fix")) from exc
+    for name in _not_utf8(table):
+        raise ReadFailure(say("not_utf8", column=name), say("not_utf8.fix"))
+    return arrow_frame(table), {}
+
+
+def _not_utf8(table) -> list[str]:
+    """Text columns holding bytes that are not UTF-8 (Parquet stores text as UTF-8; a legacy
+    writer may have put Windows-1256 bytes there). Arrow strings are not decoded when they are
+    kept as Arrow strings, so this is checked here, once, by Arrow's validator."""
+    import pyarrow as pa
+
+    bad = []
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                bad.append(name)
+    return bad
 
 
 # --------------------------------------------------------------------------- CSV

@@ -79,6 +79,17 @@ def map_labels(s: pd.Series, fn, categories: bool = False) -> tuple[pd.Series, d
     return pd.Series(np.append(new, None)[codes], index=s.index, dtype=object), changed
 
 
+def in_vocabulary_order(s: pd.Series, column: str) -> pd.Series:
+    """A coded column (``kind``, ``channel``) as categories in the contract's order, unknown
+    values after them: the same categories from every format and both engines, as the
+    synthetic world has them (tables by kind or channel come out in one order)."""
+    known = list(VOCABULARY[column])
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype("category")
+    extra = [c for c in s.cat.categories if c not in known]
+    return s.cat.set_categories(known + extra)
+
+
 def to_vocabulary(column: str):
     """A function mapping a spelling to the contract's value (unknown spellings unchanged)."""
     known, syn = VOCABULARY[column], SYNONYMS[column]
