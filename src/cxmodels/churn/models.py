@@ -86,6 +86,7 @@ def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
         bool(ok),
         common["alpha"],
         common["unit"],
+        common["spec"],
     )
 
 
@@ -215,6 +216,33 @@ def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing)
         )
 
 
+#: The keywords of :func:`fit_churn` a result keeps, so a refit starts from the same model.
+SPEC_KEYS = (
+    "model",
+    "strata",
+    "penalizer",
+    "time_varying",
+    "duration_col",
+    "event_col",
+    "id_col",
+    "start_col",
+    "stop_col",
+    "reference",
+    "alpha",
+    "unit",
+    "missing",
+)
+
+
+def _spec(args: dict) -> dict:
+    """The specification of a fit: ``covariates`` and every keyword of :data:`SPEC_KEYS`."""
+    spec = {k: args[k] for k in SPEC_KEYS}
+    spec["covariates"] = list(args["covariates"])
+    spec["strata"] = list(spec["strata"])
+    spec["reference"] = dict(spec["reference"] or {})
+    return spec
+
+
 def fit_churn(
     table: pd.DataFrame,
     covariates,
@@ -299,6 +327,7 @@ def fit_churn(
         "alpha": float(alpha),
         "unit": unit,
         "notes": (note,) if note else (),
+        "spec": _spec(locals()),
     }
     if time_varying:
         return _fit_time_varying(

@@ -11,7 +11,11 @@ Bands (``conf_type``, with :math:`z = \Phi^{-1}(1 - \alpha/2)`, as R ``survfit``
 ``"log"`` (R's default): :math:`\hat S \exp(\pm z \sqrt{\hat V})`, capped at 1;
 ``"plain"``: :math:`\hat S (1 \pm z \sqrt{\hat V})`, clipped to [0, 1].
 The median's interval runs from the first time the lower band reaches 0.5 to the first time the
-upper band does (Brookmeyer and Crowley 1982).
+upper band does (Brookmeyer and Crowley 1982). Medians and their limits follow R
+``quantile.survfit``: the first time the curve falls to 0.5 or below, except where the curve is
+flat at exactly 0.5 (within :math:`\sqrt{\epsilon}`), where the median is the midpoint of the flat
+(from the time it reached 0.5 to the next event time, or to the last follow-up time when the
+curve ends on the flat).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_num, fmt_p, fmt_pct, label
+from .._format import fmt_count, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
 from ..i18n import is_english, t
@@ -78,9 +82,37 @@ def unit_word(unit: str) -> str:
     return i18n_unit_word(unit)
 
 
-def _first_below(t, s) -> float:
-    hit = np.flatnonzero(s <= 0.5)
-    return float(t[hit[0]]) if hit.size else float("inf")
+#: R ``quantile.survfit``'s tolerance for a curve that is flat exactly at the quantile.
+QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))
+
+
+def km_quantile(t, s, p: float = 0.5, tol: float = QUANTILE_TOL) -> float:
+    """The time at which a survival step curve ``s`` (at times ``t``) falls to ``1 - p``.
+
+    R ``quantile.survfit``'s rule: the first time the distribution function :math:`1 - S`
+    reaches ``p``; where it is flat at ``p`` (within ``tol``), the midpoint of the flat (to the
+    next jump, or to the last time when the curve ends on the flat). ``inf`` when not reached.
+    """
+    t, y = np.asarray(t, dtype=float), 1 - np.asarray(s, dtype=float)
+    ok = ~np.isnan(y)
+    t, y, last = t[ok], y[ok], float(np.asarray(t, dtype=float)[-1])
+    first = np.r_[True, np.diff(y) != 0]  # one point per level (censored times add none)
+    t, y = t[first], y[first]
+    i1 = np.flatnonzero(y >= p - tol)
+    if not i1.size:
+        return float("inf")
+    i2 = np.flatnonzero(y >= p + tol)
+    if i2.size:
+        return float((t[i1[0]] + t[i2[0]]) / 2)
+    return float((t[i1[0]] + last) / 2) if abs(p - y[-1]) < tol else float("inf")
+
+
+def _median_row(curve: pd.DataFrame) -> dict:
+    """The median and its limits (R: bands where the curve has reached 0 are missing)."""
+    t, S = curve["time"].to_numpy(), curve["survival"].to_numpy()
+    gone = S <= 0
+    band = {k: np.where(gone, np.nan, curve[k].to_numpy()) for k in ("ci_low", "ci_high")}
+    return {"median": km_quantile(t, S), **{k: km_quantile(t, b) for k, b in band.items()}}
 
 
 @result_dataclass
@@ -101,6 +133,8 @@ class KMResult(Result):
         Time unit.
     conf_type : str
         Band type: ``"log-log"``, ``"log"`` or ``"plain"``.
+    dropped : int
+        Rows left out because their ``by`` group is missing (counted, and said in the caveats).
     """
 
     table: pd.DataFrame
@@ -109,6 +143,7 @@ class KMResult(Result):
     by: str | None
     unit: str
     conf_type: str
+    dropped: int = 0
 
     def survival_at(self, times, group=None) -> pd.DataFrame:
         """Retention (survival probability) at chosen horizons, per group, with intervals:
@@ -172,6 +207,8 @@ class KMResult(Result):
         if len(small):
             name = str if is_english() else label
             c.append(t("churn.km_small", groups=", ".join(map(name, small["group"]))))
+        if self.dropped:
+            c.append(t("churn.km_missing_group", n=fmt_count(self.dropped), by=label(self.by)))
         return Findings(tuple(f), tuple(c))
 
     def plot(self, ax=None):
@@ -247,9 +284,7 @@ def kaplan_meier(
                 "group": g,
                 "n": int(sel.sum()),
                 "events": int(E[sel].sum()),
-                "median": _first_below(c["time"].to_numpy(), c["survival"].to_numpy()),
-                "ci_low": _first_below(c["time"].to_numpy(), c["ci_low"].to_numpy()),
-                "ci_high": _first_below(c["time"].to_numpy(), c["ci_high"].to_numpy()),
+                **_median_row(c),
             }
         )
     lr = None
@@ -261,4 +296,5 @@ def kaplan_meier(
         )
     cols = ["group", "time", "survival", "ci_low", "ci_high", "at_risk"]
     table_ = pd.concat(curves, ignore_index=True)[cols]
-    return KMResult(table_, pd.DataFrame(meds), lr, by, unit, conf_type)
+    dropped = int((codes < 0).sum())
+    return KMResult(table_, pd.DataFrame(meds), lr, by, unit, conf_type, dropped)

@@ -68,6 +68,15 @@ class ChurnResult(Result):
         What happened on the way (rows dropped, convergence).
     converged : bool
         Whether the optimiser reported convergence.
+    alpha : float
+        1 - confidence level of the intervals.
+    unit : str
+        Time unit of the durations.
+    spec : dict
+        The specification the fit was built from (``covariates`` and every keyword of
+        :func:`fit_churn`: model, strata, penalizer, alpha, missing, reference, ...); refits such
+        as :meth:`CoxResult.stratify_violations` start from it, so no option is lost
+        (statsmodels' ``_init_keys``).
     """
 
     table: pd.DataFrame
@@ -82,11 +91,23 @@ class ChurnResult(Result):
     converged: bool
     alpha: float
     unit: str
+    spec: dict
 
     model = "churn"
     time_varying = False
 
     # ---------------------------------------------------------------- the shared surface
+    def refit(self, **changes) -> ChurnResult:
+        """The same model fitted again on the same table with some keywords changed.
+
+        Every keyword of the original :func:`fit_churn` call (``alpha``, ``penalizer``,
+        ``missing``, ``reference``, ``strata``, column names, ...) is kept unless given here.
+        """
+        from .models import fit_churn
+
+        spec = {**self.spec, **changes}
+        return fit_churn(self.source, spec.pop("covariates"), **spec)
+
     @property
     def covariates(self) -> tuple[str, ...]:
         return self.design.covariates
@@ -324,9 +345,8 @@ class CoxResult(_HazardModel):
 
         Returns the (possibly unchanged) fit and a sentence saying what was done. Numeric
         covariates that break the assumption are named, with the advice to add a time interaction.
+        The refit keeps every option of the original fit (level, penalizer, missing rule, ...).
         """
-        from .models import fit_churn
-
         ph = self.check_assumptions(p_threshold, transform)
         bad = ph.loc[ph["violated"] & (ph["covariate"] != "GLOBAL"), "covariate"].tolist()
         cats = [c for c in bad if c in self.design.levels]
@@ -334,15 +354,10 @@ class CoxResult(_HazardModel):
         fit = self
         if cats:
             keep = [c for c in self.covariates if c not in cats]
-            fit = fit_churn(
-                self.source,
-                keep,
-                model="cox",
+            fit = self.refit(
+                covariates=keep,
                 strata=sorted(set(self.strata) | set(cats)),
-                duration_col=self.duration_col,
-                event_col=self.event_col,
                 reference={k: v for k, v in self.design.reference.items() if k in keep},
-                unit=self.unit,
             )
         return fit, prose.stratify_message(cats, nums)
 
