@@ -7,6 +7,9 @@ References: R survival 3.5.3, ``tests/reference/km_median_r.R`` and its printed 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,3 +110,33 @@ def test_refit_keeps_every_option_unless_changed():
     assert wider.alpha == 0.01 and wider.table["covariate"].tolist() == ["x", "g: a"]
     with pytest.raises(Exception, match="missing"):
         fit.refit(missing="error")
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="needs R with survival")
+def test_km_medians_match_live_r_on_tied_data(tmp_path):
+    # monthly durations with heavy ties (flats at 0.5 are common): R computes, we compare
+    rng = np.random.default_rng(7)
+    frames = []
+    for g in range(40):
+        n = int(rng.integers(2, 12))
+        frames.append(
+            pd.DataFrame(
+                {"duration": rng.integers(1, 7, n), "event": rng.integers(0, 2, n), "g": g}
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    path, out = tmp_path / "km.csv", tmp_path / "r.csv"
+    df.to_csv(path, index=False)
+    script = (
+        f"library(survival); d <- read.csv('{path}'); "
+        "f <- survfit(Surv(duration, event) ~ g, data = d, conf.type = 'log'); "
+        "q <- quantile(f, 0.5); "
+        "r <- data.frame(g = sub('g=', '', rownames(q$quantile)), median = q$quantile[, 1], "
+        "low = q$lower[, 1], high = q$upper[, 1]); "
+        f"write.csv(r, '{out}', row.names = FALSE)"
+    )
+    subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
+    r = pd.read_csv(out).set_index("g").fillna(INF)
+    ours = kaplan_meier(df, "g", conf_type="log").medians.set_index("group")
+    got = ours.loc[r.index, ["median", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, r[["median", "low", "high"]].to_numpy(dtype=float))
