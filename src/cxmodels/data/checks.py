@@ -247,7 +247,7 @@ def _booleans(s: pd.Series):
     if pd.api.types.is_bool_dtype(s):
         return s, np.zeros(len(s), dtype=bool), "", ""
     codes, uniques = pd.factorize(s)
-    low = pd.Series(uniques, dtype=object).astype(str).str.strip().str.lower()
+    low = pd.Series(uniques, dtype=object).astype(str).map(normalize_label).str.lower()
     mapped = np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None))
     blank_u = (low == "").to_numpy()
     value = np.append(mapped == True, False)[codes]  # noqa: E712 (elementwise on objects)

@@ -88,7 +88,10 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_format.fix"),
             )
             continue
-        enc, sep, decimals[t] = _csv_dialect(p, t, opts, report)
+        enc, sep, decimals[t], group = _csv_dialect(p, t, opts, report)
+        if group == ",":  # a decimal comma's grouping points are dropped in SQL; commas are not
+            report.add(t, "", say("duck_grouping", file=p.name), say("duck_grouping.fix"))
+            continue
         if enc not in ("utf-8", "utf-8-sig"):
             report.add(
                 t,
@@ -209,7 +212,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if ty == "BOOLEAN":
             col.expr = x
         else:
-            low = f"lower(trim(CAST({x} AS VARCHAR)))"
+            low = f"lower(trim(translate(CAST({x} AS VARCHAR), 'يك', 'یک')))"  # Arabic yeh/kaf
             yes = ", ".join(map(_lit, sorted(checks._TRUE)))
             no = ", ".join(map(_lit, sorted(checks._FALSE)))
             col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"

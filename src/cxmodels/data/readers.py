@@ -460,16 +460,98 @@ def _sniff_separator(lines: list[str]) -> str:
     return best
 
 
-def _sniff_decimal(lines: list[str], sep: str) -> str:
-    if sep == ",":
-        return "."
-    cells = [c.strip() for r in csv.reader(lines[1:], delimiter=sep) for c in r]
-    comma = sum(bool(re.fullmatch(r"-?\d+,\d+", c)) for c in cells)
-    dot = sum(bool(re.fullmatch(r"-?\d+\.\d+", c)) for c in cells)
-    return "," if comma > 0 and dot == 0 else "."
+#: How a number is written: each form and the decimal mark it proves ("," or "."), or None
+#: when it proves nothing on its own (an integer, or one group of exactly three digits).
+_FORMS = (
+    ("int", re.compile(r"-?\d+"), None),
+    ("comma3", re.compile(r"-?[1-9]\d{0,2},\d{3}"), None),
+    ("dot3", re.compile(r"-?[1-9]\d{0,2}\.\d{3}"), None),
+    ("comma_groups", re.compile(r"-?\d{1,3}(?:,\d{3}){2,}"), "."),
+    ("dot_groups", re.compile(r"-?\d{1,3}(?:\.\d{3}){2,}"), ","),
+    ("point_grouped", re.compile(r"-?\d{1,3}(?:,\d{3})+\.\d+"), "."),
+    ("comma_grouped", re.compile(r"-?\d{1,3}(?:\.\d{3})+,\d+"), ","),
+    ("comma_decimal", re.compile(r"-?\d*,\d+"), ","),
+    ("point_decimal", re.compile(r"-?\d*\.\d+"), "."),
+)
 
 
-def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple[str, str, str]:
+def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, dict[str, list]]:
+    """column -> form -> example values, for the number columns of a CSV sample."""
+    rows = list(csv.reader(lines, delimiter=sep))
+    if not rows:
+        return {}
+    header = [h.lstrip("\ufeff") for h in rows[0]]
+    cols = [i for i, h in enumerate(header) if h in numeric]
+    out: dict[str, dict[str, list]] = {}
+    for r in rows[1:]:
+        for i in cols:
+            v = r[i].strip().replace("\u00a0", "") if i < len(r) else ""
+            form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v)), None)
+            if form not in (None, "int"):
+                out.setdefault(header[i], {}).setdefault(form, []).append(v)
+    return out
+
+
+def _proof(forms: dict[str, dict[str, list]], mark: str) -> list[str]:
+    """'column: value' examples that prove ``mark`` is the decimal mark."""
+    proves = {name for name, _, dec in _FORMS if dec == mark}
+    return [f"{c}: {v[0]}" for c, f in forms.items() for k, v in f.items() if k in proves]
+
+
+def _sniff_marks(lines: list[str], sep: str, numeric: set[str], table: str, declared):
+    """The decimal mark and the grouping (thousands) mark of a CSV's number columns.
+
+    Inferred from all the values of the sample together: a value such as ``7,5`` or
+    ``1.234.567`` proves a decimal comma, ``7.5`` or ``1,234,567`` a decimal point; then a comma
+    (or point) followed by exactly three digits is grouping. Proofs of both marks are refused,
+    and so are values such as ``2.432`` with no proof either way, naming the columns, examples
+    and the ``meta.json`` key that settles it. Returns ``(decimal, thousands or None)``.
+    """
+    forms = _number_forms(lines, sep, numeric)
+    comma, point = _proof(forms, ","), _proof(forms, ".")
+    dec = declared
+    if dec is None and sep != "," and comma and point:
+        raise ReadFailure(
+            say("mixed_marks", comma=", ".join(comma[:3]), point=", ".join(point[:3])),
+            say("marks.fix", table=table),
+        )
+    seen = {k for f in forms.values() for k in f}
+    if dec is None and sep == ",":
+        dec = "."  # a comma-separated file writes its decimals with a point
+    elif dec is None and (comma or point):
+        dec = "," if comma else "."
+    elif dec is None and "dot3" in seen:
+        examples = [f"{c}: {f['dot3'][0]}" for c, f in forms.items() if "dot3" in f]
+        raise ReadFailure(
+            say("ambiguous_marks", examples=", ".join(examples[:3])),
+            say("marks.fix", table=table),
+        )
+    elif dec is None:
+        dec = "."  # only '1,250'-like values: a comma then three digits is grouping
+    group, three = (
+        (".", ("dot3", "dot_groups", "comma_grouped"))
+        if dec == ","
+        else (
+            ",",
+            ("comma3", "comma_groups", "point_grouped"),
+        )
+    )
+    grouped = any(k in three for k in seen)
+    return dec, (group if grouped else None)
+
+
+def _numeric_columns(table: str, header: list[str]) -> set[str]:
+    """Header names of the contract's number columns (where marks are inferred)."""
+    spec = CONTRACT[table]
+    out = set()
+    for h in header:
+        c = spec.column(canonical_name(h.lstrip("\ufeff")))
+        if c is not None and c.kind == "num":
+            out.add(h.lstrip("\ufeff"))
+    return out
+
+
+def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple:
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():
@@ -488,11 +570,15 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
             say("bad_encoding", encoding=enc, line=line),
             say("bad_encoding.fix"),
         ) from exc
-    lines = text.lstrip("\ufeff").splitlines()[:50]
+    every = text.lstrip("\ufeff").splitlines()
+    if len(sample) >= 1 << 20:
+        every = every[:-1]  # the last line of a cut sample may be cut too
+    lines = every[:50]
     sep = opts.get(table, "separator") or _sniff_separator(lines)
-    dec = opts.get(table, "decimal") or _sniff_decimal(lines, sep)
+    numeric = _numeric_columns(table, next(csv.reader(lines[:1], delimiter=sep), []))
+    dec, group = _sniff_marks(every, sep, numeric, table, opts.get(table, "decimal"))
     declared = {k for k in ("encoding", "separator", "decimal") if opts.get(table, k)}
-    if enc != "utf-8" or sep != "," or dec != "." or declared:
+    if enc != "utf-8" or sep != "," or dec != "." or group or declared:
         how = say("declared" if declared else "detected")
         report.add(
             table,
@@ -502,13 +588,14 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
                 file=path.name,
                 encoding=enc,
                 separator=say(f"separator.{SEPARATORS[sep]}"),
-                decimal=say("decimal.comma" if dec == "," else "decimal.point"),
+                decimal=say("decimal.comma" if dec == "," else "decimal.point")
+                + (say("grouping", mark=group) if group else ""),
                 how=how,
             ),
             say("dialect.fix"),
             severity="note",
         )
-    return enc, sep, dec
+    return enc, sep, dec, group
 
 
 def _text_columns(table: str, header: list[str]) -> dict[str, str]:
@@ -544,7 +631,7 @@ def _csv_fast(
     below the first block (pyarrow refuses those, and the C parser then reads the file or names
     the faulty line).
     """
-    if len(set(header)) != len(header) or len(kw["sep"]) != 1:
+    if len(set(header)) != len(header) or len(kw["sep"]) != 1 or kw.get("thousands"):
         return None
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -575,13 +662,14 @@ def _csv_fast(
 
 
 def _csv(path, table, opts, codebook, report):
-    enc, sep, dec = _csv_dialect(path, table, opts, report)
+    enc, sep, dec, group = _csv_dialect(path, table, opts, report)
     with open(path, encoding=enc, newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
     header = [h.lstrip("\ufeff") for h in header]
     kw = {
         "sep": sep,
         "decimal": dec,
+        "thousands": group,
         "encoding": enc,
         "dtype": _text_columns(table, header),
         "keep_default_na": False,
