@@ -13,11 +13,14 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 * :mod:`.zph` -- the Grambsch-Therneau proportional-hazards test of R ``cox.zph``.
 * :mod:`.evaluation` -- :func:`evaluate`: concordance, IPCW Brier score, calibration.
 * :mod:`.concordance` -- Harrell's C, vectorized, with strata.
+* :mod:`.competing` -- competing risks: :func:`cumulative_incidence` (Aalen-Johansen with R
+  survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox).
 """
 
 from __future__ import annotations
 
 from .._validation import InputError
+from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
 from .concordance import concordance_index
 from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
 from .models import MODELS, fit_churn
@@ -34,6 +37,7 @@ __all__ = [
     "ChurnResult",
     "CoxResult",
     "Evaluation",
+    "IncidenceResult",
     "InputError",
     "KMResult",
     "MODELS",
@@ -45,7 +49,9 @@ __all__ = [
     "brier_ipcw",
     "concordance_index",
     "cox_zph",
+    "cumulative_incidence",
     "evaluate",
+    "fit_cause_specific",
     "fit_churn",
     "hazard_ratio_sentence",
     "kaplan_meier",

@@ -56,7 +56,8 @@ def survival_table(
     -------
     DataFrame
         ``customer_id`` (for joins; reports never print it), ``duration``, ``event`` (1 =
-        churn), the customer columns, the baseline answers ``overall_sat``, ``nps``, ``csat``,
+        churn), ``exit_cause`` (the cause of each exit, when the customers table has one; for
+        :func:`cxmodels.churn.cumulative_incidence`), the customer columns, the baseline answers ``overall_sat``, ``nps``, ``csat``,
         ``ces`` (and ``attr_*``), ``nps_group``, ``tenure_at_origin`` (days), ``followed_up``,
         ``origin_date``. With ``time_varying=True``: ``customer_id``, ``start``, ``stop``,
         ``event``, the survey answers valid in the interval and the customer columns.
@@ -87,6 +88,8 @@ def survival_table(
     days = (stop - origin) / np.timedelta64(1, "D")
     out["duration"] = days / scale
     out["event"] = churned.astype(int)
+    if "exit_cause" in c:  # competing risks: the cause of each exit seen by ``end``
+        out["exit_cause"] = out["customer_id"].map(c["exit_cause"]).where(churned)
     for col in CUSTOMER_COVARIATES:
         if col in c:
             out[col] = out["customer_id"].map(c[col]).to_numpy()

@@ -72,6 +72,7 @@ CONTRACT: dict[str, Table] = {
                 C("customer_id", "str", True, identifier=True),
                 C("signup_date", "date", True),
                 C("churn_date", "date", sparse=True),
+                C("exit_cause", "cat", sparse=True),
                 C("segment", "cat"),
                 C("region", "cat"),
                 C("branch_id", "str"),

@@ -37,6 +37,7 @@ import pandas as pd
 from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
+from .text import TEXT
 
 SEGMENTS = np.array(["consumer", "small_business", "premium"], dtype=object)
 REGIONS = np.array(["north", "south", "east", "west"], dtype=object)
@@ -78,6 +79,14 @@ LOG_HR = {
     "segment[premium]": -0.30,
 }
 WEIBULL = {"shape": 1.1, "scale_days": 1400.0, "sat_centre": 7.0}
+#: Involuntary exits (``exit_causes=True``): exponential, from customer traits only (true log
+#: hazard ratio of satisfaction and follow-up 0); the Weibull churn above is the voluntary cause.
+INVOLUNTARY = {
+    "cause": "non-payment",
+    "voluntary_cause": "cancelled",
+    "rate_per_year": 0.05,
+    "log_hr": {"income_band[low]": 0.8, "segment[small_business]": 0.5},
+}
 ATTRIBUTE_MEANS = {  # true mean rating of each attribute (performance differs by attribute)
     "attr_product_quality": 7.0,
     "attr_value_for_money": 5.7,
@@ -160,6 +169,7 @@ def generate(
     kano_share: float = 0.5,
     kano_max: int = 50_000,
     purchases: bool = False,
+    exit_causes: bool = False,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -183,6 +193,13 @@ def generate(
         purchases denser than the surveys make ``cx.follow_up_effect`` credit a service event's
         survey to a later purchase (its AIPW interval then misses the true effect), so the
         default world stays the one the effects truth is defined on.
+    exit_causes : bool
+        Two exit causes: the Weibull churn (driven by satisfaction, follow-up, club and segment)
+        is voluntary ("cancelled"); an exponential involuntary exit ("non-payment", driven by low
+        income and the small-business segment, not by satisfaction) competes with it, from its
+        own stream (``default_rng([seed, 31])``). ``customers.exit_cause`` names the cause of
+        each exit; true cause-specific log hazard ratios in ``truth["exit_causes"]``. Off by
+        default (it moves churn dates, so the default world keeps its numbers).
 
     Returns
     -------
@@ -206,6 +223,7 @@ def generate(
         n_branches=n_branches,
         kano_n=min(kano_max, int(int(n_customers) * kano_share)),
         purchases=bool(purchases),
+        exit_causes=bool(exit_causes),
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -341,6 +359,11 @@ def _step_churn(w) -> None:
     T0 = weibull_time(lp_of(w.sat0[fidx], 0))
     T1 = weibull_time(lp_of(w.sat1[fidx], 1))
     T = np.where(w.treated[fidx], T1, T0)
+    w.exit_cause = None
+    if w.exit_causes:
+        T_inv = _involuntary_times(w)
+        w.exit_cause = np.where(T_inv < T, INVOLUNTARY["cause"], INVOLUNTARY["voluntary_cause"])
+        T0, T1, T = np.minimum(T0, T_inv), np.minimum(T1, T_inv), np.minimum(T, T_inv)
     churn_off = origin_off + np.ceil(T).astype(np.int64)
     churned = churn_off <= span
     w.churn_date = pd.Series(
@@ -356,6 +379,17 @@ def _step_churn(w) -> None:
     w.fu_alive = w.treated & alive & (w.ev_off + w.fu_delay < np.minimum(c_off, span))
     w.sv_alive = w.answered & alive & (w.ev_off + w.s_delay < c_off)
     w.sv_alive[fidx] = w.answered[fidx]  # the onboarding survey precedes churn's time origin
+
+
+def _involuntary_times(w) -> np.ndarray:
+    """Days from the onboarding survey to an involuntary exit (own stream: nothing else moves)."""
+    rng = np.random.default_rng([w.seed, 31])
+    b = INVOLUNTARY["log_hr"]
+    lp = b["income_band[low]"] * (w.income == "low") + b["segment[small_business]"] * (
+        w.segment == "small_business"
+    )
+    rate = INVOLUNTARY["rate_per_year"] / 365.25 * np.exp(lp.astype(float))
+    return rng.exponential(1.0, w.n) / rate
 
 
 def _step_customers_table(w) -> None:
@@ -378,6 +412,9 @@ def _step_customers_table(w) -> None:
             "phone": _arrow_text("+44 7700 ", rng.integers(100000, 999999, n)).array,
         }
     )
+    if w.exit_cause is not None:
+        churned = w.customers["churn_date"].notna().to_numpy()
+        w.customers["exit_cause"] = pd.array(np.where(churned, w.exit_cause, None), dtype=TEXT)
 
 
 def _step_responses_table(w) -> None:
@@ -580,6 +617,19 @@ def _step_truth(w) -> None:
         "kano_true_share": KANO_TRUE_SHARE,
     }
     w.truth.update(w.truth_purchases)
+    if w.exit_causes:
+        w.truth["exit_causes"] = {
+            "time_origin": "first (onboarding) survey",
+            INVOLUNTARY["voluntary_cause"]: {
+                "baseline": "weibull",
+                "log_hazard_ratios": LOG_HR,
+            },
+            INVOLUNTARY["cause"]: {
+                "baseline": "exponential",
+                "rate_per_year": INVOLUNTARY["rate_per_year"],
+                "log_hazard_ratios": {**INVOLUNTARY["log_hr"], "overall_sat": 0.0},
+            },
+        }
 
 
 def _step_chain(w) -> None:

@@ -1,0 +1,27 @@
+# Competing risks reference for tests/test_competing.py, run at test time with R survival:
+#   Rscript tests/reference/competing_r.R OUT_DIR
+# mgus2 ships with R survival (LGPL data): exported at test time, never committed.
+# Writes mgus2.csv (the data), aj.csv (multi-state survfit: pstate, std.err, lower, upper for
+# every time, overall and by sex) and cs_cox.csv (cause-specific coxph for pcm).
+library(survival)
+out <- commandArgs(trailingOnly = TRUE)[1]
+d <- mgus2
+d$etime <- with(d, ifelse(pstat == 0, futime, ptime))
+d$code <- with(d, ifelse(pstat == 0, 2 * death, 1))
+d$event <- factor(d$code, 0:2, labels = c("censor", "pcm", "death"))
+write.csv(d[, c("etime", "code", "sex", "age")], file.path(out, "mgus2.csv"), row.names = FALSE)
+one <- function(f, group) {
+  data.frame(group = group, time = f$time, n.risk = f$n.risk[, 1],
+             p0 = f$pstate[, 1], p1 = f$pstate[, 2], p2 = f$pstate[, 3],
+             se1 = f$std.err[, 2], se2 = f$std.err[, 3],
+             lo1 = f$lower[, 2], hi1 = f$upper[, 2], lo2 = f$lower[, 3], hi2 = f$upper[, 3])
+}
+all <- one(survfit(Surv(etime, event) ~ 1, data = d), "all")
+fs <- survfit(Surv(etime, event) ~ sex, data = d)
+by <- do.call(rbind, lapply(seq_along(fs$strata), function(i) {
+  one(fs[i, ], sub("sex=", "", names(fs$strata)[i]))
+}))
+write.csv(rbind(all, by), file.path(out, "aj.csv"), row.names = FALSE)
+cs <- coxph(Surv(etime, event == "pcm") ~ sex + age, data = d, ties = "efron")
+write.csv(data.frame(term = names(coef(cs)), coef = coef(cs), se = sqrt(diag(vcov(cs)))),
+          file.path(out, "cs_cox.csv"), row.names = FALSE)

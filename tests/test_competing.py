@@ -1,0 +1,163 @@
+"""Competing risks (issue 31): cumulative incidence against R survival's multi-state survfit
+(estimates, infinitesimal-jackknife standard errors, log bands, by group, computed by R at test
+time with tests/reference/competing_r.R on mgus2), an independent check without censoring,
+cause-specific Cox against R coxph, and recovery of the synthetic world's exit causes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmodels as cx
+from cxmodels.churn import cumulative_incidence, fit_cause_specific
+
+R_SCRIPT = Path(__file__).parent / "reference" / "competing_r.R"
+needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="needs R with survival")
+CAUSES = {1: "pcm", 2: "death"}
+
+
+@pytest.fixture(scope="module")
+def r_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("competing_r")
+    subprocess.run(["Rscript", str(R_SCRIPT), str(out)], check=True, capture_output=True)
+    return out
+
+
+@needs_r
+def test_aalen_johansen_matches_r_multistate_survfit(r_out):
+    d = pd.read_csv(r_out / "mgus2.csv")
+    ref = pd.read_csv(r_out / "aj.csv")
+    overall = cumulative_incidence(d, duration_col="etime", event_col="code", causes=CAUSES)
+    by_sex = cumulative_incidence(d, "sex", duration_col="etime", event_col="code", causes=CAUSES)
+    for res, groups in ((overall, ["all"]), (by_sex, ["F", "M"])):
+        for g in groups:
+            r = ref[ref["group"] == g].reset_index(drop=True)
+            free = res.event_free[res.event_free["group"] == g].reset_index(drop=True)
+            np.testing.assert_allclose(free["time"], r["time"])
+            np.testing.assert_allclose(free["event_free"], r["p0"], atol=1e-12)
+            for k, cause in CAUSES.items():
+                ours = res.table[(res.table["group"] == g) & (res.table["cause"] == cause)]
+                ours = ours.reset_index(drop=True)
+                np.testing.assert_allclose(ours["at_risk"], r["n.risk"])
+                np.testing.assert_allclose(ours["incidence"], r[f"p{k}"], atol=1e-12)
+                np.testing.assert_allclose(ours["se"], r[f"se{k}"], atol=1e-12)
+                np.testing.assert_allclose(ours["ci_low"], r[f"lo{k}"], atol=1e-12)
+                np.testing.assert_allclose(ours["ci_high"], r[f"hi{k}"], atol=1e-12)
+
+
+@needs_r
+def test_cause_specific_cox_matches_r_coxph(r_out):
+    d = pd.read_csv(r_out / "mgus2.csv")
+    ref = pd.read_csv(r_out / "cs_cox.csv").set_index("term")
+    fit = fit_cause_specific(
+        d,
+        ["sex", "age"],
+        cause="pcm",
+        causes=CAUSES,
+        duration_col="etime",
+        event_col="code",
+        reference={"sex": "F"},
+    )
+    t = fit.table.set_index("covariate")
+    assert t.loc["sex: M", "coef"] == pytest.approx(ref.loc["sexM", "coef"], abs=1e-7)
+    assert t.loc["age", "coef"] == pytest.approx(ref.loc["age", "coef"], abs=1e-7)
+    assert t.loc["age", "se"] == pytest.approx(ref.loc["age", "se"], abs=1e-7)
+
+
+def test_without_censoring_incidence_is_the_share_with_its_binomial_se():
+    # independent: with no censoring, F_k(t) is the share who left for k by t, and the
+    # infinitesimal jackknife variance is p (1 - p) / n
+    rng = np.random.default_rng(2)
+    n = 500
+    df = pd.DataFrame({"duration": rng.integers(1, 30, n), "event": rng.integers(1, 4, n)})
+    res = cumulative_incidence(df)
+    for t_ in (5, 12, 29):
+        at = res.at([t_]).set_index("cause")
+        for k in (1, 2, 3):
+            p = np.mean((df["duration"] <= t_) & (df["event"] == k))
+            assert at.loc[str(k), "incidence"] == pytest.approx(p, abs=1e-12)
+            assert at.loc[str(k), "se"] == pytest.approx(np.sqrt(p * (1 - p) / n), abs=1e-12)
+
+
+def test_incidences_and_event_free_sum_to_one_and_names_match_codes():
+    rng = np.random.default_rng(4)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "duration": rng.exponential(10, n).round(1),
+            "event": rng.integers(0, 3, n),
+            "g": rng.choice(["a", "b"], n),
+        }
+    )
+    coded = cumulative_incidence(df, "g", causes={1: "moved", 2: "price"})
+    wide = coded.table.pivot_table(index=["group", "time"], columns="cause", values="incidence")
+    free = coded.event_free.set_index(["group", "time"])["event_free"]
+    np.testing.assert_allclose(wide.sum(axis=1) + free.loc[wide.index], 1.0, atol=1e-12)
+    named = df.assign(
+        exit=df["event"].map({1: "moved", 2: "price"}), left=(df["event"] > 0).astype(int)
+    )
+    by_name = cumulative_incidence(named, "g", event_col="left", cause_col="exit")
+    pd.testing.assert_frame_equal(by_name.table, coded.table)
+
+
+def test_bad_causes_are_refused_with_the_fix():
+    df = pd.DataFrame({"duration": [1, 2, 3], "event": [1, 0, 1], "cause": ["a", None, None]})
+    with pytest.raises(cx.InputError, match="exits without a cause"):
+        cumulative_incidence(df, cause_col="cause")
+    with pytest.raises(cx.InputError, match="no name"):
+        cumulative_incidence(pd.DataFrame({"duration": [1, 2], "event": [1, 2]}), causes={1: "a"})
+    with pytest.raises(cx.InputError, match="cause code"):
+        cumulative_incidence(pd.DataFrame({"duration": [1, 2], "event": [1, -1]}))
+
+
+@pytest.fixture(scope="module")
+def exits():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cx.validate(cx.generate(20000, seed=11, exit_causes=True))
+
+
+def test_synthetic_exit_causes_recover_their_true_hazard_ratios(exits):
+    st = cx.survival_table(exits)
+    truth = exits.truth["exit_causes"]
+    covs = ["overall_sat", "loyalty_member", "followed_up", "segment", "income_band"]
+    checks = {
+        "cancelled": {
+            "overall_sat": truth["cancelled"]["log_hazard_ratios"]["overall_sat"],
+            "followed_up": truth["cancelled"]["log_hazard_ratios"]["followed_up"],
+            "loyalty_member": truth["cancelled"]["log_hazard_ratios"]["loyalty_member"],
+        },
+        "non-payment": {
+            "overall_sat": 0.0,
+            "followed_up": 0.0,
+            "income_band: low": truth["non-payment"]["log_hazard_ratios"]["income_band[low]"],
+            "segment: small_business": truth["non-payment"]["log_hazard_ratios"][
+                "segment[small_business]"
+            ],
+        },
+    }
+    for cause, true in checks.items():
+        fit = fit_cause_specific(st, covs, cause=cause, cause_col="exit_cause")
+        t = fit.table.set_index("covariate")
+        for name, beta in true.items():
+            assert t.loc[name, "coef_low"] <= beta <= t.loc[name, "coef_high"], (cause, name)
+
+
+def test_exit_causes_are_opt_in_and_leave_the_default_world_alone():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain, both = cx.generate(800, seed=5), cx.generate(800, seed=5, exit_causes=True)
+    assert "exit_cause" not in plain.customers and "exit_causes" not in plain.truth
+    keep = ["customer_id", "signup_date", "segment", "region", "income_band", "loyalty_member"]
+    pd.testing.assert_frame_equal(plain.customers[keep], both.customers[keep])
+    churned = both.customers["churn_date"].notna()
+    assert both.customers["exit_cause"].notna().eq(churned).all()
+    # involuntary exits only bring churn forward: every plain churner churns no later
+    was = plain.customers["churn_date"].notna()
+    assert (both.customers.loc[was, "churn_date"] <= plain.customers.loc[was, "churn_date"]).all()
