@@ -30,6 +30,9 @@ def results(world):
         "EffectResult": effects.follow_up_effect(world, bootstrap=10),
         "ResponseTimeResult": effects.response_time_effect(world),
         "KMResult": churn.kaplan_meier(st, by="segment"),
+        "IncidenceResult": churn.cumulative_incidence(
+            st.assign(event=st["event"] * (1 + (st["segment"] == "premium"))), by="loyalty_member"
+        ),
         "CoxResult": fit,
         "AFTResult": churn.fit_churn(st, ["overall_sat", "loyalty_member"], model="weibull"),
         "TimeVaryingCoxResult": churn.fit_churn(
@@ -69,6 +72,7 @@ NAMES = [
     "EffectResult",
     "ResponseTimeResult",
     "KMResult",
+    "IncidenceResult",
     "CoxResult",
     "AFTResult",
     "TimeVaryingCoxResult",
@@ -134,6 +138,7 @@ PLOTS = [
     ("EffectResult", "plot_balance"),
     ("ResponseTimeResult", "plot"),
     ("KMResult", "plot"),
+    ("IncidenceResult", "plot"),
     ("CoxResult", "plot_forest"),
     ("AFTResult", "plot_forest"),
     ("TimeVaryingCoxResult", "plot_forest"),

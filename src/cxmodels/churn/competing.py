@@ -266,7 +266,8 @@ class IncidenceResult(Result):
         return Findings(tuple(f), tuple(c))
 
     def plot(self, group=None, ax=None):
-        """Stacked probabilities: each cause's incidence and the event-free share, over time."""
+        """Stacked probabilities: each cause's incidence and the event-free share, over time
+        (the first group unless ``group`` is given); returns the ``Axes``."""
         import matplotlib.pyplot as plt
 
         g = self.table["group"].iloc[0] if group is None else group
@@ -292,7 +293,7 @@ class IncidenceResult(Result):
         ax.set_ylabel(t("churn.cif.probability"))
         ax.set_title(t("churn.cif.title"))
         ax.legend(loc="lower left", fontsize=8)
-        return ax.figure
+        return ax
 
 
 def cumulative_incidence(
