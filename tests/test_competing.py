@@ -15,16 +15,30 @@ import pandas as pd
 import pytest
 
 import cxmodels as cx
-from cxmodels.churn import cumulative_incidence, fit_cause_specific
+from cxmodels.churn import cumulative_incidence, fit_cause_specific, fit_fine_gray
 
 R_SCRIPT = Path(__file__).parent / "reference" / "competing_r.R"
 needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="needs R with survival")
 CAUSES = {1: "pcm", 2: "death"}
 
 
+def _tied(n: int = 600, seed: int = 8) -> pd.DataFrame:
+    """Monthly exits with many ties between causes and censoring."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "time": rng.integers(1, 16, n),
+            "code": rng.choice([0, 1, 2], n, p=[0.4, 0.35, 0.25]),
+            "x1": rng.normal(size=n).round(3),
+            "x2": rng.integers(0, 2, n),
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def r_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("competing_r")
+    _tied().to_csv(out / "tied.csv", index=False)
     subprocess.run(["Rscript", str(R_SCRIPT), str(out)], check=True, capture_output=True)
     return out
 
@@ -68,6 +82,49 @@ def test_cause_specific_cox_matches_r_coxph(r_out):
     assert t.loc["sex: M", "coef"] == pytest.approx(ref.loc["sexM", "coef"], abs=1e-7)
     assert t.loc["age", "coef"] == pytest.approx(ref.loc["age", "coef"], abs=1e-7)
     assert t.loc["age", "se"] == pytest.approx(ref.loc["age", "se"], abs=1e-7)
+
+
+@needs_r
+def test_fine_gray_matches_cmprsk_crr(r_out):
+    if not (r_out / "crr.csv").exists():
+        pytest.skip("R package cmprsk is not installed")
+    ref = pd.read_csv(r_out / "crr.csv")
+    d = pd.read_csv(r_out / "mgus2.csv")
+    fits = {
+        cause: fit_fine_gray(
+            d,
+            ["sex", "age"],
+            cause=cause,
+            causes=CAUSES,
+            duration_col="etime",
+            event_col="code",
+            reference={"sex": "F"},
+        )
+        for cause in ("pcm", "death")
+    }
+    fits["tied"] = fit_fine_gray(
+        _tied(), ["x1", "x2"], cause=1, duration_col="time", event_col="code"
+    )
+    names = {"sexM": "sex: M", "age": "age", "x1": "x1", "x2": "x2"}
+    for _, r in ref.iterrows():
+        row = fits[r["fit"]].table.set_index("covariate").loc[names[r["term"]]]
+        assert row["coef"] == pytest.approx(r["coef"], abs=1e-6), (r["fit"], r["term"])
+        assert row["se"] == pytest.approx(r["se"], rel=1e-5), (r["fit"], r["term"])
+        assert fits[r["fit"]].loglik == pytest.approx(r["loglik"], rel=1e-8)
+
+
+def test_fine_gray_without_competing_exits_is_the_breslow_cox():
+    # independent: with no other cause every weight is 1, so Fine-Gray is Cox with Breslow ties;
+    # lifelines uses Efron ties, so the comparison is on untied times
+    from lifelines import CoxPHFitter
+
+    d = _tied().assign(code=lambda x: np.where(x["code"] == 2, 0, x["code"]))
+    fg = fit_fine_gray(d, ["x1", "x2"], cause=1, duration_col="time", event_col="code")
+    untied = d.assign(time=d["time"] + np.random.default_rng(0).uniform(0, 0.5, len(d)))
+    fg_u = fit_fine_gray(untied, ["x1", "x2"], cause=1, duration_col="time", event_col="code")
+    ref = CoxPHFitter().fit(untied, "time", "code")
+    np.testing.assert_allclose(fg_u.table["coef"], ref.params_[["x1", "x2"]], atol=1e-6)
+    assert fg.converged and fg.competing == 0
 
 
 def test_without_censoring_incidence_is_the_share_with_its_binomial_se():

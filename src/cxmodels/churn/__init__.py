@@ -14,7 +14,9 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 * :mod:`.evaluation` -- :func:`evaluate`: concordance, IPCW Brier score, calibration.
 * :mod:`.concordance` -- Harrell's C, vectorized, with strata.
 * :mod:`.competing` -- competing risks: :func:`cumulative_incidence` (Aalen-Johansen with R
-  survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox).
+  survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox);
+  :mod:`.finegray` -- :func:`fit_fine_gray` (Fine-Gray in linear time, cmprsk ``crr``'s
+  robust standard errors).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .._validation import InputError
 from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
 from .concordance import concordance_index
 from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
+from .finegray import FineGrayResult, fit_fine_gray
 from .models import MODELS, fit_churn
 from .nonparametric import CONF_TYPES, KMResult, kaplan_meier
 from .prose import hazard_ratio_sentence
@@ -37,6 +40,7 @@ __all__ = [
     "ChurnResult",
     "CoxResult",
     "Evaluation",
+    "FineGrayResult",
     "IncidenceResult",
     "InputError",
     "KMResult",
@@ -53,6 +57,7 @@ __all__ = [
     "evaluate",
     "fit_cause_specific",
     "fit_churn",
+    "fit_fine_gray",
     "hazard_ratio_sentence",
     "kaplan_meier",
     "nps_group",
