@@ -85,6 +85,15 @@ def _codes(
     return e, names
 
 
+def cause_codes(table, cause, event_col, cause_col, causes, where: str):
+    """``(codes, names, code of cause)``: :func:`_codes` and the modelled cause, or an error."""
+    e, names = _codes(table, event_col, cause_col, causes)
+    code = next((k for k, v in names.items() if v == str(cause)), cause)
+    if code not in names:
+        fail(where, "cause", f"{cause!r} is not a cause", f"use one of {list(names.values())}")
+    return e, names, code
+
+
 def _rows(mask: np.ndarray) -> list[str]:
     return [f"row {i}" for i in np.flatnonzero(mask)]
 
@@ -404,15 +413,7 @@ def fit_cause_specific(
     of other causes treated as censored (Prentice et al. 1978), as R
     ``coxph(Surv(time, event == k) ~ x)``.
     """
-    e, names = _codes(table, event_col, cause_col, causes)
-    code = next((k for k, v in names.items() if v == str(cause)), cause)
-    if code not in names:
-        fail(
-            "fit_cause_specific",
-            "cause",
-            f"{cause!r} is not a cause in {event_col}",
-            f"use one of {list(names.values())}",
-        )
+    e, names, code = cause_codes(table, cause, event_col, cause_col, causes, "fit_cause_specific")
     col = f"event_{names[code]}"
     data = table.assign(**{col: (e == code).astype(np.int64)})
     return fit_churn(data, covariates, event_col=col, model="cox", **fit_kw)

@@ -33,10 +33,10 @@ from scipy.stats import norm
 from .._design import build_design
 from .._format import fmt_ci, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import as_list, check_level, fail
+from .._validation import as_list, check_level
 from ..i18n import t
 from ._checks import check_survival
-from .competing import TABLE, _codes
+from .competing import TABLE, cause_codes
 
 
 def _censoring_km_left(T: np.ndarray, cens: np.ndarray) -> np.ndarray:
@@ -255,15 +255,7 @@ def fit_fine_gray(
     agree with ``crr`` (tests/reference/competing_r.R).
     """
     a = check_level(alpha, "alpha")
-    e, names = _codes(table, event_col, cause_col, causes)
-    code = next((k for k, v in names.items() if v == str(cause)), cause)
-    if code not in names:
-        fail(
-            "fit_fine_gray",
-            "cause",
-            f"{cause!r} is not a cause",
-            f"use one of {list(names.values())}",
-        )
+    e, names, code = cause_codes(table, cause, event_col, cause_col, causes, "fit_fine_gray")
     design = build_design(
         table, as_list(covariates), reference=reference, missing=missing, table=TABLE
     )
