@@ -213,7 +213,7 @@ NAME_COLUMNS = frozenset(
 )
 
 #: Number formats per column kind: Python formatter and the matching Excel number format.
-KINDS = ("p", "count", "int", "share", "pct", "ratio", "time", "num", "bool", "text")
+KINDS = ("p", "count", "int", "share", "pct", "prob", "ratio", "time", "num", "bool", "text")
 
 _DASH = "\u2013"
 
@@ -286,6 +286,13 @@ _P_NAMES = {"p", "p_value", "pvalue", "p_val", "p_adj", "q_value"}
 _COUNT_NAMES = {"n", "count", "events", "at_risk", "n_obs", "observed", "censored", "size"}
 _RATIO_NAMES = {"hr", "hazard_ratio", "time_ratio", "odds_ratio", "or", "exp_coef", "rate_ratio"}
 _TIME_NAMES = {"time", "duration", "tenure", "median", "rmst", "median_survival"}
+_PROB_NAMES = {"predicted", "probability", "prob", "p_alive", "risk", "survival"}
+
+
+def _is_prob_name(n: str) -> bool:
+    """A name that announces a probability, proportion or risk (``median_risk``, ``p_alive``)."""
+    parts = n.split("_")
+    return n in _PROB_NAMES or "risk" in parts or "prob" in parts or "probability" in parts
 
 
 def _name_kind(n: str) -> str | None:
@@ -296,6 +303,8 @@ def _name_kind(n: str) -> str | None:
         return "count"
     if n in _RATIO_NAMES or n.startswith("hr_") or n.endswith("_ratio"):
         return "ratio"
+    if _is_prob_name(n):
+        return "prob"
     if "share" in n or n.startswith("stability") or n in {"proportion", "prop", "rate"}:
         return "share"
     if n.endswith(("_rate", "_prop")):
@@ -311,9 +320,14 @@ def column_kind(name, values: pd.Series) -> str:
     """The display kind of a column from its conventional name and its values.
 
     One of :data:`KINDS`: ``p`` (p-values), ``count`` (thousands separated), ``int``,
-    ``share`` (0-1 shown as %), ``pct`` (already 0-100), ``ratio`` (hazard/odds/time ratios),
+    ``share`` (0-1 shown as %), ``pct`` (already 0-100), ``prob`` (a probability, proportion
+    or risk on 0-1, at least two significant digits), ``ratio`` (hazard/odds/time ratios),
     ``time`` (one decimal), ``num`` (three significant digits of the column's typical
     magnitude, the same decimals on every row), ``bool`` (yes/no) or ``text``.
+
+    The values overrule a name: a "count" that is not whole (``observed`` churn by a horizon)
+    is a ``prob`` when it lies in 0-1 and a ``num`` otherwise; a ``prob`` outside 0-1 is a
+    ``num``.
     """
     s = values
     if pd.api.types.is_bool_dtype(s):
@@ -335,21 +349,49 @@ def column_kind(name, values: pd.Series) -> str:
         kind = None
     if kind == "share" and len(fin) and (fin.min() < -1 or fin.max() > 1 + 1e-9):
         kind = "pct"
+    unit = bool(len(fin)) and fin.min() >= 0 and fin.max() <= 1 + 1e-9
+    if kind == "count" and len(fin) and not np.allclose(fin, np.round(fin)):
+        kind = "prob" if unit else None
+    if kind == "prob" and not unit:
+        kind = None
     if kind is None:
         kind = "int" if pd.api.types.is_integer_dtype(s) else "num"
     return kind
 
 
 def _decimals(kind: str, values: pd.Series) -> int:
-    """Decimals of a column: fixed per kind, or three significant digits for ``num``."""
-    fixed = {"p": 3, "count": 0, "int": 0, "share": 1, "pct": 1, "ratio": 2, "time": 1}
-    if kind in fixed:
+    """Decimals of a column, enough that no two different values read the same everywhere.
+
+    Fixed per kind (``p`` 3, ``count``/``int`` 0, ``ratio`` 2, ``time`` 1), three significant
+    digits of the median magnitude for ``num``, two significant digits of the smallest
+    non-zero value for ``prob`` (3-4 decimals) and ``share`` (as %, 1-3 decimals); then more
+    (up to 6) while a column of different values would read as one number.
+    """
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    fixed = {"p": 3, "count": 0, "int": 0, "pct": 1, "ratio": 2, "time": 1}
+    if kind in ("p", "count", "int"):
         return fixed[kind]
-    x = np.abs(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
-    x = x[np.isfinite(x) & (x > 0)]
-    if not len(x):
-        return 2
-    return int(np.clip(2 - np.floor(np.log10(np.median(x))), 0, 4))
+    nz = np.abs(x[x != 0])
+    if kind in fixed:
+        dec = fixed[kind]
+    elif not len(nz):
+        dec = 2
+    elif kind in ("prob", "share"):
+        scale, low, high = (100, 1, 3) if kind == "share" else (1, 3, 4)
+        dec = int(np.clip(1 - np.floor(np.log10(scale * nz.min())), low, high))
+    else:
+        dec = int(np.clip(2 - np.floor(np.log10(np.median(nz))), 0, 4))
+    return _distinct_decimals(x * (100 if kind == "share" else 1), dec)
+
+
+def _distinct_decimals(x: np.ndarray, dec: int, most: int = 6) -> int:
+    """``dec``, raised (to at most ``most``) until values that differ do not all read alike."""
+    if len(x) < 2 or np.ptp(x) == 0:
+        return dec
+    while dec < most and np.ptp(np.round(x, dec)) == 0:
+        dec += 1
+    return dec
 
 
 def _excel_format(kind: str, decimals: int) -> str:

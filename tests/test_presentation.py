@@ -1,0 +1,58 @@
+"""Presentation: what a table, figure or page shows reads as what was computed (issue 24)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmodels as cx
+from cxmodels._format import display_table, format_frame
+
+
+@pytest.fixture(scope="module")
+def evaluation(world):
+    table = cx.survival_table(world)
+    train, test = cx.churn.split(table, test_size=0.3, seed=1)
+    fit = cx.fit_churn(train, ["overall_sat", "loyalty_member", "segment"])
+    return fit, test, cx.churn.evaluate(fit, test, 12)
+
+
+def _reads(frame: pd.DataFrame, header: str) -> np.ndarray:
+    return frame[header].str.replace(",", "").str.rstrip("%").astype(float).to_numpy()
+
+
+def test_calibration_table_reads_as_its_figure(evaluation):
+    """Observed churn by decile (0.05-0.35) is not shown as 0, in HTML nor in Excel."""
+    _, _, ev = evaluation
+    frame, specs = format_frame(ev.table)
+    for col in ("predicted", "observed"):
+        spec = next(s for s in specs if s.name == col)
+        assert spec.kind == "prob" and spec.excel_format == "#,##0.000", spec
+        np.testing.assert_allclose(_reads(frame, spec.header), ev.table[col], atol=5e-4)
+    assert frame["n"].str.fullmatch(r"[\d,]+").all()
+
+
+def test_risk_columns_keep_two_significant_digits(evaluation):
+    fit, test, _ = evaluation
+    risk = cx.churn.risk_by(fit, test, 12, "segment")
+    frame, specs = format_frame(risk)
+    for col in ("mean_risk", "median_risk"):
+        spec = next(s for s in specs if s.name == col)
+        assert spec.kind == "prob" and spec.decimals >= 3
+        np.testing.assert_allclose(_reads(frame, spec.header), risk[col], atol=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("observed", [0.05, 0.21, 0.35]),  # a "count" name with proportions
+        ("median_time", [0.21, 0.22, 0.24]),  # one decimal would read 0.2 on every row
+        ("hr", [0.0011, 0.0013, 0.0018]),  # two decimals would read 0.00
+        ("share", [0.0001, 0.0002, 0.0004]),  # 0.0% on every row
+        ("value", [1e-6, 2e-6, 3e-6]),
+    ],
+)
+def test_no_column_reads_alike_when_its_values_differ(name, values):
+    frame = display_table(pd.DataFrame({name: values})).frame
+    assert frame.iloc[:, 0].nunique() > 1 and not frame.iloc[:, 0].isin(["0", "0.00"]).any(), frame
