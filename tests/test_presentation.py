@@ -56,3 +56,26 @@ def test_risk_columns_keep_two_significant_digits(evaluation):
 def test_no_column_reads_alike_when_its_values_differ(name, values):
     frame = display_table(pd.DataFrame({name: values})).frame
     assert frame.iloc[:, 0].nunique() > 1 and not frame.iloc[:, 0].isin(["0", "0.00"]).any(), frame
+
+
+def test_python_warnings_become_counted_caveats_without_paths(capsys):
+    """A UserWarning (file path, line of code) in a report is a counted caveat, never text."""
+    import warnings
+
+    from cxmodels import i18n
+    from cxmodels.reports import widgets
+
+    with warnings.catch_warnings():
+        for language, one in (("en", "1"), ("fa", "\u06f1")):
+            widgets.setup(language=language)
+            warnings.warn_explicit(
+                "The default of observed=False is deprecated",
+                UserWarning,
+                "/tmp/ipykernel_4242/123.py",
+                7,
+            )
+            (note,) = widgets._pending_data_notes()
+            assert one in note and "/tmp" not in note and "UserWarning" not in note
+    i18n.set_language("en")
+    captured = capsys.readouterr()
+    assert "UserWarning" not in captured.err + captured.out

@@ -45,9 +45,11 @@ def setup(language: str = "en", dpi: int = 100) -> None:
 
     Notes
     -----
-    Data-quality warnings are kept, not printed: the next findings box's caveats say how many
-    there were and that ``cxmodels validate`` lists them (their messages name example rows, which
-    a report must not publish). The only matplotlib setting changed is ``figure.dpi``.
+    Warnings are kept, not printed: the next findings box's caveats say how many data-quality
+    warnings there were and that ``cxmodels validate`` lists them (their messages name example
+    rows, which a report must not publish), and how many other warnings the computation raised
+    (a Python warning's text holds file paths and lines of code, never shown to a reader). The
+    only matplotlib setting changed is ``figure.dpi``.
     The list of shown tables starts empty.
     """
     import warnings
@@ -63,6 +65,7 @@ def setup(language: str = "en", dpi: int = 100) -> None:
         _SHOW[0] = warnings.showwarning
         warnings.showwarning = _keep_data_note
     _DATA_NOTES.clear()
+    _RUN_NOTES.clear()
     matplotlib.rcParams["figure.dpi"] = dpi
     try:
         from IPython import get_ipython
@@ -196,28 +199,33 @@ def say(key: str, **values) -> None:
 
 
 _DATA_NOTES: list[str] = []
+_RUN_NOTES: list[str] = []  # other warnings: "<category>: <message>", each once
 _SHOW: list = [None]
 
 
 def _keep_data_note(message, category, filename, lineno, file=None, line=None):
-    """``warnings.showwarning`` in a report: data-quality warnings kept for the caveats box."""
+    """``warnings.showwarning`` in a report: every warning kept for the caveats box, none
+    printed (data-quality warnings apart from the others)."""
     from .._validation import DataQualityWarning
 
-    if issubclass(category, DataQualityWarning):
-        if str(message) not in _DATA_NOTES:
-            _DATA_NOTES.append(str(message))
-        return
-    _SHOW[0](message, category, filename, lineno, file, line)
+    notes = _DATA_NOTES if issubclass(category, DataQualityWarning) else _RUN_NOTES
+    key = str(message) if notes is _DATA_NOTES else f"{category.__name__}: {message}"
+    if key not in notes:
+        notes.append(key)
 
 
 def _pending_data_notes() -> list[str]:
-    """The data-quality warnings raised since the last findings box, as one counted sentence.
+    """The warnings raised since the last findings box, as counted sentences.
 
-    The messages themselves name example rows (customer and response ids), which a report must
-    not publish, so the report says how many there were and where to read them.
+    The messages themselves name example rows (customer and response ids), file paths and
+    lines of code, which a report must not publish, so the report says how many there were:
+    data-quality warnings (``cxmodels validate`` lists them) and other warnings of the
+    computation (running the notebook in JupyterLab shows them).
     """
-    notes, _DATA_NOTES[:] = list(_DATA_NOTES), []
-    return [t("nb.data_notes", n=len(notes))] if notes else []
+    data, _DATA_NOTES[:] = list(_DATA_NOTES), []
+    run, _RUN_NOTES[:] = list(_RUN_NOTES), []
+    out = [t("nb.data_notes", n=len(data))] if data else []
+    return out + ([t("nb.run_notes", n=len(run))] if run else [])
 
 
 def show_findings(found, caveats=()) -> None:
