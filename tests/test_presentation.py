@@ -79,3 +79,40 @@ def test_python_warnings_become_counted_caveats_without_paths(capsys):
     i18n.set_language("en")
     captured = capsys.readouterr()
     assert "UserWarning" not in captured.err + captured.out
+
+
+#: What each report computes, as its method notes must name it.
+MODELS = {
+    "00_cx_overview": ("NPS", "CSAT", "AIPW", "HC3"),
+    "01_satisfaction_drivers": ("Shapley", "HC3", "proportional-odds", "Penalty-reward"),
+    "02_churn_survival": ("Cox", "Kaplan-Meier", "log-rank", "Brier", "concordance"),
+    "03_kano_analysis": ("Kano", "Better", "Fong", "bootstrap", "chi-square"),
+    "04_satisfaction_loyalty_chain": ("PLS", "bootstrap", "HTMT", "IPMA"),
+    "05_value_of_loyalty": ("BG/NBD", "Gamma-Gamma", "CLV", "ROI"),
+    "branch_scorecard": ("NPS", "CSAT"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_method_notes_describe_what_each_report_computed(name):
+    import nbformat
+
+    from cxmodels import i18n
+    from cxmodels.reports.export import _footer
+    from tests.test_reports import NB, TEMPLATES
+
+    path = NB / f"{name}.ipynb"
+    nb = nbformat.read(path if path.exists() else TEMPLATES / f"{name}.ipynb", 4)
+    keys = nb.metadata["cxmodels"]["method_notes"]
+    footers = {}
+    for language in ("en", "fa"):
+        i18n.set_language(language)
+        try:
+            footers[language] = _footer(nb)
+        finally:
+            i18n.set_language("en")
+        assert all(f"method.{k}" in i18n.catalogue(language) for k in keys), (name, language)
+    assert footers["en"].count("<li>") == len(keys) >= 1
+    missing = [m for m in MODELS[name] if m.lower() not in footers["en"].lower()]
+    assert not missing, (name, missing)
+    assert footers["fa"] != footers["en"] and footers["fa"].count("<li>") == len(keys)
