@@ -116,3 +116,73 @@ def test_method_notes_describe_what_each_report_computed(name):
     missing = [m for m in MODELS[name] if m.lower() not in footers["en"].lower()]
     assert not missing, (name, missing)
     assert footers["fa"] != footers["en"] and footers["fa"].count("<li>") == len(keys)
+
+
+@pytest.fixture(scope="module")
+def programme():
+    from cxmodels.value.worth import ProgrammeValueResult, _roi_table
+
+    draws = np.random.default_rng(1).normal(37.1, 4.5, 200)
+    effect = [("purchase_rate_ratio", 1.3, 1.2, 1.4, "ratio")]
+    table = _roi_table(37.1, draws, 2.0, 6990, effect)
+    return ProgrammeValueResult(table, "follow-up", "contact", 156, 0.1, 0.3, "weeks", 200)
+
+
+def test_roi_reads_in_one_unit_in_table_sentence_and_workbook(programme, tmp_path):
+    import re
+
+    import openpyxl
+
+    frame = display_table(programme).frame
+    rows = dict(zip(frame.iloc[:, 0], frame.iloc[:, 1]))
+    units = dict(zip(frame.iloc[:, 0], frame.iloc[:, -1]))
+    roi = programme.row("roi")["estimate"]
+    said = re.search(r"return on investment is ([\d,.]+)%", " ".join(programme.findings()))
+    cell = rows["return on investment (ROI)"]
+    assert cell.split(" ")[0].endswith("%") and units["return on investment (ROI)"] == "%"
+    assert float(cell.split("%")[0].replace(",", "")) == pytest.approx(100 * roi, abs=0.05)
+    assert float(said.group(1).replace(",", "")) == pytest.approx(100 * roi, abs=0.5)
+    # labels from the catalogue, a neutral unit for amounts, counts as counts
+    assert "CLV gained" in rows and "clv_gain" not in rows and "n_units" not in rows
+    assert set(units.values()) == {"ratio", "amount", "%", "count"}
+    assert rows["number reached"].startswith("6,990 (")
+    cx.export_tables({"roi": programme.table}, tmp_path / "roi.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "roi.xlsx")["roi"]
+    formats = {r[0].value: r[1].number_format for r in ws.iter_rows(min_row=2)}
+    assert formats["return on investment (ROI)"].endswith("%")
+    assert formats["number reached"] == "#,##0" and formats["CLV gained"].startswith("#,##0.")
+
+
+def test_purchase_profile_is_a_table_for_people_not_a_describe_dump(world):
+    import json
+
+    from tests.test_reports import NB
+
+    book = json.loads((NB / "05_value_of_loyalty.ipynb").read_text())
+    code = "".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
+    assert ".describe(" not in code
+    data = cx.value.with_purchases(world)
+    rfm = cx.rfm_summary(data, unit="weeks")
+    frame = display_table(cx.value.purchase_profile(rfm)).frame
+    assert list(frame["measure"]) == [
+        "repeat purchases",
+        "recency",
+        "age as a customer",
+        "mean repeat value",
+    ]
+    assert not {"std", "25%", "count"} & set(frame.columns)
+
+
+def test_clv_axis_spans_the_actual_values():
+    """A CLV of 1e-24 (a customer almost surely gone) does not stretch the axis to 1e-24."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cxmodels.value import plots as vplots
+
+    rng = np.random.default_rng(0)
+    clv = np.concatenate([rng.lognormal(3, 1.5, 2000), [1e-24, 1e-12, 0.0]])
+    ax = vplots.clv_histogram(clv)
+    low, high = ax.get_xlim()
+    assert low >= clv.max() * 1e-4 and high <= clv.max() * 1.5
+    assert sum(p.get_height() for p in ax.patches) == (clv > 0).sum()  # every customer counted

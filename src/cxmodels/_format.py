@@ -7,6 +7,7 @@ numbers through these helpers, so a p-value, an interval or a share reads the sa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -35,10 +36,11 @@ LABELS: dict[str, str] = {
 
 
 def label(name: str, labels: dict[str, str] | None = None) -> str:
-    """A column or driver name as a reader would say it (codebook labels first).
+    """A column, driver or value name as a reader would say it (codebook labels first).
 
     In another language than English the catalogue's ``label.<name>`` comes first (a codebook
-    label is English unless the codebook is in that language), then the English rules.
+    label is English unless the codebook is in that language), then the English rules: the
+    codebook, :data:`LABELS`, the catalogue, then the name without underscores.
     """
     name = str(name)
     if not i18n.is_english():
@@ -57,6 +59,8 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
         return labels[name]
     if name in LABELS:
         return LABELS[name]
+    if i18n.has(f"label.{name}"):
+        return i18n.label(name)
     if name.endswith("]") and "[" in name:  # a level of a categorical covariate
         var, _, level = name[:-1].partition("[")
         level = level.removeprefix("T.")
@@ -210,12 +214,27 @@ COLUMN_LABELS: dict[str, str] = {
 #: Columns whose text values are column or driver names (shown through :func:`label`).
 NAME_COLUMNS = frozenset(
     {"driver", "covariate", "variable", "term", "predictor", "feature", "attribute", "outcome"}
+    | {"metric", "measure"}
 )
+
+#: Columns whose text values are categories of the data (segment, channel...): their values
+#: are shown through :func:`label` (``small_business`` reads "small business").
+CATEGORY_COLUMNS = frozenset({"segment", "channel", "region", "method", "group", "band"})
 
 #: Number formats per column kind: Python formatter and the matching Excel number format.
 KINDS = ("p", "count", "int", "share", "pct", "prob", "ratio", "time", "num", "bool", "text")
 
 _DASH = "\u2013"
+
+#: The kind of a row of a long table (``metric``, ``estimate``, ..., ``unit``) by its unit.
+UNIT_KINDS: dict[str, str] = {
+    "money": "num",
+    "amount": "num",
+    "ratio": "ratio",
+    "share": "share",
+    "percent": "pct",
+    "count": "count",
+}
 
 
 def labels_from(source) -> dict[str, str]:
@@ -440,9 +459,15 @@ class ColumnSpec:
     kind: str
     decimals: int
     excel_format: str
+    #: ``(kind, decimals, excel_format)`` per row when the rows differ in unit (a long table
+    #: with a ``unit`` column, see :func:`row_kinds`), else ``None``.
+    rows: tuple | None = None
 
     def format(self, values: pd.Series) -> pd.Series:
         """The column's cells as strings (as :func:`format_value`, vectorised for numbers)."""
+        if self.rows is not None:
+            cells = [format_value(v, k, d) for v, (k, d, _) in zip(values, self.rows)]
+            return pd.Series(cells, index=values.index, dtype=object)
         if self.kind in ("text", "bool") or not pd.api.types.is_numeric_dtype(values):
             return values.map(lambda v: format_value(v, self.kind, self.decimals))
         return pd.Series(_format_numbers(values, self.kind, self.decimals), index=values.index)
@@ -469,8 +494,10 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
     """Text cells for people: Kano letters as names, column names in name columns as labels."""
     if _is_kano_letters(values) and ("categ" in str(name).lower() or values.nunique() > 1):
         return values.map(lambda v: kano_name(v) if pd.notna(v) else v)
-    if str(name).lower() in NAME_COLUMNS:
+    if str(name).lower() in NAME_COLUMNS | CATEGORY_COLUMNS:
         return values.map(lambda v: label(v, labels) if pd.notna(v) else v)
+    if str(name) == "unit" and values.dropna().astype(str).isin(list(UNIT_KINDS)).all():
+        return values.map(lambda v: i18n.t(f"unit.{v}") if pd.notna(v) else v)
     if not i18n.is_english():  # segment, channel, method values the catalogue names
         return values.map(lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v)
     return values
@@ -500,19 +527,35 @@ def table_specs(
         n = i18n.t("col.n") if not i18n.is_english() else "n"
         labels = {**{str(c): f"{kano_name(c)} ({n})" for c in letters}, **(labels or {})}
     specs = {}
+    units = row_kinds(df)
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
         dec = digits.get(c, _decimals(kind, df[c]))
-        specs[str(c)] = ColumnSpec(
-            str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec)
-        )
+        spec = ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec))
+        if units is not None and kind not in ("text", "bool") and c not in kinds:
+            spec = dataclasses.replace(spec, rows=_row_formats(df[c], units))
+        specs[str(c)] = spec
     pairs = interval_pairs(df)
     for est, lo, hi in pairs:
         if est is not None:
-            e = specs[est]
             for c in (lo, hi):
-                specs[c] = ColumnSpec(c, specs[c].header, e.kind, e.decimals, e.excel_format)
+                specs[c] = dataclasses.replace(specs[est], name=c, header=specs[c].header)
     return specs, pairs
+
+
+def row_kinds(df: pd.DataFrame) -> pd.Series | None:
+    """The kind of each row of a long table whose ``unit`` column names units of
+    :data:`UNIT_KINDS` (``money``, ``ratio``, ``share``, ``count``...), else ``None``."""
+    if "unit" not in df.columns or pd.api.types.is_numeric_dtype(df["unit"]):
+        return None
+    units = df["unit"].astype(str)
+    return units.map(UNIT_KINDS) if units.isin(list(UNIT_KINDS)).all() and len(df) else None
+
+
+def _row_formats(values: pd.Series, kinds: pd.Series) -> tuple:
+    """``(kind, decimals, excel_format)`` per row: decimals per kind over that kind's rows."""
+    dec = {k: _decimals(k, values[(kinds == k).to_numpy()]) for k in kinds.unique()}
+    return tuple((k, dec[k], _excel_format(k, dec[k])) for k in kinds)
 
 
 _INTERVAL_SUFFIXES = (("_low", "_high"), ("_lo", "_hi"), ("_lower", "_upper"))
@@ -616,9 +659,7 @@ def format_frame(
             f_lo, f_hi = (spec.format(df[x]) for x in (lo, hi))
             has = df[lo].notna() & df[hi].notna()
             col = col.where(~has, col + " (" + f_lo + f" {i18n.t('word.to')} " + f_hi + ")")
-            spec = ColumnSpec(
-                c, f"{spec.header} ({ci_label})", "interval", spec.decimals, spec.excel_format
-            )
+            spec = dataclasses.replace(spec, header=f"{spec.header} ({ci_label})", kind="interval")
         columns.append(col.to_numpy())
         shown.append(spec)
     headers = _unique([s.header for s in shown], [s.name for s in shown])
@@ -626,9 +667,7 @@ def format_frame(
     if i18n.digits() == "persian":  # Persian digits and separators in every cell
         frame = frame.apply(lambda c: c.map(lambda v: i18n.localize_digits(str(v))))
     frame.columns = headers
-    plan = [
-        ColumnSpec(s.name, h, s.kind, s.decimals, s.excel_format) for s, h in zip(shown, headers)
-    ]
+    plan = [dataclasses.replace(s, header=h) for s, h in zip(shown, headers)]
     return frame, plan
 
 
