@@ -186,3 +186,29 @@ def test_clv_axis_spans_the_actual_values():
     low, high = ax.get_xlim()
     assert low >= clv.max() * 1e-4 and high <= clv.max() * 1.5
     assert sum(p.get_height() for p in ax.patches) == (clv > 0).sum()  # every customer counted
+
+
+def test_kano_segment_tests_are_one_journal_table(world):
+    import re
+
+    res = cx.analyze_kano(world.kano_answers, segment="segment", bootstrap=20, seed=1)
+    table = res.segment_table()
+    shown = display_table(table, max_chars=120)
+    assert len(shown.blocks) == 1
+    frame = shown.frame
+    segments = sorted(world.customers["segment"].astype(str).unique())
+    assert list(frame.columns) == [
+        "feature",
+        *(cx._format.label(s) for s in segments),
+        "chi-square",
+        "df",
+        "p",
+    ]
+    names = set(cx._format.KANO_CATEGORIES.values())
+    cats = frame[[cx._format.label(s) for s in segments]].to_numpy().ravel()
+    assert set(cats) <= names
+    cells = " ".join(frame.astype(str).to_numpy().ravel())
+    assert not re.search(r"\d\.\d{5,}", cells) and ":M" not in cells and "_" not in cells
+    # the Better/Worse differences (bootstrap bounds were 0-d arrays) read as numbers too
+    diffs = display_table(res.segment_tests).frame
+    assert not re.search(r"\d\.\d{5,}", " ".join(diffs.astype(str).to_numpy().ravel()))

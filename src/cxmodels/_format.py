@@ -203,6 +203,8 @@ COLUMN_LABELS: dict[str, str] = {
     "r_rate": "reverse answers",
     "low_n": "small group",
     "binom_p": "binomial p",
+    "chi2": "chi-square",
+    "dof": "df",
     "aic": "AIC",
     "bic": "BIC",
     "r2": "R²",
@@ -283,6 +285,8 @@ def column_label(name, labels: dict[str, str] | None = None) -> str:
     if low in COLUMN_LABELS:
         return COLUMN_LABELS[low]
     group = re.fullmatch(r"(.+)\[(.+)\]", key)  # ``better_diff_low[premium]``
+    if group and group.group(1) == "category":  # the category of a group: the group's name
+        return label(group.group(2), labels)
     if group:
         return f"{column_label(group.group(1), labels)} [{label(group.group(2), labels)}]"
     for stem, suffix in (("_low", "low"), ("_high", "high"), ("_lo", "low"), ("_hi", "high")):
@@ -617,7 +621,32 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
         df = df.reset_index()
     if isinstance(df.columns, pd.MultiIndex):
         df = df.set_axis([" ".join(str(p) for p in c if str(p)) for c in df.columns], axis=1)
-    return df.set_axis([str(c) for c in df.columns], axis=1)
+    df = df.set_axis([str(c) for c in df.columns], axis=1)
+    numeric = [c for c in df.columns if _numbers_in_objects(df[c])]
+    if not numeric:
+        return df
+    return df.assign(**{c: df[c].map(_real).astype(float) for c in numeric})
+
+
+def _numbers_in_objects(s: pd.Series) -> bool:
+    """Whether an object column holds only real numbers (shown as numbers, never as
+    17-digit text)."""
+    if s.dtype != object:
+        return False
+    v = s.dropna()
+    return len(v) > 0 and v.map(_is_real).all()
+
+
+def _real(x) -> float:
+    """A cell of a numeric object column as a float (NaN when missing)."""
+    return float(np.asarray(x)) if _is_real(x) else np.nan
+
+
+def _is_real(x) -> bool:
+    """A real number (a 0-d array too), not a boolean."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x.item()
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
 
 
 def format_frame(
