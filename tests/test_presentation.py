@@ -212,3 +212,21 @@ def test_kano_segment_tests_are_one_journal_table(world):
     # the Better/Worse differences (bootstrap bounds were 0-d arrays) read as numbers too
     diffs = display_table(res.segment_tests).frame
     assert not re.search(r"\d\.\d{5,}", " ".join(diffs.astype(str).to_numpy().ravel()))
+
+
+def test_sentences_and_figure_titles_use_labels_not_column_names(world):
+    """Segment levels read "small business", figure titles "overall satisfaction"."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table = cx.survival_table(world)
+    fit = cx.fit_churn(table, ["overall_sat", "loyalty_member", "segment"])
+    words = " ".join([*fit.findings(), *fit.findings().caveats])
+    assert "small business" in words and not re.search(r"\b[a-z]+_[a-z_]+\b", words), words
+    for outcome in ("overall_sat", "churn_within"):
+        res = cx.effects.response_time_effect(world, outcome=outcome)
+        ax = res.plot()
+        title = ax.get_title() if hasattr(ax, "get_title") else ax.axes[0].get_title()
+        assert outcome not in title and cx._format.label(outcome) in title, title
