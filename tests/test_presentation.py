@@ -230,3 +230,18 @@ def test_sentences_and_figure_titles_use_labels_not_column_names(world):
         ax = res.plot()
         title = ax.get_title() if hasattr(ax, "get_title") else ax.axes[0].get_title()
         assert outcome not in title and cx._format.label(outcome) in title, title
+
+
+def test_a_warning_already_shown_as_a_caveat_is_not_counted_again(world):
+    """Kano's small-cell note is a caveat of the findings box, not also "1 other warning"."""
+    import warnings
+
+    from cxmodels.reports import widgets
+
+    with warnings.catch_warnings():
+        widgets.setup(language="en")
+        res = cx.analyze_kano(world.kano_answers, segment="segment", min_n=10_000)
+        found = widgets.kano_segment_findings(res)
+        assert found.caveats and "contactless_payment" not in " ".join(found.caveats)
+        caveats = list(found.caveats)
+        assert widgets._pending_data_notes(shown=caveats) == []

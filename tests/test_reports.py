@@ -426,11 +426,13 @@ LONG_DECIMALS = re.compile(r"[\d\u06f0-\u06f9][.\u066b][\d\u06f0-\u06f9]{7,}")
 
 
 @pytest.mark.browser
-def test_no_python_warnings_or_long_decimals_on_any_page(browsed):
+def test_no_python_warnings_long_decimals_or_raw_names_on_any_page(browsed):
     for name, check in browsed.items():
         assert not PYTHON_TEXT.search(check["text"]), (name, PYTHON_TEXT.search(check["text"]))
         found = LONG_DECIMALS.findall(check["text"] + " ".join(check["cells"]))
         assert not found, (name, found[:5])
+        raw = [a for a in check["alts"] if re.search(r"\b[a-z]+_[a-z_]+\b", a)]
+        assert not raw, (name, raw)  # figures describe columns by label: no "overall_sat"
 
 
 def _workbook_columns(path: Path) -> dict[tuple[str, str], list]:
@@ -467,9 +469,10 @@ def test_no_column_reads_alike_while_its_values_differ(built, browsed):
                 if values is None or len(col["cells"]) < 2:
                     continue
                 checked += 1
-                if len(set(col["cells"])) == 1 and _differ(values):
+                same = len(set(col["cells"])) == 1 and not col["cells"][0].startswith("<")
+                if same and _differ(values):  # "< 0.001" on every row is a bound, not a value
                     alike.append((name, col["sheet"], head, col["cells"][0]))
-    assert checked > 300
+    assert checked > 200
     assert not alike, alike
 
 

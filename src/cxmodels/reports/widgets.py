@@ -199,7 +199,7 @@ def say(key: str, **values) -> None:
 
 
 _DATA_NOTES: list[str] = []
-_RUN_NOTES: list[str] = []  # other warnings: "<category>: <message>", each once
+_RUN_NOTES: list[str] = []  # the messages of other warnings, each once
 _SHOW: list = [None]
 
 
@@ -209,21 +209,21 @@ def _keep_data_note(message, category, filename, lineno, file=None, line=None):
     from .._validation import DataQualityWarning
 
     notes = _DATA_NOTES if issubclass(category, DataQualityWarning) else _RUN_NOTES
-    key = str(message) if notes is _DATA_NOTES else f"{category.__name__}: {message}"
-    if key not in notes:
-        notes.append(key)
+    if str(message) not in notes:
+        notes.append(str(message))
 
 
-def _pending_data_notes() -> list[str]:
+def _pending_data_notes(shown=()) -> list[str]:
     """The warnings raised since the last findings box, as counted sentences.
 
     The messages themselves name example rows (customer and response ids), file paths and
     lines of code, which a report must not publish, so the report says how many there were:
     data-quality warnings (``cxmodels validate`` lists them) and other warnings of the
-    computation (running the notebook in JupyterLab shows them).
+    computation (running the notebook in JupyterLab shows them), apart from those whose
+    text is among the caveats ``shown`` already (a result's note that it also warned).
     """
     data, _DATA_NOTES[:] = list(_DATA_NOTES), []
-    run, _RUN_NOTES[:] = list(_RUN_NOTES), []
+    run, _RUN_NOTES[:] = [m for m in _RUN_NOTES if m not in set(shown)], []
     out = [t("nb.data_notes", n=len(data))] if data else []
     return out + ([t("nb.run_notes", n=len(run))] if run else [])
 
@@ -238,7 +238,8 @@ def show_findings(found, caveats=()) -> None:
     items = list(found)
     if items:
         display(finding(items))
-    caveats = [*getattr(found, "caveats", ()), *caveats, *_pending_data_notes()]
+    caveats = [*getattr(found, "caveats", ()), *caveats]
+    caveats += _pending_data_notes(shown=caveats)
     if caveats:
         display(finding(caveats, caveat=True))
 
@@ -388,16 +389,17 @@ def kano_segment_findings(seg_res, alpha: float = 0.01):
     from .._results import Findings
 
     tests = seg_res.segment_tests
+    notes = tuple(seg_res.notes)  # small cells per segment: caveats, not Python warnings
     if tests is None or not len(tests):
-        return Findings((t("nb.kano.no_segments"),), ())
+        return Findings((t("nb.kano.no_segments"),), notes)
     diff = tests[tests["p_value"] < alpha]
     if not len(diff):
-        return Findings((t("nb.kano.segments_same"),), ())
+        return Findings((t("nb.kano.segments_same"),), notes)
     out = [
         t("nb.kano.segments_differ", feature=label(r["feature"]), p=fmt_p(r["p_value"]))
         for _, r in diff.iterrows()  # one sentence per differing feature
     ]
-    return Findings(tuple(out), ())
+    return Findings(tuple(out), notes)
 
 
 def channel_findings(by_channel: pd.DataFrame, outcome: str):
