@@ -204,6 +204,7 @@ COLUMN_LABELS: dict[str, str] = {
     "low_n": "small group",
     "binom_p": "binomial p",
     "chi2": "chi-square",
+    "mode": "mode",  # a PLS block's measurement mode (the catalogue's "mode" is a Kano rule)
     "dof": "df",
     "aic": "AIC",
     "bic": "BIC",
