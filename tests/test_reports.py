@@ -308,6 +308,14 @@ PROBE = """<script>window.addEventListener('load', function () {
     decoded: imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length,
     alts: imgs.map(function (i) { return i.getAttribute('alt') || ''; }),
     headings: all('h1, h2').map(text), cells: all('td').map(text), heads: all('th').map(text),
+    columns: all('div.cx-sheet table').map(function (t) {
+      var sheet = t.closest('div.cx-sheet').getAttribute('data-sheet');
+      var rows = Array.prototype.slice.call(t.querySelectorAll('tbody tr'));
+      return Array.prototype.slice.call(t.querySelectorAll('thead th')).map(function (h, j) {
+        return {sheet: sheet, head: text(h), cells: rows.map(function (r) {
+          return r.children[j] ? text(r.children[j]) : ''; })};
+      });
+    }),
     text: document.body.innerText,
     resources: performance.getEntriesByType('resource').map(function (e) { return e.name; })}));
 });</script>"""
@@ -411,6 +419,61 @@ def test_no_raw_reprs_exponents_or_snake_case_headers(browsed):
         assert not [c for c in check["cells"] if EXPONENT.search(c)], name
         assert not [h for h in check["heads"] if SNAKE.fullmatch(h)], name
         assert "No description has been provided" not in check["text"], name
+
+
+PYTHON_TEXT = re.compile(r"UserWarning|Traceback|Warning:|DeprecationWarning|FutureWarning")
+LONG_DECIMALS = re.compile(r"[\d\u06f0-\u06f9][.\u066b][\d\u06f0-\u06f9]{7,}")
+
+
+@pytest.mark.browser
+def test_no_python_warnings_long_decimals_or_raw_names_on_any_page(browsed):
+    for name, check in browsed.items():
+        assert not PYTHON_TEXT.search(check["text"]), (name, PYTHON_TEXT.search(check["text"]))
+        found = LONG_DECIMALS.findall(check["text"] + " ".join(check["cells"]))
+        assert not found, (name, found[:5])
+        raw = [a for a in check["alts"] if re.search(r"\b[a-z]+_[a-z_]+\b", a)]
+        assert not raw, (name, raw)  # figures describe columns by label: no "overall_sat"
+
+
+def _workbook_columns(path: Path) -> dict[tuple[str, str], list]:
+    """``{(sheet, header): [cell values]}`` of a report's workbook."""
+    import openpyxl
+
+    out = {}
+    for ws in openpyxl.load_workbook(path, read_only=True):
+        rows = list(ws.iter_rows(values_only=True))
+        for j, head in enumerate(rows[0] if rows else ()):
+            out[(ws.title, str(head))] = [r[j] for r in rows[1:] if j < len(r)]
+    return out
+
+
+def _differ(values: list) -> bool:
+    nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(nums) == len(values) and nums:
+        return max(nums) - min(nums) > 1e-9 * max(1.0, abs(max(nums)))
+    return len({str(v) for v in values if v is not None}) > 1
+
+
+@pytest.mark.browser
+def test_no_column_reads_alike_while_its_values_differ(built, browsed):
+    """A column whose every cell reads the same (``0`` on every decile) while the workbook's
+    exact values differ hides the numbers."""
+    outcome, out, *_ = built
+    checked, alike = 0, []
+    for name in outcome.table["report"]:
+        book = _workbook_columns(out / f"{name}.xlsx")
+        for table in browsed[name]["columns"]:
+            for col in table:
+                head = col["head"].removesuffix(" (95% CI)")
+                values = book.get((col["sheet"], head))
+                if values is None or len(col["cells"]) < 2:
+                    continue
+                checked += 1
+                same = len(set(col["cells"])) == 1 and not col["cells"][0].startswith("<")
+                if same and _differ(values):  # "< 0.001" on every row is a bound, not a value
+                    alike.append((name, col["sheet"], head, col["cells"][0]))
+    assert checked > 200
+    assert not alike, alike
 
 
 # ------------------------------------------------------------------ stated numbers and workbooks

@@ -120,7 +120,7 @@ class Design:
         """A design column as a reader would say it: ``"segment premium"``, ``"overall satisfaction"``."""
         t = self.term_of(column)
         lv = self.level_of(column)
-        return _label(t, labels) if lv is None else f"{_label(t, labels)} {lv}"
+        return _label(t, labels) if lv is None else f"{_label(t, labels)} {_label(lv, labels)}"
 
     def frame(self, index=None) -> pd.DataFrame:
         """The design as a DataFrame (no copy of the float block)."""

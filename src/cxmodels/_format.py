@@ -7,6 +7,7 @@ numbers through these helpers, so a p-value, an interval or a share reads the sa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -35,10 +36,11 @@ LABELS: dict[str, str] = {
 
 
 def label(name: str, labels: dict[str, str] | None = None) -> str:
-    """A column or driver name as a reader would say it (codebook labels first).
+    """A column, driver or value name as a reader would say it (codebook labels first).
 
     In another language than English the catalogue's ``label.<name>`` comes first (a codebook
-    label is English unless the codebook is in that language), then the English rules.
+    label is English unless the codebook is in that language), then the English rules: the
+    codebook, :data:`LABELS`, the catalogue, then the name without underscores.
     """
     name = str(name)
     if not i18n.is_english():
@@ -57,6 +59,8 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
         return labels[name]
     if name in LABELS:
         return LABELS[name]
+    if i18n.has(f"label.{name}"):
+        return i18n.label(name)
     if name.endswith("]") and "[" in name:  # a level of a categorical covariate
         var, _, level = name[:-1].partition("[")
         level = level.removeprefix("T.")
@@ -199,6 +203,9 @@ COLUMN_LABELS: dict[str, str] = {
     "r_rate": "reverse answers",
     "low_n": "small group",
     "binom_p": "binomial p",
+    "chi2": "chi-square",
+    "mode": "mode",  # a PLS block's measurement mode (the catalogue's "mode" is a Kano rule)
+    "dof": "df",
     "aic": "AIC",
     "bic": "BIC",
     "r2": "R²",
@@ -210,12 +217,27 @@ COLUMN_LABELS: dict[str, str] = {
 #: Columns whose text values are column or driver names (shown through :func:`label`).
 NAME_COLUMNS = frozenset(
     {"driver", "covariate", "variable", "term", "predictor", "feature", "attribute", "outcome"}
+    | {"metric", "measure"}
 )
 
+#: Columns whose text values are categories of the data (segment, channel...): their values
+#: are shown through :func:`label` (``small_business`` reads "small business").
+CATEGORY_COLUMNS = frozenset({"segment", "channel", "region", "method", "group", "band"})
+
 #: Number formats per column kind: Python formatter and the matching Excel number format.
-KINDS = ("p", "count", "int", "share", "pct", "ratio", "time", "num", "bool", "text")
+KINDS = ("p", "count", "int", "share", "pct", "prob", "ratio", "time", "num", "bool", "text")
 
 _DASH = "\u2013"
+
+#: The kind of a row of a long table (``metric``, ``estimate``, ..., ``unit``) by its unit.
+UNIT_KINDS: dict[str, str] = {
+    "money": "num",
+    "amount": "num",
+    "ratio": "ratio",
+    "share": "share",
+    "percent": "pct",
+    "count": "count",
+}
 
 
 def labels_from(source) -> dict[str, str]:
@@ -264,6 +286,8 @@ def column_label(name, labels: dict[str, str] | None = None) -> str:
     if low in COLUMN_LABELS:
         return COLUMN_LABELS[low]
     group = re.fullmatch(r"(.+)\[(.+)\]", key)  # ``better_diff_low[premium]``
+    if group and group.group(1) == "category":  # the category of a group: the group's name
+        return label(group.group(2), labels)
     if group:
         return f"{column_label(group.group(1), labels)} [{label(group.group(2), labels)}]"
     for stem, suffix in (("_low", "low"), ("_high", "high"), ("_lo", "low"), ("_hi", "high")):
@@ -286,6 +310,13 @@ _P_NAMES = {"p", "p_value", "pvalue", "p_val", "p_adj", "q_value"}
 _COUNT_NAMES = {"n", "count", "events", "at_risk", "n_obs", "observed", "censored", "size"}
 _RATIO_NAMES = {"hr", "hazard_ratio", "time_ratio", "odds_ratio", "or", "exp_coef", "rate_ratio"}
 _TIME_NAMES = {"time", "duration", "tenure", "median", "rmst", "median_survival"}
+_PROB_NAMES = {"predicted", "probability", "prob", "p_alive", "risk", "survival"}
+
+
+def _is_prob_name(n: str) -> bool:
+    """A name that announces a probability, proportion or risk (``median_risk``, ``p_alive``)."""
+    parts = n.split("_")
+    return n in _PROB_NAMES or "risk" in parts or "prob" in parts or "probability" in parts
 
 
 def _name_kind(n: str) -> str | None:
@@ -296,6 +327,8 @@ def _name_kind(n: str) -> str | None:
         return "count"
     if n in _RATIO_NAMES or n.startswith("hr_") or n.endswith("_ratio"):
         return "ratio"
+    if _is_prob_name(n):
+        return "prob"
     if "share" in n or n.startswith("stability") or n in {"proportion", "prop", "rate"}:
         return "share"
     if n.endswith(("_rate", "_prop")):
@@ -311,9 +344,14 @@ def column_kind(name, values: pd.Series) -> str:
     """The display kind of a column from its conventional name and its values.
 
     One of :data:`KINDS`: ``p`` (p-values), ``count`` (thousands separated), ``int``,
-    ``share`` (0-1 shown as %), ``pct`` (already 0-100), ``ratio`` (hazard/odds/time ratios),
+    ``share`` (0-1 shown as %), ``pct`` (already 0-100), ``prob`` (a probability, proportion
+    or risk on 0-1, at least two significant digits), ``ratio`` (hazard/odds/time ratios),
     ``time`` (one decimal), ``num`` (three significant digits of the column's typical
     magnitude, the same decimals on every row), ``bool`` (yes/no) or ``text``.
+
+    The values overrule a name: a "count" that is not whole (``observed`` churn by a horizon)
+    is a ``prob`` when it lies in 0-1 and a ``num`` otherwise; a ``prob`` outside 0-1 is a
+    ``num``.
     """
     s = values
     if pd.api.types.is_bool_dtype(s):
@@ -335,21 +373,49 @@ def column_kind(name, values: pd.Series) -> str:
         kind = None
     if kind == "share" and len(fin) and (fin.min() < -1 or fin.max() > 1 + 1e-9):
         kind = "pct"
+    unit = bool(len(fin)) and fin.min() >= 0 and fin.max() <= 1 + 1e-9
+    if kind == "count" and len(fin) and not np.allclose(fin, np.round(fin)):
+        kind = "prob" if unit else None
+    if kind == "prob" and not unit:
+        kind = None
     if kind is None:
         kind = "int" if pd.api.types.is_integer_dtype(s) else "num"
     return kind
 
 
 def _decimals(kind: str, values: pd.Series) -> int:
-    """Decimals of a column: fixed per kind, or three significant digits for ``num``."""
-    fixed = {"p": 3, "count": 0, "int": 0, "share": 1, "pct": 1, "ratio": 2, "time": 1}
-    if kind in fixed:
+    """Decimals of a column, enough that no two different values read the same everywhere.
+
+    Fixed per kind (``p`` 3, ``count``/``int`` 0, ``ratio`` 2, ``time`` 1), three significant
+    digits of the median magnitude for ``num``, two significant digits of the smallest
+    non-zero value for ``prob`` (3-4 decimals) and ``share`` (as %, 1-3 decimals); then more
+    (up to 6) while a column of different values would read as one number.
+    """
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    fixed = {"p": 3, "count": 0, "int": 0, "pct": 1, "ratio": 2, "time": 1}
+    if kind in ("p", "count", "int"):
         return fixed[kind]
-    x = np.abs(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
-    x = x[np.isfinite(x) & (x > 0)]
-    if not len(x):
-        return 2
-    return int(np.clip(2 - np.floor(np.log10(np.median(x))), 0, 4))
+    nz = np.abs(x[x != 0])
+    if kind in fixed:
+        dec = fixed[kind]
+    elif not len(nz):
+        dec = 2
+    elif kind in ("prob", "share"):
+        scale, low, high = (100, 1, 3) if kind == "share" else (1, 3, 4)
+        dec = int(np.clip(1 - np.floor(np.log10(scale * nz.min())), low, high))
+    else:
+        dec = int(np.clip(2 - np.floor(np.log10(np.median(nz))), 0, 4))
+    return _distinct_decimals(x * (100 if kind == "share" else 1), dec)
+
+
+def _distinct_decimals(x: np.ndarray, dec: int, most: int = 6) -> int:
+    """``dec``, raised (to at most ``most``) until values that differ do not all read alike."""
+    if len(x) < 2 or np.ptp(x) == 0:
+        return dec
+    while dec < most and np.ptp(np.round(x, dec)) == 0:
+        dec += 1
+    return dec
 
 
 def _excel_format(kind: str, decimals: int) -> str:
@@ -398,9 +464,15 @@ class ColumnSpec:
     kind: str
     decimals: int
     excel_format: str
+    #: ``(kind, decimals, excel_format)`` per row when the rows differ in unit (a long table
+    #: with a ``unit`` column, see :func:`row_kinds`), else ``None``.
+    rows: tuple | None = None
 
     def format(self, values: pd.Series) -> pd.Series:
         """The column's cells as strings (as :func:`format_value`, vectorised for numbers)."""
+        if self.rows is not None:
+            cells = [format_value(v, k, d) for v, (k, d, _) in zip(values, self.rows)]
+            return pd.Series(cells, index=values.index, dtype=object)
         if self.kind in ("text", "bool") or not pd.api.types.is_numeric_dtype(values):
             return values.map(lambda v: format_value(v, self.kind, self.decimals))
         return pd.Series(_format_numbers(values, self.kind, self.decimals), index=values.index)
@@ -427,8 +499,10 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
     """Text cells for people: Kano letters as names, column names in name columns as labels."""
     if _is_kano_letters(values) and ("categ" in str(name).lower() or values.nunique() > 1):
         return values.map(lambda v: kano_name(v) if pd.notna(v) else v)
-    if str(name).lower() in NAME_COLUMNS:
+    if str(name).lower() in NAME_COLUMNS | CATEGORY_COLUMNS:
         return values.map(lambda v: label(v, labels) if pd.notna(v) else v)
+    if str(name) == "unit" and values.dropna().astype(str).isin(list(UNIT_KINDS)).all():
+        return values.map(lambda v: i18n.t(f"unit.{v}") if pd.notna(v) else v)
     if not i18n.is_english():  # segment, channel, method values the catalogue names
         return values.map(lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v)
     return values
@@ -458,19 +532,35 @@ def table_specs(
         n = i18n.t("col.n") if not i18n.is_english() else "n"
         labels = {**{str(c): f"{kano_name(c)} ({n})" for c in letters}, **(labels or {})}
     specs = {}
+    units = row_kinds(df)
     for c in df.columns:
         kind = kinds.get(c) or column_kind(c, df[c])
         dec = digits.get(c, _decimals(kind, df[c]))
-        specs[str(c)] = ColumnSpec(
-            str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec)
-        )
+        spec = ColumnSpec(str(c), column_label(c, labels), kind, dec, _excel_format(kind, dec))
+        if units is not None and kind not in ("text", "bool") and c not in kinds:
+            spec = dataclasses.replace(spec, rows=_row_formats(df[c], units))
+        specs[str(c)] = spec
     pairs = interval_pairs(df)
     for est, lo, hi in pairs:
         if est is not None:
-            e = specs[est]
             for c in (lo, hi):
-                specs[c] = ColumnSpec(c, specs[c].header, e.kind, e.decimals, e.excel_format)
+                specs[c] = dataclasses.replace(specs[est], name=c, header=specs[c].header)
     return specs, pairs
+
+
+def row_kinds(df: pd.DataFrame) -> pd.Series | None:
+    """The kind of each row of a long table whose ``unit`` column names units of
+    :data:`UNIT_KINDS` (``money``, ``ratio``, ``share``, ``count``...), else ``None``."""
+    if "unit" not in df.columns or pd.api.types.is_numeric_dtype(df["unit"]):
+        return None
+    units = df["unit"].astype(str)
+    return units.map(UNIT_KINDS) if units.isin(list(UNIT_KINDS)).all() and len(df) else None
+
+
+def _row_formats(values: pd.Series, kinds: pd.Series) -> tuple:
+    """``(kind, decimals, excel_format)`` per row: decimals per kind over that kind's rows."""
+    dec = {k: _decimals(k, values[(kinds == k).to_numpy()]) for k in kinds.unique()}
+    return tuple((k, dec[k], _excel_format(k, dec[k])) for k in kinds)
 
 
 _INTERVAL_SUFFIXES = (("_low", "_high"), ("_lo", "_hi"), ("_lower", "_upper"))
@@ -532,7 +622,32 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
         df = df.reset_index()
     if isinstance(df.columns, pd.MultiIndex):
         df = df.set_axis([" ".join(str(p) for p in c if str(p)) for c in df.columns], axis=1)
-    return df.set_axis([str(c) for c in df.columns], axis=1)
+    df = df.set_axis([str(c) for c in df.columns], axis=1)
+    numeric = [c for c in df.columns if _numbers_in_objects(df[c])]
+    if not numeric:
+        return df
+    return df.assign(**{c: df[c].map(_real).astype(float) for c in numeric})
+
+
+def _numbers_in_objects(s: pd.Series) -> bool:
+    """Whether an object column holds only real numbers (shown as numbers, never as
+    17-digit text)."""
+    if s.dtype != object:
+        return False
+    v = s.dropna()
+    return len(v) > 0 and v.map(_is_real).all()
+
+
+def _real(x) -> float:
+    """A cell of a numeric object column as a float (NaN when missing)."""
+    return float(np.asarray(x)) if _is_real(x) else np.nan
+
+
+def _is_real(x) -> bool:
+    """A real number (a 0-d array too), not a boolean."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x.item()
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
 
 
 def format_frame(
@@ -574,9 +689,7 @@ def format_frame(
             f_lo, f_hi = (spec.format(df[x]) for x in (lo, hi))
             has = df[lo].notna() & df[hi].notna()
             col = col.where(~has, col + " (" + f_lo + f" {i18n.t('word.to')} " + f_hi + ")")
-            spec = ColumnSpec(
-                c, f"{spec.header} ({ci_label})", "interval", spec.decimals, spec.excel_format
-            )
+            spec = dataclasses.replace(spec, header=f"{spec.header} ({ci_label})", kind="interval")
         columns.append(col.to_numpy())
         shown.append(spec)
     headers = _unique([s.header for s in shown], [s.name for s in shown])
@@ -584,9 +697,7 @@ def format_frame(
     if i18n.digits() == "persian":  # Persian digits and separators in every cell
         frame = frame.apply(lambda c: c.map(lambda v: i18n.localize_digits(str(v))))
     frame.columns = headers
-    plan = [
-        ColumnSpec(s.name, h, s.kind, s.decimals, s.excel_format) for s, h in zip(shown, headers)
-    ]
+    plan = [dataclasses.replace(s, header=h) for s, h in zip(shown, headers)]
     return frame, plan
 
 

@@ -775,7 +775,7 @@ class ResponseTimeResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"{self.outcome} by complaint response time",
+            title=f"{label(self.outcome)} by complaint response time",
             xlabel=f"difference vs {self.table['band'].iloc[0]}",
         )
 

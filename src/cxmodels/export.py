@@ -124,7 +124,8 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
             continue
         vals = [_cell(x) for x in v.astype(object)]
         if spec.kind != "bool":
-            vals = [_number_cell(ws, x, spec.excel_format) for x in vals]
+            fmts = [r[2] for r in spec.rows] if spec.rows else [spec.excel_format] * len(vals)
+            vals = [_number_cell(ws, x, f) for x, f in zip(vals, fmts)]
         cols.append(vals)
     for row in zip(*cols):
         ws.append(list(row))

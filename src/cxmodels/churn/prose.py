@@ -31,10 +31,9 @@ def _who(res, column: str) -> tuple[str, str | None]:
     if level is None:
         return t("churn.who_with", x=label(term, LABELS)), t("churn.ref_without")
     ref = res.design.levels[term][0]
-    name = str if is_english() else label
-    return (
-        t("churn.who_in", term=label(term), level=name(level)),
-        t("churn.ref_in", term=label(term), level=name(ref)),
+    return (  # levels through the label layer: "small business", not "small_business"
+        t("churn.who_in", term=label(term), level=label(level)),
+        t("churn.ref_in", term=label(term), level=label(ref)),
     )
 
 

@@ -19,7 +19,7 @@ from .._validation import (
     fail,
     require_columns,
 )
-from ..i18n import is_english, t
+from ..i18n import t
 from .bootstrap import _bootstrap
 from .result import KanoResult
 from .tables import (
@@ -387,8 +387,7 @@ def _kano_notes(out, feature, min_n, dropped, max_questionable) -> list[str]:
     notes = []
     low = out[out["low_n"]]
     if len(low):
-        name = str if is_english() else label
-        examples = ", ".join(map(name, low["feature"].astype(str).head(3)))
+        examples = ", ".join(map(label, low["feature"].astype(str).head(3)))
         msg = t("kano.low_n", n=len(low), min_n=min_n, examples=examples)
         notes.append(msg)
         warnings.warn(msg, stacklevel=3)

@@ -74,7 +74,7 @@ class KanoResult(Result):
             cols += ["stability", "better_low", "better_high"]
         tables = {"Features": self.table[cols].set_index(["feature", *self.groups])}
         if self.segment_tests is not None:
-            tables["Segment tests"] = self.segment_tests.set_index("feature")
+            tables["Segment tests"] = self.segment_table()
         facts = {
             "respondents": self.n_respondents,
             "rule": self.rule,
@@ -83,6 +83,28 @@ class KanoResult(Result):
             "respondents dropped (questionable)": self.n_dropped_respondents,
         }
         return "Kano analysis", facts, tables, list(self.notes)
+
+    def segment_table(self) -> pd.DataFrame | None:
+        """The segment comparison as a journal table, one row per feature (``None`` without
+        a segment).
+
+        Returns
+        -------
+        DataFrame
+            ``feature``, ``category[<segment>]`` (the Kano letter per segment, shown by name),
+            ``chi2`` (Pearson's chi-square of the A/O/M/I counts across segments), ``dof``
+            and ``p_value``. The Better/Worse differences stay in :attr:`segment_tests`.
+        """
+        if self.segment_tests is None or not self.groups:
+            return None
+        group = self.groups[0]
+        wide = self.table.pivot(index="feature", columns=group, values="category")
+        wide.columns = [f"category[{c}]" for c in wide.columns]
+        tests = self.segment_tests[["feature", "chi2", "dof", "p_value"]]
+        out = tests.merge(wide.reset_index(), on="feature", how="left")
+        return out[["feature", *wide.columns, "chi2", "dof", "p_value"]].astype(
+            {"chi2": float, "dof": int, "p_value": float}
+        )
 
     def findings(self) -> Findings:
         """Must-be features first, then one-dimensional, attractive, indifferent and reverse;

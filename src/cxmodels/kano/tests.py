@@ -112,7 +112,8 @@ def _segment_tests(out, segment, feat_index, draws, exclude=()) -> pd.DataFrame:
                 for name in ("better", "worse"):
                     d = draws[name][:, i_s] - draws[name][:, i_r]
                     lo, hi = percentile_ci(d)
-                    row[f"{name}_diff_low[{s_}]"], row[f"{name}_diff_high[{s_}]"] = lo, hi
+                    row[f"{name}_diff_low[{s_}]"] = float(lo)
+                    row[f"{name}_diff_high[{s_}]"] = float(hi)
         rows.append(row)
     return pd.DataFrame(rows)
 

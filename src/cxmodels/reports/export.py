@@ -106,9 +106,10 @@ def _footer(nb) -> str:
 
 
 def _method_note(note: str) -> str:
-    """A notebook's method note in the report's language (catalogue ``method.<English text>``)."""
+    """A notebook's method note (a key of the catalogue's ``method.*`` entries, e.g. ``"cox"``)
+    in the report's language; a note that is no key is shown as written."""
     key = f"method.{note}"
-    return t(key) if not i18n.is_english() and i18n.has(key) else note
+    return t(key) if i18n.has(key) else note
 
 
 def _toc(body: str) -> str:

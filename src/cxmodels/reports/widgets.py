@@ -45,9 +45,11 @@ def setup(language: str = "en", dpi: int = 100) -> None:
 
     Notes
     -----
-    Data-quality warnings are kept, not printed: the next findings box's caveats say how many
-    there were and that ``cxmodels validate`` lists them (their messages name example rows, which
-    a report must not publish). The only matplotlib setting changed is ``figure.dpi``.
+    Warnings are kept, not printed: the next findings box's caveats say how many data-quality
+    warnings there were and that ``cxmodels validate`` lists them (their messages name example
+    rows, which a report must not publish), and how many other warnings the computation raised
+    (a Python warning's text holds file paths and lines of code, never shown to a reader). The
+    only matplotlib setting changed is ``figure.dpi``.
     The list of shown tables starts empty.
     """
     import warnings
@@ -63,6 +65,7 @@ def setup(language: str = "en", dpi: int = 100) -> None:
         _SHOW[0] = warnings.showwarning
         warnings.showwarning = _keep_data_note
     _DATA_NOTES.clear()
+    _RUN_NOTES.clear()
     matplotlib.rcParams["figure.dpi"] = dpi
     try:
         from IPython import get_ipython
@@ -196,28 +199,33 @@ def say(key: str, **values) -> None:
 
 
 _DATA_NOTES: list[str] = []
+_RUN_NOTES: list[str] = []  # the messages of other warnings, each once
 _SHOW: list = [None]
 
 
 def _keep_data_note(message, category, filename, lineno, file=None, line=None):
-    """``warnings.showwarning`` in a report: data-quality warnings kept for the caveats box."""
+    """``warnings.showwarning`` in a report: every warning kept for the caveats box, none
+    printed (data-quality warnings apart from the others)."""
     from .._validation import DataQualityWarning
 
-    if issubclass(category, DataQualityWarning):
-        if str(message) not in _DATA_NOTES:
-            _DATA_NOTES.append(str(message))
-        return
-    _SHOW[0](message, category, filename, lineno, file, line)
+    notes = _DATA_NOTES if issubclass(category, DataQualityWarning) else _RUN_NOTES
+    if str(message) not in notes:
+        notes.append(str(message))
 
 
-def _pending_data_notes() -> list[str]:
-    """The data-quality warnings raised since the last findings box, as one counted sentence.
+def _pending_data_notes(shown=()) -> list[str]:
+    """The warnings raised since the last findings box, as counted sentences.
 
-    The messages themselves name example rows (customer and response ids), which a report must
-    not publish, so the report says how many there were and where to read them.
+    The messages themselves name example rows (customer and response ids), file paths and
+    lines of code, which a report must not publish, so the report says how many there were:
+    data-quality warnings (``cxmodels validate`` lists them) and other warnings of the
+    computation (running the notebook in JupyterLab shows them), apart from those whose
+    text is among the caveats ``shown`` already (a result's note that it also warned).
     """
-    notes, _DATA_NOTES[:] = list(_DATA_NOTES), []
-    return [t("nb.data_notes", n=len(notes))] if notes else []
+    data, _DATA_NOTES[:] = list(_DATA_NOTES), []
+    run, _RUN_NOTES[:] = [m for m in _RUN_NOTES if m not in set(shown)], []
+    out = [t("nb.data_notes", n=len(data))] if data else []
+    return out + ([t("nb.run_notes", n=len(run))] if run else [])
 
 
 def show_findings(found, caveats=()) -> None:
@@ -230,7 +238,8 @@ def show_findings(found, caveats=()) -> None:
     items = list(found)
     if items:
         display(finding(items))
-    caveats = [*getattr(found, "caveats", ()), *caveats, *_pending_data_notes()]
+    caveats = [*getattr(found, "caveats", ()), *caveats]
+    caveats += _pending_data_notes(shown=caveats)
     if caveats:
         display(finding(caveats, caveat=True))
 
@@ -380,16 +389,17 @@ def kano_segment_findings(seg_res, alpha: float = 0.01):
     from .._results import Findings
 
     tests = seg_res.segment_tests
+    notes = tuple(seg_res.notes)  # small cells per segment: caveats, not Python warnings
     if tests is None or not len(tests):
-        return Findings((t("nb.kano.no_segments"),), ())
+        return Findings((t("nb.kano.no_segments"),), notes)
     diff = tests[tests["p_value"] < alpha]
     if not len(diff):
-        return Findings((t("nb.kano.segments_same"),), ())
+        return Findings((t("nb.kano.segments_same"),), notes)
     out = [
         t("nb.kano.segments_differ", feature=label(r["feature"]), p=fmt_p(r["p_value"]))
         for _, r in diff.iterrows()  # one sentence per differing feature
     ]
-    return Findings(tuple(out), ())
+    return Findings(tuple(out), notes)
 
 
 def channel_findings(by_channel: pd.DataFrame, outcome: str):

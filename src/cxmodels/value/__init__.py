@@ -15,7 +15,7 @@ from .bgnbd import BGNBDResult, fit_bgnbd
 from .covariates import add_covariates, customer_covariates, with_purchases
 from .gammagamma import GammaGammaResult, fit_gamma_gamma
 from .paretonbd import ParetoNBDResult, fit_pareto_nbd
-from .rfm import RFMTable, rfm_summary
+from .rfm import RFMTable, purchase_profile, rfm_summary
 from .sbg import SBGResult, fit_sbg
 from .worth import (
     ProgrammeValueResult,
@@ -47,6 +47,7 @@ __all__ = [
     "fit_sbg",
     "fit_value_model",
     "follow_up_value",
+    "purchase_profile",
     "rfm_summary",
     "top_share",
     "value_of_satisfaction",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._format import label
 from ..plots import PALETTE, _ax
 
 
@@ -48,14 +49,24 @@ def clv_histogram(clv: pd.Series | np.ndarray, ax=None, bins: int = 40):
     v = v[np.isfinite(v)]
     pos = v[v > 0]
     if pos.size and np.quantile(pos, 0.99) > 20 * np.median(pos):
-        ax.hist(pos, bins=np.geomspace(pos.min(), pos.max(), bins), color=PALETTE[0])
+        floor = _log_floor(pos)
+        ax.hist(np.clip(pos, floor, None), bins=np.geomspace(floor, pos.max(), bins),
+                color=PALETTE[0])  # fmt: skip
         ax.set_xscale("log")
+        ax.set_xlim(floor, pos.max())
     else:
         ax.hist(v, bins=bins, color=PALETTE[0])
     ax.set_xlabel("CLV per customer")
     ax.set_ylabel("customers")
     ax.set_title("Customer lifetime value")
     return ax
+
+
+def _log_floor(pos: np.ndarray) -> float:
+    """The left end of a log axis over positive values: their 1st percentile, and at most four
+    decades below the largest (a customer almost surely gone has a CLV of 1e-24, which would
+    stretch the axis over 28 decades); values below it are counted in the first bin."""
+    return float(min(max(np.quantile(pos, 0.01), pos.max() * 1e-4), pos.max()))
 
 
 def rfm_histograms(rfm: pd.DataFrame, axes=None):
@@ -83,7 +94,7 @@ def gain_bars(table: pd.DataFrame, ax=None, title: str = "CLV gained per custome
     ax.barh(
         y, t["delta_clv"], xerr=np.clip(np.nan_to_num(err), 0, None), color=PALETTE[2], capsize=3
     )
-    ax.set_yticks(y, t["segment"].astype(str).str.replace("_", " "))
+    ax.set_yticks(y, [label(s) for s in t["segment"].astype(str)])
     ax.invert_yaxis()
     ax.set_xlabel("CLV gained per customer")
     ax.set_title(title)

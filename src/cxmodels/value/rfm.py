@@ -291,3 +291,26 @@ def check_rfm(rfm, table: str = "rfm", monetary: bool = False) -> pd.DataFrame:
             fail(table, "monetary_value", "repeat buyers need a positive mean repeat amount",
                  "check the amounts of those customers", rfm.index[bad])  # fmt: skip
     return rfm
+
+
+#: The columns of an RFM table a purchase profile describes, in this order.
+PROFILE = ("frequency", "recency", "T", "monetary_value")
+
+
+def purchase_profile(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Repeat purchases, recency, age as a customer and mean repeat value per customer.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure (``frequency``, ``recency``, ``T``, ``monetary_value``):
+        ``measure``, ``n`` (customers with a value), ``mean``, ``median``, ``q10`` and ``q90``
+        (10th and 90th percentiles), ``max``.
+    """
+    rows = []
+    for c in (c for c in PROFILE if c in rfm):
+        v = pd.to_numeric(rfm[c], errors="coerce").dropna().to_numpy(dtype=float)
+        q = np.quantile(v, [0.1, 0.5, 0.9]) if len(v) else np.full(3, np.nan)
+        big = v.max() if len(v) else np.nan
+        rows.append((c, len(v), v.mean() if len(v) else np.nan, q[1], q[0], q[2], big))
+    return pd.DataFrame(rows, columns=["measure", "n", "mean", "median", "q10", "q90", "max"])
