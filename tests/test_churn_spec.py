@@ -140,3 +140,17 @@ def test_km_medians_match_live_r_on_tied_data(tmp_path):
     ours = kaplan_meier(df, "g", conf_type="log").medians.set_index("group")
     got = ours.loc[r.index, ["median", "ci_low", "ci_high"]].to_numpy(dtype=float)
     np.testing.assert_allclose(got, r[["median", "low", "high"]].to_numpy(dtype=float))
+
+
+def test_a_covariate_that_separates_churners_is_flagged_as_r_does():
+    # R coxph warns "Loglik converged before variable 2; coefficient may be infinite" here
+    rng = np.random.default_rng(1)
+    n = 300
+    x, g = rng.normal(size=n), rng.integers(0, 2, n)
+    T, E = rng.exponential(10, n), (g == 1).astype(int)
+    df = pd.DataFrame({"duration": T, "event": E, "x": x, "g": g})
+    fit = fit_churn(df, ["x", "g"])
+    assert fit.converged and any("g" in n and "infinite" in n for n in fit.notes)
+    assert not any("x" in n.split(":")[0] for n in fit.notes if "infinite" in n)
+    ok = fit_churn(df.assign(g=rng.integers(0, 2, n)), ["x", "g"])
+    assert not any("infinite" in n for n in ok.notes)

@@ -210,13 +210,28 @@ def _efron_step(rs, Xs, es, seg, beta, buf):
     return ll, score, info
 
 
+#: R ``coxph.control``: ``eps`` and ``toler.inf`` for the "coefficient may be infinite" check.
+COX_EPS, COX_TOLER_INF = 1e-9, float(np.sqrt(1e-9))
+
+
+def infinite_coefficients(beta: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Columns whose coefficient may be infinite (R ``coxph.fit``'s check): the Newton step
+    still left at the end, :math:`|I^{-1} U|`, exceeds ``eps`` and ``toler.inf`` times the
+    coefficient, or the variance is not finite (the data separate the groups)."""
+    step = np.abs(step)
+    bad = ~np.isfinite(step) | ((step > COX_EPS) & (step > COX_TOLER_INF * np.abs(beta)))
+    return bad
+
+
 def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: int = 50):
     """Newton-Raphson for Cox's partial likelihood with Efron ties (and strata), vectorized.
 
-    Returns ``(beta, cov, loglik, loglik_null, iterations, converged)``. Stops when the Newton
-    step is below 1e-9 standard errors in every coefficient (R's ``coxph`` stops at a relative
-    log-likelihood change of 1e-9, which leaves about 1e-8 in its coefficients); a step that
-    lowers the log-likelihood is halved.
+    Returns ``(beta, cov, loglik, loglik_null, iterations, converged, infinite)``. Stops when
+    the Newton step is below 1e-9 standard errors in every coefficient (R's ``coxph`` stops at
+    a relative log-likelihood change of 1e-9, which leaves about 1e-8 in its coefficients); a
+    step that lowers the log-likelihood is halved. When the log-likelihood is flat while a
+    coefficient still moves (a covariate that separates churners from the others), it stops
+    there, as R does, and ``infinite`` marks those columns (R's "coefficient may be infinite").
     """
     rs = risk_sets(T, E, strata)
     Xs = X[rs.order]
@@ -233,18 +248,40 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
     beta = np.zeros(X.shape[1])
     ll, score, info = _efron_step(rs, Xs, es, seg, beta, buf)
     ll0, ok, it = ll, False, 0
-    while it < max_iter:  # Newton iterations (a handful), not rows
-        it += 1
-        cov = np.linalg.inv(info)
-        step = cov @ score
-        if np.all(np.abs(step) <= 1e-9 * np.sqrt(np.diag(cov))):
-            ok = True
-            break
-        for _ in range(30):  # step halving
-            new = _efron_step(rs, Xs, es, seg, beta + step, buf)
-            if np.isfinite(new[0]) and new[0] >= ll - 1e-12 * abs(ll):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        while it < max_iter:  # Newton iterations (a handful), not rows
+            it += 1
+            step = _solve(info, score)
+            if np.all(np.abs(step) <= 1e-9 * np.sqrt(np.diag(_inverse(info)))):
+                ok = True
                 break
-            step = step / 2
-        beta = beta + step
-        ll, score, info = new
-    return beta, np.linalg.inv(info), ll, ll0, it, ok
+            for _ in range(30):  # step halving
+                new = _efron_step(rs, Xs, es, seg, beta + step, buf)
+                if np.isfinite(new[0]) and new[0] >= ll - 1e-12 * abs(ll):
+                    break
+                step = step / 2
+            flat = abs(new[0] - ll) <= COX_EPS * abs(new[0])
+            beta = beta + step
+            ll, score, info = new
+            if flat and infinite_coefficients(beta, _solve(info, score)).any():
+                ok = True  # R: "Loglik converged before variable ...; may be infinite"
+                break
+        infinite = (
+            infinite_coefficients(beta, _solve(info, score)) if it else np.zeros(len(beta), bool)
+        )
+        return beta, _inverse(info), ll, ll0, it, ok, infinite & ok
+
+
+def _inverse(info: np.ndarray) -> np.ndarray:
+    """The inverse information, NaN where it is singular (a separated covariate)."""
+    try:
+        return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return np.full_like(info, np.nan)
+
+
+def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(info, score)
+    except np.linalg.LinAlgError:
+        return np.full_like(score, np.inf)

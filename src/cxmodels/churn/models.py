@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._design import Design, build_design
 from .._validation import as_list, check_number, check_option, fail, require_columns
+from ..i18n import t
 from ._checks import check_start_stop, check_survival
 from ._cox import fit_cox
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
@@ -91,13 +92,14 @@ def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
 
 
 def _hr_table(design: Design, coef, cov, alpha: float) -> pd.DataFrame:
-    t = _coef_table(design.columns, coef, np.sqrt(np.diag(cov)), alpha)
-    t["hr"], t["hr_low"], t["hr_high"] = (
-        np.exp(t["coef"]),
-        np.exp(t["coef_low"]),
-        np.exp(t["coef_high"]),
-    )
-    return t
+    with np.errstate(invalid="ignore", over="ignore"):
+        tab = _coef_table(design.columns, coef, np.sqrt(np.diag(cov)), alpha)
+        tab["hr"], tab["hr_low"], tab["hr_high"] = (
+            np.exp(tab["coef"]),
+            np.exp(tab["coef_low"]),
+            np.exp(tab["coef_high"]),
+        )
+    return tab
 
 
 def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
@@ -111,8 +113,11 @@ def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
         fit = lambda: _cox_penalized(design.X, T, E, codes, penalizer, design.columns)  # noqa: E731
         (coef, cov, ll, ll0), notes, ok = _record_fit(fit)
     else:
-        coef, cov, ll, ll0, iters, ok = fit_cox(design.X, T, E, codes)
+        coef, cov, ll, ll0, iters, ok, infinite = fit_cox(design.X, T, E, codes)
         notes = [] if ok else [f"Newton-Raphson did not converge in {iters} iterations."]
+        if infinite.any():
+            names = ", ".join(design.label(c) for c, bad in zip(design.columns, infinite) if bad)
+            notes.append(t("churn.infinite", names=names))
     return CoxResult(
         _hr_table(design, coef, cov, common["alpha"]),
         *_shared(design, table, E.sum(), common["duration_col"], strata, notes, ok, common),
