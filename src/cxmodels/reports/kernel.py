@@ -56,10 +56,12 @@ ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send ``sig`` to this process when its parent thread exits (no-op elsewhere)."""
+def die_with_parent(sig: int | None = None) -> None:
+    """Ask Linux to send ``sig`` (default ``SIGKILL``) to this process when its parent thread
+    exits (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
+    sig = signal.SIGKILL if sig is None else sig
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 

@@ -82,7 +82,8 @@ def work_dir() -> Path:
     return _STATE["work"]
 
 
-os.register_at_fork(after_in_child=_STATE.clear)  # a forked worker starts its own template
+if hasattr(os, "register_at_fork"):  # POSIX; a forked worker starts its own template
+    os.register_at_fork(after_in_child=_STATE.clear)
 
 
 @atexit.register

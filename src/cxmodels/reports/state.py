@@ -2,15 +2,15 @@
 
 Every file the runner writes resolves inside the output folder (:func:`inside`). Writes go to a
 temporary file in the same folder and are renamed, so a failed write leaves nothing partial; a
-permission or disk error becomes one :class:`OutputError` naming the path. The run lock is an OS
-lock (``fcntl.flock``) that disappears with the process holding it. A corrupt manifest is moved
-aside with a warning and the affected reports are re-run.
+permission or disk error becomes one :class:`OutputError` naming the path. The run lock
+(:mod:`.locks`) is an OS lock that disappears with the process holding it, or a lock file where
+there is no ``fcntl``. A corrupt manifest is moved aside with a warning and the affected reports
+are re-run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -22,10 +22,10 @@ from pathlib import Path
 
 from .._validation import CXError
 from ..config import sample_dir
+from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
 TMP_PREFIX = "cxmodels-run-"
-_HELD_LOCKS: list[int] = []  # lock fds, closed in forked children so a child never holds them
 
 
 class RunInProgress(CXError, RuntimeError):
@@ -34,16 +34,6 @@ class RunInProgress(CXError, RuntimeError):
 
 class OutputError(CXError, OSError):
     """A file of the run could not be written: permission, disk full, ... (exit code 1)."""
-
-
-def _close_locks_in_child() -> None:
-    for fd in _HELD_LOCKS:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCKS.clear()
-
-
-os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def inside(out: Path, *parts: str) -> Path:
@@ -122,44 +112,21 @@ def read_manifest(path: Path) -> dict:
 
 @contextlib.contextmanager
 def run_lock(out: Path) -> Iterator[None]:
-    """An exclusive OS lock on the output folder; it dies with its holder."""
+    """An exclusive lock on the output folder; it dies with its holder."""
     path = inside(out, LOCK_NAME)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = try_lock(path)
     except OSError as exc:
         raise _oserror(exc, path, "create the lock file") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(fd)
+    if fd is None:
         raise RunInProgress(
-            f"another report run is using {out} (pid {holder}); "
+            f"another report run is using {out} (pid {holder(path)}); "
             "wait for it to finish or use another --out"
-        ) from None
-    _HELD_LOCKS.append(fd)
+        )
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        if fd in _HELD_LOCKS:
-            _HELD_LOCKS.remove(fd)
-            os.close(fd)  # closing releases the flock
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped: common in containers whose init never reaps) is gone
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+        release(path, fd)
 
 
 def sweep_temp_dirs() -> None:
@@ -170,7 +137,7 @@ def sweep_temp_dirs() -> None:
             pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
         except ValueError:
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             shutil.rmtree(d, ignore_errors=True)
 
 
@@ -185,8 +152,7 @@ def ensure_sample() -> Path:
     if (folder / "truth.json").exists():
         return folder
     ensure_dir(folder.parent)
-    with open(folder.parent / ".sample.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)  # a concurrent run waits here, then finds the sample
+    with waiting_lock(folder.parent / ".sample.lock"):  # a concurrent run waits, then finds it
         if (folder / "truth.json").exists():
             return folder
         from ..data import DEFAULT_SAMPLE, generate, save
