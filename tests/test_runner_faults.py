@@ -4,15 +4,19 @@ nothing of a failed report published, kernels in a scratch folder, notebooks wit
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import cxmodels as cx
+from cxmodels import reports
+from cxmodels.cli import main
 
 from .test_runner import QUIET, config, tiny
 
@@ -57,3 +61,102 @@ def test_notebook_helpers_and_a_serial_render_need_no_fcntl(tmp_path, small_data
     assert done.returncode == 0, done.stderr[-2000:]
     assert "value is 1" in (out / "t.html").read_text(encoding="utf-8")
     assert not (out / ".cxmodels-report.lock").exists()  # the lock file is gone with the run
+
+
+# ------------------------------------------------------------------ one way in
+def _european_csv(folder: Path, data) -> Path:
+    """A European Excel's CSV export: Windows-1252, semicolons, decimal commas, day-first dates."""
+    folder.mkdir(parents=True)
+    for name, df in data.tables.items():
+        if df is None:
+            continue
+        df = df.copy()
+        if name == "customers":  # a character Windows-1252 writes as one byte UTF-8 cannot read
+            df["region"] = df["region"].replace({"south": "Süd", "north": "Nördlich"})
+        df.to_csv(
+            folder / f"{name}.csv",
+            sep=";",
+            decimal=",",
+            encoding="cp1252",
+            index=False,
+            date_format="%d/%m/%Y",
+        )
+    meta = {"encoding": "cp1252", "decimal": ",", "date_format": "%d/%m/%Y"}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    return folder
+
+
+def _excel(folder: Path, data) -> Path:
+    """An Excel export: a title row above headers written as words ("Customer ID")."""
+    folder.mkdir(parents=True)
+    for name, df in data.tables.items():
+        if df is None:
+            continue
+        df = df.rename(columns=lambda c: c.replace("_", " ").title())
+        with pd.ExcelWriter(folder / f"{name}.xlsx") as xl:
+            pd.DataFrame([[f"{name} export"]]).to_excel(xl, header=False, index=False)
+            df.to_excel(xl, startrow=2, index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def world():
+    return cx.generate(400, seed=5)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory, world):
+    base = tmp_path_factory.mktemp("exports")
+    return {"csv": _european_csv(base / "csv", world), "excel": _excel(base / "excel", world)}
+
+
+@pytest.mark.parametrize("kind", ["csv", "excel"])
+def test_the_privacy_gate_and_matrix_all_read_user_exports_as_validate(
+    tmp_path, exports, world, kind
+):
+    path = exports[kind]
+    n = len(world.customers)
+    ids = reports.identifier_values(path)
+    assert len(ids & set(world.customers["customer_id"])) == n  # every customer id looked for
+    assert len(ids) == 3 * n  # ids, emails and phones
+    nb = tiny(tmp_path / "b.ipynb", ["print(branch)"], "data_path = None\nbranch = None")
+    entry = {"name": "b_{branch}", "notebook": str(nb), "matrix": {"branch": "all"}}
+    specs = reports.load_config(config(tmp_path / "r.yaml", [entry]), data=str(path))
+    want = sorted(world.customers["branch_id"].dropna().unique())
+    assert [s.parameters["branch"] for s in specs] == want and len(want) > 3
+
+
+def test_the_runner_reads_data_with_cx_load(exports, monkeypatch):
+    path = exports["csv"]
+    mine = reports.load_data(str(path))
+    theirs = cx.load(path)
+    for name, df in theirs.tables.items():
+        if df is None:
+            assert mine.tables.get(name) is None
+        else:
+            pd.testing.assert_frame_equal(mine.tables[name], df)
+    calls = []  # the same function: cxmodels.data.load, looked up when the runner reads
+    original = cx.data.load
+    monkeypatch.setattr(cx.data, "load", lambda p, **kw: calls.append(p) or original(p, **kw))
+    (path / "meta.json").touch()  # a changed file is read again
+    os.utime(path / "meta.json", ns=(1, 1))
+    reports.load_data(str(path))
+    assert calls == [path]
+
+
+def test_refused_data_stops_the_run_with_one_line_and_exit_2(tmp_path, exports, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in exports["csv"].iterdir():
+        if f.name != "meta.json":  # without it the decimal commas are not numbers
+            (bad / f.name).write_bytes(f.read_bytes())
+    (bad / "responses.csv").write_bytes(b"\x00\x01garbage;;\n" * 3)
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}])
+    out = tmp_path / "out"
+    cmd = ["report", "--config", str(cfg), "--data", str(bad), "--out", str(out)]
+    assert main([*cmd, "--only", "t"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "cxmodels validate refuses it" in err and str(bad) in err
+    assert not (out / "t.html").exists()

@@ -158,6 +158,65 @@ def data_path(spec_data: str | None) -> Path:
     return sample_dir() if spec_data is None else Path(spec_data)
 
 
+_LOADED: dict[tuple, tuple] = {}  # (path, engine) -> (files signature, data)
+
+
+def data_engine(parameters: dict) -> str:
+    """The engine a report's notebook reads its data with (its ``engine`` parameter)."""
+    engine = parameters.get("engine", "pandas")
+    return engine if engine in ("pandas", "duckdb") else "pandas"
+
+
+def load_data(spec_data: str | None, engine: str = "pandas"):
+    """The data set exactly as ``cxmodels validate`` and ``cx.load`` read it, once per process.
+
+    The same function (:func:`cxmodels.data.load`) with the same options (encoding, separator,
+    decimal mark, sheets, Jalali dates, digits, ``meta.json``) reads the data for ``matrix:
+    all``, the privacy gate's identifiers and ``--data``; it is read again when a file changes.
+
+    Raises
+    ------
+    ConfigError
+        When validate refuses the data: its first error in one line, and how many there are.
+    """
+    import warnings
+
+    from .. import data as cxdata
+    from .._validation import DataQualityWarning, DataValidationError
+    from .state import ensure_sample, files_signature
+
+    path = ensure_sample() if spec_data is None else Path(spec_data)
+    key, sig = (str(path), engine), files_signature(path)
+    if key not in _LOADED or _LOADED[key][0] != sig:
+        _LOADED.pop(key, None)
+        try:
+            with warnings.catch_warnings():  # validate prints them; a report shows its own
+                warnings.simplefilter("ignore", DataQualityWarning)
+                _LOADED[key] = (sig, cxdata.load(path, engine=engine))
+        except DataValidationError as exc:
+            raise ConfigError(_refused(path, exc.report)) from None
+    return _LOADED[key][1]
+
+
+def _refused(path: Path, report) -> str:
+    errors = report.errors
+    first = str(errors[0]).splitlines()[0] if errors else "unreadable"
+    return (
+        f"data {path}: cxmodels validate refuses it ({len(errors)} error(s)), so no report ran. "
+        f"{first} (every problem: cxmodels validate {path})"
+    )
+
+
+def table_columns(data, table: str, columns: tuple[str, ...]):
+    """The given columns of one table of loaded data (only those present), or ``None``."""
+    if hasattr(data, "views"):  # DuckData: only these columns are read out of DuckDB
+        use = [c for c in columns if c in data.views.get(table, ())]
+        return data.select(**{table: use}).table(table) if use else None
+    df = data.tables.get(table)
+    use = [c for c in columns if df is not None and c in df.columns]
+    return df[use] if use else None
+
+
 _PARAMS_CACHE: dict[tuple, dict] = {}
 
 
@@ -230,16 +289,13 @@ def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
     return pattern
 
 
-def _all_values(key: str, spec_data: str | None) -> list:
+def _all_values(key: str, spec_data: str | None, engine: str) -> list:
     """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``."""
-    from .privacy import read_columns
-    from .state import ensure_sample
-
-    where = ensure_sample() if spec_data is None else data_path(spec_data)
+    data = load_data(spec_data, engine)
     for table in ("customers", "responses", "interactions", "branches"):
-        for df in read_columns(where, table, (key, f"{key}_id")):
-            col = df.columns[0]
-            return sorted(df[col].dropna().astype(str).unique())
+        df = table_columns(data, table, (key, f"{key}_id"))
+        if df is not None:
+            return sorted(df[df.columns[0]].dropna().astype(str).unique())
     return []
 
 
@@ -263,7 +319,10 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
     lang = _language(entry.get("language"), _where(path, i, entry.get("name"), "language"))
     if lang != "en" and LANGUAGE_PARAMETER in notebook_parameters(nb):
         params = {**params, LANGUAGE_PARAMETER: lang}
-    values = {k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()}
+    engine = data_engine(params)
+    values = {
+        k: (_all_values(k, spec_data, engine) if v == MATRIX_ALL else v) for k, v in matrix.items()
+    }
     for k, v in values.items():
         if not v:
             raise ConfigError(

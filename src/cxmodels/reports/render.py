@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ReportSpec, data_path
+from .config import ReportSpec, data_engine, data_path, load_data
 from .privacy import comment_values, describe_hits, figure_hits, identifier_values, scrub_notebook
 from .state import make_temp_dir
 
@@ -56,14 +56,16 @@ def render_spec(spec: ReportSpec, cwd: Path) -> RenderSpec:
 
 # ------------------------------------------------------------------ per-process state
 _STATE: dict = {}
-_PRIVATE: dict[str, tuple[set[str], set[str]]] = {}
+_PRIVATE: dict[tuple, tuple] = {}  # (uri, engine) -> (data, identifiers, comments)
 
 
-def private_values(uri: str) -> tuple[set[str], set[str]]:
-    """Identifier and comment values of a data set, cached per process."""
-    if uri not in _PRIVATE:
-        _PRIVATE[uri] = (identifier_values(Path(uri)), comment_values(Path(uri)))
-    return _PRIVATE[uri]
+def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]]:
+    """Identifier and comment values of a data set read as ``cx.load`` reads it, per process."""
+    data = load_data(uri, engine)  # cached; read again when a file changed
+    held = _PRIVATE.get((uri, engine))
+    if held is None or held[0] is not data:
+        held = _PRIVATE[(uri, engine)] = (data, identifier_values(data), comment_values(data))
+    return held[1], held[2]
 
 
 def _template():
@@ -212,7 +214,7 @@ def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str)
     if xlsx:
         xlsx.unlink()
     page = export_html(nb, rs.spec)
-    identifiers, comments = private_values(rs.data_uri)
+    identifiers, comments = private_values(rs.data_uri, data_engine(rs.spec.parameters))
     if rs.spec.parameters.get("show_comments", False):
         comments = set()
     from .privacy import privacy_hits

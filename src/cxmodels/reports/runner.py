@@ -15,7 +15,15 @@ from typing import Any
 
 from .._validation import did_you_mean
 from ..config import project_root, reports_dir
-from .config import ConfigError, ReportSpec, config_executor, data_path, load_config
+from .config import (
+    ConfigError,
+    ReportSpec,
+    config_executor,
+    data_engine,
+    data_path,
+    load_config,
+    load_data,
+)
 from .executors import parse_executor, run_tasks
 from .index import write_index
 from .render import private_values, render_spec
@@ -171,7 +179,7 @@ def _execute_plan(out, plan, manifest, executor, progress) -> dict:
     tasks = [render_spec(s, project_root()) for s, _ in plan]
     fps = {s.name: fp for s, fp in plan}
     for t in tasks:  # computed once in the parent; forked workers inherit the cache
-        private_values(t.data_uri)
+        private_values(t.data_uri, data_engine(t.spec.parameters))
     bar = _Progress(len(plan)) if progress else None
     records: dict = {}
     with contextlib.closing(run_tasks(executor, tasks)) as outcomes:  # closed on any exit
@@ -323,6 +331,8 @@ def run(
     """
     specs = select(load_config(config, data=data, timeout=timeout), only)
     ex = parse_executor(executor or config_executor(config), jobs)
+    for where, engine in dict.fromkeys((s.data, data_engine(s.parameters)) for s in specs):
+        load_data(where, engine)  # as validate reads it; refused data stops the run here
     if only and not quiet:
         print(f"selected {len(specs)} report(s): {', '.join(s.name for s in specs)}")
     out = Path(out_dir).resolve() if out_dir else reports_dir()

@@ -169,7 +169,7 @@ def ensure_sample() -> Path:
 
 
 # ------------------------------------------------------------------ fingerprints
-def _files_signature(path: Path) -> list:
+def files_signature(path: Path) -> list:
     if path.is_file():
         st = path.stat()
         return [[path.name, st.st_size, st.st_mtime_ns]]
@@ -206,7 +206,7 @@ def fingerprint(spec) -> str:
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
     if getattr(spec, "language", "en") != "en":  # English fingerprints stay as they were
         h.update(f"language={spec.language}".encode())
-    h.update(json.dumps(_files_signature(data_path(spec.data))).encode())
+    h.update(json.dumps(files_signature(data_path(spec.data))).encode())
     h.update(__version__.encode())
     h.update(_source_hash().encode())
     return h.hexdigest()[:20]
