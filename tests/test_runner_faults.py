@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import cxmodels as cx
-from cxmodels import reports
+from cxmodels import cli, reports
 from cxmodels.cli import main
 
-from .test_runner import QUIET, config, tiny
+from .test_runner import config, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,3 +162,97 @@ def test_refused_data_stops_the_run_with_one_line_and_exit_2(tmp_path, exports, 
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "cxmodels validate refuses it" in err and str(bad) in err
     assert not (out / "t.html").exists()
+
+
+# ------------------------------------------------------------------ one-line errors
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        ("reports: []\n", "'reports' lists no report"),
+        ("defaults: {timeout: 60}\nreports:\n", "'reports' lists no report"),
+    ],
+)
+def test_empty_configuration_is_one_line_and_exit_2(tmp_path, capsys, text, message):
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(text)
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and str(cfg) in err
+
+
+@pytest.mark.parametrize(
+    "entries, name",
+    [
+        ([{"name": "index"}], "index"),
+        ([{"name": "Index"}], "Index"),  # index.html on a case-insensitive file system
+        ([{"name": "t_{value}", "matrix": {"value": ["index"]}}], "t_index"),
+        ([{"name": "t"}, {"name": "t.failed"}], "t.failed"),
+    ],
+)
+def test_names_that_would_overwrite_the_runs_own_files_are_refused(tmp_path, capsys, entries, name):
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    entries = [{**e, "notebook": str(nb)} for e in entries]
+    cfg = config(tmp_path / "r.yaml", entries)
+    reserved = name in ("index", "Index", "t.failed")
+    out = tmp_path / "o"
+    if not reserved:  # a matrix value giving t_index is an ordinary name
+        assert [s.name for s in reports.load_config(cfg)] == [name]
+        return
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"report name {name!r} is reserved" in err
+    assert not (out / "index.html").exists()
+
+
+def test_names_differing_only_in_case_repeat(tmp_path):
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(
+        tmp_path / "r.yaml",
+        [{"name": "T", "notebook": str(nb)}, {"name": "t", "notebook": str(nb)}],
+    )
+    with pytest.raises(reports.ConfigError, match="report names repeat"):
+        reports.load_config(cfg)
+
+
+def _busy_kernel(parent: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until a kernel (forked by a template) under ``parent`` burns CPU in the hanging cell."""
+    from .test_runner import _alive, _cpu, _descendants
+
+    def template(pid: int) -> bool:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes() if Path(f"/proc/{pid}").exists() else b""
+        return b"cxmodels.reports.kernel" in cmd
+
+    def ppid(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+    end = time.time() + timeout
+    while time.time() < end:
+        for p in _alive(_descendants(parent.pid)):
+            if template(p) and template(ppid(p)) and _cpu(p) > 50:
+                return
+        time.sleep(0.5)
+    raise AssertionError("no kernel got busy")
+
+
+@pytest.mark.parametrize("executor", ["serial", "process:1"])
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, small_data, executor):
+    from .test_runner import HANG
+
+    hang = tiny(tmp_path / "hang.ipynb", [HANG])
+    cfg = config(tmp_path / "r.yaml", [{"name": "hang", "notebook": str(hang), "timeout": 300}])
+    cmd = [sys.executable, "-m", "cxmodels.cli", "report", "--config", str(cfg)]
+    cmd += ["--data", str(small_data), "--out", str(tmp_path / "out"), "--executor", executor]
+    parent = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        _busy_kernel(parent)
+        os.killpg(parent.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole foreground group
+        _, err = parent.communicate(timeout=60)
+    finally:
+        parent.kill()
+    assert parent.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert [line for line in err.splitlines() if line.strip()] == [cli.INTERRUPTED]

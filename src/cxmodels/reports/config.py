@@ -28,6 +28,8 @@ RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook 
 DEFAULT_TIMEOUT = 600.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
 MATRIX_ALL = "all"
+RESERVED_NAMES = {"index": "the run's index page index.html"}
+RESERVED_SUFFIX = ".failed"  # NAME.failed.ipynb is report NAME's kept failed notebook
 _UNSET: Any = object()
 
 
@@ -61,6 +63,21 @@ def check_name(name: str, where: str = "report name") -> str:
             "digit, contain no '..' and be at most 150 characters"
         )
         raise ConfigError(f"{where} {name!r} is refused: {why}.")
+    return name
+
+
+def _not_reserved(name: str, where: str) -> str:
+    """Refuse a report name whose files would overwrite the run's own (compared as a
+    case-insensitive file system compares: ``Index.html`` is ``index.html`` on Windows)."""
+    key = name.casefold()
+    clash = RESERVED_NAMES.get(key)
+    if clash is None and key.endswith(RESERVED_SUFFIX):
+        clash = f"the kept failed notebook of report {name[: -len(RESERVED_SUFFIX)]!r}"
+    if clash:
+        raise ConfigError(
+            f"{where}: report name {name!r} is reserved: its files would overwrite {clash}. "
+            "Fix: choose another name."
+        )
     return name
 
 
@@ -134,7 +151,7 @@ def read_yaml(path: Path) -> dict:
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: 'defaults' must be a mapping of {', '.join(DEFAULT_KEYS)}.")
     _unknown_keys(defaults, DEFAULT_KEYS, f"{path}: defaults")
-    if not isinstance(cfg.get("reports", []), list):
+    if not isinstance(cfg.get("reports") or [], list):  # `reports:` alone is an empty list
         raise ConfigError(f"{path}: 'reports' must be a list of report entries.")
     return cfg
 
@@ -333,7 +350,8 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
     for combo in itertools.product(*values.values()):
         p = {**params, **dict(zip(values, combo))}
         name = pattern.format(**{k: slug(v) for k, v in p.items()})
-        specs.append(ReportSpec(check_name(name, where), nb, p, spec_data, t, lang))
+        name = _not_reserved(check_name(name, where), where)
+        specs.append(ReportSpec(name, nb, p, spec_data, t, lang))
     return specs
 
 
@@ -370,14 +388,20 @@ def load_config(
     override = _UNSET if data is None else resolve_data(data, Path.cwd(), "--data")
     if timeout is not None:
         timeout = _timeout(timeout, "--timeout")
+    if not cfg.get("reports"):
+        what = "the file is empty" if not cfg else "'reports' lists no report"
+        raise ConfigError(
+            f"{path}: nothing to run: {what}. Fix: add entries under 'reports:', e.g. "
+            "'- notebook: notebooks/00_cx_overview.ipynb'."
+        )
     specs = []
-    for i, entry in enumerate(cfg.get("reports") or []):
+    for i, entry in enumerate(cfg["reports"]):
         e = entry
         if isinstance(entry, dict):
             e = {k: defaults[k] for k in ("data", "timeout", "language") if k in defaults} | entry
         specs += _expand(e, path.parent, path, i, override, timeout)
-    names = [s.name for s in specs]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    names = [s.name.casefold() for s in specs]  # one file on Windows and macOS
+    dup = sorted({s.name for s in specs if names.count(s.name.casefold()) > 1})
     if dup:
         raise ConfigError(
             f"{path}: report names repeat ({', '.join(dup)}). Fix: put the matrix "

@@ -139,9 +139,12 @@ class _ProcessPool:
         self.workers: dict[int, tuple] = {}  # slot -> (process, conn, task, started)
 
     def _start(self, slot: int) -> None:
+        from .kernel import no_sigint  # not at import: `python -m ...kernel` imports this package
+
         here, there = self.ctx.Pipe()
         p = self.ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
-        p.start()
+        with no_sigint():
+            p.start()
         there.close()
         self.workers[slot] = (p, here, None, 0.0)
 

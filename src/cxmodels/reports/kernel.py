@@ -66,6 +66,21 @@ def die_with_parent(sig: int | None = None) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
+@contextlib.contextmanager
+def no_sigint():
+    """Ctrl-C ignored while starting a child process, which is born ignoring it (a Python
+    started with SIGINT ignored keeps it so): the runner alone handles Ctrl-C and stops its
+    children, and no child prints a ``KeyboardInterrupt`` traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _watch_parent(parent: int) -> None:
     """Exit (taking the process group's kernels along) once the parent process is gone."""
 
@@ -171,16 +186,21 @@ class Template:
 
     def __init__(self) -> None:
         main = threading.current_thread() is threading.main_thread()
-        self.proc = subprocess.Popen(
+        with no_sigint():
+            self.proc = self._popen(main)
+        ready = self.proc.stdout.readline()
+        if not ready:
+            raise RuntimeError("the kernel template did not start (see the report logs)")
+
+    @staticmethod
+    def _popen(main: bool) -> subprocess.Popen:
+        return subprocess.Popen(
             [sys.executable, "-m", "cxmodels.reports.kernel", "main" if main else "thread"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             preexec_fn=die_with_parent if main else None,  # noqa: PLW1509 - no threads yet
         )
-        ready = self.proc.stdout.readline()
-        if not ready:
-            raise RuntimeError("the kernel template did not start (see the report logs)")
 
     def alive(self) -> bool:
         return self.proc.poll() is None
