@@ -20,7 +20,7 @@ import cxmodels as cx
 from cxmodels import cli, reports
 from cxmodels.cli import main
 
-from .test_runner import config, tiny
+from .test_runner import QUIET, config, tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -256,3 +256,44 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, small_data, executor):
     assert parent.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert [line for line in err.splitlines() if line.strip()] == [cli.INTERRUPTED]
+
+
+# ------------------------------------------------------------------ parameters
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"bootstrap": -1}, "takes a number of 0 or more (its default is 300), got -1"),
+        ({"bootstrap": "many"}, "takes a number (its default is 300), got 'many'"),
+        ({"features": "delivery"}, None),  # None default: anything goes to the notebook
+        ({"rule": ["mode"]}, "takes one value (text)"),
+    ],
+)
+def test_parameter_values_are_checked_against_the_notebook(tmp_path, parameters, message):
+    entry = {"name": "k", "notebook": "notebooks/03_kano_analysis.ipynb", "parameters": parameters}
+    cfg = config(tmp_path / "r.yaml", [entry])
+    if message is None:
+        assert reports.load_config(cfg)[0].parameters == parameters
+        return
+    with pytest.raises(reports.ConfigError) as err:  # the notebook resolves from the project
+        reports.load_config(cfg)
+    key = next(iter(parameters))
+    assert message in str(err.value)
+    assert f"{cfg}: report 1 (k), key '{key}'" in str(err.value)
+
+
+def test_matrix_values_are_checked_too(tmp_path):
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(
+        tmp_path / "r.yaml",
+        [{"name": "t{value}", "notebook": str(nb), "matrix": {"value": [1, "x"]}}],
+    )
+    with pytest.raises(reports.ConfigError, match="key 'value': t.ipynb takes a number"):
+        reports.load_config(cfg)
+
+
+def test_kano_without_bootstrap_renders(tmp_path, small_data):
+    entry = {"name": "k0", "notebook": str(ROOT / "notebooks/03_kano_analysis.ipynb")}
+    cfg = config(tmp_path / "r.yaml", [{**entry, "parameters": {"bootstrap": 0}}])
+    res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", executor="serial", **QUIET)
+    assert res.ok, res.table[["exception", "message"]].to_dict("records")
+    assert "kano" in (tmp_path / "o" / "k0.html").read_text(encoding="utf-8").lower()

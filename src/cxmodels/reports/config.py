@@ -273,6 +273,51 @@ def _check_parameters(keys, nb: Path, where: str) -> None:
             )
 
 
+def _default(nb: Path, key: str) -> Any:
+    """The notebook's default of ``key`` as a value (``None`` when it is not a literal)."""
+    import ast
+
+    try:
+        return ast.literal_eval(notebook_parameters(nb)[key]["default"])
+    except (KeyError, ValueError, SyntaxError, TypeError):
+        return None
+
+
+def _expected(default: Any, value: Any) -> str | None:
+    """What the notebook expects when ``value`` does not fit its ``default``; else ``None``.
+
+    The default tells the kind: yes/no, a number (not below 0 when the default is not), a
+    list, or text (a number is accepted as text: segments and branches may be codes).
+    """
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if default is None or value is None and not isinstance(default, bool | int | float):
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int | float):
+        if not number:
+            return "a number"
+        return "a number of 0 or more" if default >= 0 > value else None
+    if isinstance(default, list | tuple):
+        return None if isinstance(value, list) else "a list, e.g. [a, b]"
+    if isinstance(default, str):
+        return None if isinstance(value, str) or number else "one value (text)"
+    return None
+
+
+def _check_values(params: dict, matrix: dict, nb: Path, where: str) -> None:
+    """Refuse a parameter or matrix value the notebook cannot take, before any report runs."""
+    pairs = [*params.items()]
+    pairs += [(k, one) for k, v in matrix.items() if v != MATRIX_ALL for one in v]
+    for k, v in pairs:
+        want = None if k in RUNNER_PARAMETERS else _expected(_default(nb, k), v)
+        if want:
+            raise ConfigError(
+                f"{where}, key '{k}': {nb.name} takes {want} (its default is "
+                f"{_default(nb, k)!r}), got {v!r}."
+            )
+
+
 def _matrix(entry: dict, where: str) -> dict:
     matrix = entry.get("matrix") or {}
     if not isinstance(matrix, dict):
@@ -327,6 +372,7 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
         raise ConfigError(f"{_where(path, i, key='parameters')}: must be a mapping.")
     matrix = _matrix(entry, _where(path, i, entry.get("name"), "matrix"))
     _check_parameters([*params, *matrix], nb, _where(path, i, entry.get("name"), "parameters"))
+    _check_values(params, matrix, nb, _where(path, i, entry.get("name")))
     pattern = _name_pattern(entry, nb, [*params, *matrix], _where(path, i, key="name"))
     spec_data = data
     if data is _UNSET:
