@@ -215,6 +215,14 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
     return _LOADED[key][1]
 
 
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder)."""
+    from .render import forget_private
+
+    _LOADED.clear()
+    forget_private()
+
+
 def _refused(path: Path, report) -> str:
     errors = report.errors
     first = str(errors[0]).splitlines()[0] if errors else "unreadable"
