@@ -4,11 +4,14 @@ nothing of a failed report published, kernels in a scratch folder, notebooks wit
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -50,6 +53,7 @@ def test_notebook_helpers_and_a_serial_render_need_no_fcntl(tmp_path, small_data
     code = textwrap.dedent(
         f"""
         import sys
+import tempfile
         from cxmodels import reports as rp
         assert sys.modules["fcntl"] is None
         res = rp.run({str(cfg)!r}, data={str(small_data)!r}, out_dir={str(out)!r},
@@ -297,3 +301,91 @@ def test_kano_without_bootstrap_renders(tmp_path, small_data):
     res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", executor="serial", **QUIET)
     assert res.ok, res.table[["exception", "message"]].to_dict("records")
     assert "kano" in (tmp_path / "o" / "k0.html").read_text(encoding="utf-8").lower()
+
+
+# ------------------------------------------------------------------ nothing of a failed report
+SHOW = "import pandas as pd\nfrom cxmodels import reports as rp\nrp.setup()\n"
+SHOW += "rp.show_table(pd.DataFrame({'n_customers': [value, 2000]}), 'kpis')"
+
+
+def test_full_disk_publishes_nothing_of_the_failed_report(tmp_path, small_data, monkeypatch):
+    from cxmodels.reports import state
+
+    nb = tiny(tmp_path / "t.ipynb", [SHOW])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}])
+    out = tmp_path / "out"
+    run = {"data": str(small_data), "out_dir": out, "executor": "serial", **QUIET}
+    assert reports.run(cfg, **run).ok
+    good = {p: p.read_bytes() for p in (out / "t.html", out / "t.xlsx", out / "_notebooks/t.ipynb")}
+    cfg = config(
+        tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb), "parameters": {"value": 7}}]
+    )
+    fdopen = os.fdopen
+
+    def full_disk(fd, *args, **kw):  # the page's write finds the disk full
+        if os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[1].startswith(".t.html."):
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return fdopen(fd, *args, **kw)
+
+    monkeypatch.setattr(state.os, "fdopen", full_disk)
+    res = reports.run(cfg, **run)
+    monkeypatch.undo()
+    assert res.table["status"].tolist() == ["failed"]
+    assert "No space left on device" in res.table["message"][0]
+    for p, content in good.items():  # the last good page, workbook and notebook stay
+        assert p.read_bytes() == content, p.name
+    assert not [p.name for p in out.rglob(".*.tmp")]
+
+
+def test_a_failing_duckdb_report_leaves_no_temp_folder(tmp_path, small_data):
+    code = "import cxmodels as cx\nd = cx.open_data(data_path, engine='duckdb')\n"
+    code += "print(d.count('customers'))\nraise ValueError('boom')"
+    nb = tiny(tmp_path / "d.ipynb", [code])
+    cfg = config(tmp_path / "r.yaml", [{"name": "d", "notebook": str(nb)}])
+    before = set(Path(tempfile.gettempdir()).glob("cxmodels-duckdb-*"))
+    res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", executor="serial", **QUIET)
+    assert res.table["exception"].tolist() == ["ValueError"]
+    assert set(Path(tempfile.gettempdir()).glob("cxmodels-duckdb-*")) == before
+
+
+def test_a_relative_write_lands_in_a_scratch_folder_removed_after(tmp_path, small_data):
+    code = "import os\nopen('stray.txt', 'w').write('x')\nprint(os.getcwd())"
+    nb = tiny(tmp_path / "w.ipynb", [code])
+    cfg = config(tmp_path / "r.yaml", [{"name": "w", "notebook": str(nb)}])
+    out = tmp_path / "o"
+    res = reports.run(cfg, data=str(small_data), out_dir=out, executor="serial", **QUIET)
+    assert res.ok
+    executed = (out / "_notebooks" / "w.ipynb").read_text(encoding="utf-8")
+    assert str(out / "_scratch" / "w") in executed  # the kernel worked inside the output folder
+    assert not (ROOT / "stray.txt").exists() and not (Path.cwd() / "stray.txt").exists()
+    assert not (out / "_scratch").exists()
+
+
+def test_after_sigterm_the_manifest_and_index_are_true(tmp_path, small_data):
+    from .test_runner import HANG
+
+    quick = tiny(tmp_path / "q.ipynb", ["print(value)"])
+    hang = tiny(tmp_path / "hang.ipynb", [HANG])
+    entries = [{"name": f"q{i}", "notebook": str(quick)} for i in range(3)]
+    cfg = config(tmp_path / "r.yaml", [*entries, {"name": "hang", "notebook": str(hang)}])
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "cxmodels.cli", "report", "--config", str(cfg)]
+    cmd += ["--data", str(small_data), "--out", str(out), "--executor", "serial"]
+    parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _busy_kernel(parent)  # the three quick pages are published, the fourth hangs
+        parent.send_signal(signal.SIGTERM)
+        _, err = parent.communicate(timeout=60)
+    finally:
+        parent.kill()
+    assert parent.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    published = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
+    assert published == ["q0", "q1", "q2"]
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert all(manifest[n]["status"] == "ok" for n in published) and "hang" not in manifest
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for n in published:
+        row = re.search(rf"<tr><td><a href='{n}.html'>.*?</tr>", index).group(0)
+        assert "not run" not in row and "st-ok" in row
+    assert not (out / "_scratch").exists()
