@@ -7,8 +7,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -130,6 +130,13 @@ def test_the_privacy_gate_and_matrix_all_read_user_exports_as_validate(
     specs = reports.load_config(config(tmp_path / "r.yaml", [entry]), data=str(path))
     want = sorted(world.customers["branch_id"].dropna().unique())
     assert [s.parameters["branch"] for s in specs] == want and len(want) > 3
+
+
+def test_an_identifier_in_persian_digits_is_caught(exports):
+    ids = reports.identifier_values(exports["csv"])
+    first = sorted(i for i in ids if i.startswith("C"))[0]  # C0000001
+    persian = first.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert reports.privacy_hits(f"<td>{persian}</td>", ids) == [first]
 
 
 def test_the_runner_reads_data_with_cx_load(exports, monkeypatch):
