@@ -53,7 +53,6 @@ def test_notebook_helpers_and_a_serial_render_need_no_fcntl(tmp_path, small_data
     code = textwrap.dedent(
         f"""
         import sys
-import tempfile
         from cxmodels import reports as rp
         assert sys.modules["fcntl"] is None
         res = rp.run({str(cfg)!r}, data={str(small_data)!r}, out_dir={str(out)!r},
@@ -203,7 +202,7 @@ def test_empty_configuration_is_one_line_and_exit_2(tmp_path, capsys, text, mess
     ],
 )
 def test_names_that_would_overwrite_the_runs_own_files_are_refused(tmp_path, capsys, entries, name):
-    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"], "data_path = None\nvalue = 'text'")
     entries = [{**e, "notebook": str(nb)} for e in entries]
     cfg = config(tmp_path / "r.yaml", entries)
     reserved = name in ("index", "Index", "t.failed")
