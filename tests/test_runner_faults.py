@@ -68,6 +68,14 @@ def test_notebook_helpers_and_a_serial_render_need_no_fcntl(tmp_path, small_data
     assert not (out / ".cxmodels-report.lock").exists()  # the lock file is gone with the run
 
 
+def test_without_fork_the_runner_says_so_in_one_line(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    for value in (None, "serial", "process:2", "dask+local:2"):
+        with pytest.raises(reports.ConfigError, match="forks its kernels.*WSL, Linux or macOS"):
+            reports.parse_executor(value)
+    assert str(reports.parse_executor("dask://10.0.0.1:8786")) == "dask://10.0.0.1:8786"
+
+
 # ------------------------------------------------------------------ one way in
 def _european_csv(folder: Path, data) -> Path:
     """A European Excel's CSV export: Windows-1252, semicolons, decimal commas, day-first dates."""
