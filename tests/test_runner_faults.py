@@ -234,24 +234,31 @@ def test_names_differing_only_in_case_repeat(tmp_path):
         reports.load_config(cfg)
 
 
-def _busy_kernel(parent: subprocess.Popen, timeout: float = 120) -> None:
-    """Wait until a kernel (forked by a template) under ``parent`` burns CPU in the hanging cell."""
-    from .test_runner import _alive, _cpu, _descendants
+def _busy_kernel(parent: subprocess.Popen, ready=lambda: True, timeout: float = 240) -> None:
+    """Wait until a kernel (a process forked by a template) runs under ``parent`` and
+    ``ready()`` holds, then a moment more (the kernel is in its cell)."""
+    from .test_runner import _alive, _descendants
 
     def template(pid: int) -> bool:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes() if Path(f"/proc/{pid}").exists() else b""
-        return b"cxmodels.reports.kernel" in cmd
+        try:
+            return b"cxmodels.reports.kernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
     def ppid(pid: int) -> int:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
 
     end = time.time() + timeout
     while time.time() < end:
-        for p in _alive(_descendants(parent.pid)):
-            if template(p) and template(ppid(p)) and _cpu(p) > 50:
-                return
+        kernels = [p for p in _alive(_descendants(parent.pid)) if template(p) and template(ppid(p))]
+        if kernels and ready():
+            time.sleep(3)
+            return
         time.sleep(0.5)
-    raise AssertionError("no kernel got busy")
+    raise AssertionError("no kernel started")
 
 
 @pytest.mark.parametrize("executor", ["serial", "process:1"])
@@ -388,7 +395,8 @@ def test_after_sigterm_the_manifest_and_index_are_true(tmp_path, small_data):
     cmd += ["--data", str(small_data), "--out", str(out), "--executor", "serial"]
     parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        _busy_kernel(parent)  # the three quick pages are published, the fourth hangs
+        pages = [out / f"q{i}.html" for i in range(3)]
+        _busy_kernel(parent, lambda: all(p.exists() for p in pages))  # the fourth report hangs
         parent.send_signal(signal.SIGTERM)
         _, err = parent.communicate(timeout=60)
     finally:

@@ -337,6 +337,20 @@ def run(
     date, 1 when any report failed or timed out or a file could not be written, 2 for a
     configuration error or a run already in progress on the same output folder.
     """
+    try:
+        table_, index, records, out = _run(
+            config, only, jobs, force, data, timeout, out_dir, progress, quiet, executor
+        )
+    finally:
+        forget_data()  # no data set (or DuckDB spill folder) outlives the run
+    failures = table_[table_["status"].isin(FAILED)]
+    if not quiet:
+        _print(table_, failures, out, index, records)
+    return RunOutcome(table_, index, failures)
+
+
+def _run(config, only, jobs, force, data, timeout, out_dir, progress, quiet, executor) -> tuple:
+    """:func:`run` without the printing: (table, index, records, output folder)."""
     specs = select(load_config(config, data=data, timeout=timeout), only)
     ex = parse_executor(executor or config_executor(config), jobs)
     for where, engine in dict.fromkeys((s.data, data_engine(s.parameters)) for s in specs):
@@ -357,12 +371,6 @@ def run(
         finally:  # also on Ctrl-C or SIGTERM: every page published is in the manifest and index
             manifest = _update_manifest(out, manifest, specs, records)
             index = write_index(out, manifest, load_config(config, data=data, timeout=timeout))
-            forget_data()  # no data set (or DuckDB spill folder) outlives the run
-        table_ = _table(specs, records)
-    failures = table_[table_["status"].isin(FAILED)]
-    if not quiet:
-        _print(table_, failures, out, index, records)
-    return RunOutcome(table_, index, failures)
-
+    return _table(specs, records), index, records, out
 
 __all__ = ["RunOutcome", "data_path", "run", "select"]
