@@ -280,7 +280,8 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, small_data, executor):
         parent.kill()
     assert parent.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert [line for line in err.splitlines() if line.strip()] == [cli.INTERRUPTED]
+    said = cli.INTERRUPTED.format(how="interrupted (Ctrl-C)")
+    assert [line for line in err.splitlines() if line.strip()] == [said]
 
 
 # ------------------------------------------------------------------ parameters
@@ -402,6 +403,7 @@ def test_after_sigterm_the_manifest_and_index_are_true(tmp_path, small_data):
     finally:
         parent.kill()
     assert parent.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == cli.INTERRUPTED.format(how="stopped by SIGTERM")
     published = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
     assert published == ["q0", "q1", "q2"]
     manifest = json.loads((out / "_manifest.json").read_text())
