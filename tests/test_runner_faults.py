@@ -413,3 +413,22 @@ def test_after_sigterm_the_manifest_and_index_are_true(tmp_path, small_data):
         row = re.search(rf"<tr><td><a href='{n}.html'>.*?</tr>", index).group(0)
         assert "not run" not in row and "st-ok" in row
     assert not (out / "_scratch").exists()
+
+
+def test_a_loader_bug_is_one_line_too(tmp_path, small_data, monkeypatch, capsys):
+    def broken(path, **kw):
+        raise RuntimeError("something broke\nsecond line")
+
+    from cxmodels.reports.config import forget_data
+
+    forget_data()  # nothing read before this test answers for the loader
+    monkeypatch.setattr(cx.data, "load", broken)
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}])
+    cmd = ["report", "--config", str(cfg), "--data", str(small_data), "--out", str(tmp_path)]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [
+        f"error: data {small_data}: cxmodels validate cannot read it: unexpected RuntimeError: "
+        "something broke (please report this as a cxmodels bug)"
+    ]

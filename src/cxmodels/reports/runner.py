@@ -373,4 +373,5 @@ def _run(config, only, jobs, force, data, timeout, out_dir, progress, quiet, exe
             index = write_index(out, manifest, load_config(config, data=data, timeout=timeout))
     return _table(specs, records), index, records, out
 
+
 __all__ = ["RunOutcome", "data_path", "run", "select"]
