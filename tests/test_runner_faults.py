@@ -132,6 +132,7 @@ def test_the_privacy_gate_and_matrix_all_read_user_exports_as_validate(
     ids = reports.identifier_values(path)
     assert len(ids & set(world.customers["customer_id"])) == n  # every customer id looked for
     assert len(ids) == 3 * n  # ids, emails and phones
+    assert len(reports.identifier_values(path, ("customer_id",))) == n
     nb = tiny(tmp_path / "b.ipynb", ["print(branch)"], "data_path = None\nbranch = None")
     entry = {"name": "b_{branch}", "notebook": str(nb), "matrix": {"branch": "all"}}
     specs = reports.load_config(config(tmp_path / "r.yaml", [entry]), data=str(path))

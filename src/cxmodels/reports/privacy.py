@@ -42,16 +42,18 @@ def _values(data, table: str, columns: tuple[str, ...]) -> list:
     return [df[c].dropna().astype(str).map(to_ascii_digits).str.strip() for c in df.columns]
 
 
-def identifier_values(data) -> set[str]:
+def identifier_values(data, columns: tuple[str, ...] = IDENTIFIER_COLUMNS) -> set[str]:
     """Values of the identifier columns (customer_id, email, phone) of a data set's customers.
 
     Parameters
     ----------
     data : CXData, DuckData or path
         Loaded data, or a data folder / DuckDB file (loaded as ``cxmodels validate`` does).
+    columns : tuple of str
+        The columns (default all three; ``("customer_id",)`` gives one value per customer).
     """
     vals: set[str] = set()
-    for v in _values(data, "customers", IDENTIFIER_COLUMNS):
+    for v in _values(data, "customers", columns):
         # short or purely numeric small ids would match ordinary numbers in tables
         v = v[(v.str.len() >= 5) & ~(v.str.isdigit() & (v.str.len() < 7))]
         vals |= set(v.unique())
