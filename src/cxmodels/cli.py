@@ -1,6 +1,7 @@
 """Command line: ``cxmodels sample-data``, ``cxmodels validate``, ``cxmodels report``.
 
-Exit codes: 0 success, 1 failure (invalid data, a failed report), 2 usage error.
+Exit codes: 0 success, 1 failure (invalid data, a failed report), 2 usage error (for ``report``
+also data that ``validate`` refuses), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -158,7 +159,23 @@ def _report(args) -> int:
     except reports.OutputError as exc:  # permissions, disk full: one line naming the path
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # workers and kernels are already stopped, folders removed
+        print(f"\n{INTERRUPTED.format(how='interrupted (Ctrl-C)')}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # SIGTERM, raised by the runner as 128 + SIGTERM
+        if exc.code != EXIT_TERMINATED:
+            raise
+        print(f"\n{INTERRUPTED.format(how='stopped by SIGTERM')}", file=sys.stderr)
+        return EXIT_TERMINATED
     return 0 if outcome.ok else 1
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+INTERRUPTED = (
+    "{how}: the reports finished before it are published and in the index; "
+    "the others keep their last good version."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         help="build the report set (reports.yaml)",
         description="Render the reports of reports.yaml whose inputs changed. Exit codes: 0 all "
         "ok or up to date, 1 a report failed or a file could not be written, 2 a configuration "
-        "error or another run on the same output folder.",
+        "error, data that validate refuses or another run on the same output folder, 130 "
+        "interrupted (Ctrl-C), 143 stopped by SIGTERM.",
     )
     r.add_argument("--config", type=Path, default=None, help="report set (default reports.yaml)")
     r.add_argument(

@@ -127,6 +127,8 @@ def analyze_kano(
     if bootstrap:
         boot_in = (p.slots, p.grp, p.feat, lut[p.pair], p.w, (p.G, p.F))
         out, draws = _bootstrap(out, cells, boot_in, bootstrap, seed, rule, strength_threshold)
+    else:  # bootstrap=0: no replicates, so the stability of each call is not estimated
+        out["stability"] = np.nan
     seg_tests = None
     if segment:
         small = _small_groups(out, segment, p.grp, p.slots, p.grp_values, groups)

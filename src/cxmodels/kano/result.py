@@ -28,7 +28,7 @@ class KanoResult(Result):
         ``r_rate``, ``low_n`` (fewer than ``min_n`` valid answers) and, with a bootstrap,
         ``better_low``/``better_high``, ``worse_low``/``worse_high``,
         ``share_X_low``/``share_X_high``, ``stability_X`` and ``stability`` (share of
-        replicates won by the chosen category).
+        replicates won by the chosen category; NaN, not estimated, without a bootstrap).
     respondent_quality : DataFrame
         Per respondent: ``respondent_id``, ``n_answers``, ``n_Q``, ``n_R``, ``q_rate``, ``r_rate``.
     segment_tests : DataFrame or None

@@ -24,7 +24,7 @@ shown through them is also written to the report's workbook ``NAME.xlsx``.
 
 from __future__ import annotations
 
-from .config import ConfigError, ReportSpec, check_name, data_path, load_config
+from .config import ConfigError, ReportSpec, check_name, data_path, load_config, load_data
 from .executors import Executor, parse_executor
 from .export import export_html
 from .index import write_index
@@ -86,6 +86,7 @@ __all__ = [
     "fingerprint",
     "identifier_values",
     "load_config",
+    "load_data",
     "parse_executor",
     "privacy_hits",
     "publish_snapshot",

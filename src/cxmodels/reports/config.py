@@ -28,6 +28,8 @@ RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook 
 DEFAULT_TIMEOUT = 600.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
 MATRIX_ALL = "all"
+RESERVED_NAMES = {"index": "the run's index page index.html"}
+RESERVED_SUFFIX = ".failed"  # NAME.failed.ipynb is report NAME's kept failed notebook
 _UNSET: Any = object()
 
 
@@ -61,6 +63,21 @@ def check_name(name: str, where: str = "report name") -> str:
             "digit, contain no '..' and be at most 150 characters"
         )
         raise ConfigError(f"{where} {name!r} is refused: {why}.")
+    return name
+
+
+def _not_reserved(name: str, where: str) -> str:
+    """Refuse a report name whose files would overwrite the run's own (compared as a
+    case-insensitive file system compares: ``Index.html`` is ``index.html`` on Windows)."""
+    key = name.casefold()
+    clash = RESERVED_NAMES.get(key)
+    if clash is None and key.endswith(RESERVED_SUFFIX):
+        clash = f"the kept failed notebook of report {name[: -len(RESERVED_SUFFIX)]!r}"
+    if clash:
+        raise ConfigError(
+            f"{where}: report name {name!r} is reserved: its files would overwrite {clash}. "
+            "Fix: choose another name."
+        )
     return name
 
 
@@ -134,7 +151,7 @@ def read_yaml(path: Path) -> dict:
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: 'defaults' must be a mapping of {', '.join(DEFAULT_KEYS)}.")
     _unknown_keys(defaults, DEFAULT_KEYS, f"{path}: defaults")
-    if not isinstance(cfg.get("reports", []), list):
+    if not isinstance(cfg.get("reports") or [], list):  # `reports:` alone is an empty list
         raise ConfigError(f"{path}: 'reports' must be a list of report entries.")
     return cfg
 
@@ -156,6 +173,83 @@ def resolve_data(data: str | Path | None, base: Path, where: str) -> str | None:
 def data_path(spec_data: str | None) -> Path:
     """Where a spec's data lives (the sample folder for ``None``)."""
     return sample_dir() if spec_data is None else Path(spec_data)
+
+
+_LOADED: dict[tuple, tuple] = {}  # (path, engine) -> (files signature, data)
+
+
+def data_engine(parameters: dict) -> str:
+    """The engine a report's notebook reads its data with (its ``engine`` parameter)."""
+    engine = parameters.get("engine", "pandas")
+    return engine if engine in ("pandas", "duckdb") else "pandas"
+
+
+def load_data(spec_data: str | None, engine: str = "pandas"):
+    """The data set exactly as ``cxmodels validate`` and ``cx.load`` read it, once per process.
+
+    The same function (:func:`cxmodels.data.load`) with the same options (encoding, separator,
+    decimal mark, sheets, Jalali dates, digits, ``meta.json``) reads the data for ``matrix:
+    all``, the privacy gate's identifiers and ``--data``; it is read again when a file changes.
+
+    Raises
+    ------
+    ConfigError
+        When validate refuses the data: its first error in one line, and how many there are.
+    """
+    import warnings
+
+    from .. import data as cxdata
+    from .._validation import DataQualityWarning, DataValidationError
+    from .state import ensure_sample, files_signature
+
+    path = ensure_sample() if spec_data is None else Path(spec_data)
+    key, sig = (str(path), engine), files_signature(path)
+    if key not in _LOADED or _LOADED[key][0] != sig:
+        _LOADED.pop(key, None)
+        try:
+            with warnings.catch_warnings():  # validate prints them; a report shows its own
+                warnings.simplefilter("ignore", DataQualityWarning)
+                _LOADED[key] = (sig, cxdata.load(path, engine=engine))
+        except DataValidationError as exc:
+            raise ConfigError(_refused(path, exc.report)) from None
+        except Exception as exc:  # as validate says it: one line, never a traceback
+            raise ConfigError(
+                f"data {path}: cxmodels validate cannot read it: unexpected "
+                f"{type(exc).__name__}: {_first(exc)} (please report this as a cxmodels bug)"
+            ) from None
+    return _LOADED[key][1]
+
+
+def _first(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder)."""
+    from .render import forget_private
+
+    _LOADED.clear()
+    forget_private()
+
+
+def _refused(path: Path, report) -> str:
+    errors = report.errors
+    first = str(errors[0]).splitlines()[0] if errors else "unreadable"
+    return (
+        f"data {path}: cxmodels validate refuses it ({len(errors)} error(s)), so no report ran. "
+        f"{first} (every problem: cxmodels validate {path})"
+    )
+
+
+def table_columns(data, table: str, columns: tuple[str, ...]):
+    """The given columns of one table of loaded data (only those present), or ``None``."""
+    if hasattr(data, "views"):  # DuckData: only these columns are read out of DuckDB
+        use = [c for c in columns if c in data.views.get(table, ())]
+        return data.select(**{table: use}).table(table) if use else None
+    df = data.tables.get(table)
+    use = [c for c in columns if df is not None and c in df.columns]
+    return df[use] if use else None
 
 
 _PARAMS_CACHE: dict[tuple, dict] = {}
@@ -197,6 +291,51 @@ def _check_parameters(keys, nb: Path, where: str) -> None:
             )
 
 
+def _default(nb: Path, key: str) -> Any:
+    """The notebook's default of ``key`` as a value (``None`` when it is not a literal)."""
+    import ast
+
+    try:
+        return ast.literal_eval(notebook_parameters(nb)[key]["default"])
+    except (KeyError, ValueError, SyntaxError, TypeError):
+        return None
+
+
+def _expected(default: Any, value: Any) -> str | None:
+    """What the notebook expects when ``value`` does not fit its ``default``; else ``None``.
+
+    The default tells the kind: yes/no, a number (not below 0 when the default is not), a
+    list, or text (a number is accepted as text: segments and branches may be codes).
+    """
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if default is None or value is None and not isinstance(default, bool | int | float):
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int | float):
+        if not number:
+            return "a number"
+        return "a number of 0 or more" if default >= 0 > value else None
+    if isinstance(default, list | tuple):
+        return None if isinstance(value, list) else "a list, e.g. [a, b]"
+    if isinstance(default, str):
+        return None if isinstance(value, str) or number else "one value (text)"
+    return None
+
+
+def _check_values(params: dict, matrix: dict, nb: Path, where: str) -> None:
+    """Refuse a parameter or matrix value the notebook cannot take, before any report runs."""
+    pairs = [*params.items()]
+    pairs += [(k, one) for k, v in matrix.items() if v != MATRIX_ALL for one in v]
+    for k, v in pairs:
+        want = None if k in RUNNER_PARAMETERS else _expected(_default(nb, k), v)
+        if want:
+            raise ConfigError(
+                f"{where}, key '{k}': {nb.name} takes {want} (its default is "
+                f"{_default(nb, k)!r}), got {v!r}."
+            )
+
+
 def _matrix(entry: dict, where: str) -> dict:
     matrix = entry.get("matrix") or {}
     if not isinstance(matrix, dict):
@@ -230,16 +369,13 @@ def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
     return pattern
 
 
-def _all_values(key: str, spec_data: str | None) -> list:
+def _all_values(key: str, spec_data: str | None, engine: str) -> list:
     """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``."""
-    from .privacy import read_columns
-    from .state import ensure_sample
-
-    where = ensure_sample() if spec_data is None else data_path(spec_data)
+    data = load_data(spec_data, engine)
     for table in ("customers", "responses", "interactions", "branches"):
-        for df in read_columns(where, table, (key, f"{key}_id")):
-            col = df.columns[0]
-            return sorted(df[col].dropna().astype(str).unique())
+        df = table_columns(data, table, (key, f"{key}_id"))
+        if df is not None:
+            return sorted(df[df.columns[0]].dropna().astype(str).unique())
     return []
 
 
@@ -254,6 +390,7 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
         raise ConfigError(f"{_where(path, i, key='parameters')}: must be a mapping.")
     matrix = _matrix(entry, _where(path, i, entry.get("name"), "matrix"))
     _check_parameters([*params, *matrix], nb, _where(path, i, entry.get("name"), "parameters"))
+    _check_values(params, matrix, nb, _where(path, i, entry.get("name")))
     pattern = _name_pattern(entry, nb, [*params, *matrix], _where(path, i, key="name"))
     spec_data = data
     if data is _UNSET:
@@ -263,7 +400,10 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
     lang = _language(entry.get("language"), _where(path, i, entry.get("name"), "language"))
     if lang != "en" and LANGUAGE_PARAMETER in notebook_parameters(nb):
         params = {**params, LANGUAGE_PARAMETER: lang}
-    values = {k: (_all_values(k, spec_data) if v == MATRIX_ALL else v) for k, v in matrix.items()}
+    engine = data_engine(params)
+    values = {
+        k: (_all_values(k, spec_data, engine) if v == MATRIX_ALL else v) for k, v in matrix.items()
+    }
     for k, v in values.items():
         if not v:
             raise ConfigError(
@@ -274,7 +414,8 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
     for combo in itertools.product(*values.values()):
         p = {**params, **dict(zip(values, combo))}
         name = pattern.format(**{k: slug(v) for k, v in p.items()})
-        specs.append(ReportSpec(check_name(name, where), nb, p, spec_data, t, lang))
+        name = _not_reserved(check_name(name, where), where)
+        specs.append(ReportSpec(name, nb, p, spec_data, t, lang))
     return specs
 
 
@@ -311,14 +452,20 @@ def load_config(
     override = _UNSET if data is None else resolve_data(data, Path.cwd(), "--data")
     if timeout is not None:
         timeout = _timeout(timeout, "--timeout")
+    if not cfg.get("reports"):
+        what = "the file is empty" if not cfg else "'reports' lists no report"
+        raise ConfigError(
+            f"{path}: nothing to run: {what}. Fix: add entries under 'reports:', e.g. "
+            "'- notebook: notebooks/00_cx_overview.ipynb'."
+        )
     specs = []
-    for i, entry in enumerate(cfg.get("reports") or []):
+    for i, entry in enumerate(cfg["reports"]):
         e = entry
         if isinstance(entry, dict):
             e = {k: defaults[k] for k in ("data", "timeout", "language") if k in defaults} | entry
         specs += _expand(e, path.parent, path, i, override, timeout)
-    names = [s.name for s in specs]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    names = [s.name.casefold() for s in specs]  # one file on Windows and macOS
+    dup = sorted({s.name for s in specs if names.count(s.name.casefold()) > 1})
     if dup:
         raise ConfigError(
             f"{path}: report names repeat ({', '.join(dup)}). Fix: put the matrix "

@@ -63,11 +63,17 @@ def parse_executor(value: str | None, jobs: int | None = None) -> Executor:
         ``kind`` (serial, process, dask-local, dask), ``workers`` and ``address``.
     """
     default_n = max(1, jobs or os.cpu_count() or 1)
-    if value is None:
-        return Executor("process", default_n)
-    m = EXECUTOR_RE.match(str(value).strip())
+    m = EXECUTOR_RE.match(str(value if value is not None else "process").strip())
     if not m:
         raise ConfigError(f"executor {value!r} is not one of {EXECUTORS}.")
+    if not m.group(4) and not hasattr(os, "fork"):  # kernels are forked from a warm template
+        raise ConfigError(
+            f"executor {value or 'process'!r}: the report runner forks its kernels, which this "
+            "system cannot (Windows). Fix: run cxmodels report under WSL, Linux or macOS, or "
+            "on a dask://HOST:PORT scheduler there; the notebooks themselves run anywhere."
+        )
+    if value is None:
+        return Executor("process", default_n)
     if m.group(1) == "serial":
         return Executor("serial")
     if m.group(4):
@@ -134,9 +140,12 @@ class _ProcessPool:
         self.workers: dict[int, tuple] = {}  # slot -> (process, conn, task, started)
 
     def _start(self, slot: int) -> None:
+        from .kernel import no_sigint  # not at import: `python -m ...kernel` imports this package
+
         here, there = self.ctx.Pipe()
         p = self.ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
-        p.start()
+        with no_sigint():
+            p.start()
         there.close()
         self.workers[slot] = (p, here, None, 0.0)
 

@@ -56,12 +56,29 @@ ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send ``sig`` to this process when its parent thread exits (no-op elsewhere)."""
+def die_with_parent(sig: int | None = None) -> None:
+    """Ask Linux to send ``sig`` (default ``SIGKILL``) to this process when its parent thread
+    exits (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
+    sig = signal.SIGKILL if sig is None else sig
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+
+@contextlib.contextmanager
+def no_sigint():
+    """Ctrl-C ignored while starting a child process, which is born ignoring it (a Python
+    started with SIGINT ignored keeps it so): the runner alone handles Ctrl-C and stops its
+    children, and no child prints a ``KeyboardInterrupt`` traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _watch_parent(parent: int) -> None:
@@ -96,10 +113,14 @@ def _record_figure_texts() -> None:
     FigureCanvasBase.print_figure = print_figure
 
 
-def _set_language(env: dict) -> None:
-    """The report's environment (``CXMODELS_LANGUAGE``) in the forked kernel, which inherited
-    the template's already-imported cxmodels: its language state is set from it again."""
+def _set_environment(env: dict) -> None:
+    """The report's environment (``CXMODELS_LANGUAGE``, ``TMPDIR``) in the forked kernel, which
+    inherited the template's already-imported modules: the language state and the temporary
+    folder are set from it again."""
+    import tempfile
+
     os.environ.update({str(k): str(v) for k, v in env.items()})
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     i18n = sys.modules.get("cxmodels.i18n")
     if i18n is not None:
         i18n.set_language("en")
@@ -120,7 +141,7 @@ def _become_kernel(req: dict) -> None:
     os.close(fd)
     os.chdir(req["cwd"])
     _TEXTS_FILE = req["texts"]
-    _set_language(req.get("env") or {})
+    _set_environment(req.get("env") or {})
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
@@ -169,16 +190,21 @@ class Template:
 
     def __init__(self) -> None:
         main = threading.current_thread() is threading.main_thread()
-        self.proc = subprocess.Popen(
+        with no_sigint():
+            self.proc = self._popen(main)
+        ready = self.proc.stdout.readline()
+        if not ready:
+            raise RuntimeError("the kernel template did not start (see the report logs)")
+
+    @staticmethod
+    def _popen(main: bool) -> subprocess.Popen:
+        return subprocess.Popen(
             [sys.executable, "-m", "cxmodels.reports.kernel", "main" if main else "thread"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             preexec_fn=die_with_parent if main else None,  # noqa: PLW1509 - no threads yet
         )
-        ready = self.proc.stdout.readline()
-        if not ready:
-            raise RuntimeError("the kernel template did not start (see the report logs)")
 
     def alive(self) -> bool:
         return self.proc.poll() is None

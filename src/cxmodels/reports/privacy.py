@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ..data.contract import free_text_columns, identifier_columns
+from ..data.text import to_ascii_digits
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -28,66 +29,42 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_.+@-]{4,}")
 WITHHELD = "[withheld]"
 
 
-def read_columns(data_path: Path, table: str, columns: tuple[str, ...]) -> list:
-    """The given columns of one table of a data set (only those present), without a full load."""
-    import pandas as pd
+def _values(data, table: str, columns: tuple[str, ...]) -> list:
+    """The non-empty values of each given column, from a data set read as ``cx.load`` reads it
+    (a path is read through :func:`.config.load_data`, the loader ``cxmodels validate`` uses)."""
+    from .config import load_data, table_columns
 
-    if data_path.is_file():
-        import duckdb
-
-        con = duckdb.connect(str(data_path), read_only=True)
-        try:
-            present = {
-                r[0]
-                for r in con.execute(
-                    "select column_name from information_schema.columns where table_name = ?",
-                    [table],
-                ).fetchall()
-            }
-            use = [c for c in columns if c in present]
-            return [con.execute(f"select {', '.join(use)} from {table}").df()] if use else []
-        finally:
-            con.close()
-    for suffix in (".parquet", ".csv", ".xlsx", ".sav"):
-        p = data_path / f"{table}{suffix}"
-        if not p.exists():
-            continue
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            names = pq.read_schema(p).names
-            use = [c for c in columns if c in names]
-            return [pd.read_parquet(p, columns=use)] if use else []
-        if suffix == ".csv":
-            df = pd.read_csv(p, usecols=lambda c: c in columns, dtype=str)
-            return [df] if len(df.columns) else []
-        from ..data.core import _read_table
-
-        df, _ = _read_table(p)
-        use = [c for c in columns if c in df]
-        return [df[use]] if use else []
-    return []
+    if isinstance(data, str | Path):
+        data = load_data(str(data))
+    df = table_columns(data, table, columns)
+    if df is None:
+        return []
+    return [df[c].dropna().astype(str).map(to_ascii_digits).str.strip() for c in df.columns]
 
 
-def identifier_values(data_path: Path) -> set[str]:
-    """Values of the identifier columns (customer_id, email, phone) of a data set's customers."""
+def identifier_values(data, columns: tuple[str, ...] = IDENTIFIER_COLUMNS) -> set[str]:
+    """Values of the identifier columns (customer_id, email, phone) of a data set's customers.
+
+    Parameters
+    ----------
+    data : CXData, DuckData or path
+        Loaded data, or a data folder / DuckDB file (loaded as ``cxmodels validate`` does).
+    columns : tuple of str
+        The columns (default all three; ``("customer_id",)`` gives one value per customer).
+    """
     vals: set[str] = set()
-    for df in read_columns(data_path, "customers", IDENTIFIER_COLUMNS):
-        for c in df.columns:
-            v = df[c].dropna().astype(str).str.strip()
-            # short or purely numeric small ids would match ordinary numbers in tables
-            v = v[(v.str.len() >= 5) & ~(v.str.isdigit() & (v.str.len() < 7))]
-            vals |= set(v.unique())
+    for v in _values(data, "customers", columns):
+        # short or purely numeric small ids would match ordinary numbers in tables
+        v = v[(v.str.len() >= 5) & ~(v.str.isdigit() & (v.str.len() < 7))]
+        vals |= set(v.unique())
     return vals
 
 
-def comment_values(data_path: Path) -> set[str]:
+def comment_values(data) -> set[str]:
     """Free-text comments of a data set's responses (at least ``MIN_COMMENT_CHARS`` long)."""
     out: set[str] = set()
-    for df in read_columns(data_path, "responses", COMMENT_COLUMNS):
-        for c in df.columns:
-            v = df[c].dropna().astype(str).str.strip()
-            out |= set(v[v.str.len() >= MIN_COMMENT_CHARS].unique())
+    for v in _values(data, "responses", COMMENT_COLUMNS):
+        out |= set(v[v.str.len() >= MIN_COMMENT_CHARS].unique())
     return out
 
 
@@ -98,7 +75,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     ----------
     text : str
         The page; inline images (``data:`` URIs) are ignored: figure texts are checked by
-        :func:`figure_hits` before rasterisation.
+        :func:`figure_hits` before rasterisation. Persian and Arabic-Indic digits are read as
+        ASCII digits (a Persian page writes numbers, ids included, in Persian digits).
     identifiers : set of str
         Values of the identifier columns (:func:`identifier_values`).
     comments : set of str
@@ -109,7 +87,7 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     list of str
         The values found (up to five of each kind); comments as ``"comment '...'"``.
     """
-    body = DATA_URI_RE.sub("", text)
+    body = to_ascii_digits(DATA_URI_RE.sub("", text))  # a Persian page writes C۰۰۱ for C001
     hits = []
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]

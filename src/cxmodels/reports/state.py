@@ -2,15 +2,15 @@
 
 Every file the runner writes resolves inside the output folder (:func:`inside`). Writes go to a
 temporary file in the same folder and are renamed, so a failed write leaves nothing partial; a
-permission or disk error becomes one :class:`OutputError` naming the path. The run lock is an OS
-lock (``fcntl.flock``) that disappears with the process holding it. A corrupt manifest is moved
-aside with a warning and the affected reports are re-run.
+permission or disk error becomes one :class:`OutputError` naming the path. The run lock
+(:mod:`.locks`) is an OS lock that disappears with the process holding it, or a lock file where
+there is no ``fcntl``. A corrupt manifest is moved aside with a warning and the affected reports
+are re-run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -22,10 +22,11 @@ from pathlib import Path
 
 from .._validation import CXError
 from ..config import sample_dir
+from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
 TMP_PREFIX = "cxmodels-run-"
-_HELD_LOCKS: list[int] = []  # lock fds, closed in forked children so a child never holds them
+SCRATCH = "_scratch"  # inside the output folder: the kernels' working folders during a run
 
 
 class RunInProgress(CXError, RuntimeError):
@@ -34,16 +35,6 @@ class RunInProgress(CXError, RuntimeError):
 
 class OutputError(CXError, OSError):
     """A file of the run could not be written: permission, disk full, ... (exit code 1)."""
-
-
-def _close_locks_in_child() -> None:
-    for fd in _HELD_LOCKS:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCKS.clear()
-
-
-os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def inside(out: Path, *parts: str) -> Path:
@@ -74,8 +65,8 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it; nothing partial stays."""
+def _stage(path: Path, data: str | bytes) -> str:
+    """``data`` in a temporary file beside ``path`` (its name); nothing is left on an error."""
     ensure_dir(path.parent)
     tmp = None
     try:
@@ -83,12 +74,46 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
+        return tmp
+    except BaseException as exc:  # also an interruption: no partial file stays
         if tmp:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise _oserror(exc, path, "write") from None
+        if isinstance(exc, OSError):
+            raise _oserror(exc, path, "write") from None
+        raise
+
+
+def publish(writes: list[tuple[Path, str | bytes]], removals: tuple[Path, ...] = ()) -> None:
+    """Write every file or none: all are staged beside their targets first, then renamed in
+    order (so the last, e.g. the page linking the others, appears last); ``removals`` go after.
+
+    A write error (disk full, permission) replaces nothing and raises one :class:`OutputError`.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in writes:
+            staged.append((_stage(path, data), path))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for i, (tmp, path) in enumerate(staged):
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            for later, _ in staged[i:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(later)
+            raise _oserror(exc, path, "write") from None
+    for path in removals:
+        remove(path)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it; nothing partial stays."""
+    publish([(path, data)])
 
 
 def remove(path: Path) -> None:
@@ -122,44 +147,21 @@ def read_manifest(path: Path) -> dict:
 
 @contextlib.contextmanager
 def run_lock(out: Path) -> Iterator[None]:
-    """An exclusive OS lock on the output folder; it dies with its holder."""
+    """An exclusive lock on the output folder; it dies with its holder."""
     path = inside(out, LOCK_NAME)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = try_lock(path)
     except OSError as exc:
         raise _oserror(exc, path, "create the lock file") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(fd)
+    if fd is None:
         raise RunInProgress(
-            f"another report run is using {out} (pid {holder}); "
+            f"another report run is using {out} (pid {holder(path)}); "
             "wait for it to finish or use another --out"
-        ) from None
-    _HELD_LOCKS.append(fd)
+        )
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        if fd in _HELD_LOCKS:
-            _HELD_LOCKS.remove(fd)
-            os.close(fd)  # closing releases the flock
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped: common in containers whose init never reaps) is gone
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+        release(path, fd)
 
 
 def sweep_temp_dirs() -> None:
@@ -170,7 +172,7 @@ def sweep_temp_dirs() -> None:
             pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
         except ValueError:
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             shutil.rmtree(d, ignore_errors=True)
 
 
@@ -185,8 +187,7 @@ def ensure_sample() -> Path:
     if (folder / "truth.json").exists():
         return folder
     ensure_dir(folder.parent)
-    with open(folder.parent / ".sample.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)  # a concurrent run waits here, then finds the sample
+    with waiting_lock(folder.parent / ".sample.lock"):  # a concurrent run waits, then finds it
         if (folder / "truth.json").exists():
             return folder
         from ..data import DEFAULT_SAMPLE, generate, save
@@ -203,7 +204,7 @@ def ensure_sample() -> Path:
 
 
 # ------------------------------------------------------------------ fingerprints
-def _files_signature(path: Path) -> list:
+def files_signature(path: Path) -> list:
     if path.is_file():
         st = path.stat()
         return [[path.name, st.st_size, st.st_mtime_ns]]
@@ -240,7 +241,7 @@ def fingerprint(spec) -> str:
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
     if getattr(spec, "language", "en") != "en":  # English fingerprints stay as they were
         h.update(f"language={spec.language}".encode())
-    h.update(json.dumps(_files_signature(data_path(spec.data))).encode())
+    h.update(json.dumps(files_signature(data_path(spec.data))).encode())
     h.update(__version__.encode())
     h.update(_source_hash().encode())
     return h.hexdigest()[:20]
