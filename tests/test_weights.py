@@ -83,3 +83,32 @@ def test_bad_margins_refused():
     pop = data.customers.assign(segment="consumer")
     with pytest.raises(InputError, match="not in the population"):
         cx.survey_weights(data, ["segment"], population=pop)
+
+
+def test_nonresponse_is_opt_in_and_leaves_the_default_world():
+    base = cx.generate(n_customers=800, seed=5)
+    opt = cx.generate(n_customers=800, seed=5, nonresponse=True)
+    assert "nonresponse" not in base.truth
+    kept = opt.truth["nonresponse"]["responses_kept"]
+    assert kept < opt.truth["nonresponse"]["responses_before"] == len(base.responses)
+    assert len(opt.responses) == kept
+    assert set(opt.responses["response_id"]) <= set(base.responses["response_id"])
+    pd.testing.assert_frame_equal(opt.customers, base.customers)
+
+
+# 40 seeds of 2,000 customers (the issue asks for 100; 100 seeds of 4,000 customers were run
+# once for the closing note: see the report of issue 29). Each seed's world is ~0.3 s.
+SEEDS = range(40)
+
+
+def test_weighting_recovers_the_base_nps_where_unweighted_misses():
+    cover, miss = 0, 0
+    for seed in SEEDS:
+        d = cx.generate(n_customers=2000, seed=seed, nonresponse=True)
+        truth = d.truth["nonresponse"]["base_nps"]
+        w = cx.survey_weights(d, [("segment", "tenure_band")]).weights
+        a, u = cx.nps(d.responses["nps"], w), cx.nps(d.responses["nps"])
+        cover += a.ci_low <= truth <= a.ci_high
+        miss += not (u.ci_low <= truth <= u.ci_high)
+    assert cover >= 0.9 * len(SEEDS)
+    assert miss >= 0.9 * len(SEEDS)
