@@ -56,9 +56,16 @@ class Crossprods:
         return self.XtX.shape[0]
 
 
-def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Column sums of ``values`` (rows sorted by group) per group, from the group starts."""
-    return np.add.reduceat(values, starts, axis=0)
+def _by_group(g: np.ndarray, A: np.ndarray, B: np.ndarray, n_groups: int) -> np.ndarray:
+    """:math:`\sum_{i \in g} A_{ia} B_{ib}` for every group, as a G x a x b array (one
+    ``bincount`` per column pair; a column of ones is not multiplied)."""
+    out = np.empty((n_groups, A.shape[1], B.shape[1]))
+    ones_a = [bool(np.all(A[:, i] == 1)) for i in range(A.shape[1])]
+    for i in range(A.shape[1]):
+        for j in range(B.shape[1]):
+            w = B[:, j] if ones_a[i] else A[:, i] * B[:, j]
+            out[:, i, j] = np.bincount(g, w, n_groups)
+    return out
 
 
 def crossprods(y: np.ndarray, X: np.ndarray, Z: np.ndarray, g: np.ndarray, n_groups: int):
@@ -66,17 +73,10 @@ def crossprods(y: np.ndarray, X: np.ndarray, Z: np.ndarray, g: np.ndarray, n_gro
 
     Every group code must occur at least once.
     """
-    order = np.argsort(g, kind="stable")
-    counts = np.bincount(g, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    ys, Xs, Zs = y[order], X[order], Z[order]
-    q, p = Z.shape[1], X.shape[1]
-    ZtZ = _group_sums((Zs[:, :, None] * Zs[:, None, :]).reshape(-1, q * q), starts)
-    ZtX = _group_sums((Zs[:, :, None] * Xs[:, None, :]).reshape(-1, q * p), starts)
-    Zty = _group_sums(Zs * ys[:, None], starts)
     return Crossprods(
-        ZtZ.reshape(-1, q, q), ZtX.reshape(-1, q, p), Zty, X.T @ X, X.T @ y, float(y @ y), len(y)
-    )
+        _by_group(g, Z, Z, n_groups), _by_group(g, Z, X, n_groups),
+        _by_group(g, Z, y[:, None], n_groups)[:, :, 0], X.T @ X, X.T @ y, float(y @ y), len(y),
+    )  # fmt: skip
 
 
 def lambda_of(theta: np.ndarray, q: int) -> np.ndarray:
@@ -106,13 +106,18 @@ class Solution:
     u: np.ndarray  # G x q spherical random effects
 
 
+def _lsolve(L: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``L^{-1} B`` for a stack of small matrices (a division when they are 1 x 1)."""
+    return B / L if L.shape[1] == 1 else np.linalg.solve(L, B)
+
+
 def solve(cp: Crossprods, theta: np.ndarray, reml: bool, full: bool = False):
     """The profiled deviance at ``theta`` (and, with ``full``, the :class:`Solution`)."""
     lam = lambda_of(np.asarray(theta, float), cp.q)
     M = np.einsum("ji,gjk,kl->gil", lam, cp.ZtZ, lam) + np.eye(cp.q)
     L = np.linalg.cholesky(M)
-    cu = np.linalg.solve(L, (lam.T @ cp.Zty[:, :, None]))[:, :, 0]
-    CX = np.linalg.solve(L, lam.T @ cp.ZtX)
+    cu = _lsolve(L, (lam.T @ cp.Zty[:, :, None]))[:, :, 0]
+    CX = _lsolve(L, lam.T @ cp.ZtX)
     RXtRX = cp.XtX - np.einsum("gqi,gqj->ij", CX, CX)
     rhs = cp.Xty - np.einsum("gqi,gq->i", CX, cu)
     RX = np.linalg.cholesky(RXtRX)
@@ -129,7 +134,7 @@ def solve(cp: Crossprods, theta: np.ndarray, reml: bool, full: bool = False):
     if not full:
         return dev
     beta = np.linalg.solve(RX.T, cb)
-    u = np.linalg.solve(np.swapaxes(L, 1, 2), (cu - CX @ beta)[:, :, None])[:, :, 0]
+    u = _lsolve(np.swapaxes(L, 1, 2), (cu - CX @ beta)[:, :, None])[:, :, 0]
     return Solution(np.asarray(theta, float), beta, r2 / df, dev, lam, L, RXtRX, u)
 
 
@@ -152,7 +157,8 @@ def optimise(cp: Crossprods, reml: bool, start: np.ndarray | None = None) -> Sol
     nm_bounds = [(lo if np.isfinite(lo) else -np.inf, np.inf) for lo in lower]
     r = optimize.minimize(
         f, r.x, method="Nelder-Mead", bounds=nm_bounds,
-        options={"xatol": 1e-11, "fatol": 1e-13, "maxiter": 20_000, "initial_simplex": _simplex(r.x, lower)},
+        options={"xatol": 1e-11, "fatol": 1e-15 * max(abs(r.fun), 100.0), "maxiter": 5_000,
+                 "initial_simplex": _simplex(r.x, lower)},
     )  # fmt: skip
     return solve(cp, _newton_polish(f, r.x, lower), reml, full=True)
 
