@@ -54,7 +54,9 @@ def peer(df: pd.DataFrame):
 def main(argv: list[str]) -> int:
     df = answers()
     secs, r = best_of(fit_multilevel, df, "y", ["x", "employee_sat"], "branch_id")
-    print(f"cx.fit_multilevel, {N:,} answers in {G:,} branches: {secs:.2f} s (target < {TARGET:.0f} s)")
+    print(
+        f"cx.fit_multilevel, {N:,} answers in {G:,} branches: {secs:.2f} s (target < {TARGET:.0f} s)"
+    )
     print(r.table[["term", "estimate", "se"]].to_string(index=False))
     print(f"branch variance {r.tau():.4f}, residual {r.sigma2:.4f}")
     if "--no-peer" not in argv:

@@ -88,7 +88,13 @@ def test_result_surface_and_caterpillar(world):
     assert {"term", "estimate", "se", "ci_low", "ci_high", "df", "t", "p"} <= set(r.table)
     assert 0 <= r.icc < 1 and r.n_groups == 20
     be = r.branch_effects
-    assert len(be) == 20 and set(be.columns) >= {"branch_id", "effect", "ci_low", "ci_high", "clear"}
+    assert len(be) == 20 and set(be.columns) >= {
+        "branch_id",
+        "effect",
+        "ci_low",
+        "ci_high",
+        "clear",
+    }
     assert "Multilevel" in r._repr_html_() and r.to_dict()["findings"]
     ax = r.plot()
     assert len(ax.get_yticks()) == 20

@@ -40,7 +40,9 @@ def _cell_weights(sample, w):
     return by.first()
 
 
-@pytest.mark.parametrize("method, ref", [("rake", R.RAKE), ("linear", R.LINEAR), ("logit", R.LOGIT)])
+@pytest.mark.parametrize(
+    "method, ref", [("rake", R.RAKE), ("linear", R.LINEAR), ("logit", R.LOGIT)]
+)
 def test_weights_match_r_survey(api, method, ref):
     sample, pop = api
     kw = {"bounds": (0.5, 2)} if method == "logit" else {}
@@ -63,7 +65,9 @@ def test_margins_of_the_customer_base_and_diagnostics():
     assert r.weights.sum() == pytest.approx(len(data.customers))
     t = r.table
     assert np.allclose(t["weighted"], t["population"], atol=1e-9)
-    assert (t["unweighted"] - t["population"]).abs().max() > 0.02  # long-tenure customers answer more
+    assert (
+        t["unweighted"] - t["population"]
+    ).abs().max() > 0.02  # long-tenure customers answer more
     assert r.deff == pytest.approx(r.n * (r.weights**2).sum() / r.weights.sum() ** 2)
     assert r.n_eff == pytest.approx(r.n / r.deff)
     trimmed = cx.survey_weights(data, ["segment", "tenure_band"], trim=1.5)

@@ -60,7 +60,9 @@ def _tables(data, population, margins):
         customers = data.customers.copy()
         if "tenure_band" in cols and "tenure_band" not in customers:
             customers["tenure_band"] = tenure_band(customers, data.observation_end)
-        sample = with_customer_columns(data.responses, customers, [c for c in cols if c in customers])
+        sample = with_customer_columns(
+            data.responses, customers, [c for c in cols if c in customers]
+        )
         population = customers if population is None else population
     else:
         sample = data

@@ -607,12 +607,15 @@ NONRESPONSE_KEEP = {
 
 
 def _nps_score(x: np.ndarray) -> np.ndarray:
-    """Per-answer NPS score: 100 for a promoter (9-10), -100 for a detractor (0-6), else 0."""
-    return np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0))
+    """Per-answer NPS score: 100 for a promoter, -100 for a detractor (one definition,
+    :func:`cxmodels.data.scales.nps_codes`), 0 for a passive."""
+    from .scales import nps_codes
+
+    return 100.0 * (nps_codes(x) - 1)
 
 
 def _step_nonresponse(w) -> None:
-    """Opt-in non-response by segment and tenure, from its own stream ([seed, 29]).
+    r"""Opt-in non-response by segment and tenure, from its own stream ([seed, 29]).
 
     The base's true NPS is the NPS of every response before non-response, post-stratified to
     the customers' segment x tenure-band cells: :math:`\sum_c (N_c / N)\,\mathrm{NPS}_c`, the

@@ -57,7 +57,7 @@ class Crossprods:
 
 
 def _by_group(g: np.ndarray, A: np.ndarray, B: np.ndarray, n_groups: int) -> np.ndarray:
-    """:math:`\sum_{i \in g} A_{ia} B_{ib}` for every group, as a G x a x b array (one
+    r""":math:`\sum_{i \in g} A_{ia} B_{ib}` for every group, as a G x a x b array (one
     ``bincount`` per column pair; a column of ones is not multiplied)."""
     out = np.empty((n_groups, A.shape[1], B.shape[1]))
     ones_a = [bool(np.all(A[:, i] == 1)) for i in range(A.shape[1])]
@@ -153,7 +153,9 @@ def optimise(cp: Crossprods, reml: bool, start: np.ndarray | None = None) -> Sol
     def f(th):
         return solve(cp, th, reml)
 
-    r = optimize.minimize(f, x0, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10})
+    r = optimize.minimize(
+        f, x0, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10}
+    )
     nm_bounds = [(lo if np.isfinite(lo) else -np.inf, np.inf) for lo in lower]
     r = optimize.minimize(
         f, r.x, method="Nelder-Mead", bounds=nm_bounds,

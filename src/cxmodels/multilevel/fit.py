@@ -63,7 +63,12 @@ def _prepared(df, outcome, predictors, group, slopes):
              f"choose among {names[1:] or 'the predictors'}")  # fmt: skip
     codes, groups = pd.factorize(df[group], sort=True)
     if len(groups) < 2:
-        fail("responses", group, f"{len(groups)} group(s)", "a multilevel model needs 2 or more groups")
+        fail(
+            "responses",
+            group,
+            f"{len(groups)} group(s)",
+            "a multilevel model needs 2 or more groups",
+        )
     y = df[outcome].to_numpy(float)
     Z = X[:, [names.index(c) for c in [INTERCEPT, *slopes]]]
     n_dropped = dropped + (d.n_dropped if d is not None else 0)
@@ -309,7 +314,11 @@ class MultilevelResult(Result):
         f.append(t("multilevel.icc", share=fmt_pct(self.icc, 1), outcome=label(self.outcome),
                    groups=fmt_count(self.n_groups), n=fmt_count(self.n)))  # fmt: skip
         if self.lr_test is not None:
-            key = "multilevel.lr_clear" if self.lr_test["p"] < 1 - self.level else "multilevel.lr_not_clear"
+            key = (
+                "multilevel.lr_clear"
+                if self.lr_test["p"] < 1 - self.level
+                else "multilevel.lr_not_clear"
+            )
             f.append(t(key, p=fmt_p(self.lr_test["p"])))
         be = self.branch_effects[self.branch_effects["term"] == INTERCEPT]
         f.append(t("multilevel.clear_groups", k=fmt_count(int(be["clear"].sum())),

@@ -32,7 +32,9 @@ def caterpillar(result, term: str = "intercept", ax=None):
     ax.scatter(be["effect"], y, c=colour, s=14, zorder=3)
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(y, [str(g) for g in be[result.group]], fontsize=7 if len(be) > 40 else 9)
-    ax.set_xlabel(f"{label(result.outcome)}: group effect ({fmt_num(100 * result.level, 0)}% interval)")
+    ax.set_xlabel(
+        f"{label(result.outcome)}: group effect ({fmt_num(100 * result.level, 0)}% interval)"
+    )
     ax.set_title("Shrunken group effects")
     k = int(be["clear"].sum())
     return plots._set_alt(
