@@ -273,10 +273,21 @@ class WeightsResult(Result):
         return self.n / self.deff
 
     def _summary_parts(self):
-        facts = {"method": self.method, "margins": [" x ".join(m) for m in self.margins],
-                 "responses": self.n, "design effect": self.deff, "effective n": self.n_eff,
-                 "iterations": self.iterations, "converged": self.converged}  # fmt: skip
-        return "Survey weights", facts, {"Margins": self.table}, list(self.findings().caveats)
+        facts = {
+            "Calibration method": self.method,
+            "Margins matched": [" x ".join(m) for m in self.margins],
+            "Responses weighted": self.n,
+            "Design effect (Kish)": self.deff,
+            "Effective n (Kish)": self.n_eff,
+            "Iterations": self.iterations,
+            "Converged": self.converged,
+        }
+        return (
+            "Survey weights",
+            facts,
+            {"Margins before and after weighting": self.table},
+            list(self.findings().caveats),
+        )
 
     def findings(self) -> Findings:
         """Largest gap before and after, the design effect and effective n."""

@@ -118,7 +118,7 @@ class ChainResult(Result):
         return self.table.iloc[0]
 
     def _summary_parts(self):
-        facts = {"outcome": self.outcome, "staff satisfaction": self.employee,
+        facts = {"outcome": self.outcome, "Staff satisfaction column": self.employee,
                  **self.full._facts()}  # fmt: skip
         tables = {"Cross-level effect": self.table, "Fixed effects": self.full.table,
                   "Variance components": self.full.variance}  # fmt: skip

@@ -280,9 +280,10 @@ class MultilevelResult(Result):
 
     def _facts(self) -> dict:
         facts = {
-            "outcome": self.outcome, "group": self.group, "method": self.method.upper(),
-            "answers": self.n, "groups": self.n_groups, "log-likelihood": self.loglik,
-            "ICC": self.icc,
+            "outcome": self.outcome, "Grouping column": self.group,
+            "Estimation (REML or ML)": self.method.upper(), "Answers used": self.n,
+            "Groups": self.n_groups, "Log-likelihood": self.loglik,
+            "Intraclass correlation (ICC)": self.icc,
         }  # fmt: skip
         if self.lr_test is not None:
             facts["LR test of the group variance (p)"] = self.lr_test["p"]
@@ -292,7 +293,7 @@ class MultilevelResult(Result):
         notes = list(self.findings().caveats)
         tables = {"Fixed effects": self.table, "Variance components": self.variance,
                   "Group effects (shrunken)": self.branch_effects}  # fmt: skip
-        return f"Multilevel model of {label(self.outcome)}", self._facts(), tables, notes
+        return "Multilevel model", self._facts(), tables, notes
 
     def _pct(self) -> str:
         return fmt_num(100 * self.level, 0)
