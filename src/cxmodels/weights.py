@@ -310,3 +310,40 @@ class WeightsResult(Result):
         if (self.weights < 0).any():
             c.append(t("weights.negative", k=fmt_count(int((self.weights < 0).sum()))))
         return Findings(tuple(f), tuple(c))
+
+
+def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.DataFrame:
+    """NPS, CSAT and CES of the responses unweighted and weighted, side by side.
+
+    Parameters
+    ----------
+    data : CXData
+        The data set the weights were made for.
+    weights : WeightsResult
+        From :func:`survey_weights` (one weight per response).
+    level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per metric present in the responses and weighting (``unweighted``,
+        ``weighted``): ``metric``, ``weighting``, ``value``, ``ci_low``, ``ci_high``, ``n``,
+        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`).
+    """
+    from . import metrics
+
+    responses = data.responses
+    if len(weights.weights) != len(responses):
+        fail("responses", "weights", "not one weight per response",
+             "make the weights with survey_weights(data, ...) on this data set")  # fmt: skip
+    rows = []
+    for col, fn in (("nps", metrics.nps), ("csat", metrics.csat), ("ces", metrics.ces)):
+        if col not in responses:
+            continue
+        for name, w in (("unweighted", None), ("weighted", weights.weights.to_numpy())):
+            r = fn(responses[col], w, level=level).table.iloc[0]
+            rows.append({"metric": r["metric"], "weighting": name, "value": r["value"],
+                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
+                         "n_eff": r["n_eff"]})  # fmt: skip
+    return pd.DataFrame(rows)
