@@ -113,3 +113,18 @@ def test_bad_input_is_refused(world):
     no_branches = cx.CXData(customers=world.customers, responses=world.responses)
     with pytest.raises(InputError, match="employee_sat"):
         cx.service_profit_chain(no_branches)
+
+
+def test_likelihood_ratio_test_matches_lme4_anova(sleepstudy):
+    fits = {m: cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject",
+                                 random_slopes=s, method="ml")
+            for m, s in (("intercept", None), ("slopes", ["Days"]))}  # fmt: skip
+    lr = cx.multilevel.lr_test(fits["intercept"], fits["slopes"])
+    expected = 2 * (R.LME4[("slopes", "ml")]["loglik"] - R.LME4[("intercept", "ml")]["loglik"])
+    assert lr["df"] == 2 and lr["statistic"] == pytest.approx(expected, abs=1e-6)
+    assert lr["p"] < 1e-8
+    reml = cx.fit_multilevel(sleepstudy, "Reaction", [], group="Subject")
+    with pytest.raises(InputError, match="ML"):
+        cx.multilevel.lr_test(
+            reml, cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject")
+        )

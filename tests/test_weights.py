@@ -116,3 +116,24 @@ def test_weighting_recovers_the_base_nps_where_unweighted_misses():
         miss += not (u.ci_low <= truth <= u.ci_high)
     assert cover >= 0.9 * len(SEEDS)
     assert miss >= 0.9 * len(SEEDS)
+
+
+def test_weighted_metrics_side_by_side_and_result_surface():
+    import json
+
+    d = cx.generate(n_customers=1500, seed=11, nonresponse=True)
+    sw = cx.survey_weights(d, ["segment", "tenure_band"])
+    t = cx.weights.compare_weighted(d, sw)
+    assert list(t["metric"].unique()) == ["NPS", "CSAT (top-2-box %)", "CES (mean effort)"]
+    nps = t[t["metric"] == "NPS"].set_index("weighting")
+    assert nps.loc["weighted", "value"] == pytest.approx(
+        cx.nps(d.responses["nps"], sw.weights).value
+    )
+    assert nps.loc["unweighted", "value"] == pytest.approx(cx.nps(d.responses["nps"]).value)
+    assert nps.loc["weighted", "n_eff"] < nps.loc["unweighted", "n_eff"]
+    json.dumps(sw.to_dict(), default=str)
+    with cx.i18n.language("fa"):
+        assert "وزن‌های پیمایش" in sw.summary().as_text()
+    other = cx.survey_weights(cx.generate(n_customers=300, seed=1), ["segment"])
+    with pytest.raises(InputError, match="one weight per response"):
+        cx.weights.compare_weighted(d, other)

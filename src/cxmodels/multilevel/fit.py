@@ -338,3 +338,35 @@ class MultilevelResult(Result):
         from .plot import caterpillar
 
         return caterpillar(self, term, ax)
+
+
+def lr_test(smaller: MultilevelResult, larger: MultilevelResult) -> dict:
+    """Likelihood-ratio test of two nested fits of the same answers.
+
+    Parameters
+    ----------
+    smaller, larger : MultilevelResult
+        Nested models of the same outcome and rows. Models that differ in their fixed effects
+        must be fitted by ML (REML likelihoods of different fixed effects are not comparable);
+        models that differ only in their random effects may use either.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (:math:`2(\\ell_1 - \\ell_0)`), ``df`` (difference in parameters) and
+        ``p`` (:math:`\\chi^2_{df}`; conservative when a variance is tested on its boundary).
+    """
+    same_fixed = list(smaller.table["term"]) == list(larger.table["term"])
+    if smaller.n != larger.n or smaller.outcome != larger.outcome:
+        fail(
+            "model", "n", "the fits use different answers or outcomes", "fit both on the same data"
+        )
+    if smaller.method != larger.method or (not same_fixed and smaller.method != "ml"):
+        fail("model", "method", "fixed effects differ but the fits are not both ML",
+             "fit both with method='ml'")  # fmt: skip
+    k = [len(r.table) + len(r.theta) + 1 for r in (smaller, larger)]
+    df = k[1] - k[0]
+    if df <= 0:
+        fail("model", "larger", "the larger model has no more parameters", "swap the two fits")
+    stat = max(2 * (larger.loglik - smaller.loglik), 0.0)
+    return {"statistic": stat, "df": df, "p": float(stats.chi2.sf(stat, df))}
