@@ -25,11 +25,13 @@ _SUBMODULES = {
     "i18n",
     "kano",
     "metrics",
+    "multilevel",
     "narrative",
     "plots",
     "reports",
     "structural",
     "value",
+    "weights",
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -69,6 +71,9 @@ _FUNCTIONS = {
     "display_table": "_format",
     "labels_from": "_format",
     "set_language": "i18n",
+    "fit_multilevel": "multilevel",
+    "service_profit_chain": "multilevel",
+    "survey_weights": "weights",
 }
 
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})

@@ -170,6 +170,7 @@ def generate(
     kano_max: int = 50_000,
     purchases: bool = False,
     exit_causes: bool = False,
+    nonresponse: bool = False,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -200,6 +201,12 @@ def generate(
         own stream (``default_rng([seed, 31])``). ``customers.exit_cause`` names the cause of
         each exit; true cause-specific log hazard ratios in ``truth["exit_causes"]``. Off by
         default (it moves churn dates, so the default world keeps its numbers).
+    nonresponse : bool
+        Drop survey responses with a probability that depends on the customer's segment and
+        tenure band (:data:`NONRESPONSE_KEEP`), from its own stream (``default_rng([seed,
+        29])``), so unweighted NPS is biased; ``truth["nonresponse"]`` holds the keep
+        probabilities and the base's true NPS (see :func:`_step_nonresponse`). Off by default:
+        the default world and every number pinned on it stay unchanged.
 
     Returns
     -------
@@ -224,6 +231,7 @@ def generate(
         kano_n=min(kano_max, int(int(n_customers) * kano_share)),
         purchases=bool(purchases),
         exit_causes=bool(exit_causes),
+        nonresponse=bool(nonresponse),
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -639,6 +647,57 @@ def _step_chain(w) -> None:
     w.truth["chain"] = truth
 
 
+#: Probability that a response is kept in the opt-in non-response world: segment factor times
+#: tenure-band factor (tenure from signup to churn or the observation end), so that raking on
+#: the two margins is the right model of who answers.
+NONRESPONSE_KEEP = {
+    "segment": {"consumer": 0.35, "small_business": 0.6, "premium": 0.95},
+    "tenure_band": {"<1y": 1.0, "1-2y": 0.8, "2-3y": 0.6, "3y+": 0.45},
+}
+
+
+def _nps_score(x: np.ndarray) -> np.ndarray:
+    """Per-answer NPS score: 100 for a promoter, -100 for a detractor (one definition,
+    :func:`cxmodels.data.scales.nps_codes`), 0 for a passive."""
+    from .scales import nps_codes
+
+    return 100.0 * (nps_codes(x) - 1)
+
+
+def _step_nonresponse(w) -> None:
+    r"""Opt-in non-response by segment and tenure, from its own stream ([seed, 29]).
+
+    The base's true NPS is the NPS of every response before non-response, post-stratified to
+    the customers' segment x tenure-band cells: :math:`\sum_c (N_c / N)\,\mathrm{NPS}_c`, the
+    NPS the full response set shows with the customer base's mix (each cell's answers as they
+    came). Weighting the kept answers to the base recovers it; the unweighted NPS does not.
+    """
+    if not w.nonresponse:
+        return
+    from ..weights import tenure_band
+
+    rng = np.random.default_rng([w.seed, 29])
+    band = tenure_band(w.customers, w.t_end)
+    cells = w.customers["segment"].astype(str) + " / " + band.astype(str)
+    keep_c = w.customers["segment"].map(NONRESPONSE_KEEP["segment"]).to_numpy(float) * band.map(
+        NONRESPONSE_KEEP["tenure_band"]
+    ).to_numpy(float)
+    ci = pd.Index(w.customers["customer_id"]).get_indexer(w.responses["customer_id"])
+    score = _nps_score(w.responses["nps"].to_numpy())
+    cell_r = cells.to_numpy()[ci]
+    full = pd.Series(score).groupby(cell_r).mean()
+    share = cells.value_counts(normalize=True)
+    kept = rng.random(len(ci)) < keep_c[ci]
+    w.truth["nonresponse"] = {
+        "keep_probability": NONRESPONSE_KEEP,
+        "base_nps": float((share.reindex(full.index).fillna(0) * full).sum()),
+        "full_response_nps": float(score.mean()),
+        "responses_before": int(len(ci)),
+        "responses_kept": int(kept.sum()),
+    }
+    w.responses = w.responses.loc[kept].reset_index(drop=True)
+
+
 #: The steps of :func:`generate`, in order. The first ones share the main random stream; a
 #: new table (e.g. purchases with amounts) goes at the end with its own stream, as the chain.
 STEPS = (
@@ -654,6 +713,7 @@ STEPS = (
     _step_kano,
     _step_truth,
     _step_chain,
+    _step_nonresponse,
 )
 
 

@@ -1,0 +1,349 @@
+"""``cx.survey_weights``: weights that make survey respondents match the customer base.
+
+Respondents are not the customer base: segments, regions and tenure bands answer at different
+rates. The weights calibrate the respondents to the base's margins (the counts of the customers
+table, or of any population table):
+
+* ``rake``: iterative proportional fitting over the margins (Deming and Stephan 1940), the
+  fixed point of R ``survey::rake``;
+* ``linear``: linear calibration (GREG, chi-square distance; Deville and Sarndal 1992),
+  :math:`w = d(1 + x'\\lambda)`, which can give negative weights;
+* ``logit``: bounded logit calibration (Deville and Sarndal 1992, case 6), weights
+  :math:`d\\,g` with :math:`L < g < U`, as R ``survey::calibrate(calfun = "logit")``.
+
+A margin is a column (``"segment"``) or a tuple of columns matched jointly (``("segment",
+"tenure_band")``: post-stratification cells). ``tenure_band`` is derived from ``signup_date``
+to the observation end (:data:`TENURE_BANDS`). The design effect of weighting is Kish's
+:math:`1 + \\mathrm{CV}^2(w) = n\\sum w^2 / (\\sum w)^2` and the effective n is
+:math:`n / \\mathrm{deff}`.
+
+References
+----------
+Deming, W. E. and Stephan, F. F. (1940). *Ann. Math. Stat.* 11(4), 427-444. Deville, J.-C. and
+Sarndal, C.-E. (1992). Calibration estimators in survey sampling. *JASA* 87(418), 376-382.
+Kish, L. (1965). *Survey Sampling*. Wiley. Lumley, T. (2010). *Complex Surveys*. Wiley.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._format import fmt_count, fmt_num, fmt_pct, label
+from ._results import Findings, Result, result_dataclass
+from ._validation import as_list, check_number, check_option, fail, require_columns
+from .i18n import t
+
+METHODS = ("rake", "linear", "logit")
+#: Tenure bands (years from signup to the observation end or churn), left-closed.
+TENURE_BANDS = (0, 1, 2, 3, np.inf)
+TENURE_LABELS = ("<1y", "1-2y", "2-3y", "3y+")
+
+
+def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
+    """Years from ``signup_date`` to churn or ``observation_end``, in :data:`TENURE_BANDS`."""
+    require_columns(customers, ["signup_date"], "customers")
+    end = pd.Series(pd.Timestamp(observation_end), index=customers.index)
+    if "churn_date" in customers:
+        end = pd.to_datetime(customers["churn_date"]).fillna(end)
+    years = (end - pd.to_datetime(customers["signup_date"])).dt.days / 365.25
+    return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
+
+
+def _tables(data, population, margins):
+    """The sample (responses with customer columns) and the population table."""
+    from .data.core import is_dataset
+    from .data.joins import with_customer_columns
+
+    cols = sorted({c for m in margins for c in m})
+    if is_dataset(data):
+        customers = data.customers.copy()
+        if "tenure_band" in cols and "tenure_band" not in customers:
+            customers["tenure_band"] = tenure_band(customers, data.observation_end)
+        sample = with_customer_columns(
+            data.responses, customers, [c for c in cols if c in customers]
+        )
+        population = customers if population is None else population
+    else:
+        sample = data
+        if population is None:
+            fail("population", "-", "no population to weight to", "pass population=<table>")
+    require_columns(sample, cols, "responses")
+    require_columns(population, cols, "population")
+    for name, frame in (("responses", sample), ("population", population)):
+        bad = frame[cols].isna().any(axis=1)
+        if bad.any():
+            fail(name, ", ".join(cols), "missing margin values", "fill them or drop those rows",
+                 frame.index[bad])  # fmt: skip
+    return sample, population
+
+
+def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
+    """Sample codes and population counts of one margin (a column or a tuple of columns)."""
+    key = lambda f: f[list(margin)].astype(str).agg(" / ".join, axis=1)  # noqa: E731
+    s, p = key(sample), key(population)
+    counts = p.value_counts()
+    missing = sorted(set(counts.index) - set(s))
+    if missing:
+        fail("responses", " x ".join(margin), f"no respondents in {missing[:5]}",
+             "merge small levels or leave the margin out")  # fmt: skip
+    extra = sorted(set(s) - set(counts.index))
+    if extra:
+        fail("population", " x ".join(margin), f"levels {extra[:5]} not in the population",
+             "use the same levels in both tables")  # fmt: skip
+    levels = list(counts.sort_index().index)
+    codes = pd.Categorical(s, categories=levels).codes
+    return codes.astype(np.int64), counts.loc[levels].to_numpy(float), levels
+
+
+def _rake(d, cells, maxit, tol):
+    w = d.copy()
+    for it in range(1, maxit + 1):
+        old = w.copy()
+        for codes, totals, _ in cells:
+            w *= (totals / np.bincount(codes, w, len(totals)))[codes]
+        if np.max(np.abs(w - old) / np.maximum(old, 1e-300)) < tol:
+            return w, it, True
+    return w, maxit, False
+
+
+def _indicators(cells) -> tuple[np.ndarray, np.ndarray]:
+    X = np.hstack([np.eye(len(tot))[codes] for codes, tot, _ in cells])
+    T = np.concatenate([tot for _, tot, _ in cells])
+    return X, T
+
+
+def _linear(d, cells):
+    X, T = _indicators(cells)
+    lam = np.linalg.lstsq((X * d[:, None]).T @ X, T - d @ X, rcond=None)[0]
+    return d * (1 + X @ lam), 1, True
+
+
+def _logit(d, cells, bounds, maxit, tol):
+    L, U = bounds
+    A = (U - L) / ((1 - L) * (U - 1))
+    X, T = _indicators(cells)
+    lam = np.zeros(X.shape[1])
+
+    def g_of(u):
+        e = np.exp(np.clip(A * u, -700, 700))
+        return (L * (U - 1) + U * (1 - L) * e) / (U - 1 + (1 - L) * e)
+
+    for it in range(1, maxit + 1):
+        u = X @ lam
+        g = g_of(u)
+        dg = (g - L) * (U - g) * A / (U - L)
+        resid = T - (d * g) @ X
+        if np.max(np.abs(resid) / np.maximum(T, 1)) < tol:
+            return d * g, it, True
+        J = (X * (d * dg)[:, None]).T @ X
+        lam = lam + np.linalg.lstsq(J, resid, rcond=None)[0]
+    return d * g_of(X @ lam), maxit, False
+
+
+def _trim(w, trim):
+    """Cap the weights at ``trim`` times their mean, keeping their sum (repeated until none
+    is over the cap)."""
+    total = w.sum()
+    for _ in range(100):
+        cap = trim * total / len(w)
+        over = w > cap * (1 + 1e-12)
+        if not over.any():
+            break
+        w = np.where(over, cap, w)
+        w[~over] *= (total - w[over].sum()) / w[~over].sum()
+    return w
+
+
+def _diagnostics(cells, margins, d, w) -> pd.DataFrame:
+    rows = []
+    for (codes, totals, levels), m in zip(cells, margins, strict=True):
+        before = np.bincount(codes, d, len(totals)) / d.sum()
+        after = np.bincount(codes, w, len(totals)) / w.sum()
+        share = totals / totals.sum()
+        for i, lv in enumerate(levels):
+            rows.append({"margin": " x ".join(m), "level": lv, "population": share[i],
+                         "unweighted": before[i], "weighted": after[i]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def survey_weights(
+    data,
+    margins,
+    method: str = "rake",
+    bounds: tuple[float, float] | None = None,
+    trim: float | None = None,
+    *,
+    population: pd.DataFrame | None = None,
+    base_weights=None,
+    maxit: int = 100,
+    tol: float = 1e-10,
+) -> WeightsResult:
+    """Calibration weights for the survey responses to the customer base's margins.
+
+    Parameters
+    ----------
+    data : CXData or DataFrame
+        A data set (its responses, with the customer columns joined) or a sample table.
+    margins : list of str or tuple of str
+        Columns whose distribution the weights match; a tuple is matched jointly (cells).
+        ``tenure_band`` is derived from ``signup_date`` for a data set.
+    method : {"rake", "linear", "logit"}
+    bounds : (L, U), optional
+        Bounds of the weight ratio ``g = w / d`` for ``logit`` (default ``(0.2, 5)``).
+    trim : float, optional
+        Cap each weight at ``trim`` times the mean weight (sum kept); margins then match
+        approximately, as the diagnostic table shows.
+    population : DataFrame, optional
+        The population table (default: the data set's customers).
+    base_weights : str or array-like, optional
+        Design weights ``d`` to start from (a column of ``data`` or values; default 1).
+    maxit, tol : int, float
+        Iteration limit and convergence tolerance (relative change of the weights for
+        ``rake``, relative error of the totals for ``logit``).
+
+    Returns
+    -------
+    WeightsResult
+        ``weights`` (Series aligned with ``data.responses``, summing to the population size),
+        ``table`` (per margin level: ``population``, ``unweighted``, ``weighted`` shares),
+        ``deff``, ``n_eff``, ``n``, ``iterations``, ``converged``.
+    """
+    check_option("method", method, METHODS)
+    check_number("maxit", maxit, low=1, integer=True)
+    margins = [tuple(as_list(m)) for m in as_list(margins)] if margins else []
+    if not margins:
+        fail("argument", "margins", "no margins", "name one or more customer columns")
+    if bounds is not None and method != "logit":
+        fail("argument", "bounds", f"bounds are for method='logit', not {method!r}",
+             "use method='logit' or trim=")  # fmt: skip
+    sample, population = _tables(data, population, margins)
+    d = _base(sample, base_weights)
+    cells = [_cells(sample, population, m) for m in margins]
+    if method == "rake":
+        w, it, ok = _rake(d, cells, maxit, tol)
+    elif method == "linear":
+        w, it, ok = _linear(d, cells)
+    else:
+        lo, hi = bounds or (0.2, 5.0)
+        if not 0 <= lo < 1 < hi:
+            fail("argument", "bounds", f"({lo}, {hi})", "give bounds L < 1 < U with L >= 0")
+        w, it, ok = _logit(d, cells, (lo, hi), maxit, tol)
+    if trim is not None:
+        check_number("trim", trim, low=1)
+        w = _trim(w, float(trim))
+    return WeightsResult(
+        table=_diagnostics(cells, margins, d, w),
+        weights=pd.Series(w, index=sample.index, name="weight"),
+        method=method, margins=tuple(margins), iterations=it, converged=ok,
+        n=len(w), deff=float(len(w) * np.sum(w**2) / np.sum(w) ** 2), trim=trim,
+    )  # fmt: skip
+
+
+def _base(sample, base_weights) -> np.ndarray:
+    if base_weights is None:
+        return np.ones(len(sample))
+    if isinstance(base_weights, str):
+        require_columns(sample, [base_weights], "responses")
+        base_weights = sample[base_weights]
+    d = np.asarray(base_weights, float)
+    if d.shape != (len(sample),) or not np.all(np.isfinite(d)) or np.any(d <= 0):
+        fail("responses", "base_weights", "not one positive finite weight per row",
+             "give one positive weight per response")  # fmt: skip
+    return d
+
+
+@result_dataclass
+class WeightsResult(Result):
+    """Survey weights and their diagnostics; see :func:`survey_weights`."""
+
+    table: pd.DataFrame
+    weights: pd.Series
+    method: str
+    margins: tuple
+    iterations: int
+    converged: bool
+    n: int
+    deff: float
+    trim: float | None
+
+    @property
+    def n_eff(self) -> float:
+        """Kish's effective sample size, ``n / deff``."""
+        return self.n / self.deff
+
+    def _summary_parts(self):
+        facts = {
+            "Calibration method": self.method,
+            "Margins matched": [" x ".join(m) for m in self.margins],
+            "Responses weighted": self.n,
+            "Design effect (Kish)": self.deff,
+            "Effective n (Kish)": self.n_eff,
+            "Iterations": self.iterations,
+            "Converged": self.converged,
+        }
+        return (
+            "Survey weights",
+            facts,
+            {"Margins before and after weighting": self.table},
+            list(self.findings().caveats),
+        )
+
+    def findings(self) -> Findings:
+        """Largest gap before and after, the design effect and effective n."""
+        gap = (self.table["unweighted"] - self.table["population"]).abs()
+        after = (self.table["weighted"] - self.table["population"]).abs()
+        i = int(gap.idxmax())
+        r = self.table.loc[i]
+        f = [
+            t("weights.gap", margin=label(r["margin"]), level=str(r["level"]),
+              sample=fmt_pct(r["unweighted"], 1), population=fmt_pct(r["population"], 1),
+              after=fmt_pct(after.max(), 2)),
+            t("weights.deff", deff=fmt_num(self.deff, 2), n_eff=fmt_count(round(self.n_eff)),
+              n=fmt_count(self.n)),
+        ]  # fmt: skip
+        c = []
+        if not self.converged:
+            c.append(t("weights.not_converged", iterations=fmt_count(self.iterations)))
+        if self.deff > 2:
+            c.append(t("weights.high_deff", deff=fmt_num(self.deff, 2)))
+        if (self.weights < 0).any():
+            c.append(t("weights.negative", k=fmt_count(int((self.weights < 0).sum()))))
+        return Findings(tuple(f), tuple(c))
+
+
+def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.DataFrame:
+    """NPS, CSAT and CES of the responses unweighted and weighted, side by side.
+
+    Parameters
+    ----------
+    data : CXData
+        The data set the weights were made for.
+    weights : WeightsResult
+        From :func:`survey_weights` (one weight per response).
+    level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per metric present in the responses and weighting (``unweighted``,
+        ``weighted``): ``metric``, ``weighting``, ``value``, ``ci_low``, ``ci_high``, ``n``,
+        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`).
+    """
+    from . import metrics
+
+    responses = data.responses
+    if len(weights.weights) != len(responses):
+        fail("responses", "weights", "not one weight per response",
+             "make the weights with survey_weights(data, ...) on this data set")  # fmt: skip
+    rows = []
+    for col, fn in (("nps", metrics.nps), ("csat", metrics.csat), ("ces", metrics.ces)):
+        if col not in responses:
+            continue
+        for name, w in (("unweighted", None), ("weighted", weights.weights.to_numpy())):
+            r = fn(responses[col], w, level=level).table.iloc[0]
+            rows.append({"metric": r["metric"], "weighting": name, "value": r["value"],
+                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
+                         "n_eff": r["n_eff"]})  # fmt: skip
+    return pd.DataFrame(rows)

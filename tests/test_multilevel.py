@@ -1,0 +1,130 @@
+"""Multilevel models and the service-profit chain (issue 29): lme4 parity on sleepstudy,
+recovery of the synthetic world's employee_sat_effect, tables, findings and errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxmodels as cx
+from cxmodels import InputError
+from tests.reference import multilevel_r as R
+
+# The (RE)ML deviance is flat to round-off (~1e-11) within ~1e-7 of theta at the optimum:
+# R's own optimisers (bobyqa, nloptwrap) differ by 2e-7 relative in the variance components
+# there. Fixed effects, standard errors and the log-likelihood agree to 1e-6 absolute.
+ABS, VC_REL = 1e-6, 1e-6
+
+
+@pytest.fixture(scope="module")
+def sleepstudy(tmp_path_factory):
+    if not shutil.which("Rscript"):
+        pytest.skip("R is not installed")
+    out = tmp_path_factory.mktemp("lme4") / "sleepstudy.csv"
+    code = f"write.csv(lme4::sleepstudy, '{out}', row.names = FALSE)"
+    if subprocess.run(["Rscript", "-e", code], capture_output=True).returncode:
+        pytest.skip("R lme4 is not installed")
+    return pd.read_csv(out)
+
+
+@pytest.mark.parametrize("model", ["slopes", "intercept"])
+@pytest.mark.parametrize("method", ["reml", "ml"])
+def test_lme4_parity_on_sleepstudy(sleepstudy, model, method):
+    ref = R.LME4[(model, method)]
+    slopes = ["Days"] if model == "slopes" else None
+    r = cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject",
+                          random_slopes=slopes, method=method)  # fmt: skip
+    np.testing.assert_allclose(r.table["estimate"], ref["fixef"], rtol=0, atol=ABS)
+    np.testing.assert_allclose(r.table["se"], ref["se"], rtol=0, atol=ABS)
+    assert r.loglik == pytest.approx(ref["loglik"], abs=ABS)
+    vint, vslope, cov, resid = ref["vcov"]
+    assert r.tau("intercept") == pytest.approx(vint, rel=VC_REL)
+    assert r.sigma2 == pytest.approx(resid, rel=VC_REL)
+    if model == "slopes":
+        assert r.tau("Days") == pytest.approx(vslope, rel=VC_REL)
+        v = r.variance
+        got_cov = v.loc[v["with"].notna(), "variance"].iloc[0]
+        assert got_cov == pytest.approx(cov, abs=VC_REL * vint)
+    be = r.branch_effects
+    for j, term in enumerate(["intercept", "Days"][: len(ref["ranef"][0])]):
+        got = be.loc[be["term"] == term, "effect"].to_numpy()[:3]
+        np.testing.assert_allclose(got, [x[j] for x in ref["ranef"]], rtol=0, atol=1e-4)
+    sd = be.loc[be["term"] == "intercept", "se"].to_numpy()[:3]
+    np.testing.assert_allclose(sd, ref["ranef_sd"], rtol=1e-6)
+    # nlme's containment degrees of freedom: 180 rows, 18 subjects, one customer-level term
+    assert list(r.table["df"]) == [161, 161]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return cx.generate(seed=7)
+
+
+def test_service_profit_chain_recovers_the_employee_effect(world):
+    chain = cx.service_profit_chain(world, predictors=["segment"])
+    e = chain.effect
+    truth = world.truth["employee_sat_effect"]
+    assert e["ci_low"] < truth < e["ci_high"]
+    assert e["ci_low"] > 0  # the synthetic chain is clear with 20 branches
+    assert chain.full.fixed("employee_sat")["level"] == "branch"
+    assert chain.full.fixed("employee_sat")["df"] == 20 - 1 - 1
+    assert chain.full.fixed("segment: premium")["level"] == "customer"
+    # the branches differ only through staff satisfaction: it explains (nearly) all of it
+    assert e["explained"] > 0.5
+    assert -1 < e["r_low"] < e["r"] < e["r_high"] < 1
+    text = "\n".join(chain.findings())
+    assert "Harter" in text and "7,939" in text
+    with cx.i18n.language("fa"):
+        fa = "\n".join(chain.findings())
+    assert "هارتر" in fa and "Harter" not in fa
+
+
+def test_result_surface_and_caterpillar(world):
+    r = cx.fit_multilevel(world, "overall_sat", ["employee_sat"])
+    assert {"term", "estimate", "se", "ci_low", "ci_high", "df", "t", "p"} <= set(r.table)
+    assert 0 <= r.icc < 1 and r.n_groups == 20
+    be = r.branch_effects
+    assert len(be) == 20 and set(be.columns) >= {
+        "branch_id",
+        "effect",
+        "ci_low",
+        "ci_high",
+        "clear",
+    }
+    assert "Multilevel" in r._repr_html_() and r.to_dict()["findings"]
+    ax = r.plot()
+    assert len(ax.get_yticks()) == 20
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_bad_input_is_refused(world):
+    with pytest.raises(InputError, match="no_such"):
+        cx.fit_multilevel(world, "overall_sat", ["no_such"])
+    with pytest.raises(InputError, match="random slope"):
+        cx.fit_multilevel(world, "overall_sat", ["employee_sat"], random_slopes=["segment"])
+    with pytest.raises(InputError, match="method"):
+        cx.fit_multilevel(world, "overall_sat", [], method="bayes")
+    no_branches = cx.CXData(customers=world.customers, responses=world.responses)
+    with pytest.raises(InputError, match="employee_sat"):
+        cx.service_profit_chain(no_branches)
+
+
+def test_likelihood_ratio_test_matches_lme4_anova(sleepstudy):
+    fits = {m: cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject",
+                                 random_slopes=s, method="ml")
+            for m, s in (("intercept", None), ("slopes", ["Days"]))}  # fmt: skip
+    lr = cx.multilevel.lr_test(fits["intercept"], fits["slopes"])
+    expected = 2 * (R.LME4[("slopes", "ml")]["loglik"] - R.LME4[("intercept", "ml")]["loglik"])
+    assert lr["df"] == 2 and lr["statistic"] == pytest.approx(expected, abs=1e-6)
+    assert lr["p"] < 1e-8
+    reml = cx.fit_multilevel(sleepstudy, "Reaction", [], group="Subject")
+    with pytest.raises(InputError, match="ML"):
+        cx.multilevel.lr_test(
+            reml, cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject")
+        )
