@@ -33,7 +33,16 @@ import pandas as pd
 from scipy import stats
 
 from ._bootstrap import effective_n, multinomial_weights, percentile_ci
-from ._format import fmt_count, fmt_est, fmt_num, label
+from ._format import (
+    excludes,
+    fmt_ci,
+    fmt_count,
+    fmt_est,
+    fmt_level,
+    fmt_num,
+    interval_digits,
+    label,
+)
 from ._results import Findings, Result, result_dataclass
 from ._validation import (
     check_level,
@@ -407,11 +416,11 @@ def ces(
 
 #: metric name -> function(scores, weights, codebook) -> MetricResult
 METRICS = {
-    "nps": lambda s, w, cb=None: nps(s, w, codebook=cb),
-    "csat": lambda s, w, cb=None: csat(s, w, codebook=cb),
-    "ces": lambda s, w, cb=None: ces(s, w, codebook=cb),
-    "overall_sat": lambda s, w, cb=None: mean_score(
-        s, w, name="overall satisfaction (mean)", codebook=cb
+    "nps": lambda s, w, cb=None, level=0.95: nps(s, w, codebook=cb, level=level),
+    "csat": lambda s, w, cb=None, level=0.95: csat(s, w, codebook=cb, level=level),
+    "ces": lambda s, w, cb=None, level=0.95: ces(s, w, codebook=cb, level=level),
+    "overall_sat": lambda s, w, cb=None, level=0.95: mean_score(
+        s, w, name="overall satisfaction (mean)", codebook=cb, level=level
     ),
 }
 
@@ -581,17 +590,28 @@ def change(
     return out.reset_index() if by_col else out
 
 
-def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
+def kpis(data, *, wave: str | None = None, min_n: int = 30, level: float = 0.95) -> pd.DataFrame:
     """Headline KPI tiles: NPS, CSAT, CES, overall satisfaction for a wave (default the last),
     each with its interval and the change against the previous wave.
+
+    Parameters
+    ----------
+    data : CXData
+    wave : str, optional
+        Default: the last wave.
+    min_n : int
+        Cells with fewer answers are flagged ``small``.
+    level : float
+        Confidence level of every interval (and of the verdict on each change).
 
     Returns
     -------
     DataFrame
         One row per metric: ``metric``, ``label``, ``wave``, ``value``, ``ci_low``, ``ci_high``,
-        ``n`` and, after the first wave, ``change``, ``change_low``, ``change_high``,
+        ``n``, ``level`` and, after the first wave, ``change``, ``change_low``, ``change_high``,
         ``change_p`` (paired where customers answer both waves, see :func:`change`).
     """
+    level = check_level(level)
     r = responses_with_customers(data)
     require_columns(r, ["wave"], "responses")
     waves = _ordered_waves(data, r["wave"])
@@ -600,7 +620,8 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
     for m in ("nps", "csat", "ces", "overall_sat"):  # four metrics
         if m not in r:
             continue
-        cur = METRICS[m](r.loc[r["wave"] == wave, m], None, _codebook(data)).table.iloc[0]
+        scores = r.loc[r["wave"] == wave, m]
+        cur = METRICS[m](scores, None, _codebook(data), level=level).table.iloc[0]
         row = {
             "metric": m,
             "label": cur["metric"],
@@ -609,10 +630,13 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
             "ci_low": cur["ci_low"],
             "ci_high": cur["ci_high"],
             "n": int(cur["n"]),
+            "level": level,
         }
         i = waves.index(wave)
         if i > 0:
-            ch = change(data, m, wave_from=waves[i - 1], wave_to=wave, min_n=min_n).iloc[0]
+            ch = change(
+                data, m, wave_from=waves[i - 1], wave_to=wave, min_n=min_n, level=level
+            ).iloc[0]
             row.update(
                 change=ch["diff"],
                 change_low=ch["ci_low"],
@@ -626,15 +650,15 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
 def kpi_findings(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> Findings:
     """Sentences for the KPI tiles (from :func:`kpis`) and NPS by segment (from :func:`by`).
 
-    Cells flagged ``small`` are not interpreted and are counted in a caveat.
+    Cells flagged ``small`` are not interpreted and are counted in a caveat. A change is
+    called clear when its interval (at the table's ``level``, default 0.95) excludes zero.
     """
     f, c = [], []
     for _, r in kpis.iterrows():  # one row per metric
-        moved = ""
-        if "change_p" in r and np.isfinite(r["change_p"]):
-            key = "metrics.kpi_change_sig" if r["change_p"] < 0.05 else "metrics.kpi_change_none"
-            moved = t(key, change=fmt_num(r["change"], 1, signed=True))
-        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
+        level = fmt_level(r.get("level", 0.95))
+        moved = _kpi_change(r, level) if "change" in r else ""
+        ci = fmt_ci(r["ci_low"], r["ci_high"], 1)
+        est = t("metrics.estimate", est=fmt_num(r["value"], 1), level=level, ci=ci)
         name, n = metric_name(r["label"]), fmt_count(r["n"])
         f.append(t("metrics.kpi", metric=name, wave=r["wave"], estimate=est, n=n, change=moved))
     if by_segment is not None and len(by_segment):
@@ -655,6 +679,20 @@ def kpi_findings(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> 
         if len(small):
             c.append(t("metrics.small_cells", n=len(small)))
     return Findings(tuple(f), tuple(c))
+
+
+def _kpi_change(r: pd.Series, level: str) -> str:
+    """``; +2.1 against the previous wave (95% CI +0.4 to +3.8), a clear change`` or ``""``."""
+    clear = excludes(r["change_low"], r["change_high"])
+    if clear is None:
+        return ""
+    d = interval_digits(r["change_low"], r["change_high"], 0.0, 1)
+    return t(
+        "metrics.kpi_change_sig" if clear else "metrics.kpi_change_none",
+        change=fmt_num(r["change"], d, signed=True),
+        level=level,
+        interval=fmt_ci(r["change_low"], r["change_high"], d, signed=True),
+    )
 
 
 def metric_name(name: str) -> str:
