@@ -393,21 +393,28 @@ def kano_segment_findings(seg_res, alpha: float = 0.01):
 
 
 def channel_findings(by_channel: pd.DataFrame, outcome: str):
-    """Findings on the follow-up effect by channel: each channel's estimate, or why none."""
-    from .._format import fmt_ci, fmt_count, fmt_num
+    """Findings on the follow-up effect by channel: each channel's estimate with its interval
+    (at the level in ``by_channel.attrs``, default 0.95) and whether it excludes zero, or why
+    there is none; the best channel in the direction that improves ``outcome``."""
+    from .._format import excludes, fmt_ci, fmt_count, fmt_level, fmt_num, interval_digits
     from .._results import Findings
+    from ..effects import better_direction, effect_digits
 
+    level = fmt_level(by_channel.attrs.get("level", 0.95))
     f, c = [], []
     for _, r in by_channel.iterrows():  # one row per channel (three)
         name = _channel(r["channel"])
         if pd.notna(r.get("estimate")):
+            d = interval_digits(r["ci_low"], r["ci_high"], 0.0, effect_digits(outcome))
+            clear = excludes(r["ci_low"], r["ci_high"])
             f.append(
                 t(
-                    "nb.channel.effect",
+                    "nb.channel.effect_clear" if clear else "nb.channel.effect_unclear",
                     channel=name,
                     outcome=label(outcome),
-                    est=fmt_num(r["estimate"], 2, signed=True),
-                    interval=fmt_ci(r["ci_low"], r["ci_high"], 2, signed=True),
+                    est=fmt_num(r["estimate"], d, signed=True),
+                    level=level,
+                    interval=fmt_ci(r["ci_low"], r["ci_high"], d, signed=True),
                     n=fmt_count(r["n_treated"]),
                 )
             )
@@ -415,11 +422,21 @@ def channel_findings(by_channel: pd.DataFrame, outcome: str):
             c.append(t("nb.channel.none", channel=name, n=fmt_count(r.get("n_treated", 0))))
     ok = by_channel.dropna(subset=["estimate"])
     if len(ok) > 1:
+        f.append(_best_channel(ok, better_direction(outcome)))
+    return Findings(tuple(f), tuple(c))
+
+
+def _best_channel(ok: pd.DataFrame, better: str) -> str:
+    """The channel with the best estimate in the ``better`` direction; clearly best only when
+    its interval does not overlap any other channel's."""
+    if better == "lower":
+        i = ok["estimate"].idxmin()
+        clear = ok.loc[i, "ci_high"] < ok.drop(index=i)["ci_low"].min()
+    else:
         i = ok["estimate"].idxmax()
         clear = ok.loc[i, "ci_low"] > ok.drop(index=i)["ci_high"].max()
-        key = "nb.channel.best" if clear else "nb.channel.overlap"
-        f.append(t(key, channel=_channel(ok.loc[i, "channel"])))
-    return Findings(tuple(f), tuple(c))
+    key = "nb.channel.best" if clear else "nb.channel.overlap"
+    return t(key, channel=_channel(ok.loc[i, "channel"]))
 
 
 def _channel(name: str) -> str:
