@@ -33,6 +33,8 @@ from ._prepare import (
 #: Measures that need an OLS model without controls or groups.
 _PLAIN_OLS = ("relative_weights", "beta_squared", "pratt")
 _ALIAS = {"lmg": "shapley", "dominance": "shapley"}
+#: Measures whose driver values add up to the (drivers') R² of a linear model.
+_DECOMPOSE_R2 = ("shapley", "relative_weights", "pratt")
 
 
 @result_dataclass
@@ -162,8 +164,18 @@ class DriversResult(Result):
 
         return self.outcome if is_english() else label(self.outcome)
 
+    @property
+    def decomposes_variance(self) -> bool:
+        """Whether the shares are shares of the explained variance: an OLS fit and a measure
+        that decomposes R² (Shapley/LMG, relative weights, Pratt); not first, last, squared
+        beta, nor any measure on a logit or ordinal pseudo-R²."""
+        key = _ALIAS.get(self.importance_method, self.importance_method)
+        return self.model == "ols" and key in _DECOMPOSE_R2
+
     def findings(self) -> Findings:
-        """The drivers' story: who leads, with what share, where to invest; caveats."""
+        """The drivers' story: who leads, with what share, where to invest; caveats. "Of the
+        explained variance" only when :attr:`decomposes_variance`; otherwise "of the total
+        importance"."""
         tab = self.table
         top = tab.iloc[0]
         total = tab["importance"].sum()
@@ -173,7 +185,8 @@ class DriversResult(Result):
             band = t("drivers.band", level=fmt_pct(self.level), low=fmt_pct(lo), high=fmt_pct(hi))
         out = label(self.outcome)
         share = fmt_pct(top["share"] / 100)
-        f = [t("drivers.leads", driver=label(top["driver"]), share=share, outcome=out, band=band)]
+        key = "drivers.leads" if self.decomposes_variance else "drivers.leads_total"
+        f = [t(key, driver=label(top["driver"]), share=share, outcome=out, band=band)]
         if len(tab) > 1:
             nxt = [
                 t("drivers.next_item", driver=label(r.driver), share=fmt_pct(r.share / 100))
