@@ -374,19 +374,27 @@ def kano_quality(res, answers: pd.DataFrame) -> None:
     )
 
 
-def kano_segment_findings(seg_res, alpha: float = 0.01):
-    """Findings on Kano segment differences: features whose categories differ (chi-square)."""
+def kano_segment_findings(seg_res, alpha: float | None = None):
+    """Findings on Kano segment differences: features whose categories differ (chi-square p
+    below ``alpha``, default :data:`cxmodels.kano.result.SEGMENT_ALPHA`, stated in the text)."""
     from .._format import fmt_p
     from .._results import Findings
+    from ..kano.result import SEGMENT_ALPHA
 
+    alpha = SEGMENT_ALPHA if alpha is None else alpha
     tests = seg_res.segment_tests
     if tests is None or not len(tests):
         return Findings((t("nb.kano.no_segments"),), ())
     diff = tests[tests["p_value"] < alpha]
     if not len(diff):
-        return Findings((t("nb.kano.segments_same"),), ())
+        return Findings((t("nb.kano.segments_same", alpha=f"{alpha:g}"),), ())
     out = [
-        t("nb.kano.segments_differ", feature=label(r["feature"]), p=fmt_p(r["p_value"]))
+        t(
+            "nb.kano.segments_differ",
+            feature=label(r["feature"]),
+            p=fmt_p(r["p_value"]),
+            alpha=f"{alpha:g}",
+        )
         for _, r in diff.iterrows()  # one sentence per differing feature
     ]
     return Findings(tuple(out), ())
