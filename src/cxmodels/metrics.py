@@ -37,7 +37,6 @@ from ._format import (
     excludes,
     fmt_ci,
     fmt_count,
-    fmt_est,
     fmt_level,
     fmt_num,
     interval_digits,
@@ -86,9 +85,18 @@ class MetricResult(Result):
         estimated), ``se``, ``n`` (answers), ``n_eff`` (Kish effective n), ``small`` (``n``
         below ``min_n``) and metric-specific columns (NPS: ``promoters``, ``passives``,
         ``detractors`` as shares).
+    level : float
+        Confidence level of the interval.
     """
 
     table: pd.DataFrame
+    level: float = 0.95
+
+    def _estimate(self) -> str:
+        """``7.2 (90% CI 7.1 to 7.3)`` at the result's level."""
+        r = self.table.iloc[0]
+        ci = fmt_ci(r["ci_low"], r["ci_high"], 1)
+        return t("metrics.estimate", est=fmt_num(r["value"], 1), level=fmt_level(self.level), ci=ci)
 
     @property
     def value(self) -> float:
@@ -105,7 +113,7 @@ class MetricResult(Result):
     def _summary_parts(self):
         r = self.table.iloc[0]
         return (
-            f"{metric_name(r['metric'])}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
+            f"{metric_name(r['metric'])}: {self._estimate()}",
             dict(r),
             {},
             list(self.findings().caveats),
@@ -115,8 +123,7 @@ class MetricResult(Result):
         """The metric with its interval and n; small or unavailable intervals as caveats."""
         r = self.table.iloc[0]
         name, n = metric_name(r["metric"]), fmt_count(r["n"])
-        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
-        f = t("metrics.value", metric=name, estimate=est, n=n)
+        f = t("metrics.value", metric=name, estimate=self._estimate(), n=n)
         c = []
         if not np.isfinite(r["ci_low"]):
             key = "metrics.no_interval_single" if r["n"] < 2 else "metrics.no_interval_same"
@@ -188,7 +195,9 @@ def _interval_or_nan(lo, hi, n_eff: float, se: float) -> tuple[float, float]:
     return (lo, hi) if n_eff >= 2 and se > 0 else (np.nan, np.nan)
 
 
-def _row(metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, **extra) -> MetricResult:
+def _row(
+    metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, level: float, **extra
+) -> MetricResult:
     return MetricResult(
         pd.DataFrame(
             [
@@ -204,7 +213,8 @@ def _row(metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, **ext
                     "small": n < min_n,
                 }
             ]
-        )
+        ),
+        level,
     )
 
 
@@ -277,7 +287,7 @@ def nps(
         se = boot.std(ddof=1) if n_boot > 1 else np.nan
     lo, hi = _interval_or_nan(max(lo, -100), min(hi, 100), n_eff, se)
     return _row(
-        "NPS", value, lo, hi, se, len(x), n_eff, min_n,
+        "NPS", value, lo, hi, se, len(x), n_eff, min_n, level,
         promoters=pp, passives=1 - pp - pd_, detractors=pd_,
     )  # fmt: skip
 
@@ -367,7 +377,7 @@ def csat(
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     return _row(
         f"CSAT (top-{top}-box %)", 100 * p, 100 * (centre - half), 100 * (centre + half),
-        100 * np.sqrt(p * (1 - p) / n), len(x), n, min_n,
+        100 * np.sqrt(p * (1 - p) / n), len(x), n, min_n, level,
     )  # fmt: skip
 
 
@@ -403,7 +413,7 @@ def mean_score(
     se = sd / np.sqrt(n)
     t = stats.t.ppf(0.5 + level / 2, max(n - 1, 1))
     lo, hi = _interval_or_nan(m - t * se, m + t * se, n, se)
-    return _row(name, m, lo, hi, se, len(x), n, min_n)
+    return _row(name, m, lo, hi, se, len(x), n, min_n, level)
 
 
 def ces(
