@@ -501,15 +501,18 @@ def clv_sentence(clv: pd.Series, horizon: float, unit: str, top_share: float) ->
     )
 
 
-def rank_sentence(grid, column: str, value: str, metric: str) -> str:
+def rank_sentence(grid, column: str, value: str, metric: str, better: str = "higher") -> str:
     """One sentence placing ``value`` of ``column`` among all cells of a ``metrics.by`` grid.
 
     ``grid`` has the columns ``column``, ``value``, ``ci_low``, ``ci_high``, ``n`` and ``small``
-    (as :func:`cxmodels.metrics.by` returns). Ranks count from the highest value.
+    (as :func:`cxmodels.metrics.by` returns). Rank 1 is the best cell: the highest value, or
+    the lowest with ``better="lower"`` (customer effort).
     """
     from .._format import fmt_count, fmt_est, fmt_num
+    from .._validation import check_option
 
-    ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=False)
+    check_option("better", better, ("higher", "lower"))
+    ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=better == "lower")
     row = grid[grid[column].astype(str) == str(value)]
     what = label(column).capitalize()
     if row.empty:
