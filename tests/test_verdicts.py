@@ -349,6 +349,10 @@ def test_explained_variance_only_for_measures_that_decompose_r2(
     for lang, fnd in both_languages(lambda: res.findings().findings).items():
         phrase = {"en": "explained variance", "fa": "واریانس تبیین‌شده"}[lang]
         assert (phrase in fnd[0]) is decomposes, fnd[0]
+    with language("en"):
+        note = res.summary().as_text().split("Notes:")[-1]
+    assert ("share: percent of the explained part" in note) is decomposes, note
+    assert ("decomposition of R²" in note) is decomposes, note
 
 
 # ----------------------------------------------------------------------------- item 4

@@ -16,6 +16,7 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
+from ..i18n import label as catalogue_label
 from ..i18n import t
 from ._logit import MAX_LOGIT_DRIVERS, logit_fits
 from ._ols import ols_hc3
@@ -153,10 +154,18 @@ class DriversResult(Result):
             if self.model == "ols"
             else t("summary.drivers.coefs_logit", model=self.model)
         )
-        notes = list(self.warnings) + [t("summary.drivers.note", coefs=coefs)]
+        notes = list(self.warnings) + [self._importance_note(coefs)]
         table = self.table[[c for c in cols if c in self.table]].set_index("driver")
         title = t("summary.drivers.title", outcome=self._outcome_name())
         return title, facts, {"Drivers": table}, notes
+
+    def _importance_note(self, coefs: str) -> str:
+        """What ``importance`` and ``share`` are: a decomposition of R² only when it is one."""
+        key = _ALIAS.get(self.importance_method, self.importance_method)
+        if key == "shapley" and self.decomposes_variance:
+            return t("summary.drivers.note", coefs=coefs)
+        which = "note_decomposes" if self.decomposes_variance else "note_total"
+        return t(f"summary.drivers.{which}", measure=catalogue_label(key), coefs=coefs)
 
     def _outcome_name(self) -> str:
         """The outcome as the title names it: the column in English, its label otherwise."""
