@@ -373,3 +373,44 @@ def test_ipma_advice_follows_the_priority_flag():
             assert improve not in none.findings().findings[0]
             advice = some.findings().findings[0]
             assert improve in advice and cx._format.label("Image") in advice
+
+
+def test_ph_test_global_violation_is_not_reported_as_fine(survival):
+    """No single covariate flagged but the global test flagged: the sentence must not say the
+    hazard ratios hold; and the PH threshold defaults to the fit's alpha."""
+    from cxmodels.churn.zph import PHTest
+
+    tab = pd.DataFrame(
+        {
+            "covariate": ["overall_sat", "GLOBAL"],
+            "test_statistic": [3.0, 9.0],
+            "df": [1, 2],
+            "p_value": [0.08, 0.011],
+            "violated": [False, True],
+            "advice": ["", ""],
+        }
+    )
+    ph = PHTest(tab, "km", 0.05, 300)
+    words = {"en": ("hold over follow-up", "global test does"), "fa": ("پایدارند", "نقض می‌کند")}
+    for lang, fnd in both_languages(lambda: ph.findings().findings).items():
+        wrong, right = words[lang]
+        assert wrong not in fnd[0] and right in fnd[0], fnd[0]
+    fit = _quiet(cx.fit_churn, survival, ["overall_sat"], alpha=0.10)
+    assert fit.ph_test().p_threshold == pytest.approx(0.10)
+
+
+def test_pls_path_sentences_state_the_fit_level(pls_world):
+    """Paths, R² and indirect effects are printed at the fit's level; a path is called weak
+    exactly when its interval includes zero."""
+    for level in LEVELS:
+        res = _quiet(
+            cx.fit_pls, pls_world, cx.structural.ECSI_SYNTAX, bootstrap=60, seed=1, level=level
+        )
+        n_weak = sum(not excludes(r.ci_low, r.ci_high) for r in res.paths.itertuples())
+        for lang, fnd in both_languages(lambda r=res: r.findings().findings).items():
+            with_ci = [s for s in fnd if INTERVAL.search(plain(s))]
+            assert len(with_ci) >= 4, fnd
+            for s in with_ci:
+                assert printed_level(s) == pytest.approx(level), s
+            weak = {"en": "Not distinguishable from zero", "fa": "از صفر تمیزدادنی نیستند"}[lang]
+            assert any(weak in s for s in fnd) == (n_weak > 0)
