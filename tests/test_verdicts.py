@@ -414,3 +414,19 @@ def test_pls_path_sentences_state_the_fit_level(pls_world):
                 assert printed_level(s) == pytest.approx(level), s
             weak = {"en": "Not distinguishable from zero", "fa": "از صفر تمیزدادنی نیستند"}[lang]
             assert any(weak in s for s in fnd) == (n_weak > 0)
+
+
+def test_hazard_ratio_sentence_from_the_catalogue_with_its_verdict(survival):
+    """The narrative's one-line hazard sentence: Persian words in Persian, and "includes no
+    effect" exactly when its printed interval spans 0%."""
+    covs = [c for c in COX_COVARIATES if c in survival]
+    res = _quiet(cx.fit_churn, survival, covs, alpha=0.10)
+    tail = {"en": "the interval includes no effect", "fa": "بازه حالت بی‌اثر"}
+    for col in res.table["covariate"]:
+        said = both_languages(lambda c=col: cx.churn.hazard_ratio_sentence(res, c, ""))
+        assert "hazard" not in said["fa"] and "interval" not in said["fa"], said["fa"]
+        for lang, s in said.items():
+            m = re.search(rf"\(({NUM})%\s+(?:to|تا)\s+({NUM})%\)", plain(s))
+            assert m, s
+            lo, hi = number(m.group(1)), number(m.group(2))
+            assert (tail[lang] in s) == (lo < 0 < hi or lo == 0 or hi == 0), s

@@ -137,26 +137,29 @@ def time_ratio_findings(res) -> list[str]:
 
 
 def hazard_ratio_sentence(result, covariate: str, unit_label: str = "", per: str = "point") -> str:
-    """'each extra point of overall satisfaction lowers the monthly churn hazard by 16% (95% CI
-    12% to 19%)' (kept for :mod:`cxmodels.narrative`; ``findings()`` has the full sentences)."""
+    """'each extra point of overall satisfaction lowers the monthly churn hazard by 16% (12% to
+    19%)' (kept for :mod:`cxmodels.narrative`; ``findings()`` has the full sentences). The
+    interval has the decimals that keep a bound from reading 0% when it excludes no effect."""
     r = result.table.set_index("covariate").loc[covariate]
     lo, hi = sorted([r["hr_low"] - 1, r["hr_high"] - 1])
-    verb = "lowers" if r["hr"] < 1 else "raises"
-    spans_one = r["hr_low"] < 1 < r["hr_high"]
-    if spans_one:
-        interval = f"{fmt_pct(lo, signed=True)} to {fmt_pct(hi, signed=True)}"
-    else:
-        a, b = sorted([abs(lo), abs(hi)])
-        interval = f"{fmt_pct(a)} to {fmt_pct(b)}"
+    spans_one = not excludes(r["hr_low"], r["hr_high"], 1.0)
+    if not spans_one:
+        lo, hi = sorted([abs(lo), abs(hi)])
+    d = interval_digits(100 * lo, 100 * hi, 0.0, 0)
     if result.design.level_of(covariate) is not None:
-        what = result.design.label(covariate)
+        what = _column_label(result, covariate)
     elif _is_binary(result, covariate):
         what = label(result.design.term_of(covariate), LABELS)
     else:
-        what = f"each extra {per} of {result.design.label(covariate)}"
-    hazard = f"the {unit_label + ' ' if unit_label else ''}churn hazard"
-    s = f"{what} {verb} {hazard} by {fmt_pct(abs(r['hr'] - 1))} ({interval})"
-    return s + ("; the interval includes no effect" if spans_one else "")
+        what = t("churn.hr_s.per", per=per, x=_column_label(result, covariate))
+    return t(
+        "churn.hr_s.lowers" if r["hr"] < 1 else "churn.hr_s.raises",
+        what=what,
+        unit=f"{unit_label} " if unit_label else "",
+        pct=fmt_pct(abs(r["hr"] - 1)),
+        interval=fmt_ci(lo, hi, d, pct=True, signed=spans_one),
+        tail=t("churn.hr_s.no_effect") if spans_one else "",
+    )
 
 
 def stratify_message(cats: list[str], nums: list[str]) -> str:
