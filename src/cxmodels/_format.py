@@ -915,3 +915,45 @@ def display_table(
         table, kinds=kinds, labels=labels, digits=digits, intervals=intervals, ci_label=ci_label
     )
     return DisplayTable(frame, specs, caption, _blocks(frame, max_chars))
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervals in sentences: the verdict comes from the interval, the digits keep it visible.
+# ---------------------------------------------------------------------------------------------
+
+
+def excludes(low, high, null: float = 0.0) -> bool | None:
+    """Whether the interval ``[low, high]`` lies wholly on one side of ``null``.
+
+    ``None`` when either bound is not finite (no interval, no verdict). Decided on the
+    unrounded bounds, so a sentence's clear/unclear word never depends on how it is printed.
+    """
+    if not (_finite(low) and _finite(high)):
+        return None
+    return bool(float(low) > null or float(high) < null)
+
+
+def interval_digits(low, high, null: float = 0.0, digits: int = 2, most: int = 6) -> int:
+    """Decimals (at least ``digits``, at most ``most``) at which neither bound of an interval
+    prints as ``null`` unless it equals it, so that a printed interval excludes ``null``
+    exactly when the interval does (``-0.07 to -0.004`` never reads ``-0.07 to +0.00``)."""
+    bounds = [float(b) for b in (low, high) if _finite(b) and float(b) != null]
+    d = int(digits)
+    while d < most and any(round(b, d) == round(null, d) for b in bounds):
+        d += 1
+    return d
+
+
+def fmt_interval(
+    low, high, null: float = 0.0, digits: int = 2, signed: bool = False, pct: bool = False
+) -> str:
+    """:func:`fmt_ci` with the decimals of :func:`interval_digits` (on the printed scale)."""
+    k = 100.0 if pct else 1.0
+    lo, hi, nu = (k * float(v) if _finite(v) else v for v in (low, high, null))
+    return fmt_ci(low, high, interval_digits(lo, hi, nu, digits), pct, signed)
+
+
+def fmt_level(level: float) -> str:
+    """A confidence level as its percentage without the sign: ``0.95`` -> ``95``, ``0.999`` ->
+    ``99.9`` (templates add ``%``)."""
+    return f"{100 * float(level):.10g}"

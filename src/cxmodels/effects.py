@@ -49,11 +49,29 @@ import pandas as pd
 
 from ._bootstrap import bootstrap_se, cluster_codes, effective_n, multinomial_weights, percentile_ci
 from ._design import build_design, column_name
-from ._format import fmt_ci, fmt_count, fmt_num, join_words, label
+from ._format import (
+    excludes,
+    fmt_ci,
+    fmt_count,
+    fmt_level,
+    fmt_num,
+    interval_digits,
+    join_words,
+    label,
+)
 from ._results import Findings, Result, result_dataclass
-from ._validation import InputError, as_list, check_number, check_option, fail, require_columns
+from ._validation import (
+    InputError,
+    as_list,
+    check_level,
+    check_number,
+    check_option,
+    fail,
+    require_columns,
+)
 from .data.contract import CUSTOMER_ATTRIBUTES
 from .data.joins import with_customer_columns
+from .data.scales import LOWER_IS_BETTER
 from .i18n import is_english, t
 from .metrics import channel_mix, sentiment_by_channel  # noqa: F401  (moved; old home kept)
 
@@ -72,6 +90,17 @@ SAT_OUTCOMES = ("overall_sat", "nps", "csat", "ces")
 OUTCOMES = (*SAT_OUTCOMES, "churn_within")
 METHODS = ("naive", "regression", "ipw", "aipw")
 SMD_FLAG = 0.1
+
+
+def better_direction(outcome: str) -> str:
+    """``"lower"`` when a smaller outcome is better (churn, customer effort), else ``"higher"``."""
+    return "lower" if outcome == "churn_within" or outcome in LOWER_IS_BETTER else "higher"
+
+
+def effect_digits(outcome: str) -> int:
+    """Decimals of an effect on ``outcome`` in sentences: three for a proportion (churn), two
+    for points on a rating scale (the unit of the table, in sentence and table alike)."""
+    return 2 if outcome in SAT_OUTCOMES else 3
 
 
 class ConvergenceWarning(UserWarning):
@@ -222,6 +251,8 @@ class EffectResult(Result):
         Every logistic fit on the full sample converged.
     units : DataFrame
         The analysis table (no identifiers are shown in summaries).
+    level : float
+        Confidence level of the bootstrap intervals (and of the verdict in ``findings()``).
 
     Notes
     -----
@@ -243,6 +274,13 @@ class EffectResult(Result):
     covariates: tuple[str, ...] = ()
     converged: bool = True
     n_customers: int = 0
+    level: float = 0.95
+
+    @property
+    def better(self) -> str:
+        """Which direction of the effect is an improvement: ``"lower"`` (churn, effort) or
+        ``"higher"``."""
+        return better_direction(self.outcome)
 
     def estimate(self, method: str = "aipw") -> pd.Series:
         check_option("method", method, METHODS)
@@ -273,36 +311,29 @@ class EffectResult(Result):
         )
 
     def findings(self) -> Findings:
-        """The AIPW effect with its interval, the naive contrast, what was adjusted for, whether
-        the interval excludes zero and whether weighting balanced the covariates."""
+        """The AIPW effect with its interval at the result's level, the naive contrast, what
+        was adjusted for, whether the interval excludes zero and whether weighting balanced the
+        covariates. Effects are in the table's unit: points, or a proportion for churn."""
         a, n = self.estimate("aipw"), self.estimate("naive")
-        pct = self.outcome not in SAT_OUTCOMES
-        unit = t("effects.unit.percentage_points" if pct else "effects.unit.points")
-        k = 100 if pct else 1
-
-        def num(x):
-            return fmt_num(k * x, 2, signed=True)
-
-        ci = fmt_ci(k * a.ci_low, k * a.ci_high, 2, signed=True)
+        unit = t("effects.unit.points" if self.outcome in SAT_OUTCOMES else "effects.unit.share")
+        d = interval_digits(a.ci_low, a.ci_high, 0.0, effect_digits(self.outcome))
         covs = join_words(label(c) for c in self.covariates) or t("effects.no_covariates")
         f = [
             t(
                 "effects.aipw",
                 days=self.window_days,
                 outcome=label(self.outcome),
-                estimate=num(a.estimate),
+                estimate=fmt_num(a.estimate, d, signed=True),
                 unit=unit,
-                ci=ci,
+                level=fmt_level(self.level),
+                ci=fmt_ci(a.ci_low, a.ci_high, d, signed=True),
             ),
-            t("effects.naive", estimate=num(n.estimate)),
+            t("effects.naive", estimate=fmt_num(n.estimate, d, signed=True)),
             t("effects.adjusted_for", covariates=covs),
         ]
-        if not (np.isfinite(a.ci_low) and np.isfinite(a.ci_high)):
-            f.append(t("effects.no_interval"))
-        elif a.ci_low > 0 or a.ci_high < 0:
-            f.append(t("effects.excludes_zero"))
-        else:
-            f.append(t("effects.includes_zero"))
+        clear = excludes(a.ci_low, a.ci_high)
+        keys = {None: "effects.no_interval", True: "effects.excludes_zero"}
+        f.append(t(keys.get(clear, "effects.includes_zero")))
         c = list(self.notes)
         if (self.balance["smd_weighted"].abs() <= SMD_FLAG).all():
             f.append(t("effects.balanced", smd=SMD_FLAG))
@@ -478,6 +509,7 @@ def follow_up_effect(
     bootstrap: int = 200,
     trim: float = 0.01,
     seed: int | None = 0,
+    level: float = 0.95,
 ) -> EffectResult:
     """Average effect of a follow-up contact on the next satisfaction answer or on churn.
 
@@ -506,6 +538,8 @@ def follow_up_effect(
         Propensities are clipped to ``[trim, 1 - trim]`` (clipping: no unit is dropped).
     seed : int, optional
         Seed of the bootstrap.
+    level : float
+        Confidence level of the percentile intervals (and of the verdict in ``findings()``).
 
     Returns
     -------
@@ -525,6 +559,7 @@ def follow_up_effect(
     check_option("method", method, METHODS, "effects")
     check_number("bootstrap", bootstrap, low=0, integer=True)
     check_number("trim", trim, low=0, high=0.5, high_open=True)
+    level = check_level(level)
     units = follow_up_units(
         data,
         window_days=window_days,
@@ -551,7 +586,7 @@ def follow_up_effect(
     X = np.column_stack([np.ones(len(units)), Xdf.to_numpy(float)])
     est, e, clipped, converged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
     draws, n_bad_fits, nc = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
-    lo, hi = percentile_ci(draws)
+    lo, hi = percentile_ci(draws, level)
     se = bootstrap_se(draws) if bootstrap > 1 else np.nan
     table = pd.DataFrame(
         {"method": METHODS, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi,
@@ -564,7 +599,7 @@ def follow_up_effect(
     units = units.drop(columns=["fu_time"], errors="ignore")
     return EffectResult(
         table, outcome, window_days, horizon_days, bal, ess, clipped, trim, bootstrap,
-        tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc,
+        tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc, level,
     )  # fmt: skip
 
 
@@ -673,7 +708,9 @@ def effect_by_channel(
     Returns
     -------
     DataFrame
-        ``channel``, ``estimate``, ``ci_low``, ``ci_high``, ``n_treated``, ``note``.
+        ``channel``, ``estimate``, ``ci_low``, ``ci_high``, ``n_treated``, ``note``; its
+        ``attrs`` hold ``outcome``, ``level`` and ``better`` (the improving direction), which
+        :func:`cxmodels.reports.widgets.channel_findings` reads.
     """
     check_number("min_treated", min_treated, low=0, integer=True)
     rows = []
@@ -704,7 +741,11 @@ def effect_by_channel(
                 "note": "" if ok else f"fewer than {min_treated} followed-up units",
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    outcome = kwargs.get("outcome", "overall_sat")
+    level = kwargs.get("level", 0.95)
+    out.attrs.update(outcome=outcome, level=level, better=better_direction(outcome))
+    return out
 
 
 @result_dataclass

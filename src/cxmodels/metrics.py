@@ -33,7 +33,15 @@ import pandas as pd
 from scipy import stats
 
 from ._bootstrap import effective_n, multinomial_weights, percentile_ci
-from ._format import fmt_count, fmt_est, fmt_num, label
+from ._format import (
+    excludes,
+    fmt_ci,
+    fmt_count,
+    fmt_level,
+    fmt_num,
+    interval_digits,
+    label,
+)
 from ._results import Findings, Result, result_dataclass
 from ._validation import (
     check_level,
@@ -77,9 +85,18 @@ class MetricResult(Result):
         estimated), ``se``, ``n`` (answers), ``n_eff`` (Kish effective n), ``small`` (``n``
         below ``min_n``) and metric-specific columns (NPS: ``promoters``, ``passives``,
         ``detractors`` as shares).
+    level : float
+        Confidence level of the interval.
     """
 
     table: pd.DataFrame
+    level: float = 0.95
+
+    def _estimate(self) -> str:
+        """``7.2 (90% CI 7.1 to 7.3)`` at the result's level."""
+        r = self.table.iloc[0]
+        ci = fmt_ci(r["ci_low"], r["ci_high"], 1)
+        return t("metrics.estimate", est=fmt_num(r["value"], 1), level=fmt_level(self.level), ci=ci)
 
     @property
     def value(self) -> float:
@@ -96,7 +113,7 @@ class MetricResult(Result):
     def _summary_parts(self):
         r = self.table.iloc[0]
         return (
-            f"{metric_name(r['metric'])}: {fmt_est(r['value'], r['ci_low'], r['ci_high'], 1)}",
+            f"{metric_name(r['metric'])}: {self._estimate()}",
             dict(r),
             {},
             list(self.findings().caveats),
@@ -106,8 +123,7 @@ class MetricResult(Result):
         """The metric with its interval and n; small or unavailable intervals as caveats."""
         r = self.table.iloc[0]
         name, n = metric_name(r["metric"]), fmt_count(r["n"])
-        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
-        f = t("metrics.value", metric=name, estimate=est, n=n)
+        f = t("metrics.value", metric=name, estimate=self._estimate(), n=n)
         c = []
         if not np.isfinite(r["ci_low"]):
             key = "metrics.no_interval_single" if r["n"] < 2 else "metrics.no_interval_same"
@@ -179,7 +195,9 @@ def _interval_or_nan(lo, hi, n_eff: float, se: float) -> tuple[float, float]:
     return (lo, hi) if n_eff >= 2 and se > 0 else (np.nan, np.nan)
 
 
-def _row(metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, **extra) -> MetricResult:
+def _row(
+    metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, level: float, **extra
+) -> MetricResult:
     return MetricResult(
         pd.DataFrame(
             [
@@ -195,7 +213,8 @@ def _row(metric: str, value, lo, hi, se, n: int, n_eff: float, min_n: int, **ext
                     "small": n < min_n,
                 }
             ]
-        )
+        ),
+        level,
     )
 
 
@@ -268,7 +287,7 @@ def nps(
         se = boot.std(ddof=1) if n_boot > 1 else np.nan
     lo, hi = _interval_or_nan(max(lo, -100), min(hi, 100), n_eff, se)
     return _row(
-        "NPS", value, lo, hi, se, len(x), n_eff, min_n,
+        "NPS", value, lo, hi, se, len(x), n_eff, min_n, level,
         promoters=pp, passives=1 - pp - pd_, detractors=pd_,
     )  # fmt: skip
 
@@ -358,7 +377,7 @@ def csat(
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     return _row(
         f"CSAT (top-{top}-box %)", 100 * p, 100 * (centre - half), 100 * (centre + half),
-        100 * np.sqrt(p * (1 - p) / n), len(x), n, min_n,
+        100 * np.sqrt(p * (1 - p) / n), len(x), n, min_n, level,
     )  # fmt: skip
 
 
@@ -394,7 +413,7 @@ def mean_score(
     se = sd / np.sqrt(n)
     t = stats.t.ppf(0.5 + level / 2, max(n - 1, 1))
     lo, hi = _interval_or_nan(m - t * se, m + t * se, n, se)
-    return _row(name, m, lo, hi, se, len(x), n, min_n)
+    return _row(name, m, lo, hi, se, len(x), n, min_n, level)
 
 
 def ces(
@@ -407,11 +426,11 @@ def ces(
 
 #: metric name -> function(scores, weights, codebook) -> MetricResult
 METRICS = {
-    "nps": lambda s, w, cb=None: nps(s, w, codebook=cb),
-    "csat": lambda s, w, cb=None: csat(s, w, codebook=cb),
-    "ces": lambda s, w, cb=None: ces(s, w, codebook=cb),
-    "overall_sat": lambda s, w, cb=None: mean_score(
-        s, w, name="overall satisfaction (mean)", codebook=cb
+    "nps": lambda s, w, cb=None, level=0.95: nps(s, w, codebook=cb, level=level),
+    "csat": lambda s, w, cb=None, level=0.95: csat(s, w, codebook=cb, level=level),
+    "ces": lambda s, w, cb=None, level=0.95: ces(s, w, codebook=cb, level=level),
+    "overall_sat": lambda s, w, cb=None, level=0.95: mean_score(
+        s, w, name="overall satisfaction (mean)", codebook=cb, level=level
     ),
 }
 
@@ -581,17 +600,28 @@ def change(
     return out.reset_index() if by_col else out
 
 
-def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
+def kpis(data, *, wave: str | None = None, min_n: int = 30, level: float = 0.95) -> pd.DataFrame:
     """Headline KPI tiles: NPS, CSAT, CES, overall satisfaction for a wave (default the last),
     each with its interval and the change against the previous wave.
+
+    Parameters
+    ----------
+    data : CXData
+    wave : str, optional
+        Default: the last wave.
+    min_n : int
+        Cells with fewer answers are flagged ``small``.
+    level : float
+        Confidence level of every interval (and of the verdict on each change).
 
     Returns
     -------
     DataFrame
         One row per metric: ``metric``, ``label``, ``wave``, ``value``, ``ci_low``, ``ci_high``,
-        ``n`` and, after the first wave, ``change``, ``change_low``, ``change_high``,
+        ``n``, ``level`` and, after the first wave, ``change``, ``change_low``, ``change_high``,
         ``change_p`` (paired where customers answer both waves, see :func:`change`).
     """
+    level = check_level(level)
     r = responses_with_customers(data)
     require_columns(r, ["wave"], "responses")
     waves = _ordered_waves(data, r["wave"])
@@ -600,7 +630,8 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
     for m in ("nps", "csat", "ces", "overall_sat"):  # four metrics
         if m not in r:
             continue
-        cur = METRICS[m](r.loc[r["wave"] == wave, m], None, _codebook(data)).table.iloc[0]
+        scores = r.loc[r["wave"] == wave, m]
+        cur = METRICS[m](scores, None, _codebook(data), level=level).table.iloc[0]
         row = {
             "metric": m,
             "label": cur["metric"],
@@ -609,10 +640,13 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
             "ci_low": cur["ci_low"],
             "ci_high": cur["ci_high"],
             "n": int(cur["n"]),
+            "level": level,
         }
         i = waves.index(wave)
         if i > 0:
-            ch = change(data, m, wave_from=waves[i - 1], wave_to=wave, min_n=min_n).iloc[0]
+            ch = change(
+                data, m, wave_from=waves[i - 1], wave_to=wave, min_n=min_n, level=level
+            ).iloc[0]
             row.update(
                 change=ch["diff"],
                 change_low=ch["ci_low"],
@@ -626,15 +660,15 @@ def kpis(data, *, wave: str | None = None, min_n: int = 30) -> pd.DataFrame:
 def kpi_findings(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> Findings:
     """Sentences for the KPI tiles (from :func:`kpis`) and NPS by segment (from :func:`by`).
 
-    Cells flagged ``small`` are not interpreted and are counted in a caveat.
+    Cells flagged ``small`` are not interpreted and are counted in a caveat. A change is
+    called clear when its interval (at the table's ``level``, default 0.95) excludes zero.
     """
     f, c = [], []
     for _, r in kpis.iterrows():  # one row per metric
-        moved = ""
-        if "change_p" in r and np.isfinite(r["change_p"]):
-            key = "metrics.kpi_change_sig" if r["change_p"] < 0.05 else "metrics.kpi_change_none"
-            moved = t(key, change=fmt_num(r["change"], 1, signed=True))
-        est = fmt_est(r["value"], r["ci_low"], r["ci_high"], 1)
+        level = fmt_level(r.get("level", 0.95))
+        moved = _kpi_change(r, level) if "change" in r else ""
+        ci = fmt_ci(r["ci_low"], r["ci_high"], 1)
+        est = t("metrics.estimate", est=fmt_num(r["value"], 1), level=level, ci=ci)
         name, n = metric_name(r["label"]), fmt_count(r["n"])
         f.append(t("metrics.kpi", metric=name, wave=r["wave"], estimate=est, n=n, change=moved))
     if by_segment is not None and len(by_segment):
@@ -655,6 +689,20 @@ def kpi_findings(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None) -> 
         if len(small):
             c.append(t("metrics.small_cells", n=len(small)))
     return Findings(tuple(f), tuple(c))
+
+
+def _kpi_change(r: pd.Series, level: str) -> str:
+    """``; +2.1 against the previous wave (95% CI +0.4 to +3.8), a clear change`` or ``""``."""
+    clear = excludes(r["change_low"], r["change_high"])
+    if clear is None:
+        return ""
+    d = interval_digits(r["change_low"], r["change_high"], 0.0, 1)
+    return t(
+        "metrics.kpi_change_sig" if clear else "metrics.kpi_change_none",
+        change=fmt_num(r["change"], d, signed=True),
+        level=level,
+        interval=fmt_ci(r["change_low"], r["change_high"], d, signed=True),
+    )
 
 
 def metric_name(name: str) -> str:

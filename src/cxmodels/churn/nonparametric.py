@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_count, fmt_num, fmt_p, fmt_pct, label
+from .._format import fmt_count, fmt_level, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
 from ..i18n import is_english, t
@@ -133,6 +133,8 @@ class KMResult(Result):
         Time unit.
     conf_type : str
         Band type: ``"log-log"``, ``"log"`` or ``"plain"``.
+    alpha : float
+        1 - the confidence level of the bands; the log-rank verdict is decided at ``alpha``.
     dropped : int
         Rows left out because their ``by`` group is missing (counted, and said in the caveats).
     """
@@ -143,6 +145,7 @@ class KMResult(Result):
     by: str | None
     unit: str
     conf_type: str
+    alpha: float = 0.05
     dropped: int = 0
 
     def survival_at(self, times, group=None) -> pd.DataFrame:
@@ -196,12 +199,13 @@ class KMResult(Result):
                     who=who,
                     low=fmt_pct(r["ci_low"]),
                     high=fmt_pct(r["ci_high"]),
+                    level=fmt_level(1 - self.alpha),
                 )
             )
         if self.logrank is not None:
             lr = self.logrank.iloc[0]
-            key = "churn.logrank_differ" if lr["p_value"] < 0.05 else "churn.logrank_same"
-            f.append(t(key, p=fmt_p(lr["p_value"])))
+            key = "churn.logrank_differ" if lr["p_value"] < self.alpha else "churn.logrank_same"
+            f.append(t(key, p=fmt_p(lr["p_value"]), alpha=f"{self.alpha:.10g}"))
         c = []
         small = self.medians[self.medians["n"] < 30]
         if len(small):
@@ -297,4 +301,4 @@ def kaplan_meier(
     cols = ["group", "time", "survival", "ci_low", "ci_high", "at_risk"]
     table_ = pd.concat(curves, ignore_index=True)[cols]
     dropped = int((codes < 0).sum())
-    return KMResult(table_, pd.DataFrame(meds), lr, by, unit, conf_type, dropped)
+    return KMResult(table_, pd.DataFrame(meds), lr, by, unit, conf_type, a, dropped)

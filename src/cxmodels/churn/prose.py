@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._format import fmt_ci, fmt_num, fmt_p, fmt_pct, join_words, label
+from .._format import (
+    excludes,
+    fmt_ci,
+    fmt_level,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    interval_digits,
+    join_words,
+    label,
+)
 from ..i18n import is_english, t
 
 UNIT_ADJ = {"days": "daily", "weeks": "weekly", "months": "monthly", "years": "yearly"}
@@ -53,8 +63,18 @@ def _often(ratio: float, long: bool = False) -> str:
     return t(more if ratio > 1 else less, x=fmt_pct(abs(ratio - 1)))
 
 
-def _bracket(name: str, est, lo, hi, p) -> str:
-    return t("churn.bracket", name=name, est=fmt_num(est), ci=fmt_ci(lo, hi), p=fmt_p(p))
+def _bracket(name: str, est, lo, hi, p, level: float) -> str:
+    """``(hazard ratio 0.84, 95% CI 0.80 to 0.88; p < 0.001)`` at the result's level, with
+    the decimals that keep a bound from printing as 1 when the interval excludes 1."""
+    d = interval_digits(lo, hi, 1.0)
+    return t(
+        "churn.bracket",
+        name=name,
+        est=fmt_num(est, d),
+        level=fmt_level(level),
+        ci=fmt_ci(lo, hi, d),
+        p=fmt_p(p),
+    )
 
 
 def _cap(s: str) -> str:
@@ -63,19 +83,23 @@ def _cap(s: str) -> str:
 
 
 def _clear_rows(res, name: str, est: str, lo: str, hi: str):
-    """(column, row, bracket) for each clear covariate (p < 0.05), and the unclear labels."""
+    """(column, row, bracket) for each covariate whose interval at the result's level
+    excludes a ratio of 1, and the labels of the others."""
     clear, unclear = [], []
+    level = 1 - res.alpha
     for _, r in res.table.iterrows():  # loop over a few covariates
         col = r["covariate"]
-        if r["p_value"] < 0.05:
-            clear.append((col, r, _bracket(name, r[est], r[lo], r[hi], r["p_value"])))
+        if excludes(r[lo], r[hi], 1.0):
+            b = _bracket(name, r[est], r[lo], r[hi], r["p_value"], level)
+            clear.append((col, r, b))
         else:
             unclear.append(_column_label(res, col))
     return clear, unclear
 
 
 def hazard_findings(res) -> list[str]:
-    """One sentence per clear hazard ratio (p < 0.05) and one naming the unclear ones."""
+    """One sentence per clear hazard ratio (interval at the result's level excludes 1) and
+    one naming the unclear ones."""
     clear, unclear = _clear_rows(res, t("churn.name.hr"), "hr", "hr_low", "hr_high")
     out = []
     for col, r, b in clear:
@@ -88,7 +112,8 @@ def hazard_findings(res) -> list[str]:
             pct = fmt_pct(abs(r["hr"] - 1))
             out.append(t(key, x=_column_label(res, col), pct=pct, bracket=b))
     if unclear:
-        out.append(t("churn.hazard_unclear", names=join_words(unclear)))
+        level = fmt_level(1 - res.alpha)
+        out.append(t("churn.hazard_unclear", names=join_words(unclear), level=level))
     return out
 
 
@@ -105,31 +130,35 @@ def time_ratio_findings(res) -> list[str]:
             x = _column_label(res, col)
             out.append(t("churn.tr_numeric", x=x, longer=longer, bracket=b))
     if unclear:
-        out.append(t("churn.tr_unclear", names=join_words(unclear)))
+        level = fmt_level(1 - res.alpha)
+        out.append(t("churn.tr_unclear", names=join_words(unclear), level=level))
     return out
 
 
 def hazard_ratio_sentence(result, covariate: str, unit_label: str = "", per: str = "point") -> str:
-    """'each extra point of overall satisfaction lowers the monthly churn hazard by 16% (95% CI
-    12% to 19%)' (kept for :mod:`cxmodels.narrative`; ``findings()`` has the full sentences)."""
+    """'each extra point of overall satisfaction lowers the monthly churn hazard by 16% (12% to
+    19%)' (kept for :mod:`cxmodels.narrative`; ``findings()`` has the full sentences). The
+    interval has the decimals that keep a bound from reading 0% when it excludes no effect."""
     r = result.table.set_index("covariate").loc[covariate]
     lo, hi = sorted([r["hr_low"] - 1, r["hr_high"] - 1])
-    verb = "lowers" if r["hr"] < 1 else "raises"
-    spans_one = r["hr_low"] < 1 < r["hr_high"]
-    if spans_one:
-        interval = f"{fmt_pct(lo, signed=True)} to {fmt_pct(hi, signed=True)}"
-    else:
-        a, b = sorted([abs(lo), abs(hi)])
-        interval = f"{fmt_pct(a)} to {fmt_pct(b)}"
+    spans_one = not excludes(r["hr_low"], r["hr_high"], 1.0)
+    if not spans_one:
+        lo, hi = sorted([abs(lo), abs(hi)])
+    d = interval_digits(100 * lo, 100 * hi, 0.0, 0)
     if result.design.level_of(covariate) is not None:
-        what = result.design.label(covariate)
+        what = _column_label(result, covariate)
     elif _is_binary(result, covariate):
         what = label(result.design.term_of(covariate), LABELS)
     else:
-        what = f"each extra {per} of {result.design.label(covariate)}"
-    hazard = f"the {unit_label + ' ' if unit_label else ''}churn hazard"
-    s = f"{what} {verb} {hazard} by {fmt_pct(abs(r['hr'] - 1))} ({interval})"
-    return s + ("; the interval includes no effect" if spans_one else "")
+        what = t("churn.hr_s.per", per=per, x=_column_label(result, covariate))
+    return t(
+        "churn.hr_s.lowers" if r["hr"] < 1 else "churn.hr_s.raises",
+        what=what,
+        unit=f"{unit_label} " if unit_label else "",
+        pct=fmt_pct(abs(r["hr"] - 1)),
+        interval=fmt_ci(lo, hi, d, pct=True, signed=spans_one),
+        tail=t("churn.hr_s.no_effect") if spans_one else "",
+    )
 
 
 def stratify_message(cats: list[str], nums: list[str]) -> str:

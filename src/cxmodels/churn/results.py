@@ -207,7 +207,8 @@ class ChurnResult(Result):
         return prose.hazard_findings(self)
 
     def findings(self) -> Findings:
-        """One sentence per covariate with a clear ratio (p < 0.05), labels not names."""
+        """One sentence per covariate whose ratio's interval (at the fit's level) excludes 1,
+        labels not names."""
         return Findings(tuple(self._sentences()), tuple(self._caveats()))
 
     def plot_profiles(
@@ -328,19 +329,22 @@ class CoxResult(_HazardModel):
     def _score(self, table: pd.DataFrame) -> np.ndarray:
         return -self._linear(table)[0]
 
-    def ph_test(self, transform: str = "km", p_threshold: float = 0.05):
+    def ph_test(self, transform: str = "km", p_threshold: float | None = None):
         """R ``cox.zph``: Grambsch-Therneau score test of proportional hazards; see
-        :func:`cxmodels.churn.zph.cox_zph`."""
+        :func:`cxmodels.churn.zph.cox_zph` (``p_threshold`` defaults to the fit's ``alpha``)."""
         from .zph import cox_zph
 
-        return cox_zph(self, transform=transform, p_threshold=p_threshold)
+        p = self.alpha if p_threshold is None else p_threshold
+        return cox_zph(self, transform=transform, p_threshold=p)
 
-    def check_assumptions(self, p_threshold: float = 0.05, transform: str = "km") -> pd.DataFrame:
+    def check_assumptions(
+        self, p_threshold: float | None = None, transform: str = "km"
+    ) -> pd.DataFrame:
         """The proportional-hazards test as a table: ``covariate``, ``test_statistic``, ``df``,
         ``p_value``, ``violated``, ``advice`` (one row per covariate and ``GLOBAL``)."""
         return self.ph_test(transform, p_threshold).table
 
-    def stratify_violations(self, p_threshold: float = 0.05, transform: str = "km"):
+    def stratify_violations(self, p_threshold: float | None = None, transform: str = "km"):
         """Refit with categorical covariates that break proportional hazards moved to strata.
 
         Returns the (possibly unchanged) fit and a sentence saying what was done. Numeric

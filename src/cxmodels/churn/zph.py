@@ -72,7 +72,8 @@ class PHTest(Result):
         glob = self.table[self.table["covariate"] == "GLOBAL"].iloc[0]
         if bad.empty:
             chi2, df, p = fmt_num(glob["test_statistic"]), int(glob["df"]), fmt_p(glob["p_value"])
-            f = [t("churn.zph_none", chi2=chi2, df=df, p=p)]
+            key = "churn.zph_global_only" if glob["violated"] else "churn.zph_none"
+            f = [t(key, chi2=chi2, df=df, p=p)]
         else:
             f = [
                 t(

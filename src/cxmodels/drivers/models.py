@@ -16,6 +16,7 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
+from ..i18n import label as catalogue_label
 from ..i18n import t
 from ._logit import MAX_LOGIT_DRIVERS, logit_fits
 from ._ols import ols_hc3
@@ -33,6 +34,8 @@ from ._prepare import (
 #: Measures that need an OLS model without controls or groups.
 _PLAIN_OLS = ("relative_weights", "beta_squared", "pratt")
 _ALIAS = {"lmg": "shapley", "dominance": "shapley"}
+#: Measures whose driver values add up to the (drivers') R² of a linear model.
+_DECOMPOSE_R2 = ("shapley", "relative_weights", "pratt")
 
 
 @result_dataclass
@@ -151,10 +154,18 @@ class DriversResult(Result):
             if self.model == "ols"
             else t("summary.drivers.coefs_logit", model=self.model)
         )
-        notes = list(self.warnings) + [t("summary.drivers.note", coefs=coefs)]
+        notes = list(self.warnings) + [self._importance_note(coefs)]
         table = self.table[[c for c in cols if c in self.table]].set_index("driver")
         title = t("summary.drivers.title", outcome=self._outcome_name())
         return title, facts, {"Drivers": table}, notes
+
+    def _importance_note(self, coefs: str) -> str:
+        """What ``importance`` and ``share`` are: a decomposition of R² only when it is one."""
+        key = _ALIAS.get(self.importance_method, self.importance_method)
+        if key == "shapley" and self.decomposes_variance:
+            return t("summary.drivers.note", coefs=coefs)
+        which = "note_decomposes" if self.decomposes_variance else "note_total"
+        return t(f"summary.drivers.{which}", measure=catalogue_label(key), coefs=coefs)
 
     def _outcome_name(self) -> str:
         """The outcome as the title names it: the column in English, its label otherwise."""
@@ -162,8 +173,18 @@ class DriversResult(Result):
 
         return self.outcome if is_english() else label(self.outcome)
 
+    @property
+    def decomposes_variance(self) -> bool:
+        """Whether the shares are shares of the explained variance: an OLS fit and a measure
+        that decomposes R² (Shapley/LMG, relative weights, Pratt); not first, last, squared
+        beta, nor any measure on a logit or ordinal pseudo-R²."""
+        key = _ALIAS.get(self.importance_method, self.importance_method)
+        return self.model == "ols" and key in _DECOMPOSE_R2
+
     def findings(self) -> Findings:
-        """The drivers' story: who leads, with what share, where to invest; caveats."""
+        """The drivers' story: who leads, with what share, where to invest; caveats. "Of the
+        explained variance" only when :attr:`decomposes_variance`; otherwise "of the total
+        importance"."""
         tab = self.table
         top = tab.iloc[0]
         total = tab["importance"].sum()
@@ -173,7 +194,8 @@ class DriversResult(Result):
             band = t("drivers.band", level=fmt_pct(self.level), low=fmt_pct(lo), high=fmt_pct(hi))
         out = label(self.outcome)
         share = fmt_pct(top["share"] / 100)
-        f = [t("drivers.leads", driver=label(top["driver"]), share=share, outcome=out, band=band)]
+        key = "drivers.leads" if self.decomposes_variance else "drivers.leads_total"
+        f = [t(key, driver=label(top["driver"]), share=share, outcome=out, band=band)]
         if len(tab) > 1:
             nxt = [
                 t("drivers.next_item", driver=label(r.driver), share=fmt_pct(r.share / 100))

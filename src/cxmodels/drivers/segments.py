@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import _importance as imp
 from .._bootstrap import make_rng, multinomial_weights, percentile_ci
-from .._format import fmt_num, label
+from .._format import fmt_num, interval_digits, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, fail, require_columns
 from ..i18n import t
@@ -52,15 +52,16 @@ class SegmentComparison(Result):
         sig = d[(d["diff_low"] > 0) | (d["diff_high"] < 0)]
         f = []
         for r in sig.sort_values("diff", key=np.abs, ascending=False).head(3).itertuples():
+            d = interval_digits(r.diff_low, r.diff_high, 0.0, 0)  # "+0 to +4" never
             f.append(
                 t(
                     "drivers.segment_more" if r.diff > 0 else "drivers.segment_less",
                     segment=label(r.segment),
                     driver=label(r.driver),
-                    points=fmt_num(abs(r.diff), 0),
+                    points=fmt_num(abs(r.diff), d),
                     reference=label(self.reference),
-                    low=fmt_num(r.diff_low, 0, signed=True),
-                    high=fmt_num(r.diff_high, 0, signed=True),
+                    low=fmt_num(r.diff_low, d, signed=True),
+                    high=fmt_num(r.diff_high, d, signed=True),
                 )
             )
         c = () if self.bootstrap else (t("drivers.segment_no_bootstrap"),)

@@ -11,6 +11,10 @@ from .._format import fmt_p, fmt_pct, join_words, kano_name, label
 from .._results import Findings, Result, result_dataclass
 from ..i18n import is_english, t
 
+#: Segment differences are named when the chi-square p-value is below this (strict: several
+#: features are tested at once).
+SEGMENT_ALPHA = 0.01
+
 
 @result_dataclass
 class KanoResult(Result):
@@ -108,7 +112,8 @@ class KanoResult(Result):
 
     def findings(self) -> Findings:
         """Must-be features first, then one-dimensional, attractive, indifferent and reverse;
-        unstable calls and notes as caveats; segment differences (chi-square p < 0.01)."""
+        unstable calls and notes as caveats; segment differences (chi-square p below
+        :data:`SEGMENT_ALPHA`, stated in the sentence)."""
         tab = self.table
         if self.groups:
             tab = tab.groupby("feature", as_index=False).agg(
@@ -138,12 +143,17 @@ class KanoResult(Result):
                     )
                 )
         if self.segment_tests is not None:
-            diff = self.segment_tests[self.segment_tests["p_value"] < 0.01]
+            diff = self.segment_tests[self.segment_tests["p_value"] < SEGMENT_ALPHA]
             for _, r in diff.iterrows():
                 cats = r["categories"] if is_english() else _category_words(r["categories"])
-                p = fmt_p(r["p_value"])
                 f.append(
-                    t("kano.segments_differ", feature=label(r["feature"]), p=p, categories=cats)
+                    t(
+                        "kano.segments_differ",
+                        feature=label(r["feature"]),
+                        p=fmt_p(r["p_value"]),
+                        alpha=f"{SEGMENT_ALPHA:g}",
+                        categories=cats,
+                    )
                 )
         return Findings(tuple(f), tuple(c))
 

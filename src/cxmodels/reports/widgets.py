@@ -383,41 +383,56 @@ def kano_quality(res, answers: pd.DataFrame) -> None:
     )
 
 
-def kano_segment_findings(seg_res, alpha: float = 0.01):
-    """Findings on Kano segment differences: features whose categories differ (chi-square)."""
+def kano_segment_findings(seg_res, alpha: float | None = None):
+    """Findings on Kano segment differences: features whose categories differ (chi-square p
+    below ``alpha``, default :data:`cxmodels.kano.result.SEGMENT_ALPHA`, stated in the text)."""
     from .._format import fmt_p
     from .._results import Findings
+    from ..kano.result import SEGMENT_ALPHA
 
+    alpha = SEGMENT_ALPHA if alpha is None else alpha
     tests = seg_res.segment_tests
     notes = tuple(seg_res.notes)  # small cells per segment: caveats, not Python warnings
     if tests is None or not len(tests):
         return Findings((t("nb.kano.no_segments"),), notes)
     diff = tests[tests["p_value"] < alpha]
     if not len(diff):
-        return Findings((t("nb.kano.segments_same"),), notes)
+        return Findings((t("nb.kano.segments_same", alpha=f"{alpha:g}"),), notes)
     out = [
-        t("nb.kano.segments_differ", feature=label(r["feature"]), p=fmt_p(r["p_value"]))
+        t(
+            "nb.kano.segments_differ",
+            feature=label(r["feature"]),
+            p=fmt_p(r["p_value"]),
+            alpha=f"{alpha:g}",
+        )
         for _, r in diff.iterrows()  # one sentence per differing feature
     ]
     return Findings(tuple(out), notes)
 
 
 def channel_findings(by_channel: pd.DataFrame, outcome: str):
-    """Findings on the follow-up effect by channel: each channel's estimate, or why none."""
-    from .._format import fmt_ci, fmt_count, fmt_num
+    """Findings on the follow-up effect by channel: each channel's estimate with its interval
+    (at the level in ``by_channel.attrs``, default 0.95) and whether it excludes zero, or why
+    there is none; the best channel in the direction that improves ``outcome``."""
+    from .._format import excludes, fmt_ci, fmt_count, fmt_level, fmt_num, interval_digits
     from .._results import Findings
+    from ..effects import better_direction, effect_digits
 
+    level = fmt_level(by_channel.attrs.get("level", 0.95))
     f, c = [], []
     for _, r in by_channel.iterrows():  # one row per channel (three)
         name = _channel(r["channel"])
         if pd.notna(r.get("estimate")):
+            d = interval_digits(r["ci_low"], r["ci_high"], 0.0, effect_digits(outcome))
+            clear = excludes(r["ci_low"], r["ci_high"])
             f.append(
                 t(
-                    "nb.channel.effect",
+                    "nb.channel.effect_clear" if clear else "nb.channel.effect_unclear",
                     channel=name,
                     outcome=label(outcome),
-                    est=fmt_num(r["estimate"], 2, signed=True),
-                    interval=fmt_ci(r["ci_low"], r["ci_high"], 2, signed=True),
+                    est=fmt_num(r["estimate"], d, signed=True),
+                    level=level,
+                    interval=fmt_ci(r["ci_low"], r["ci_high"], d, signed=True),
                     n=fmt_count(r["n_treated"]),
                 )
             )
@@ -425,11 +440,21 @@ def channel_findings(by_channel: pd.DataFrame, outcome: str):
             c.append(t("nb.channel.none", channel=name, n=fmt_count(r.get("n_treated", 0))))
     ok = by_channel.dropna(subset=["estimate"])
     if len(ok) > 1:
+        f.append(_best_channel(ok, better_direction(outcome)))
+    return Findings(tuple(f), tuple(c))
+
+
+def _best_channel(ok: pd.DataFrame, better: str) -> str:
+    """The channel with the best estimate in the ``better`` direction; clearly best only when
+    its interval does not overlap any other channel's."""
+    if better == "lower":
+        i = ok["estimate"].idxmin()
+        clear = ok.loc[i, "ci_high"] < ok.drop(index=i)["ci_low"].min()
+    else:
         i = ok["estimate"].idxmax()
         clear = ok.loc[i, "ci_low"] > ok.drop(index=i)["ci_high"].max()
-        key = "nb.channel.best" if clear else "nb.channel.overlap"
-        f.append(t(key, channel=_channel(ok.loc[i, "channel"])))
-    return Findings(tuple(f), tuple(c))
+    key = "nb.channel.best" if clear else "nb.channel.overlap"
+    return t(key, channel=_channel(ok.loc[i, "channel"]))
 
 
 def _channel(name: str) -> str:
@@ -486,15 +511,18 @@ def clv_sentence(clv: pd.Series, horizon: float, unit: str, top_share: float) ->
     )
 
 
-def rank_sentence(grid, column: str, value: str, metric: str) -> str:
+def rank_sentence(grid, column: str, value: str, metric: str, better: str = "higher") -> str:
     """One sentence placing ``value`` of ``column`` among all cells of a ``metrics.by`` grid.
 
     ``grid`` has the columns ``column``, ``value``, ``ci_low``, ``ci_high``, ``n`` and ``small``
-    (as :func:`cxmodels.metrics.by` returns). Ranks count from the highest value.
+    (as :func:`cxmodels.metrics.by` returns). Rank 1 is the best cell: the highest value, or
+    the lowest with ``better="lower"`` (customer effort).
     """
     from .._format import fmt_count, fmt_est, fmt_num
+    from .._validation import check_option
 
-    ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=False)
+    check_option("better", better, ("higher", "lower"))
+    ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=better == "lower")
     row = grid[grid[column].astype(str) == str(value)]
     what = label(column).capitalize()
     if row.empty:

@@ -192,16 +192,17 @@ class IPMAResult(Result):
         )
 
     def findings(self) -> Findings:
-        p = self.priorities()
-        top = p.iloc[0]
-        gain = top["importance"]
+        """The advice follows :meth:`priorities`: "improve X first" only for a construct it
+        flags (above-mean importance, below-mean performance); otherwise it says that no
+        construct is a priority and names the most important one."""
+        top = self.priorities().iloc[0]
         target = label(self.target).lower() if is_english() else label(self.target)
         out = [
             t(
-                "structural.ipma",
+                "structural.ipma" if top["priority"] else "structural.ipma_none",
                 target=target,
                 construct=label(top["construct"]),
-                gain=fmt_num(gain),
+                gain=fmt_num(top["importance"]),
                 performance=fmt_num(top["performance"], 1),
             )
         ]

@@ -27,6 +27,9 @@ class MultigroupResult(Result):
         and pair of groups).
     fits : dict
         The PLS fit of each group.
+    alpha : float
+        A path difference is called clear when its p-value is below ``alpha`` (1 minus the
+        fits' ``level``).
 
     Notes
     -----
@@ -43,15 +46,17 @@ class MultigroupResult(Result):
     fits: dict
     by: str
     permutations: int
+    alpha: float = 0.05
 
     def _summary_parts(self):
         facts = {"grouped by": self.by, "permutations": self.permutations}
         return "PLS multigroup comparison", facts, {"differences": self.table}, []
 
     def findings(self) -> Findings:
-        sig = self.table[self.table["p_value"] < 0.05]
+        sig = self.table[self.table["p_value"] < self.alpha]
+        alpha = f"{self.alpha:.10g}"
         if sig.empty:
-            return Findings((t("structural.mga_none", by=label(self.by)),), ())
+            return Findings((t("structural.mga_none", by=label(self.by), alpha=alpha),), ())
         low = str.lower if is_english() else str
         out = [
             t(
@@ -63,6 +68,7 @@ class MultigroupResult(Result):
                 b=fmt_num(r.coef_b),
                 group_b=label(r.group_b),
                 p=fmt_p(r.p_value),
+                alpha=alpha,
             )
             for r in sig.itertuples()
         ]
@@ -96,7 +102,8 @@ def compare_pls(
     permutations : int
     seed : int, optional
     **fit_options
-        Passed to :func:`fit_pls` (``scheme``, ``consistent``, ``missing``...).
+        Passed to :func:`fit_pls` (``scheme``, ``consistent``, ``missing``, ``level``...);
+        differences are called clear at ``1 - level`` (default 0.05).
 
     Returns
     -------
@@ -147,4 +154,5 @@ def compare_pls(
                     "p_value": p[i],
                 }
             )
-    return MultigroupResult(pd.DataFrame(rows), fits, by, int(permutations))
+    alpha = 1 - fits[groups[0]].level
+    return MultigroupResult(pd.DataFrame(rows), fits, by, int(permutations), alpha)

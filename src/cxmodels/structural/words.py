@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._format import fmt_ci, fmt_est, fmt_num, fmt_p, fmt_pct, join_words, label
+from .._format import (
+    excludes,
+    fmt_ci,
+    fmt_level,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    interval_digits,
+    join_words,
+    label,
+)
 from .._results import Findings
 from ..i18n import is_english, t
 
@@ -26,8 +36,16 @@ def _p(p: float, B: int) -> str:
     return t("structural.p_floor", floor=fmt_num(floor, 3), B=f"{B:,}") if p <= floor else fmt_p(p)
 
 
-def _path_sentence(r, B: int) -> str:
-    est = fmt_est(r.coef, r.ci_low, r.ci_high) if B else fmt_num(r.coef)
+def _with_ci(est, low, high, level: float) -> str:
+    """``0.42 (90% CI 0.31 to 0.52)`` at the fit's level, with the decimals that keep a bound
+    from printing as 0 when the interval excludes 0."""
+    d = interval_digits(low, high, 0.0)
+    ci = fmt_ci(low, high, d)
+    return t("structural.path_ci", est=fmt_num(est, d), level=fmt_level(level), ci=ci)
+
+
+def _path_sentence(r, B: int, level: float) -> str:
+    est = _with_ci(r.coef, r.ci_low, r.ci_high, level) if B else fmt_num(r.coef)
     key = "structural.path_raises" if r.coef > 0 else "structural.path_lowers"
     tail = f"{', ' if is_english() else '، '}{_p(r.p_value, B)}" if B else ""
     return t(key, source=label(r.source), target=_name(r.target), estimate=est, tail=tail)
@@ -49,7 +67,7 @@ def _mediation(res, target: str) -> list[str]:
     share = r["direct"] / r["total"] if r["total"] else np.nan
     boot = np.isfinite(r["indirect_ci_low"])
     ind = (
-        fmt_est(r["indirect"], r["indirect_ci_low"], r["indirect_ci_high"])
+        _with_ci(r["indirect"], r["indirect_ci_low"], r["indirect_ci_high"], res.level)
         if boot
         else fmt_num(r["indirect"])
     )
@@ -76,14 +94,14 @@ def findings(res) -> Findings:
     target = _target(res)
     r2 = res.r2.set_index("construct")
     ci = fmt_ci(r2.loc[target, "ci_low"], r2.loc[target, "ci_high"], 0, True)
-    ci = t("structural.explains_ci", ci=ci) if boot else ""
+    ci = t("structural.explains_ci", ci=ci, level=fmt_level(res.level)) if boot else ""
     out = [t("structural.explains", r2=fmt_pct(r2.loc[target, "r2"]), target=_name(target), ci=ci)]
-    out += [_path_sentence(r, B) for r in _key_paths(res, target)]
+    out += [_path_sentence(r, B, res.level) for r in _key_paths(res, target)]
     out += _mediation(res, target)
-    weak = res.paths[res.paths["p_value"] >= 0.05] if boot else res.paths.iloc[:0]
-    if len(weak):
-        paths = join_words(f"{label(r.source)} -> {_name(r.target)}" for r in weak.itertuples())
-        out.append(t("structural.weak_paths", paths=paths))
+    weak = [r for r in res.paths.itertuples() if boot and not excludes(r.ci_low, r.ci_high)]
+    if weak:
+        paths = join_words(f"{label(r.source)} -> {_name(r.target)}" for r in weak)
+        out.append(t("structural.weak_paths", paths=paths, level=fmt_level(res.level)))
     cav = [c for ok, c in res.measurement_items() if not ok]
     if not res.converged:
         cav.append(t("structural.not_converged", n=res.n_iter))
