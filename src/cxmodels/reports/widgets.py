@@ -105,7 +105,8 @@ def _register(title: str, df: pd.DataFrame) -> str:
     """Keep ``df`` under a unique, valid sheet name; return the name."""
     from ..export import _sheet_name
 
-    name = _sheet_name(title, {"about", *(k.lower() for k in _TABLES)})
+    about = t("report.workbook.about").lower()
+    name = _sheet_name(title, {"about", about, *(k.lower() for k in _TABLES)})
     _TABLES[name] = df
     return name
 
@@ -189,10 +190,15 @@ def show_summary(result, key: str) -> None:
 
 # ------------------------------------------------------------------ words
 def say(key: str, **values) -> None:
-    """Display the catalogue sentence ``nb.<key>`` (Markdown), numbers already formatted."""
-    from IPython.display import Markdown, display
+    """Display the catalogue sentence ``nb.<key>``, numbers already formatted.
 
-    display(Markdown(t(f"nb.{key}", **values)))
+    The sentence goes through :func:`md_inline` (escaped, then the catalogue's ``**bold**``,
+    ``*italics*`` and ```code``` marks), so a value from the data - a segment or branch label -
+    is text on the page, never markup.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(f"<p class='cx-say'>{md_inline(t(f'nb.{key}', **values))}</p>"))
 
 
 _DATA_NOTES: list[str] = []
@@ -245,9 +251,15 @@ def finding(text, caveat: bool = False) -> Any:
 
 
 def md_inline(text: str) -> str:
-    """Escape ``text`` for HTML and render ``**bold**``."""
-    text = html.escape(text)
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    """Escape ``text`` for HTML, then render ``**bold**``, ``*italics*`` and ```code```.
+
+    The one path from a sentence to HTML: every value in it (labels from the data included)
+    is escaped first, so only the marks above become tags.
+    """
+    text = html.escape(str(text))
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
 def tiles(kpis) -> Any:
