@@ -336,8 +336,8 @@ class EffectResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"Effect of follow-up on {label(self.outcome)}",
-            xlabel="average treatment effect",
+            title=t("fig.effect_on", outcome=label(self.outcome)),
+            xlabel=t("fig.average treatment effect"),
         )
 
     def plot_balance(self, ax=None):
@@ -765,9 +765,9 @@ class ResponseTimeResult(Result):
     def plot(self, ax=None):
         from .plots import forest
 
-        t = self.table.iloc[1:]
+        rows = self.table.iloc[1:]
         return forest(
-            t,
+            rows,
             "adjusted_diff",
             "ci_low",
             "ci_high",
@@ -775,8 +775,8 @@ class ResponseTimeResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"{self.outcome} by complaint response time",
-            xlabel=f"difference vs {self.table['band'].iloc[0]}",
+            title=t("fig.response_title", outcome=label(self.outcome)),
+            xlabel=t("fig.difference_vs", band=_band_words(self.table["band"].iloc[0])),
         )
 
 
@@ -863,18 +863,9 @@ def response_time_effect(
 
 def _band_words(band) -> str:
     """A response-time band (``4h-24h``, ``over 24h``) in the current language."""
-    import re
+    from .i18n import range_words
 
-    band = str(band)
-    if is_english():
-        return band
-
-    def unit(m: re.Match) -> str:
-        key = "effects.band.hours" if m.group(2) == "h" else "effects.band.minutes"
-        return t(key, x=m.group(1))
-
-    words = re.sub(r"([\d.]+)(h|min)\b", unit, band)
-    return t("effects.band.over", x=words[5:]) if words.startswith("over ") else words
+    return range_words(str(band))
 
 
 def _band_label(a, b):

@@ -87,7 +87,9 @@ def _cell(v):
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        from .i18n import label
+
+        return label("yes" if v else "no", "yes" if v else "no")
     if isinstance(v, int | float | str):
         return v
     return str(v)

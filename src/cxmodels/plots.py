@@ -95,7 +95,7 @@ def localize_figure(fig_or_ax) -> None:
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            t.set_text(i18n.localize_digits(_fig_text(t.get_text())))
+            t.set_text(i18n.localize_digits(i18n.range_words(_fig_text(t.get_text()))))
         i18n.localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)

@@ -52,7 +52,10 @@ def _cover(nb, snapshot: dict | None) -> tuple[dict, dict]:
     """The parameters and the data snapshot as the header shows them: ``{name: text}``."""
     from .._results import _fmt_value
 
-    params = {_param_name(k): _param_value(k, v, _fmt_value) for k, v in _parameters(nb).items()}
+    params = {
+        _param_name(k): i18n.localize_digits(_param_value(k, v, _fmt_value))
+        for k, v in _parameters(nb).items()
+    }
     snap = {_snapshot_key(k): _snapshot_value(k, v) for k, v in (snapshot or {}).items()}
     return params, snap
 

@@ -266,7 +266,9 @@ def tiles(kpis) -> Any:
     """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`; the KPI table is collected."""
 
     from .._format import fmt_ci, fmt_count, fmt_num
+    from ..metrics import metric_name
 
+    kpis = kpis.assign(label=kpis["label"].map(metric_name))  # the tile titles, translated
     name = _register(_sheet_title("kpis"), kpis)
     parts = []
     for _, r in kpis.iterrows():  # one tile per metric (a handful)

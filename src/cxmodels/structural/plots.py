@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
+from .. import i18n
 from .._format import fmt_num, label
 from ..plots import PALETTE
 
@@ -111,7 +112,7 @@ def ipma_map(ipma, ax=None):
         )
     ax.axvline(t["importance"].mean(), color="grey", lw=0.8, ls="--")
     ax.axhline(t["performance"].mean(), color="grey", lw=0.8, ls="--")
-    ax.set_xlabel(f"importance (total effect on {label(ipma.target).lower()}, points per point)")
-    ax.set_ylabel("performance (0-100)")
-    ax.set_title(f"Importance-performance map: {label(ipma.target)}")
+    ax.set_xlabel(i18n.t("fig.ipma_x", target=label(ipma.target).lower()))
+    ax.set_ylabel(i18n.t("fig.ipma_y"))
+    ax.set_title(i18n.t("fig.ipma_title", target=label(ipma.target)))
     return ax
