@@ -226,6 +226,13 @@ def _pending_data_notes() -> list[str]:
     return [t("nb.data_notes", n=len(notes))] if notes else []
 
 
+def warning_notes(caught) -> list[str]:
+    """Warnings caught while loading data (``warnings.catch_warnings(record=True)``) as one
+    counted caveat: their messages name example rows, which a report must not publish."""
+    n = len({str(getattr(w, "message", w)) for w in caught})
+    return [t("nb.data_notes", n=n)] if n else []
+
+
 def show_findings(found, caveats=()) -> None:
     """The findings box of a ``Findings`` (or a list of sentences), and its caveats box.
 
