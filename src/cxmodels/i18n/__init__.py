@@ -283,6 +283,12 @@ html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;te
 html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
 html[dir=rtl] .cx-toc,html[dir=rtl] nav{text-align:right}
 bdi{unicode-bidi:isolate}
+html[dir=rtl] .jp-RenderedHTMLCommon p,html[dir=rtl] .jp-RenderedHTMLCommon li,html[dir=rtl] p{text-align:right}
+html[dir=rtl] table.cx-table caption,html[dir=rtl] table.cx-table th{text-align:right}
+html[dir=rtl] .cx-header td,html[dir=rtl] .cx-header th{text-align:right;padding:2px 0 2px 10px}
+html[dir=rtl] .cx-finding,html[dir=rtl] .cx-caveat{border-left:0;border-right-width:4px;border-right-style:solid}
+html[dir=rtl] .cx-finding{border-right-color:#3a9d5d}
+html[dir=rtl] .cx-caveat{border-right-color:#e07b39}
 """
 
 

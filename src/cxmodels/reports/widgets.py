@@ -253,8 +253,11 @@ def finding(text, caveat: bool = False) -> Any:
     from IPython.display import HTML
 
     items = [x for x in ([text] if isinstance(text, str) else list(text)) if x]
+    from ..i18n import is_rtl
+
     body = "".join(f"<p>{md_inline(x)}</p>" for x in items)
-    return HTML(f"<div class='{'cx-caveat' if caveat else 'cx-finding'}'>{body}</div>")
+    kind, direction = "cx-caveat" if caveat else "cx-finding", " dir='rtl'" if is_rtl() else ""
+    return HTML(f"<div class='{kind}'{direction}>{body}</div>")
 
 
 def md_inline(text: str) -> str:
