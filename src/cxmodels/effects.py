@@ -604,29 +604,21 @@ def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
 def _effect_notes(clipped, trim, bal, n1, n0, nc, converged, bad_fits, B) -> list[str]:
     notes = []
     if clipped:
-        notes.append(
-            f"{clipped} propensities were clipped to [{trim}, {1 - trim}] (clipping, not "
-            "trimming: every unit stays in the analysis with a bounded weight)."
-        )
+        notes.append(t("effects.note.clipped", n=clipped, low=trim, high=1 - trim))
     flagged = bal.loc[bal["smd_weighted"].abs() > SMD_FLAG, "covariate"]
     if len(flagged):
-        notes.append(
-            f"Imbalance after weighting (|SMD| > {SMD_FLAG}): " + ", ".join(map(str, flagged))
-        )
+        names = join_words(label(c) for c in flagged)
+        notes.append(t("effects.note.imbalance", limit=SMD_FLAG, covariates=names))
     if min(n1, n0) < 100:
-        notes.append(f"Few units in one arm ({n1} treated, {n0} control): intervals are wide.")
+        notes.append(t("effects.note.few_units", n1=fmt_count(n1), n0=fmt_count(n0)))
     if nc < 2:
-        notes.append(
-            f"Only {fmt_count(nc)} customer: resampling customers cannot give an interval."
-        )
+        notes.append(t("effects.note.one_customer", n=fmt_count(nc)))
     if not converged:
-        msg = "The logistic fit (propensity or outcome) did not converge: estimates are unreliable."
+        msg = t("effects.note.not_converged")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     if bad_fits:
-        notes.append(
-            f"{bad_fits} of {B} bootstrap replicates had a logistic fit that did not converge."
-        )
+        notes.append(t("effects.note.bad_replicates", bad=bad_fits, b=B))
     return notes
 
 
