@@ -8,7 +8,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from .. import i18n
 from .._format import fmt_num, label
-from ..plots import PALETTE
+from ..plots import PALETTE, _styled
 
 
 def stars(p) -> str:
@@ -38,6 +38,7 @@ def _positions(P: np.ndarray) -> np.ndarray:
     return pos
 
 
+@_styled
 def path_diagram(res, ax=None):
     """Constructs as boxes (with R²), paths as arrows labelled with coefficient and stars."""
     m = res.model
@@ -90,12 +91,11 @@ def path_diagram(res, ax=None):
     ax.set_xlim(-0.4, width + 0.4)
     ax.set_ylim(-0.05, 1.05)
     ax.set_axis_off()
-    ax.set_title(
-        "Path model (standardised coefficients; * p<0.05, ** p<0.01, *** p<0.001)", fontsize=10
-    )
+    ax.set_title(i18n.t("fig.path_title"), fontsize=10)
     return ax
 
 
+@_styled
 def ipma_map(ipma, ax=None):
     """Importance (x) against performance (y), crossed at the means."""
     t = ipma.table
