@@ -86,16 +86,17 @@ def localize_figure(fig_or_ax) -> None:
     family = (i18n.rc_params().get("font.family") or [None])[0]
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
-    for ax in drawn:
-        ax.set_title(_fig_text(ax.get_title()))
-        ax.set_xlabel(_fig_text(ax.get_xlabel()))
-        ax.set_ylabel(_fig_text(ax.get_ylabel()))
+    for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
+        ax.set_title(i18n.isolate_numbers(_fig_text(ax.get_title())))
+        ax.set_xlabel(i18n.isolate_numbers(_fig_text(ax.get_xlabel())))
+        ax.set_ylabel(i18n.isolate_numbers(_fig_text(ax.get_ylabel())))
         texts = list(ax.texts)
         leg = ax.get_legend()
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            t.set_text(i18n.localize_digits(i18n.range_words(_fig_text(t.get_text()))))
+            text = i18n.localize_digits(i18n.range_words(_fig_text(t.get_text())))
+            t.set_text(i18n.isolate_numbers(text))
         i18n.localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
@@ -633,7 +634,8 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     ax.set_title("Continuous Kano scores (DuMouchel)")
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=40)
     note = i18n.t("fig.alt.clipped", n=clipped) if clipped else ""
-    kind = i18n.t(f"fig.alt.whiskers_{whiskers}") if whiskers != "none" else ""
+    kind = {"sd": "fig.alt.whiskers_sd", "ci": "fig.alt.whiskers_ci"}.get(whiskers)
+    kind = i18n.t(kind) if kind else ""
     return _set_alt(ax, i18n.t("fig.alt.dumouchel", n=len(table), kind=kind, note=note))
 
 

@@ -306,6 +306,8 @@ _NUMBER_RUN = r"[-+\u2212]?[0-9\u06f0-\u06f9]+(?:[.,:/\-\u066b\u066c][0-9\u06f0-
 #: A run of Latin words (code-like names, acronyms, ``top-2-box``), spaces between them.
 _WORD_RUN = r"[A-Za-z][A-Za-z0-9_\u06f0-\u06f9]*(?:[.\-/+'][A-Za-z0-9_\u06f0-\u06f9]+)*"
 _LTR = re.compile(rf"{_WORD_RUN}(?: +{_WORD_RUN})*|{_NUMBER_RUN}")
+#: A number standing alone (not the digits of an identifier such as ``C0000001``).
+_ISOLATED_NUMBER = re.compile(rf"(?<![\w.,\u066b\u066c]){_NUMBER_RUN}(?![\w])")
 #: Unicode isolates for plain text (figures, workbooks): LRI ... PDI.
 LRI, PDI = "\u2066", "\u2069"
 
@@ -332,7 +334,8 @@ def isolate_numbers(text: str) -> str:
     language only: figure text and workbook cells, where ``<bdi>`` cannot go."""
     if not is_rtl() or not text:
         return text
-    return re.sub(_NUMBER_RUN, lambda m: f"{LRI}{m.group(0)}{PDI}", str(text))
+    plain = str(text).replace(LRI, "").replace(PDI, "")  # isolating twice changes nothing
+    return _ISOLATED_NUMBER.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", plain)
 
 
 _RANGE_END = r"(\d+(?:\.\d+)?)(h|min)?"
