@@ -284,3 +284,36 @@ def test_persian_pages_in_chromium_are_persian_and_right_to_left(persian, tmp_pa
         assert not ltr, (page.name, ltr[:5])
         left = [p for p in check["findings"] if p[2] not in ("right", "start")]
         assert not left, (page.name, left[:5])
+
+
+def test_figure_numbers_are_isolated_and_the_privacy_gate_reads_through():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cxmodels.reports.privacy import privacy_hits
+
+    grid = pd.DataFrame({"band": ["a", "b"], "e": [-1.0, 1.0], "lo": [-2.0, 0.5], "hi": [0.0, 2.0]})
+    with i18n.language("fa"):
+        ax = cx.plots.forest(grid, "e", "lo", "hi", "band", ref=0, log=False, title="x -35.8 y")
+        page = i18n.isolate_ltr("تلفن +44 7700 138650")
+    plt.close("all")
+    assert f"{i18n.LRI}-۳۵٫۸{i18n.PDI}" in ax.get_title()
+    assert privacy_hits(page, set()) == ["+44 7700 138650"]
+
+
+def test_a_dollar_in_a_label_from_the_data_is_not_mathtext():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    grid = pd.DataFrame(
+        {"segment": ["$\\notacommand$ & <b>", "b"], "e": [1.0, 2.0], "lo": [0.5, 1.5]}
+        | {"hi": [1.5, 2.5]}
+    )
+    ax = cx.plots.forest(grid, "e", "lo", "hi", "segment", ref=0, log=False, title="$\\x$")
+    data, _ = cx.plots.figure_bundle(ax)  # draws the figure: mathtext would raise here
+    assert data["image/png"] and "&lt;b&gt;" not in data["text/html"]

@@ -430,7 +430,9 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
     if str(name).lower() in NAME_COLUMNS:
         return values.map(lambda v: label(v, labels) if pd.notna(v) else v)
     if not i18n.is_english():  # segment, channel, method values the catalogue names
-        values = values.map(lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v)
+        values = values.map(
+            lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v
+        )
     return values.map(i18n.range_words)  # bands: "30-44" -> "30–44", "۳۰ تا ۴۴"
 
 

@@ -48,6 +48,7 @@ STYLE = {
     "axes.prop_cycle": plt.cycler(color=PALETTE),
     "legend.frameon": False,
     "savefig.bbox": "tight",
+    "text.parse_math": False,  # a "$" in a label from the data is a dollar, not TeX
 }
 
 
@@ -76,6 +77,12 @@ def _fig_text(text: str) -> str:
     return i18n.t(key) if text and i18n.has(key) else text
 
 
+def _fig_words(text: str) -> str:
+    """A figure text as drawn in the current language: translated, digits localised, each
+    number isolated (right-to-left languages)."""
+    return i18n.isolate_numbers(i18n.localize_digits(_fig_text(text)))
+
+
 def localize_figure(fig_or_ax) -> None:
     """Titles, axis labels, legends and notes of a figure in the current language, Persian
     digits on its ticks and the language's font on tick labels (drawn later, outside the
@@ -87,16 +94,15 @@ def localize_figure(fig_or_ax) -> None:
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
     for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
-        ax.set_title(i18n.isolate_numbers(_fig_text(ax.get_title())))
-        ax.set_xlabel(i18n.isolate_numbers(_fig_text(ax.get_xlabel())))
-        ax.set_ylabel(i18n.isolate_numbers(_fig_text(ax.get_ylabel())))
+        ax.set_title(_fig_words(ax.get_title()))
+        ax.set_xlabel(_fig_words(ax.get_xlabel()))
+        ax.set_ylabel(_fig_words(ax.get_ylabel()))
         texts = list(ax.texts)
         leg = ax.get_legend()
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            text = i18n.localize_digits(i18n.range_words(_fig_text(t.get_text())))
-            t.set_text(i18n.isolate_numbers(text))
+            t.set_text(_fig_words(i18n.range_words(t.get_text())))
         i18n.localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
@@ -156,10 +162,15 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     """
     import base64
 
+    from matplotlib.text import Text
+
     fig = _figure(fig_or_ax)
     text = alt or alt_text(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    for artist in fig.findobj(Text):  # labels from the data are text: "$" is not mathtext
+        artist.set_parse_math(False)
+    with plt.rc_context({"text.parse_math": False}):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
     if html:

@@ -302,7 +302,9 @@ def html_head(lang: str | None = None) -> str:
 
 #: A number as one left-to-right unit: sign, Latin or Persian digits, separators, a per cent
 #: sign; dates, clock times and ratios (``2025-12-31``, ``12:30``, ``1/2``) stay whole.
-_NUMBER_RUN = r"[-+\u2212]?[0-9\u06f0-\u06f9]+(?:[.,:/\-\u066b\u066c][0-9\u06f0-\u06f9]+)*[%\u066a]?"
+_NUMBER_RUN = (
+    r"[-+\u2212]?[0-9\u06f0-\u06f9]+(?:[.,:/\-\u066b\u066c][0-9\u06f0-\u06f9]+)*[%\u066a]?"
+)
 #: A run of Latin words (code-like names, acronyms, ``top-2-box``), spaces between them.
 _WORD_RUN = r"[A-Za-z][A-Za-z0-9_\u06f0-\u06f9]*(?:[.\-/+'][A-Za-z0-9_\u06f0-\u06f9]+)*"
 _LTR = re.compile(rf"{_WORD_RUN}(?: +{_WORD_RUN})*|{_NUMBER_RUN}")
