@@ -154,7 +154,7 @@ def test_each_number_is_its_own_isolate():
     with i18n.language("fa"):
         text = i18n.localize_digits("بازهٔ اطمینان 95%: -35.8 تا -24.1")
         isolated = i18n.isolate_ltr(text)
-    assert re.findall(r"<bdi>(.*?)</bdi>", isolated) == ["۹۵٪", "-۳۵٫۸", "-۲۴٫۱"]
+    assert re.findall(r'<bdi dir="ltr">(.*?)</bdi>', isolated) == ["۹۵٪", "-۳۵٫۸", "-۲۴٫۱"]
     assert isolated.index("۹۵٪") < isolated.index("-۳۵٫۸")  # the label is read first
 
 
@@ -240,7 +240,15 @@ PROBE = """<script>window.addEventListener('load', function () {
   Array.prototype.slice.call(clone.querySelectorAll('[data-cx-skip]')).forEach(function (e) { e.remove(); });
   var dir = function (sel) { return all(sel).map(function (e) {
     var s = getComputedStyle(e); return [e.textContent.trim().slice(0, 40), s.direction, s.textAlign]; }); };
-  document.body.setAttribute('data-check', JSON.stringify({
+  var signed = all('bdi').filter(function (b) {
+    var t = b.firstChild;
+    return t && t.nodeType === 3 && /^[-+\u2212]./.test(t.data) && b.getClientRects().length;
+  }).map(function (b) {  // a signed number reads left to right: its sign is left of its digits
+    var t = b.firstChild, first = document.createRange(), last = document.createRange();
+    first.setStart(t, 0); first.setEnd(t, 1); last.setStart(t, t.length - 1); last.setEnd(t, t.length);
+    return [t.data, first.getBoundingClientRect().left < last.getBoundingClientRect().left];
+  });
+  document.body.setAttribute('data-check', JSON.stringify({signed: signed,
     text: document.body.innerText, visible: clone.textContent,
     paragraphs: dir('p'), tables: dir('table'), findings: dir('.cx-finding p, .cx-caveat p')}));
 });</script>"""
@@ -284,6 +292,9 @@ def test_persian_pages_in_chromium_are_persian_and_right_to_left(persian, tmp_pa
         assert not ltr, (page.name, ltr[:5])
         left = [p for p in check["findings"] if p[2] not in ("right", "start")]
         assert not left, (page.name, left[:5])
+        assert check["signed"], page.name
+        wrong = [n for n, ok in check["signed"] if not ok]
+        assert not wrong, (page.name, wrong[:5])
 
 
 def test_figure_numbers_are_isolated_and_the_privacy_gate_reads_through():

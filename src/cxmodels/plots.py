@@ -72,9 +72,9 @@ def _styled(fn):
 
 
 def _fig_text(text: str) -> str:
-    """A figure text in the current language: the catalogue's ``fig.<English text>`` if any."""
-    key = f"fig.{text}"
-    return i18n.t(key) if text and i18n.has(key) else text
+    """A figure text in the current language: the catalogue's ``fig.<English text>`` if any
+    (:func:`cxmodels.i18n.phrase`, the one path for fixed English phrases)."""
+    return i18n.phrase("fig", text) if text else text
 
 
 def _fig_words(text: str) -> str:

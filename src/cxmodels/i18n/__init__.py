@@ -307,11 +307,18 @@ _NUMBER_RUN = (
 )
 #: A run of Latin words (code-like names, acronyms, ``top-2-box``), spaces between them.
 _WORD_RUN = r"[A-Za-z][A-Za-z0-9_\u06f0-\u06f9]*(?:[.\-/+'][A-Za-z0-9_\u06f0-\u06f9]+)*"
-_LTR = re.compile(rf"{_WORD_RUN}(?: +{_WORD_RUN})*|{_NUMBER_RUN}")
+_LTR = re.compile(rf"(?P<words>{_WORD_RUN}(?: +{_WORD_RUN})*)|{_NUMBER_RUN}")
 #: A number standing alone (not the digits of an identifier such as ``C0000001``).
 _ISOLATED_NUMBER = re.compile(rf"(?<![\w.,\u066b\u066c]){_NUMBER_RUN}(?![\w])")
 #: Unicode isolates for plain text (figures, workbooks): LRI ... PDI.
 LRI, PDI = "\u2066", "\u2069"
+
+
+def _bdi(m: re.Match) -> str:
+    """Latin words in ``<bdi>`` (their letters set the direction); a number in
+    ``<bdi dir="ltr">``: digits and signs are weak, and an isolate without a strong letter
+    would take the paragraph's right-to-left direction and put the minus after the number."""
+    return f"<bdi>{m.group(0)}</bdi>" if m.group("words") else f'<bdi dir="ltr">{m.group(0)}</bdi>'
 
 
 def isolate_ltr(text: str) -> str:
@@ -327,7 +334,7 @@ def isolate_ltr(text: str) -> str:
         if p.startswith("<") or (p.startswith("&") and p.endswith(";")):
             out.append(p)
         else:
-            out.append(_LTR.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p))
+            out.append(_LTR.sub(_bdi, p))
     return "".join(out)
 
 
