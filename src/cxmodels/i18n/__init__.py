@@ -289,6 +289,7 @@ html[dir=rtl] .cx-header td,html[dir=rtl] .cx-header th{text-align:right;padding
 html[dir=rtl] .cx-finding,html[dir=rtl] .cx-caveat{border-left:0;border-right-width:4px;border-right-style:solid}
 html[dir=rtl] .cx-finding{border-right-color:#3a9d5d}
 html[dir=rtl] .cx-caveat{border-right-color:#e07b39}
+html[dir=rtl] .cx-facts th{text-align:right!important;padding:0 0 0 1em!important}
 """
 
 
