@@ -63,7 +63,7 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
         return f"{label(var, labels)}: {level.replace('_', ' ')}"
     if name.startswith("attr_"):
         name = name[len("attr_") :]
-    return name.replace("_", " ")
+    return i18n.range_words(name.replace("_", " "))  # a band: "30-44" -> "30–44", "۳۰ تا ۴۴"
 
 
 def _finite(x) -> bool:
