@@ -257,7 +257,15 @@ PROBE = """<script>window.addEventListener('load', function () {
     return [b.textContent + ': ' + bound.textContent,
             b.getBoundingClientRect().left > bound.getBoundingClientRect().right - 1];
   });
+  var intervals = all('td').filter(function (td) {  // "0.72 (0.62 to 0.84)" in a table cell
+    return td.querySelectorAll('bdi').length === 3 && /\\(.*\u062a\u0627.*\\)/.test(td.textContent);
+  }).map(function (td) {  // read right to left: the estimate, then the low bound, then the high
+    var x = Array.prototype.map.call(td.querySelectorAll('bdi'), function (b) {
+      return b.getBoundingClientRect().left; });
+    return [td.textContent.trim(), x[0] > x[1] && x[1] > x[2]];
+  });
   document.body.setAttribute('data-check', JSON.stringify({signed: signed, labelled: labelled,
+    intervals: intervals,
     text: document.body.innerText, visible: clone.textContent,
     paragraphs: dir('p'), tables: dir('table'), findings: dir('.cx-finding p, .cx-caveat p')}));
 });</script>"""
@@ -304,7 +312,8 @@ def test_persian_pages_in_chromium_are_persian_and_right_to_left(persian, tmp_pa
         assert check["signed"], page.name
         if page.stem == "overview_fa":  # the KPI tiles: "95%: low to high"
             assert check["labelled"], page.name
-        wrong = [n for n, ok in check["signed"] + check["labelled"] if not ok]
+        assert check["intervals"], page.name
+        wrong = [n for n, ok in check["signed"] + check["labelled"] + check["intervals"] if not ok]
         assert not wrong, (page.name, wrong[:5])
 
 

@@ -279,7 +279,7 @@ html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-
 html[dir=rtl] table{direction:rtl}
 html[dir=rtl] .jp-OutputArea-output table{display:block;max-width:100%;overflow-x:auto}
 html[dir=rtl] th,html[dir=rtl] td{text-align:right}
-html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
+html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:rtl;unicode-bidi:isolate}
 html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
 html[dir=rtl] .cx-toc,html[dir=rtl] nav{text-align:right}
 bdi{unicode-bidi:isolate}
