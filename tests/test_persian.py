@@ -348,3 +348,22 @@ def test_a_dollar_in_a_label_from_the_data_is_not_mathtext():
     ax = cx.plots.forest(grid, "e", "lo", "hi", "segment", ref=0, log=False, title="$\\x$")
     data, _ = cx.plots.figure_bundle(ax)  # draws the figure: mathtext would raise here
     assert data["image/png"] and "&lt;b&gt;" not in data["text/html"]
+
+
+def test_persian_heatmap_colour_scale_in_persian_digits():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    grid = pd.DataFrame(
+        {"segment": ["a", "a", "b", "b"], "wave": ["w1", "w2", "w1", "w2"]}
+        | {"value": [-20.0, 10.0, 5.0, -3.0], "small": [False] * 4}
+    )
+    with i18n.language("fa"):
+        ax = cx.plots.heatmap(grid, "segment", "wave", title="NPS")
+        ax.figure.canvas.draw()
+        ticks = [t.get_text() for t in ax.collections[0].colorbar.ax.get_yticklabels()]
+    plt.close("all")
+    assert ticks and not [t for t in ticks if re.search("[0-9]", t)], ticks

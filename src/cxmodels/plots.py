@@ -788,6 +788,9 @@ def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", f
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
+    cbar = getattr(ax.collections[0], "colorbar", None) if ax.collections else None
+    if cbar is not None and not i18n.is_english():  # its own axes: digits and font too
+        localize_figure(cbar.ax)
     what = title or i18n.t("fig.alt.the_metric")
     rows, cols = wide.shape
     return _set_alt(
