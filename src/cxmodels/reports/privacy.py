@@ -110,8 +110,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
         The values found (up to five of each kind); comments as ``"comment '...'"``.
     """
     body = DATA_URI_RE.sub("", text)
-    body = re.sub(r"</?bdi[^>]*>|[\u2066-\u2069]", "", body)  # right-to-left isolates hide nothing
     hits = []
+    body = re.sub(r"</?bdi[^>]*>|[\u2066-\u2069]", "", body)  # right-to-left isolates hide nothing
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]
     if comments:
