@@ -67,7 +67,7 @@ def label(name: str, labels: dict[str, str] | None = None) -> str:
         return f"{label(var, labels)}: {level.replace('_', ' ')}"
     if name.startswith("attr_"):
         name = name[len("attr_") :]
-    return name.replace("_", " ")
+    return i18n.range_words(name.replace("_", " "))  # a band: "30-44" -> "30–44", "۳۰ تا ۴۴"
 
 
 def _finite(x) -> bool:
@@ -504,8 +504,10 @@ def _text_values(name, values: pd.Series, labels) -> pd.Series:
     if str(name) == "unit" and values.dropna().astype(str).isin(list(UNIT_KINDS)).all():
         return values.map(lambda v: i18n.t(f"unit.{v}") if pd.notna(v) else v)
     if not i18n.is_english():  # segment, channel, method values the catalogue names
-        return values.map(lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v)
-    return values
+        values = values.map(
+            lambda v: i18n.label(v) if pd.notna(v) and i18n.has(f"label.{v}") else v
+        )
+    return values.map(i18n.range_words)  # bands: "30-44" -> "30–44", "۳۰ تا ۴۴"
 
 
 def table_specs(

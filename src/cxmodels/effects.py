@@ -367,8 +367,8 @@ class EffectResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"Effect of follow-up on {label(self.outcome)}",
-            xlabel="average treatment effect",
+            title=t("fig.effect_on", outcome=label(self.outcome)),
+            xlabel=t("fig.average treatment effect"),
         )
 
     def plot_balance(self, ax=None):
@@ -639,29 +639,21 @@ def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
 def _effect_notes(clipped, trim, bal, n1, n0, nc, converged, bad_fits, B) -> list[str]:
     notes = []
     if clipped:
-        notes.append(
-            f"{clipped} propensities were clipped to [{trim}, {1 - trim}] (clipping, not "
-            "trimming: every unit stays in the analysis with a bounded weight)."
-        )
+        notes.append(t("effects.note.clipped", n=clipped, low=trim, high=1 - trim))
     flagged = bal.loc[bal["smd_weighted"].abs() > SMD_FLAG, "covariate"]
     if len(flagged):
-        notes.append(
-            f"Imbalance after weighting (|SMD| > {SMD_FLAG}): " + ", ".join(map(str, flagged))
-        )
+        names = join_words(label(c) for c in flagged)
+        notes.append(t("effects.note.imbalance", limit=SMD_FLAG, covariates=names))
     if min(n1, n0) < 100:
-        notes.append(f"Few units in one arm ({n1} treated, {n0} control): intervals are wide.")
+        notes.append(t("effects.note.few_units", n1=fmt_count(n1), n0=fmt_count(n0)))
     if nc < 2:
-        notes.append(
-            f"Only {fmt_count(nc)} customer: resampling customers cannot give an interval."
-        )
+        notes.append(t("effects.note.one_customer", n=fmt_count(nc)))
     if not converged:
-        msg = "The logistic fit (propensity or outcome) did not converge: estimates are unreliable."
+        msg = t("effects.note.not_converged")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     if bad_fits:
-        notes.append(
-            f"{bad_fits} of {B} bootstrap replicates had a logistic fit that did not converge."
-        )
+        notes.append(t("effects.note.bad_replicates", bad=bad_fits, b=B))
     return notes
 
 
@@ -806,9 +798,9 @@ class ResponseTimeResult(Result):
     def plot(self, ax=None):
         from .plots import forest
 
-        t = self.table.iloc[1:]
+        rows = self.table.iloc[1:]
         return forest(
-            t,
+            rows,
             "adjusted_diff",
             "ci_low",
             "ci_high",
@@ -816,8 +808,8 @@ class ResponseTimeResult(Result):
             ax=ax,
             ref=0.0,
             log=False,
-            title=f"{label(self.outcome)} by complaint response time",
-            xlabel=f"difference vs {self.table['band'].iloc[0]}",
+            title=t("fig.response_title", outcome=label(self.outcome)),
+            xlabel=t("fig.difference_vs", band=_band_words(self.table["band"].iloc[0])),
         )
 
 
@@ -904,18 +896,9 @@ def response_time_effect(
 
 def _band_words(band) -> str:
     """A response-time band (``4h-24h``, ``over 24h``) in the current language."""
-    import re
+    from .i18n import range_words
 
-    band = str(band)
-    if is_english():
-        return band
-
-    def unit(m: re.Match) -> str:
-        key = "effects.band.hours" if m.group(2) == "h" else "effects.band.minutes"
-        return t(key, x=m.group(1))
-
-    words = re.sub(r"([\d.]+)(h|min)\b", unit, band)
-    return t("effects.band.over", x=words[5:]) if words.startswith("over ") else words
+    return range_words(str(band))
 
 
 def _band_label(a, b):

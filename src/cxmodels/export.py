@@ -87,7 +87,9 @@ def _cell(v):
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        from .i18n import label
+
+        return label("yes" if v else "no", "yes" if v else "no")
     if isinstance(v, int | float | str):
         return v
     return str(v)
@@ -113,6 +115,7 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
     header = []
     for h in shown.columns:
         cell = WriteOnlyCell(ws, value=str(h))
+        cell.data_type = "s"  # a header from the data is text, never a formula
         cell.font, cell.fill, cell.alignment = font, fill, wrap
         header.append(cell)
     ws.append(header)
@@ -120,7 +123,8 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
     for spec in plan:
         v = flat[spec.name]
         if spec.kind == "text":
-            cols.append([_cell(x) for x in _text_values(spec.name, v, labels).astype(object)])
+            texts = _text_values(spec.name, v, labels).astype(object)
+            cols.append([_text_cell(ws, _cell(x)) for x in texts])
             continue
         vals = [_cell(x) for x in v.astype(object)]
         if spec.kind != "bool":
@@ -131,6 +135,17 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
         ws.append(list(row))
     if len(shown.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(shown.columns))}{len(shown) + 1}"
+
+
+def _text_cell(ws, value):
+    """A cell of text from the data stays text: ``=...`` is never written as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _number_cell(ws, value, number_format: str):
@@ -146,14 +161,18 @@ def _number_cell(ws, value, number_format: str):
 def _cover_rows(parameters, snapshot, sheets) -> list[tuple[str, str]]:
     from . import __version__
     from ._results import _fmt_value
+    from .i18n import localize_digits, t
 
-    rows = [("cxmodels", str(__version__))]
-    rows += [(str(k), _fmt_value(v)) for k, v in dict(parameters or {}).items()]
+    rows = [(t("report.workbook.version"), localize_digits(str(__version__)))]
+    rows += [(str(k), localize_digits(_fmt_value(v))) for k, v in dict(parameters or {}).items()]
     if isinstance(snapshot, Mapping):
-        rows += [(f"data: {k}", _fmt_value(v)) for k, v in snapshot.items()]
+        rows += [
+            (t("report.workbook.data", name=k), localize_digits(_fmt_value(v)))
+            for k, v in snapshot.items()
+        ]
     elif snapshot is not None:
-        rows.append(("data snapshot", str(snapshot)))
-    rows += [("sheet", s) for s in sheets]
+        rows.append((t("report.workbook.snapshot"), str(snapshot)))
+    rows += [(t("report.workbook.sheet"), s) for s in sheets]
     return rows
 
 
@@ -216,8 +235,9 @@ def export_tables(
             "export_tables", "path", f"{str(path)!r} is not an .xlsx file", "end the path in .xlsx"
         )
     wb = Workbook(write_only=True)
-    cover = wb.create_sheet("About")
-    taken = {"about"}
+    about = i18n.t("report.workbook.about")
+    cover = wb.create_sheet(about)
+    taken = {about.lower()}
     names = {title_: _sheet_name(title_, taken) for title_ in tables}
     cover.column_dimensions["A"].width = 28
     cover.column_dimensions["B"].width = 70
@@ -226,7 +246,7 @@ def export_tables(
     head.font = Font(bold=True, size=14)
     cover.append([head])
     for k, v in _cover_rows(parameters, snapshot, names.values()):
-        cover.append([k, v])
+        cover.append([_text_cell(cover, k), _text_cell(cover, v)])
     for t, df in tables.items():
         _write_table(wb.create_sheet(names[t]), df, labels, rtl)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ STYLE = {
     "axes.prop_cycle": plt.cycler(color=PALETTE),
     "legend.frameon": False,
     "savefig.bbox": "tight",
+    "text.parse_math": False,  # a "$" in a label from the data is a dollar, not TeX
 }
 
 
@@ -71,9 +72,15 @@ def _styled(fn):
 
 
 def _fig_text(text: str) -> str:
-    """A figure text in the current language: the catalogue's ``fig.<English text>`` if any."""
-    key = f"fig.{text}"
-    return i18n.t(key) if text and i18n.has(key) else text
+    """A figure text in the current language: the catalogue's ``fig.<English text>`` if any
+    (:func:`cxmodels.i18n.phrase`, the one path for fixed English phrases)."""
+    return i18n.phrase("fig", text) if text else text
+
+
+def _fig_words(text: str) -> str:
+    """A figure text as drawn in the current language: translated, digits localised, each
+    number isolated (right-to-left languages)."""
+    return i18n.isolate_numbers(i18n.localize_digits(_fig_text(text)))
 
 
 def localize_figure(fig_or_ax) -> None:
@@ -86,16 +93,16 @@ def localize_figure(fig_or_ax) -> None:
     family = (i18n.rc_params().get("font.family") or [None])[0]
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
-    for ax in drawn:
-        ax.set_title(_fig_text(ax.get_title()))
-        ax.set_xlabel(_fig_text(ax.get_xlabel()))
-        ax.set_ylabel(_fig_text(ax.get_ylabel()))
+    for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
+        ax.set_title(_fig_words(ax.get_title()))
+        ax.set_xlabel(_fig_words(ax.get_xlabel()))
+        ax.set_ylabel(_fig_words(ax.get_ylabel()))
         texts = list(ax.texts)
         leg = ax.get_legend()
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            t.set_text(i18n.localize_digits(_fig_text(t.get_text())))
+            t.set_text(_fig_words(i18n.range_words(t.get_text())))
         i18n.localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
@@ -155,10 +162,15 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     """
     import base64
 
+    from matplotlib.text import Text
+
     fig = _figure(fig_or_ax)
     text = alt or alt_text(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    for artist in fig.findobj(Text):  # labels from the data are text: "$" is not mathtext
+        artist.set_parse_math(False)
+    with plt.rc_context({"text.parse_math": False}):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
     if html:
@@ -404,12 +416,10 @@ def importance_bars(table: pd.DataFrame, ax=None, title: str = "", value: str = 
     ax.set_xlabel("share of explained variance (%)" if value == "share" else label(value))
     ax.set_title(title or "Driver importance")
     ax.grid(axis="y", visible=False)
-    what = "share of explained variance" if value == "share" else label(value)
-    ci = " with bootstrap intervals" if has_ci else ""
-    return _set_alt(
-        ax,
-        f"Bar chart of the {what} of {len(t)} drivers{ci}; largest: {_label(t['driver'].iloc[-1])}",
-    )
+    what = i18n.t("fig.alt.share_of_variance") if value == "share" else label(value)
+    ci = i18n.t("fig.alt.with_bootstrap") if has_ci else ""
+    top = _label(t["driver"].iloc[-1])
+    return _set_alt(ax, i18n.t("fig.alt.importance", what=what, n=len(t), ci=ci, top=top))
 
 
 @_styled
@@ -432,11 +442,7 @@ def quadrant_map(table: pd.DataFrame, ax=None, x_cross=None, y_cross=None):
     ax.set_ylabel("performance (mean rating, 0-100)")
     ax.set_title("Importance-performance map")
     place_labels(ax, x, y, [_label(d) for d in table["driver"]], sizes=60)
-    return _set_alt(
-        ax,
-        f"Importance-performance map of {len(table)} drivers: importance share "
-        "against mean performance, split at the means",
-    )
+    return _set_alt(ax, i18n.t("fig.alt.quadrant", n=len(table)))
 
 
 def _pad_limits(ax, x, y, frac: float, lo=None, hi=None) -> None:
@@ -465,7 +471,7 @@ def penalty_reward_bars(table: pd.DataFrame, ax=None):
     ax.set_title("Penalty-reward contrast")
     ax.grid(axis="y", visible=False)
     _legend_below(ax, ncol=2)
-    return _set_alt(ax, f"Bar chart of penalty and reward effects of {len(t)} drivers")
+    return _set_alt(ax, i18n.t("fig.alt.penalty_reward", n=len(t)))
 
 
 @_styled
@@ -498,10 +504,8 @@ def forest(
         _ratio_ticks(ax, np.r_[a, b, e, ref])
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    what = title.lower() if title else "estimates"
-    return _set_alt(
-        ax, f"Forest plot of {what} for {len(t)} rows with intervals; reference line at {ref:g}"
-    )
+    what = _fig_text(title).lower() if title else i18n.t("fig.alt.estimates")
+    return _set_alt(ax, i18n.t("fig.alt.forest", what=what, n=len(t), ref=f"{ref:g}"))
 
 
 @_styled
@@ -522,7 +526,7 @@ def kano_stacked(table: pd.DataFrame, ax=None):
     ax.set_title("Kano categories per feature")
     ax.grid(axis="y", visible=False)
     _legend_below(ax, ncol=3)
-    return _set_alt(ax, f"Stacked bar chart of the Kano category shares of {len(t)} features")
+    return _set_alt(ax, i18n.t("fig.alt.kano_stacked", n=len(t)))
 
 
 def _category_legend(ax, cats) -> None:
@@ -584,11 +588,9 @@ def kano_better_worse(table: pd.DataFrame, ax=None):
     ax.set_title("Better-Worse map")
     _category_legend(ax, table["category"])
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=size)
-    return _set_alt(
-        ax,
-        f"Better-Worse map of {len(table)} features coloured by Kano category "
-        f"({join_words(CATEGORY_NAMES[c] for c in CATEGORY_COLORS if c in set(table['category']))})",
-    )
+    present = [c for c in CATEGORY_COLORS if c in set(table["category"])]
+    names = join_words(_fig_text(CATEGORY_NAMES[c]) for c in present)
+    return _set_alt(ax, i18n.t("fig.alt.better_worse", n=len(table), categories=names))
 
 
 @_styled
@@ -642,13 +644,10 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     ax.set_ylabel("functional score (presence pleases ->)")
     ax.set_title("Continuous Kano scores (DuMouchel)")
     place_labels(ax, x, y, [_label(f) for f in table["feature"]], sizes=40)
-    note = f"; {clipped} whisker(s) clipped at the edge, marked by arrowheads" if clipped else ""
-    kind = {"sd": " with one-SD whiskers", "ci": " with 95% intervals", "none": ""}[whiskers]
-    return _set_alt(
-        ax,
-        f"Continuous Kano scores of {len(table)} features: mean dysfunctional "
-        f"against mean functional score{kind}{note}",
-    )
+    note = i18n.t("fig.alt.clipped", n=clipped) if clipped else ""
+    kind = {"sd": "fig.alt.whiskers_sd", "ci": "fig.alt.whiskers_ci"}.get(whiskers)
+    kind = i18n.t(kind) if kind else ""
+    return _set_alt(ax, i18n.t("fig.alt.dumouchel", n=len(table), kind=kind, note=note))
 
 
 @_styled
@@ -664,10 +663,7 @@ def overlap_hist(propensity: np.ndarray, treated: np.ndarray, ax=None):
     ax.set_ylabel("density")
     ax.set_title("Overlap of propensity scores")
     _legend_outside(ax)
-    return _set_alt(
-        ax,
-        "Histograms of the propensity of follow-up for customers followed up and not followed up",
-    )
+    return _set_alt(ax, i18n.t("fig.alt.overlap"))
 
 
 @_styled
@@ -683,7 +679,7 @@ def balance_plot(balance: pd.DataFrame, ax=None):
     ax.set_xlabel("|standardised mean difference|")
     ax.set_title("Covariate balance")
     _legend_outside(ax)
-    return _set_alt(ax, f"Covariate balance of {len(t)} covariates before and after weighting")
+    return _set_alt(ax, i18n.t("fig.alt.balance", n=len(t)))
 
 
 @_styled
@@ -716,8 +712,8 @@ def km_curves(
     ax.set_title(title)
     if len(names) > 1 or by:
         _legend_outside(ax, title=label(by) if by else None)
-    groups = f" for {len(names)} groups of {label(by)}" if by else ""
-    return _set_alt(ax, f"Kaplan-Meier retention curves with 95% bands{groups}, in {unit}")
+    groups = i18n.t("fig.alt.km_groups", n=len(names), by=label(by)) if by else ""
+    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=_unit_word(unit)))
 
 
 @_styled
@@ -731,7 +727,7 @@ def survival_profiles(t, S, labels, ax=None):
     ax.set_ylim(0, 1.02)
     ax.set_title("Predicted retention for chosen profiles")
     _legend_outside(ax, title="profile")
-    return _set_alt(ax, f"Predicted retention curves for {len(labels)} customer profiles")
+    return _set_alt(ax, i18n.t("fig.alt.profiles", n=len(labels)))
 
 
 @_styled
@@ -744,11 +740,7 @@ def calibration_plot(table: pd.DataFrame, ax=None):
     ax.set_xlabel("predicted churn by the horizon")
     ax.set_ylabel("observed churn (Kaplan-Meier)")
     ax.set_title("Calibration by risk decile")
-    return _set_alt(
-        ax,
-        f"Calibration plot: predicted against observed churn in {len(table)} "
-        "risk groups, with the diagonal of perfect calibration",
-    )
+    return _set_alt(ax, i18n.t("fig.alt.calibration", n=len(table)))
 
 
 @_styled
@@ -760,9 +752,7 @@ def risk_hist(risk: np.ndarray, ax=None, horizon_label: str = ""):
     ax.set_xlabel(i18n.t("fig.churn_probability", by=by))
     ax.set_ylabel("customers")
     ax.set_title("Distribution of churn risk")
-    return _set_alt(
-        ax, f"Histogram of the predicted churn probability{by} of {len(risk):,} customers"
-    )
+    return _set_alt(ax, i18n.t("fig.alt.risk_hist", by=by, n=f"{len(risk):,}"))
 
 
 @_styled
@@ -778,8 +768,8 @@ def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=45)
-    what = title or ylabel or "the metric"
-    return _set_alt(ax, f"Line chart of {what} over {len(t)} {label(x)}s with interval band")
+    what = title or ylabel or i18n.t("fig.alt.the_metric")
+    return _set_alt(ax, i18n.t("fig.alt.trend", what=what, n=len(t), x=label(x)))
 
 
 @_styled
@@ -798,10 +788,14 @@ def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", f
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
+    cbar = getattr(ax.collections[0], "colorbar", None) if ax.collections else None
+    if cbar is not None and not i18n.is_english():  # its own axes: digits and font too
+        localize_figure(cbar.ax)
+    what = title or i18n.t("fig.alt.the_metric")
+    rows, cols = wide.shape
     return _set_alt(
         ax,
-        f"Heatmap of {title or 'the metric'} by {label(row)} ({wide.shape[0]}) "
-        f"and {label(col)} ({wide.shape[1]}); small cells blank",
+        i18n.t("fig.alt.heatmap", what=what, row=label(row), rows=rows, col=label(col), cols=cols),
     )
 
 
@@ -820,7 +814,4 @@ def channel_mix_plot(mix: pd.DataFrame, ax=None):
     ax.set_ylabel("interactions")
     ax.set_title("Interaction mix by channel")
     _legend_outside(ax, title="channel")
-    return _set_alt(
-        ax,
-        f"Stacked area chart of interactions by {wide.shape[1]} channels over {len(wide)} periods",
-    )
+    return _set_alt(ax, i18n.t("fig.alt.channel_mix", channels=wide.shape[1], n=len(wide)))

@@ -222,7 +222,7 @@ class KMResult(Result):
             self.table,
             ax=ax,
             unit=self.unit,
-            title=f"Retention{' by ' + label(self.by) if self.by else ''}",
+            title=t("fig.retention_by", x=label(self.by)) if self.by else t("fig.Retention"),
         )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._design import Design
-from .._results import Findings, Result, result_dataclass
+from .._results import Findings, Result, _value_label, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import t
 from . import _cox, prose
@@ -156,7 +156,7 @@ class ChurnResult(Result):
     def _summary_parts(self):
         cols = ["covariate", "coef", "se", *self._ratio_columns, "p_value"]
         return (
-            t("summary.churn.title", model=self.model),
+            t("summary.churn.title", model=_value_label(self.model)),
             self._facts(),
             {"Covariates": self.table[cols].set_index("covariate")},
             list(self.notes),

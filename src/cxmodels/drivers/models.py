@@ -492,16 +492,10 @@ def _weighted_corr(Z: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _notes(dd: DriverData, vif: pd.Series) -> list[str]:
     notes = []
     if dd.n < 10 * len(dd.columns):
-        notes.append(
-            f"Small sample: {dd.n} rows for {len(dd.columns)} drivers (fewer than 10 per "
-            "driver); importance estimates are unstable."
-        )
+        notes.append(t("drivers.note.small_sample", n=dd.n, k=len(dd.columns)))
     if (vif > 5).any():
-        notes.append(
-            "Collinearity: VIF above 5 for "
-            + ", ".join(vif.index[vif > 5])
-            + "; coefficients are unstable, Shapley shares remain interpretable."
-        )
+        names = join_words(label(c) for c in vif.index[vif > 5])
+        notes.append(t("drivers.note.collinearity", drivers=names))
     return notes
 
 
@@ -520,7 +514,7 @@ def _table(dd: DriverData, est: _Estimates, model: str, key: str, boot: tuple, n
     table["share"] = 100 * table["importance"] / total if total > 0 else np.nan
     table["ci_low"] = table["ci_high"] = np.nan
     if bootstrap and model != "ols":
-        notes.append("Bootstrap intervals are computed for OLS models only.")
+        notes.append(t("drivers.note.bootstrap_ols"))
     elif bootstrap:
         table["ci_low"], table["ci_high"] = _bootstrap_ci(dd, key, bootstrap, seed, level)
     table["rank"] = table["importance"].rank(ascending=False, method="min").astype(int)

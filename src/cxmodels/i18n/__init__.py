@@ -264,8 +264,8 @@ def localize_axes(ax) -> None:
         if getattr(fmt, "_cx_localized", False):
             continue
 
-        def f(v, pos, _fmt=fmt):
-            return localize_digits(_fmt(v, pos) if callable(_fmt) else str(v))
+        def f(v, pos, _fmt=fmt):  # bands read "۳۰ تا ۴۴", never "۴۴-۳۰"
+            return localize_digits(range_words(_fmt(v, pos) if callable(_fmt) else str(v)))
 
         new = FuncFormatter(f)
         new._cx_localized = True
@@ -279,10 +279,17 @@ html[dir=rtl] body{font-family:'Vazirmatn',Tahoma,sans-serif;direction:rtl;text-
 html[dir=rtl] table{direction:rtl}
 html[dir=rtl] .jp-OutputArea-output table{display:block;max-width:100%;overflow-x:auto}
 html[dir=rtl] th,html[dir=rtl] td{text-align:right}
-html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:ltr;unicode-bidi:isolate;text-align:left}
+html[dir=rtl] td.num,html[dir=rtl] .cx-num{direction:rtl;unicode-bidi:isolate}
 html[dir=rtl] ul,html[dir=rtl] ol{padding-right:1.5em;padding-left:0}
 html[dir=rtl] .cx-toc,html[dir=rtl] nav{text-align:right}
 bdi{unicode-bidi:isolate}
+html[dir=rtl] .jp-RenderedHTMLCommon p,html[dir=rtl] .jp-RenderedHTMLCommon li,html[dir=rtl] p{text-align:right}
+html[dir=rtl] table.cx-table caption,html[dir=rtl] table.cx-table th{text-align:right}
+html[dir=rtl] .cx-header td,html[dir=rtl] .cx-header th{text-align:right;padding:2px 0 2px 10px}
+html[dir=rtl] .cx-finding,html[dir=rtl] .cx-caveat{border-left:0;border-right-width:4px;border-right-style:solid}
+html[dir=rtl] .cx-finding{border-right-color:#3a9d5d}
+html[dir=rtl] .cx-caveat{border-right-color:#e07b39}
+html[dir=rtl] .cx-facts th{text-align:right!important;padding:0 0 0 1em!important}
 """
 
 
@@ -294,27 +301,33 @@ def html_head(lang: str | None = None) -> str:
     return f"<style>{font_face_css()}\n{RTL_CSS}</style>"
 
 
-#: Characters of a left-to-right run: Latin letters, digits (Latin and Persian) and the
-#: punctuation of numbers and dates; a comma only as a thousands separator.
-_LATIN_CHAR = r"(?:[A-Za-z0-9_.%+\-−()/:۰-۹٫٬٪]|,(?=[0-9]))"
-_LATIN_RUN = re.compile(rf"{_LATIN_CHAR}+(?:\s+{_LATIN_CHAR}+)*")
-_STRONG = re.compile(r"[A-Za-z0-9۰-۹]")
+#: A number as one left-to-right unit: sign, Latin or Persian digits, separators, a per cent
+#: sign; dates, clock times and ratios (``2025-12-31``, ``12:30``, ``1/2``) stay whole.
+_NUMBER_RUN = (
+    r"[-+\u2212]?[0-9\u06f0-\u06f9]+(?:[.,:/\-\u066b\u066c][0-9\u06f0-\u06f9]+)*[%\u066a]?"
+)
+#: A run of Latin words (code-like names, acronyms, ``top-2-box``), spaces between them.
+_WORD_RUN = r"[A-Za-z][A-Za-z0-9_\u06f0-\u06f9]*(?:[.\-/+'][A-Za-z0-9_\u06f0-\u06f9]+)*"
+_LTR = re.compile(rf"(?P<words>{_WORD_RUN}(?: +{_WORD_RUN})*)|{_NUMBER_RUN}")
+#: A number standing alone (not the digits of an identifier such as ``C0000001``).
+_ISOLATED_NUMBER = re.compile(rf"(?<![\w.,\u066b\u066c]){_NUMBER_RUN}(?![\w])")
+#: Unicode isolates for plain text (figures, workbooks): LRI ... PDI.
+LRI, PDI = "\u2066", "\u2069"
 
 
-def _isolated(m: re.Match) -> str:
-    """A run in ``<bdi>``, unless it is punctuation alone (a bracket or a slash between words)."""
-    run, head, tail = m.group(0), "", ""
-    while run and (run[0] in ") " or (run[0] == "(" and run.count("(") > run.count(")"))):
-        head, run = head + run[0], run[1:]  # a bracket that belongs to the text around
-    while run and (run[-1] in "( " or (run[-1] == ")" and run.count(")") > run.count("("))):
-        run, tail = run[:-1], run[-1] + tail
-    return f"{head}<bdi>{run}</bdi>{tail}" if _STRONG.search(run) else m.group(0)
+def _bdi(m: re.Match) -> str:
+    """Latin words in ``<bdi>`` (their letters set the direction); a number in
+    ``<bdi dir="ltr">``: digits and signs are weak, and an isolate without a strong letter
+    would take the paragraph's right-to-left direction and put the minus after the number."""
+    return f"<bdi>{m.group(0)}</bdi>" if m.group("words") else f'<bdi dir="ltr">{m.group(0)}</bdi>'
 
 
 def isolate_ltr(text: str) -> str:
-    """Wrap runs of Latin text and numbers in ``<bdi>`` so they read correctly inside RTL text.
+    """Wrap each number, and each run of Latin words, in its own ``<bdi>``.
 
-    ``text`` must already be HTML-escaped; tags are left alone.
+    One isolate per number, so ``95%: -35.8`` reads "95%" first in right-to-left text and the
+    minus stays on its number; the words around keep the paragraph's direction. ``text``
+    must already be HTML-escaped; tags and character references are left alone.
     """
     parts = re.split(r"(<[^>]+>|&#?\w+;)", text)
     out = []
@@ -322,8 +335,49 @@ def isolate_ltr(text: str) -> str:
         if p.startswith("<") or (p.startswith("&") and p.endswith(";")):
             out.append(p)
         else:
-            out.append(_LATIN_RUN.sub(_isolated, p))
+            out.append(_LTR.sub(_bdi, p))
     return "".join(out)
+
+
+def isolate_numbers(text: str) -> str:
+    """Plain text with each number between LRI and PDI (U+2066, U+2069), in a right-to-left
+    language only: figure text and workbook cells, where ``<bdi>`` cannot go."""
+    if not is_rtl() or not text:
+        return text
+    plain = str(text).replace(LRI, "").replace(PDI, "")  # isolating twice changes nothing
+    return _ISOLATED_NUMBER.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", plain)
+
+
+_RANGE_END = r"(\d+(?:\.\d+)?)(h|min)?"
+_RANGE = re.compile(rf"{_RANGE_END}\s*[-\u2013]\s*{_RANGE_END}")
+_OVER = re.compile(rf"(?:over\s+{_RANGE_END}|{_RANGE_END}\+)")
+
+
+def _range_end(number: str, unit: str | None) -> str:
+    if not unit:
+        return number
+    return t("effects.band.hours" if unit == "h" else "effects.band.minutes", x=number)
+
+
+def range_words(text) -> str:
+    """A band or range label in words of the current language, ends in reading order.
+
+    ``30-44`` becomes ``30\u201344`` (an en dash) in English and ``۳۰ تا ۴۴`` in Persian;
+    ``1h-4h`` ``۱ ساعت تا ۴ ساعت``; ``over 24h`` and ``60+`` ``بیش از ۲۴ ساعت``,
+    ``۶۰ و بیشتر``. Anything else is returned as it is.
+    """
+    if not isinstance(text, str):
+        return text
+    m = _RANGE.fullmatch(text.strip())
+    if m:
+        a, b = _range_end(m.group(1), m.group(2)), _range_end(m.group(3), m.group(4))
+        return localize_digits(t("word.range", a=a, b=b))
+    m = _OVER.fullmatch(text.strip())
+    if m:
+        if m.group(1):
+            return localize_digits(t("effects.band.over", x=_range_end(m.group(1), m.group(2))))
+        return localize_digits(t("word.and_over", x=_range_end(m.group(3), m.group(4))))
+    return text
 
 
 _ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){2,}\b")

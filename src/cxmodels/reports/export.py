@@ -29,6 +29,9 @@ def _param_value(key: str, value, fmt) -> str:
 
     from .._format import label
 
+    if key == "language" and not i18n.is_english():
+        name = f"index.language.{str(value).strip(chr(39) + chr(34))}"
+        return t(name) if i18n.has(name) else str(value)
     if isinstance(value, str):
         try:  # papermill keeps defaults as source text ('"en"', "['a', 'b']", 'None')
             value = ast.literal_eval(value)
@@ -39,24 +42,36 @@ def _param_value(key: str, value, fmt) -> str:
     return fmt(value)
 
 
+def _param_name(key: str) -> str:
+    """A parameter's name in the report's language (``report.param.<key>``)."""
+    name = f"report.param.{key}"
+    return t(name) if i18n.has(name) else str(key).replace("_", " ")
+
+
+def _cover(nb, snapshot: dict | None) -> tuple[dict, dict]:
+    """The parameters and the data snapshot as the header shows them: ``{name: text}``."""
+    from .._results import _fmt_value
+
+    params = {
+        _param_name(k): i18n.localize_digits(_param_value(k, v, _fmt_value))
+        for k, v in _parameters(nb).items()
+    }
+    snap = {_snapshot_key(k): _snapshot_value(k, v) for k, v in (snapshot or {}).items()}
+    return params, snap
+
+
 def _header(nb, spec: ReportSpec, snapshot: dict | None, workbook: bool = False) -> str:
-    params = _parameters(nb)
+    params, snap = _cover(nb, snapshot)
     title = spec.name
     for c in nb.cells:
         if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
             title = c.source.lstrip()[2:].splitlines()[0].strip()
             break
-    from .._results import _fmt_value
-
     prow = "".join(
-        f"<tr><th>{html.escape(str(k).replace('_', ' '))}</th>"
-        f"<td>{html.escape(_param_value(k, v, _fmt_value))}</td></tr>"
-        for k, v in params.items()
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in params.items()
     )
-    snap = snapshot or {}
     srow = "".join(
-        f"<tr><th>{html.escape(_snapshot_key(k))}</th><td>{html.escape(_snapshot_value(k, v))}</td></tr>"
-        for k, v in snap.items()
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in snap.items()
     )
     now = dt.datetime.now()
     run = now.strftime("%Y-%m-%d %H:%M")
@@ -209,6 +224,6 @@ def export_workbook(nb, spec: ReportSpec, path: Path) -> Path | None:
     tables = shown_tables(nb)
     if not tables:
         return None
-    return export_tables(
-        tables, path, parameters=_parameters(nb), snapshot=_snapshot(nb), title=spec.name
-    )
+    with i18n.language(getattr(spec, "language", "en") or "en"):  # headers, labels, direction
+        params, snap = _cover(nb, _snapshot(nb))
+        return export_tables(tables, path, parameters=params, snapshot=snap, title=spec.name)

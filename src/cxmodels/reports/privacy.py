@@ -89,6 +89,7 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     """
     body = to_ascii_digits(DATA_URI_RE.sub("", text))  # a Persian page writes C۰۰۱ for C001
     hits = []
+    body = re.sub(r"</?bdi[^>]*>|[\u2066-\u2069]", "", body)  # right-to-left isolates hide nothing
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]
     if comments:

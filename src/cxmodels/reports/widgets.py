@@ -108,7 +108,8 @@ def _register(title: str, df: pd.DataFrame) -> str:
     """Keep ``df`` under a unique, valid sheet name; return the name."""
     from ..export import _sheet_name
 
-    name = _sheet_name(title, {"about", *(k.lower() for k in _TABLES)})
+    about = t("report.workbook.about").lower()
+    name = _sheet_name(title, {"about", about, *(k.lower() for k in _TABLES)})
     _TABLES[name] = df
     return name
 
@@ -192,10 +193,15 @@ def show_summary(result, key: str) -> None:
 
 # ------------------------------------------------------------------ words
 def say(key: str, **values) -> None:
-    """Display the catalogue sentence ``nb.<key>`` (Markdown), numbers already formatted."""
-    from IPython.display import Markdown, display
+    """Display the catalogue sentence ``nb.<key>``, numbers already formatted.
 
-    display(Markdown(t(f"nb.{key}", **values)))
+    The sentence goes through :func:`md_inline` (escaped, then the catalogue's ``**bold**``,
+    ``*italics*`` and ```code``` marks), so a value from the data - a segment or branch label -
+    is text on the page, never markup.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(f"<p class='cx-say'>{md_inline(t(f'nb.{key}', **values))}</p>"))
 
 
 _DATA_NOTES: list[str] = []
@@ -228,6 +234,13 @@ def _pending_data_notes(shown=()) -> list[str]:
     return out + ([t("nb.run_notes", n=len(run))] if run else [])
 
 
+def warning_notes(caught) -> list[str]:
+    """Warnings caught while loading data (``warnings.catch_warnings(record=True)``) as one
+    counted caveat: their messages name example rows, which a report must not publish."""
+    n = len({str(getattr(w, "message", w)) for w in caught})
+    return [t("nb.data_notes", n=n)] if n else []
+
+
 def show_findings(found, caveats=()) -> None:
     """The findings box of a ``Findings`` (or a list of sentences), and its caveats box.
 
@@ -249,21 +262,32 @@ def finding(text, caveat: bool = False) -> Any:
     from IPython.display import HTML
 
     items = [x for x in ([text] if isinstance(text, str) else list(text)) if x]
+    from ..i18n import is_rtl
+
     body = "".join(f"<p>{md_inline(x)}</p>" for x in items)
-    return HTML(f"<div class='{'cx-caveat' if caveat else 'cx-finding'}'>{body}</div>")
+    kind, direction = "cx-caveat" if caveat else "cx-finding", " dir='rtl'" if is_rtl() else ""
+    return HTML(f"<div class='{kind}'{direction}>{body}</div>")
 
 
 def md_inline(text: str) -> str:
-    """Escape ``text`` for HTML and render ``**bold**``."""
-    text = html.escape(text)
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    """Escape ``text`` for HTML, then render ``**bold**``, ``*italics*`` and ```code```.
+
+    The one path from a sentence to HTML: every value in it (labels from the data included)
+    is escaped first, so only the marks above become tags.
+    """
+    text = html.escape(str(text))
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
 def tiles(kpis) -> Any:
     """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`; the KPI table is collected."""
 
     from .._format import fmt_ci, fmt_count, fmt_num
+    from ..metrics import metric_name
 
+    kpis = kpis.assign(label=kpis["label"].map(metric_name))  # the tile titles, translated
     name = _register(_sheet_title("kpis"), kpis)
     parts = []
     for _, r in kpis.iterrows():  # one tile per metric (a handful)

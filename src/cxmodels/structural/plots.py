@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
+from .. import i18n
 from .._format import fmt_num, label
-from ..plots import PALETTE
+from ..plots import PALETTE, _styled
 
 
 def stars(p) -> str:
@@ -37,6 +38,7 @@ def _positions(P: np.ndarray) -> np.ndarray:
     return pos
 
 
+@_styled
 def path_diagram(res, ax=None):
     """Constructs as boxes (with R²), paths as arrows labelled with coefficient and stars."""
     m = res.model
@@ -89,12 +91,11 @@ def path_diagram(res, ax=None):
     ax.set_xlim(-0.4, width + 0.4)
     ax.set_ylim(-0.05, 1.05)
     ax.set_axis_off()
-    ax.set_title(
-        "Path model (standardised coefficients; * p<0.05, ** p<0.01, *** p<0.001)", fontsize=10
-    )
+    ax.set_title(i18n.t("fig.path_title"), fontsize=10)
     return ax
 
 
+@_styled
 def ipma_map(ipma, ax=None):
     """Importance (x) against performance (y), crossed at the means."""
     t = ipma.table
@@ -111,7 +112,7 @@ def ipma_map(ipma, ax=None):
         )
     ax.axvline(t["importance"].mean(), color="grey", lw=0.8, ls="--")
     ax.axhline(t["performance"].mean(), color="grey", lw=0.8, ls="--")
-    ax.set_xlabel(f"importance (total effect on {label(ipma.target).lower()}, points per point)")
-    ax.set_ylabel("performance (0-100)")
-    ax.set_title(f"Importance-performance map: {label(ipma.target)}")
+    ax.set_xlabel(i18n.t("fig.ipma_x", target=label(ipma.target).lower()))
+    ax.set_ylabel(i18n.t("fig.ipma_y"))
+    ax.set_title(i18n.t("fig.ipma_title", target=label(ipma.target)))
     return ax

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .._format import label
-from ..plots import PALETTE, _ax
+from ..plots import PALETTE, _ax, _styled
 
 
+@_styled
 def calibration_holdout_plot(table: pd.DataFrame, ax=None, unit: str = "weeks"):
     """Mean holdout purchases, actual and predicted, by calibration frequency (Fader-Hardie)."""
     ax = _ax(ax)
@@ -27,6 +28,7 @@ def calibration_holdout_plot(table: pd.DataFrame, ax=None, unit: str = "weeks"):
     return ax
 
 
+@_styled
 def tracking_plot(table: pd.DataFrame, cumulative: bool = True, ax=None):
     """Repeat purchases per period (or cumulative), actual and expected; holdout shaded."""
     ax = _ax(ax)
@@ -42,6 +44,7 @@ def tracking_plot(table: pd.DataFrame, cumulative: bool = True, ax=None):
     return ax
 
 
+@_styled
 def clv_histogram(clv: pd.Series | np.ndarray, ax=None, bins: int = 40):
     """Distribution of CLV per customer (log-spaced bins when it is skewed)."""
     ax = _ax(ax)
@@ -69,6 +72,7 @@ def _log_floor(pos: np.ndarray) -> float:
     return float(min(max(np.quantile(pos, 0.01), pos.max() * 1e-4), pos.max()))
 
 
+@_styled
 def rfm_histograms(rfm: pd.DataFrame, axes=None):
     """Frequency, recency and mean repeat value side by side."""
     import matplotlib.pyplot as plt
@@ -85,6 +89,7 @@ def rfm_histograms(rfm: pd.DataFrame, axes=None):
     return axes
 
 
+@_styled
 def gain_bars(table: pd.DataFrame, ax=None, title: str = "CLV gained per customer"):
     """CLV gained per customer by segment with its interval (a ValueOfChangeResult table)."""
     ax = _ax(ax)
@@ -101,6 +106,7 @@ def gain_bars(table: pd.DataFrame, ax=None, title: str = "CLV gained per custome
     return ax
 
 
+@_styled
 def retention_plot(table: pd.DataFrame, ax=None, period: str = "period"):
     """sBG projected survivors with the observed ones (an SBGResult.retention table)."""
     ax = _ax(ax)
