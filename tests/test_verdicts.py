@@ -430,3 +430,16 @@ def test_hazard_ratio_sentence_from_the_catalogue_with_its_verdict(survival):
             assert m, s
             lo, hi = number(m.group(1)), number(m.group(2))
             assert (tail[lang] in s) == (lo < 0 < hi or lo == 0 or hi == 0), s
+
+
+def test_kpi_tiles_print_the_level_of_their_intervals():
+    import re
+
+    from cxmodels.reports import widgets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = cx.validate(cx.generate(800, seed=2))
+    for level, shown in ((0.9, "90% CI"), (0.95, "95% CI")):
+        page = widgets.tiles(cx.metrics.kpis(data, level=level)).page
+        assert shown in page and not re.search(r"(?<!\d)(90|95)% CI", page.replace(shown, ""))

@@ -284,7 +284,7 @@ def md_inline(text: str) -> str:
 def tiles(kpis) -> Any:
     """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`; the KPI table is collected."""
 
-    from .._format import fmt_ci, fmt_count, fmt_num
+    from .._format import fmt_ci, fmt_count, fmt_level, fmt_num
     from ..metrics import metric_name
 
     kpis = kpis.assign(label=kpis["label"].map(metric_name))  # the tile titles, translated
@@ -299,7 +299,12 @@ def tiles(kpis) -> Any:
                 interval=fmt_ci(r["change_low"], r["change_high"], 1, signed=True),
             )
             change += "</div>"
-        ci = t("nb.tile.ci", interval=fmt_ci(r["ci_low"], r["ci_high"], 1), n=fmt_count(r["n"]))
+        ci = t(
+            "nb.tile.ci",
+            level=fmt_level(r.get("level", 0.95)),
+            interval=fmt_ci(r["ci_low"], r["ci_high"], 1),
+            n=fmt_count(r["n"]),
+        )
         parts.append(
             f"<div class='cx-tile'><div>{html.escape(str(r['label']))}</div>"
             f"<div class='v'>{t('nb.number', x=fmt_num(r['value'], 1))}</div>"
