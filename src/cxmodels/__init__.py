@@ -30,6 +30,7 @@ _SUBMODULES = {
     "reports",
     "structural",
     "value",
+    "voice",
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -65,6 +66,8 @@ _FUNCTIONS = {
     "value_of_satisfaction": "value",
     "follow_up_value": "value",
     "club_value": "value",
+    "analyze_comments": "voice",
+    "mask_text": "voice",
     "export_tables": "export",
     "display_table": "_format",
     "labels_from": "_format",

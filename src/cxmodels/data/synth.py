@@ -34,6 +34,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from .._validation import check_option
 from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
@@ -160,6 +161,7 @@ def generate(
     kano_share: float = 0.5,
     kano_max: int = 50_000,
     purchases: bool = False,
+    comments: str | None = None,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -183,6 +185,12 @@ def generate(
         purchases denser than the surveys make ``cx.follow_up_effect`` credit a service event's
         survey to a later purchase (its AIPW interval then misses the true effect), so the
         default world stays the one the effects truth is defined on.
+    comments : {"en", "fa", "both"}, optional
+        Rewrite ``comment_liked`` / ``comment_disliked`` as realistic comments in English,
+        Persian or both, from their own stream (``default_rng([seed, 28])``), with each
+        comment's true theme and sentiment in ``truth["comments"]``
+        (:mod:`cxmodels.data.synth_comments`). Off by default: the short template comments
+        of the default world stay as they are.
 
     Returns
     -------
@@ -197,6 +205,8 @@ def generate(
     added after the main stream is finished, so adding such a table never moves an existing
     number. Add a new table the same way: a step at the end with its own stream.
     """
+    if comments is not None:
+        check_option("comments", comments, ("en", "fa", "both"))
     w = SimpleNamespace(
         rng=np.random.default_rng(seed),
         n=int(n_customers),
@@ -206,6 +216,7 @@ def generate(
         n_branches=n_branches,
         kano_n=min(kano_max, int(int(n_customers) * kano_share)),
         purchases=bool(purchases),
+        comments=comments,
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -589,6 +600,17 @@ def _step_chain(w) -> None:
     w.truth["chain"] = truth
 
 
+def _step_comments(w) -> None:
+    """Realistic comments from their own stream ([seed, 28]), when asked for."""
+    if w.comments is None:
+        return
+    from .synth_comments import comment_columns
+
+    cols, truth = comment_columns(w.responses, w.comments, w.seed)
+    w.responses = w.responses.assign(**cols)
+    w.truth["comments"] = {"language": w.comments, "themes": list(ATTRIBUTES), "table": truth}
+
+
 #: The steps of :func:`generate`, in order. The first ones share the main random stream; a
 #: new table (e.g. purchases with amounts) goes at the end with its own stream, as the chain.
 STEPS = (
@@ -604,6 +626,7 @@ STEPS = (
     _step_kano,
     _step_truth,
     _step_chain,
+    _step_comments,
 )
 
 
