@@ -17,10 +17,19 @@ COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
 NEGATIVE, POSITIVE = -0.2, 0.2
 
 
-def _frame_and_texts(data, column) -> tuple[pd.DataFrame, pd.Series]:
+def _responses(data, by: str | None) -> pd.DataFrame:
+    """The responses of a CXData, with the customers' ``by`` column (segment) joined on."""
+    resp = data.responses
+    cust = data.customers
+    if by and by not in resp and by in cust and "customer_id" in resp and "customer_id" in cust:
+        resp = resp.assign(**{by: resp["customer_id"].map(cust.set_index("customer_id")[by])})
+    return resp
+
+
+def _frame_and_texts(data, column, by) -> tuple[pd.DataFrame, pd.Series]:
     """The respondents' frame and the comments as one Series (stacked over columns)."""
     if hasattr(data, "responses") and hasattr(data, "codebook"):
-        data = data.responses
+        data = _responses(data, by)
     if isinstance(data, pd.DataFrame):
         cols = as_list(column) or [c for c in COMMENT_COLUMNS if c in data.columns]
         if not cols:
@@ -121,7 +130,8 @@ def analyze_comments(
     Parameters
     ----------
     data_or_texts : DataFrame, CXData, Series or list of str
-        The survey responses (one row per respondent) or the comments alone.
+        The survey responses (one row per respondent) or the comments alone. With a CXData
+        its responses are used, the customers' ``by`` column joined on.
     column : str or list of str, optional
         Comment column(s); default: ``comment_liked`` and ``comment_disliked`` when present.
         Several columns are analysed together, one comment per cell (index ``(row, column)``).
@@ -167,7 +177,7 @@ def analyze_comments(
     """
     if language is not None:
         check_option("language", language, ("fa", "en"))
-    frame, texts = _frame_and_texts(data_or_texts, column)
+    frame, texts = _frame_and_texts(data_or_texts, column, by)
     shown = mask(texts)
     norm_all = normalize(shown)
     keep = norm_all.str.len() > 0

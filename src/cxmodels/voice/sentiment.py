@@ -9,8 +9,9 @@ negative copula up to two words after it (*خوب نبود*). The counts of prai
 **Calibration.** Where the respondents gave a 0-10 recommendation rating, promoters (9-10) and
 detractors (0-6) are a weak label of a comment's tone. A logistic regression of the label on
 ``p`` and ``q`` (:class:`sklearn.linear_model.LogisticRegression`) is fitted on three quarters
-of the respondents and scored on the held-out quarter, beside the raw score's sign on the same
-comments. The calibrated sentiment is ``2 * sigmoid(b_p * p + b_q * q) - 1`` (the intercept,
+of the respondents; the accuracy reported is how often the sign of the sentiment shipped
+agrees with the label on the held-out quarter's comments that have a sentiment word, beside
+always guessing the larger group. The calibrated sentiment is ``2 * sigmoid(b_p * p + b_q * q) - 1`` (the intercept,
 the base rate of promoters, left out so a comment with no sentiment word stays at 0). It is
 used when ``b_p > 0 > b_q``; otherwise the raw score is kept and a caveat says so.
 """
@@ -81,7 +82,6 @@ class Calibration:
     n_train: int = 0
     n_test: int = 0
     accuracy: float = np.nan
-    accuracy_lexicon: float = np.nan
     accuracy_majority: float = np.nan
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -104,18 +104,17 @@ def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: in
     y = label.astype(float)
     model = LogisticRegression().fit(counts[train], y[train])
     b = model.coef_[0]
-    raw = raw_score(counts[test])
+    ok = bool(b[0] > 0 > b[1])
+    shipped = score(counts[test], Calibration(ok, coef=(float(b[0]), float(b[1]))))
+    said = shipped != 0  # comments with a sentiment word: the others say nothing to check
     majority = float(y[train].mean() > 0.5)
     return Calibration(
-        calibrated=bool(b[0] > 0 > b[1]),
+        calibrated=ok,
         coef=(float(b[0]), float(b[1])),
         n_train=int(train.sum()),
-        n_test=int(test.sum()),
-        accuracy=float((model.predict(counts[test]) == y[test]).mean()),
-        accuracy_lexicon=float(((raw > 0) == (y[test] == 1))[raw != 0].mean())
-        if (raw != 0).any()
-        else np.nan,
-        accuracy_majority=float((y[test] == majority).mean()),
+        n_test=int(said.sum()),
+        accuracy=float(((shipped[said] > 0) == (y[test][said] == 1)).mean()),
+        accuracy_majority=float((y[test][said] == majority).mean()),
     )
 
 

@@ -3,8 +3,8 @@
 **Discovered themes.** Each distinct normalised comment is a TF-IDF vector of its words (one-
 and two-word terms, stop words removed) beside its character 3-5-grams within words (which
 carry Persian suffixes and misspellings); the two blocks are scaled to unit length, reduced by
-truncated SVD (latent semantic analysis, Deerwester et al. 1990) and clustered by k-means (20
-dimensions, the character block at half the weight of the words) on the unit sphere, every distinct comment weighted by how often it occurs. When ``n_themes`` is
+truncated SVD (latent semantic analysis, Deerwester et al. 1990) and clustered by k-means (ten
+dimensions, the word and character blocks at equal weight) on the unit sphere, every distinct comment weighted by how often it occurs. When ``n_themes`` is
 not given, k is the one of 2..10 with the highest mean silhouette (cosine; Rousseeuw 1987) on
 up to 2,000 distinct comments (ten at most: more themes than a report can show). A theme is named by the three words that lift its centroid most above
 the corpus mean, and shown with the two comments nearest its centroid.
@@ -15,8 +15,8 @@ starts with it (Persian suffixes, English plurals), a shorter term only the whol
 Misspellings in the comments are caught by adding, for each one-word term of five or more
 letters, the comment words that start with the same letter and are within a
 :class:`difflib.SequenceMatcher` ratio of 0.85 of it. A comment belongs to every theme it
-mentions (``memberships``); its label is the theme with the most matches (ties: the earliest
-match), ``"other"`` when it mentions none.
+mentions (``memberships``); its label is the theme it mentions first (a comment's first clause
+is usually what it is about), ``"other"`` when it mentions none.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from .normalize import negators, normalize_text, sentiment_lexicon, stop_words
 
 OTHER = "other"
 K_RANGE = (2, 10)
-DIMS = 20
-CHAR_WEIGHT = 0.5
+DIMS = 10
+CHAR_WEIGHT = 1.0
+#: k-means starts of the final clustering (two for each k tried when choosing it).
+FINAL_STARTS = 10
 SILHOUETTE_SAMPLE = 2000
 FUZZY_RATIO = 0.85
 
@@ -88,7 +90,7 @@ def _vectors(texts: list[str], seed: int) -> tuple[np.ndarray, sparse.csr_matrix
     return unit(z), xw, word.get_feature_names_out()
 
 
-def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int) -> np.ndarray:
+def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int, n_init: int = 2) -> np.ndarray:
     from sklearn.cluster import KMeans
 
     import warnings
@@ -97,7 +99,7 @@ def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int) -> np.ndarray
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct comments than k
-        km = KMeans(k, n_init=2, random_state=seed).fit(z, sample_weight=weights)
+        km = KMeans(k, n_init=n_init, random_state=seed).fit(z, sample_weight=weights)
     return km.labels_
 
 
@@ -161,7 +163,7 @@ def discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed: 
     """Discovered themes of distinct normalised comments (see the module docstring)."""
     from threadpoolctl import threadpool_limits
 
-    # one thread: small dense problems (20 dimensions), where OpenMP and BLAS threads cost
+    # one thread: small dense problems (ten dimensions), where OpenMP and BLAS threads cost
     # more to start and share than they give
     with threadpool_limits(1):
         return _discover(texts, weights, n_themes, seed)
@@ -173,7 +175,7 @@ def _discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed:
         k, scores = _choose_k(z, weights, seed)
     else:
         k, scores = min(int(n_themes), len(texts)), {}
-    labels = _kmeans(z, k, weights, seed) if k > 1 else np.zeros(len(texts), dtype=int)
+    labels = _kmeans(z, k, weights, seed, FINAL_STARTS) if k > 1 else np.zeros(len(texts), dtype=int)
     terms = _top_terms(xw, vocab, labels, weights, k)
     names = [" / ".join(t) if t else f"theme {j + 1}" for j, t in enumerate(terms)]
     members = np.zeros((len(texts), k), dtype=bool)
@@ -241,8 +243,7 @@ def assign(texts: list[str], codebook: dict) -> Themes:
             if found:
                 hits[i, j], first[i, j] = len(found), found[0]
     members = hits > 0
-    score = hits - first / (10.0 * (1 + max((len(t) for t in texts), default=1)))
-    labels = np.where(members.any(axis=1), np.argmax(np.where(members, score, -np.inf), axis=1), k)
+    labels = np.where(members.any(axis=1), np.argmin(first, axis=1), k)
     names = [*terms, OTHER]
     members = np.column_stack([members, ~members.any(axis=1)])
     nearest = [np.argsort(-hits[:, j], kind="stable")[:2].tolist() for j in range(k)]
