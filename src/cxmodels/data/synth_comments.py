@@ -35,30 +35,60 @@ EN = {
     ),
     "attr_staff_competence": (
         ["the staff", "the employees", "the agent", "the people at the branch", "the team"],
-        ["were knowledgeable and helpful", "were very professional", "were friendly and competent",
-         "were skilled and patient"],
-        ["were rude", "were unhelpful and clueless", "gave me wrong information",
-         "were incompetent"],
+        [
+            "were knowledgeable and helpful",
+            "were very professional",
+            "were friendly and competent",
+            "were skilled and patient",
+        ],
+        [
+            "were rude",
+            "were unhelpful and clueless",
+            "gave me wrong information",
+            "were incompetent",
+        ],
     ),  # fmt: skip
     "attr_responsiveness": (
-        ["the phone line", "getting an answer", "the response time", "replying to messages",
-         "the call centre"],
+        [
+            "the phone line",
+            "getting an answer",
+            "the response time",
+            "replying to messages",
+            "the call centre",
+        ],
         ["was quick", "was very responsive", "was fast, replied within minutes", "was prompt"],
-        ["was slow, I was on hold for ages", "never answered my emails", "took days, too slow",
-         "was impossible, nobody answered"],
+        [
+            "was slow, I was on hold for ages",
+            "never answered my emails",
+            "took days, too slow",
+            "was impossible, nobody answered",
+        ],
     ),  # fmt: skip
     "attr_delivery_reliability": (
         ["delivery", "the courier", "shipping", "my order", "the delivery time"],
-        ["arrived on time", "came a day early, fast", "was fast and reliable",
-         "arrived in perfect condition"],
+        [
+            "arrived on time",
+            "came a day early, fast",
+            "was fast and reliable",
+            "arrived in perfect condition",
+        ],
         ["was late again", "arrived a week late", "got lost", "was delayed twice"],
     ),  # fmt: skip
     "attr_follow_up_care": (
-        ["the follow-up", "after-sales care", "the follow up call", "aftercare",
-         "checking in after the purchase"],
+        [
+            "the follow-up",
+            "after-sales care",
+            "the follow up call",
+            "aftercare",
+            "checking in after the purchase",
+        ],
         ["was a nice touch", "made me feel valued, thank you", "was thoughtful", "was helpful"],
-        ["never happened", "was missing", "was promised but nobody called, disappointing",
-         "was disappointing"],
+        [
+            "never happened",
+            "was missing",
+            "was promised but nobody called, disappointing",
+            "was disappointing",
+        ],
     ),  # fmt: skip
     "attr_digital_experience": (
         ["the app", "the website", "online ordering", "the mobile app", "the online account"],
@@ -66,12 +96,25 @@ EN = {
         ["keeps crashing", "is confusing", "is slow and buggy", "shows an error every time"],
     ),
     "attr_complaint_handling": (
-        ["my complaint", "the complaints process", "the way my claim was handled",
-         "the resolution of my case", "the refund process"],
-        ["was resolved quickly", "was handled fairly", "was sorted out in one call, great",
-         "was taken seriously"],
-        ["was ignored", "is still unresolved", "went nowhere, useless",
-         "was passed around for weeks, frustrating"],
+        [
+            "my complaint",
+            "the complaints process",
+            "the way my claim was handled",
+            "the resolution of my case",
+            "the refund process",
+        ],
+        [
+            "was resolved quickly",
+            "was handled fairly",
+            "was sorted out in one call, great",
+            "was taken seriously",
+        ],
+        [
+            "was ignored",
+            "is still unresolved",
+            "went nowhere, useless",
+            "was passed around for weeks, frustrating",
+        ],
     ),  # fmt: skip
 }
 #: theme -> (topic words, praise, complaint), Persian.
@@ -88,15 +131,23 @@ FA = {
     ),
     "attr_staff_competence": (
         ["کارکنان", "کارمندان", "پرسنل", "همکاران شما", "کارمند شعبه"],
-        ["خیلی مسلط و حرفه‌ای بودند", "مودب و کاربلد بودند", "با حوصله و مهربان بودند",
-         "برخورد خوبی داشتند"],
+        [
+            "خیلی مسلط و حرفه‌ای بودند",
+            "مودب و کاربلد بودند",
+            "با حوصله و مهربان بودند",
+            "برخورد خوبی داشتند",
+        ],
         ["بی‌ادب بودند", "اطلاعات غلط دادند", "وارد نبودند", "بد برخورد کردند"],
     ),  # fmt: skip
     "attr_responsiveness": (
         ["پاسخگویی", "تماس با مرکز تماس", "جواب دادن به پیام‌ها", "زمان پاسخ", "تلفن پشتیبانی"],
         ["خیلی سریع بود", "فوری بود", "در چند دقیقه انجام شد، عالی", "همیشه در دسترس است"],
-        ["خیلی کند است", "افتضاح است، ساعت‌ها پشت خط منتظر ماندم", "بی‌جواب ماند",
-         "چند روز طول کشید"],
+        [
+            "خیلی کند است",
+            "افتضاح است، ساعت‌ها پشت خط منتظر ماندم",
+            "بی‌جواب ماند",
+            "چند روز طول کشید",
+        ],
     ),  # fmt: skip
     "attr_delivery_reliability": (
         ["ارسال", "تحویل سفارش", "پیک", "سفارشم", "زمان تحویل"],
@@ -106,8 +157,12 @@ FA = {
     "attr_follow_up_care": (
         ["پیگیری بعد از خرید", "خدمات پس از فروش", "تماس پیگیری", "پیگیری", "رسیدگی بعد از خرید"],
         ["عالی بود", "حس خوبی داشت", "خیلی دلسوزانه بود", "مفید بود"],
-        ["انجام نشد و ناامید شدم", "وجود ندارد، افتضاح", "قول دادند ولی کسی تماس نگرفت، بدقولی",
-         "ناامیدکننده بود"],
+        [
+            "انجام نشد و ناامید شدم",
+            "وجود ندارد، افتضاح",
+            "قول دادند ولی کسی تماس نگرفت، بدقولی",
+            "ناامیدکننده بود",
+        ],
     ),  # fmt: skip
     "attr_digital_experience": (
         ["اپلیکیشن", "برنامه موبایل", "سایت", "وب‌سایت", "خرید اینترنتی"],
@@ -126,16 +181,24 @@ WORDS = {
         "close_pos": ["", ".", "!", ". Thanks.", " 👍", ". Keep it up."],
         "close_neg": ["", ".", "!", ". Please fix this.", " 😡", ". Not happy."],
         "join": [", but ", " and ", ". Also "],
-        "pii": [" Call me on 0912 345 6789.", " My email is sara.k@example.com",
-                " Thanks Mr Ahmadi", " Reach me at +44 20 7946 0958."],
+        "pii": [
+            " Call me on 0912 345 6789.",
+            " My email is sara.k@example.com",
+            " Thanks Mr Ahmadi",
+            " Reach me at +44 20 7946 0958.",
+        ],
     },  # fmt: skip
     "fa": {
         "open": ["", "", "راستش ", "در کل ", "به نظرم ", "سلام، "],
         "close_pos": ["", ".", "!", ". ممنون.", " 👍", ". خسته نباشید."],
         "close_neg": ["", ".", "!", ". لطفا رسیدگی کنید.", " 😡", ". واقعا ناراضی‌ام."],
         "join": ["، ولی ", " و ", "، اما "],
-        "pii": [" شماره من ۰۹۱۲۳۴۵۶۷۸۹ است.", " ایمیلم reza.m@example.ir است.",
-                " با تشکر از آقای رضایی", " کد ملی ۰۰۱۲۳۴۵۶۷۸"],
+        "pii": [
+            " شماره من ۰۹۱۲۳۴۵۶۷۸۹ است.",
+            " ایمیلم reza.m@example.ir است.",
+            " با تشکر از آقای رضایی",
+            " کد ملی ۰۰۱۲۳۴۵۶۷۸",
+        ],
     },  # fmt: skip
 }
 MIXED_SHARE, TYPO_SHARE, PII_SHARE = 0.25, 0.15, 0.02

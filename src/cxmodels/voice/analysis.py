@@ -11,7 +11,7 @@ from .masking import mask
 from .normalize import guess_language, normalize
 from .result import CommentsResult
 from .sentiment import calibrate, lexicon_counts, score
-from .themes import OTHER, Themes, assign, discover
+from .themes import Themes, assign, discover
 
 COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
 NEGATIVE, POSITIVE = -0.2, 0.2

@@ -180,4 +180,3 @@ class CommentsResult(Result):
         from .plots import theme_bars
 
         return theme_bars(self.table, ax=ax)
-

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from .normalize import negators, normalize_text, sentiment_lexicon, stop_words
@@ -91,10 +90,9 @@ def _vectors(texts: list[str], seed: int) -> tuple[np.ndarray, sparse.csr_matrix
 
 
 def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int, n_init: int = 2) -> np.ndarray:
-    from sklearn.cluster import KMeans
-
     import warnings
 
+    from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():
@@ -175,7 +173,9 @@ def _discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed:
         k, scores = _choose_k(z, weights, seed)
     else:
         k, scores = min(int(n_themes), len(texts)), {}
-    labels = _kmeans(z, k, weights, seed, FINAL_STARTS) if k > 1 else np.zeros(len(texts), dtype=int)
+    labels = (
+        _kmeans(z, k, weights, seed, FINAL_STARTS) if k > 1 else np.zeros(len(texts), dtype=int)
+    )
     terms = _top_terms(xw, vocab, labels, weights, k)
     names = [" / ".join(t) if t else f"theme {j + 1}" for j, t in enumerate(terms)]
     members = np.zeros((len(texts), k), dtype=bool)
