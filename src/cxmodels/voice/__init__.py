@@ -8,9 +8,9 @@ theme with its "remove the theme" impact on NPS (:mod:`.impact`). Nothing is dow
 
 from __future__ import annotations
 
-from .analysis import analyze_comments
+from .analysis import analyze_comments, analyze_report
 from .masking import mask_text
 from .normalize import normalize_text
 from .result import CommentsResult
 
-__all__ = ["CommentsResult", "analyze_comments", "mask_text", "normalize_text"]
+__all__ = ["CommentsResult", "analyze_comments", "analyze_report", "mask_text", "normalize_text"]

@@ -77,7 +77,7 @@ def _theme_table(
     for j, name in enumerate(th.names):
         m = codes == j
         rows.append({
-            "theme": name, "name": name, "comments": int(m.sum()),
+            "theme": name, "comments": int(m.sum()),
             "share": 100.0 * m.sum() / max(n, 1),
             "respondents": int(np.unique(resp[members[:, j]]).size),
             "sentiment": float(sent[m].mean()) if m.any() else np.nan,
@@ -89,11 +89,11 @@ def _theme_table(
 
 def _examples(th: Themes, shown: np.ndarray) -> pd.DataFrame:
     rows = [
-        {"theme": name, "name": name, "comment": shown[i]}
+        {"theme": name, "comment": shown[i]}
         for name, near in zip(th.names, th.nearest)
         for i in near
     ]
-    return pd.DataFrame(rows, columns=["theme", "name", "comment"])
+    return pd.DataFrame(rows, columns=["theme", "comment"])
 
 
 def _breakdowns(frame, labels, order, resp, by, wave) -> dict:
@@ -250,3 +250,14 @@ def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
 def _suggestions(found: Themes) -> pd.DataFrame:
     counts = np.bincount(found.labels, minlength=len(found.names))
     return pd.DataFrame({"theme": found.names, "distinct comments": counts}).set_index("theme")
+
+
+def analyze_report(data, column=None, **kw) -> CommentsResult | None:
+    """:func:`analyze_comments` for a report: ``None`` when the data has no comment column or
+    fewer than two comments (the report then says so instead of failing)."""
+    resp = getattr(data, "responses", data)
+    cols = as_list(column) or [c for c in COMMENT_COLUMNS if c in resp.columns]
+    cols = [c for c in cols if c in resp.columns]
+    if not cols or int(resp[cols].notna().sum().sum()) < 2:
+        return None
+    return analyze_comments(data, column=cols, **kw)

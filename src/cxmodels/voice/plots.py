@@ -23,7 +23,7 @@ def impact_bubbles(table: pd.DataFrame, outcome: str, ax=None):
     ax.set_xlabel("mean sentiment of the theme's comments (-1 to 1)")
     ax.set_ylabel("impact: outcome of all minus outcome without the theme")
     ax.set_title("What each theme costs")
-    place_labels(ax, x, y, list(t["name"]), sizes=size)
+    place_labels(ax, x, y, list(t["theme"]), sizes=size)
     return _set_alt(
         ax,
         f"Bubble chart of {len(t)} comment themes: sentiment against impact on {outcome}, "
@@ -39,7 +39,7 @@ def theme_bars(table: pd.DataFrame, ax=None):
     t = table.sort_values("share")
     ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
     cmap = plt.get_cmap("RdYlGn")
-    ax.barh(list(t["name"]), t["share"], color=cmap((t["sentiment"].to_numpy() + 1) / 2))
+    ax.barh(list(t["theme"]), t["share"], color=cmap((t["sentiment"].to_numpy() + 1) / 2))
     ax.set_xlabel("share of comments (%)")
     ax.set_title("Comment themes")
     ax.grid(axis="y", visible=False)

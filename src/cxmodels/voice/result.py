@@ -23,8 +23,8 @@ class CommentsResult(Result):
     Attributes
     ----------
     table : DataFrame
-        One row per theme: ``theme`` and ``name`` (the codebook name, or the three top terms
-        of a discovered theme), ``comments`` (volume), ``share`` (% of
+        One row per theme: ``theme`` (the codebook name, or the three top terms of a
+        discovered theme), ``comments`` (volume), ``share`` (% of
         comments), ``respondents`` (who mention it), ``sentiment`` (mean, -1..1),
         ``negative`` and ``positive`` (% of its comments below -0.2 / above 0.2) and, with an
         outcome, ``outcome_mentioning`` (mean outcome of who mention it), ``impact``,
@@ -42,9 +42,9 @@ class CommentsResult(Result):
     language : Series
         ``"fa"`` or ``"en"`` per comment.
     examples : DataFrame
-        Two representative masked comments per theme (``theme``, ``name``, ``comment``).
+        Two representative masked comments per theme (``theme``, ``comment``).
     suggestions : DataFrame or None
-        With a codebook, the discovered themes (``theme``, ``name``, ``comments``) as
+        With a codebook, the discovered themes (``theme``, ``distinct comments``) as
         suggestions for new codebook entries.
     by_group, by_segment, trend : DataFrame or None
         Share (%) of comments per theme by NPS group, by segment and by wave.
@@ -94,7 +94,7 @@ class CommentsResult(Result):
             facts["themes chosen by"] = "highest mean silhouette (cosine), k = 2..10"
         cols = [
             c
-            for c in ("name", "comments", "share", "sentiment", "negative", "impact",
+            for c in ("comments", "share", "sentiment", "negative", "impact",
                       "impact_low", "impact_high")
             if c in self.table
         ]  # fmt: skip
@@ -118,9 +118,9 @@ class CommentsResult(Result):
                respondents=fmt_num(self.n_respondents, 0), themes=fmt_num(len(tab), 0))]  # fmt: skip
         if len(named):
             top = named.loc[named["comments"].idxmax()]
-            f.append(t("voice.largest", theme=top["name"], share=fmt_pct(top["share"] / 100)))
+            f.append(t("voice.largest", theme=top["theme"], share=fmt_pct(top["share"] / 100)))
             neg = named.loc[named["sentiment"].idxmin()]
-            f.append(t("voice.most_negative", theme=neg["name"],
+            f.append(t("voice.most_negative", theme=neg["theme"],
                        sentiment=fmt_num(neg["sentiment"], 2, signed=True)))  # fmt: skip
         f += self._impact_findings(named)
         return Findings(tuple(f), tuple(self._caveats()))
@@ -131,13 +131,13 @@ class CommentsResult(Result):
         worst = named.loc[named["impact"].idxmin()]
         out = []
         if worst["impact"] < 0:
-            out.append(t("voice.costliest", theme=worst["name"], outcome=self.outcome,
+            out.append(t("voice.costliest", theme=worst["theme"], outcome=self.outcome,
                          impact=fmt_num(worst["impact"], 1, signed=True),
                          low=fmt_num(worst["impact_low"], 1, signed=True),
                          high=fmt_num(worst["impact_high"], 1, signed=True)))  # fmt: skip
         best = named.loc[named["impact"].idxmax()]
         if best["impact"] > 0:
-            out.append(t("voice.best", theme=best["name"], outcome=self.outcome,
+            out.append(t("voice.best", theme=best["theme"], outcome=self.outcome,
                          impact=fmt_num(best["impact"], 1, signed=True),
                          low=fmt_num(best["impact_low"], 1, signed=True),
                          high=fmt_num(best["impact_high"], 1, signed=True)))  # fmt: skip
@@ -167,7 +167,8 @@ class CommentsResult(Result):
                            "comment": self.texts}).dropna(subset=["theme"])  # fmt: skip
         if theme is not None:
             df = df[df["theme"] == theme]
-        return df.sort_values("sentiment").groupby("theme", sort=False).head(n)
+        out = df.sort_values("sentiment", kind="stable").groupby("theme", sort=False).head(n)
+        return out.reset_index(drop=True)
 
     def plot_impact(self, ax=None):
         """Bubble chart: sentiment (x) against impact (y), bubble area = volume."""
