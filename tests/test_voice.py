@@ -228,3 +228,42 @@ def test_result_in_the_house_style_and_in_persian():
     assert re.search("[\u0600-\u06ff]", text) and "comments" not in text
     assert "موضوع‌های نظرها" in html
     assert res.plot_impact() is not None and res.plot_themes() is not None
+
+
+def test_report_helper_says_none_without_comments():
+    data = cx.generate(300, seed=4)
+    bare = data.responses.drop(columns=["comment_liked", "comment_disliked"])
+    assert cx.voice.analyze_report(bare) is None
+    empty = data.responses.assign(comment_liked=None, comment_disliked=None)
+    assert cx.voice.analyze_report(empty) is None
+    assert cx.voice.analyze_report(data, bootstrap=0).n_comments > 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_comments", [True, False])
+def test_notebook_renders_and_hides_verbatims(tmp_path, monkeypatch, with_comments):
+    import json
+    from pathlib import Path
+
+    import papermill as pm
+
+    data = cx.generate(600, seed=9, comments="both")
+    if not with_comments:
+        data.responses["comment_liked"] = None
+        data.responses["comment_disliked"] = None
+    cx.save(data, tmp_path / "d", fmt="csv")
+    nb = Path(__file__).parents[1] / "notebooks" / "06_voice_of_customer.ipynb"
+    monkeypatch.setenv("PYTHONPATH", str(Path(cx.__file__).parents[1]))
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(
+        str(nb), str(out), parameters={"data_path": str(tmp_path / "d"), "bootstrap": 20},
+        progress_bar=False, kernel_name="python3",
+    )  # fmt: skip
+    page = out.read_text(encoding="utf-8")
+    sentence = "no comments to analyse"
+    assert (sentence in page) is not with_comments
+    said = json.dumps(i18n.t("nb.voice.verbatims_hidden"))[1:-1]
+    assert (said in page) is with_comments
+    if with_comments:
+        for text in data.responses["comment_disliked"].dropna().head(200):
+            assert text not in page
