@@ -191,8 +191,13 @@ def test_theme_impact_intervals_cover_the_impact_of_the_true_themes(voiced):
     tab = res.table.set_index("theme").loc[list(CODEBOOK[lang])]
     covered = (tab["impact_low"].to_numpy() <= true) & (true <= tab["impact_high"].to_numpy())
     assert covered.sum() >= 7, (tab[["impact", "impact_low", "impact_high"]], true)
-    # the themes respondents rate lowest cost NPS: the most negative impacts are complaints
     assert (tab["impact"] < 0).any() and (tab["impact"] > 0).any()
+    # the same themes as drivers of the 0-10 rating: the sign of each coefficient is the sign
+    # of its impact wherever the impact interval excludes zero
+    drivers = res.theme_drivers(bootstrap=30, seed=1).table.set_index("driver")
+    clear = tab[(tab["impact_low"] > 0) | (tab["impact_high"] < 0)]
+    assert len(clear) >= 2
+    assert (np.sign(drivers.loc[clear.index, "coef"]) == np.sign(clear["impact"])).all()
 
 
 def test_nothing_private_in_any_shown_text():

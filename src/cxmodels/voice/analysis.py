@@ -210,9 +210,9 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
     cal = calibrate(counts, weak, resp, o["seed"])
     sent = score(counts, cal)
     table = _theme_table(used, labels_c, members_c, sent, resp)
+    mentions = np.zeros((len(frame), len(used.names)), dtype=bool)
+    np.logical_or.at(mentions, resp, members_c)
     if y is not None:
-        mentions = np.zeros((len(frame), len(used.names)), dtype=bool)
-        np.logical_or.at(mentions, resp, members_c)
         imp = theme_impact(y, mentions, o["bootstrap"], o["level"], [o["seed"], 28])
         table = pd.concat([table, imp], axis=1)
     names = np.array(used.names, dtype=object)
@@ -235,6 +235,8 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
         calibration=cal,
         suggestions=None if found is None else _suggestions(found),
         expanded=used.expanded,
+        respondent_themes=pd.DataFrame(mentions, index=frame.index, columns=list(names)),
+        outcome_ratings=None if y is None else frame[o["outcome"] or "nps"],
         **breakdowns,
     )
 

@@ -48,6 +48,11 @@ class CommentsResult(Result):
         suggestions for new codebook entries.
     by_group, by_segment, trend : DataFrame or None
         Share (%) of comments per theme by NPS group, by segment and by wave.
+    respondent_themes : DataFrame
+        Bool, one row per respondent (the input rows) and one column per theme: who mentions
+        it in any of their comments (the indicators of the impact and of ``theme_drivers``).
+    outcome_ratings : Series or None
+        The outcome column as given (the 0-10 rating for NPS).
     k_scores : dict
         Mean silhouette per number of themes tried when it was chosen (empty otherwise).
     calibration : :class:`cxmodels.voice.sentiment.Calibration`
@@ -71,6 +76,8 @@ class CommentsResult(Result):
     by_segment: pd.DataFrame | None = field(default=None, repr=False)
     trend: pd.DataFrame | None = field(default=None, repr=False)
     expanded: dict = field(default_factory=dict, repr=False)
+    respondent_themes: pd.DataFrame | None = field(default=None, repr=False)
+    outcome_ratings: pd.Series | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
 
     @property
@@ -159,6 +166,23 @@ class CommentsResult(Result):
             words = join_words(w for ws in self.expanded.values() for w in ws[:3])
             c.append(t("voice.expanded", words=words))
         return c
+
+    def theme_drivers(self, bootstrap: int = 0, seed: int = 0, **kwargs):
+        """The themes as drivers of the outcome: :func:`cxmodels.fit_drivers` on one 0/1
+        column per theme (who mentions it; "other" left out), with Shapley shares and, with a
+        bootstrap, their intervals. ``kwargs`` go to ``fit_drivers`` (``model``, ``level``)."""
+        from .._validation import fail
+        from ..drivers import fit_drivers
+
+        if self.outcome_ratings is None:
+            fail("responses", "outcome", "no outcome to explain", "pass outcome='nps' or a column")
+        themes = [c for c in self.respondent_themes.columns if c != "other"]
+        y = self.outcome_ratings
+        df = self.respondent_themes[themes].astype(int).assign(**{str(y.name): y})
+        df = df[y.notna().to_numpy()]
+        return fit_drivers(
+            df, outcome=str(y.name), drivers=themes, bootstrap=bootstrap, seed=seed, **kwargs
+        )
 
     def verbatims(self, theme: str | None = None, n: int = 5) -> pd.DataFrame:
         """Masked comments (``theme``, ``sentiment``, ``comment``), most negative first; only
