@@ -272,3 +272,11 @@ def test_notebook_renders_and_hides_verbatims(tmp_path, monkeypatch, with_commen
     if with_comments:
         for text in data.responses["comment_disliked"].dropna().head(200):
             assert text not in page
+
+
+def test_few_repeated_comments_give_no_empty_theme():
+    texts = ["قیمت خیلی گران است", "پیک دیر رسید", "the app keeps crashing", "app is great"]
+    res = cx.analyze_comments(texts * 2, n_themes=4, bootstrap=0)
+    assert (res.table["comments"] > 0).all()
+    assert res.labels.notna().all() and res.sentiment.between(-1, 1).all()
+    assert i18n.t("voice.few_comments", n="8") in res.findings().caveats

@@ -176,6 +176,8 @@ def _discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed:
     labels = (
         _kmeans(z, k, weights, seed, FINAL_STARTS) if k > 1 else np.zeros(len(texts), dtype=int)
     )
+    labels = np.unique(labels, return_inverse=True)[1]  # no empty theme (repeated comments)
+    k = int(labels.max()) + 1
     terms = _top_terms(xw, vocab, labels, weights, k)
     names = [" / ".join(t) if t else f"theme {j + 1}" for j, t in enumerate(terms)]
     members = np.zeros((len(texts), k), dtype=bool)
