@@ -29,6 +29,7 @@ from functools import cache
 import numpy as np
 from scipy import sparse
 
+from ..i18n import t as t_
 from .normalize import negators, normalize_text, sentiment_lexicon, stop_words
 
 OTHER = "other"
@@ -179,7 +180,7 @@ def _discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed:
     labels = np.unique(labels, return_inverse=True)[1]  # no empty theme (repeated comments)
     k = int(labels.max()) + 1
     terms = _top_terms(xw, vocab, labels, weights, k)
-    names = [" / ".join(t) if t else f"theme {j + 1}" for j, t in enumerate(terms)]
+    names = [" / ".join(t) if t else t_("voice.theme_n", n=j + 1) for j, t in enumerate(terms)]
     members = np.zeros((len(texts), k), dtype=bool)
     members[np.arange(len(texts)), labels] = True
     return Themes(labels, members, names, terms, _nearest(z, labels, k), scores, {})
