@@ -280,3 +280,14 @@ def test_few_repeated_comments_give_no_empty_theme():
     assert (res.table["comments"] > 0).all()
     assert res.labels.notna().all() and res.sentiment.between(-1, 1).all()
     assert i18n.t("voice.few_comments", n="8") in res.findings().caveats
+
+
+def test_one_language_of_a_bilingual_survey():
+    data = cx.generate(800, seed=6, comments="both")
+    truth = comment_truth(data)
+    res = cx.analyze_comments(data, language="fa", bootstrap=0)
+    kept = res.labels.dropna().index
+    assert len(kept) == (truth["language"] == "fa").sum()
+    assert (truth.reindex(kept)["language"] == "fa").all()
+    with pytest.raises(InputError, match="outcome"):
+        cx.analyze_comments(data.responses["comment_liked"], bootstrap=0).plot_impact()

@@ -196,7 +196,11 @@ class CommentsResult(Result):
 
     def plot_impact(self, ax=None):
         """Bubble chart: sentiment (x) against impact (y), bubble area = volume."""
+        from .._validation import fail
         from .plots import impact_bubbles
+
+        if "impact" not in self.table:
+            fail("responses", "outcome", "no impact without an outcome", "pass outcome='nps'")
 
         return impact_bubbles(self.table, self.outcome or "", ax=ax)
 
