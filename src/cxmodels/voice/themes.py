@@ -158,18 +158,26 @@ def _nearest(z: np.ndarray, labels: np.ndarray, k: int, n: int = 2) -> list[list
     return out
 
 
-def discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed: int) -> Themes:
-    """Discovered themes of distinct normalised comments (see the module docstring)."""
+def discover(
+    texts: list[str], weights: np.ndarray, n_themes: int | None, seed: int, vectors=None
+) -> Themes:
+    """Discovered themes of distinct normalised comments (see the module docstring); with
+    ``vectors`` (one row per comment, e.g. sentence embeddings) they are clustered instead of
+    the LSA vectors."""
     from threadpoolctl import threadpool_limits
 
     # one thread: small dense problems (ten dimensions), where OpenMP and BLAS threads cost
     # more to start and share than they give
     with threadpool_limits(1):
-        return _discover(texts, weights, n_themes, seed)
+        return _discover(texts, weights, n_themes, seed, vectors)
 
 
-def _discover(texts: list[str], weights: np.ndarray, n_themes: int | None, seed: int) -> Themes:
+def _discover(texts, weights, n_themes, seed, vectors) -> Themes:
+    from sklearn.preprocessing import normalize as unit
+
     z, xw, vocab = _vectors(texts, seed)
+    if vectors is not None:
+        z = unit(np.asarray(vectors, dtype=float))
     if n_themes is None:
         k, scores = _choose_k(z, weights, seed)
     else:
