@@ -32,6 +32,7 @@ _SUBMODULES = {
     "structural",
     "value",
     "weights",
+    "voice",
 }
 _FUNCTIONS = {
     "CXData": "data",
@@ -67,6 +68,8 @@ _FUNCTIONS = {
     "value_of_satisfaction": "value",
     "follow_up_value": "value",
     "club_value": "value",
+    "analyze_comments": "voice",
+    "mask_text": "voice",
     "export_tables": "export",
     "display_table": "_format",
     "labels_from": "_format",

@@ -34,6 +34,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from .._validation import check_option
 from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
@@ -171,6 +172,7 @@ def generate(
     purchases: bool = False,
     exit_causes: bool = False,
     nonresponse: bool = False,
+    comments: str | None = None,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -207,6 +209,12 @@ def generate(
         29])``), so unweighted NPS is biased; ``truth["nonresponse"]`` holds the keep
         probabilities and the base's true NPS (see :func:`_step_nonresponse`). Off by default:
         the default world and every number pinned on it stay unchanged.
+    comments : {"en", "fa", "both"}, optional
+        Rewrite ``comment_liked`` / ``comment_disliked`` as realistic comments in English,
+        Persian or both, from their own stream (``default_rng([seed, 28])``), with each
+        comment's true theme and sentiment in ``truth["comments"]``
+        (:mod:`cxmodels.data.synth_comments`). Off by default: the short template comments
+        of the default world stay as they are.
 
     Returns
     -------
@@ -221,6 +229,8 @@ def generate(
     added after the main stream is finished, so adding such a table never moves an existing
     number. Add a new table the same way: a step at the end with its own stream.
     """
+    if comments is not None:
+        check_option("comments", comments, ("en", "fa", "both"))
     w = SimpleNamespace(
         rng=np.random.default_rng(seed),
         n=int(n_customers),
@@ -232,6 +242,7 @@ def generate(
         purchases=bool(purchases),
         exit_causes=bool(exit_causes),
         nonresponse=bool(nonresponse),
+        comments=comments,
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -698,6 +709,17 @@ def _step_nonresponse(w) -> None:
     w.responses = w.responses.loc[kept].reset_index(drop=True)
 
 
+def _step_comments(w) -> None:
+    """Realistic comments from their own stream ([seed, 28]), when asked for."""
+    if w.comments is None:
+        return
+    from .synth_comments import comment_columns
+
+    cols, truth = comment_columns(w.responses, w.comments, w.seed)
+    w.responses = w.responses.assign(**cols)
+    w.truth["comments"] = {"language": w.comments, "themes": list(ATTRIBUTES), "table": truth}
+
+
 #: The steps of :func:`generate`, in order. The first ones share the main random stream; a
 #: new table (e.g. purchases with amounts) goes at the end with its own stream, as the chain.
 STEPS = (
@@ -714,6 +736,7 @@ STEPS = (
     _step_truth,
     _step_chain,
     _step_nonresponse,
+    _step_comments,
 )
 
 
