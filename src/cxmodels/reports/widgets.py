@@ -535,7 +535,9 @@ def needs(data, *requirements: str, section: str) -> bool:
     *requirements : str
         Each one of ``"table"`` (the table with rows), ``"table.column"`` (the column with
         values), ``"table.column>=N"`` (at least ``N`` distinct values) or
-        ``"table.column=value"`` (at least one row with that value; ``a|b`` for either).
+        ``"table.column=value"`` (at least one row with that value; ``a|b`` for either) or
+        ``"history>=N"`` (at least ``N`` days from the first interaction to the observation
+        end).
     section : str
         The section's heading as written in the notebook (``heading.<section>`` in the
         catalogue gives it in the report's language).
@@ -549,7 +551,7 @@ def needs(data, *requirements: str, section: str) -> bool:
     for req in requirements:
         why = _lacks(data, req)
         if why is not None:
-            skip(section, *why)
+            skip(section, why[0], **why[1])
             return False
     return True
 
@@ -565,27 +567,30 @@ def skip(section: str, reason: str, **values) -> None:
     display(HTML(f"<div class='cx-caveat cx-skip'><p>{md_inline(text)}</p></div>"))
 
 
-_REQUIREMENT = re.compile(r"^(\w+)(?:\.(\w+)(?:(>=|=)(.+))?)?$")
+_REQUIREMENT = re.compile(r"^(\w+)(?:\.(\w+))?(?:(>=|=)(.+))?$")
 
 
 def _lacks(data, requirement: str) -> tuple | None:
     """``(reason key, values)`` when ``data`` does not meet ``requirement``, else ``None``."""
     from .._format import fmt_count
     from ..i18n import has
-    from .config import table_columns
 
     m = _REQUIREMENT.match(requirement)
     if m is None:
         raise ValueError(f"requirement {requirement!r}: write table, table.column, "
                          "table.column>=N or table.column=value")  # fmt: skip
     table, column, op, arg = m.groups()
+    if table == "history":
+        days = _history_days(data)
+        ok = days >= int(arg)
+        return None if ok else ("history", {"n": fmt_count(days), "min": fmt_count(int(arg))})
     frame = _table(data, table)
     if frame is None or len(frame) == 0:
         return _reason(table, None, "table"), {"table": table}
     if column is None:
         return None
-    col = table_columns(data, table, (column,))
-    values = col[column].dropna() if col is not None else pd.Series(dtype=object)
+    col = table_columns_of(data, table, column)
+    values = col.dropna() if col is not None else pd.Series(dtype=object)
     if values.empty:
         return _reason(table, column, "column"), {"table": table, "column": column}
     if op == ">=" and values.nunique() < int(arg):
@@ -601,6 +606,22 @@ def _lacks(data, requirement: str) -> tuple | None:
             "table": table, "column": column, "value": t("nb.or").join(words),
         }  # fmt: skip
     return None
+
+
+def _history_days(data) -> int:
+    """Days from the first interaction to the observation end (0 without interactions)."""
+    col = table_columns_of(data, "interactions", "timestamp")
+    if col is None or col.dropna().empty or data.observation_end is None:
+        return 0
+    return int((data.observation_end - col.min()).days)
+
+
+def table_columns_of(data, table: str, column: str) -> pd.Series | None:
+    """One column of one table of ``data`` (``None`` when absent), DuckDB or in memory."""
+    from .config import table_columns
+
+    df = table_columns(data, table, (column,))
+    return None if df is None else df[column]
 
 
 def _table(data, table: str):
@@ -657,3 +678,23 @@ def supported_horizon(table: pd.DataFrame, horizon: float, unit: str) -> float:
         unit=_unit(unit),
     )
     return used
+
+
+def calibration_end(data, calibration_end=None) -> pd.Timestamp:
+    """The end of the value models' calibration period, with a note when it had to adapt.
+
+    Given, it is used as given. By default it is one year before the observation end; when
+    that leaves less than half of the purchase history for calibration (a short history), it
+    is the middle of the purchase history instead, and the report says so.
+    """
+    if calibration_end is not None:
+        return pd.Timestamp(calibration_end)
+    end = data.observation_end
+    inter = data.interactions
+    first = inter.loc[inter["amount"].notna(), "timestamp"].min()
+    middle = (first + (end - first) / 2).normalize()
+    year_before = end - pd.Timedelta(days=365)
+    if year_before >= middle:
+        return year_before
+    say("adapt.calibration", cal=format_date(middle), first=format_date(first))
+    return middle
