@@ -30,9 +30,6 @@ FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DERIVED = {"customers": ["tenure_days", "churned"]}
 
-pytestmark = pytest.mark.slow
-
-
 def _world(seed: int = 7, **kw):
     import cxmodels as cx
 
@@ -204,3 +201,223 @@ def render(data: Path, out: Path, config: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "cxmodels.cli", "report", "--config", str(config)]
     cmd += ["--data", str(data), "--out", str(out), "--force", "--jobs", "2"]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out.parent)
+
+
+# ------------------------------------------------------------------ the gallery, rendered
+#: per export: (report, words of the section its page must announce as left out)
+SKIPS = {
+    "iran_excel": [],
+    "euro_csv": [],
+    "short_history": [
+        ("00_cx_overview", "Does following up work?"),
+        ("00_cx_overview", "Complaint response time"),
+        ("02_churn_survival", "The horizon of 12 months is past what the data can show"),
+        ("02_churn_survival_fa", "افق ۱۲ ماه فراتر از چیزی است"),
+        ("05_value_of_loyalty", "the calibration period ends half-way"),
+    ],
+    "no_kano_no_branches": [("03_kano_analysis", "Kano analysis** is left out: the data has no Kano")],
+    "no_purchases": [
+        ("05_value_of_loyalty", "The value of loyalty** is left out: the interactions hold no purchase"),
+    ],
+    "single_wave": [
+        ("00_cx_overview", "Trends by wave** is left out: the survey answers come from 1 wave (2025)"),
+        ("00_cx_overview_fa", "بخش «روند در موج‌های نظرسنجی» کنار گذاشته شد"),
+    ],
+    "single_segment": [
+        ("01_satisfaction_drivers", "Segment differences** is left out: every customer is in one"),
+        ("03_kano_analysis", "Segment differences** is left out: every Kano respondent is in one"),
+        ("05_value_of_loyalty", "they take one value only in this data: segment"),
+    ],
+    "spss": [],
+}
+#: reports a data set without such values does not get (``matrix: all`` finds none)
+ABSENT = {"no_kano_no_branches": ("branch_",)}
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gallery")
+    return folder, gallery_config(folder)
+
+
+@pytest.fixture(scope="module", params=sorted(EXPORTS))
+def rendered(request, gallery):
+    """One export, built and rendered once with the gallery's report set."""
+    folder, config = gallery
+    data = EXPORTS[request.param](folder / request.param)
+    out = folder / f"{request.param}-reports"
+    proc = render(data, out, config)
+    pages = {p.stem: p.read_text("utf-8") for p in out.glob("*.html") if p.stem != "index"}
+    return request.param, data, out, proc, pages
+
+
+def _text(html: str) -> str:
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.slow
+def test_every_report_ok(rendered, gallery):
+    name, _, out, proc, pages = rendered
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    manifest = json.loads((out / "_manifest.json").read_text("utf-8"))
+    assert {r["status"] for r in manifest.values()} == {"ok"}
+    expected = _expected_reports(gallery[1], name)
+    assert sorted(manifest) == sorted(expected)
+    assert sorted(pages) == sorted(expected)
+    for page, html in pages.items():
+        assert "Traceback" not in html and "Error:" not in _text(html), (name, page)
+
+
+def _expected_reports(config: Path, export: str) -> list[str]:
+    """Report names the configuration gives on this export (``matrix`` values from the data)."""
+    from cxmodels.reports.config import load_config
+
+    return [
+        s.name
+        for s in load_config(config, data=Path(config.parent / export))
+        if not any(s.name.startswith(p) for p in ABSENT.get(export, ()))
+    ]
+
+
+@pytest.mark.slow
+def test_skipped_sections_are_announced(rendered):
+    """Each export's missing parts are said in its pages, and no other page leaves anything out."""
+    name, _, _, _, pages = rendered
+    for report, words in SKIPS[name]:
+        assert words in _text(pages[report]).replace("\n", " "), (name, report, words)
+    announced = {r.removesuffix("_fa") for r, w in SKIPS[name] if "left out" in w or "کنار" in w}
+    with_skips = {r for r, html in pages.items() if "cx-skip" in html}
+    assert all(any(r.startswith(a) for a in announced) for r in with_skips), (name, with_skips)
+    assert all(any(r.startswith(a) for r in with_skips) for a in announced), (name, announced)
+
+
+@pytest.mark.slow
+def test_privacy_gate_sees_every_customer(rendered):
+    """The privacy gate reads the export as validate does: every customer id to look for."""
+    import cxmodels as cx
+    from cxmodels.reports import identifier_values
+
+    _, data, *_ = rendered
+    assert len(identifier_values(data)) == len(cx.load(data).customers)
+
+
+def test_matrix_largest_takes_the_biggest_values_first(tmp_path):
+    from cxmodels.reports.config import load_config
+
+    data = build_single_segment(tmp_path / "one")
+    world = _world(seed=3)
+    big = _parquet(tmp_path / "big", _tables(world), world)
+    sizes = world.customers["segment"].astype(str).value_counts()
+    cfg = tmp_path / "r.yaml"
+    nb = ROOT / "notebooks" / "00_cx_overview.ipynb"
+    cfg.write_text(
+        yaml.safe_dump(
+            {"reports": [{"name": "o_{segment}", "notebook": str(nb),
+                          "matrix": {"segment": {"largest": 2}}},
+                         {"name": "b_{branch}", "notebook": str(nb.parent.parent / "src/cxmodels/templates/branch_scorecard.ipynb"),
+                          "matrix": {"branch": "all"}}]}  # fmt: skip
+        ),
+        "utf-8",
+    )
+    names = [s.name for s in load_config(cfg, data=big)]
+    assert names[:2] == [f"o_{s}" for s in sizes.index[:2]]
+    assert [s.name for s in load_config(cfg, data=data)][0] == "o_retail"
+    assert [s.name for s in load_config(cfg, data=big)][2:] == ["b_B01", "b_B02", "b_B03"]
+    no_branch = build_no_kano_no_branches(tmp_path / "nb")  # branch: all finds no branch
+    assert [s.name[:2] for s in load_config(cfg, data=no_branch)] == ["o_", "o_"]
+
+
+# ------------------------------------------------------------------ the helpers, without a kernel
+@pytest.fixture()
+def shown(monkeypatch):
+    """What the report helpers display (HTML and Markdown bodies), in order."""
+    import IPython.display
+
+    out: list[str] = []
+
+    def keep(*objs, **_):
+        out.extend(getattr(o, "data", str(o)) for o in objs)
+
+    monkeypatch.setattr(IPython.display, "display", keep)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    return _world(seed=5)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "change", "sentence"),
+    [
+        ("kano_answers", "no_kano", "the data has no Kano answers"),
+        ("responses.wave", "no_wave", "the survey answers carry no wave"),
+        ("responses.wave>=2", "one_wave", "come from 1 wave (2025); a trend needs at least 2"),
+        ("customers.segment>=2", "one_segment", "every customer is in one segment (retail)"),
+        ("interactions.kind=follow_up", "no_follow_up", "the interactions hold no follow-up contacts"),
+        ("interactions.amount", "no_amount", "the interactions hold no purchase amounts"),
+        ("history>=300", "short", "and this needs at least 300 (the follow-up window"),
+    ],
+)
+def test_needs_says_what_is_left_out(small_world, shown, requirement, change, sentence):
+    import dataclasses
+
+    from cxmodels import reports as rp
+    from cxmodels.i18n import set_language
+
+    set_language("en")
+    assert rp.needs(small_world, requirement, section="Trends by wave")
+    assert shown == []
+    r, c, i = small_world.responses, small_world.customers, small_world.interactions
+    edits = {
+        "no_wave": {"responses": r.drop(columns="wave")},
+        "one_wave": {"responses": r.assign(wave="2025")},
+        "one_segment": {"customers": c.assign(segment="retail")},
+        "no_follow_up": {"interactions": i[i["kind"] != "follow_up"]},
+        "no_amount": {"interactions": i.drop(columns="amount")},
+        "no_kano": {"kano_answers": None},
+        "short": {"interactions": i[i["timestamp"] > small_world.observation_end - pd.Timedelta(days=100)]},
+    }[change]
+    lacking = dataclasses.replace(small_world, **edits)
+    assert not rp.needs(lacking, requirement, section="Trends by wave")
+    assert len(shown) == 1 and "cx-skip" in shown[0]
+    assert "<b>Trends by wave</b> is left out: " in shown[0] and sentence in shown[0], shown[0]
+
+
+def test_needs_speaks_persian(small_world, shown):
+    import dataclasses
+
+    from cxmodels import reports as rp
+    from cxmodels.i18n import set_language
+
+    set_language("fa")
+    try:
+        one = dataclasses.replace(small_world, kano_answers=None)
+        assert not rp.needs(one, "kano_answers", section="Kano analysis")
+    finally:
+        set_language("en")
+    assert "بخش «تحلیل کانو» کنار گذاشته شد: داده‌ها پاسخ کانو ندارند" in shown[0]
+
+
+def test_controls_left_out_are_named(small_world, shown):
+    from cxmodels.i18n import set_language
+    from cxmodels.reports import widgets
+
+    set_language("en")
+    cust = small_world.customers.drop(columns="income_band").assign(region="north")
+    kept = widgets.controls(cust, ["segment", "region", "income_band", "age_band"])
+    assert kept == ["segment", "age_band"]
+    assert "lacks them: income" in shown[0] and "one value only in this data: region" in shown[1]
+
+
+def test_horizon_shortened_to_the_follow_up(shown):
+    from cxmodels.i18n import set_language
+    from cxmodels.reports import widgets
+
+    set_language("en")
+    table = pd.DataFrame({"duration": [0.5, 2.0, 5.8]})
+    assert widgets.supported_horizon(table, 3, "months") == 3 and shown == []
+    assert widgets.supported_horizon(table, 12, "months") == 5.0
+    assert "horizon of 12 months is past" in shown[0] and "so this report uses 5 months" in shown[0]

@@ -444,12 +444,19 @@ def pls_intro(res, consistent: bool, bootstrap: int) -> None:
     )
 
 
-def purchases_note(full) -> None:
-    """Say so when purchases were generated because the data had no amounts."""
+def value_data(full):
+    """The data of the value report: purchases generated for the synthetic world only.
+
+    The synthetic sample (it carries its ``truth``) gets BG-NBD purchases with Gamma-Gamma
+    amounts when its purchases have none, and the report says so; a user's data is used as it
+    is, so a data set without purchase amounts gets its value sections left out, not invented.
+    """
     from ..value import covariates
 
-    if not covariates.has_amounts(full):
+    if getattr(full, "truth", None) and not covariates.has_amounts(full):
         say("value.generated")
+        return covariates.with_purchases(full)
+    return full
 
 
 def rfm_intro(rfm: pd.DataFrame, calibration_end, observation_end, unit: str) -> None:
