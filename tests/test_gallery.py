@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 N = 500  # customers per export
 SMALL = {"bootstrap": 20}  # the test config's only change to a report's parameters
 FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa")
+FA_EXPORTS = ("iran_excel", "short_history", "single_wave")  # rendered in Persian too
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DERIVED = {"customers": ["tenure_days", "churned"]}
+
 
 def _world(seed: int = 7, **kw):
     import cxmodels as cx
@@ -86,7 +88,9 @@ def build_iran_excel(folder: Path) -> Path:
             df.to_excel(folder / f"{name}.xlsx", index=False)
             continue
         with pd.ExcelWriter(folder / "responses.xlsx") as xl:
-            pd.DataFrame({"گزارش": ["نظرسنجی مشتریان"]}).to_excel(xl, sheet_name="cover", index=False)
+            pd.DataFrame({"گزارش": ["نظرسنجی مشتریان"]}).to_excel(
+                xl, sheet_name="cover", index=False
+            )
             for wave, part in df.groupby("wave", sort=True, observed=True):
                 year, q = str(wave).split("Q")
                 sheet = f"{int(year) - 621}-Q{q}"  # a Jalali year label per wave
@@ -176,14 +180,14 @@ EXPORTS = {
 }
 
 
-def gallery_config(folder: Path) -> Path:
-    """The default ``reports.yaml`` with small bootstraps and two Persian reports."""
+def gallery_config(folder: Path, persian: bool = True) -> Path:
+    """The default ``reports.yaml`` with small bootstraps and two Persian reports (or none)."""
     from cxmodels.reports.config import notebook_parameters
 
     cfg = yaml.safe_load((ROOT / "reports.yaml").read_text("utf-8"))
     keep = []
     for entry in cfg["reports"]:
-        if entry.get("language", "en") != "en" and entry["name"] not in FA_REPORTS:
+        if entry.get("language", "en") != "en" and (entry["name"] not in FA_REPORTS or not persian):
             continue
         entry["notebook"] = str(ROOT / entry["notebook"])
         declared = notebook_parameters(Path(entry["notebook"]))
@@ -191,7 +195,7 @@ def gallery_config(folder: Path) -> Path:
         entry["parameters"] = {**(entry.get("parameters") or {}), **small}
         keep.append(entry)
     cfg["reports"] = keep
-    path = folder / "reports.yaml"
+    path = folder / ("reports.yaml" if persian else "reports-en.yaml")
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), "utf-8")
     return path
 
@@ -215,12 +219,20 @@ SKIPS = {
         ("02_churn_survival_fa", "افق ۱۲ ماه فراتر از چیزی است"),
         ("05_value_of_loyalty", "the calibration period ends half-way"),
     ],
-    "no_kano_no_branches": [("03_kano_analysis", "Kano analysis** is left out: the data has no Kano")],
+    "no_kano_no_branches": [
+        ("03_kano_analysis", "Kano analysis** is left out: the data has no Kano")
+    ],
     "no_purchases": [
-        ("05_value_of_loyalty", "The value of loyalty** is left out: the interactions hold no purchase"),
+        (
+            "05_value_of_loyalty",
+            "The value of loyalty** is left out: the interactions hold no purchase",
+        ),
     ],
     "single_wave": [
-        ("00_cx_overview", "Trends by wave** is left out: the survey answers come from 1 wave (2025)"),
+        (
+            "00_cx_overview",
+            "Trends by wave** is left out: the survey answers come from 1 wave (2025)",
+        ),
         ("00_cx_overview_fa", "بخش «روند در موج‌های نظرسنجی» کنار گذاشته شد"),
     ],
     "single_segment": [
@@ -230,25 +242,24 @@ SKIPS = {
     ],
     "spss": [],
 }
-#: reports a data set without such values does not get (``matrix: all`` finds none)
-ABSENT = {"no_kano_no_branches": ("branch_",)}
 
 
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gallery")
-    return folder, gallery_config(folder)
+    return folder, {True: gallery_config(folder), False: gallery_config(folder, persian=False)}
 
 
 @pytest.fixture(scope="module", params=sorted(EXPORTS))
 def rendered(request, gallery):
     """One export, built and rendered once with the gallery's report set."""
-    folder, config = gallery
+    folder, configs = gallery
+    config = configs[request.param in FA_EXPORTS]
     data = EXPORTS[request.param](folder / request.param)
     out = folder / f"{request.param}-reports"
     proc = render(data, out, config)
     pages = {p.stem: p.read_text("utf-8") for p in out.glob("*.html") if p.stem != "index"}
-    return request.param, data, out, proc, pages
+    return request.param, data, out, proc, pages, config
 
 
 def _text(html: str) -> str:
@@ -258,14 +269,18 @@ def _text(html: str) -> str:
 
 
 @pytest.mark.slow
-def test_every_report_ok(rendered, gallery):
-    name, _, out, proc, pages = rendered
+def test_every_report_ok(rendered):
+    name, _, out, proc, pages, config = rendered
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     manifest = json.loads((out / "_manifest.json").read_text("utf-8"))
     assert {r["status"] for r in manifest.values()} == {"ok"}
-    expected = _expected_reports(gallery[1], name)
+    expected = _expected_reports(config, name)
     assert sorted(manifest) == sorted(expected)
     assert sorted(pages) == sorted(expected)
+    # matrix values from the data: a branch page per branch, the two largest segments
+    assert sum(p.startswith("branch_") for p in pages) == (name != "no_kano_no_branches") * 3
+    per_segment = [p for p in pages if p.endswith("_churn_within")]
+    assert len(per_segment) == (1 if name == "single_segment" else 2), per_segment
     for page, html in pages.items():
         assert "Traceback" not in html and "Error:" not in _text(html), (name, page)
 
@@ -274,17 +289,13 @@ def _expected_reports(config: Path, export: str) -> list[str]:
     """Report names the configuration gives on this export (``matrix`` values from the data)."""
     from cxmodels.reports.config import load_config
 
-    return [
-        s.name
-        for s in load_config(config, data=Path(config.parent / export))
-        if not any(s.name.startswith(p) for p in ABSENT.get(export, ()))
-    ]
+    return [s.name for s in load_config(config, data=Path(config.parent / export))]
 
 
 @pytest.mark.slow
 def test_skipped_sections_are_announced(rendered):
     """Each export's missing parts are said in its pages, and no other page leaves anything out."""
-    name, _, _, _, pages = rendered
+    name, _, _, _, pages, _ = rendered
     for report, words in SKIPS[name]:
         assert words in _text(pages[report]).replace("\n", " "), (name, report, words)
     announced = {r.removesuffix("_fa") for r, w in SKIPS[name] if "left out" in w or "کنار" in w}
@@ -314,10 +325,22 @@ def test_matrix_largest_takes_the_biggest_values_first(tmp_path):
     nb = ROOT / "notebooks" / "00_cx_overview.ipynb"
     cfg.write_text(
         yaml.safe_dump(
-            {"reports": [{"name": "o_{segment}", "notebook": str(nb),
-                          "matrix": {"segment": {"largest": 2}}},
-                         {"name": "b_{branch}", "notebook": str(nb.parent.parent / "src/cxmodels/templates/branch_scorecard.ipynb"),
-                          "matrix": {"branch": "all"}}]}  # fmt: skip
+            {
+                "reports": [
+                    {
+                        "name": "o_{segment}",
+                        "notebook": str(nb),
+                        "matrix": {"segment": {"largest": 2}},
+                    },
+                    {
+                        "name": "b_{branch}",
+                        "notebook": str(
+                            nb.parent.parent / "src/cxmodels/templates/branch_scorecard.ipynb"
+                        ),
+                        "matrix": {"branch": "all"},
+                    },
+                ]
+            }  # fmt: skip
         ),
         "utf-8",
     )
@@ -356,7 +379,11 @@ def small_world():
         ("responses.wave", "no_wave", "the survey answers carry no wave"),
         ("responses.wave>=2", "one_wave", "come from 1 wave (2025); a trend needs at least 2"),
         ("customers.segment>=2", "one_segment", "every customer is in one segment (retail)"),
-        ("interactions.kind=follow_up", "no_follow_up", "the interactions hold no follow-up contacts"),
+        (
+            "interactions.kind=follow_up",
+            "no_follow_up",
+            "the interactions hold no follow-up contacts",
+        ),
         ("interactions.amount", "no_amount", "the interactions hold no purchase amounts"),
         ("history>=300", "short", "and this needs at least 300 (the follow-up window"),
     ],
@@ -378,7 +405,9 @@ def test_needs_says_what_is_left_out(small_world, shown, requirement, change, se
         "no_follow_up": {"interactions": i[i["kind"] != "follow_up"]},
         "no_amount": {"interactions": i.drop(columns="amount")},
         "no_kano": {"kano_answers": None},
-        "short": {"interactions": i[i["timestamp"] > small_world.observation_end - pd.Timedelta(days=100)]},
+        "short": {
+            "interactions": i[i["timestamp"] > small_world.observation_end - pd.Timedelta(days=100)]
+        },
     }[change]
     lacking = dataclasses.replace(small_world, **edits)
     assert not rp.needs(lacking, requirement, section="Trends by wave")

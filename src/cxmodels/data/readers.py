@@ -699,8 +699,12 @@ def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.
     report.add(
         table,
         col,
-        say("sheets_stacked" if col == "sheet" else "sheets_as_waves",
-            file=path.name, n=len(same), rows=rows),  # fmt: skip
+        say(
+            "sheets_stacked" if col == "sheet" else "sheets_as_waves",
+            file=path.name,
+            n=len(same),
+            rows=rows,
+        ),  # fmt: skip
         say("sheets_stacked.fix"),
         severity="note",
     )
