@@ -24,10 +24,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-N = 500  # customers per export
-SMALL = {"bootstrap": 20}  # the test config's only change to a report's parameters
+N = 400  # customers per export
+SMALL = {"bootstrap": 10}  # the test config's only change to a report's parameters
 FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa")
-FA_EXPORTS = ("iran_excel", "short_history", "single_wave")  # rendered in Persian too
+FA_EXPORTS = ("iran_excel", "single_wave")  # rendered in Persian too
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DERIVED = {"customers": ["tenure_days", "churned"]}
 
@@ -35,7 +35,7 @@ DERIVED = {"customers": ["tenure_days", "churned"]}
 def _world(seed: int = 7, **kw):
     import cxmodels as cx
 
-    kw = {"n_branches": 3, "purchases": True, "start": "2023-01-01", **kw}
+    kw = {"n_branches": 2, "purchases": True, "start": "2023-01-01", **kw}
     return cx.generate(N, seed=seed, **kw)
 
 
@@ -213,31 +213,32 @@ SKIPS = {
     "iran_excel": [],
     "euro_csv": [],
     "short_history": [
-        ("00_cx_overview", "Does following up work?"),
-        ("00_cx_overview", "Complaint response time"),
+        ("00_cx_overview", "Does following up work? is left out: the data covers"),
+        ("00_cx_overview", "Complaint response time is left out: the data covers"),
         ("02_churn_survival", "The horizon of 12 months is past what the data can show"),
-        ("02_churn_survival_fa", "افق ۱۲ ماه فراتر از چیزی است"),
         ("05_value_of_loyalty", "the calibration period ends half-way"),
     ],
     "no_kano_no_branches": [
-        ("03_kano_analysis", "Kano analysis** is left out: the data has no Kano")
+        ("03_kano_analysis", "Kano analysis is left out: the data has no Kano")
     ],
     "no_purchases": [
         (
             "05_value_of_loyalty",
-            "The value of loyalty** is left out: the interactions hold no purchase",
+            "The value of loyalty is left out: the interactions hold no purchase",
         ),
     ],
     "single_wave": [
         (
             "00_cx_overview",
-            "Trends by wave** is left out: the survey answers come from 1 wave (2025)",
+            "Trends by wave is left out: the survey answers come from 1 wave (2025)",
         ),
         ("00_cx_overview_fa", "بخش «روند در موج‌های نظرسنجی» کنار گذاشته شد"),
+        ("02_churn_survival", "The horizon of 12 months is past what the data can show"),
+        ("02_churn_survival_fa", "افق ۱۲ ماه فراتر از چیزی است"),
     ],
     "single_segment": [
-        ("01_satisfaction_drivers", "Segment differences** is left out: every customer is in one"),
-        ("03_kano_analysis", "Segment differences** is left out: every Kano respondent is in one"),
+        ("01_satisfaction_drivers", "Segment differences is left out: every customer is in one"),
+        ("03_kano_analysis", "Segment differences is left out: every Kano respondent is in one"),
         ("05_value_of_loyalty", "they take one value only in this data: segment"),
     ],
     "spss": [],
@@ -278,7 +279,7 @@ def test_every_report_ok(rendered):
     assert sorted(manifest) == sorted(expected)
     assert sorted(pages) == sorted(expected)
     # matrix values from the data: a branch page per branch, the two largest segments
-    assert sum(p.startswith("branch_") for p in pages) == (name != "no_kano_no_branches") * 3
+    assert sum(p.startswith("branch_") for p in pages) == (name != "no_kano_no_branches") * 2
     per_segment = [p for p in pages if p.endswith("_churn_within")]
     assert len(per_segment) == (1 if name == "single_segment" else 2), per_segment
     for page, html in pages.items():
@@ -311,7 +312,8 @@ def test_privacy_gate_sees_every_customer(rendered):
     from cxmodels.reports import identifier_values
 
     _, data, *_ = rendered
-    assert len(identifier_values(data)) == len(cx.load(data).customers)
+    customers = cx.load(data).customers["customer_id"]
+    assert customers.nunique() == N and set(customers) <= identifier_values(data)
 
 
 def test_matrix_largest_takes_the_biggest_values_first(tmp_path):
@@ -347,7 +349,7 @@ def test_matrix_largest_takes_the_biggest_values_first(tmp_path):
     names = [s.name for s in load_config(cfg, data=big)]
     assert names[:2] == [f"o_{s}" for s in sizes.index[:2]]
     assert [s.name for s in load_config(cfg, data=data)][0] == "o_retail"
-    assert [s.name for s in load_config(cfg, data=big)][2:] == ["b_B01", "b_B02", "b_B03"]
+    assert [s.name for s in load_config(cfg, data=big)][2:] == ["b_B01", "b_B02"]
     no_branch = build_no_kano_no_branches(tmp_path / "nb")  # branch: all finds no branch
     assert [s.name[:2] for s in load_config(cfg, data=no_branch)] == ["o_", "o_"]
 
