@@ -63,7 +63,7 @@ def test_unsafe_report_names_are_refused(tmp_path, name):
 
 
 def test_matrix_values_are_slugged_into_one_component(tmp_path):
-    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"], "data_path = None\nvalue = 'text'")
     cfg = config(
         tmp_path / "r.yaml",
         [{"name": "t_{value}", "notebook": str(nb), "matrix": {"value": ["../../etc", "a b"]}}],

@@ -4,11 +4,14 @@ nothing of a failed report published, kernels in a scratch folder, notebooks wit
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -63,6 +66,14 @@ def test_notebook_helpers_and_a_serial_render_need_no_fcntl(tmp_path, small_data
     assert done.returncode == 0, done.stderr[-2000:]
     assert "value is 1" in (out / "t.html").read_text(encoding="utf-8")
     assert not (out / ".cxmodels-report.lock").exists()  # the lock file is gone with the run
+
+
+def test_without_fork_the_runner_says_so_in_one_line(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    for value in (None, "serial", "process:2", "dask+local:2"):
+        with pytest.raises(reports.ConfigError, match="forks its kernels.*WSL, Linux or macOS"):
+            reports.parse_executor(value)
+    assert str(reports.parse_executor("dask://10.0.0.1:8786")) == "dask://10.0.0.1:8786"
 
 
 # ------------------------------------------------------------------ one way in
@@ -121,11 +132,19 @@ def test_the_privacy_gate_and_matrix_all_read_user_exports_as_validate(
     ids = reports.identifier_values(path)
     assert len(ids & set(world.customers["customer_id"])) == n  # every customer id looked for
     assert len(ids) == 3 * n  # ids, emails and phones
+    assert len(reports.identifier_values(path, ("customer_id",))) == n
     nb = tiny(tmp_path / "b.ipynb", ["print(branch)"], "data_path = None\nbranch = None")
     entry = {"name": "b_{branch}", "notebook": str(nb), "matrix": {"branch": "all"}}
     specs = reports.load_config(config(tmp_path / "r.yaml", [entry]), data=str(path))
     want = sorted(world.customers["branch_id"].dropna().unique())
     assert [s.parameters["branch"] for s in specs] == want and len(want) > 3
+
+
+def test_an_identifier_in_persian_digits_is_caught(exports):
+    ids = reports.identifier_values(exports["csv"])
+    first = sorted(i for i in ids if i.startswith("C"))[0]  # C0000001
+    persian = first.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert reports.privacy_hits(f"<td>{persian}</td>", ids) == [first]
 
 
 def test_the_runner_reads_data_with_cx_load(exports, monkeypatch):
@@ -192,7 +211,7 @@ def test_empty_configuration_is_one_line_and_exit_2(tmp_path, capsys, text, mess
     ],
 )
 def test_names_that_would_overwrite_the_runs_own_files_are_refused(tmp_path, capsys, entries, name):
-    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"], "data_path = None\nvalue = 'text'")
     entries = [{**e, "notebook": str(nb)} for e in entries]
     cfg = config(tmp_path / "r.yaml", entries)
     reserved = name in ("index", "Index", "t.failed")
@@ -216,24 +235,31 @@ def test_names_differing_only_in_case_repeat(tmp_path):
         reports.load_config(cfg)
 
 
-def _busy_kernel(parent: subprocess.Popen, timeout: float = 120) -> None:
-    """Wait until a kernel (forked by a template) under ``parent`` burns CPU in the hanging cell."""
-    from .test_runner import _alive, _cpu, _descendants
+def _busy_kernel(parent: subprocess.Popen, ready=lambda: True, timeout: float = 240) -> None:
+    """Wait until a kernel (a process forked by a template) runs under ``parent`` and
+    ``ready()`` holds, then a moment more (the kernel is in its cell)."""
+    from .test_runner import _alive, _descendants
 
     def template(pid: int) -> bool:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes() if Path(f"/proc/{pid}").exists() else b""
-        return b"cxmodels.reports.kernel" in cmd
+        try:
+            return b"cxmodels.reports.kernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
     def ppid(pid: int) -> int:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
 
     end = time.time() + timeout
     while time.time() < end:
-        for p in _alive(_descendants(parent.pid)):
-            if template(p) and template(ppid(p)) and _cpu(p) > 50:
-                return
+        kernels = [p for p in _alive(_descendants(parent.pid)) if template(p) and template(ppid(p))]
+        if kernels and ready():
+            time.sleep(3)
+            return
         time.sleep(0.5)
-    raise AssertionError("no kernel got busy")
+    raise AssertionError("no kernel started")
 
 
 @pytest.mark.parametrize("executor", ["serial", "process:1"])
@@ -255,7 +281,8 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, small_data, executor):
         parent.kill()
     assert parent.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert [line for line in err.splitlines() if line.strip()] == [cli.INTERRUPTED]
+    said = cli.INTERRUPTED.format(how="interrupted (Ctrl-C)")
+    assert [line for line in err.splitlines() if line.strip()] == [said]
 
 
 # ------------------------------------------------------------------ parameters
@@ -297,3 +324,112 @@ def test_kano_without_bootstrap_renders(tmp_path, small_data):
     res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", executor="serial", **QUIET)
     assert res.ok, res.table[["exception", "message"]].to_dict("records")
     assert "kano" in (tmp_path / "o" / "k0.html").read_text(encoding="utf-8").lower()
+
+
+# ------------------------------------------------------------------ nothing of a failed report
+SHOW = "import pandas as pd\nfrom cxmodels import reports as rp\nrp.setup()\n"
+SHOW += "rp.show_table(pd.DataFrame({'n_customers': [value, 2000]}), 'kpis')"
+
+
+def test_full_disk_publishes_nothing_of_the_failed_report(tmp_path, small_data, monkeypatch):
+    from cxmodels.reports import state
+
+    nb = tiny(tmp_path / "t.ipynb", [SHOW])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}])
+    out = tmp_path / "out"
+    run = {"data": str(small_data), "out_dir": out, "executor": "serial", **QUIET}
+    assert reports.run(cfg, **run).ok
+    good = {p: p.read_bytes() for p in (out / "t.html", out / "t.xlsx", out / "_notebooks/t.ipynb")}
+    cfg = config(
+        tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb), "parameters": {"value": 7}}]
+    )
+    fdopen = os.fdopen
+
+    def full_disk(fd, *args, **kw):  # the page's write finds the disk full
+        if os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[1].startswith(".t.html."):
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return fdopen(fd, *args, **kw)
+
+    monkeypatch.setattr(state.os, "fdopen", full_disk)
+    res = reports.run(cfg, **run)
+    monkeypatch.undo()
+    assert res.table["status"].tolist() == ["failed"]
+    assert "No space left on device" in res.table["message"][0]
+    for p, content in good.items():  # the last good page, workbook and notebook stay
+        assert p.read_bytes() == content, p.name
+    assert not [p.name for p in out.rglob(".*.tmp")]
+
+
+def test_a_failing_duckdb_report_leaves_no_temp_folder(tmp_path, small_data):
+    code = "import cxmodels as cx\nd = cx.open_data(data_path, engine='duckdb')\n"
+    code += "print(d.count('customers'))\nraise ValueError('boom')"
+    nb = tiny(tmp_path / "d.ipynb", [code])
+    cfg = config(tmp_path / "r.yaml", [{"name": "d", "notebook": str(nb)}])
+    before = set(Path(tempfile.gettempdir()).glob("cxmodels-duckdb-*"))
+    res = reports.run(cfg, data=str(small_data), out_dir=tmp_path / "o", executor="serial", **QUIET)
+    assert res.table["exception"].tolist() == ["ValueError"]
+    assert set(Path(tempfile.gettempdir()).glob("cxmodels-duckdb-*")) == before
+
+
+def test_a_relative_write_lands_in_a_scratch_folder_removed_after(tmp_path, small_data):
+    code = "import os\nopen('stray.txt', 'w').write('x')\nprint(os.getcwd())"
+    nb = tiny(tmp_path / "w.ipynb", [code])
+    cfg = config(tmp_path / "r.yaml", [{"name": "w", "notebook": str(nb)}])
+    out = tmp_path / "o"
+    res = reports.run(cfg, data=str(small_data), out_dir=out, executor="serial", **QUIET)
+    assert res.ok
+    executed = (out / "_notebooks" / "w.ipynb").read_text(encoding="utf-8")
+    assert str(out / "_scratch" / "w") in executed  # the kernel worked inside the output folder
+    assert not (ROOT / "stray.txt").exists() and not (Path.cwd() / "stray.txt").exists()
+    assert not (out / "_scratch").exists()
+
+
+def test_after_sigterm_the_manifest_and_index_are_true(tmp_path, small_data):
+    from .test_runner import HANG
+
+    quick = tiny(tmp_path / "q.ipynb", ["print(value)"])
+    hang = tiny(tmp_path / "hang.ipynb", [HANG])
+    entries = [{"name": f"q{i}", "notebook": str(quick)} for i in range(3)]
+    cfg = config(tmp_path / "r.yaml", [*entries, {"name": "hang", "notebook": str(hang)}])
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "cxmodels.cli", "report", "--config", str(cfg)]
+    cmd += ["--data", str(small_data), "--out", str(out), "--executor", "serial"]
+    parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        pages = [out / f"q{i}.html" for i in range(3)]
+        _busy_kernel(parent, lambda: all(p.exists() for p in pages))  # the fourth report hangs
+        parent.send_signal(signal.SIGTERM)
+        _, err = parent.communicate(timeout=60)
+    finally:
+        parent.kill()
+    assert parent.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == cli.INTERRUPTED.format(how="stopped by SIGTERM")
+    published = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
+    assert published == ["q0", "q1", "q2"]
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert all(manifest[n]["status"] == "ok" for n in published) and "hang" not in manifest
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for n in published:
+        row = re.search(rf"<tr><td><a href='{n}.html'>.*?</tr>", index).group(0)
+        assert "not run" not in row and "st-ok" in row
+    assert not (out / "_scratch").exists()
+
+
+def test_a_loader_bug_is_one_line_too(tmp_path, small_data, monkeypatch, capsys):
+    def broken(path, **kw):
+        raise RuntimeError("something broke\nsecond line")
+
+    from cxmodels.reports.config import forget_data
+
+    forget_data()  # nothing read before this test answers for the loader
+    monkeypatch.setattr(cx.data, "load", broken)
+    nb = tiny(tmp_path / "t.ipynb", ["print(value)"])
+    cfg = config(tmp_path / "r.yaml", [{"name": "t", "notebook": str(nb)}])
+    cmd = ["report", "--config", str(cfg), "--data", str(small_data), "--out", str(tmp_path)]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [
+        f"error: data {small_data}: cxmodels validate cannot read it: unexpected RuntimeError: "
+        "something broke (please report this as a cxmodels bug)"
+    ]

@@ -160,14 +160,20 @@ def _report(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # workers and kernels are already stopped, folders removed
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        print(f"\n{INTERRUPTED.format(how='interrupted (Ctrl-C)')}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SystemExit as exc:  # SIGTERM, raised by the runner as 128 + SIGTERM
+        if exc.code != EXIT_TERMINATED:
+            raise
+        print(f"\n{INTERRUPTED.format(how='stopped by SIGTERM')}", file=sys.stderr)
+        return EXIT_TERMINATED
     return 0 if outcome.ok else 1
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 INTERRUPTED = (
-    "interrupted (Ctrl-C): the reports finished before it are published and in the index; "
+    "{how}: the reports finished before it are published and in the index; "
     "the others keep their last good version."
 )
 

@@ -213,7 +213,25 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
                 _LOADED[key] = (sig, cxdata.load(path, engine=engine))
         except DataValidationError as exc:
             raise ConfigError(_refused(path, exc.report)) from None
+        except Exception as exc:  # as validate says it: one line, never a traceback
+            raise ConfigError(
+                f"data {path}: cxmodels validate cannot read it: unexpected "
+                f"{type(exc).__name__}: {_first(exc)} (please report this as a cxmodels bug)"
+            ) from None
     return _LOADED[key][1]
+
+
+def _first(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder)."""
+    from .render import forget_private
+
+    _LOADED.clear()
+    forget_private()
 
 
 def _refused(path: Path, report) -> str:

@@ -63,11 +63,17 @@ def parse_executor(value: str | None, jobs: int | None = None) -> Executor:
         ``kind`` (serial, process, dask-local, dask), ``workers`` and ``address``.
     """
     default_n = max(1, jobs or os.cpu_count() or 1)
-    if value is None:  # forked workers where there is fork (not on Windows)
-        return Executor("process", default_n) if hasattr(os, "fork") else Executor("serial")
-    m = EXECUTOR_RE.match(str(value).strip())
+    m = EXECUTOR_RE.match(str(value if value is not None else "process").strip())
     if not m:
         raise ConfigError(f"executor {value!r} is not one of {EXECUTORS}.")
+    if not m.group(4) and not hasattr(os, "fork"):  # kernels are forked from a warm template
+        raise ConfigError(
+            f"executor {value or 'process'!r}: the report runner forks its kernels, which this "
+            "system cannot (Windows). Fix: run cxmodels report under WSL, Linux or macOS, or "
+            "on a dask://HOST:PORT scheduler there; the notebooks themselves run anywhere."
+        )
+    if value is None:
+        return Executor("process", default_n)
     if m.group(1) == "serial":
         return Executor("serial")
     if m.group(4):
@@ -75,11 +81,6 @@ def parse_executor(value: str | None, jobs: int | None = None) -> Executor:
     n = int(m.group(2) or m.group(3) or default_n)
     if n < 1:
         raise ConfigError(f"executor {value!r}: the number of workers must be at least 1.")
-    if m.group(1).startswith("process") and not hasattr(os, "fork"):
-        raise ConfigError(
-            f"executor {value!r} forks workers, which this system cannot. "
-            "Fix: use serial or dask+local:N."
-        )
     return Executor("process" if m.group(1).startswith("process") else "dask-local", n)
 
 

@@ -113,10 +113,14 @@ def _record_figure_texts() -> None:
     FigureCanvasBase.print_figure = print_figure
 
 
-def _set_language(env: dict) -> None:
-    """The report's environment (``CXMODELS_LANGUAGE``) in the forked kernel, which inherited
-    the template's already-imported cxmodels: its language state is set from it again."""
+def _set_environment(env: dict) -> None:
+    """The report's environment (``CXMODELS_LANGUAGE``, ``TMPDIR``) in the forked kernel, which
+    inherited the template's already-imported modules: the language state and the temporary
+    folder are set from it again."""
+    import tempfile
+
     os.environ.update({str(k): str(v) for k, v in env.items()})
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     i18n = sys.modules.get("cxmodels.i18n")
     if i18n is not None:
         i18n.set_language("en")
@@ -137,7 +141,7 @@ def _become_kernel(req: dict) -> None:
     os.close(fd)
     os.chdir(req["cwd"])
     _TEXTS_FILE = req["texts"]
-    _set_language(req.get("env") or {})
+    _set_environment(req.get("env") or {})
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()

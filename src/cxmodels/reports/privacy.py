@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ..data.contract import free_text_columns, identifier_columns
+from ..data.text import to_ascii_digits
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -38,19 +39,21 @@ def _values(data, table: str, columns: tuple[str, ...]) -> list:
     df = table_columns(data, table, columns)
     if df is None:
         return []
-    return [df[c].dropna().astype(str).str.strip() for c in df.columns]
+    return [df[c].dropna().astype(str).map(to_ascii_digits).str.strip() for c in df.columns]
 
 
-def identifier_values(data) -> set[str]:
+def identifier_values(data, columns: tuple[str, ...] = IDENTIFIER_COLUMNS) -> set[str]:
     """Values of the identifier columns (customer_id, email, phone) of a data set's customers.
 
     Parameters
     ----------
     data : CXData, DuckData or path
         Loaded data, or a data folder / DuckDB file (loaded as ``cxmodels validate`` does).
+    columns : tuple of str
+        The columns (default all three; ``("customer_id",)`` gives one value per customer).
     """
     vals: set[str] = set()
-    for v in _values(data, "customers", IDENTIFIER_COLUMNS):
+    for v in _values(data, "customers", columns):
         # short or purely numeric small ids would match ordinary numbers in tables
         v = v[(v.str.len() >= 5) & ~(v.str.isdigit() & (v.str.len() < 7))]
         vals |= set(v.unique())
@@ -72,7 +75,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     ----------
     text : str
         The page; inline images (``data:`` URIs) are ignored: figure texts are checked by
-        :func:`figure_hits` before rasterisation.
+        :func:`figure_hits` before rasterisation. Persian and Arabic-Indic digits are read as
+        ASCII digits (a Persian page writes numbers, ids included, in Persian digits).
     identifiers : set of str
         Values of the identifier columns (:func:`identifier_values`).
     comments : set of str
@@ -83,7 +87,7 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     list of str
         The values found (up to five of each kind); comments as ``"comment '...'"``.
     """
-    body = DATA_URI_RE.sub("", text)
+    body = to_ascii_digits(DATA_URI_RE.sub("", text))  # a Persian page writes C۰۰۱ for C001
     hits = []
     tokens = set(TOKEN_RE.findall(body))
     hits += sorted(tokens & identifiers)[:5]

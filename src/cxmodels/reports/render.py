@@ -37,11 +37,11 @@ class RenderSpec:
     notebook_text: str  # the notebook itself, so a worker needs no copy of the project
     parameters_json: str
     data_uri: str
-    cwd: str
+    cwd: str  # the folder in which each report's kernel gets its own working folder
 
 
 def render_spec(spec: ReportSpec, cwd: Path) -> RenderSpec:
-    """The task description of one report."""
+    """The task description of one report; its kernel works in ``cwd/NAME`` (removed after)."""
     params = {**spec.parameters, "data_path": str(data_path(spec.data))}
     raw = spec.notebook.read_bytes()
     return RenderSpec(
@@ -66,6 +66,11 @@ def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]
     if held is None or held[0] is not data:
         held = _PRIVATE[(uri, engine)] = (data, identifier_values(data), comment_values(data))
     return held[1], held[2]
+
+
+def forget_private() -> None:
+    """Drop the cached identifier and comment values (and the data sets they hold)."""
+    _PRIVATE.clear()
 
 
 def _template():
@@ -117,13 +122,18 @@ def _outcome(rs: RenderSpec, status: str, t0: float, **kw) -> dict:
     }
 
 
-def kernel_env(spec: ReportSpec) -> dict[str, str]:
+def kernel_env(spec: ReportSpec, tmp: Path) -> dict[str, str]:
     """Environment of the report's kernel: ``CXMODELS_LANGUAGE`` (read by :mod:`cxmodels.i18n`
     at import and by a forked kernel at start), so findings come in the report's language even
-    from a notebook without a ``language`` parameter."""
+    from a notebook without a ``language`` parameter; the project root (the kernel works in a
+    scratch folder); and a temporary folder of its own, removed after the report even when the
+    kernel was killed (a DuckDB spill folder, files a notebook leaves in its temp folder)."""
+    from ..config import project_root
     from ..i18n import ENV_LANGUAGE
 
-    return {ENV_LANGUAGE: getattr(spec, "language", "en") or "en"}
+    env = {ENV_LANGUAGE: getattr(spec, "language", "en") or "en"}
+    env["CXMODELS_ROOT"] = str(project_root())
+    return env | dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(tmp))
 
 
 def _first_line(text) -> str:
@@ -131,9 +141,8 @@ def _first_line(text) -> str:
 
 
 def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -> dict | None:
-    """Run the notebook; ``None`` when it ran through, else the failure fields."""
-    import papermill as pm
-
+    """Run the notebook in its scratch folder; ``None`` when it ran through, else the failure
+    fields."""
     name = rs.spec.name
     cf = work / f"{name}-kernel.json"
     from jupyter_client.connect import write_connection_file
@@ -143,8 +152,22 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
     )
     source = work / f"{name}.input.ipynb"
     source.write_text(rs.notebook_text, encoding="utf-8")
-    cwd = Path(rs.cwd) if Path(rs.cwd).is_dir() else work  # a remote worker may lack the project
-    km = _template().fork_kernel(cf, cwd, log, texts, env=kernel_env(rs.spec))
+    base = Path(rs.cwd) if Path(rs.cwd).is_dir() else work  # a remote worker may lack it
+    cwd, tmp = base / name, work / f"{name}-tmp"
+    for folder in (cwd, tmp):
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        km = _template().fork_kernel(cf, cwd, log, texts, env=kernel_env(rs.spec, tmp))
+        return _run_kernel(rs, km, source, out_nb)
+    finally:
+        for folder in (cwd, tmp):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_kernel(rs: RenderSpec, km, source: Path, out_nb: Path) -> dict | None:
+    """Execute the notebook on the kernel ``km`` under the report's timeout."""
+    import papermill as pm
+
     timer = threading.Timer(rs.spec.timeout, km.kill)
     timer.daemon = True
     timer.start()

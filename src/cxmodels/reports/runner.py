@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import shutil
 import signal
 import sys
 import threading
@@ -14,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .._validation import did_you_mean
-from ..config import project_root, reports_dir
+from ..config import reports_dir
 from .config import (
     ConfigError,
     ReportSpec,
     config_executor,
     data_engine,
     data_path,
+    forget_data,
     load_config,
     load_data,
 )
@@ -28,12 +30,14 @@ from .executors import parse_executor, run_tasks
 from .index import write_index
 from .render import private_values, render_spec
 from .state import (
+    SCRATCH,
     OutputError,
     atomic_write,
     ensure_dir,
     ensure_sample,
     fingerprint,
     inside,
+    publish,
     read_manifest,
     remove,
     run_lock,
@@ -152,45 +156,48 @@ def _plan(specs, manifest: dict, out: Path, force: bool) -> tuple[list, dict]:
 
 
 def _publish(out: Path, o: dict) -> dict:
-    """Write one outcome's files (atomically, inside ``out``); a write error fails the report."""
+    """Write one outcome's files inside ``out``: all of a good report or none (a write error,
+    e.g. a full disk, fails the report and keeps its last good files)."""
     name = o["report"]
     try:
         nbs = ensure_dir(inside(out, "_notebooks"))
         if o.get("log"):
             atomic_write(inside(nbs, f"{name}.log"), o["log"])
+        failed_nb = inside(nbs, f"{name}.failed.ipynb")
         if o["status"] == "ok":
-            atomic_write(inside(nbs, f"{name}.ipynb"), o["notebook"])
-            if o.get("workbook"):  # before the HTML that links to it
-                atomic_write(inside(out, f"{name}.xlsx"), o["workbook"])
-            else:
-                remove(inside(out, f"{name}.xlsx"))
-            atomic_write(inside(out, f"{name}.html"), o["html"])
-            remove(inside(nbs, f"{name}.failed.ipynb"))
+            xlsx = inside(out, f"{name}.xlsx")
+            writes = [(inside(nbs, f"{name}.ipynb"), o["notebook"])]
+            writes += [(xlsx, o["workbook"])] if o.get("workbook") else []
+            writes += [(inside(out, f"{name}.html"), o["html"])]  # last: it links to the rest
+            publish(writes, (failed_nb,) if o.get("workbook") else (xlsx, failed_nb))
         elif o.get("failed_notebook"):
-            atomic_write(inside(nbs, f"{name}.failed.ipynb"), o["failed_notebook"])
+            atomic_write(failed_nb, o["failed_notebook"])
         else:
-            remove(inside(nbs, f"{name}.failed.ipynb"))  # never point at a stale one
+            remove(failed_nb)  # never point at a stale one
     except OutputError as exc:
         return {**o, "status": "failed", "exception": "OutputError", "message": str(exc)}
     return o
 
 
-def _execute_plan(out, plan, manifest, executor, progress) -> dict:
-    tasks = [render_spec(s, project_root()) for s, _ in plan]
+def _execute_plan(out, plan, manifest, executor, progress, records: dict) -> None:
+    """Render the plan; each outcome is published and put in ``records`` as it arrives (so an
+    interrupted run still knows every page it published)."""
+    scratch = ensure_dir(inside(out, SCRATCH))  # the kernels' working folders, removed after
+    tasks = [render_spec(s, scratch) for s, _ in plan]
     fps = {s.name: fp for s, fp in plan}
     for t in tasks:  # computed once in the parent; forked workers inherit the cache
         private_values(t.data_uri, data_engine(t.spec.parameters))
     bar = _Progress(len(plan)) if progress else None
-    records: dict = {}
-    with contextlib.closing(run_tasks(executor, tasks)) as outcomes:  # closed on any exit
-        records |= _collect(out, outcomes, fps, manifest, bar)
-    if bar:
-        bar.close()
-    return records
+    try:
+        with contextlib.closing(run_tasks(executor, tasks)) as outcomes:  # closed on any exit
+            _collect(out, outcomes, fps, manifest, bar, records)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if bar:
+            bar.close()
 
 
-def _collect(out: Path, outcomes, fps: dict, manifest: dict, bar) -> dict:
-    records = {}
+def _collect(out: Path, outcomes, fps: dict, manifest: dict, bar, records: dict) -> None:
     for o in outcomes:
         o = _publish(out, o)
         keep = {k: o.get(k) for k in ("status", "cell", "exception", "message", "seconds")}
@@ -202,13 +209,14 @@ def _collect(out: Path, outcomes, fps: dict, manifest: dict, bar) -> dict:
         records[o["report"]] = keep
         if bar:
             bar.update(o["report"], o["status"], o.get("seconds") or 0.0)
-    return records
 
 
 def _update_manifest(out: Path, manifest: dict, specs, records: dict) -> dict:
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for s in specs:
-        r = records[s.name]
+        r = records.get(s.name)
+        if r is None:  # not reached before an interruption: its entry stays as it was
+            continue
         entry = manifest.get(s.name, {})
         if r["status"] == "ok":
             entry = {"fingerprint": r["fingerprint"], "status": "ok", "date": now}
@@ -329,6 +337,20 @@ def run(
     date, 1 when any report failed or timed out or a file could not be written, 2 for a
     configuration error or a run already in progress on the same output folder.
     """
+    try:
+        table_, index, records, out = _run(
+            config, only, jobs, force, data, timeout, out_dir, progress, quiet, executor
+        )
+    finally:
+        forget_data()  # no data set (or DuckDB spill folder) outlives the run
+    failures = table_[table_["status"].isin(FAILED)]
+    if not quiet:
+        _print(table_, failures, out, index, records)
+    return RunOutcome(table_, index, failures)
+
+
+def _run(config, only, jobs, force, data, timeout, out_dir, progress, quiet, executor) -> tuple:
+    """:func:`run` without the printing: (table, index, records, output folder)."""
     specs = select(load_config(config, data=data, timeout=timeout), only)
     ex = parse_executor(executor or config_executor(config), jobs)
     for where, engine in dict.fromkeys((s.data, data_engine(s.parameters)) for s in specs):
@@ -343,15 +365,13 @@ def run(
             ensure_sample()
         manifest = read_manifest(inside(out, "_manifest.json"))
         plan, records = _plan(specs, manifest, out, force)
-        if plan:
-            records |= _execute_plan(out, plan, manifest, ex, progress and not quiet)
-        manifest = _update_manifest(out, manifest, specs, records)
-        table_ = _table(specs, records)
-        index = write_index(out, manifest, load_config(config, data=data, timeout=timeout))
-    failures = table_[table_["status"].isin(FAILED)]
-    if not quiet:
-        _print(table_, failures, out, index, records)
-    return RunOutcome(table_, index, failures)
+        try:
+            if plan:
+                _execute_plan(out, plan, manifest, ex, progress and not quiet, records)
+        finally:  # also on Ctrl-C or SIGTERM: every page published is in the manifest and index
+            manifest = _update_manifest(out, manifest, specs, records)
+            index = write_index(out, manifest, load_config(config, data=data, timeout=timeout))
+    return _table(specs, records), index, records, out
 
 
 __all__ = ["RunOutcome", "data_path", "run", "select"]

@@ -26,6 +26,7 @@ from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
 TMP_PREFIX = "cxmodels-run-"
+SCRATCH = "_scratch"  # inside the output folder: the kernels' working folders during a run
 
 
 class RunInProgress(CXError, RuntimeError):
@@ -64,8 +65,8 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it; nothing partial stays."""
+def _stage(path: Path, data: str | bytes) -> str:
+    """``data`` in a temporary file beside ``path`` (its name); nothing is left on an error."""
     ensure_dir(path.parent)
     tmp = None
     try:
@@ -73,12 +74,46 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
+        return tmp
+    except BaseException as exc:  # also an interruption: no partial file stays
         if tmp:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise _oserror(exc, path, "write") from None
+        if isinstance(exc, OSError):
+            raise _oserror(exc, path, "write") from None
+        raise
+
+
+def publish(writes: list[tuple[Path, str | bytes]], removals: tuple[Path, ...] = ()) -> None:
+    """Write every file or none: all are staged beside their targets first, then renamed in
+    order (so the last, e.g. the page linking the others, appears last); ``removals`` go after.
+
+    A write error (disk full, permission) replaces nothing and raises one :class:`OutputError`.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in writes:
+            staged.append((_stage(path, data), path))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for i, (tmp, path) in enumerate(staged):
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            for later, _ in staged[i:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(later)
+            raise _oserror(exc, path, "write") from None
+    for path in removals:
+        remove(path)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it; nothing partial stays."""
+    publish([(path, data)])
 
 
 def remove(path: Path) -> None:
