@@ -596,7 +596,7 @@ def _lacks(data, requirement: str) -> tuple | None:
         return _reason(table, None, "table"), {"table": table}
     if column is None:
         return None
-    col = table_columns_of(data, table, column)
+    col = _column(data, table, column)
     values = col.dropna() if col is not None else pd.Series(dtype=object)
     if values.empty:
         return _reason(table, column, "column"), {"table": table, "column": column}
@@ -617,13 +617,13 @@ def _lacks(data, requirement: str) -> tuple | None:
 
 def _history_days(data) -> int:
     """Days from the first interaction to the observation end (0 without interactions)."""
-    col = table_columns_of(data, "interactions", "timestamp")
+    col = _column(data, "interactions", "timestamp")
     if col is None or col.dropna().empty or data.observation_end is None:
         return 0
     return int((data.observation_end - col.min()).days)
 
 
-def table_columns_of(data, table: str, column: str) -> pd.Series | None:
+def _column(data, table: str, column: str) -> pd.Series | None:
     """One column of one table of ``data`` (``None`` when absent), DuckDB or in memory."""
     from .config import table_columns
 
