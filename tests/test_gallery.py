@@ -282,6 +282,7 @@ def test_every_report_ok(rendered):
     assert sum(p.startswith("branch_") for p in pages) == (name != "no_kano_no_branches") * 2
     per_segment = [p for p in pages if p.endswith("_churn_within")]
     assert len(per_segment) == (1 if name == "single_segment" else 2), per_segment
+    assert re.search(r"<div class=[\"']v[\"']>", pages["00_cx_overview"]), "no KPI tiles"
     for page, html in pages.items():
         assert "Traceback" not in html and "Error:" not in _text(html), (name, page)
 
