@@ -124,10 +124,11 @@ def build_short_history(folder: Path) -> Path:
 
 
 def build_no_kano_no_branches(folder: Path) -> Path:
+    """No Kano answers, no branches, and no income band (a control of the value models)."""
     world = _world(seed=10)
     tables = _tables(world)
     del tables["kano_answers"], tables["branches"]
-    tables["customers"] = tables["customers"].drop(columns="branch_id")
+    tables["customers"] = tables["customers"].drop(columns=["branch_id", "income_band"])
     return _parquet(folder, tables, world)
 
 
@@ -219,7 +220,8 @@ SKIPS = {
         ("05_value_of_loyalty", "the calibration period ends half-way"),
     ],
     "no_kano_no_branches": [
-        ("03_kano_analysis", "Kano analysis is left out: the data has no Kano")
+        ("03_kano_analysis", "Kano analysis is left out: the data has no Kano"),
+        ("05_value_of_loyalty", "Left out of the controls because the customers table lacks them"),
     ],
     "no_purchases": [
         (
