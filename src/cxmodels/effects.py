@@ -859,6 +859,9 @@ def response_time_effect(
             "no complaints with a response time and an outcome",
             "record response_minutes for complaints",
         )
+    # the reference is the fastest band that occurs: an empty first band merges into the next
+    while len(edges) > 3 and not (units["response_minutes"] < edges[1]).any():
+        edges = np.delete(edges, 1)
     labels = [_band_label(a, b) for a, b in zip(edges[:-1], edges[1:])]
     units["band"] = pd.cut(units["response_minutes"], list(edges), labels=labels, right=False)
     covs = _choose_covariates(units, covariates, RESPONSE_TIME_COVARIATES)

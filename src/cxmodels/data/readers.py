@@ -780,12 +780,19 @@ def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.
     if len(same) == 1:
         return same[0][1].infer_objects()
     frames = [b.set_axis([canonical_name(c) for c in b.columns], axis=1) for _, b in same]
-    df = pd.concat(frames, keys=[n for n, _ in same], names=["sheet", None]).reset_index(0)
+    # survey answers without a wave column, one sheet per wave: the sheet names are the waves
+    col = "wave" if table == "responses" and "wave" not in key else "sheet"
+    df = pd.concat(frames, keys=[n for n, _ in same], names=[col, None]).reset_index(0)
     rows = say("separator").join(f"{n!r} {len(b):,}" for n, b in same)
     report.add(
         table,
-        "sheet",
-        say("sheets_stacked", file=path.name, n=len(same), rows=rows),
+        col,
+        say(
+            "sheets_stacked" if col == "sheet" else "sheets_as_waves",
+            file=path.name,
+            n=len(same),
+            rows=rows,
+        ),  # fmt: skip
         say("sheets_stacked.fix"),
         severity="note",
     )

@@ -28,6 +28,7 @@ RUNNER_PARAMETERS = ("show_comments",)  # read by the privacy gate; no notebook 
 DEFAULT_TIMEOUT = 600.0
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$")
 MATRIX_ALL = "all"
+MATRIX_LARGEST = "largest"  # matrix: {segment: {largest: 3}}: the 3 values with the most rows
 RESERVED_NAMES = {"index": "the run's index page index.html"}
 RESERVED_SUFFIX = ".failed"  # NAME.failed.ipynb is report NAME's kept failed notebook
 _UNSET: Any = object()
@@ -326,7 +327,7 @@ def _expected(default: Any, value: Any) -> str | None:
 def _check_values(params: dict, matrix: dict, nb: Path, where: str) -> None:
     """Refuse a parameter or matrix value the notebook cannot take, before any report runs."""
     pairs = [*params.items()]
-    pairs += [(k, one) for k, v in matrix.items() if v != MATRIX_ALL for one in v]
+    pairs += [(k, one) for k, v in matrix.items() if not _from_data(v) for one in v]
     for k, v in pairs:
         want = None if k in RUNNER_PARAMETERS else _expected(_default(nb, k), v)
         if want:
@@ -341,11 +342,11 @@ def _matrix(entry: dict, where: str) -> dict:
     if not isinstance(matrix, dict):
         raise ConfigError(f"{where}: 'matrix' must map parameter names to lists of values.")
     for k, v in matrix.items():
-        if v == MATRIX_ALL:
+        if _from_data(v):
             continue
         if not isinstance(v, list) or not v:
             raise ConfigError(
-                f"{where}: matrix values are lists (or 'all'), got {k}: {v!r}. "
+                f"{where}: matrix values are lists, 'all' or {{largest: N}}, got {k}: {v!r}. "
                 f"Fix: write {k}: [{v}]"
             )
     return matrix
@@ -369,14 +370,35 @@ def _name_pattern(entry: dict, nb: Path, keys, where: str) -> str:
     return pattern
 
 
-def _all_values(key: str, spec_data: str | None, engine: str) -> list:
-    """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``."""
+def _from_data(v: Any) -> bool:
+    """Whether a matrix value is read from the data: ``all``, or ``{largest: N}`` (N >= 1)."""
+    if isinstance(v, dict) and list(v) == [MATRIX_LARGEST]:
+        n = v[MATRIX_LARGEST]
+        return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+    return v == MATRIX_ALL
+
+
+def _all_values(key: str, spec_data: str | None, engine: str, largest: int | None = None) -> list:
+    """Distinct values of the column ``key`` (or ``key_id``) in the data, for ``key: all``;
+    with ``largest``, the ``largest`` values with the most rows, the largest first."""
     data = load_data(spec_data, engine)
     for table in ("customers", "responses", "interactions", "branches"):
         df = table_columns(data, table, (key, f"{key}_id"))
         if df is not None:
-            return sorted(df[df.columns[0]].dropna().astype(str).unique())
+            col = df[df.columns[0]].dropna().astype(str)
+            if largest:
+                counts = col.value_counts()
+                order = sorted(counts.index, key=lambda x: (-counts[x], x))
+                return order[:largest]
+            return sorted(col.unique())
     return []
+
+
+def _contract_column(key: str) -> bool:
+    """Whether ``key`` (or ``key_id``) is a column of the data contract (optional in the data)."""
+    from ..data.contract import CONTRACT
+
+    return any(c.name in (key, f"{key}_id") for tab in CONTRACT.values() for c in tab.columns)
 
 
 def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[ReportSpec]:
@@ -402,9 +424,13 @@ def _expand(entry: dict, base: Path, path: Path, i: int, data, timeout) -> list[
         params = {**params, LANGUAGE_PARAMETER: lang}
     engine = data_engine(params)
     values = {
-        k: (_all_values(k, spec_data, engine) if v == MATRIX_ALL else v) for k, v in matrix.items()
-    }
+        k: (_all_values(k, spec_data, engine, v.get(MATRIX_LARGEST) if isinstance(v, dict) else None)
+            if _from_data(v) else v)
+        for k, v in matrix.items()
+    }  # fmt: skip
     for k, v in values.items():
+        if not v and _contract_column(k):
+            return []  # the data has no such values (e.g. no branches): no report of this entry
         if not v:
             raise ConfigError(
                 f"{_where(path, i, key='matrix')}: {k}: all found no column {k!r} "

@@ -343,11 +343,12 @@ def drivers_intro(data, outcome: str, model: str) -> None:
 
     r = data.responses
     scale = data.codebook.get(outcome, {})
+    waves = {"waves": fmt_count(r["wave"].nunique())} if "wave" in r else {}
     say(
-        "drivers.intro",
+        "drivers.intro" if waves else "drivers.intro_no_waves",
         answers=fmt_count(len(r)),
         customers=fmt_count(r["customer_id"].nunique()),
-        waves=fmt_count(r["wave"].nunique()),
+        **waves,
         outcome=label(outcome),
         low=scale.get("min", "?"),
         high=scale.get("max", "?"),
@@ -507,12 +508,19 @@ def pls_intro(res, consistent: bool, bootstrap: int) -> None:
     )
 
 
-def purchases_note(full) -> None:
-    """Say so when purchases were generated because the data had no amounts."""
+def value_data(full):
+    """The data of the value report: purchases generated for the synthetic world only.
+
+    The synthetic sample (it carries its ``truth``) gets BG-NBD purchases with Gamma-Gamma
+    amounts when its purchases have none, and the report says so; a user's data is used as it
+    is, so a data set without purchase amounts gets its value sections left out, not invented.
+    """
     from ..value import covariates
 
-    if not covariates.has_amounts(full):
+    if getattr(full, "truth", None) and not covariates.has_amounts(full):
         say("value.generated")
+        return covariates.with_purchases(full)
+    return full
 
 
 def rfm_intro(rfm: pd.DataFrame, calibration_end, observation_end, unit: str) -> None:
@@ -588,3 +596,179 @@ def branch_bars(ax, grid: pd.DataFrame, branch, metric: str):
     ax.set_xlabel(metric)
     alt = t("nb.fig.branch_alt", metric=metric, n=len(g), branch=branch)
     return _set_alt(ax, alt)
+
+
+# ------------------------------------------------------------------ what a section needs
+def needs(data, *requirements: str, section: str) -> bool:
+    """Whether ``data`` holds what a report section needs; if not, say what is left out and why.
+
+    Parameters
+    ----------
+    data : CXData or DuckData
+        The data the section would analyse.
+    *requirements : str
+        Each one of ``"table"`` (the table with rows), ``"table.column"`` (the column with
+        values), ``"table.column>=N"`` (at least ``N`` distinct values) or
+        ``"table.column=value"`` (at least one row with that value; ``a|b`` for either) or
+        ``"history>=N"`` (at least ``N`` days from the first interaction to the observation
+        end).
+    section : str
+        The section's heading as written in the notebook (``heading.<section>`` in the
+        catalogue gives it in the report's language).
+
+    Returns
+    -------
+    bool
+        True when every requirement holds. Otherwise the first one that fails is shown as one
+        sentence (``nb.skip``: the section and the reason, ``nb.need.*``) and False returned.
+    """
+    for req in requirements:
+        why = _lacks(data, req)
+        if why is not None:
+            skip(section, why[0], **why[1])
+            return False
+    return True
+
+
+def skip(section: str, reason: str, **values) -> None:
+    """Show that ``section`` is left out, and why (``nb.need.<reason>`` with ``values``)."""
+    from IPython.display import HTML, display
+
+    from ..i18n import has
+
+    name = t(f"heading.{section}") if has(f"heading.{section}") else section
+    text = t("nb.skip", section=name, why=t(f"nb.need.{reason}", **values))
+    display(HTML(f"<div class='cx-caveat cx-skip'><p>{md_inline(text)}</p></div>"))
+
+
+_REQUIREMENT = re.compile(r"^(\w+)(?:\.(\w+))?(?:(>=|=)(.+))?$")
+
+
+def _lacks(data, requirement: str) -> tuple | None:
+    """``(reason key, values)`` when ``data`` does not meet ``requirement``, else ``None``."""
+    from .._format import fmt_count
+    from ..i18n import has
+
+    m = _REQUIREMENT.match(requirement)
+    if m is None:
+        raise ValueError(f"requirement {requirement!r}: write table, table.column, "
+                         "table.column>=N or table.column=value")  # fmt: skip
+    table, column, op, arg = m.groups()
+    if table == "history":
+        days = _history_days(data)
+        ok = days >= int(arg)
+        return None if ok else ("history", {"n": fmt_count(days), "min": fmt_count(int(arg))})
+    frame = _table(data, table)
+    if frame is None or len(frame) == 0:
+        return _reason(table, None, "table"), {"table": table}
+    if column is None:
+        return None
+    col = _column(data, table, column)
+    values = col.dropna() if col is not None else pd.Series(dtype=object)
+    if values.empty:
+        return _reason(table, column, "column"), {"table": table, "column": column}
+    if op == ">=" and values.nunique() < int(arg):
+        n = values.nunique()
+        return _reason(table, column, "distinct"), {
+            "table": table, "column": column, "n": fmt_count(n), "min": fmt_count(int(arg)),
+            "values": ", ".join(map(str, values.unique()[:3])),
+        }  # fmt: skip
+    wanted = arg.split("|") if op == "=" else []
+    if op == "=" and not values.astype(str).isin(wanted).any():
+        words = [t(f"nb.kind.{w}") if has(f"nb.kind.{w}") else w for w in wanted]
+        return _reason(table, column, "value"), {
+            "table": table, "column": column, "value": t("nb.or").join(words),
+        }  # fmt: skip
+    return None
+
+
+def _history_days(data) -> int:
+    """Days from the first interaction to the observation end (0 without interactions)."""
+    col = _column(data, "interactions", "timestamp")
+    if col is None or col.dropna().empty or data.observation_end is None:
+        return 0
+    return int((data.observation_end - col.min()).days)
+
+
+def _column(data, table: str, column: str) -> pd.Series | None:
+    """One column of one table of ``data`` (``None`` when absent), DuckDB or in memory."""
+    from .config import table_columns
+
+    df = table_columns(data, table, (column,))
+    return None if df is None else df[column]
+
+
+def _table(data, table: str):
+    """The table ``table`` of ``data`` (``None`` when absent), without reading DuckDB rows."""
+    if hasattr(data, "views"):
+        return data.views.get(table)
+    return data.tables.get(table)
+
+
+def _reason(table: str, column: str | None, kind: str) -> str:
+    """The most specific ``nb.need.*`` key the catalogue has for this requirement."""
+    from ..i18n import has
+
+    specific = ".".join(x for x in (table, column) if x) + f".{kind}"
+    return specific if has(f"nb.need.{specific}") else kind
+
+
+def controls(frame: pd.DataFrame, wanted, *, table: str = "customers") -> list[str]:
+    """The columns of ``wanted`` that ``frame`` holds with more than one value, with a note.
+
+    A control the data lacks, or that takes one value only, cannot adjust anything: it is left
+    out and the report names it (``nb.adapt.controls_missing``, ``nb.adapt.controls_constant``)
+    instead of failing on an instruction the reader cannot follow.
+    """
+    present = [c for c in wanted if c in frame.columns and frame[c].notna().any()]
+    missing = [c for c in wanted if c not in present]
+    constant = [c for c in present if frame[c].nunique(dropna=True) < 2]
+    sep = t("nb.list_separator")
+    if missing:
+        say("adapt.controls_missing", table=table, columns=sep.join(map(label, missing)))
+    if constant:
+        say("adapt.controls_constant", columns=sep.join(map(label, constant)))
+    return [c for c in present if c not in constant]
+
+
+def supported_horizon(table: pd.DataFrame, horizon: float, unit: str) -> float:
+    """``horizon``, shortened with a note when it is past what the follow-up in ``table`` supports.
+
+    A model cannot predict past the longest follow-up, and its accuracy check, fitted on a
+    part of the customers, sees less: the horizon used is the whole number of units within
+    90% of the longest follow-up (one decimal under one unit).
+    """
+    from .._format import fmt_num
+
+    top = float(table["duration"].max())
+    if horizon <= 0.9 * top:
+        return horizon
+    used = float(int(0.9 * top)) or round(0.9 * top, 1)
+    say(
+        "adapt.horizon",
+        asked=fmt_num(horizon, 0),
+        top=fmt_num(top, 1),
+        used=fmt_num(used, 0 if used >= 1 else 1),
+        unit=_unit(unit),
+    )
+    return used
+
+
+def calibration_end(data, calibration_end=None) -> pd.Timestamp:
+    """The end of the value models' calibration period, with a note when it had to adapt.
+
+    Given, it is used as given. By default it is one year before the observation end; when
+    that leaves less than half of the purchase history for calibration (a short history), it
+    is the middle of the purchase history instead, and the report says so.
+    """
+    if calibration_end is not None:
+        return pd.Timestamp(calibration_end)
+    end = data.observation_end
+    inter = data.interactions
+    first = inter.loc[inter["amount"].notna(), "timestamp"].min()
+    middle = (first + (end - first) / 2).normalize()
+    year_before = end - pd.Timedelta(days=365)
+    if year_before >= middle:
+        return year_before
+    say("adapt.calibration", cal=format_date(middle), first=format_date(first))
+    return middle
