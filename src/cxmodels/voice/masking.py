@@ -54,6 +54,23 @@ _FA_TITLE = re.compile(
 _FA_DEAR = re.compile(rf"(?<![\w\u0600-\u06ff]){_FA_WORD}(?=[\s\u200c]+جان\b)")
 
 
+#: The contact details a page must never show: e-mails, card numbers, phones, national ids
+#: (the privacy gate of the reports looks for these; ``[number]`` and names are masked in
+#: comments but would match ordinary numbers and words in a report's tables).
+CONTACT_TOKENS = ("[email]", "[card]", "[phone]", "[id]")
+
+
+def contact_details(text: str) -> list[str]:
+    """The e-mails, card numbers, phone numbers (Iranian and international, any digits) and
+    Iranian national ids in ``text``, as written."""
+    found: list[str] = []
+    for token, pattern in _PATTERNS:
+        if token in CONTACT_TOKENS:
+            found += [m.group(0).strip() for m in pattern.finditer(text)]
+            text = pattern.sub(token, text)
+    return found
+
+
 def mask_text(text) -> str:
     """One comment with phone numbers, e-mails, ids, card numbers and names masked.
 
