@@ -1,5 +1,5 @@
 """The privacy gate finds contact details however an Iranian or international comment writes
-them (the patterns that mask comments, cxmodels.voice.masking), and not ordinary report
+them (the patterns that mask comments, cxmodels.pii), and not ordinary report
 numbers: a page with a shown comment must still be masked."""
 
 from __future__ import annotations

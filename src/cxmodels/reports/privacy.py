@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..data.contract import free_text_columns, identifier_columns
 from ..data.text import to_ascii_digits
-from ..voice.masking import contact_details
+from ..pii import contact_details
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -88,7 +88,7 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     list of str
         The values found (up to five of each kind); comments as ``"comment '...'"``. Contact
         details are found by the patterns that mask comments
-        (:func:`cxmodels.voice.masking.contact_details`: Iranian mobile and landline numbers,
+        (:func:`cxmodels.pii.contact_details`: Iranian mobile and landline numbers,
         international numbers, e-mails, card numbers, national ids), so a comment shown with
         ``show_comments: true`` must still be masked.
     """

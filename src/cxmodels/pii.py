@@ -1,4 +1,5 @@
-"""Privacy masking of comments before any of them is shown.
+"""Personal data in free text: masking comments before any of them is shown, and finding
+contact details on a page (the privacy gate of the reports, :mod:`cxmodels.reports.privacy`).
 
 Masked, in this order (each placeholder is language-neutral and never read as a word by the
 models): e-mail addresses ``[email]``; 16-digit card numbers ``[card]`` (in groups of four or
