@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..data.contract import free_text_columns, identifier_columns
 from ..data.text import to_ascii_digits
+from ..pii import contact_details
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -85,7 +86,11 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
     Returns
     -------
     list of str
-        The values found (up to five of each kind); comments as ``"comment '...'"``.
+        The values found (up to five of each kind); comments as ``"comment '...'"``. Contact
+        details are found by the patterns that mask comments
+        (:func:`cxmodels.pii.contact_details`: Iranian mobile and landline numbers,
+        international numbers, e-mails, card numbers, national ids), so a comment shown with
+        ``show_comments: true`` must still be masked.
     """
     body = to_ascii_digits(DATA_URI_RE.sub("", text))  # a Persian page writes C۰۰۱ for C001
     hits = []
@@ -98,6 +103,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
         hits += [f"comment {c!r}" for c in sorted(segments & comments)[:3]]
     hits += [m for m in EMAIL_RE.findall(body) if m not in hits][:5]
     hits += [m.strip() for m in PHONE_RE.findall(html.unescape(body))][:5]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))  # what a reader sees, tags removed
+    hits += [m for m in contact_details(text) if m not in hits][:5]
     return hits
 
 

@@ -8,8 +8,8 @@ theme with its "remove the theme" impact on NPS (:mod:`.impact`). Nothing is dow
 
 from __future__ import annotations
 
+from ..pii import mask_text
 from .analysis import analyze_comments, analyze_report
-from .masking import mask_text
 from .normalize import normalize_text
 from .result import CommentsResult
 

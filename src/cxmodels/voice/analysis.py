@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_list, check_option, fail, require_columns
+from ..pii import mask
 from .embeddings import embed
 from .impact import crosstab_share, nps_group, nps_points, theme_impact
-from .masking import mask
 from .normalize import guess_language, normalize
 from .result import CommentsResult
 from .sentiment import calibrate, lexicon_counts, score

@@ -1,4 +1,5 @@
-"""Privacy masking of comments before any of them is shown.
+"""Personal data in free text: masking comments before any of them is shown, and finding
+contact details on a page (the privacy gate of the reports, :mod:`cxmodels.reports.privacy`).
 
 Masked, in this order (each placeholder is language-neutral and never read as a word by the
 models): e-mail addresses ``[email]``; 16-digit card numbers ``[card]`` (in groups of four or
@@ -52,6 +53,23 @@ _FA_TITLE = re.compile(
     rf"((?:آقای|اقای|آقا|خانم|جناب|سرکار|دکتر|مهندس|همکارتان|همکارتون)[\s\u200c]+){_FA_WORD}"
 )
 _FA_DEAR = re.compile(rf"(?<![\w\u0600-\u06ff]){_FA_WORD}(?=[\s\u200c]+جان\b)")
+
+
+#: The contact details a page must never show: e-mails, card numbers, phones, national ids
+#: (the privacy gate of the reports looks for these; ``[number]`` and names are masked in
+#: comments but would match ordinary numbers and words in a report's tables).
+CONTACT_TOKENS = ("[email]", "[card]", "[phone]", "[id]")
+
+
+def contact_details(text: str) -> list[str]:
+    """The e-mails, card numbers, phone numbers (Iranian and international, any digits) and
+    Iranian national ids in ``text``, as written."""
+    found: list[str] = []
+    for token, pattern in _PATTERNS:
+        if token in CONTACT_TOKENS:
+            found += [m.group(0).strip() for m in pattern.finditer(text)]
+            text = pattern.sub(token, text)
+    return found
 
 
 def mask_text(text) -> str:
