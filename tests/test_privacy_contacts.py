@@ -34,3 +34,11 @@ def test_gate_finds_contact_details_the_masking_hides(text):
 @pytest.mark.parametrize("page", ORDINARY)
 def test_gate_passes_ordinary_report_numbers(page):
     assert privacy_hits(page, set()) == []
+
+
+def test_gate_passes_style_sheets_and_four_decimal_intervals():
+    page = (
+        "<style>.a{color:#006064;background:#000000}</style>"
+        "<td>0.0000 (0.0000 to 0.0012)</td><td>-0.0012 (-0.0030 to 0.0004)</td>"
+    )
+    assert privacy_hits(page, set()) == []

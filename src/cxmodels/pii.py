@@ -59,6 +59,10 @@ _FA_DEAR = re.compile(rf"(?<![\w\u0600-\u06ff]){_FA_WORD}(?=[\s\u200c]+جان\b)
 #: (the privacy gate of the reports looks for these; ``[number]`` and names are masked in
 #: comments but would match ordinary numbers and words in a report's tables).
 CONTACT_TOKENS = ("[email]", "[card]", "[phone]", "[id]")
+#: A phone number, card or id has at least 8 digits (``#006064`` in a style sheet has 6).
+MIN_CONTACT_DIGITS = 8
+_DIGIT = re.compile(_D)
+_DECIMAL_MARKS = {".", ",", "/", "\u066b", "\u066c"}  # digits after these are a number's tail
 
 
 def contact_details(text: str) -> list[str]:
@@ -66,8 +70,16 @@ def contact_details(text: str) -> list[str]:
     Iranian national ids in ``text``, as written."""
     found: list[str] = []
     for token, pattern in _PATTERNS:
-        if token in CONTACT_TOKENS:
-            found += [m.group(0).strip() for m in pattern.finditer(text)]
+        if token == "[email]":
+            found += pattern.findall(text)
+            text = pattern.sub(token, text)
+        elif token in CONTACT_TOKENS:
+            found += [
+                m.group(0).strip()
+                for m in pattern.finditer(text)
+                if len(_DIGIT.findall(m.group(0))) >= MIN_CONTACT_DIGITS
+                and text[max(m.start() - 1, 0) : m.start()] not in _DECIMAL_MARKS
+            ]
             text = pattern.sub(token, text)
     return found
 

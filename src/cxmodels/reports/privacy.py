@@ -103,7 +103,8 @@ def privacy_hits(text: str, identifiers: set[str], comments: set[str] = frozense
         hits += [f"comment {c!r}" for c in sorted(segments & comments)[:3]]
     hits += [m for m in EMAIL_RE.findall(body) if m not in hits][:5]
     hits += [m.strip() for m in PHONE_RE.findall(html.unescape(body))][:5]
-    text = html.unescape(re.sub(r"<[^>]+>", " ", body))  # what a reader sees, tags removed
+    seen = re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", body)  # what a reader sees
+    text = html.unescape(re.sub(r"<[^>]+>", " ", seen))
     hits += [m for m in contact_details(text) if m not in hits][:5]
     return hits
 
