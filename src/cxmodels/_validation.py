@@ -8,9 +8,10 @@ through the helpers below, so a user never sees a deep pandas or numpy traceback
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -157,6 +158,26 @@ class Report:
 
 class DataQualityWarning(UserWarning):
     """A soft data problem: the data loads, but a researcher should know."""
+
+
+@contextlib.contextmanager
+def data_warnings_collected() -> Iterator[list[warnings.WarningMessage]]:
+    """Collect the :class:`DataQualityWarning` raised inside; any other warning passes on.
+
+    For callers that show the data warnings their own way (``cxmodels validate`` prints them
+    as a table, the report runner counts them in one line): the list holds those warnings.
+    """
+    data: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)
+            yield data
+    finally:  # also when the read fails: its other warnings still reach the user
+        for w in caught:
+            if issubclass(w.category, DataQualityWarning):
+                data.append(w)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 class CXError:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 
@@ -64,13 +63,12 @@ def _validate(args) -> int:
     """Load and validate; print the report as a table (or JSON); never a traceback."""
     import json
 
-    from ._validation import DataQualityWarning, DataValidationError, Report
+    from ._validation import DataValidationError, Report, data_warnings_collected
     from .data import load
 
     data, report, fatal = None, Report(), ""
     try:
-        with warnings.catch_warnings():  # the data warnings are printed in their own table
-            warnings.simplefilter("ignore", DataQualityWarning)
+        with data_warnings_collected():  # the data warnings are printed in their own table
             data = load(args.path, as_of=args.as_of, engine=args.engine)
         report = data.report or report
     except DataValidationError as exc:

@@ -197,10 +197,10 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
     ConfigError
         When validate refuses the data: its first error in one line, and how many there are.
     """
-    import warnings
+    import sys
 
     from .. import data as cxdata
-    from .._validation import DataQualityWarning, DataValidationError
+    from .._validation import DataValidationError, data_warnings_collected
     from .state import ensure_sample, files_signature
 
     path = ensure_sample() if spec_data is None else Path(spec_data)
@@ -208,10 +208,14 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
     if key not in _LOADED or _LOADED[key][0] != sig:
         _LOADED.pop(key, None)
         try:
-            with warnings.catch_warnings(record=True) as caught:  # each report shows its own
-                warnings.simplefilter("always", DataQualityWarning)
+            with data_warnings_collected() as caught:  # each report shows its own
                 _LOADED[key] = (sig, cxdata.load(path, engine=engine))
-            _count_warnings(path, caught, DataQualityWarning)
+            if caught:
+                print(
+                    f"data {path}: {len(caught)} data quality warning(s); each report lists "
+                    f"them as caveats, and `cxmodels validate {path}` prints them",
+                    file=sys.stderr,
+                )
         except DataValidationError as exc:
             raise ConfigError(_refused(path, exc.report)) from None
         except Exception as exc:  # as validate says it: one line, never a traceback
@@ -220,23 +224,6 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
                 f"{type(exc).__name__}: {_first(exc)} (please report this as a cxmodels bug)"
             ) from None
     return _LOADED[key][1]
-
-
-def _count_warnings(path: Path, caught: list, category: type) -> None:
-    """One console line for the data warnings of a read (each report shows them as caveats)."""
-    import sys
-    import warnings
-
-    n = sum(issubclass(w.category, category) for w in caught)
-    for w in caught:  # any other warning goes on as it came
-        if not issubclass(w.category, category):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if n:
-        print(
-            f"data {path}: {n} data quality warning(s); each report lists them as caveats, "
-            f"and `cxmodels validate {path}` prints them",
-            file=sys.stderr,
-        )
 
 
 def _first(exc: Exception) -> str:
