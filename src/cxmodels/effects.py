@@ -924,6 +924,8 @@ class ResponseTimeResult(Result):
         against the fastest band with ``ci_low``, ``ci_high`` (OLS, HC3) and ``p_value``.
     covariates : tuple of str
         The covariates the regression adjusted for.
+    use_t : bool
+        Intervals and p-values from Student's t (True) or the normal (False, the default).
 
     Notes
     -----
@@ -934,6 +936,7 @@ class ResponseTimeResult(Result):
     table: pd.DataFrame
     outcome: str
     covariates: tuple[str, ...] = ()
+    use_t: bool = False
 
     def _summary_parts(self):
         return (
@@ -993,6 +996,7 @@ def response_time_effect(
     bands=(0, 60, 240, 1440, np.inf),
     horizon_days: int = 180,
     covariates=None,
+    use_t: bool = False,
 ) -> ResponseTimeResult:
     """Next satisfaction (or churn within the horizon) by complaint response-time band, adjusted.
 
@@ -1004,6 +1008,10 @@ def response_time_effect(
     horizon_days : int
     covariates : list of str, optional
         Default: segment, club membership, region, tenure at the event (those present).
+    use_t : bool
+        Intervals and p-values from Student's t on the residual df instead of the normal
+        (default, statsmodels' ``cov_type="HC3"``); the same option and default as
+        :func:`cxmodels.drivers.fit_drivers` and :func:`cxmodels.drivers.penalty_reward`.
 
     Returns
     -------
@@ -1049,7 +1057,7 @@ def response_time_effect(
     D = build_design(units, ["band"], reference=ref, table="units", check=False)
     Xc = design(units, covs)
     X = sm.add_constant(pd.concat([D.frame(index=units.index), Xc], axis=1))
-    fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3")
+    fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3", use_t=bool(use_t))
     ci = fit.conf_int()
     rows = []
     key = {lab: column_name("band", lab) for lab in labels}.get
@@ -1067,7 +1075,7 @@ def response_time_effect(
                 "p_value": np.nan if base else fit.pvalues.get(key(lab), np.nan),
             }
         )
-    return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs))
+    return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs), bool(use_t))
 
 
 def _band_words(band) -> str:
