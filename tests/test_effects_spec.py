@@ -30,7 +30,12 @@ def cattaneo():
     d = pd.read_csv(path)
     cols = ["mmarried_", "mage", "fbaby_", "medu", "prenatal1_"]
     X = np.column_stack([np.ones(len(d)), d[cols].to_numpy(float)])
-    return X, d["mbsmoke_"].to_numpy(int), d["bweight"].to_numpy(float), d["lbweight"].to_numpy(float)
+    return (
+        X,
+        d["mbsmoke_"].to_numpy(int),
+        d["bweight"].to_numpy(float),
+        d["lbweight"].to_numpy(float),
+    )
 
 
 def test_estimators_match_statsmodels_treatment_effect(cattaneo):
