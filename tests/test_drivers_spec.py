@@ -155,3 +155,13 @@ def test_compare_segments_takes_weights(weighted):
         got_arr = arr.table[arr.table.segment == s].set_index("driver").loc[cols, "share"]
         np.testing.assert_allclose(got_arr, got, rtol=1e-12)
     assert res.weights == "w" and res.table["diff_low"].notna().sum() == len(cols)
+
+
+def test_drivers_result_pickles():
+    """The lazily built statsmodels fit used to be a local closure, which pickle refuses."""
+    import pickle
+
+    res = fit_drivers(mtcars(), "mpg", ["am", "vs", "cyl"], use_t=True)
+    back = pickle.loads(pickle.dumps(res))
+    np.testing.assert_allclose(back.fit.pvalues, res.fit.pvalues, rtol=1e-12)
+    assert back.table.equals(res.table)

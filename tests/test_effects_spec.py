@@ -88,7 +88,8 @@ def test_replicates_that_lose_an_arm_are_counted():
 def test_result_states_replicates_used_and_refuses_too_few(world, monkeypatch):
     res = follow_up_effect(world, bootstrap=10, seed=3)
     assert res.replicates_used == 10 and res.replicates_lost == {"lost_arm": 0, "nonfinite": 0}
-    assert any(n.startswith("10 of 10 bootstrap replicates") for n in res.notes)
+    assert res.summary().facts["bootstrap replicates used"] == 10
+    assert not any("bootstrap replicates are in" in n for n in res.notes)
     real, calls = effects._estimate, []
 
     def nan_in_every_other_replicate(X, T, Y, w, *a):
@@ -103,6 +104,7 @@ def test_result_states_replicates_used_and_refuses_too_few(world, monkeypatch):
     calls.clear()
     res = follow_up_effect(world, bootstrap=10, seed=3, min_used_share=0.5)
     assert res.replicates_used == 5 and res.replicates_lost["nonfinite"] == 5
+    assert "5 of 10 bootstrap replicates are in the intervals (0 lost" in " ".join(res.notes)
 
 
 def test_one_replicate_gives_no_interval(world):

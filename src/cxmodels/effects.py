@@ -612,6 +612,7 @@ def follow_up_effect(
     check_option("method", method, METHODS, "effects")
     check_number("bootstrap", bootstrap, low=0, integer=True)
     check_number("trim", trim, low=0, high=0.5, high_open=True)
+    check_number("min_used_share", min_used_share, low=0, high=1)
     level = check_level(level)
     units = follow_up_units(
         data,
@@ -717,7 +718,7 @@ def _complete_case_note(eligible: dict, n1: int, n0: int) -> str:
 def _trust_notes(used, B, lost, nc, aliased, binary) -> list[str]:
     """Notes on the replicates used and on rank deficiency (also warned)."""
     notes = []
-    if B and nc >= 2:
+    if B and nc >= 2 and used < B:  # all used: stated in the summary facts only
         notes.append(
             t("effects.note.replicates", used=fmt_count(used), b=fmt_count(B),
               arm=fmt_count(lost["lost_arm"]), nan=fmt_count(lost["nonfinite"]))
@@ -795,8 +796,10 @@ def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
 
 def _check_replicates(B: int, lost: dict, nc: int, min_used_share: float) -> int:
     """The number of replicates used; refuses when fewer than ``min_used_share`` of B remain."""
+    if nc < 2:  # one customer: no replicate can be drawn (stated in its own note)
+        return 0
     used = B - lost["lost_arm"] - lost["nonfinite"]
-    if B == 0 or nc < 2 or used >= min_used_share * B:
+    if B == 0 or used >= min_used_share * B:
         return used
     fail(
         "effects",

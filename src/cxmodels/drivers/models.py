@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -370,18 +370,11 @@ def _ols_estimates(dd: DriverData, need_lattice: bool, use_t: bool = False) -> _
         shap, cond, sub = np.full(p, np.nan), np.full((p, p), np.nan), None
         secs = mb = float("nan")
 
-    def statsmodels_fit():
-        exog = sm.add_constant(
-            np.column_stack([dd.X, dd.Z[:, : len(dd.controls)]]), has_constant="add"
-        )
-        model = sm.WLS(dd.y, exog, weights=dd.w) if dd.w is not None else sm.OLS(dd.y, exog)
-        return model.fit(cov_type="HC3", use_t=use_t)
-
     return _Estimates(
         ols.params.to_dict(),  # looked up by name: dicts, no pandas reindexing
         ols.bse.to_dict(),
         ols.pvalues.to_dict(),
-        statsmodels_fit,
+        partial(statsmodels_ols, dd, use_t),  # a module function: the result pickles
         float(r2_full),
         float(r2_ctrl),
         shap,
@@ -393,6 +386,13 @@ def _ols_estimates(dd: DriverData, need_lattice: bool, use_t: bool = False) -> _
         secs,
         mb,
     )
+
+
+def statsmodels_ols(dd: DriverData, use_t: bool = False):
+    """The statsmodels OLS (WLS with weights) of the drivers model, HC3, built on demand."""
+    exog = sm.add_constant(np.column_stack([dd.X, dd.Z[:, : len(dd.controls)]]), has_constant="add")
+    model = sm.WLS(dd.y, exog, weights=dd.w) if dd.w is not None else sm.OLS(dd.y, exog)
+    return model.fit(cov_type="HC3", use_t=use_t)
 
 
 def _logit_estimates(dd: DriverData, model: str) -> _Estimates:
