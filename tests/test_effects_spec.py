@@ -132,7 +132,7 @@ def test_rank_deficient_adjustment_is_warned_and_regularisation_stated(world, mo
         return X.assign(tenure_copy=2 * X["tenure_days_at_event"] + 1)
 
     monkeypatch.setattr(effects, "design", with_copy)
-    with pytest.warns(cx.DataQualityWarning, match="rank-deficient.*minimum-norm"):
+    with pytest.warns(cx.DataQualityWarning, match=r"rank-deficient.*minimum-norm.*\(0\.000001\)"):
         res = follow_up_effect(world, bootstrap=0)
     assert "tenure_copy" in res.aliased["all"]
     assert res.regularisation["propensity_ridge"] == effects.LOGIT_RIDGE

@@ -729,7 +729,7 @@ def _trust_notes(used, B, lost, nc, aliased, binary) -> list[str]:
             t(f"effects.aliased_in.{k}", columns=join_words(label(c) for c in cols))
             for k, cols in aliased.items()
         )
-        msg = t(key, where=where, ridge=LOGIT_RIDGE)
+        msg = t(key, where=where, ridge=fmt_num(LOGIT_RIDGE, 6))
         notes.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=3)
     return notes
