@@ -26,6 +26,18 @@ Diagnostics: overlap, standardised mean differences before and after weighting (
 changes only the numerator (Austin & Stuart 2015), and Kish effective sample sizes. Every
 logistic fit (propensity, binary outcome) is checked for convergence and a failure is reported.
 
+What the nuisance models add to plain maximum likelihood is stated in the result
+(``EffectResult.regularisation``): a ridge of ``LOGIT_RIDGE`` (1e-6) in every logistic fit, the
+minimum-norm least-squares solution when an outcome design is rank-deficient, and the clipping.
+A rank-deficient adjustment set (in all units or within one arm, where the outcome models are
+fitted) is warned and its aliased columns named (``EffectResult.aliased``). Bootstrap replicates
+that lose an arm or give a NaN are counted (``replicates_used``, ``replicates_lost``) and the call
+is refused when fewer than ``min_used_share`` remain. Satisfaction outcomes are complete cases
+(units whose customer answered within the horizon); the result says how many per arm.
+
+External reference: statsmodels' ``TreatmentEffect`` (RA, IPW, AIPW) gives the same estimates on
+the same design (tests/test_effects_spec.py, Cattaneo 2010 birth weights).
+
 References
 ----------
 Austin, P. C. (2011). An introduction to propensity score methods for reducing the effects of
