@@ -4,7 +4,11 @@ The reference was written by ``tests/reference/make_drivers_pinned.py`` with the
 25ac991, before the redesign, on a frozen copy of the sample answers. Changed on purpose (issue 13)
 and therefore not pinned: the penalty-reward p-values (``penalty_p``, ``reward_p``) now come from
 the HC3 covariance with t reference distribution on the residual degrees of freedom, as
-``lmtest::coeftest(m, vcov = sandwich::vcovHC(m, type = "HC3"))`` (before: normal z).
+``lmtest::coeftest(m, vcov = sandwich::vcovHC(m, type = "HC3"))`` (before: normal z); since
+issue 27 the default is the normal again (statsmodels' ``cov_type="HC3"``) with ``use_t=True`` for
+t, both checked against statsmodels in ``tests/test_drivers_spec.py``. Also changed on purpose
+(issue 27): with weights, ``std_coef`` and ``performance`` use the weighted moments, as the
+weighted importance does (checked against statsmodels ``WLS`` and ``DescrStatsW`` there).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ import pytest
 
 from .reference.make_drivers_pinned import INPUT, OUTPUT, cases, run
 
-UNPINNED = {"penalty_reward": {"penalty_p", "reward_p"}}
+UNPINNED = {
+    "penalty_reward": {"penalty_p", "reward_p"},
+    "ols_weights": {"std_coef", "performance"},
+}
 # the ordinal fits use numerical derivatives (OrderedModel) and BFGS to gtol 1e-6: 1e-6 relative
 RTOL = {"ordinal": 1e-6}
 

@@ -59,7 +59,7 @@ def test_penalty_reward_hc3_matches_r_by_hand():
         ),
     }
     with pytest.warns(UserWarning, match="not classified"):
-        pr = penalty_reward(attitude(), "rating", PR_DRIVERS, low=55, high=68, min_n=1)
+        pr = penalty_reward(attitude(), "rating", PR_DRIVERS, low=55, high=68, min_n=1, use_t=True)
     t = pr.table.set_index("driver")
     cols = ["penalty", "penalty_se", "penalty_p", "reward", "reward_se", "reward_p"]
     for d, values in ref.items():

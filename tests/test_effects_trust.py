@@ -132,7 +132,8 @@ def test_my_result_classes_share_the_surface(world):
         f = r.findings()
         assert isinstance(f, cx._results.Findings) and len(f) >= 1, type(r).__name__
         assert all("nan" not in s.lower() for s in (*f.findings, *f.caveats))
-        assert r != results[0] or r is results[0]  # identity, and no error from ==
+        # results compare by identity (no element-wise DataFrame comparison, no error)
+        assert (r == results[0]) is (r is results[0]) and r == r
         assert "\n" not in repr(r) and len(repr(r)) < 160
         assert r.to_dict()["findings"] == list(f.findings)
 
@@ -142,8 +143,8 @@ def test_one_customer_gives_a_note_not_an_interval():
     X = np.column_stack([np.ones(6), np.arange(6.0)])
     T = np.array([1.0, 0, 1, 0, 1, 0])
     Y = np.array([7.0, 5, 8, 6, 7, 5])
-    draws, bad, nc = effects._cluster_bootstrap(units, X, T, Y, False, 0.01, 20, 1)
-    assert nc == 1 and np.isnan(draws).all() and bad == 0
+    draws, bad, nc, lost = effects._cluster_bootstrap(units, X, T, Y, False, 0.01, 20, 1)
+    assert nc == 1 and np.isnan(draws).all() and bad == 0 and sum(lost.values()) == 0
     bal = pd.DataFrame({"covariate": ["x"], "smd_weighted": [0.0]})
     notes = effects._effect_notes(0, 0.01, bal, 3, 3, nc, True, 0, 20)
     assert any(n.startswith("Only 1 customer") for n in notes)

@@ -146,3 +146,27 @@ def test_outcome_missing_for_a_group(world):
         follow_up_effect(replace(world, responses=r), outcome="csat", bootstrap=0)
     with pytest.raises(cx.InputError, match="unknown value 'loyalty'"):
         follow_up_effect(world, outcome="loyalty", bootstrap=0)
+
+
+def test_change_does_not_floor_a_negative_variance_in_silence():
+    """Everyone answers both waves and one customer moves from 7 to 10: the NPS SE (ddof 0)
+    and the paired covariance (ddof 1) give a negative variance. The old code floored it to 0
+    (SE 0, p 0, "a clear change"); now the SE treats the waves as independent, by the hand
+    formula SE = 100 sqrt((p_P + p_D - (p_P - p_D)^2) / n) in each wave, flagged and warned."""
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 11, 200)
+    a[0] = 7
+    b = a.copy()
+    b[0] = 10
+    ids = [f"c{i}" for i in range(200)]
+    df = pd.DataFrame({"customer_id": ids * 2, "wave": ["2025Q1"] * 200 + ["2025Q2"] * 200,
+                       "nps": np.r_[a, b]})  # fmt: skip
+
+    def se(x):
+        pp, pd_ = (x >= 9).mean(), (x <= 6).mean()
+        return 100 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / len(x))
+
+    with pytest.warns(cx.DataQualityWarning, match="variance of the change not positive"):
+        r = metrics.change(df, "nps").iloc[0]
+    assert r["se_independent"] and r["se"] == pytest.approx(np.hypot(se(a), se(b)), rel=1e-12)
+    assert r["p_value"] > 0.5 and r["ci_low"] < 0 < r["ci_high"]

@@ -26,6 +26,18 @@ Diagnostics: overlap, standardised mean differences before and after weighting (
 changes only the numerator (Austin & Stuart 2015), and Kish effective sample sizes. Every
 logistic fit (propensity, binary outcome) is checked for convergence and a failure is reported.
 
+What the nuisance models add to plain maximum likelihood is stated in the result
+(``EffectResult.regularisation``): a ridge of ``LOGIT_RIDGE`` (1e-6) in every logistic fit, the
+minimum-norm least-squares solution when an outcome design is rank-deficient, and the clipping.
+A rank-deficient adjustment set (in all units or within one arm, where the outcome models are
+fitted) is warned and its aliased columns named (``EffectResult.aliased``). Bootstrap replicates
+that lose an arm or give a NaN are counted (``replicates_used``, ``replicates_lost``) and the call
+is refused when fewer than ``min_used_share`` remain. Satisfaction outcomes are complete cases
+(units whose customer answered within the horizon); the result says how many per arm.
+
+External reference: statsmodels' ``TreatmentEffect`` (RA, IPW, AIPW) gives the same estimates on
+the same design (tests/test_effects_spec.py, Cattaneo 2010 birth weights).
+
 References
 ----------
 Austin, P. C. (2011). An introduction to propensity score methods for reducing the effects of
@@ -61,6 +73,7 @@ from ._format import (
 )
 from ._results import Findings, Result, result_dataclass
 from ._validation import (
+    DataQualityWarning,
     InputError,
     as_list,
     check_level,
@@ -90,6 +103,10 @@ SAT_OUTCOMES = ("overall_sat", "nps", "csat", "ces")
 OUTCOMES = (*SAT_OUTCOMES, "churn_within")
 METHODS = ("naive", "regression", "ipw", "aipw")
 SMD_FLAG = 0.1
+#: ridge of every logistic fit (propensity, binary outcome model): keeps the Hessian invertible
+LOGIT_RIDGE = 1e-6
+#: least share of bootstrap replicates that must give all four estimates (else refused)
+MIN_USED_SHARE = 0.9
 
 
 def better_direction(outcome: str) -> str:
@@ -112,7 +129,7 @@ def logit_fit_info(
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray | None = None,
-    ridge: float = 1e-6,
+    ridge: float = LOGIT_RIDGE,
     max_iter: int = 50,
     tol: float = 1e-8,
 ) -> tuple[np.ndarray, bool, int]:
@@ -151,7 +168,12 @@ def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, **optio
 
 
 def ols_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Weighted least squares coefficients (``X`` includes the intercept)."""
+    """Weighted least squares coefficients (``X`` includes the intercept).
+
+    A rank-deficient ``X`` gets the minimum-norm solution (``numpy.linalg.lstsq``); its fitted
+    values are unique, but predictions outside the rows fitted depend on that choice, so
+    :func:`follow_up_effect` states it (see :func:`aliased_columns`).
+    """
     sw = np.ones(len(y)) if w is None else w
     s = np.sqrt(sw)
     return np.linalg.lstsq(X * s[:, None], y * s, rcond=None)[0]
@@ -253,6 +275,19 @@ class EffectResult(Result):
         The analysis table (no identifiers are shown in summaries).
     level : float
         Confidence level of the bootstrap intervals (and of the verdict in ``findings()``).
+    replicates_used : int
+        Bootstrap replicates in the intervals (of ``bootstrap``).
+    replicates_lost : dict
+        ``lost_arm`` and ``nonfinite``: replicates left out, and why.
+    regularisation : dict
+        What the nuisance models add to plain likelihood / least squares (see
+        :func:`regularisation`).
+    aliased : dict
+        Aliased design columns in ``all`` units and within the ``treated`` and ``control``
+        arms (see :func:`aliased_columns`); empty when the adjustment set has full rank.
+    eligible : dict or None
+        Satisfaction outcomes: eligible events per arm before keeping those with an answer
+        (complete cases); None for churn.
 
     Notes
     -----
@@ -275,6 +310,11 @@ class EffectResult(Result):
     converged: bool = True
     n_customers: int = 0
     level: float = 0.95
+    replicates_used: int = 0
+    replicates_lost: dict = field(default_factory=dict)
+    regularisation: dict = field(default_factory=dict)
+    aliased: dict = field(default_factory=dict)
+    eligible: dict | None = None
 
     @property
     def better(self) -> str:
@@ -292,6 +332,8 @@ class EffectResult(Result):
             "follow-up window (days)": self.window_days,
             "horizon (days)": self.horizon_days,
             "bootstrap replicates (customers resampled)": self.bootstrap,
+            "bootstrap replicates used": self.replicates_used,
+            "regularisation": _regularisation_words(self.regularisation),
             "propensities clipped": t(
                 "summary.value.clipped_at", n=self.n_trimmed, lo=self.trim, hi=1 - self.trim
             ),
@@ -393,7 +435,9 @@ def follow_up_units(
     DataFrame
         ``customer_id``, ``event_time``, ``kind``, ``response_minutes``, ``fu_time``,
         ``fu_channel``, ``treated`` (0/1), ``next_event_time``, ``outcome``, the customer
-        attributes, ``signup_date`` and ``tenure_days_at_event``.
+        attributes, ``signup_date`` and ``tenure_days_at_event``. For a satisfaction outcome
+        ``attrs["eligible"]`` holds the eligible events per arm before the complete-case
+        filter (``{"treated": n1, "control": n0}``), so the share with an answer can be stated.
     """
     check_number("window_days", window_days, low=0, integer=True)
     check_number("horizon_days", horizon_days, low=0, integer=True, low_open=True)
@@ -411,7 +455,9 @@ def follow_up_units(
     m = _treatment(inter, events, window_days)
     m = m.sort_values(["customer_id", "event_time"])
     m["next_event_time"] = m.groupby("customer_id")["event_time"].shift(-1)
+    eligible = None
     if outcome in SAT_OUTCOMES:
+        eligible = _arm_counts(_of_channel(m, channel))
         m = _next_answer(m, data.responses, outcome, window_days, horizon_days)
     else:
         m = _churn_outcome(m, data, window_days, horizon_days)
@@ -427,9 +473,21 @@ def follow_up_units(
     m = with_customer_columns(m, data.customers, cols, table="interactions")
     if "signup_date" in m:
         m["tenure_days_at_event"] = (m["event_time"] - m["signup_date"]).dt.days.astype(float)
-    if channel is not None:
-        m = m[(m["treated"] == 0) | (m["fu_channel"] == channel)]
-    return m.reset_index(drop=True)
+    m = _of_channel(m, channel).reset_index(drop=True)
+    if eligible is not None:
+        m.attrs["eligible"] = eligible
+    return m
+
+
+def _of_channel(m: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+    """Units followed up through ``channel`` and units not followed up (all units for None)."""
+    return m if channel is None else m[(m["treated"] == 0) | (m["fu_channel"] == channel)]
+
+
+def _arm_counts(m: pd.DataFrame) -> dict:
+    """Units per arm: ``{"treated": n1, "control": n0}``."""
+    n1 = int(m["treated"].sum())
+    return {"treated": n1, "control": len(m) - n1}
 
 
 def _treatment(inter: pd.DataFrame, events: list, window_days: int) -> pd.DataFrame:
@@ -510,6 +568,7 @@ def follow_up_effect(
     trim: float = 0.01,
     seed: int | None = 0,
     level: float = 0.95,
+    min_used_share: float = MIN_USED_SHARE,
 ) -> EffectResult:
     """Average effect of a follow-up contact on the next satisfaction answer or on churn.
 
@@ -540,6 +599,12 @@ def follow_up_effect(
         Seed of the bootstrap.
     level : float
         Confidence level of the percentile intervals (and of the verdict in ``findings()``).
+    min_used_share : float
+        Least share of the ``bootstrap`` replicates that must give all four estimates.
+        Replicates that lose the treated or the control arm, or give a NaN, are left out of
+        the interval and counted (``replicates_used``, ``replicates_lost``); below this share
+        the call is refused, since the interval would rest on a selected subset of replicates.
+        Fewer than two usable replicates give no interval.
 
     Returns
     -------
@@ -559,6 +624,7 @@ def follow_up_effect(
     check_option("method", method, METHODS, "effects")
     check_number("bootstrap", bootstrap, low=0, integer=True)
     check_number("trim", trim, low=0, high=0.5, high_open=True)
+    check_number("min_used_share", min_used_share, low=0, high=1)
     level = check_level(level)
     units = follow_up_units(
         data,
@@ -585,9 +651,10 @@ def follow_up_effect(
     Xdf = design(units, covs)
     X = np.column_stack([np.ones(len(units)), Xdf.to_numpy(float)])
     est, e, clipped, converged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
-    draws, n_bad_fits, nc = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
-    lo, hi = percentile_ci(draws, level)
-    se = bootstrap_se(draws) if bootstrap > 1 else np.nan
+    draws, n_bad_fits, nc, lost = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
+    used = _check_replicates(bootstrap, lost, nc, min_used_share)
+    lo, hi = percentile_ci(draws, level) if used > 1 else (np.nan, np.nan)
+    se = bootstrap_se(draws) if used > 1 else np.nan
     table = pd.DataFrame(
         {"method": METHODS, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi,
          "n_treated": n1, "n_control": n0}
@@ -595,12 +662,89 @@ def follow_up_effect(
     aw = np.where(T == 1, 1 / e, 1 / (1 - e))  # ATE weights
     bal = _balance(Xdf, T, aw)
     ess = {"treated": effective_n(aw[T == 1]), "control": effective_n(aw[T == 0])}
+    aliased = aliased_columns(Xdf, T)
     notes = _effect_notes(clipped, trim, bal, n1, n0, nc, converged, n_bad_fits, bootstrap)
+    eligible = units.attrs.get("eligible")
+    notes += _trust_notes(used, bootstrap, lost, nc, aliased, binary)
+    if eligible is not None:
+        notes.append(_complete_case_note(eligible, n1, n0))
     units = units.drop(columns=["fu_time"], errors="ignore")
     return EffectResult(
         table, outcome, window_days, horizon_days, bal, ess, clipped, trim, bootstrap,
         tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc, level,
+        used, lost, regularisation(binary, trim), aliased, eligible,
     )  # fmt: skip
+
+
+def regularisation(binary: bool, trim: float) -> dict:
+    """What the nuisance models do beyond plain maximum likelihood / least squares.
+
+    Returns
+    -------
+    dict
+        ``propensity_ridge`` (the logistic ridge :math:`\\lambda`), ``outcome_model``
+        (``"logistic, ridge"`` for churn, ``"OLS, minimum-norm if rank-deficient"`` otherwise),
+        ``outcome_ridge`` (0 for OLS) and ``propensity_clip`` (the clipping bounds).
+    """
+    return {
+        "propensity_ridge": LOGIT_RIDGE,
+        "outcome_model": "logistic, ridge" if binary else "OLS, minimum-norm if rank-deficient",
+        "outcome_ridge": LOGIT_RIDGE if binary else 0.0,
+        "propensity_clip": (trim, 1 - trim),
+    }
+
+
+def aliased_columns(Xdf: pd.DataFrame, T: np.ndarray) -> dict[str, tuple[str, ...]]:
+    """Design columns that are linear combinations of others, in all units and in each arm.
+
+    The outcome models are fitted in one arm and predicted for the other, so a column that is
+    aliased (collinear, or constant) within an arm makes those predictions depend on the
+    regularisation (minimum norm, ridge) rather than on the data.
+
+    Returns
+    -------
+    dict
+        Keys ``all``, ``treated``, ``control`` with the aliased columns (only non-empty keys),
+        from :func:`cxmodels._linalg.collinear_columns` (tolerance 1e-9 on :math:`1 - R^2`).
+    """
+    from ._linalg import collinear_columns
+
+    names = [str(c) for c in Xdf.columns]
+    A = Xdf.to_numpy(float)
+    if not names:
+        return {}
+    parts = {"all": np.ones(len(T), bool), "treated": T == 1, "control": T == 0}
+    out = {k: tuple(collinear_columns(A[sel], names=names)) for k, sel in parts.items()}
+    return {k: v for k, v in out.items() if v}
+
+
+def _complete_case_note(eligible: dict, n1: int, n0: int) -> str:
+    """Satisfaction is known only where a customer answered: say how many, per arm."""
+    return t(
+        "effects.note.complete_cases",
+        n1=fmt_count(n1), e1=fmt_count(eligible["treated"]),
+        n0=fmt_count(n0), e0=fmt_count(eligible["control"]),
+    )  # fmt: skip
+
+
+def _trust_notes(used, B, lost, nc, aliased, binary) -> list[str]:
+    """Notes on the replicates used and on rank deficiency (also warned)."""
+    notes = []
+    if B and nc >= 2 and used < B:  # all used: stated in the summary facts only
+        notes.append(
+            t("effects.note.replicates", used=fmt_count(used), b=fmt_count(B),
+              arm=fmt_count(lost["lost_arm"]), nan=fmt_count(lost["nonfinite"]))
+        )  # fmt: skip
+    if aliased:
+        key = "effects.note.aliased_logit" if binary else "effects.note.aliased_ols"
+        where = "; ".join(
+            t(f"effects.aliased_in.{k}", columns=join_words(label(c) for c in cols))
+            for k, cols in aliased.items()
+        )
+        msg = t(key, where=where, ridge=fmt_num(LOGIT_RIDGE, 6))
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+    return notes
 
 
 def _choose_covariates(units: pd.DataFrame, covariates, default: list[str]) -> list[str]:
@@ -615,25 +759,69 @@ def _choose_covariates(units: pd.DataFrame, covariates, default: list[str]) -> l
     return covs
 
 
+def _regularisation_words(reg: dict) -> str:
+    """The regularisation dict as one line of the summary."""
+    if not reg:
+        return ""
+    lo, hi = reg["propensity_clip"]
+    return (
+        f"propensity logit ridge {reg['propensity_ridge']:g}; outcome {reg['outcome_model']}"
+        f" (ridge {reg['outcome_ridge']:g}); propensities clipped to [{lo:g}, {hi:g}]"
+    )
+
+
 def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
     """Customer-cluster bootstrap: multinomial counts per customer become row weights.
 
-    Returns the draws ``(B, 4)`` (NaN for replicates that lost an arm), the number of
-    replicates whose logistic fits did not converge, and the number of customers.
+    Returns
+    -------
+    draws : ndarray ``(B, 4)``
+        NaN rows for replicates that lost an arm or gave a non-finite estimate.
+    bad_fits : int
+        Replicates whose logistic fits did not converge (kept, and stated).
+    n_customers : int
+    lost : dict
+        ``lost_arm`` (replicates without a treated or a control unit) and ``nonfinite``
+        (replicates with a NaN or infinite estimate); neither is in the interval.
     """
     codes, nc = cluster_codes(units["customer_id"])
     draws = np.full((B, len(METHODS)), np.nan)
+    lost = {"lost_arm": 0, "nonfinite": 0}
     if nc < 2:
-        return draws, 0, nc
+        return draws, 0, nc, lost
     W = multinomial_weights(len(units), B, seed, clusters=codes)
     bad_fits = 0
     for b in range(B):  # loop over replicates; each is a weighted fit, vectorized inside
         wb = W[b]
         if wb[T == 1].sum() == 0 or wb[T == 0].sum() == 0:
+            lost["lost_arm"] += 1
             continue
-        draws[b], _, _, ok = _estimate(X, T, Y, wb, binary, trim)
+        with np.errstate(all="ignore"):
+            d, _, _, ok = _estimate(X, T, Y, wb, binary, trim)
+        if not np.isfinite(d).all():
+            lost["nonfinite"] += 1
+            continue
+        draws[b] = d
         bad_fits += not ok
-    return draws, bad_fits, nc
+    return draws, bad_fits, nc, lost
+
+
+def _check_replicates(B: int, lost: dict, nc: int, min_used_share: float) -> int:
+    """The number of replicates used; refuses when fewer than ``min_used_share`` of B remain."""
+    if nc < 2:  # one customer: no replicate can be drawn (stated in its own note)
+        return 0
+    used = B - lost["lost_arm"] - lost["nonfinite"]
+    if B == 0 or used >= min_used_share * B:
+        return used
+    fail(
+        "effects",
+        "bootstrap",
+        f"only {used} of {B} bootstrap replicates gave all four estimates "
+        f"({lost['lost_arm']} lost the treated or the control arm, {lost['nonfinite']} gave "
+        f"NaN); at least {min_used_share:.0%} must remain for the interval to mean its level",
+        "widen window_days or horizon_days so both arms hold more customers, adjust for fewer "
+        "covariates, or lower min_used_share (the interval then rests on fewer replicates)",
+    )
 
 
 def _effect_notes(clipped, trim, bal, n1, n0, nc, converged, bad_fits, B) -> list[str]:
@@ -751,6 +939,8 @@ class ResponseTimeResult(Result):
         against the fastest band with ``ci_low``, ``ci_high`` (OLS, HC3) and ``p_value``.
     covariates : tuple of str
         The covariates the regression adjusted for.
+    use_t : bool
+        Intervals and p-values from Student's t (True) or the normal (False, the default).
 
     Notes
     -----
@@ -761,6 +951,7 @@ class ResponseTimeResult(Result):
     table: pd.DataFrame
     outcome: str
     covariates: tuple[str, ...] = ()
+    use_t: bool = False
 
     def _summary_parts(self):
         return (
@@ -820,6 +1011,7 @@ def response_time_effect(
     bands=(0, 60, 240, 1440, np.inf),
     horizon_days: int = 180,
     covariates=None,
+    use_t: bool = False,
 ) -> ResponseTimeResult:
     """Next satisfaction (or churn within the horizon) by complaint response-time band, adjusted.
 
@@ -831,6 +1023,10 @@ def response_time_effect(
     horizon_days : int
     covariates : list of str, optional
         Default: segment, club membership, region, tenure at the event (those present).
+    use_t : bool
+        Intervals and p-values from Student's t on the residual df instead of the normal
+        (default, statsmodels' ``cov_type="HC3"``); the same option and default as
+        :func:`cxmodels.drivers.fit_drivers` and :func:`cxmodels.drivers.penalty_reward`.
 
     Returns
     -------
@@ -876,7 +1072,7 @@ def response_time_effect(
     D = build_design(units, ["band"], reference=ref, table="units", check=False)
     Xc = design(units, covs)
     X = sm.add_constant(pd.concat([D.frame(index=units.index), Xc], axis=1))
-    fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3")
+    fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3", use_t=bool(use_t))
     ci = fit.conf_int()
     rows = []
     key = {lab: column_name("band", lab) for lab in labels}.get
@@ -894,7 +1090,7 @@ def response_time_effect(
                 "p_value": np.nan if base else fit.pvalues.get(key(lab), np.nan),
             }
         )
-    return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs))
+    return ResponseTimeResult(pd.DataFrame(rows), outcome, _covariate_names(Xc, covs), bool(use_t))
 
 
 def _band_words(band) -> str:

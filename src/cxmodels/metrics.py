@@ -28,6 +28,8 @@ statistical inference. *JASA* 22(158), 209-212. Kish, L. (1965). *Survey Samplin
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -44,6 +46,7 @@ from ._format import (
 )
 from ._results import Findings, Result, result_dataclass
 from ._validation import (
+    DataQualityWarning,
     check_level,
     check_number,
     check_option,
@@ -545,7 +548,9 @@ def change(
     DataFrame
         One row (or one per ``by_col`` value): ``from``, ``to``, ``value_from``, ``value_to``,
         ``diff``, ``ci_low``, ``ci_high``, ``p_value``, ``n_from``, ``n_to``, ``se``,
-        ``n_paired`` (customers in both waves), ``small``.
+        ``n_paired`` (customers in both waves), ``se_independent`` (True where the paired
+        variance estimate was not positive and the SE treats the waves as independent, with a
+        warning), ``small``.
 
     Notes
     -----
@@ -577,7 +582,7 @@ def change(
     cov = cov * np.where(n_pair > 1, n_pair / np.maximum(n_pair - 1, 1), 0.0)
     z = stats.norm.ppf(0.5 + level / 2)
     diff = b["value"] - a["value"]
-    se = np.sqrt(np.maximum(a["se"] ** 2 + b["se"] ** 2 - 2 * cov, 0))
+    se, fallback = _change_se(a["se"], b["se"], cov, n_pair, metric, by_col)
     with np.errstate(invalid="ignore", divide="ignore"):
         p_value = 2 * stats.norm.sf(np.abs(diff / se))
     out = pd.DataFrame(
@@ -594,10 +599,35 @@ def change(
             "n_to": b["n"],
             "se": se,
             "n_paired": n_pair.astype(int),
+            "se_independent": fallback,
         }
     )
     out["small"] = (out["n_from"] < min_n) | (out["n_to"] < min_n)
     return out.reset_index() if by_col else out
+
+
+def _change_se(se_a, se_b, cov, n_pair, metric: str, by_col: str | None):
+    """SE of a change; where the paired variance is not positive, the independent SE (warned).
+
+    The covariance term is a sample estimate and can exceed the two variances (for NPS, whose
+    SE uses the proportions' ddof-0 variance, when nearly every customer gives the same answer
+    in both waves): flooring at zero would give SE 0 and p 0. There the waves are treated as
+    independent, :math:`\\sqrt{SE_a^2 + SE_b^2}`, which is conservative (the covariance is
+    positive), flagged in ``se_independent`` and warned.
+    """
+    var = se_a**2 + se_b**2 - 2 * cov
+    bad = (var <= 0) & (n_pair > 0) & (cov > 0)
+    if bad.any():
+        where = f" ({by_col}: {', '.join(map(str, var.index[bad]))})" if by_col else ""
+        warnings.warn(
+            f"change of {metric}{where}: the paired covariance makes the variance of the change "
+            "not positive; the standard error treats the two waves as independent "
+            "(conservative), flagged in se_independent",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    se = np.sqrt(np.where(bad, se_a**2 + se_b**2, np.maximum(var, 0)))
+    return se, np.asarray(bad, dtype=bool)
 
 
 def kpis(data, *, wave: str | None = None, min_n: int = 30, level: float = 0.95) -> pd.DataFrame:

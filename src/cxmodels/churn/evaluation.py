@@ -11,6 +11,12 @@ The Brier score at horizon :math:`h` with inverse-probability-of-censoring weigh
 where :math:`\hat G` is the Kaplan-Meier estimate of the censoring distribution, with churn
 taken to come before censoring at tied times (so a churner at :math:`t` is not at risk of being
 censored at :math:`t`), evaluated just before the churn time, as in ``pec`` and scikit-survival.
+
+**Which sample estimates** :math:`\hat G`: by default the test sample itself (``pec``'s
+``ipcw(cens.model = "marginal")`` on the data it scores; :func:`evaluate` with
+``censoring="test"``). ``censoring="train"`` estimates it on the training rows the model was
+fitted to, as scikit-survival's ``brier_score(survival_train, survival_test, ...)`` does; the
+two differ by the sampling noise of :math:`\hat G`. The result states which was used (``Evaluation.censoring``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import pandas as pd
 
 from .._format import fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_number, fail
+from .._validation import check_number, check_option, fail
 from ..i18n import t
 from ._checks import check_survival
 from .concordance import concordance_index
@@ -80,9 +86,21 @@ def censoring_survival(T: np.ndarray, E: np.ndarray):
     return at
 
 
-def brier_ipcw(T, E, surv_h, horizon) -> float:
-    """IPCW Brier score at ``horizon`` for predicted survival ``surv_h`` (see module Notes)."""
-    G = censoring_survival(T, E)
+def brier_ipcw(T, E, surv_h, horizon, censoring: tuple | None = None) -> float:
+    """IPCW Brier score at ``horizon`` for predicted survival ``surv_h`` (see module Notes).
+
+    Parameters
+    ----------
+    T, E : arrays
+        Durations and churn indicators of the rows scored.
+    surv_h : array
+        Predicted survival at ``horizon`` of those rows.
+    horizon : float
+    censoring : (T, E), optional
+        The sample the censoring distribution :math:`\\hat G` is estimated on (e.g. the
+        training rows); default the scored rows themselves.
+    """
+    G = censoring_survival(*(censoring if censoring is not None else (T, E)))
     before = (T <= horizon) & (E == 1)
     after = T > horizon
     g_before = np.clip(G(T, left=True), 1e-12, None)
@@ -112,6 +130,8 @@ class Evaluation(Result):
         Test rows used.
     unit : str
         Time unit of the horizon.
+    censoring : {"test", "train"}
+        The sample the IPCW censoring distribution was estimated on.
     """
 
     table: pd.DataFrame
@@ -121,6 +141,7 @@ class Evaluation(Result):
     horizon: float
     n: int
     unit: str = ""
+    censoring: str = "test"
 
     def _summary_parts(self):
         return (
@@ -131,6 +152,7 @@ class Evaluation(Result):
                 "concordance": self.concordance,
                 "Brier score (IPCW)": self.brier,
                 "Brier score of the Kaplan-Meier null": self.brier_null,
+                t("churn.fact.censoring"): t(f"churn.censoring.{self.censoring}"),
             },
             {"Calibration by risk decile": self.table.set_index("decile")},
             [],
@@ -164,7 +186,9 @@ def _km_at(T, E, h) -> float:
     return float(c["survival"].to_numpy()[np.searchsorted(c["time"].to_numpy(), h, "right") - 1])
 
 
-def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
+def evaluate(
+    result, test_table: pd.DataFrame, horizon: float, censoring: str = "test"
+) -> Evaluation:
     """Concordance, IPCW Brier score at ``horizon`` (Graf et al. 1999) and calibration by decile.
 
     Parameters
@@ -175,6 +199,10 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
         Held-out rows with the same columns.
     horizon : float
         In the table's time unit; at most the longest training follow-up.
+    censoring : {"test", "train"}
+        Where the IPCW weights' censoring distribution is estimated: on the test rows
+        (default, as ``pec`` on the data it scores) or on the training rows of ``result``
+        (as scikit-survival's ``brier_score``).
 
     Returns
     -------
@@ -185,6 +213,7 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
     ----------
     Graf, Schmoor, Sauerbrei and Schumacher (1999), Statistics in Medicine 18, 2529-2545.
     """
+    check_option("censoring", censoring, ("test", "train"), "evaluate")
     if result.time_varying:
         fail(
             "evaluate",
@@ -201,9 +230,12 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
     E = tt[ecol].to_numpy(int)
     risk = result.predict_risk(horizon, tt).to_numpy()
     conc = concordance_index(T, result._score(tt), E)
-    brier = brier_ipcw(T, E, 1 - risk, horizon)
+    cens = (
+        (np.asarray(result.T, float), np.asarray(result.E, int)) if censoring == "train" else None
+    )
+    brier = brier_ipcw(T, E, 1 - risk, horizon, cens)
     s_null = _km_at(T, E, horizon)
-    brier_null = brier_ipcw(T, E, np.full(len(T), s_null), horizon)
+    brier_null = brier_ipcw(T, E, np.full(len(T), s_null), horizon, cens)
     dec = pd.qcut(pd.Series(risk).rank(method="first"), 10, labels=False).to_numpy()
     rows = [
         {
@@ -215,7 +247,14 @@ def evaluate(result, test_table: pd.DataFrame, horizon: float) -> Evaluation:
         for k in range(10)  # loop over deciles
     ]
     return Evaluation(
-        pd.DataFrame(rows), float(conc), brier, brier_null, float(horizon), len(tt), result.unit
+        pd.DataFrame(rows),
+        float(conc),
+        brier,
+        brier_null,
+        float(horizon),
+        len(tt),
+        result.unit,
+        censoring,
     )
 
 

@@ -180,9 +180,9 @@ def _fit_aft(table, design, model, common) -> AFTResult:
         np.exp(t["coef_high"]),
     )
     if model == "weibull":
-        rho = np.exp(-fit.log_scale)
-        t["hr"] = np.exp(-t["coef"] * rho)
-        t["hr_low"], t["hr_high"] = np.exp(-t["coef_high"] * rho), np.exp(-t["coef_low"] * rho)
+        t["hr"], t["log_hr_se"], t["hr_low"], t["hr_high"] = weibull_hazard_ratios(
+            fit.coef[1:], fit.log_scale, fit.cov, common["alpha"]
+        )
     notes = () if fit.converged else ("The AFT likelihood did not converge: read with care.",)
     return AFTResult(
         t,
@@ -195,6 +195,49 @@ def _fit_aft(table, design, model, common) -> AFTResult:
         T,
         E,
     )
+
+
+def weibull_hazard_ratios(beta, log_scale: float, cov: np.ndarray, alpha: float) -> tuple:
+    r"""Hazard ratios implied by a Weibull AFT fit, with delta-method intervals.
+
+    Parameters
+    ----------
+    beta : array (p,)
+        AFT slopes (no intercept).
+    log_scale : float
+        :math:`\log\sigma`.
+    cov : array (p + 2, p + 2)
+        Covariance of (intercept, slopes, :math:`\log\sigma`), as :func:`._aft.fit_aft`
+        returns it (R ``vcov(survreg)``).
+    alpha : float
+        1 - level of the intervals.
+
+    Returns
+    -------
+    hr, log_hr_se, hr_low, hr_high : arrays (p,)
+
+    Notes
+    -----
+    :math:`\log HR_j = -\beta_j/\sigma`. Its gradient in :math:`(\beta_j, \log\sigma)` is
+    :math:`(-1/\sigma, \beta_j/\sigma)`, so
+    :math:`\mathrm{Var} = \sigma^{-2}(V_{\beta\beta} - 2\beta_j V_{\beta s} + \beta_j^2
+    V_{ss})`: the uncertainty of the scale is included (holding :math:`\sigma` fixed, as
+    rescaling the coefficient's interval does, leaves the last two terms out). The interval is
+    :math:`\exp(\log HR \pm z_{1-\alpha/2}\,se)`, as ``car::deltaMethod`` on R's
+    ``survreg`` gives (tests/reference/weibull_hr_delta.R).
+    """
+    from scipy.stats import norm
+
+    beta = np.asarray(beta, dtype=float)
+    inv_s = np.exp(-log_scale)
+    p = len(beta)
+    v_bb = np.diag(cov)[1 : p + 1]
+    v_bs, v_ss = cov[1 : p + 1, -1], cov[-1, -1]
+    log_hr = -beta * inv_s
+    se = inv_s * np.sqrt(np.clip(v_bb - 2 * beta * v_bs + beta**2 * v_ss, 0, None))
+    z = norm.ppf(1 - alpha / 2)
+    with np.errstate(over="ignore"):
+        return np.exp(log_hr), se, np.exp(log_hr - z * se), np.exp(log_hr + z * se)
 
 
 def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing):

@@ -405,7 +405,9 @@ class AFTResult(ChurnResult):
 
     ``table`` columns: ``covariate``, ``coef``, ``se``, ``coef_low``, ``coef_high``, ``z``,
     ``p_value``, ``time_ratio``, ``tr_low``, ``tr_high`` (and for Weibull the implied hazard
-    ratios ``hr``, ``hr_low``, ``hr_high``: :math:`e^{-\\beta/\\sigma}`). ``log_scale`` is
+    ratios ``hr``, ``hr_low``, ``hr_high``: :math:`e^{-\\beta/\\sigma}`, with ``log_hr_se``,
+    the delta-method standard error of :math:`-\\beta/\\sigma` that includes the scale's
+    uncertainty; see :func:`cxmodels.churn.models.weibull_hazard_ratios`). ``log_scale`` is
     :math:`\\log\\sigma` (R's ``log(scale)``), ``intercept`` the intercept.
 
     Notes

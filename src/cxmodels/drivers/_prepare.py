@@ -104,11 +104,16 @@ class DriverData:
         """(Weighted) correlation matrix of ``[controls, drivers, outcome]``."""
         return to_corr(self.gram)
 
-    def unweighted_mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
-        """Plain column means and standard deviations (ddof 1), without a pass when unweighted."""
-        if self.w is None:
-            return self.mean, np.sqrt(np.diag(self.gram) / (self.n - 1))
-        return self.Z.mean(axis=0), self.Z.std(axis=0, ddof=1)
+    def mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        """Column means and standard deviations under the survey weights (plain without).
+
+        The moments of the fitted model: the weighted mean :math:`\\sum w z / \\sum w` and
+        :math:`s = \\sqrt{\\sum w (z - \\bar z)^2 / (\\sum w \\cdot (n-1)/n)}` (ddof 1
+        when every weight is 1; a common factor, so ratios of SDs are those of the weighted
+        correlations). From the centred cross-product, no pass over the rows.
+        """
+        sw = self.n if self.w is None else float(self.w.sum())
+        return self.mean, np.sqrt(np.diag(self.gram) / (sw * (self.n - 1) / self.n))
 
     def frame(self) -> pd.DataFrame:
         """The complete rows as a DataFrame (controls, driver columns, outcome)."""

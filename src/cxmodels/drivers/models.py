@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -46,14 +46,15 @@ class DriversResult(Result):
     ----------
     table : DataFrame
         One row per driver (player), ranked: ``driver``; ``coef`` (slope, or log-odds for the
-        logit models); ``std_coef`` (slope x sd(driver) / sd(outcome)); ``se`` (HC3 for OLS);
-        ``p_value``; ``shapley`` (exact Shapley/LMG value); ``first`` (:math:`R^2` of the driver
-        alone, beyond the controls); ``last`` (drop in :math:`R^2` when it leaves the full
-        model); ``beta_squared``, ``pratt`` and ``relative_weights`` (OLS without controls or
+        logit models); ``std_coef`` (slope x sd(driver) / sd(outcome), weighted SDs with
+        ``weights``); ``se`` (HC3 for OLS); ``p_value`` (OLS: normal or Student's t on the
+        residual df, by ``use_t``); ``shapley`` (exact Shapley/LMG value); ``first``
+        (:math:`R^2` of the driver alone, beyond the controls); ``last`` (drop in
+        :math:`R^2` when it leaves the full model); ``beta_squared``, ``pratt`` and ``relative_weights`` (OLS without controls or
         groups); ``importance`` (the chosen measure); ``share`` (percent of the decomposed
         part); ``ci_low``, ``ci_high`` (bootstrap percentile interval of ``importance`` at
         ``level``, NaN without bootstrap); ``rank``; ``sign`` (of ``coef``); ``performance``
-        (mean rating on 0-100 of the codebook scale).
+        (mean rating on 0-100 of the codebook scale, weighted with ``weights``).
     outcome, model, importance_method : str
     r2 : float
         :math:`R^2` (OLS) or McFadden pseudo-:math:`R^2` (logit models) of the full model.
@@ -78,6 +79,8 @@ class DriversResult(Result):
         Level of the bootstrap intervals.
     seconds : float
         Wall time of the whole call.
+    use_t : bool
+        OLS p-values from Student's t (True) or the normal (False, the default).
     lattice_seconds, lattice_mb : float
         Time and working memory of the walk over the subsets of drivers.
 
@@ -111,6 +114,7 @@ class DriversResult(Result):
     seconds: float = float("nan")
     lattice_seconds: float = float("nan")
     lattice_mb: float = float("nan")
+    use_t: bool = False
 
     @cached_property
     def fit(self):
@@ -352,9 +356,9 @@ def _first_last(R: np.ndarray, dd: DriverData):
     return r2_full, r2_ctrl, first, last
 
 
-def _ols_estimates(dd: DriverData, need_lattice: bool) -> _Estimates:
+def _ols_estimates(dd: DriverData, need_lattice: bool, use_t: bool = False) -> _Estimates:
     names = [*dd.controls, *dd.columns]
-    ols = ols_hc3(dd.Zc, dd.gram, dd.w, dd.mean, names)
+    ols = ols_hc3(dd.Zc, dd.gram, dd.w, dd.mean, names, use_t=use_t)
     R = dd.corr
     r2_full, r2_ctrl, first, last = _first_last(R, dd)
     p = len(dd.players)
@@ -366,18 +370,11 @@ def _ols_estimates(dd: DriverData, need_lattice: bool) -> _Estimates:
         shap, cond, sub = np.full(p, np.nan), np.full((p, p), np.nan), None
         secs = mb = float("nan")
 
-    def statsmodels_fit():
-        exog = sm.add_constant(
-            np.column_stack([dd.X, dd.Z[:, : len(dd.controls)]]), has_constant="add"
-        )
-        model = sm.WLS(dd.y, exog, weights=dd.w) if dd.w is not None else sm.OLS(dd.y, exog)
-        return model.fit(cov_type="HC3")
-
     return _Estimates(
         ols.params.to_dict(),  # looked up by name: dicts, no pandas reindexing
         ols.bse.to_dict(),
         ols.pvalues.to_dict(),
-        statsmodels_fit,
+        partial(statsmodels_ols, dd, use_t),  # a module function: the result pickles
         float(r2_full),
         float(r2_ctrl),
         shap,
@@ -389,6 +386,13 @@ def _ols_estimates(dd: DriverData, need_lattice: bool) -> _Estimates:
         secs,
         mb,
     )
+
+
+def statsmodels_ols(dd: DriverData, use_t: bool = False):
+    """The statsmodels OLS (WLS with weights) of the drivers model, HC3, built on demand."""
+    exog = sm.add_constant(np.column_stack([dd.X, dd.Z[:, : len(dd.controls)]]), has_constant="add")
+    model = sm.WLS(dd.y, exog, weights=dd.w) if dd.w is not None else sm.OLS(dd.y, exog)
+    return model.fit(cov_type="HC3", use_t=use_t)
 
 
 def _logit_estimates(dd: DriverData, model: str) -> _Estimates:
@@ -415,9 +419,10 @@ def _logit_estimates(dd: DriverData, model: str) -> _Estimates:
 
 
 def _performance(dd: DriverData) -> list[float]:
-    """Mean rating of each ungrouped driver on 0-100 of its codebook scale (NaN for groups)."""
+    """(Weighted) mean rating of each ungrouped driver on 0-100 of its codebook scale (NaN for
+    groups)."""
     k = len(dd.controls)
-    mean = dict(zip(dd.columns, dd.unweighted_mean_sd()[0][k:-1]))
+    mean = dict(zip(dd.columns, dd.mean_sd()[0][k:-1]))
     lo_hi = dict(zip(dd.columns, zip(dd.low[k:-1], dd.high[k:-1])))
     out = []
     for d in dd.players:  # loop over drivers
@@ -433,7 +438,7 @@ def _performance(dd: DriverData) -> list[float]:
 def _measures(dd: DriverData, est: _Estimates, model: str) -> pd.DataFrame:
     players = list(dd.players)
     k = len(dd.controls)
-    sds = dd.unweighted_mean_sd()[1]
+    sds = dd.mean_sd()[1]
     sd, sd_y = dict(zip(dd.columns, sds[k:-1])), sds[-1]
     coef = [est.params.get(d, np.nan) for d in players]
     table = pd.DataFrame({"driver": players, "coef": coef})
@@ -538,6 +543,7 @@ def fit_drivers(
     bootstrap: int = 0,
     seed: int | None = None,
     level: float = 0.95,
+    use_t: bool = False,
 ) -> DriversResult:
     """Fit a satisfaction-drivers model and decompose its R².
 
@@ -575,6 +581,11 @@ def fit_drivers(
         Seed of the bootstrap.
     level : float
         Level of the bootstrap intervals, in (0, 1).
+    use_t : bool
+        OLS p-values from Student's t on the residual df (R's ``lmtest::coeftest``) instead
+        of the normal (default, as statsmodels' ``cov_type="HC3"``); the same option and
+        default as :func:`penalty_reward` and :func:`cxmodels.effects.response_time_effect`.
+        The logit models' p-values are Wald z in either case.
 
     Returns
     -------
@@ -617,11 +628,24 @@ def fit_drivers(
             target,
             (bootstrap, seed, level),
             t0,
+            bool(use_t),
         )
 
 
 def _fit(
-    data, outcome, drivers, model, importance, controls, groups, weights, segment, target, boot, t0
+    data,
+    outcome,
+    drivers,
+    model,
+    importance,
+    controls,
+    groups,
+    weights,
+    segment,
+    target,
+    boot,
+    t0,
+    use_t=False,
 ):
     bootstrap, seed, level = boot
     df, codebook = responses(segment_rows(data, segment))
@@ -632,7 +656,8 @@ def _fit(
     _check_model_fits(dd, model, importance, bootstrap, weights)
     key = _ALIAS.get(importance, importance)
     if model == "ols":
-        est = _ols_estimates(dd, key == "shapley" or len(dd.players) <= imp.KEEP_MAX_PLAYERS)
+        lattice = key == "shapley" or len(dd.players) <= imp.KEEP_MAX_PLAYERS
+        est = _ols_estimates(dd, lattice, use_t)
     else:
         est = _logit_estimates(dd, model)
     vif = _vif(dd)
@@ -662,4 +687,5 @@ def _fit(
         seconds=time.perf_counter() - t0,
         lattice_seconds=est.lattice_seconds,
         lattice_mb=est.lattice_mb,
+        use_t=bool(use_t) and model == "ols",
     )

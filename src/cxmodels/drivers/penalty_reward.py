@@ -36,7 +36,10 @@ class PenaltyRewardResult(Result):
     n : int
     r2 : float
     warnings : tuple of str
-        Bands with fewer than ``min_n`` answers and attributes with wrong-signed effects.
+        Bands with one answer or fewer than ``min_n``, and attributes with wrong-signed
+        effects.
+    use_t : bool
+        p-values from Student's t (True) or the normal (False).
 
     Notes
     -----
@@ -51,6 +54,7 @@ class PenaltyRewardResult(Result):
     r2: float
     warnings: tuple[str, ...] = ()
     min_n: int = 30
+    use_t: bool = False
 
     def _summary_parts(self):
         facts = {
@@ -108,10 +112,21 @@ def _bands(X, codebook, columns, low, high):
 
 
 def _checks(table: pd.DataFrame, min_n: int) -> tuple[np.ndarray, list[str]]:
-    """Rows to leave unclassified, and the caveats that say why."""
+    """Rows to leave unclassified, and the caveats that say why.
+
+    A band with one answer makes that answer's leverage 1: its dummy fits it exactly, so the
+    penalty or reward rests on one person and HC3 (which divides by :math:`1 - h_i`) has no
+    standard error for it. A wrong sign is stated even when a band is also small.
+    """
     notes = []
-    small = (table[["n_low", "n_mid", "n_high"]] < min_n).any(axis=1).to_numpy()
-    for r in table[small].itertuples():
+    bands = table[["n_low", "n_mid", "n_high"]]
+    one = (bands == 1).any(axis=1).to_numpy()
+    small = (bands < min_n).any(axis=1).to_numpy()
+    for r in table[one].itertuples():
+        names = [t(f"drivers.band_name.{b}") for b in ("low", "mid", "high")
+                 if getattr(r, f"n_{b}") == 1]  # fmt: skip
+        notes.append(t("drivers.band_one", driver=label(r.driver), bands=join_words(names)))
+    for r in table[small & ~one].itertuples():
         notes.append(
             t(
                 "drivers.band_small",
@@ -122,14 +137,18 @@ def _checks(table: pd.DataFrame, min_n: int) -> tuple[np.ndarray, list[str]]:
                 n_high=r.n_high,
             )
         )
-    wrong = ((table["penalty"] > 0) | (table["reward"] < 0)).to_numpy()
-    for r in table[wrong & ~small].itertuples():
-        notes.append(t("drivers.band_signs", driver=label(r.driver)))
-    return small | wrong, notes
+    pen_wrong = (table["penalty"] > 0).to_numpy()
+    rew_wrong = (table["reward"] < 0).to_numpy()
+    for r in table[pen_wrong | rew_wrong].itertuples():
+        key = "drivers.band_signs"
+        if not (r.penalty > 0 and r.reward < 0):
+            key = "drivers.band_penalty_sign" if r.penalty > 0 else "drivers.band_reward_sign"
+        notes.append(t(key, driver=label(r.driver)))
+    return one | small | pen_wrong | rew_wrong, notes
 
 
-def _contrast_table(dd, lo: float, hi: float, threshold: float):
-    """Penalties and rewards of every attribute from one OLS on the band dummies (HC3, t)."""
+def _contrast_table(dd, lo: float, hi: float, threshold: float, use_t: bool = False):
+    """Penalties and rewards of every attribute from one OLS on the band dummies (HC3)."""
     cols = list(dd.columns)
     L, H = dd.X <= lo, dd.X >= hi
     D = np.stack([L, H], axis=2).reshape(dd.n, -1).astype(float)  # d1 low, d1 high, d2 low, ...
@@ -143,7 +162,8 @@ def _contrast_table(dd, lo: float, hi: float, threshold: float):
             "choose other low/high cut-offs",
         )
     mean, Zc, gram = centred(np.column_stack([D, dd.y]), None)
-    fit = ols_hc3(Zc, gram, None, mean, names, use_t=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # leverage 1: NaN, and stated
+        fit = ols_hc3(Zc, gram, None, mean, names, use_t=use_t)
     lows, highs = names[0::2], names[1::2]
     pen, rew = fit.params[lows].to_numpy(), fit.params[highs].to_numpy()
     ia = (rew - np.abs(pen)) / (rew + np.abs(pen))
@@ -179,6 +199,7 @@ def penalty_reward(
     high: float | None = None,
     threshold: float = 0.3,
     min_n: int = 30,
+    use_t: bool = False,
 ) -> PenaltyRewardResult:
     """Penalty-reward contrast analysis (Brandt 1987; Matzler & Sauerwein 2002).
 
@@ -200,6 +221,10 @@ def penalty_reward(
         ``t`` in (0, 1): basic when :math:`IA < -t`, excitement when :math:`IA > t`.
     min_n : int
         Fewest answers a band (low, middle or high) needs for an attribute to be classified.
+    use_t : bool
+        p-values from Student's t on the residual df (R's ``lmtest::coeftest``) instead of the
+        normal (default, as statsmodels' ``OLS(...).fit(cov_type="HC3")``); the same option
+        and default as :func:`fit_drivers`.
 
     Returns
     -------
@@ -211,10 +236,11 @@ def penalty_reward(
     Notes
     -----
     The low coefficient is the **penalty** :math:`p`, the high one the **reward** :math:`r`;
-    :math:`IA = (r - |p|)/(r + |p|)`. Standard errors are HC3 (MacKinnon & White 1985), the
-    p-values Student's t on :math:`n - 2k - 1` df, as ``lmtest::coeftest(m, vcov =
-    sandwich::vcovHC(m, type = "HC3"))``. An attribute whose band holds fewer than ``min_n``
-    answers, or whose penalty is positive or reward negative, is ``unclear`` (with a warning).
+    :math:`IA = (r - |p|)/(r + |p|)`. Standard errors are HC3 (MacKinnon & White 1985); the
+    p-values are normal (statsmodels' ``cov_type="HC3"``) or, with ``use_t=True``, Student's t
+    on :math:`n - 2k - 1` df, as ``lmtest::coeftest(m, vcov = sandwich::vcovHC(m, type =
+    "HC3"))``. An attribute whose band holds one answer or fewer than ``min_n``, or whose
+    penalty is positive or reward negative, is ``unclear`` (with a warning naming the reason).
 
     References
     ----------
@@ -232,7 +258,7 @@ def penalty_reward(
     dd = prepare(df, outcome, drivers, codebook=codebook)
     cols = list(dd.columns)
     lo, hi = _bands(dd.X, codebook, cols, low, high)
-    table, r2 = _contrast_table(dd, lo, hi, threshold)
+    table, r2 = _contrast_table(dd, lo, hi, threshold, bool(use_t))
     unclear, notes = _checks(table, int(min_n))
     table.loc[unclear, "classification"] = "unclear"
     for n in notes:
@@ -246,4 +272,5 @@ def penalty_reward(
         r2=r2,
         warnings=tuple(notes),
         min_n=int(min_n),
+        use_t=bool(use_t),
     )

@@ -9,7 +9,7 @@ from .. import _importance as imp
 from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_num, interval_digits, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_level, check_number, fail, require_columns
+from .._validation import check_level, check_number, check_weights, fail, require_columns
 from ..i18n import t
 from ._prepare import prepare, responses
 from .models import _weighted_corr
@@ -29,19 +29,26 @@ class SegmentComparison(Result):
     reference : str
     bootstrap : int
     level : float
+    weights : str or None
+        The weight column (a generated name for weights passed as an array), None unweighted.
     """
 
     table: pd.DataFrame
     reference: str
     bootstrap: int
     level: float = 0.95
+    weights: str | None = None
 
     def _summary_parts(self):
         wide = self.table.pivot(index="driver", columns="segment", values="share")
         diffs = self.table[self.table.segment != self.reference].set_index(["driver", "segment"])
         return (
             "Driver shares by segment (percent of explained variance)",
-            {"reference segment": self.reference, "bootstrap replicates": self.bootstrap},
+            {
+                "reference segment": self.reference,
+                "bootstrap replicates": self.bootstrap,
+                **({"weights": self.weights} if self.weights else {}),
+            },
             {"Shares": wide, "Differences": diffs[["diff", "diff_low", "diff_high"]]},
             [],
         )
@@ -81,13 +88,20 @@ def _frame(data, segment: str) -> pd.DataFrame:
     return df
 
 
-def _segment_shares(part, outcome, drivers, bootstrap, rng, table):
-    """Players, Shapley shares (percent) and their bootstrap replicates for one segment."""
-    dd = prepare(part, outcome, drivers, table=table)
+def _segment_shares(part, outcome, drivers, bootstrap, rng, table, weights=None):
+    """Players, Shapley shares (percent) and their bootstrap replicates for one segment.
+
+    With ``weights`` (a column of ``part``) the shares are those of the weighted (WLS) model
+    and each replicate multiplies its resampling counts by the weights, as
+    :func:`cxmodels.drivers.fit_drivers` does.
+    """
+    dd = prepare(part, outcome, drivers, weights=weights, table=table)
     shap = imp.lattice(dd.corr, dd.sizes, keep=False).shapley
     draws = None
     if bootstrap:
         counts = multinomial_weights(dd.n, int(bootstrap), rng)
+        if dd.w is not None:
+            counts = counts * dd.w
         sh = imp.lattice(_weighted_corr(dd.Z, counts), dd.sizes, keep=False)
         draws = 100 * sh.shapley / sh.shapley.sum(axis=1, keepdims=True)
     return dd.players, 100 * shap / shap.sum(), draws
@@ -103,6 +117,7 @@ def compare_segments(
     bootstrap: int = 200,
     seed: int | None = 0,
     level: float = 0.95,
+    weights: str | np.ndarray | None = None,
 ) -> SegmentComparison:
     """Shapley shares per segment and their differences with bootstrap intervals.
 
@@ -122,6 +137,10 @@ def compare_segments(
     seed : int, optional
     level : float
         Level of the intervals.
+    weights : str or array, optional
+        Survey weights: a column of the answers (or of the merged answers and customers), or
+        one weight per answer row; each segment's model is then weighted (WLS) as in
+        :func:`fit_drivers`, and so are its bootstrap replicates.
 
     Returns
     -------
@@ -138,6 +157,9 @@ def compare_segments(
     if seed is not None:
         check_number("seed", seed, low=0, integer=True)
     df = _frame(data, segment)
+    wcol = _weight_column(df, weights)
+    if wcol is not None and not isinstance(weights, str):
+        df = df.assign(**{wcol: check_weights(weights, len(df), "responses")})
     segs = sorted(df[segment].dropna().unique())
     if reference is None:
         reference = segs[0]
@@ -153,7 +175,7 @@ def compare_segments(
     for s in segs:  # loop over a few segments
         part = df[df[segment] == s]
         players, shares[s], draws[s] = _segment_shares(
-            part, outcome, drivers, bootstrap, rng, f"responses ({segment} {s})"
+            part, outcome, drivers, bootstrap, rng, f"responses ({segment} {s})", wcol
         )
     parts = []
     for s in segs:
@@ -174,5 +196,19 @@ def compare_segments(
         )
     table = pd.concat(parts, ignore_index=True)
     return SegmentComparison(
-        table=table, reference=reference, bootstrap=int(bootstrap), level=float(level)
+        table=table,
+        reference=reference,
+        bootstrap=int(bootstrap),
+        level=float(level),
+        weights=wcol,
     )
+
+
+def _weight_column(df: pd.DataFrame, weights) -> str | None:
+    """The column that holds the weights: their name, a new column for an array, or None."""
+    if weights is None or isinstance(weights, str):
+        return weights
+    name = "__weight__"
+    while name in df.columns:  # never overwrite a column of the data
+        name += "_"
+    return name

@@ -129,7 +129,10 @@ def fit_pls(
     weights : array-like, optional
         Survey (frequency) weights, one per row.
     missing : {"listwise", "mean"}
-        Listwise deletion (the number dropped is reported) or item-mean replacement.
+        Listwise deletion (default; the number dropped is reported) or item-mean replacement.
+        seminr's ``estimate_pls`` defaults to mean replacement (``missing =
+        mean_replacement``), so with missing items pass ``missing="mean"`` to reproduce it;
+        the summary states the rule used.
     standardise : bool
         Standardise the items with the sample SD (ddof=1, default) or only centre them
         (plspm's ``scaled=FALSE``): weights then apply to the items' own scale.

@@ -111,6 +111,7 @@ class PLSResult(Result):
         title = "PLS path model" + (" (PLSc)" if o["consistent"] else "")
         facts = {
             "respondents": self.n,
+            "missing items": _missing_rule(o.get("missing", "listwise")),
             "rows dropped (missing items)": self.n_dropped,
             "constructs": len(self.model.constructs),
             "inner weighting scheme": o["scheme"],
@@ -316,3 +317,9 @@ def build_result(
         level=level,
         fit_=_Fit(lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, options),
     )
+
+
+def _missing_rule(rule: str) -> str:
+    """The missing-item rule in the summary, beside seminr's default (mean replacement)."""
+    words = {"listwise": "listwise deletion", "mean": "item-mean replacement"}
+    return f"{words.get(rule, rule)} (seminr's default: item-mean replacement)"
