@@ -435,10 +435,24 @@ def follow_up_units(
     DataFrame
         ``customer_id``, ``event_time``, ``kind``, ``response_minutes``, ``fu_time``,
         ``fu_channel``, ``treated`` (0/1), ``next_event_time``, ``outcome``, the customer
-        attributes, ``signup_date`` and ``tenure_days_at_event``. For a satisfaction outcome
-        ``attrs["eligible"]`` holds the eligible events per arm before the complete-case
-        filter (``{"treated": n1, "control": n0}``), so the share with an answer can be stated.
+        attributes, ``signup_date`` and ``tenure_days_at_event``.
     """
+    return _units_and_eligible(
+        data,
+        window_days=window_days,
+        outcome=outcome,
+        horizon_days=horizon_days,
+        events=events,
+        channel=channel,
+    )[0]
+
+
+def _units_and_eligible(
+    data, *, window_days: int, outcome: str, horizon_days: int, events, channel: str | None
+) -> tuple[pd.DataFrame, dict | None]:
+    """:func:`follow_up_units` and, for a satisfaction outcome, the eligible events per arm
+    before the complete-case filter (``{"treated": n1, "control": n0}``; None for churn), so
+    the share with an answer can be stated."""
     check_number("window_days", window_days, low=0, integer=True)
     check_number("horizon_days", horizon_days, low=0, integer=True, low_open=True)
     check_option("outcome", outcome, OUTCOMES, "effects")
@@ -473,10 +487,7 @@ def follow_up_units(
     m = with_customer_columns(m, data.customers, cols, table="interactions")
     if "signup_date" in m:
         m["tenure_days_at_event"] = (m["event_time"] - m["signup_date"]).dt.days.astype(float)
-    m = _of_channel(m, channel).reset_index(drop=True)
-    if eligible is not None:
-        m.attrs["eligible"] = eligible
-    return m
+    return _of_channel(m, channel).reset_index(drop=True), eligible
 
 
 def _of_channel(m: pd.DataFrame, channel: str | None) -> pd.DataFrame:
@@ -626,7 +637,7 @@ def follow_up_effect(
     check_number("trim", trim, low=0, high=0.5, high_open=True)
     check_number("min_used_share", min_used_share, low=0, high=1)
     level = check_level(level)
-    units = follow_up_units(
+    units, eligible = _units_and_eligible(
         data,
         window_days=window_days,
         outcome=outcome,
@@ -664,7 +675,6 @@ def follow_up_effect(
     ess = {"treated": effective_n(aw[T == 1]), "control": effective_n(aw[T == 0])}
     aliased = aliased_columns(Xdf, T)
     notes = _effect_notes(clipped, trim, bal, n1, n0, nc, converged, n_bad_fits, bootstrap)
-    eligible = units.attrs.get("eligible")
     notes += _trust_notes(used, bootstrap, lost, nc, aliased, binary)
     if eligible is not None:
         notes.append(_complete_case_note(eligible, n1, n0))
