@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 N = 400  # customers per export
 SMALL = {"bootstrap": 10}  # the test config's only change to a report's parameters
-FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa")
+FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa", "06_voice_of_customer_fa")
 FA_EXPORTS = ("iran_excel", "single_wave")  # rendered in Persian too
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DERIVED = {"customers": ["tenure_days", "churned"]}
