@@ -139,8 +139,9 @@ class CommentsResult(Result):
             top = named.loc[named["comments"].idxmax()]
             f.append(t("voice.largest", theme=top["theme"], share=fmt_pct(top["share"] / 100)))
             neg = named.loc[named["sentiment"].idxmin()]
-            f.append(t("voice.most_negative", theme=neg["theme"],
-                       sentiment=fmt_num(neg["sentiment"], 2, signed=True)))  # fmt: skip
+            if neg["sentiment"] < 0:
+                f.append(t("voice.most_negative", theme=neg["theme"],
+                           sentiment=fmt_num(neg["sentiment"], 2, signed=True)))  # fmt: skip
         f += self._impact_findings(named)
         f += self._group_findings() + self._trend_findings()
         return Findings(tuple(f), tuple(self._language_caveats() + self._caveats()))
