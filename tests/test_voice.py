@@ -354,3 +354,20 @@ def test_embedding_path_recovers_themes():
     ari = adjusted_rand_score(truth.reindex(lab.index)["theme"], lab)
     assert ari >= 0.30, ari
     assert "embeddings" in res.method
+
+
+def test_sample_data_writes_realistic_comments_by_default(tmp_path):
+    """``cxmodels sample-data`` (and the default ``data/sample``) carries comments in both
+    languages, so the default comments report finds themes; ``--comments none`` keeps the
+    template ones. Every other column is the default world's."""
+    from cxmodels.cli import main
+    from cxmodels.data import DEFAULT_SAMPLE
+
+    assert DEFAULT_SAMPLE["comments"] == "both"
+    for flag, out in (([], "both"), (["--comments", "none"], "none")):
+        main(["sample-data", "--customers", "200", "--out", str(tmp_path / out), *flag])
+    both, none = cx.load(tmp_path / "both"), cx.load(tmp_path / "none")
+    assert set(comment_truth(both)["language"]) == {"en", "fa"}
+    assert none.responses["comment_liked"].dropna().str.startswith("Really good").all()
+    cols = [c for c in none.responses if not c.startswith("comment_")]
+    pd.testing.assert_frame_equal(both.responses[cols], none.responses[cols])
