@@ -261,6 +261,15 @@ class CommentsResult(Result):
 
         return impact_bubbles(self.table, self.outcome or "", ax=ax)
 
+    def plot_trend(self, ax=None):
+        """Lines of each theme's share of comments by wave (needs a wave column)."""
+        from .._validation import fail
+        from .plots import theme_trend
+
+        if self.trend is None:
+            fail("responses", "wave", "no wave column", "pass wave='...' naming the survey waves")
+        return theme_trend(self.trend, ax=ax)
+
     def plot_themes(self, ax=None):
         """Horizontal bars of each theme's share of comments, coloured by mean sentiment."""
         from .plots import theme_bars
