@@ -269,6 +269,13 @@ def test_report_analyses_the_comments_in_its_language():
     res, n = cx.voice.analyze_report(few, language="fa", bootstrap=0)
     assert set(res.language[res.labels.notna()]) == {"en"} and res.left_out == {"fa": 5}
     assert res.findings().caveats[0].startswith("Only 5 comments are in Persian")
+    # no Persian comment at all: the English ones, and the page says so; English asks nothing
+    en = cx.generate(300, seed=6, comments="en")
+    res, n = cx.voice.analyze_report(en, language="fa", bootstrap=0)
+    assert res.n_comments == n and not res.left_out
+    assert res.findings().caveats[0].startswith("None of the comments is in Persian, so this")
+    res, _ = cx.voice.analyze_report(en, language="en", bootstrap=0)
+    assert not res.findings().caveats[0].startswith("None")
 
 
 def test_findings_state_volume_rate_groups_and_trend_from_the_result():

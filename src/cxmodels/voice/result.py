@@ -174,18 +174,22 @@ class CommentsResult(Result):
                   a=fmt_pct(tr.loc[top, first] / 100), b=fmt_pct(tr.loc[top, last] / 100))]  # fmt: skip
 
     def _language_caveats(self) -> list[str]:
-        """Comments left out of a report for their language, and why."""
+        """Comments left out of a report for their language, and why; or that the report's
+        language has no comment, so the page is about comments in another."""
+        kept = self.language[self.labels.notna()]
+        if self.asked is None or not len(kept):
+            return []
+        lang = str(kept.mode().iloc[0])
+        words = {k: t(f"voice.lang.{k}") for k in (*self.left_out, lang, self.asked)}
+        if self.asked != lang:
+            n_asked = self.left_out.get(self.asked, 0)
+            key = "voice.language_fallback" if n_asked else "voice.language_none"
+            return [t(key, asked=words[self.asked], n=fmt_num(n_asked, 0),
+                      kept=fmt_num(self.n_comments, 0), language=words[lang])]  # fmt: skip
         if not self.left_out:
             return []
-        kept = self.language[self.labels.notna()]
-        lang = str(kept.mode().iloc[0]) if len(kept) else ""
-        words = {k: t(f"voice.lang.{k}") for k in (*self.left_out, lang)}
         n_left = sum(self.left_out.values())
         others = join_words(words[k] for k in self.left_out)
-        if self.asked is not None and self.asked != lang:
-            return [t("voice.language_fallback", asked=t(f"voice.lang.{self.asked}"),
-                      n=fmt_num(self.left_out.get(self.asked, 0), 0),
-                      kept=fmt_num(self.n_comments, 0), language=words[lang])]  # fmt: skip
         return [t("voice.language_left_out", n=fmt_num(n_left, 0), others=others,
                   kept=fmt_num(self.n_comments, 0), language=words[lang])]  # fmt: skip
 
