@@ -6,8 +6,8 @@ Persian digits; a European semicolon CSV with decimal commas and day-first dates
 Windows-1252; a five-month history; no Kano and no branches; no purchases; a single wave; a
 single segment; SPSS files with value labels. Each is rendered through ``cxmodels report
 --data ... --out ...`` with the default report set (bootstraps made small, Persian for the
-overview and the churn report only); every report must come out ``ok``, with no traceback, and
-every section a report leaves out must say so in the page (``cx-skip`` boxes).
+overview, the churn and the comments reports only); every report must come out ``ok``, with no
+traceback, and every section a report leaves out must say so in the page (``cx-skip`` boxes).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 N = 400  # customers per export
 SMALL = {"bootstrap": 10}  # the test config's only change to a report's parameters
-FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa")
+FA_REPORTS = ("00_cx_overview_fa", "02_churn_survival_fa", "06_voice_of_customer_fa")
 FA_EXPORTS = ("iran_excel", "single_wave")  # rendered in Persian too
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DERIVED = {"customers": ["tenure_days", "churned"]}
@@ -237,11 +237,14 @@ SKIPS = {
         ("00_cx_overview_fa", "بخش «روند در موج‌های نظرسنجی» کنار گذاشته شد"),
         ("02_churn_survival", "The horizon of 12 months is past what the data can show"),
         ("02_churn_survival_fa", "افق ۱۲ ماه فراتر از چیزی است"),
+        ("06_voice_of_customer", "Themes over time is left out: the survey answers come from 1"),
+        ("06_voice_of_customer_fa", "بخش «موضوع‌ها در گذر زمان» کنار گذاشته شد"),
     ],
     "single_segment": [
         ("01_satisfaction_drivers", "Segment differences is left out: every customer is in one"),
         ("03_kano_analysis", "Segment differences is left out: every Kano respondent is in one"),
         ("05_value_of_loyalty", "they take one value only in this data: segment"),
+        ("06_voice_of_customer", "Themes by segment is left out: every customer is in one"),
     ],
     "spss": [],
 }

@@ -51,9 +51,10 @@ def _config(path: Path, entries: list[dict]) -> Path:
 
 @pytest.fixture(scope="module")
 def persian(tmp_path_factory):
-    """The Persian overview and churn report, with their workbooks, on small data."""
+    """The Persian overview, churn and comments reports, with their workbooks, on small data
+    (comments in Persian and English: the Persian page analyses the Persian ones)."""
     tmp = tmp_path_factory.mktemp("fa")
-    data = cx.save(cx.generate(1500, seed=5), tmp / "small")
+    data = cx.save(cx.generate(1500, seed=5, comments="both"), tmp / "small")
     cfg = _config(
         tmp / "reports.yaml",
         [
@@ -64,6 +65,12 @@ def persian(tmp_path_factory):
                 "parameters": {"bootstrap": 30},
             },
             {"name": "churn_fa", "notebook": str(NB / "02_churn_survival.ipynb"), "language": "fa"},
+            {
+                "name": "voice_fa",
+                "notebook": str(NB / "06_voice_of_customer.ipynb"),
+                "language": "fa",
+                "parameters": {"bootstrap": 30},
+            },
         ],
     )
     _cli(cfg, data, tmp / "out")
@@ -217,7 +224,7 @@ def test_persian_workbooks_right_to_left_with_persian_headers(persian):
 
     out, source = persian
     books = sorted(out.glob("*_fa.xlsx"))
-    assert len(books) == 2
+    assert len(books) == 3
     for book in books:
         wb = openpyxl.load_workbook(book)
         assert re.search("[\u0600-\u06ff]", wb.sheetnames[0]), wb.sheetnames

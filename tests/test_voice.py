@@ -238,10 +238,61 @@ def test_result_in_the_house_style_and_in_persian():
 def test_report_helper_says_none_without_comments():
     data = cx.generate(300, seed=4)
     bare = data.responses.drop(columns=["comment_liked", "comment_disliked"])
-    assert cx.voice.analyze_report(bare) is None
+    assert cx.voice.analyze_report(bare) == (None, 0)
     empty = data.responses.assign(comment_liked=None, comment_disliked=None)
-    assert cx.voice.analyze_report(empty) is None
-    assert cx.voice.analyze_report(data, bootstrap=0).n_comments > 100
+    assert cx.voice.analyze_report(empty) == (None, 0)
+    few = empty.assign(comment_liked=["the app crashed", "!!", *[None] * (len(empty) - 2)])
+    assert cx.voice.analyze_report(few) == (None, 1)  # "!!" has no word
+    res, n = cx.voice.analyze_report(data, bootstrap=0)
+    assert res.n_comments == n > 100 and not res.left_out
+
+
+def test_report_analyses_the_comments_in_its_language():
+    data = cx.generate(800, seed=6, comments="both")
+    lang = comment_truth(data)["language"].value_counts()
+    for language, other in (("fa", "en"), ("en", "fa")):
+        res, n = cx.voice.analyze_report(data, language=language, bootstrap=0)
+        assert n == lang.sum() and res.n_comments == lang[language]
+        assert set(res.language[res.labels.notna()]) == {language}
+        assert res.left_out == {other: lang[other]}
+        with i18n.language(language):
+            caveat = res.findings().caveats[0]
+            assert caveat == i18n.t(
+                "voice.language_left_out", n=f"{lang[other]:,}", kept=f"{lang[language]:,}",
+                others=i18n.t(f"voice.lang.{other}"), language=i18n.t(f"voice.lang.{language}"),
+            )  # fmt: skip
+    # too few Persian comments: the English ones, and the page says why
+    few = data.responses.copy()
+    fa_rows = comment_truth(data).query("language == 'fa'").index
+    for row, col in fa_rows[5:]:
+        few.loc[row, col] = None
+    res, n = cx.voice.analyze_report(few, language="fa", bootstrap=0)
+    assert set(res.language[res.labels.notna()]) == {"en"} and res.left_out == {"fa": 5}
+    assert res.findings().caveats[0].startswith("Only 5 comments are in Persian")
+    # no Persian comment at all: the English ones, and the page says so; English asks nothing
+    en = cx.generate(300, seed=6, comments="en")
+    res, n = cx.voice.analyze_report(en, language="fa", bootstrap=0)
+    assert res.n_comments == n and not res.left_out
+    assert res.findings().caveats[0].startswith("None of the comments is in Persian, so this")
+    res, _ = cx.voice.analyze_report(en, language="en", bootstrap=0)
+    assert not res.findings().caveats[0].startswith("None")
+
+
+def test_findings_state_volume_rate_groups_and_trend_from_the_result():
+    data = cx.generate(1500, seed=8, comments="en")
+    res = cx.analyze_comments(data, bootstrap=0)
+    rate = res.n_respondents / len(data.responses)
+    assert res.comment_rate == pytest.approx(rate) and 0.2 < rate < 0.9
+    f = res.findings().findings
+    assert f[1] == i18n.t("voice.rate", n=f"{res.n_respondents:,}",
+                          responses=f"{len(data.responses):,}", rate=f"{100 * rate:.0f}%")  # fmt: skip
+    g = res.by_group
+    top = (g["detractor"] - g["promoter"]).idxmax()
+    assert any(s.startswith(f"Detractors mention {top} more") for s in f), f
+    tr = res.trend
+    assert list(tr.columns) == sorted(tr.columns)  # 2022Q1 ... 2025Q4, in order
+    moved = (tr.iloc[:, -1] - tr.iloc[:, 0]).abs().idxmax()
+    assert any(s.startswith(f"The share of {moved} moved most from {tr.columns[0]}") for s in f)
 
 
 @pytest.mark.slow
@@ -265,9 +316,9 @@ def test_notebook_renders_and_hides_verbatims(tmp_path, monkeypatch, with_commen
         progress_bar=False, kernel_name="python3",
     )  # fmt: skip
     page = out.read_text(encoding="utf-8")
-    sentence = "no comments to analyse"
+    sentence = "the survey answers hold 0 comments with words"
     assert (sentence in page) is not with_comments
-    said = json.dumps(i18n.t("nb.voice.verbatims_hidden"))[1:-1]
+    said = json.dumps(i18n.t("nb.voice.verbatims_hidden").split(":")[0])[1:-1]
     assert (said in page) is with_comments
     if with_comments:
         for text in data.responses["comment_disliked"].dropna().head(200):
@@ -310,3 +361,20 @@ def test_embedding_path_recovers_themes():
     ari = adjusted_rand_score(truth.reindex(lab.index)["theme"], lab)
     assert ari >= 0.30, ari
     assert "embeddings" in res.method
+
+
+def test_sample_data_writes_realistic_comments_by_default(tmp_path):
+    """``cxmodels sample-data`` (and the default ``data/sample``) carries comments in both
+    languages, so the default comments report finds themes; ``--comments none`` keeps the
+    template ones. Every other column is the default world's."""
+    from cxmodels.cli import main
+    from cxmodels.data import DEFAULT_SAMPLE
+
+    assert DEFAULT_SAMPLE["comments"] == "both"
+    for flag, out in (([], "both"), (["--comments", "none"], "none")):
+        main(["sample-data", "--customers", "200", "--out", str(tmp_path / out), *flag])
+    both, none = cx.load(tmp_path / "both"), cx.load(tmp_path / "none")
+    assert set(comment_truth(both)["language"]) == {"en", "fa"}
+    assert none.responses["comment_liked"].dropna().str.startswith("Really good").all()
+    cols = [c for c in none.responses if not c.startswith("comment_")]
+    pd.testing.assert_frame_equal(both.responses[cols], none.responses[cols])

@@ -12,9 +12,11 @@ from pathlib import Path
 
 
 def _sample_data(args) -> int:
-    from .data import generate, save
+    from .data import DEFAULT_SAMPLE, generate, save
 
-    data = generate(args.customers, seed=args.seed)
+    comments = DEFAULT_SAMPLE["comments"] if args.comments is None else args.comments
+    comments = None if comments == "none" else comments
+    data = generate(args.customers, seed=args.seed, comments=comments)
     out = save(data, args.out, fmt=args.format)
     print(f"Wrote {data!r} to {out} (with truth.json, codebook.json, meta.json)")
     return 0
@@ -183,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--customers", type=int, default=4000)
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--out", type=Path, default=Path("data/sample"))
+    s.add_argument(
+        "--comments",
+        default=None,
+        choices=["both", "en", "fa", "none"],
+        help="realistic survey comments in English and Persian (default both); none keeps the "
+        "short template comments",
+    )
     s.add_argument(
         "--format", default="parquet", choices=["parquet", "csv", "excel", "spss", "duckdb"]
     )

@@ -9,8 +9,15 @@ theme with its "remove the theme" impact on NPS (:mod:`.impact`). Nothing is dow
 from __future__ import annotations
 
 from ..pii import mask_text
-from .analysis import analyze_comments, analyze_report
+from .analysis import MIN_REPORT_COMMENTS, analyze_comments, analyze_report
 from .normalize import normalize_text
 from .result import CommentsResult
 
-__all__ = ["CommentsResult", "analyze_comments", "analyze_report", "mask_text", "normalize_text"]
+__all__ = [
+    "MIN_REPORT_COMMENTS",
+    "CommentsResult",
+    "analyze_comments",
+    "analyze_report",
+    "mask_text",
+    "normalize_text",
+]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from .._validation import as_list, check_option, fail, require_columns
+from ..data.vocabulary import order_waves
 from ..pii import mask
 from .embeddings import embed
 from .impact import crosstab_share, nps_group, nps_points, theme_impact
-from .normalize import guess_language, normalize
+from .normalize import guess_language, normalize, normalize_text
 from .result import CommentsResult
 from .sentiment import calibrate, lexicon_counts, score
 from .themes import Themes, assign, discover
 
 COMMENT_COLUMNS = ("comment_liked", "comment_disliked")
+#: Fewer comments than this and a report leaves the themes out, and says so.
+MIN_REPORT_COMMENTS = 20
 NEGATIVE, POSITIVE = -0.2, 0.2
 METHODS = {
     False: "discovered (TF-IDF, LSA, k-means)",
@@ -112,7 +117,11 @@ def _breakdowns(frame, labels, order, resp, by, wave) -> dict:
         if key == "by_group":
             values = nps_group(frame[col]).to_numpy()[resp]
         by_name = "nps_group" if key == "by_group" else col
-        out[key] = crosstab_share(pd.Series(labels), pd.Series(values, name=by_name), order)
+        tab = crosstab_share(pd.Series(labels), pd.Series(values, name=by_name), order)
+        if key == "trend":  # waves in the order of their meaning (2025Q3, 1403-Q2, dates)
+            dates = frame["survey_date"] if "survey_date" in frame.columns else None
+            tab = tab[[w for w in order_waves(frame[col], dates)[0] if w in tab.columns]]
+        out[key] = tab
     return out
 
 
@@ -244,6 +253,7 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
         method="codebook" if found is not None else METHODS[o["embeddings"]],
         outcome=name,
         n_respondents=int(np.unique(resp).size),
+        n_responses=len(frame),
         k_scores=used.scores,
         calibration=cal,
         suggestions=None if found is None else _suggestions(found),
@@ -267,12 +277,42 @@ def _suggestions(found: Themes) -> pd.DataFrame:
     return pd.DataFrame({"theme": found.names, "distinct comments": counts}).set_index("theme")
 
 
-def analyze_report(data, column=None, **kw) -> CommentsResult | None:
-    """:func:`analyze_comments` for a report: ``None`` when the data has no comment column or
-    fewer than two comments (the report then says so instead of failing)."""
+def _language_counts(texts: pd.Series) -> pd.Series:
+    """Comments with words per language (``fa`` / ``en``), largest first."""
+    counts = texts.dropna().astype(str).value_counts()
+    words = counts[[bool(normalize_text(x)) for x in counts.index]]
+    langs = pd.Series([guess_language(x) for x in words.index], index=words.index)
+    return words.groupby(langs.to_numpy()).sum().sort_values(ascending=False)
+
+
+def analyze_report(
+    data, column=None, language: str | None = None, **kw
+) -> tuple[CommentsResult | None, int]:
+    """:func:`analyze_comments` for a report, in the report's language.
+
+    Returns
+    -------
+    (CommentsResult or None, int)
+        The result and the number of comments with words; ``None`` when the data has no comment
+        column or fewer than :data:`MIN_REPORT_COMMENTS` comments (the report then says so
+        instead of failing). When the comments are in more than one language, only those in
+        ``language`` are analysed if there are at least :data:`MIN_REPORT_COMMENTS` of them,
+        else those of the language with the most comments (a theme is named by its words, so
+        one language per page); the result's ``left_out`` counts the others, and its caveats
+        say so.
+    """
     resp = getattr(data, "responses", data)
-    cols = as_list(column) or [c for c in COMMENT_COLUMNS if c in resp.columns]
-    cols = [c for c in cols if c in resp.columns]
-    if not cols or int(resp[cols].notna().sum().sum()) < 2:
-        return None
-    return analyze_comments(data, column=cols, **kw)
+    cols = [c for c in (as_list(column) or COMMENT_COLUMNS) if c in resp.columns]
+    if not cols:
+        return None, 0
+    counts = _language_counts(resp[cols].stack(future_stack=True))
+    n = int(counts.sum())
+    if n < MIN_REPORT_COMMENTS:
+        return None, n
+    chosen = None
+    if len(counts) > 1:
+        enough = language is not None and counts.get(language, 0) >= MIN_REPORT_COMMENTS
+        chosen = language if enough else str(counts.index[0])
+    res = analyze_comments(data, column=cols, language=chosen, **kw)
+    left = {str(k): int(v) for k, v in counts.items() if chosen is not None and k != chosen}
+    return dataclasses.replace(res, left_out=left, asked=language), n

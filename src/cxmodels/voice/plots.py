@@ -1,10 +1,11 @@
-"""Figures of comment themes: the impact bubble chart and the theme bars."""
+"""Figures of comment themes: the impact bubble chart, the theme bars and the trend by wave."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..i18n import t as message
 from ..plots import PALETTE, _ax, _pad_limits, _set_alt, _styled, place_labels
 
 
@@ -24,11 +25,7 @@ def impact_bubbles(table: pd.DataFrame, outcome: str, ax=None):
     ax.set_ylabel("impact: outcome of all minus outcome without the theme")
     ax.set_title("What each theme costs")
     place_labels(ax, x, y, list(t["theme"]), sizes=size)
-    return _set_alt(
-        ax,
-        f"Bubble chart of {len(t)} comment themes: sentiment against impact on {outcome}, "
-        "bubble area by number of comments",
-    )
+    return _set_alt(ax, message("fig.alt.voice_bubbles", n=len(t), outcome=outcome))
 
 
 @_styled
@@ -43,8 +40,26 @@ def theme_bars(table: pd.DataFrame, ax=None):
     ax.set_xlabel("share of comments (%)")
     ax.set_title("Comment themes")
     ax.grid(axis="y", visible=False)
-    return _set_alt(
-        ax,
-        f"Bar chart of the share of comments of {len(t)} themes, coloured from red (negative) "
-        "to green (positive) by mean sentiment",
-    )
+    return _set_alt(ax, message("fig.alt.voice_bars", n=len(t)))
+
+
+@_styled
+def theme_trend(trend: pd.DataFrame, ax=None):
+    """Each theme's share of comments by wave: a grid of themes (rows) by waves (columns),
+    darker where a theme takes a larger share of that wave's comments, the share written in."""
+    from ..i18n import localize_digits
+
+    tr = trend.drop(index="other", errors="ignore")
+    ax = _ax(ax, (max(7.0, 0.55 * tr.shape[1] + 4), 0.45 * len(tr) + 1.8))
+    values = tr.to_numpy(float)
+    ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=max(float(np.nanmax(values)), 1))
+    top = np.nanmax(values) if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        color = "white" if v > 0.6 * top else "#222222"
+        ax.text(j, i, localize_digits(f"{v:.0f}"), ha="center", va="center", fontsize=7,
+                color=color)  # fmt: skip
+    ax.set_xticks(np.arange(tr.shape[1]), [str(c) for c in tr.columns], rotation=45, ha="right")
+    ax.set_yticks(np.arange(len(tr)), [str(x) for x in tr.index])
+    ax.grid(False)
+    ax.set_title("Themes by wave (% of each wave's comments)")
+    return _set_alt(ax, message("fig.alt.voice_trend", n=len(tr), waves=tr.shape[1]))

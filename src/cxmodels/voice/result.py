@@ -53,6 +53,11 @@ class CommentsResult(Result):
         it in any of their comments (the indicators of the impact and of ``theme_drivers``).
     outcome_ratings : Series or None
         The outcome column as given (the 0-10 rating for NPS).
+    n_responses : int
+        Rows of the input (survey answers, or texts): the base of the comment rate.
+    left_out : dict
+        ``{language: comments}`` left out by :func:`cxmodels.voice.analyze_report` (one
+        language per page); ``asked`` is the language the report asked for.
     k_scores : dict
         Mean silhouette per number of themes tried when it was chosen (empty otherwise).
     calibration : :class:`cxmodels.voice.sentiment.Calibration`
@@ -78,20 +83,29 @@ class CommentsResult(Result):
     expanded: dict = field(default_factory=dict, repr=False)
     respondent_themes: pd.DataFrame | None = field(default=None, repr=False)
     outcome_ratings: pd.Series | None = field(default=None, repr=False)
+    n_responses: int = 0
+    left_out: dict = field(default_factory=dict, repr=False)
+    asked: str | None = None
     notes: tuple[str, ...] = ()
 
     @property
     def n_comments(self) -> int:
         return int(self.labels.notna().sum())
 
+    @property
+    def comment_rate(self) -> float:
+        """Share of the input rows (survey answers) with at least one comment analysed."""
+        return self.n_respondents / self.n_responses if self.n_responses else float("nan")
+
     def _summary_parts(self):
         cal = self.calibration
         facts = {
             "comments": self.n_comments,
             "respondents": self.n_respondents,
+            "comment rate": self.comment_rate,
             "themes": len(self.table),
             "method": self.method,
-            "comments in Persian": int((self.language == "fa").sum()),
+            "comments in Persian": int((self.language[self.labels.notna()] == "fa").sum()),
             "sentiment calibrated on the NPS group": cal.calibrated,
             "sentiment accuracy on held-out comments": cal.accuracy,
             "held-out comments": cal.n_test,
@@ -106,31 +120,78 @@ class CommentsResult(Result):
             if c in self.table
         ]  # fmt: skip
         tables = {"Themes": self.table.set_index("theme")[cols]}
-        for name, tab in (
-            ("Themes by NPS group (% of comments)", self.by_group),
-            ("Themes by segment (% of comments)", self.by_segment),
-            ("Suggested themes (discovered)", self.suggestions),
-        ):
-            if tab is not None:
-                tables[name] = tab
+        if self.suggestions is not None:
+            tables["Suggested themes (discovered)"] = self.suggestions
         return "Comment themes", facts, tables, list(self.notes)
 
     def findings(self) -> Findings:
-        """Volume, the largest and the most negative theme, the costliest theme with its
-        interval, and the sentiment check; caveats for few comments, a large "other" and an
-        uncalibrated sentiment."""
+        """Volume and comment rate, the largest and the most negative theme, the costliest
+        theme with its interval, the theme that sets detractors apart and the largest change
+        between the first and last wave; caveats: the sentiment check, few comments, a large
+        "other", an uncalibrated sentiment and comments left out for their language."""
         tab = self.table
         named = tab[tab["theme"] != "other"]
         f = [t("voice.volume", n=fmt_num(self.n_comments, 0),
-               respondents=fmt_num(self.n_respondents, 0), themes=fmt_num(len(tab), 0))]  # fmt: skip
+               respondents=fmt_num(self.n_respondents, 0), themes=fmt_num(len(tab), 0)),
+             t("voice.rate", n=fmt_num(self.n_respondents, 0),
+               responses=fmt_num(self.n_responses, 0), rate=fmt_pct(self.comment_rate))]  # fmt: skip
         if len(named):
             top = named.loc[named["comments"].idxmax()]
             f.append(t("voice.largest", theme=top["theme"], share=fmt_pct(top["share"] / 100)))
             neg = named.loc[named["sentiment"].idxmin()]
-            f.append(t("voice.most_negative", theme=neg["theme"],
-                       sentiment=fmt_num(neg["sentiment"], 2, signed=True)))  # fmt: skip
+            if neg["sentiment"] < 0:
+                f.append(t("voice.most_negative", theme=neg["theme"],
+                           sentiment=fmt_num(neg["sentiment"], 2, signed=True)))  # fmt: skip
         f += self._impact_findings(named)
-        return Findings(tuple(f), tuple(self._caveats()))
+        f += self._group_findings() + self._trend_findings()
+        return Findings(tuple(f), tuple(self._language_caveats() + self._caveats()))
+
+    def _group_findings(self) -> list[str]:
+        """The theme detractors mention most beyond promoters (share of their comments)."""
+        g = self.by_group
+        if g is None or not {"detractor", "promoter"} <= set(g.columns):
+            return []
+        g = g.drop(index="other", errors="ignore")
+        gap = g["detractor"] - g["promoter"]
+        if g.empty or not (gap > 0).any():
+            return []
+        top = gap.idxmax()
+        return [t("voice.by_group", theme=top, detractors=fmt_pct(g.loc[top, "detractor"] / 100),
+                  promoters=fmt_pct(g.loc[top, "promoter"] / 100))]  # fmt: skip
+
+    def _trend_findings(self) -> list[str]:
+        """The theme whose share of comments moved most from the first wave to the last."""
+        tr = self.trend
+        if tr is None or tr.shape[1] < 2:
+            return []
+        tr = tr.drop(index="other", errors="ignore")
+        first, last = tr.columns[0], tr.columns[-1]
+        change = tr[last] - tr[first]
+        if tr.empty or not change.abs().gt(0).any():
+            return []
+        top = change.abs().idxmax()
+        return [t("voice.trend", theme=top, first=first, last=last,
+                  a=fmt_pct(tr.loc[top, first] / 100), b=fmt_pct(tr.loc[top, last] / 100))]  # fmt: skip
+
+    def _language_caveats(self) -> list[str]:
+        """Comments left out of a report for their language, and why; or that the report's
+        language has no comment, so the page is about comments in another."""
+        kept = self.language[self.labels.notna()]
+        if self.asked is None or not len(kept):
+            return []
+        lang = str(kept.mode().iloc[0])
+        words = {k: t(f"voice.lang.{k}") for k in (*self.left_out, lang, self.asked)}
+        if self.asked != lang:
+            n_asked = self.left_out.get(self.asked, 0)
+            key = "voice.language_fallback" if n_asked else "voice.language_none"
+            return [t(key, asked=words[self.asked], n=fmt_num(n_asked, 0),
+                      kept=fmt_num(self.n_comments, 0), language=words[lang])]  # fmt: skip
+        if not self.left_out:
+            return []
+        n_left = sum(self.left_out.values())
+        others = join_words(words[k] for k in self.left_out)
+        return [t("voice.language_left_out", n=fmt_num(n_left, 0), others=others,
+                  kept=fmt_num(self.n_comments, 0), language=words[lang])]  # fmt: skip
 
     def _impact_findings(self, named: pd.DataFrame) -> list[str]:
         if "impact" not in named or not named["impact"].notna().any():
@@ -203,6 +264,15 @@ class CommentsResult(Result):
             fail("responses", "outcome", "no impact without an outcome", "pass outcome='nps'")
 
         return impact_bubbles(self.table, self.outcome or "", ax=ax)
+
+    def plot_trend(self, ax=None):
+        """Lines of each theme's share of comments by wave (needs a wave column)."""
+        from .._validation import fail
+        from .plots import theme_trend
+
+        if self.trend is None:
+            fail("responses", "wave", "no wave column", "pass wave='...' naming the survey waves")
+        return theme_trend(self.trend, ax=ax)
 
     def plot_themes(self, ax=None):
         """Horizontal bars of each theme's share of comments, coloured by mean sentiment."""
