@@ -1,0 +1,179 @@
+r"""A follow-up effect that varies between customers and decays with the delay (opt-in world).
+
+``generate(uplift=True)`` replaces the homogeneous follow-up effect of the default world by one
+with known heterogeneity and timing, from its own random stream (``default_rng([seed, 37])``),
+so the default world does not move:
+
+* **Level.** Each customer's satisfaction level is the latent satisfaction her traits predict
+  without follow-up or event noise:
+  :math:`L_i = 6.6 + \sum_a w_a (\mu_{ia} - 6) + \text{basic, excitement terms} + s_{seg} +
+  0.25 (e_{branch} - 7)` (the driver weights and attribute means of the default world).
+* **Need.** :math:`q_i = \mathrm{clip}((8 - L_i)/2.5, 0, 1)`: 1 for dissatisfied customers
+  (level 5.5 or below), 0 for promoters (level 8 or above).
+* **Delay.** Days from the event to the follow-up: :math:`D = 1 + \min(\lfloor E \rfloor, 12)`
+  with :math:`E` exponential of mean 2.5 days after a complaint, 4.5 after a purchase (so the
+  delay is confounded with the kind of event). The delay is drawn for every event, so it is the
+  *potential* delay of an event that was not followed up.
+* **Decay.** :math:`g(D) = \exp(-(D-1)/5)`: full effect on day 1, about a third on day 6.
+* **Effect on satisfaction** (latent points) of the follow-up of event :math:`j` of customer
+  :math:`i`: :math:`\tau_{ij} = 1.6\, q_i\, (1 + 0.6 \min(\text{tenure years}_{ij}, 3)/3)\,
+  g(D_{ij})`; it replaces the channel effect of the default world.
+* **Effect on retention**: the onboarding follow-up multiplies the churn hazard by
+  :math:`\exp(-0.9\, q_i\, g(D_{i1}))` (instead of the constant hazard ratio), besides its effect
+  through the onboarding satisfaction.
+
+``truth["uplift"]`` holds these parameters, each eligible event's true effect (``events``:
+customer, event date, kind, delay, ``effect`` at its delay and ``effect_expected`` over the
+delay distribution of its kind), each customer's true effect on churn within 180 days
+(``customers``) and the true delay curve (``delay_curve``: mean effect of an eligible event at
+each delay).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+UPLIFT = {
+    "level_full_need": 5.5,
+    "level_no_need": 8.0,
+    "max_effect_points": 1.6,
+    "tenure_boost": 0.6,
+    "tenure_cap_years": 3.0,
+    "decay_days": 5.0,
+    "max_delay_days": 13,
+    "delay_mean_days": {"complaint": 2.5, "purchase": 4.5},
+    "churn_log_hr_at_full_need": -0.9,
+    "horizon_days": 180,
+}
+STREAM = 37
+
+
+def decay(delay) -> np.ndarray:
+    """Share of the day-1 effect left after ``delay`` days: :math:`\\exp(-(D-1)/5)`."""
+    return np.exp(-(np.asarray(delay, float) - 1) / UPLIFT["decay_days"])
+
+
+def delay_pmf(kind: str) -> np.ndarray:
+    """P(D = d) for d = 1..13 after an event of ``kind`` ("complaint" or "purchase")."""
+    m = UPLIFT["delay_mean_days"][kind]
+    k = np.arange(UPLIFT["max_delay_days"])
+    edges = np.exp(-k / m) - np.exp(-(k + 1) / m)
+    edges[-1] = np.exp(-k[-1] / m)  # the cap collects the tail
+    return edges
+
+
+def level(w, driver_weights, basic, excitement, segment_sat, employee_effect, attributes):
+    """Each customer's satisfaction level :math:`L_i` (latent, no event noise, no follow-up)."""
+    mu = w.attr_mu
+    col = {a: i for i, a in enumerate(attributes)}
+    lin = sum(wt * (mu[:, col[a]] - 6.0) for a, wt in driver_weights.items())
+    lin = lin + basic["penalty_slope"] * np.minimum(
+        mu[:, col[basic["attribute"]]] - basic["threshold"], 0
+    )
+    lin = lin + excitement["reward_slope"] * np.maximum(
+        mu[:, col[excitement["attribute"]]] - excitement["threshold"], 0
+    )
+    seg = np.array(list(segment_sat.values()))[w.seg_i]
+    return 6.6 + lin + seg + employee_effect * (w.emp_sat[w.branch_i] - 7.0)
+
+
+def need(lvl: np.ndarray) -> np.ndarray:
+    """:math:`q = \\mathrm{clip}((8 - L)/2.5, 0, 1)`."""
+    lo, hi = UPLIFT["level_full_need"], UPLIFT["level_no_need"]
+    return np.clip((hi - lvl) / (hi - lo), 0, 1)
+
+
+def apply(w, fu_gain: np.ndarray, lvl: np.ndarray, rating) -> None:
+    """Redraw the delays and replace the follow-up effect on satisfaction (before churn).
+
+    ``fu_gain`` is the default world's channel effect of every event (taken back out of the
+    latent satisfaction of followed-up events); sets ``w.fu_lhr`` (per customer), which the
+    churn step uses as the follow-up's log hazard ratio.
+    """
+    rng = np.random.default_rng([w.seed, STREAM])
+    complaint = w.is_complaint
+    mean = np.where(complaint, *[UPLIFT["delay_mean_days"][k] for k in ("complaint", "purchase")])
+    w.fu_delay = 1 + np.minimum(np.floor(rng.exponential(mean)), UPLIFT["max_delay_days"] - 1)
+    w.fu_delay = w.fu_delay.astype(np.int64)
+    q = need(lvl)
+    tenure_years = np.maximum(w.ev_off - w.signup_off[w.cust_of_ev], 0) / 365.25
+    boost = 1 + UPLIFT["tenure_boost"] * np.minimum(tenure_years, UPLIFT["tenure_cap_years"]) / 3
+    base = UPLIFT["max_effect_points"] * q[w.cust_of_ev] * boost
+    tau = base * decay(w.fu_delay)
+    lat0 = w.latent - np.where(w.treated, fu_gain, 0.0)
+    w.sat1 = rating(lat0 + tau, 1, 10).astype(np.int8)
+    w.latent = np.where(w.treated, lat0 + tau, lat0)
+    w.sat = np.where(w.treated, w.sat1, w.sat0)
+    first = np.flatnonzero(w.slot == 0)
+    w.fu_lhr = UPLIFT["churn_log_hr_at_full_need"] * q * decay(w.fu_delay[first])
+    expected = np.where(complaint, _mean_decay("complaint"), _mean_decay("purchase"))
+    w.uplift_arrays = {
+        "tau": tau, "base": base, "expected": base * expected, "q": q, "level": lvl,
+        "ev_off": w.ev_off, "treated": w.treated, "delay": w.fu_delay, "cust": w.cust_of_ev,
+        "eligible": w.eligible, "to_origin": w.s_delay[first],
+    }  # fmt: skip
+
+
+def _mean_decay(kind: str) -> float:
+    return float(delay_pmf(kind) @ decay(np.arange(1, UPLIFT["max_delay_days"] + 1)))
+
+
+def churn_effect(lp0, lp1, days_to_origin, shape, scale):
+    """True effect on churn within the horizon: :math:`P(T_1 \\le h - s) - P(T_0 \\le h - s)`
+    for Weibull proportional hazards with linear predictors ``lp0``, ``lp1``."""
+    left = np.maximum(UPLIFT["horizon_days"] - days_to_origin, 0)
+
+    def cdf(lp):
+        return 1 - np.exp(-((left / scale) ** shape) * np.exp(lp))
+
+    return cdf(lp1) - cdf(lp0)
+
+
+def truth(w, kinds, log_hr: dict, weibull: dict) -> dict:
+    """``truth["uplift"]``: parameters, per-event and per-customer effects, the delay curve.
+
+    A customer's true effect on churn within 180 days is :func:`churn_effect` with the linear
+    predictors of the churn step at her onboarding satisfaction without and with follow-up
+    (the voluntary cause only when ``exit_causes=True``).
+    """
+    a, cust_ids = w.uplift_arrays, w.cust_ids
+    ev = np.flatnonzero(a["eligible"])
+    day = w.t0 + pd.to_timedelta(a["ev_off"][ev], unit="D")
+    seg_lhr = np.array([0.0, log_hr["segment[small_business]"], log_hr["segment[premium]"]])
+    common = log_hr["loyalty_member"] * w.loyal + seg_lhr[w.seg_i]
+    sat = log_hr["overall_sat"]
+    lp0 = common + sat * (w.sat0[w.fidx] - weibull["sat_centre"])
+    lp1 = common + sat * (w.sat1[w.fidx] - weibull["sat_centre"]) + w.fu_lhr
+    churn = churn_effect(lp0, lp1, a["to_origin"], weibull["shape"], weibull["scale_days"])
+    events = pd.DataFrame(
+        {
+            "customer_id": cust_ids[a["cust"][ev]],
+            "event_date": day,
+            "kind": np.asarray(kinds, dtype=object)[w.kind[ev]],
+            "treated": a["treated"][ev],
+            "delay_days": a["delay"][ev],
+            "effect": a["tau"][ev],
+            "effect_expected": a["expected"][ev],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": cust_ids,
+            "level": a["level"],
+            "need": a["q"],
+            "effect_churn_within_180d": churn,
+        }
+    )
+    d = np.arange(1, UPLIFT["max_delay_days"] + 1)
+    base = a["base"][ev]
+    curve = pd.DataFrame({"delay_days": d, "decay": decay(d)})
+    curve["mean_effect_overall_sat"] = base.mean() * curve["decay"]
+    return {
+        "parameters": UPLIFT,
+        "events": events,
+        "customers": customers,
+        "delay_curve": curve,
+        "ate_overall_sat": float(a["tau"][ev].mean()),
+        "ate_churn_within_180d": float(churn.mean()),
+    }
