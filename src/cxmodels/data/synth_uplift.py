@@ -8,18 +8,20 @@ so the default world does not move:
   without follow-up or event noise:
   :math:`L_i = 6.6 + \sum_a w_a (\mu_{ia} - 6) + \text{basic, excitement terms} + s_{seg} +
   0.25 (e_{branch} - 7)` (the driver weights and attribute means of the default world).
-* **Need.** :math:`q_i = \mathrm{clip}((8 - L_i)/2.5, 0, 1)`: 1 for dissatisfied customers
-  (level 5.5 or below), 0 for promoters (level 8 or above).
+* **Need.** :math:`q = \mathrm{clip}((8 - S)/2.5, 0, 1)` of the customer's last answered overall
+  satisfaction :math:`S` before the event (the mean level of her segment before her first
+  answer): 1 for dissatisfied customers (5 or below), 0 for those who answered 8 or more. What
+  a CX team sees drives the effect, so the heterogeneity is learnable from the earlier answers.
 * **Delay.** Days from the event to the follow-up: :math:`D = 1 + \min(\lfloor E \rfloor, 12)`
   with :math:`E` exponential of mean 2.5 days after a complaint, 4.5 after a purchase (so the
   delay is confounded with the kind of event). The delay is drawn for every event, so it is the
   *potential* delay of an event that was not followed up.
 * **Decay.** :math:`g(D) = \exp(-(D-1)/5)`: full effect on day 1, about a third on day 6.
 * **Effect on satisfaction** (latent points) of the follow-up of event :math:`j` of customer
-  :math:`i`: :math:`\tau_{ij} = 1.6\, q_i\, (1 + 0.6 \min(\text{tenure years}_{ij}, 3)/3)\,
+  :math:`i`: :math:`\tau_{ij} = 1.6\, q_{ij}\, (1 + 0.6 \min(\text{tenure years}_{ij}, 3)/3)\,
   g(D_{ij})`; it replaces the channel effect of the default world.
 * **Effect on retention**: the onboarding follow-up multiplies the churn hazard by
-  :math:`\exp(-0.9\, q_i\, g(D_{i1}))` (instead of the constant hazard ratio), besides its effect
+  :math:`\exp(-0.9\, q_{i1}\, g(D_{i1}))` (instead of the constant hazard ratio), besides its effect
   through the onboarding satisfaction.
 
 ``truth["uplift"]`` holds these parameters, each eligible event's true effect (``events``:
@@ -96,23 +98,50 @@ def apply(w, fu_gain: np.ndarray, lvl: np.ndarray, rating) -> None:
     mean = np.where(complaint, *[UPLIFT["delay_mean_days"][k] for k in ("complaint", "purchase")])
     w.fu_delay = 1 + np.minimum(np.floor(rng.exponential(mean)), UPLIFT["max_delay_days"] - 1)
     w.fu_delay = w.fu_delay.astype(np.int64)
-    q = need(lvl)
     tenure_years = np.maximum(w.ev_off - w.signup_off[w.cust_of_ev], 0) / 365.25
     boost = 1 + UPLIFT["tenure_boost"] * np.minimum(tenure_years, UPLIFT["tenure_cap_years"]) / 3
-    base = UPLIFT["max_effect_points"] * q[w.cust_of_ev] * boost
-    tau = base * decay(w.fu_delay)
     lat0 = w.latent - np.where(w.treated, fu_gain, 0.0)
-    w.sat1 = rating(lat0 + tau, 1, 10).astype(np.int8)
+    q_ev, prior = _need_by_event(w, lvl, lat0, rating, boost)
+    base = UPLIFT["max_effect_points"] * q_ev * boost
+    tau = base * decay(w.fu_delay)
     w.latent = np.where(w.treated, lat0 + tau, lat0)
     w.sat = np.where(w.treated, w.sat1, w.sat0)
     first = np.flatnonzero(w.slot == 0)
+    q = q_ev[first]
     w.fu_lhr = UPLIFT["churn_log_hr_at_full_need"] * q * decay(w.fu_delay[first])
     expected = np.where(complaint, _mean_decay("complaint"), _mean_decay("purchase"))
     w.uplift_arrays = {
         "tau": tau, "base": base, "expected": base * expected, "q": q, "level": lvl,
+        "q_event": q_ev, "prior": prior,
         "ev_off": w.ev_off, "treated": w.treated, "delay": w.fu_delay, "cust": w.cust_of_ev,
         "eligible": w.eligible, "to_origin": w.s_delay[first],
     }  # fmt: skip
+
+
+def _need_by_event(w, lvl, lat0, rating, boost):
+    """Need of each event from the customer's last answered satisfaction before it (the mean
+    level of her segment when she has not answered yet), slot by slot, since an answer follows
+    its own follow-up.
+
+    Sets ``w.sat1`` (potential satisfaction with follow-up) and returns the need and the prior
+    answer (NaN when none) of every event.
+    """
+    seg_level = np.bincount(w.seg_i, weights=lvl, minlength=3) / np.bincount(w.seg_i, minlength=3)
+    first_need = need(seg_level[w.seg_i])
+    last = np.full(w.n, np.nan)
+    q_ev, prior = np.empty(w.ne), np.full(w.ne, np.nan)
+    w.sat1 = np.empty(w.ne, np.int8)
+    for s in range(int(w.slot.max()) + 1):  # loop over slots (~12), vectorized over customers
+        ev = np.flatnonzero(w.slot == s)
+        c = w.cust_of_ev[ev]
+        prior[ev] = last[c]
+        q_ev[ev] = np.where(np.isnan(last[c]), first_need[c], need(last[c]))
+        tau = UPLIFT["max_effect_points"] * q_ev[ev] * boost[ev] * decay(w.fu_delay[ev])
+        w.sat1[ev] = rating(lat0[ev] + tau, 1, 10)
+        sat = np.where(w.treated[ev], w.sat1[ev], w.sat0[ev])
+        ans = w.answered[ev]
+        last[c[ans]] = sat[ans]
+    return q_ev, prior
 
 
 def _mean_decay(kind: str) -> float:
@@ -152,6 +181,8 @@ def truth(w, kinds, log_hr: dict, weibull: dict) -> dict:
             "event_date": day,
             "kind": np.asarray(kinds, dtype=object)[w.kind[ev]],
             "treated": a["treated"][ev],
+            "prior_overall_sat": a["prior"][ev],
+            "need": a["q_event"][ev],
             "delay_days": a["delay"][ev],
             "effect": a["tau"][ev],
             "effect_expected": a["expected"][ev],

@@ -1,0 +1,78 @@
+"""Figures of the uplift results, in the one cxmodels style (:mod:`cxmodels.plots`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import i18n
+from ..plots import PALETTE, _ax, _label, _legend_outside, _set_alt, _styled
+
+
+@_styled
+def effect_hist(effects: np.ndarray, average: float, outcome: str, ax=None):
+    """Histogram of per-customer effects with the average effect as a line."""
+    ax = _ax(ax, (7, 3.6))
+    ax.hist(effects, bins=40, color=PALETTE[0], alpha=0.8)
+    ax.axvline(average, color=PALETTE[1], lw=2, label="average effect (AIPW)")
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_xlabel(f"effect of a follow-up on {_label(outcome)}")
+    ax.set_ylabel("units")
+    ax.set_title("Per-customer effects of a follow-up")
+    _legend_outside(ax)
+    return _set_alt(ax, i18n.t("fig.alt.uplift_hist", n=len(effects)))
+
+
+@_styled
+def qini_plot(table: pd.DataFrame, kind: str, ax=None):
+    """The curve with its band against random targeting."""
+    ax = _ax(ax, (7, 4))
+    x = 100 * table["share"]
+    ax.fill_between(x, table["ci_low"], table["ci_high"], color=PALETTE[0], alpha=0.2)
+    ax.plot(x, table["value"], color=PALETTE[0], lw=2, label="ranking by predicted effect")
+    ax.plot(x, table["random"], color="grey", ls="--", label="random targeting")
+    ax.set_xlabel("share of units contacted (%)")
+    ax.set_ylabel({"dr": "total effect (DR)", "qini": "Qini", "uplift": "uplift"}[kind])
+    ax.set_title({"dr": "Gain curve (doubly robust)", "qini": "Qini curve",
+                  "uplift": "Uplift curve"}[kind])  # fmt: skip
+    _legend_outside(ax)
+    return _set_alt(ax, i18n.t("fig.alt.qini"))
+
+
+@_styled
+def calibration_plot(table: pd.DataFrame, outcome: str, ax=None):
+    """Predicted against DR-estimated effect by decile, with the identity line."""
+    ax = _ax(ax, (6, 4.5))
+    err = [
+        table["estimated_effect"] - table["ci_low"],
+        table["ci_high"] - table["estimated_effect"],
+    ]
+    ax.errorbar(table["predicted_effect"], table["estimated_effect"], yerr=err, fmt="o", color=PALETTE[0],
+                capsize=3, label="decile")  # fmt: skip
+    lo = float(np.nanmin([table["predicted_effect"].min(), table["ci_low"].min()]))
+    hi = float(np.nanmax([table["predicted_effect"].max(), table["ci_high"].max()]))
+    ax.plot([lo, hi], [lo, hi], color="grey", ls="--", label="perfect calibration")
+    ax.set_xlabel("predicted effect")
+    ax.set_ylabel("estimated effect (AIPW)")
+    ax.set_title("Calibration of the predicted effects by decile")
+    _legend_outside(ax)
+    return _set_alt(ax, i18n.t("fig.alt.uplift_calibration", n=len(table)))
+
+
+@_styled
+def trait_plot(by_trait: pd.DataFrame, outcome: str, top: int = 12, ax=None):
+    """The trait levels with the largest DR-estimated effects, with intervals."""
+    t = by_trait.nlargest(top, "predicted_effect").iloc[::-1]
+    ax = _ax(ax, (7.5, 0.35 * len(t) + 1.5))
+    y = np.arange(len(t))
+    err = [t["estimated_effect"] - t["ci_low"], t["ci_high"] - t["estimated_effect"]]
+    ax.errorbar(t["estimated_effect"], y, xerr=err, fmt="o", color=PALETTE[0], capsize=3,
+                label="estimated (AIPW)")  # fmt: skip
+    ax.scatter(t["predicted_effect"], y, marker="x", color=PALETTE[1], label="predicted", zorder=3)
+    names = [f"{_label(c)}: {_label(str(v))}" for c, v in zip(t["covariate"], t["level"])]
+    ax.set_yticks(y, names)
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_xlabel(f"effect of a follow-up on {_label(outcome)}")
+    ax.set_title("Who gains most from a follow-up")
+    _legend_outside(ax)
+    return _set_alt(ax, i18n.t("fig.alt.uplift_traits", n=len(t)))
