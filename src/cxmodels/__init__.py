@@ -59,6 +59,7 @@ _FUNCTIONS = {
     "nps": "metrics",
     "follow_up_effect": "effects",
     "fit_uplift": "uplift",
+    "follow_up_timing": "uplift",
     "PLSModel": "structural",
     "fit_pls": "structural",
     "compare_pls": "structural",

@@ -24,11 +24,14 @@ so the default world does not move:
   :math:`\exp(-0.9\, q_{i1}\, g(D_{i1}))` (instead of the constant hazard ratio), besides its effect
   through the onboarding satisfaction.
 
-``truth["uplift"]`` holds these parameters, each eligible event's true effect (``events``:
-customer, event date, kind, delay, ``effect`` at its delay and ``effect_expected`` over the
-delay distribution of its kind), each customer's true effect on churn within 180 days
-(``customers``) and the true delay curve (``delay_curve``: mean effect of an eligible event at
-each delay).
+``truth["uplift"]`` holds these parameters, each eligible event's true effect on its rating
+(``events``: customer, event date, kind, delay, prior answer, need, ``effect`` = the rating with
+follow-up minus the rating without at its delay, ``effect_expected`` averaged over the delay
+distribution of its kind, ``effect_latent`` = :math:`\tau_{ij}` before rounding, and
+``effect_day1``), ``effect_by_delay`` (events x delays 1..13: the rating effect at each delay,
+rounded and clipped as answers are), each customer's true effect on churn within 180 days
+(``customers``) and the true delay curve (``delay_curve``: the mean rating effect of an
+eligible event at each delay).
 """
 
 from __future__ import annotations
@@ -109,9 +112,11 @@ def apply(w, fu_gain: np.ndarray, lvl: np.ndarray, rating) -> None:
     first = np.flatnonzero(w.slot == 0)
     q = q_ev[first]
     w.fu_lhr = UPLIFT["churn_log_hr_at_full_need"] * q * decay(w.fu_delay[first])
-    expected = np.where(complaint, _mean_decay("complaint"), _mean_decay("purchase"))
+    by_delay = _effect_by_delay(w, lat0, base, rating)
+    pmf = np.where(complaint[:, None], delay_pmf("complaint"), delay_pmf("purchase"))
     w.uplift_arrays = {
-        "tau": tau, "base": base, "expected": base * expected, "q": q, "level": lvl,
+        "tau": (w.sat1 - w.sat0).astype(float), "base": base, "by_delay": by_delay,
+        "expected": (by_delay * pmf).sum(axis=1), "latent": tau, "q": q, "level": lvl,
         "q_event": q_ev, "prior": prior,
         "ev_off": w.ev_off, "treated": w.treated, "delay": w.fu_delay, "cust": w.cust_of_ev,
         "eligible": w.eligible, "to_origin": w.s_delay[first],
@@ -144,8 +149,12 @@ def _need_by_event(w, lvl, lat0, rating, boost):
     return q_ev, prior
 
 
-def _mean_decay(kind: str) -> float:
-    return float(delay_pmf(kind) @ decay(np.arange(1, UPLIFT["max_delay_days"] + 1)))
+def _effect_by_delay(w, lat0, base, rating) -> np.ndarray:
+    """Each event's true effect on the rating at delays 1..13 (rounded and clipped as the
+    answers are), shape ``(events, 13)``: the potential outcomes at every delay."""
+    sat0 = w.sat0.astype(float)
+    d = np.arange(1, UPLIFT["max_delay_days"] + 1)
+    return np.column_stack([rating(lat0 + base * decay(k), 1, 10) - sat0 for k in d])
 
 
 def churn_effect(lp0, lp1, days_to_origin, shape, scale):
@@ -185,7 +194,9 @@ def truth(w, kinds, log_hr: dict, weibull: dict) -> dict:
             "need": a["q_event"][ev],
             "delay_days": a["delay"][ev],
             "effect": a["tau"][ev],
+            "effect_latent": a["latent"][ev],
             "effect_expected": a["expected"][ev],
+            "effect_day1": a["base"][ev],
         }
     )
     customers = pd.DataFrame(
@@ -197,12 +208,12 @@ def truth(w, kinds, log_hr: dict, weibull: dict) -> dict:
         }
     )
     d = np.arange(1, UPLIFT["max_delay_days"] + 1)
-    base = a["base"][ev]
     curve = pd.DataFrame({"delay_days": d, "decay": decay(d)})
-    curve["mean_effect_overall_sat"] = base.mean() * curve["decay"]
+    curve["mean_effect_overall_sat"] = a["by_delay"][ev].mean(axis=0)
     return {
         "parameters": UPLIFT,
         "events": events,
+        "effect_by_delay": a["by_delay"][ev],
         "customers": customers,
         "delay_curve": curve,
         "ate_overall_sat": float(a["tau"][ev].mean()),

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from .curves import area_vs_random, calibration, curve
 from .model import QiniResult, UpliftResult, UpliftSpec, fit_uplift
+from .policy import PolicyResult, policy_value
+from .timing import TimingResult, follow_up_timing
 
 __all__ = [
+    "PolicyResult",
+    "TimingResult",
+    "follow_up_timing",
+    "policy_value",
     "QiniResult",
     "UpliftResult",
     "UpliftSpec",

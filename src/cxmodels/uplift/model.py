@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_ci, fmt_num, fmt_pct, interval_digits, join_words, label
+from .._format import fmt_ci, fmt_level, fmt_num, fmt_pct, interval_digits, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
 from ..effects import OUTCOMES, SAT_OUTCOMES, better_direction, effect_digits
@@ -155,7 +155,7 @@ class UpliftResult(Result):
         f = [
             t("uplift.ate", outcome=label(self.spec.outcome), unit=self._unit(),
               estimate=fmt_num(a.estimate, d, signed=True),
-              ci=fmt_ci(a.ci_low, a.ci_high, d, signed=True), level=fmt_pct(self.spec.level),
+              ci=fmt_ci(a.ci_low, a.ci_high, d, signed=True), level=fmt_level(self.spec.level),
               mean=fmt_num(float(e.mean()), d, signed=True)),
             t("uplift.spread", p10=fmt_num(float(e.quantile(0.1)), d, signed=True),
               p90=fmt_num(float(e.quantile(0.9)), d, signed=True), unit=self._unit()),
@@ -219,7 +219,7 @@ class QiniResult(Result):
         a = self.area
         d = interval_digits(a["ci_low"], a["ci_high"], 0.0, 2)
         f = [t(f"uplift.qini.{self.kind}", area=fmt_num(a["area"], d),
-               ci=fmt_ci(a["ci_low"], a["ci_high"], d), level=fmt_pct(self.spec.level))]  # fmt: skip
+               ci=fmt_ci(a["ci_low"], a["ci_high"], d), level=fmt_level(self.spec.level))]  # fmt: skip
         beats = np.isfinite(a["ci_low"]) and a["ci_low"] > 0
         f.append(t("uplift.qini.beats" if beats else "uplift.qini.no_better"))
         return Findings(tuple(f), ())

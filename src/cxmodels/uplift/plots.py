@@ -76,3 +76,44 @@ def trait_plot(by_trait: pd.DataFrame, outcome: str, top: int = 12, ax=None):
     ax.set_title("Who gains most from a follow-up")
     _legend_outside(ax)
     return _set_alt(ax, i18n.t("fig.alt.uplift_traits", n=len(t)))
+
+
+@_styled
+def policy_plot(table: pd.DataFrame, ax=None):
+    """Net money value (or the gain) of each policy with its interval."""
+    ax = _ax(ax, (7, 3.2))
+    money = "net_value" in table
+    est = table["net_value" if money else "gain"]
+    lo = table["net_ci_low" if money else "gain_ci_low"]
+    hi = table["net_ci_high" if money else "gain_ci_high"]
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=3)
+    ax.set_yticks(y, [_fig(f"policy: {p}") for p in table["policy"]])
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_xlabel("net value (money)" if money else "total effect")
+    ax.set_title("Value of the follow-up policies")
+    return _set_alt(ax, i18n.t("fig.alt.uplift_policy", n=len(table)))
+
+
+@_styled
+def timing_plot(table: pd.DataFrame, outcome: str, ax=None):
+    """Effect of a follow-up by delay band with intervals; the best band highlighted."""
+    ax = _ax(ax, (7, 3.8))
+    x = np.arange(len(table))
+    err = [table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]]
+    colors = [PALETTE[1] if b else PALETTE[0] for b in table["best"]]
+    ax.bar(x, table["estimate"], color=colors, alpha=0.85)
+    ax.errorbar(x, table["estimate"], yerr=err, fmt="none", color="black", capsize=3)
+    names = [f"{int(a)}-{int(b)}" for a, b in zip(table["from_day"], table["to_day"])]
+    ax.set_xticks(x, names)
+    ax.axhline(0, color="grey", lw=1)
+    ax.set_xlabel("days from the event to the follow-up")
+    ax.set_ylabel(f"effect on {_label(outcome)}")
+    ax.set_title("Effect of a follow-up by its delay")
+    return _set_alt(ax, i18n.t("fig.alt.uplift_timing", n=len(table)))
+
+
+def _fig(text: str) -> str:
+    from ..plots import _fig_text
+
+    return _fig_text(text)
