@@ -26,9 +26,9 @@ so the default world does not move:
 
 ``truth["uplift"]`` holds these parameters, each eligible event's true effect on its rating
 (``events``: customer, event date, kind, delay, prior answer, need, ``effect`` = the rating with
-follow-up minus the rating without at its delay, ``effect_expected`` averaged over the delay
-distribution of its kind, ``effect_latent`` = :math:`\tau_{ij}` before rounding, and
-``effect_day1``), ``effect_by_delay`` (events x delays 1..13: the rating effect at each delay,
+follow-up minus the rating without at its delay; ``effect_latent`` = :math:`\tau_{ij}` before
+rounding; ``effect_expected`` = :math:`\tau_{ij}` averaged over the delay distribution of its
+kind, the conditional average effect a learner targets; ``effect_day1``), ``effect_by_delay`` (events x delays 1..13: the rating effect at each delay,
 rounded and clipped as answers are), each customer's true effect on churn within 180 days
 (``customers``) and the true delay curve (``delay_curve``: the mean rating effect of an
 eligible event at each delay).
@@ -116,7 +116,8 @@ def apply(w, fu_gain: np.ndarray, lvl: np.ndarray, rating) -> None:
     pmf = np.where(complaint[:, None], delay_pmf("complaint"), delay_pmf("purchase"))
     w.uplift_arrays = {
         "tau": (w.sat1 - w.sat0).astype(float), "base": base, "by_delay": by_delay,
-        "expected": (by_delay * pmf).sum(axis=1), "latent": tau, "q": q, "level": lvl,
+        "expected": base * (pmf @ decay(np.arange(1, UPLIFT["max_delay_days"] + 1))),
+        "latent": tau, "q": q, "level": lvl,
         "q_event": q_ev, "prior": prior,
         "ev_off": w.ev_off, "treated": w.treated, "delay": w.fu_delay, "cust": w.cust_of_ev,
         "eligible": w.eligible, "to_origin": w.s_delay[first],
@@ -219,3 +220,51 @@ def truth(w, kinds, log_hr: dict, weibull: dict) -> dict:
         "ate_overall_sat": float(a["tau"][ev].mean()),
         "ate_churn_within_180d": float(churn.mean()),
     }
+
+
+def uplift_table(n: int, seed: int = 0) -> pd.DataFrame:
+    """A plain follow-up table of ``n`` customers with the same mechanism, fast at any size.
+
+    Columns: ``segment``, ``loyalty_member``, ``region``, ``tenure_days``,
+    ``prior_overall_sat`` (missing for a fifth: no earlier answer), ``followed_up`` (0/1,
+    confounded by segment, club and a low last answer), ``overall_sat`` (the outcome) and
+    ``true_effect`` (:math:`\\tau` at the delay distribution's mean decay). For benchmarks and
+    for tests of a plain table; the full world is :func:`cxmodels.generate` (``uplift=True``).
+    """
+    rng = np.random.default_rng([seed, STREAM, 1])
+    seg = rng.choice(3, n, p=[0.6, 0.25, 0.15])
+    loyal = rng.random(n) < 0.4
+    region = rng.choice(4, n)
+    tenure = rng.integers(0, 1400, n).astype(float)
+    level = 6.7 + 0.3 * seg + rng.normal(0, 1.0, n)
+    prior = np.clip(np.rint(level + rng.normal(0, 0.8, n)), 1, 10)
+    prior = np.where(rng.random(n) < 0.2, np.nan, prior)
+    q = need(np.where(np.isnan(prior), 6.9, prior))
+    boost = 1 + UPLIFT["tenure_boost"] * np.minimum(tenure / 365.25, UPLIFT["tenure_cap_years"]) / 3
+    tau = UPLIFT["max_effect_points"] * q * boost * _mean_decay("purchase")
+    logit = (
+        -1.3
+        + 0.7 * (seg == 1)
+        + 1.5 * (seg == 2)
+        + 0.6 * loyal
+        + 0.3 * (np.nan_to_num(prior, nan=7) < 6)
+    )
+    t = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int8)
+    y = np.clip(np.rint(level + 0.2 * seg + t * tau + rng.normal(0, 0.7, n)), 1, 10)
+    return pd.DataFrame(
+        {
+            "segment": pd.Categorical.from_codes(seg, ["consumer", "small_business", "premium"]),
+            "loyalty_member": loyal,
+            "region": pd.Categorical.from_codes(region, ["north", "south", "east", "west"]),
+            "tenure_days": tenure,
+            "prior_overall_sat": prior,
+            "followed_up": t,
+            "overall_sat": y,
+            "true_effect": tau,
+        }
+    )
+
+
+def _mean_decay(kind: str) -> float:
+    """:math:`E[g(D)]` over the delay distribution of ``kind``."""
+    return float(delay_pmf(kind) @ decay(np.arange(1, UPLIFT["max_delay_days"] + 1)))

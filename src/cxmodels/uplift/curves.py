@@ -130,7 +130,8 @@ def calibration(tau, phi, groups, n_bins: int = 10, level: float = 0.95) -> pd.D
 
     In decile :math:`g`: ``predicted_effect`` is :math:`\bar{\hat\tau}_g`, ``estimated_effect`` is the mean
     DR score :math:`\bar{\hat\varphi}_g` (an AIPW estimate of the decile's average effect),
-    with a normal interval from the customer-clustered standard error of the mean.
+    with a normal interval (``estimated_effect_low``, ``estimated_effect_high``) from the
+    customer-clustered standard error of the mean.
     """
     from scipy.stats import norm
 
@@ -143,7 +144,7 @@ def calibration(tau, phi, groups, n_bins: int = 10, level: float = 0.95) -> pd.D
         sel = decile == g
         est, se = clustered_mean(phi[sel], np.asarray(groups)[sel])
         rows.append({"decile": g + 1, "n": int(sel.sum()), "predicted_effect": tau[sel].mean(),
-                     "estimated_effect": est, "ci_low": est - z * se, "ci_high": est + z * se})  # fmt: skip
+                     "estimated_effect": est, "estimated_effect_low": est - z * se, "estimated_effect_high": est + z * se})  # fmt: skip
     return pd.DataFrame(rows)
 
 

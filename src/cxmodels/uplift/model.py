@@ -48,7 +48,8 @@ class UpliftResult(Result):
         of ``units`` (the input rows for a plain table).
     by_trait : DataFrame
         ``covariate``, ``level`` (numeric covariates in quartile bands), ``n``, ``predicted_effect``
-        (mean effect), ``estimated_effect`` (mean DR score) with ``ci_low``, ``ci_high``.
+        (mean effect), ``estimated_effect`` (mean DR score) with ``estimated_effect_low``,
+        ``estimated_effect_high``.
     spec : UpliftSpec
     units : DataFrame
         The analysis rows (identifiers are never shown in summaries).
@@ -368,7 +369,7 @@ def trait_table(frame, covariates, tau, phi, groups, level) -> pd.DataFrame:
             est, se = curves.clustered_mean(phi[sel], groups[sel])
             rows.append({"covariate": c, "level": str(v), "n": int(sel.sum()),
                          "predicted_effect": float(tau[sel].mean()), "estimated_effect": est,
-                         "ci_low": est - z * se, "ci_high": est + z * se})  # fmt: skip
+                         "estimated_effect_low": est - z * se, "estimated_effect_high": est + z * se})  # fmt: skip
     return pd.DataFrame(rows)
 
 

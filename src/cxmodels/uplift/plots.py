@@ -44,13 +44,13 @@ def calibration_plot(table: pd.DataFrame, outcome: str, ax=None):
     """Predicted against DR-estimated effect by decile, with the identity line."""
     ax = _ax(ax, (6, 4.5))
     err = [
-        table["estimated_effect"] - table["ci_low"],
-        table["ci_high"] - table["estimated_effect"],
+        table["estimated_effect"] - table["estimated_effect_low"],
+        table["estimated_effect_high"] - table["estimated_effect"],
     ]
     ax.errorbar(table["predicted_effect"], table["estimated_effect"], yerr=err, fmt="o", color=PALETTE[0],
                 capsize=3, label="decile")  # fmt: skip
-    lo = float(np.nanmin([table["predicted_effect"].min(), table["ci_low"].min()]))
-    hi = float(np.nanmax([table["predicted_effect"].max(), table["ci_high"].max()]))
+    lo = float(np.nanmin([table["predicted_effect"].min(), table["estimated_effect_low"].min()]))
+    hi = float(np.nanmax([table["predicted_effect"].max(), table["estimated_effect_high"].max()]))
     ax.plot([lo, hi], [lo, hi], color="grey", ls="--", label="perfect calibration")
     ax.set_xlabel("predicted effect")
     ax.set_ylabel("estimated effect (AIPW)")
@@ -65,7 +65,10 @@ def trait_plot(by_trait: pd.DataFrame, outcome: str, top: int = 12, ax=None):
     t = by_trait.nlargest(top, "predicted_effect").iloc[::-1]
     ax = _ax(ax, (7.5, 0.35 * len(t) + 1.5))
     y = np.arange(len(t))
-    err = [t["estimated_effect"] - t["ci_low"], t["ci_high"] - t["estimated_effect"]]
+    err = [
+        t["estimated_effect"] - t["estimated_effect_low"],
+        t["estimated_effect_high"] - t["estimated_effect"],
+    ]
     ax.errorbar(t["estimated_effect"], y, xerr=err, fmt="o", color=PALETTE[0], capsize=3,
                 label="estimated (AIPW)")  # fmt: skip
     ax.scatter(t["predicted_effect"], y, marker="x", color=PALETTE[1], label="predicted", zorder=3)
@@ -100,7 +103,10 @@ def timing_plot(table: pd.DataFrame, outcome: str, ax=None):
     """Effect of a follow-up by delay band with intervals; the best band highlighted."""
     ax = _ax(ax, (7, 3.8))
     x = np.arange(len(table))
-    err = [table["estimate"] - table["ci_low"], table["ci_high"] - table["estimate"]]
+    err = [
+        table["estimate"] - table["estimated_effect_low"],
+        table["estimated_effect_high"] - table["estimate"],
+    ]
     colors = [PALETTE[1] if b else PALETTE[0] for b in table["best"]]
     ax.bar(x, table["estimate"], color=colors, alpha=0.85)
     ax.errorbar(x, table["estimate"], yerr=err, fmt="none", color="black", capsize=3)
