@@ -46,9 +46,9 @@ def default_models(seed: int, categorical: np.ndarray):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     opts = dict(
-        max_iter=200, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40,
+        max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
         l2_regularization=1.0, early_stopping=True, validation_fraction=0.15,
-        n_iter_no_change=10, random_state=seed,
+        n_iter_no_change=5, random_state=seed,
         categorical_features=categorical if categorical.any() else None,
     )  # fmt: skip
     return HistGradientBoostingRegressor(**opts), HistGradientBoostingClassifier(**opts)
@@ -76,29 +76,45 @@ def fold_of(groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
     return (perm % folds)[codes]
 
 
-def cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier, binary):
+def cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier, binary,
+              max_fit_rows=None):  # fmt: skip
     """Fit the nuisances and the learner's second stage fold by fold (see the module notes).
 
     Fits run with one OpenMP thread: on a shared machine the boosting's threads otherwise
-    wait on each other (measured 20 times slower on 2 busy cores).
+    wait on each other (measured 20 times slower on 2 busy cores). With ``max_fit_rows``,
+    each model is fitted on at most that many of its training rows (a seeded random subset);
+    every row is still predicted.
     """
     from threadpoolctl import threadpool_limits
 
+    cap = _Cap(max_fit_rows, seed)
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _cross_fit(
-            X, T, Y, groups, learner, folds, trim, seed, regressor, classifier, binary
-        )
+        return _cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier,
+                          binary, cap)  # fmt: skip
 
 
-def _cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier, binary):
+class _Cap:
+    """Training rows of one model: all, or a seeded random subset of ``limit`` rows."""
+
+    def __init__(self, limit, seed):
+        self.limit, self.rng = limit, np.random.default_rng([seed, 11])
+
+    def __call__(self, mask: np.ndarray) -> np.ndarray:
+        idx = np.flatnonzero(mask)
+        if self.limit is None or idx.size <= self.limit:
+            return idx
+        return np.sort(self.rng.choice(idx, self.limit, replace=False))
+
+
+def _cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier, binary, cap):
     fold = fold_of(groups, folds, seed)
     n = len(Y)
     e, mu0, mu1 = np.empty(n), np.empty(n), np.empty(n)
     models = []
     for k in range(folds):  # a few folds; each fit is vectorized inside scikit-learn
         test, train = fold == k, fold != k
-        tr1, tr0 = train & (T == 1), train & (T == 0)
-        pm = clone(classifier).fit(X[train], T[train])
+        tr, tr1, tr0 = cap(train), cap(train & (T == 1)), cap(train & (T == 0))
+        pm = clone(classifier).fit(X[tr], T[tr])
         m1 = clone(regressor).fit(X[tr1], Y[tr1])
         m0 = clone(regressor).fit(X[tr0], Y[tr0])
         e[test] = pm.predict_proba(X[test])[:, 1]
@@ -110,20 +126,20 @@ def _cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifie
     phi = mu1 - mu0 + T * (Y - mu1) / e - (1 - T) * (Y - mu0) / (1 - e)
     cf = CrossFit(fold, e, mu0, mu1, phi, mu1 - mu0, models)
     if learner == "dr":
-        _second_stage(cf, X, {"tau": (np.ones(n, bool), phi)}, regressor)
+        _second_stage(cf, X, {"tau": (np.ones(n, bool), phi)}, regressor, cap)
         cf.tau = _predict_oof(cf, X, "tau")
     elif learner == "x":
         d1, d0 = Y - mu0, mu1 - Y
-        _second_stage(cf, X, {"tau1": (T == 1, d1), "tau0": (T == 0, d0)}, regressor)
+        _second_stage(cf, X, {"tau1": (T == 1, d1), "tau0": (T == 0, d0)}, regressor, cap)
         cf.tau = e * _predict_oof(cf, X, "tau0") + (1 - e) * _predict_oof(cf, X, "tau1")
     return cf
 
 
-def _second_stage(cf: CrossFit, X, targets: dict, regressor) -> None:
+def _second_stage(cf: CrossFit, X, targets: dict, regressor, cap) -> None:
     for k, m in enumerate(cf.models):  # a few folds
         train = cf.fold != k
         for name, (rows, target) in targets.items():
-            sel = train & rows
+            sel = cap(train & rows)
             m[name] = clone(regressor).fit(X[sel], target[sel])
 
 

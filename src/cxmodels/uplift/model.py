@@ -246,6 +246,7 @@ def fit_uplift(
     regressor=None,
     classifier=None,
     trim: float = 0.01,
+    max_fit_rows: int | None = 200_000,
     seed: int = 0,
     level: float = 0.95,
 ) -> UpliftResult:
@@ -278,6 +279,10 @@ def fit_uplift(
         Default: ``HistGradientBoostingRegressor`` / ``Classifier`` seeded with ``seed``.
     trim : float
         Propensities are clipped to ``[trim, 1 - trim]``.
+    max_fit_rows : int, optional
+        Each model is fitted on at most this many of its training rows (a seeded random
+        subset; every row is still predicted and scored), which bounds the time on very large
+        tables. ``None``: all rows.
     seed : int
     level : float
         Confidence level of the intervals.
@@ -310,6 +315,8 @@ def fit_uplift(
     check_option("learner", learner, LEARNERS, "uplift")
     check_number("folds", folds, low=2, integer=True)
     check_number("trim", trim, low=0, high=0.5, high_open=True)
+    if max_fit_rows is not None:
+        check_number("max_fit_rows", max_fit_rows, low=100, integer=True)
     level = check_level(level)
     u = _units(data, outcome, treatment, covariates, cluster, window_days, horizon_days, events)
     if len(np.unique(u.groups)) < folds:
@@ -318,7 +325,7 @@ def fit_uplift(
     reg, clf = default_models(seed, u.categorical)
     binary = bool(np.isin(u.Y, (0.0, 1.0)).all())
     cf = cross_fit(u.X, u.T, u.Y, u.groups, learner, folds, trim, seed,
-                   regressor or reg, classifier or clf, binary)  # fmt: skip
+                   regressor or reg, classifier or clf, binary, max_fit_rows)  # fmt: skip
     spec = UpliftSpec(outcome, learner, u.covariates, folds, trim, seed, level,
                       window_days if treatment is None else None,
                       horizon_days if treatment is None else None, treatment)  # fmt: skip
