@@ -8,6 +8,12 @@ random targeting) of the fitted ranking over that of the true ranking 0.87 (asse
 
 from __future__ import annotations
 
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np
 import pandas as pd
 import pytest
@@ -179,11 +185,19 @@ def test_bad_input_names_the_column():
 def test_results_share_the_surface_and_speak_persian(fit, timing):
     results = [fit, fit.qini(bootstrap=10), fit.policy(100, value=10.0, bootstrap=10), timing]
     for r in results:
-        assert isinstance(r.table, pd.DataFrame)
-        assert "<div" in r._repr_html_()
-        assert r.to_dict()["findings"]
+        assert isinstance(r.table, pd.DataFrame) and len(r.table)
+        assert all(str(c).replace("_", "").isalnum() for c in r.table.columns)
+        s, d = r.summary(), r.to_dict()
+        assert r._repr_html_() == s.as_html() and d["title"] == s.title and d["findings"]
+        json.dumps(d, default=str)
+    plots = [fit.plot, fit.plot_calibration, fit.plot_by_trait, results[1].plot,
+             results[2].plot, timing.plot]  # fmt: skip
     with cx.i18n.language("fa"):
         for r in results:
             text = " ".join(r.findings().findings)
             assert "۰" in text or "۱" in text or "۲" in text
             assert not cx.i18n.english_runs(text, ("AIPW",))
+        for plot in plots:
+            ax = plot()
+            assert ax._cx_alt and not cx.i18n.english_runs(ax.get_title() + ax.get_xlabel())
+            plt.close(ax.figure)

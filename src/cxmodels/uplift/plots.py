@@ -104,8 +104,8 @@ def timing_plot(table: pd.DataFrame, outcome: str, ax=None):
     ax = _ax(ax, (7, 3.8))
     x = np.arange(len(table))
     err = [
-        table["estimate"] - table["estimated_effect_low"],
-        table["estimated_effect_high"] - table["estimate"],
+        table["estimate"] - table["ci_low"],
+        table["ci_high"] - table["estimate"],
     ]
     colors = [PALETTE[1] if b else PALETTE[0] for b in table["best"]]
     ax.bar(x, table["estimate"], color=colors, alpha=0.85)
