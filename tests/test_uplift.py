@@ -126,7 +126,7 @@ def test_policy_value_covers_the_truth(world, fit, truth_rows):
     r = p.table.set_index("policy")
     top = p.ranking.to_numpy() <= p.budget
     true = world.truth["uplift"]["events"]["effect_expected"].to_numpy()[truth_rows]
-    assert r.loc["top_k", "gain_ci_low"] < true[top].sum() < r.loc["top_k", "gain_ci_high"]
+    assert r.loc["top_k", "gain_low"] < true[top].sum() < r.loc["top_k", "gain_high"]
     assert r.loc["top_k", "gain_per_contact"] > 1.5 * r.loc["everyone", "gain_per_contact"]
     assert r.loc["no_one", "gain"] == 0 and r.loc["no_one", "net_value"] == 0
     k = r.loc["top_k", "n_contacted"]

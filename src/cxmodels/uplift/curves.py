@@ -87,7 +87,9 @@ def curve_table(y, score, treatment, groups, kind, grid, bootstrap, seed, level)
     """The curve on ``grid`` with percentile bands over customers resampled, and its area.
 
     Returns a table (``share``, ``value``, ``random``, ``ci_low``, ``ci_high``) and the area
-    with its interval (``area``, ``ci_low``, ``ci_high``).
+    with its interval (``area``, ``ci_low``, ``ci_high``), also divided by the number of units
+    (``per_unit``, ``per_unit_ci_low``, ``per_unit_ci_high``): the mean distance between the
+    curve and random targeting over every budget, in the curve's unit.
     """
     n, v = curve(y, score, treatment, kind)
     g = np.asarray(grid, float)
@@ -98,7 +100,9 @@ def curve_table(y, score, treatment, groups, kind, grid, bootstrap, seed, level)
     table = pd.DataFrame(
         {"share": g, "value": base, "random": g * v[-1], "ci_low": lo, "ci_high": hi}
     )
-    area = {"area": area_vs_random(n, v), "ci_low": float(alo[0]), "ci_high": float(ahi[0])}
+    area = {"area": area_vs_random(n, v), "ci_low": float(alo[0]), "ci_high": float(ahi[0]),
+            "per_unit": area_vs_random(n, v) / n[-1], "per_unit_ci_low": float(alo[0]) / n[-1],
+            "per_unit_ci_high": float(ahi[0]) / n[-1]}  # fmt: skip
     return table, area
 
 

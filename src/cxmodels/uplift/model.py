@@ -201,7 +201,9 @@ class QiniResult(Result):
         ``ci_high`` (percentile bands, customers resampled).
     kind : str
     area : dict
-        ``area`` between the curve and random targeting with ``ci_low``, ``ci_high``.
+        ``area`` between the curve and random targeting with ``ci_low``, ``ci_high``; the same
+        divided by the number of units (``per_unit``, ``per_unit_ci_low``,
+        ``per_unit_ci_high``): the mean extra gain over random targeting across budgets.
     """
 
     table: pd.DataFrame
@@ -218,9 +220,10 @@ class QiniResult(Result):
     def findings(self) -> Findings:
         """The area against random targeting with its interval, and whether it excludes 0."""
         a = self.area
-        d = interval_digits(a["ci_low"], a["ci_high"], 0.0, 2)
-        f = [t(f"uplift.qini.{self.kind}", area=fmt_num(a["area"], d),
-               ci=fmt_ci(a["ci_low"], a["ci_high"], d), level=fmt_level(self.spec.level))]  # fmt: skip
+        lo, hi = a["per_unit_ci_low"], a["per_unit_ci_high"]
+        d = interval_digits(lo, hi, 0.0, 1)
+        f = [t(f"uplift.qini.{self.kind}", gain=fmt_num(a["per_unit"], d), ci=fmt_ci(lo, hi, d),
+               level=fmt_level(self.spec.level))]  # fmt: skip
         beats = np.isfinite(a["ci_low"]) and a["ci_low"] > 0
         f.append(t("uplift.qini.beats" if beats else "uplift.qini.no_better"))
         return Findings(tuple(f), ())
@@ -381,7 +384,9 @@ def trait_table(frame, covariates, tau, phi, groups, level) -> pd.DataFrame:
 
 
 def _levels(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or s.nunique() <= 4:
+    if pd.api.types.is_bool_dtype(s):  # "yes"/"no", which the catalogue names in each language
+        return s.map({True: "yes", False: "no"}).astype("object").where(s.notna())
+    if not pd.api.types.is_numeric_dtype(s) or s.nunique() <= 4:
         return s.astype("object").where(s.notna())
     q = s.quantile([0, 0.25, 0.5, 0.75, 1]).to_numpy()
     edges = np.unique(q)

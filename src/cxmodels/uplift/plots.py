@@ -87,8 +87,8 @@ def policy_plot(table: pd.DataFrame, ax=None):
     ax = _ax(ax, (7, 3.2))
     money = "net_value" in table
     est = table["net_value" if money else "gain"]
-    lo = table["net_ci_low" if money else "gain_ci_low"]
-    hi = table["net_ci_high" if money else "gain_ci_high"]
+    lo = table["net_value_low" if money else "gain_low"]
+    hi = table["net_value_high" if money else "gain_high"]
     y = np.arange(len(table))[::-1]
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=3)
     ax.set_yticks(y, [_fig(f"policy: {p}") for p in table["policy"]])

@@ -39,10 +39,10 @@ class PolicyResult(Result):
     table : DataFrame
         One row per ``policy`` (``top_k``, ``everyone``, ``no_one``): ``n_contacted``,
         ``gain`` (total effect in the outcome's improving direction: points of satisfaction,
-        or customers kept for churn) with ``gain_ci_low``, ``gain_ci_high``,
+        or customers kept for churn) with ``gain_low``, ``gain_high``,
         ``gain_per_contact``; with a ``value``: ``money_gain``, ``cost``, ``net_value`` with
-        ``net_ci_low``, ``net_ci_high`` and ``break_even_cost`` with ``break_even_ci_low``,
-        ``break_even_ci_high``.
+        ``net_value_low``, ``net_value_high`` and ``break_even_cost`` with ``break_even_cost_low``,
+        ``break_even_cost_high``.
     ranking : Series
         Rank of each unit (1 = first to call), aligned with the result's rows.
     """
@@ -68,21 +68,21 @@ class PolicyResult(Result):
         r = self.table.set_index("policy")
         top, allp = r.loc["top_k"], r.loc["everyone"]
         key = "uplift.policy.gain_churn" if self.outcome == "churn_within" else "uplift.policy.gain"
-        d = interval_digits(top.gain_ci_low, top.gain_ci_high, 0.0, 1)
+        d = interval_digits(top.gain_low, top.gain_high, 0.0, 1)
         f = [
             t(key, k=fmt_count(top.n_contacted), gain=fmt_num(top.gain, d),
-              ci=fmt_ci(top.gain_ci_low, top.gain_ci_high, d), level=fmt_level(self.level),
+              ci=fmt_ci(top.gain_low, top.gain_high, d), level=fmt_level(self.level),
               n=fmt_count(allp.n_contacted), gain_all=fmt_num(allp.gain, d)),
         ]  # fmt: skip
         caveats = []
         if np.isfinite(self.value_per_unit):
-            dm = interval_digits(top.net_ci_low, top.net_ci_high, 0.0, 0)
+            dm = interval_digits(top.net_value_low, top.net_value_high, 0.0, 0)
             f.append(t("uplift.policy.money", net=fmt_num(top.net_value, dm),
-                       ci=fmt_ci(top.net_ci_low, top.net_ci_high, dm),
+                       ci=fmt_ci(top.net_value_low, top.net_value_high, dm),
                        net_all=fmt_num(allp.net_value, dm),
                        cost=fmt_num(self.cost_per_contact, 2),
                        breakeven=fmt_num(top.break_even_cost, 2),
-                       be_ci=fmt_ci(top.break_even_ci_low, top.break_even_ci_high, 2)))  # fmt: skip
+                       be_ci=fmt_ci(top.break_even_cost_low, top.break_even_cost_high, 2)))  # fmt: skip
         else:
             caveats.append(t("uplift.policy.no_value"))
         caveats.append(t("uplift.policy.assumption"))
@@ -169,15 +169,15 @@ def _row(policy, sel, phi, draws, v, cost, level) -> dict:
     k = int(sel.sum())
     gain = float(phi[sel].sum())
     lo, hi = np.percentile(draws, q) if len(draws) else (np.nan, np.nan)
-    row = {"policy": policy, "n_contacted": k, "gain": gain, "gain_ci_low": lo,
-           "gain_ci_high": hi, "gain_per_contact": gain / k if k else np.nan}  # fmt: skip
+    row = {"policy": policy, "n_contacted": k, "gain": gain, "gain_low": lo,
+           "gain_high": hi, "gain_per_contact": gain / k if k else np.nan}  # fmt: skip
     if np.isfinite(v):
         net = v * draws - cost * k
         nlo, nhi = np.percentile(net, q) if len(draws) else (np.nan, np.nan)
         be = v * draws / k if k else np.full(len(draws), np.nan)
         blo, bhi = np.percentile(be, q) if len(draws) and k else (np.nan, np.nan)
         row.update(money_gain=v * gain, cost=cost * k, net_value=v * gain - cost * k,
-                   net_ci_low=nlo, net_ci_high=nhi,
+                   net_value_low=nlo, net_value_high=nhi,
                    break_even_cost=v * gain / k if k else np.nan,
-                   break_even_ci_low=blo, break_even_ci_high=bhi)  # fmt: skip
+                   break_even_cost_low=blo, break_even_cost_high=bhi)  # fmt: skip
     return row
