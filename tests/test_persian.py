@@ -64,6 +64,12 @@ def persian(tmp_path_factory):
                 "parameters": {"bootstrap": 30},
             },
             {"name": "churn_fa", "notebook": str(NB / "02_churn_survival.ipynb"), "language": "fa"},
+            {
+                "name": "uplift_fa",
+                "notebook": str(NB / "08_follow_up_targeting.ipynb"),
+                "language": "fa",
+                "parameters": {"bootstrap": 30},
+            },
         ],
     )
     _cli(cfg, data, tmp / "out")
@@ -217,7 +223,7 @@ def test_persian_workbooks_right_to_left_with_persian_headers(persian):
 
     out, source = persian
     books = sorted(out.glob("*_fa.xlsx"))
-    assert len(books) == 2
+    assert len(books) == 3
     for book in books:
         wb = openpyxl.load_workbook(book)
         assert re.search("[\u0600-\u06ff]", wb.sheetnames[0]), wb.sheetnames
