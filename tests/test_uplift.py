@@ -201,3 +201,27 @@ def test_results_share_the_surface_and_speak_persian(fit, timing):
             ax = plot()
             assert ax._cx_alt and not cx.i18n.english_runs(ax.get_title() + ax.get_xlabel())
             plt.close(ax.figure)
+
+
+def test_retention_policy_values_customers_kept_through_a_clv(world):
+    """Churn: the ranking runs on lower churn, a value result gives the CLV of a customer kept.
+
+    Per-customer recovery is not claimed for churn: the onboarding event has no earlier
+    answer, so the retention effect varies only with segment and delay (correlation 0.02 here).
+    """
+    from types import SimpleNamespace
+
+    res = cx.fit_uplift(world, outcome="churn_within", folds=3)
+    assert res.better == "lower"
+    a = res.table.set_index("method").loc["aipw"]
+    effect = world.truth["uplift"]["customers"].set_index("customer_id")["effect_churn_within_180d"]
+    true = res.units["customer_id"].map(effect).to_numpy()
+    assert abs(a.estimate - true.mean()) < 3 * a.se  # -0.031 (se 0.009) against -0.019
+    value = SimpleNamespace(table=pd.DataFrame({"delta_clv": [12.0], "clv": [300.0]}))
+    p = res.policy(300, cost_per_contact=1.0, value=value, bootstrap=100)
+    assert p.value_per_unit == 300.0
+    r = p.table.set_index("policy").loc["top_k"]
+    kept = -true[p.ranking.to_numpy() <= 300].sum()
+    assert r.gain_low < kept < r.gain_high
+    assert r.net_value == pytest.approx(300.0 * r.gain - 300)
+    assert "keeps" in p.findings().findings[0]
