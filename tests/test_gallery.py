@@ -218,6 +218,7 @@ SKIPS = {
         ("00_cx_overview", "Complaint response time is left out: the data covers"),
         ("02_churn_survival", "The horizon of 12 months is past what the data can show"),
         ("05_value_of_loyalty", "the calibration period ends half-way"),
+        ("08_follow_up_targeting", "Whom to follow up is left out: the data covers"),
     ],
     "no_kano_no_branches": [
         ("03_kano_analysis", "Kano analysis is left out: the data has no Kano"),

@@ -71,6 +71,12 @@ def persian(tmp_path_factory):
                 "language": "fa",
                 "parameters": {"bootstrap": 30},
             },
+            {
+                "name": "uplift_fa",
+                "notebook": str(NB / "08_follow_up_targeting.ipynb"),
+                "language": "fa",
+                "parameters": {"bootstrap": 30},
+            },
         ],
     )
     _cli(cfg, data, tmp / "out")
@@ -224,7 +230,7 @@ def test_persian_workbooks_right_to_left_with_persian_headers(persian):
 
     out, source = persian
     books = sorted(out.glob("*_fa.xlsx"))
-    assert len(books) == 3
+    assert len(books) == 4
     for book in books:
         wb = openpyxl.load_workbook(book)
         assert re.search("[\u0600-\u06ff]", wb.sheetnames[0]), wb.sheetnames

@@ -173,6 +173,7 @@ def generate(
     exit_causes: bool = False,
     nonresponse: bool = False,
     comments: str | None = None,
+    uplift: bool = False,
 ) -> CXData:
     """Generate a synthetic CX world.
 
@@ -215,6 +216,13 @@ def generate(
         comment's true theme and sentiment in ``truth["comments"]``
         (:mod:`cxmodels.data.synth_comments`). Off by default: the short template comments
         of the default world stay as they are.
+    uplift : bool
+        A follow-up effect that varies between customers (large for dissatisfied and
+        long-tenure customers, none for promoters) and decays with the days from the event to
+        the follow-up, on satisfaction and on churn, with delays and effects from their own
+        stream (``default_rng([seed, 37])``; :mod:`cxmodels.data.synth_uplift`). Each event's
+        and customer's true effect and the true delay curve are in ``truth["uplift"]``. Off by
+        default (it replaces the channel effects, so the default world keeps its numbers).
 
     Returns
     -------
@@ -243,6 +251,7 @@ def generate(
         exit_causes=bool(exit_causes),
         nonresponse=bool(nonresponse),
         comments=comments,
+        uplift=bool(uplift),
     )
     w.t0, w.t_end = pd.Timestamp(start), pd.Timestamp(end)
     w.span = (w.t_end - w.t0).days
@@ -354,6 +363,17 @@ def _step_satisfaction(w) -> None:
     w.sat = np.where(w.treated, w.sat1, w.sat0)
 
 
+def _step_uplift(w) -> None:
+    """Opt-in: heterogeneous follow-up effects decaying with the delay (own stream [seed, 37])."""
+    if not w.uplift:
+        return
+    from . import synth_uplift as su
+
+    gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[w.fu_ch]
+    lvl = su.level(w, DRIVER_WEIGHTS, BASIC, EXCITEMENT, SEGMENT_SAT, EMPLOYEE_SAT_EFFECT, ATTRIBUTES)
+    su.apply(w, gain, lvl, _rating)
+
+
 def _step_churn(w) -> None:
     """Churn: Weibull proportional hazards from the onboarding survey; activity after churn."""
     rng, n, span = w.rng, w.n, w.span
@@ -372,7 +392,7 @@ def _step_churn(w) -> None:
         return (
             lp_common
             + LOG_HR["overall_sat"] * (s - WEIBULL["sat_centre"])
-            + LOG_HR["followed_up"] * fu
+            + w.__dict__.get("fu_lhr", LOG_HR["followed_up"]) * fu
         )
 
     T0 = weibull_time(lp_of(w.sat0[fidx], 0))
@@ -636,6 +656,10 @@ def _step_truth(w) -> None:
         "kano_true_share": KANO_TRUE_SHARE,
     }
     w.truth.update(w.truth_purchases)
+    if w.uplift:
+        from .synth_uplift import truth
+
+        w.truth["uplift"] = truth(w, KINDS, LOG_HR, WEIBULL)
     if w.exit_causes:
         w.truth["exit_causes"] = {
             "time_origin": "first (onboarding) survey",
@@ -727,6 +751,7 @@ STEPS = (
     _step_events,
     _step_surveys,
     _step_satisfaction,
+    _step_uplift,
     _step_churn,
     _step_customers_table,
     _step_responses_table,
