@@ -15,6 +15,10 @@ from . import _lmm
 
 INTERCEPT = "intercept"
 METHODS = ("reml", "ml")
+#: Fewest groups a report fits a multilevel model on: with fewer, the between-group variance
+#: rests on too few units and a group-level effect has too few degrees of freedom (three with
+#: five branches and one branch-level predictor).
+MIN_GROUPS = 5
 
 
 # --------------------------------------------------------------------------- data
@@ -309,6 +313,25 @@ class MultilevelResult(Result):
             verdict=t("multilevel.clear" if clear else "multilevel.not_clear"),
         )  # fmt: skip
 
+    def branch_sentence(self, group_value, term: str = INTERCEPT, digits: int = 2) -> str:
+        """Whether one group's shrunken effect differs clearly from the average group.
+
+        The verdict is the interval printed with it, at the result's level: the difference is
+        clear when the interval of the conditional mode excludes zero.
+        """
+        be = self.branch_effects
+        row = be[(be["term"] == term) & (be[self.group].astype(str) == str(group_value))]
+        if row.empty:
+            fail("model", self.group, f"no group {group_value!r} in the fit",
+                 f"choose one of {list(be[self.group].unique()[:5])}")  # fmt: skip
+        r = row.iloc[0]
+        key = "not_clear" if not r["clear"] else "above" if r["effect"] > 0 else "below"
+        return t(
+            f"multilevel.branch_{key}", group=str(group_value), outcome=label(self.outcome),
+            effect=fmt_num(r["effect"], digits, signed=True), level=self._pct(),
+            ci=fmt_ci(r["ci_low"], r["ci_high"], digits, signed=True), n=fmt_count(r["n"]),
+        )  # fmt: skip
+
     def findings(self) -> Findings:
         """Fixed effects with intervals, the ICC, the group-variance test and the clear groups."""
         f = [self.fixed_sentence(term) for term in self.table["term"] if term != INTERCEPT]
@@ -333,11 +356,12 @@ class MultilevelResult(Result):
             c.append(t("multilevel.dropped", n=fmt_count(self.n_dropped)))
         return Findings(tuple(f), tuple(c))
 
-    def plot(self, term: str = INTERCEPT, ax=None):
-        """Caterpillar plot: each group's shrunken effect with its interval, sorted."""
+    def plot(self, term: str = INTERCEPT, ax=None, highlight=None):
+        """Caterpillar plot: each group's shrunken effect with its interval, sorted; the group
+        ``highlight`` (e.g. a branch's page) in an accent colour."""
         from .plot import caterpillar
 
-        return caterpillar(self, term, ax)
+        return caterpillar(self, term, ax, highlight=highlight)
 
 
 def lr_test(smaller: MultilevelResult, larger: MultilevelResult) -> dict:
