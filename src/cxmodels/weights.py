@@ -302,7 +302,7 @@ class WeightsResult(Result):
         i = int(gap.idxmax())
         r = self.table.loc[i]
         f = [
-            t("weights.gap", margin=label(r["margin"]), level=str(r["level"]),
+            t("weights.gap", margin=label(r["margin"]), level=label(str(r["level"])),
               sample=fmt_pct(r["unweighted"], 1), population=fmt_pct(r["population"], 1),
               after=fmt_pct(after.max(), 2)),
             t("weights.deff", deff=fmt_num(self.deff, 2), n_eff=fmt_count(round(self.n_eff)),
@@ -335,7 +335,8 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
     DataFrame
         One row per metric present in the responses and weighting (``unweighted``,
         ``weighted``): ``metric``, ``weighting``, ``value``, ``ci_low``, ``ci_high``, ``n``,
-        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`).
+        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`);
+        ``metric`` is the metric's name in the current language.
     """
     from . import metrics
 
@@ -349,7 +350,7 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
             continue
         for name, w in (("unweighted", None), ("weighted", weights.weights.to_numpy())):
             r = fn(responses[col], w, level=level).table.iloc[0]
-            rows.append({"metric": r["metric"], "weighting": name, "value": r["value"],
+            rows.append({"metric": metrics.metric_name(r["metric"]), "weighting": name, "value": r["value"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
                          "n_eff": r["n_eff"]})  # fmt: skip
     return pd.DataFrame(rows)
@@ -474,9 +475,12 @@ class BaseComparison(Result):
         facts = {"Margins differ": self.differs}
         return "Answers and the customer base", facts, tables, list(self.findings().caveats)
 
-    def _nps(self, weighting: str) -> pd.Series:
+    def _nps(self, weighting: str) -> pd.Series | None:
+        from .metrics import metric_name
+
         t_ = self.table
-        return t_[(t_["metric"] == "NPS") & (t_["weighting"] == weighting)].iloc[0]
+        rows = t_[(t_["metric"] == metric_name("NPS")) & (t_["weighting"] == weighting)]
+        return rows.iloc[0] if len(rows) else None
 
     def findings(self) -> Findings:
         """Whether the margins differ; if so both NPS values, the design effect and effective n."""
@@ -495,8 +499,8 @@ class BaseComparison(Result):
         i = int(self.tests["p"].idxmin())
         f = [t("weights.differs", margins=differ, margin=label(self.tests.loc[i, "margin"]),
                gap=fmt_pct(self.tests.loc[i, "largest_gap"], 1))]  # fmt: skip
-        if "NPS" in set(self.table["metric"]):
-            w, u = self._nps("weighted"), self._nps("unweighted")
+        w, u = self._nps("weighted"), self._nps("unweighted")
+        if w is not None and u is not None:
             f.append(t(
                 "weights.nps_side_by_side", weighted=fmt_num(w["value"], 1),
                 unweighted=fmt_num(u["value"], 1), level=fmt_num(100 * self.level, 0),
