@@ -128,3 +128,37 @@ def test_likelihood_ratio_test_matches_lme4_anova(sleepstudy):
         cx.multilevel.lr_test(
             reml, cx.fit_multilevel(sleepstudy, "Reaction", ["Days"], group="Subject")
         )
+
+
+def test_branch_sentence_follows_the_interval_it_prints(world):
+    r = cx.fit_multilevel(world, "overall_sat", level=0.9)
+    be = r.branch_effects.set_index("branch_id")
+    above = be[be["ci_low"] > 0].index[0]
+    below = be[be["ci_high"] < 0].index[0]
+    unclear = be[~be["clear"]].index[0]
+    assert "clearly above the average" in r.branch_sentence(above)
+    assert "clearly below the average" in r.branch_sentence(below)
+    text = r.branch_sentence(unclear)
+    assert "not clear" in text and "90% interval" in text
+    low, high = be.loc[unclear, ["ci_low", "ci_high"]]
+    assert f"{low:+.2f} to {high:+.2f}" in text and f"({be.loc[unclear, 'n']:,} answers)" in text
+    with cx.i18n.language("fa"):
+        fa = r.branch_sentence(unclear)
+    assert "روشن نیست" in fa and "not" not in fa
+    with pytest.raises(InputError, match="no group"):
+        r.branch_sentence("B99")
+
+
+def test_caterpillar_highlights_one_branch_in_the_reports_language(world):
+    import matplotlib.pyplot as plt
+
+    from cxmodels.multilevel.plot import HIGHLIGHT
+
+    r = cx.fit_multilevel(world, "overall_sat")
+    with cx.i18n.language("fa"):
+        ax = r.plot(highlight="B03")
+    ticks = {t.get_text(): t for t in ax.get_yticklabels()}
+    assert ticks["B03"].get_color() == HIGHLIGHT and ticks["B04"].get_color() != HIGHLIGHT
+    assert ax.get_title() == "اثرهای انقباضی شعبه‌ها" and "۹۵" in ax.get_xlabel()
+    assert "B03" in ticks and len(ticks) == 20
+    plt.close("all")

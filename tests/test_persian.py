@@ -65,8 +65,11 @@ def persian(tmp_path_factory):
                 "parameters": {"bootstrap": 30},
             },
             {"name": "churn_fa", "notebook": str(NB / "02_churn_survival.ipynb"), "language": "fa"},
-            {"name": "chain_fa", "notebook": str(NB / "07_service_profit_chain.ipynb"),
-             "language": "fa"},  # fmt: skip
+            {
+                "name": "chain_fa",
+                "notebook": str(NB / "07_service_profit_chain.ipynb"),
+                "language": "fa",
+            },  # fmt: skip
         ],
     )
     _cli(cfg, data, tmp / "out")

@@ -84,10 +84,15 @@ def _tables(data, population, margins):
     return sample, population
 
 
+def _cell_key(frame: pd.DataFrame, margin) -> pd.Series:
+    """Each row's cell of ``margin`` (a column or a tuple of columns) as one text key."""
+    cols = [frame[c].astype(str) for c in margin]
+    return cols[0].str.cat(cols[1:], sep=" / ") if len(cols) > 1 else cols[0]
+
+
 def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     """Sample codes and population counts of one margin (a column or a tuple of columns)."""
-    key = lambda f: f[list(margin)].astype(str).agg(" / ".join, axis=1)  # noqa: E731
-    s, p = key(sample), key(population)
+    s, p = _cell_key(sample, margin), _cell_key(population, margin)
     counts = p.value_counts()
     missing = sorted(set(counts.index) - set(s))
     if missing:
@@ -371,8 +376,7 @@ def _margin_problem(sample, population, margin) -> tuple[str, dict] | None:
         return "column", {}
     if population[cols].isna().any(axis=None) or sample[cols].isna().any(axis=None):
         return "missing", {}
-    key = lambda f: f[cols].astype(str).agg(" / ".join, axis=1)  # noqa: E731
-    base, answered = set(key(population)), set(key(sample))
+    base, answered = set(_cell_key(population, cols)), set(_cell_key(sample, cols))
     if len(base) < 2:
         return "one_level", {}
     absent = sorted(base - answered)
@@ -387,10 +391,8 @@ def _margin_test(sample, population, margin) -> dict:
     """Pearson's chi-square test of the answers' shares against the base's, one margin."""
     from scipy import stats
 
-    cols = list(margin)
-    key = lambda f: f[cols].astype(str).agg(" / ".join, axis=1)  # noqa: E731
-    base = key(population).value_counts(normalize=True).sort_index()
-    observed = key(sample).value_counts().reindex(base.index, fill_value=0)
+    base = _cell_key(population, margin).value_counts(normalize=True).sort_index()
+    observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
     chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
     gap = (observed / observed.sum() - base).abs()
     return {"margin": " x ".join(margin), "chi2": float(chi2), "df": len(base) - 1,
@@ -422,7 +424,8 @@ def weighted_against_unweighted(
         ``tests`` (per margin: ``margin``, ``chi2``, ``df``, ``p``, ``largest_gap`` in share),
         ``differs``, ``weights`` (a :class:`WeightsResult` of the usable margins, or None),
         ``table`` (:func:`compare_weighted`: NPS, CSAT and CES unweighted and weighted, with
-        ``n_eff``; empty without weights) and ``left_out`` (``(margin, reason, values)``).
+        ``n_eff``; empty without weights), ``nps`` (the two NPS rows, ``unweighted`` and
+        ``weighted``, or None) and ``left_out`` (``(margin, reason, values)``).
 
     Notes
     -----
@@ -430,6 +433,7 @@ def weighted_against_unweighted(
     shares. Answers of one customer are counted separately, so with repeated answers the test
     is liberal; weighting a sample that already matches changes nothing but the design effect.
     """
+    from . import metrics
     from .data.core import is_dataset
 
     level = check_level(level)
@@ -451,9 +455,13 @@ def weighted_against_unweighted(
     )
     sw = survey_weights(data, kept, method=method) if kept else None
     table = compare_weighted(data, sw, level=level) if sw is not None else pd.DataFrame()
+    nps = None
+    if sw is not None and "nps" in data.responses:
+        nps = {name: metrics.nps(data.responses["nps"], w, level=level).table.iloc[0]
+               for name, w in (("unweighted", None), ("weighted", sw.weights.to_numpy()))}  # fmt: skip
     return BaseComparison(
         table=table, tests=tests, weights=sw, differs=bool((tests["p"] < 1 - level).any()),
-        left_out=tuple(left_out), level=level,
+        left_out=tuple(left_out), level=level, nps=nps,
     )  # fmt: skip
 
 
@@ -467,6 +475,7 @@ class BaseComparison(Result):
     differs: bool
     left_out: tuple
     level: float
+    nps: dict | None
 
     def _summary_parts(self):
         tables = {"Margins of the answers against the customer base": self.tests}
@@ -474,13 +483,6 @@ class BaseComparison(Result):
             tables["Weighted and unweighted metrics"] = self.table
         facts = {"Margins differ": self.differs}
         return "Answers and the customer base", facts, tables, list(self.findings().caveats)
-
-    def _nps(self, weighting: str) -> pd.Series | None:
-        from .metrics import metric_name
-
-        t_ = self.table
-        rows = t_[(t_["metric"] == metric_name("NPS")) & (t_["weighting"] == weighting)]
-        return rows.iloc[0] if len(rows) else None
 
     def findings(self) -> Findings:
         """Whether the margins differ; if so both NPS values, the design effect and effective n."""
@@ -498,9 +500,9 @@ class BaseComparison(Result):
                                level=fmt_num(100 * self.level, 0)),), c)  # fmt: skip
         i = int(self.tests["p"].idxmin())
         f = [t("weights.differs", margins=differ, margin=label(self.tests.loc[i, "margin"]),
-               gap=fmt_pct(self.tests.loc[i, "largest_gap"], 1))]  # fmt: skip
-        w, u = self._nps("weighted"), self._nps("unweighted")
-        if w is not None and u is not None:
+               gap=fmt_num(100 * self.tests.loc[i, "largest_gap"], 1))]  # fmt: skip
+        if self.nps:
+            w, u = self.nps["weighted"], self.nps["unweighted"]
             f.append(t(
                 "weights.nps_side_by_side", weighted=fmt_num(w["value"], 1),
                 unweighted=fmt_num(u["value"], 1), level=fmt_num(100 * self.level, 0),

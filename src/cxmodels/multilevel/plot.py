@@ -45,5 +45,7 @@ def caterpillar(result, term: str = "intercept", ax=None, highlight=None):
     level = fmt_num(100 * result.level, 0)
     ax.set_xlabel(t("fig.caterpillar.xlabel", outcome=label(result.outcome), level=level))
     ax.set_title(t("fig.caterpillar.title"))
-    alt = t("fig.caterpillar.alt", n=len(be), outcome=label(result.outcome), k=int(be["clear"].sum()))
+    alt = t(
+        "fig.caterpillar.alt", n=len(be), outcome=label(result.outcome), k=int(be["clear"].sum())
+    )
     return plots._set_alt(ax, alt)
