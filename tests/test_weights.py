@@ -157,6 +157,8 @@ def skewed():
 
 
 def test_weighted_against_unweighted_when_the_answers_differ(skewed):
+    import json
+
     base = cx.weights.weighted_against_unweighted(skewed)
     assert base.differs and list(base.tests["margin"]) == ["segment", "region", "tenure_band"]
     seg = base.tests.set_index("margin").loc["segment"]
@@ -170,6 +172,8 @@ def test_weighted_against_unweighted_when_the_answers_differ(skewed):
     with cx.i18n.language("fa"):
         fa = "\n".join(base.findings())
     assert "وزن‌دهی‌شده" in fa and "weighted" not in fa
+    assert "Answers and the customer base" in base._repr_html_()
+    json.dumps(base.to_dict(), default=str)
 
 
 def test_answers_that_match_the_base_are_not_weighted(skewed):
