@@ -162,3 +162,55 @@ def test_caterpillar_highlights_one_branch_in_the_reports_language(world):
     assert ax.get_title() == "اثرهای انقباضی شعبه‌ها" and "۹۵" in ax.get_xlabel()
     assert "B03" in ticks and len(ticks) == 20
     plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def cbpp(tmp_path_factory):
+    """lme4's cbpp, one 0/1 row per animal (``sick``), ``late`` for periods 2-4."""
+    if not shutil.which("Rscript"):
+        pytest.skip("R is not installed")
+    out = tmp_path_factory.mktemp("glmer") / "cbpp.csv"
+    code = f"write.csv(lme4::cbpp, '{out}', row.names = FALSE)"
+    if subprocess.run(["Rscript", "-e", code], capture_output=True).returncode:
+        pytest.skip("R lme4 is not installed")
+    herds = pd.read_csv(out)
+    rows = herds.loc[herds.index.repeat(herds["size"])].copy()
+    rank = rows.groupby(level=0).cumcount()
+    rows["sick"] = (rank < rows["incidence"]).astype(float)
+    rows["late"] = (rows["period"] != 1).astype(float)
+    return rows.reset_index(drop=True)
+
+
+def test_logistic_multilevel_matches_glmer_laplace(cbpp):
+    ref = R.GLMER
+    r = cx.fit_multilevel(cbpp, "sick", ["late"], group="herd", family="binomial")
+    assert r.n == ref["n"] and r.method == "ml"
+    # the Laplace deviance is flat near its optimum: estimates agree to ~5e-7, the
+    # log-likelihood to 1e-8; lme4's standard errors come from a finite-difference Hessian
+    np.testing.assert_allclose(r.table["estimate"], ref["fixef"], rtol=0, atol=2e-6)
+    assert r.loglik == pytest.approx(ref["loglik"], abs=1e-6)
+    assert r.theta[0] == pytest.approx(ref["theta"], abs=2e-6)
+    assert r.tau() == pytest.approx(ref["theta"] ** 2, abs=3e-6)
+    np.testing.assert_allclose(r.table["se"], ref["se"], rtol=1e-4)
+    be = r.branch_effects
+    np.testing.assert_allclose(be["effect"][:3], ref["ranef"], rtol=0, atol=2e-6)
+    np.testing.assert_allclose(be["se"][:3], ref["ranef_sd"], rtol=1e-5)
+    lr = 2 * (ref["loglik"] - ref["glm_loglik"])
+    assert r.lr_test["statistic"] == pytest.approx(lr, abs=1e-5)
+    assert list(r.table["df"]) == [np.inf, np.inf]
+    assert r.icc == pytest.approx(ref["theta"] ** 2 / (ref["theta"] ** 2 + np.pi**2 / 3), abs=1e-5)
+    text = r.fixed_sentence("late")
+    assert "odds of sick are multiplied by 0.31" in text and "excludes 1" in text
+    assert "log-odds scale" in r.branch_sentence(1)
+
+
+def test_logistic_multilevel_refuses_what_it_cannot_fit(world):
+    with pytest.raises(InputError, match="other than 0 and 1"):
+        cx.fit_multilevel(world, "overall_sat", family="binomial")
+    with pytest.raises(InputError, match="random intercepts only"):
+        cx.fit_multilevel(world, "nps", ["employee_sat"], random_slopes=["employee_sat"],
+                          family="binomial")  # fmt: skip
+    with pytest.raises(InputError, match="method"):
+        cx.fit_multilevel(world, "nps", family="binomial", method="reml")
+    with pytest.raises(InputError, match="family"):
+        cx.fit_multilevel(world, "nps", family="poisson")
