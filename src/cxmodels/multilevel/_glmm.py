@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from ._lmm import _newton_polish
+
 
 @dataclass(frozen=True)
 class Data:
@@ -63,10 +65,13 @@ def _modes(d: Data, theta: float, beta: np.ndarray, u: np.ndarray | None = None)
     return u, mu, 1 + theta**2 * np.bincount(d.g, mu * (1 - mu), d.G)
 
 
-def deviance(d: Data, par: np.ndarray) -> float:
-    """Laplace deviance at ``par = (theta, beta...)``."""
+def deviance(d: Data, par: np.ndarray, warm: dict | None = None) -> float:
+    """Laplace deviance at ``par = (theta, beta...)``; ``warm`` keeps the last modes, the
+    start of the next evaluation's Newton steps (the optimum does not depend on it)."""
     theta, beta = abs(float(par[0])), np.asarray(par[1:], float)
-    u, mu, L2 = _modes(d, theta, beta)
+    u, mu, L2 = _modes(d, theta, beta, None if warm is None else warm.get("u"))
+    if warm is not None:
+        warm["u"] = u
     eta = d.X @ beta + theta * u[d.g]
     ll = d.y * eta - np.logaddexp(0, eta)  # log p(y | mu), stable for large |eta|
     return float(-2 * ll.sum() + u @ u + np.log(L2).sum())
@@ -106,20 +111,19 @@ def fit(y: np.ndarray, X: np.ndarray, g: np.ndarray, G: int, theta0: bool = Fals
         return Fit(0.0, beta0, deviance(d, np.r_[0.0, beta0]), np.empty((0, 0)), np.zeros(G),
                    np.zeros(G))  # fmt: skip
 
+    warm: dict = {}
+
     def f(par):
-        return deviance(d, par)
+        return deviance(d, par, warm)
 
     bounds = [(0, None)] + [(None, None)] * len(beta0)
     r = optimize.minimize(f, np.r_[1.0, beta0], method="L-BFGS-B", bounds=bounds,
                           options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 500})  # fmt: skip
-    nm_bounds = [(0, np.inf)] + [(-np.inf, np.inf)] * len(beta0)
-    r = optimize.minimize(f, r.x, method="Nelder-Mead", bounds=nm_bounds,
-                          options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20_000})  # fmt: skip
-    par = r.x
+    par = _newton_polish(f, r.x, np.r_[0.0, np.full(len(beta0), -np.inf)])
     H = _hessian(f, par)
     free = slice(1, None) if par[0] < 1e-4 else slice(0, None)  # theta on its bound: fixed
     cov = 2 * np.linalg.inv(H[free, free])
     vcov = cov[-len(beta0) :, -len(beta0) :]
     theta, beta = float(par[0]), par[1:]
     u, _, L2 = _modes(d, theta, beta)
-    return Fit(theta, beta, float(r.fun), vcov, theta * u, theta**2 / L2)
+    return Fit(theta, beta, f(par), vcov, theta * u, theta**2 / L2)

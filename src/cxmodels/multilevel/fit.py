@@ -245,8 +245,10 @@ def fit_multilevel(
     y, X, Z, codes, groups, names, n_dropped = _prepared(df, outcome, predictors, group, slopes)
     G = len(groups)
     between = _between(X, codes, G)
-    fit = _gaussian(y, X, Z, codes, G, method, slopes) if family == "gaussian" else _binomial(
-        y, X, codes, G, outcome
+    fit = (
+        _gaussian(y, X, Z, codes, G, method, slopes)
+        if family == "gaussian"
+        else _binomial(y, X, codes, G, outcome)
     )
     re_names = [INTERCEPT, *slopes]
     counts = np.bincount(codes, minlength=G)
