@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from ._lmm import _newton_polish
+from ._lmm import _newton_polish, central_hessian
 
 
 @dataclass(frozen=True)
@@ -77,19 +77,6 @@ def deviance(d: Data, par: np.ndarray, warm: dict | None = None) -> float:
     return float(-2 * ll.sum() + u @ u + np.log(L2).sum())
 
 
-def _hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    k = x.size
-    E = np.eye(k) * h
-    H = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            a, b = E[i], E[j]
-            H[i, j] = H[j, i] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (
-                4 * h * h
-            )
-    return H
-
-
 def _glm_start(d: Data) -> np.ndarray:
     """Ordinary logistic regression by IRLS: the start of ``beta``."""
     beta = np.zeros(d.X.shape[1])
@@ -120,7 +107,7 @@ def fit(y: np.ndarray, X: np.ndarray, g: np.ndarray, G: int, theta0: bool = Fals
     r = optimize.minimize(f, np.r_[1.0, beta0], method="L-BFGS-B", bounds=bounds,
                           options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 500})  # fmt: skip
     par = _newton_polish(f, r.x, np.r_[0.0, np.full(len(beta0), -np.inf)])
-    H = _hessian(f, par)
+    H = central_hessian(f, par, np.arange(par.size), 1e-4)
     free = slice(1, None) if par[0] < 1e-4 else slice(0, None)  # theta on its bound: fixed
     cov = 2 * np.linalg.inv(H[free, free])
     vcov = cov[-len(beta0) :, -len(beta0) :]
