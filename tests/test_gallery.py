@@ -254,8 +254,8 @@ for _export, _skips in SKIPS.items():
         )
         continue
     _few = "is left out: the data has 2 branch(es)"
-    _skips += [(p, f"{s} {_few}") for p, s in
-               (("07_service_profit_chain", _CHAIN), ("branch_B01", _SHRUNK), ("branch_B02", _SHRUNK))]  # fmt: skip
+    _pages = (("07_service_profit_chain", _CHAIN), ("branch_B01", _SHRUNK), ("branch_B02", _SHRUNK))
+    _skips += [(p, f"{s} {_few}") for p, s in _pages]
     if _export in FA_EXPORTS:
         _skips.append(
             ("07_service_profit_chain_fa", "بخش «رضایت کارکنان و رضایت مشتریان» کنار گذاشته شد")

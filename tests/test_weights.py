@@ -113,8 +113,10 @@ def _nonresponse_draws(world):
     from cxmodels.data.synth import _step_nonresponse
 
     for seed in SEEDS:
-        w = types.SimpleNamespace(nonresponse=True, seed=seed, customers=world.customers,
-                                  t_end=world.observation_end, responses=world.responses, truth={})  # fmt: skip
+        w = types.SimpleNamespace(
+            nonresponse=True, seed=seed, customers=world.customers, truth={},
+            t_end=world.observation_end, responses=world.responses,
+        )  # fmt: skip
         _step_nonresponse(w)
         yield dataclasses.replace(world, responses=w.responses), w.truth["nonresponse"]["base_nps"]
 

@@ -355,7 +355,8 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
             continue
         for name, w in (("unweighted", None), ("weighted", weights.weights.to_numpy())):
             r = fn(responses[col], w, level=level).table.iloc[0]
-            rows.append({"metric": metrics.metric_name(r["metric"]), "weighting": name, "value": r["value"],
+            rows.append({"metric": metrics.metric_name(r["metric"]), "weighting": name,
+                         "value": r["value"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
                          "n_eff": r["n_eff"]})  # fmt: skip
     return pd.DataFrame(rows)
@@ -457,8 +458,9 @@ def weighted_against_unweighted(
     table = compare_weighted(data, sw, level=level) if sw is not None else pd.DataFrame()
     nps = None
     if sw is not None and "nps" in data.responses:
+        pairs = (("unweighted", None), ("weighted", sw.weights.to_numpy()))
         nps = {name: metrics.nps(data.responses["nps"], w, level=level).table.iloc[0]
-               for name, w in (("unweighted", None), ("weighted", sw.weights.to_numpy()))}  # fmt: skip
+               for name, w in pairs}  # fmt: skip
     return BaseComparison(
         table=table, tests=tests, weights=sw, differs=bool((tests["p"] < 1 - level).any()),
         left_out=tuple(left_out), level=level, nps=nps,
@@ -506,7 +508,8 @@ class BaseComparison(Result):
             f.append(t(
                 "weights.nps_side_by_side", weighted=fmt_num(w["value"], 1),
                 unweighted=fmt_num(u["value"], 1), level=fmt_num(100 * self.level, 0),
-                w_ci=fmt_ci(w["ci_low"], w["ci_high"], 1), u_ci=fmt_ci(u["ci_low"], u["ci_high"], 1),
+                w_ci=fmt_ci(w["ci_low"], w["ci_high"], 1),
+                u_ci=fmt_ci(u["ci_low"], u["ci_high"], 1),
             ))  # fmt: skip
         f.append(self.weights.findings().findings[1])  # the design effect and effective n
         return Findings(tuple(f), c + self.weights.findings().caveats)

@@ -11,9 +11,9 @@ Laplace approximation of :math:`-2\\log L` is lme4's ``nAGQ = 1`` deviance
    \\qquad L_g^2 = 1 + \\theta^2 \\sum_{i \\in g} \\mu_i (1 - \\mu_i),
 
 with :math:`d_i = -2[y_i\\log\\mu_i + (1 - y_i)\\log(1-\\mu_i)]`. It is minimised over
-:math:`(\\theta, \\beta)` jointly by L-BFGS-B (lme4's second stage); the covariance of :math:`\\hat\\beta` is
-the :math:`\\beta` block of :math:`2 H^{-1}`, :math:`H` the Hessian of :math:`d` by finite
-differences (lme4's ``vcov`` with ``use.hessian = TRUE``).
+:math:`(\\theta, \\beta)` jointly by L-BFGS-B (lme4's second stage); the covariance of
+:math:`\\hat\\beta` is the :math:`\\beta` block of :math:`2 H^{-1}`, :math:`H` the Hessian of
+:math:`d` by finite differences (lme4's ``vcov`` with ``use.hessian = TRUE``).
 
 References
 ----------
