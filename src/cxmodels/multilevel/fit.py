@@ -39,8 +39,8 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
     if not is_dataset(data):
         if not isinstance(data, pd.DataFrame):
             fail("data", "-", "not a data set or a table", "pass cx.load(...) or a DataFrame")
-        return data
-    df = responses_with_customers(data)
+        return _derived(data, columns)
+    df = _derived(responses_with_customers(data), columns)
     branches = getattr(data, "branches", None)
     need = [c for c in columns if c not in df.columns]
     if need and branches is not None and group in branches.columns:
@@ -51,6 +51,17 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
         add.index = df.index
         df = pd.concat([df, add], axis=1)
     return df
+
+
+def _derived(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``promoter`` (1 for an NPS answer of 9-10, 0 below, missing without an answer) from
+    ``nps`` when it is asked for and the table has no such column."""
+    from ..data.scales import nps_codes
+
+    if "promoter" not in columns or "promoter" in df or "nps" not in df:
+        return df
+    codes = nps_codes(df["nps"].to_numpy(float, na_value=np.nan))
+    return df.assign(promoter=np.where(codes < 0, np.nan, (codes == 2).astype(float)))
 
 
 def _prepared(df, outcome, predictors, group, slopes):
@@ -188,7 +199,8 @@ def fit_multilevel(
         as ``employee_sat``, joined by ``group``) or a plain table.
     outcome : str
         Numeric outcome column (``overall_sat``, ``nps``, ...); 0/1 (or boolean) for
-        ``family="binomial"`` (a promoter, churn within a horizon).
+        ``family="binomial"`` (churn within a horizon; ``promoter``, 1 for an NPS answer of
+        9-10, is derived from ``nps`` when the table has no such column).
     predictors : str or list of str
         Customer-level and branch-level predictors; categorical ones get one column per
         non-reference level (:func:`cxmodels._design.build_design`).
