@@ -99,6 +99,7 @@ def built(tmp_path_factory, small_data):
             _entry("chain", NB / "04_satisfaction_loyalty_chain.ipynb", bootstrap=50),
             _entry("value", NB / "05_value_of_loyalty.ipynb", bootstrap=20),
             _entry("voice", NB / "06_voice_of_customer.ipynb", bootstrap=20),
+            _entry("service_profit_chain", NB / "07_service_profit_chain.ipynb"),
             {**_entry("branch_{branch}", TEMPLATES / "branch_scorecard.ipynb"), "matrix": BRANCH},
         ],
     )

@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._format import fmt_count, fmt_num, fmt_pct, label
+from ._format import fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
 from ._results import Findings, Result, result_dataclass
-from ._validation import as_list, check_number, check_option, fail, require_columns
+from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
 from .i18n import t
 
 METHODS = ("rake", "linear", "logit")
@@ -50,19 +50,25 @@ def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
     return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
 
 
+def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A data set's responses with the customer columns ``cols`` that the customers table has
+    (``tenure_band`` derived when asked for), and the customers table."""
+    from .data.joins import with_customer_columns
+
+    customers = data.customers.copy()
+    if "tenure_band" in cols and "tenure_band" not in customers and "signup_date" in customers:
+        customers["tenure_band"] = tenure_band(customers, data.observation_end)
+    sample = with_customer_columns(data.responses, customers, [c for c in cols if c in customers])
+    return sample, customers
+
+
 def _tables(data, population, margins):
     """The sample (responses with customer columns) and the population table."""
     from .data.core import is_dataset
-    from .data.joins import with_customer_columns
 
     cols = sorted({c for m in margins for c in m})
     if is_dataset(data):
-        customers = data.customers.copy()
-        if "tenure_band" in cols and "tenure_band" not in customers:
-            customers["tenure_band"] = tenure_band(customers, data.observation_end)
-        sample = with_customer_columns(
-            data.responses, customers, [c for c in cols if c in customers]
-        )
+        sample, customers = _joined(data, cols)
         population = customers if population is None else population
     else:
         sample = data
@@ -78,10 +84,15 @@ def _tables(data, population, margins):
     return sample, population
 
 
+def _cell_key(frame: pd.DataFrame, margin) -> pd.Series:
+    """Each row's cell of ``margin`` (a column or a tuple of columns) as one text key."""
+    cols = [frame[c].astype(str) for c in margin]
+    return cols[0].str.cat(cols[1:], sep=" / ") if len(cols) > 1 else cols[0]
+
+
 def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     """Sample codes and population counts of one margin (a column or a tuple of columns)."""
-    key = lambda f: f[list(margin)].astype(str).agg(" / ".join, axis=1)  # noqa: E731
-    s, p = key(sample), key(population)
+    s, p = _cell_key(sample, margin), _cell_key(population, margin)
     counts = p.value_counts()
     missing = sorted(set(counts.index) - set(s))
     if missing:
@@ -296,7 +307,7 @@ class WeightsResult(Result):
         i = int(gap.idxmax())
         r = self.table.loc[i]
         f = [
-            t("weights.gap", margin=label(r["margin"]), level=str(r["level"]),
+            t("weights.gap", margin=label(r["margin"]), level=label(str(r["level"])),
               sample=fmt_pct(r["unweighted"], 1), population=fmt_pct(r["population"], 1),
               after=fmt_pct(after.max(), 2)),
             t("weights.deff", deff=fmt_num(self.deff, 2), n_eff=fmt_count(round(self.n_eff)),
@@ -329,7 +340,8 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
     DataFrame
         One row per metric present in the responses and weighting (``unweighted``,
         ``weighted``): ``metric``, ``weighting``, ``value``, ``ci_low``, ``ci_high``, ``n``,
-        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`).
+        ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`);
+        ``metric`` is the metric's name in the current language.
     """
     from . import metrics
 
@@ -343,7 +355,161 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
             continue
         for name, w in (("unweighted", None), ("weighted", weights.weights.to_numpy())):
             r = fn(responses[col], w, level=level).table.iloc[0]
-            rows.append({"metric": r["metric"], "weighting": name, "value": r["value"],
+            rows.append({"metric": metrics.metric_name(r["metric"]), "weighting": name,
+                         "value": r["value"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
                          "n_eff": r["n_eff"]})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+#: The margins the reports weight to: the customers' segment, region and tenure band.
+REPORT_MARGINS = ("segment", "region", "tenure_band")
+
+
+def _margin_problem(sample, population, margin) -> tuple[str, dict] | None:
+    """Why ``margin`` cannot be weighted to (``(reason, values)``), or ``None`` when it can.
+
+    A margin with one level in the population is left out without a reason to report: every
+    respondent already matches it.
+    """
+    cols = list(margin)
+    if any(c not in population or c not in sample for c in cols):
+        return "column", {}
+    if population[cols].isna().any(axis=None) or sample[cols].isna().any(axis=None):
+        return "missing", {}
+    base, answered = set(_cell_key(population, cols)), set(_cell_key(sample, cols))
+    if len(base) < 2:
+        return "one_level", {}
+    absent = sorted(base - answered)
+    if absent:
+        return "no_answers", {"levels": ", ".join(absent[:3])}
+    if answered - base:
+        return "unknown_levels", {"levels": ", ".join(sorted(answered - base)[:3])}
+    return None
+
+
+def _margin_test(sample, population, margin) -> dict:
+    """Pearson's chi-square test of the answers' shares against the base's, one margin."""
+    from scipy import stats
+
+    base = _cell_key(population, margin).value_counts(normalize=True).sort_index()
+    observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
+    chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
+    gap = (observed / observed.sum() - base).abs()
+    return {"margin": " x ".join(margin), "chi2": float(chi2), "df": len(base) - 1,
+            "p": float(p), "largest_gap": float(gap.max())}  # fmt: skip
+
+
+def weighted_against_unweighted(
+    data, margins=REPORT_MARGINS, level: float = 0.95, method: str = "rake"
+) -> BaseComparison:
+    """Whether the answers match the customer base, and NPS weighted and unweighted if not.
+
+    Parameters
+    ----------
+    data : CXData
+        A data set with ``customers`` and ``responses``.
+    margins : list of str or tuple of str
+        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`). A margin
+        the data cannot support (no such column, missing values, a level no customer with an
+        answer has) is left out and named in the caveats; one with a single level is matched
+        by every answer and left out silently.
+    level : float
+        Level of the intervals and of the tests (a margin differs when its p < 1 - level).
+    method : {"rake", "linear", "logit"}
+        As in :func:`survey_weights`.
+
+    Returns
+    -------
+    BaseComparison
+        ``tests`` (per margin: ``margin``, ``chi2``, ``df``, ``p``, ``largest_gap`` in share),
+        ``differs``, ``weights`` (a :class:`WeightsResult` of the usable margins, or None),
+        ``table`` (:func:`compare_weighted`: NPS, CSAT and CES unweighted and weighted, with
+        ``n_eff``; empty without weights), ``nps`` (the two NPS rows, ``unweighted`` and
+        ``weighted``, or None) and ``left_out`` (``(margin, reason, values)``).
+
+    Notes
+    -----
+    Each margin is tested by Pearson's chi-square of the answers' counts against the base's
+    shares. Answers of one customer are counted separately, so with repeated answers the test
+    is liberal; weighting a sample that already matches changes nothing but the design effect.
+    """
+    from . import metrics
+    from .data.core import is_dataset
+
+    level = check_level(level)
+    check_option("method", method, METHODS)
+    if not is_dataset(data):
+        fail("data", "-", "not a data set", "pass cx.load(...) with customers and responses")
+    margins = [tuple(str(c).strip() for c in as_list(m)) for m in as_list(margins)]
+    sample, population = _joined(data, sorted({c for m in margins for c in m}))
+    kept, left_out = [], []
+    for m in margins:
+        problem = _margin_problem(sample, population, m)
+        if problem is None:
+            kept.append(m)
+        elif problem[0] != "one_level":
+            left_out.append((" x ".join(m), *problem))
+    tests = pd.DataFrame(
+        [_margin_test(sample, population, m) for m in kept],
+        columns=["margin", "chi2", "df", "p", "largest_gap"],
+    )
+    sw = survey_weights(data, kept, method=method) if kept else None
+    table = compare_weighted(data, sw, level=level) if sw is not None else pd.DataFrame()
+    nps = None
+    if sw is not None and "nps" in data.responses:
+        pairs = (("unweighted", None), ("weighted", sw.weights.to_numpy()))
+        nps = {name: metrics.nps(data.responses["nps"], w, level=level).table.iloc[0]
+               for name, w in pairs}  # fmt: skip
+    return BaseComparison(
+        table=table, tests=tests, weights=sw, differs=bool((tests["p"] < 1 - level).any()),
+        left_out=tuple(left_out), level=level, nps=nps,
+    )  # fmt: skip
+
+
+@result_dataclass
+class BaseComparison(Result):
+    """Answers against the customer base; see :func:`weighted_against_unweighted`."""
+
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    weights: WeightsResult | None
+    differs: bool
+    left_out: tuple
+    level: float
+    nps: dict | None
+
+    def _summary_parts(self):
+        tables = {"Margins of the answers against the customer base": self.tests}
+        if self.differs:
+            tables["Weighted and unweighted metrics"] = self.table
+        facts = {"Margins differ": self.differs}
+        return "Answers and the customer base", facts, tables, list(self.findings().caveats)
+
+    def findings(self) -> Findings:
+        """Whether the margins differ; if so both NPS values, the design effect and effective n."""
+        alpha = 1 - self.level
+        margins = join_words(label(m) for m in self.tests["margin"])
+        differ = join_words(label(m) for m in self.tests.loc[self.tests["p"] < alpha, "margin"])
+        c = tuple(
+            t("weights.left_out", margin=label(m), why=t(f"weights.why.{why}", **values))
+            for m, why, values in self.left_out
+        )
+        if self.weights is None:
+            return Findings((t("weights.no_margins"),), c)
+        if not self.differs:
+            return Findings((t("weights.match", margins=margins,
+                               level=fmt_num(100 * self.level, 0)),), c)  # fmt: skip
+        i = int(self.tests["p"].idxmin())
+        f = [t("weights.differs", margins=differ, margin=label(self.tests.loc[i, "margin"]),
+               gap=fmt_num(100 * self.tests.loc[i, "largest_gap"], 1))]  # fmt: skip
+        if self.nps:
+            w, u = self.nps["weighted"], self.nps["unweighted"]
+            f.append(t(
+                "weights.nps_side_by_side", weighted=fmt_num(w["value"], 1),
+                unweighted=fmt_num(u["value"], 1), level=fmt_num(100 * self.level, 0),
+                w_ci=fmt_ci(w["ci_low"], w["ci_high"], 1),
+                u_ci=fmt_ci(u["ci_low"], u["ci_high"], 1),
+            ))  # fmt: skip
+        f.append(self.weights.findings().findings[1])  # the design effect and effective n
+        return Findings(tuple(f), c + self.weights.findings().caveats)

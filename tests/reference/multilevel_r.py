@@ -52,3 +52,18 @@ LME4 = {
         "ranef_sd": 9.42915024626278,
     },
 }
+
+
+# tests/reference/multilevel_glmer.R (output: multilevel_glmer.out): glmer(sick ~ late +
+# (1 | herd), family = binomial) on lme4's cbpp as one 0/1 row per animal, Laplace (nAGQ = 1),
+# bobyqa with rhoend = 1e-12 and tolPwrss = 1e-13. glm_loglik: the model without herds.
+GLMER = {
+    "n": 842,
+    "fixef": [-1.39907507372347, -1.17420042155991],
+    "se": [0.233184468342819, 0.238642551533902],
+    "theta": 0.64593610917497,
+    "loglik": -278.349814351132,
+    "ranef": [0.605600518318386, -0.268247276355694, 0.383175362778878],
+    "ranef_sd": [0.349290879036910, 0.368442011952061, 0.296212729220166],
+    "glm_loglik": -285.471524048413,
+}

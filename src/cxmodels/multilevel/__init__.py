@@ -11,6 +11,13 @@
 from __future__ import annotations
 
 from .chain import ChainResult, service_profit_chain
-from .fit import MultilevelResult, fit_multilevel, lr_test
+from .fit import MIN_GROUPS, MultilevelResult, fit_multilevel, lr_test
 
-__all__ = ["ChainResult", "MultilevelResult", "fit_multilevel", "lr_test", "service_profit_chain"]
+__all__ = [
+    "MIN_GROUPS",
+    "ChainResult",
+    "MultilevelResult",
+    "fit_multilevel",
+    "lr_test",
+    "service_profit_chain",
+]

@@ -178,17 +178,9 @@ def _newton_polish(f, x: np.ndarray, lower: np.ndarray, steps: int = 4) -> np.nd
         free = np.flatnonzero(x - lower > 10 * hh)
         if free.size == 0:
             break
-        k = free.size
-        Eg, Eh = np.eye(x.size)[free] * hg, np.eye(x.size)[free] * hh
         f0 = f(x)
-        grad = np.array([(f(x + e) - f(x - e)) / (2 * hg) for e in Eg])
-        H = np.empty((k, k))
-        for i in range(k):
-            for j in range(i, k):
-                a, b = Eh[i], Eh[j]
-                H[i, j] = H[j, i] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (
-                    4 * hh**2
-                )
+        grad = np.array([(f(x + e) - f(x - e)) / (2 * hg) for e in np.eye(x.size)[free] * hg])
+        H = central_hessian(f, x, free, hh)
         try:
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError:
@@ -201,6 +193,20 @@ def _newton_polish(f, x: np.ndarray, lower: np.ndarray, steps: int = 4) -> np.nd
             break
         x = x_new
     return x
+
+
+def central_hessian(f, x: np.ndarray, free: np.ndarray, h: float) -> np.ndarray:
+    """Hessian of ``f`` at ``x`` over the coordinates ``free``, by central differences."""
+    E = np.eye(x.size)[free] * h
+    k = len(E)
+    H = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            a, b = E[i], E[j]
+            H[i, j] = H[j, i] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (
+                4 * h * h
+            )
+    return H
 
 
 def _simplex(x: np.ndarray, lower: np.ndarray, step: float = 1e-3) -> np.ndarray:

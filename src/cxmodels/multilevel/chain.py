@@ -38,8 +38,9 @@ def service_profit_chain(
     employee: str = "employee_sat",
     predictors=(),
     group: str = "branch_id",
-    method: str = "reml",
+    method: str | None = None,
     level: float = 0.95,
+    family: str = "gaussian",
 ) -> ChainResult:
     """The cross-level effect of branch staff satisfaction on a customer outcome.
 
@@ -54,8 +55,9 @@ def service_profit_chain(
         Branch-level staff satisfaction.
     predictors : list of str, optional
         Customer-level controls (``segment``, ...), in both models.
-    group, method, level
-        As in :func:`fit_multilevel`.
+    group, method, level, family
+        As in :func:`fit_multilevel` (``family="binomial"`` for a 0/1 outcome: the effect is on
+        the log-odds scale and the share explained on the latent scale).
 
     Returns
     -------
@@ -87,10 +89,11 @@ def service_profit_chain(
     if not isinstance(data, pd.DataFrame) and (branches is None or employee not in branches):
         fail("branches", employee, "no branch table with staff satisfaction",
              f"add a branches table with {group} and {employee}")  # fmt: skip
-    full = fit_multilevel(data, outcome, [employee, *predictors], group, method=method, level=level)
+    kw = {"method": method, "level": level, "family": family}
+    full = fit_multilevel(data, outcome, [employee, *predictors], group, **kw)
     if full.fixed(employee)["level"] != "branch":
         fail("responses", employee, f"varies within {group}", f"give one value per {group}")
-    null = fit_multilevel(data, outcome, predictors, group, method=method, level=level)
+    null = fit_multilevel(data, outcome, predictors, group, **kw)
     tau0, tau1 = null.tau(INTERCEPT), full.tau(INTERCEPT)
     r, lo, hi, G = _branch_correlation(data, outcome, employee, group, level)
     e = full.fixed(employee)

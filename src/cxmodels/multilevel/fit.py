@@ -11,10 +11,18 @@ from .._format import fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import as_list, check_level, check_option, fail, require_columns, require_numeric
 from ..i18n import t
-from . import _lmm
+from . import _glmm, _lmm
 
 INTERCEPT = "intercept"
 METHODS = ("reml", "ml")
+#: Outcome families: a linear model, or a logistic one for 0/1 outcomes (Laplace, as glmer).
+FAMILIES = ("gaussian", "binomial")
+#: Variance of the standard logistic distribution: the level-1 variance on the latent scale.
+LOGISTIC_VAR = np.pi**2 / 3
+#: Fewest groups a report fits a multilevel model on: with fewer, the between-group variance
+#: rests on too few units and a group-level effect has too few degrees of freedom (three with
+#: five branches and one branch-level predictor).
+MIN_GROUPS = 5
 
 
 # --------------------------------------------------------------------------- data
@@ -31,8 +39,8 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
     if not is_dataset(data):
         if not isinstance(data, pd.DataFrame):
             fail("data", "-", "not a data set or a table", "pass cx.load(...) or a DataFrame")
-        return data
-    df = responses_with_customers(data)
+        return _derived(data, columns)
+    df = _derived(responses_with_customers(data), columns)
     branches = getattr(data, "branches", None)
     need = [c for c in columns if c not in df.columns]
     if need and branches is not None and group in branches.columns:
@@ -43,6 +51,17 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
         add.index = df.index
         df = pd.concat([df, add], axis=1)
     return df
+
+
+def _derived(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``promoter`` (1 for an NPS answer of 9-10, 0 below, missing without an answer) from
+    ``nps`` when it is asked for and the table has no such column."""
+    from ..data.scales import nps_codes
+
+    if "promoter" not in columns or "promoter" in df or "nps" not in df:
+        return df
+    codes = nps_codes(df["nps"].to_numpy(float, na_value=np.nan))
+    return df.assign(promoter=np.where(codes < 0, np.nan, (codes == 2).astype(float)))
 
 
 def _prepared(df, outcome, predictors, group, slopes):
@@ -95,19 +114,19 @@ def _dfs(between: np.ndarray, n: int, G: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- tables
-def _fixed_table(sol, names, between, n, G, level):
-    se = np.sqrt(np.diag(_lmm.fixed_vcov(sol)))
-    df = _dfs(between, n, G)
+def _fixed_table(beta, vcov, names, between, df, level):
+    """Fixed effects with t intervals on ``df`` degrees of freedom (normal where infinite)."""
+    se = np.sqrt(np.diag(vcov))
     tq = stats.t.ppf(0.5 + level / 2, df)
-    tval = sol.beta / se
+    tval = beta / se
     return pd.DataFrame(
         {
             "term": names,
             "level": np.where(between, "branch", "customer"),
-            "estimate": sol.beta,
+            "estimate": beta,
             "se": se,
-            "ci_low": sol.beta - tq * se,
-            "ci_high": sol.beta + tq * se,
+            "ci_low": beta - tq * se,
+            "ci_high": beta + tq * se,
             "df": df,
             "t": tval,
             "p": 2 * stats.t.sf(np.abs(tval), df),
@@ -115,8 +134,7 @@ def _fixed_table(sol, names, between, n, G, level):
     )
 
 
-def _variance_table(sol, re_names):
-    cov = _lmm.random_cov(sol)
+def _variance_table(cov, sigma2, re_names):
     sd = np.sqrt(np.diag(cov))
     rows = [
         {"component": r, "with": None, "variance": cov[i, i], "sd": sd[i], "corr": np.nan}
@@ -127,13 +145,13 @@ def _variance_table(sol, re_names):
             corr = cov[i, j] / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan
             rows.append({"component": re_names[i], "with": re_names[j], "variance": cov[i, j],
                          "sd": np.nan, "corr": corr})  # fmt: skip
-    rows.append({"component": "residual", "with": None, "variance": sol.sigma2,
-                 "sd": np.sqrt(sol.sigma2), "corr": np.nan})  # fmt: skip
+    rows.append({"component": "residual", "with": None, "variance": sigma2,
+                 "sd": np.sqrt(sigma2), "corr": np.nan})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _branch_table(sol, groups, counts, re_names, group, level):
-    b, cov = _lmm.conditional_modes(sol)
+def _branch_table(b, cov, groups, counts, re_names, group, level):
+    """Conditional modes ``b`` (G x q) with normal intervals from their covariances ``cov``."""
     z = stats.norm.ppf(0.5 + level / 2)
     frames = []
     for i, r in enumerate(re_names):
@@ -152,7 +170,12 @@ def _lr_intercept(cp, sol, reml: bool, slopes) -> dict | None:
     :math:`\\chi^2_1` (Self and Liang 1987)."""
     if slopes:
         return None
-    stat = max(_lmm.solve(cp, np.zeros(1), reml) - sol.deviance, 0.0)
+    return _boundary_lr(_lmm.solve(cp, np.zeros(1), reml) - sol.deviance)
+
+
+def _boundary_lr(stat: float) -> dict:
+    """The test of one variance on its boundary: 50:50 mixture of chi-square 0 and 1."""
+    stat = max(float(stat), 0.0)
     return {"statistic": stat, "df": 1, "p": 0.5 * stats.chi2.sf(stat, 1) if stat > 0 else 1.0}
 
 
@@ -163,10 +186,11 @@ def fit_multilevel(
     predictors=(),
     group: str = "branch_id",
     random_slopes=None,
-    method: str = "reml",
+    method: str | None = None,
     level: float = 0.95,
+    family: str = "gaussian",
 ) -> MultilevelResult:
-    """Linear mixed model of a customer outcome with random branch effects.
+    """Linear (or logistic) mixed model of a customer outcome with random branch effects.
 
     Parameters
     ----------
@@ -174,7 +198,9 @@ def fit_multilevel(
         A data set (its responses with the customer columns and the ``branches`` columns, such
         as ``employee_sat``, joined by ``group``) or a plain table.
     outcome : str
-        Numeric outcome column (``overall_sat``, ``nps``, ...).
+        Numeric outcome column (``overall_sat``, ``nps``, ...); 0/1 (or boolean) for
+        ``family="binomial"`` (churn within a horizon; ``promoter``, 1 for an NPS answer of
+        9-10, is derived from ``nps`` when the table has no such column).
     predictors : str or list of str
         Customer-level and branch-level predictors; categorical ones get one column per
         non-reference level (:func:`cxmodels._design.build_design`).
@@ -182,11 +208,14 @@ def fit_multilevel(
         The grouping column (default ``branch_id``).
     random_slopes : list of str, optional
         Design columns whose slope varies by group (with a correlated random intercept).
-    method : {"reml", "ml"}
-        Restricted or full maximum likelihood (REML is lme4's default; use ML to compare fixed
-        effects by likelihood ratio).
+    method : {"reml", "ml"}, optional
+        Restricted or full maximum likelihood (default REML, lme4's; use ML to compare fixed
+        effects by likelihood ratio). The logistic model is fitted by ML (Laplace) only.
     level : float
         Level of every interval.
+    family : {"gaussian", "binomial"}
+        A linear model, or a logistic one with random intercepts, fitted by lme4 ``glmer``'s
+        Laplace approximation (:mod:`._glmm`; estimates on the log-odds scale).
 
     Returns
     -------
@@ -205,40 +234,74 @@ def fit_multilevel(
     shrunken towards zero) with normal intervals from their conditional variances. The ICC is
     :math:`\\tau_{00} / (\\tau_{00} + \\sigma^2)` of the intercept.
 
+    The logistic model uses normal (Wald) intervals and p as ``glmer`` (``df`` infinite, ``t``
+    is z), the covariance of the fixed effects from the Hessian of the Laplace deviance, and
+    the latent-scale residual variance :math:`\\pi^2/3` in ``variance`` and the ICC (Snijders
+    and Bosker 2012, section 17.3).
+
     References
     ----------
     Bates et al. (2015), *J. Stat. Softw.* 67(1); Pinheiro and Bates (2000), *Mixed-Effects
-    Models in S and S-PLUS*, section 2.4.2; Self and Liang (1987), *JASA* 82(398).
+    Models in S and S-PLUS*, section 2.4.2; Self and Liang (1987), *JASA* 82(398); Snijders,
+    T. and Bosker, R. (2012), *Multilevel Analysis*, 2nd ed., Sage.
     """
     level = check_level(level)
-    check_option("method", method, METHODS)
+    check_option("family", family, FAMILIES)
+    method = method or ("reml" if family == "gaussian" else "ml")
+    check_option("method", method, METHODS if family == "gaussian" else ("ml",))
     predictors, slopes = as_list(predictors), as_list(random_slopes or [])
+    if family == "binomial" and slopes:
+        fail("argument", "random_slopes", "the logistic model has random intercepts only",
+             "leave random_slopes out, or fit a linear model")  # fmt: skip
     df = model_frame(data, [outcome, group, *predictors], group)
     y, X, Z, codes, groups, names, n_dropped = _prepared(df, outcome, predictors, group, slopes)
-    G, reml = len(groups), method == "reml"
-    cp = _lmm.crossprods(y, X, Z, codes, G)
-    sol = _lmm.optimise(cp, reml)
+    G = len(groups)
     between = _between(X, codes, G)
+    fit = (
+        _gaussian(y, X, Z, codes, G, method, slopes)
+        if family == "gaussian"
+        else _binomial(y, X, codes, G, outcome)
+    )
     re_names = [INTERCEPT, *slopes]
     counts = np.bincount(codes, minlength=G)
-    var = _lmm.random_cov(sol)
+    df_ = _dfs(between, len(y), G) if family == "gaussian" else np.full(len(names), np.inf)
+    var = fit["cov"]
     return MultilevelResult(
-        table=_fixed_table(sol, names, between, len(y), G, level),
-        variance=_variance_table(sol, re_names),
-        branch_effects=_branch_table(sol, groups, counts, re_names, group, level),
-        outcome=outcome,
-        group=group,
-        method=method,
-        level=level,
-        n=len(y),
-        n_groups=G,
-        n_dropped=n_dropped,
-        loglik=_lmm.loglik(sol),
-        icc=float(var[0, 0] / (var[0, 0] + sol.sigma2)),
-        lr_test=_lr_intercept(cp, sol, reml, slopes),
-        theta=sol.theta,
-        singular=bool(np.any(np.diag(sol.lam) < 1e-6)),
-    )
+        table=_fixed_table(fit["beta"], fit["vcov"], names, between, df_, level),
+        variance=_variance_table(var, fit["sigma2"], re_names),
+        branch_effects=_branch_table(fit["b"], fit["b_cov"], groups, counts, re_names, group,
+                                     level),  # fmt: skip
+        outcome=outcome, group=group, method=method, level=level, n=len(y), n_groups=G,
+        n_dropped=n_dropped, loglik=fit["loglik"],
+        icc=float(var[0, 0] / (var[0, 0] + fit["sigma2"])), lr_test=fit["lr_test"],
+        theta=fit["theta"], singular=fit["singular"], family=family,
+    )  # fmt: skip
+
+
+def _gaussian(y, X, Z, codes, G, method, slopes) -> dict:
+    """The linear mixed model by lme4's profiled (RE)ML deviance (:mod:`._lmm`)."""
+    reml = method == "reml"
+    cp = _lmm.crossprods(y, X, Z, codes, G)
+    sol = _lmm.optimise(cp, reml)
+    b, b_cov = _lmm.conditional_modes(sol)
+    return {"beta": sol.beta, "vcov": _lmm.fixed_vcov(sol), "cov": _lmm.random_cov(sol),
+            "sigma2": sol.sigma2, "b": b, "b_cov": b_cov, "loglik": _lmm.loglik(sol),
+            "lr_test": _lr_intercept(cp, sol, reml, slopes), "theta": sol.theta,
+            "singular": bool(np.any(np.diag(sol.lam) < 1e-6))}  # fmt: skip
+
+
+def _binomial(y, X, codes, G, outcome) -> dict:
+    """The logistic mixed model by the Laplace approximation (:mod:`._glmm`)."""
+    bad = ~np.isin(y, (0.0, 1.0))
+    if bad.any():
+        fail("responses", outcome, f"{int(bad.sum())} values other than 0 and 1",
+             "code the outcome 0/1 (e.g. promoter = nps >= 9) for family='binomial'")  # fmt: skip
+    fit = _glmm.fit(y, X, codes, G)
+    lr = _boundary_lr(_glmm.fit(y, X, codes, G, theta0=True).deviance - fit.deviance)
+    return {"beta": fit.beta, "vcov": fit.vcov, "cov": np.array([[fit.theta**2]]),
+            "sigma2": LOGISTIC_VAR, "b": fit.b[:, None], "b_cov": fit.b_var[:, None, None],
+            "loglik": -fit.deviance / 2, "lr_test": lr, "theta": np.array([fit.theta]),
+            "singular": fit.theta < 1e-4}  # fmt: skip
 
 
 @result_dataclass
@@ -260,6 +323,7 @@ class MultilevelResult(Result):
     lr_test: dict | None
     theta: np.ndarray
     singular: bool
+    family: str = "gaussian"
 
     def fixed(self, term: str) -> pd.Series:
         """The fixed-effect row of ``term``."""
@@ -302,11 +366,34 @@ class MultilevelResult(Result):
         """One fixed effect with its interval and the verdict at the result's level."""
         r = self.fixed(term)
         clear = r["ci_low"] > 0 or r["ci_high"] < 0
+        odds = self.family == "binomial"  # the odds ratio exp(estimate) and its interval
+        f = np.exp if odds else (lambda x: x)
         return t(
-            "multilevel.fixed", term=label(term), outcome=label(self.outcome),
-            estimate=fmt_num(r["estimate"], digits), level=self._pct(),
-            ci=fmt_ci(r["ci_low"], r["ci_high"], digits),
-            verdict=t("multilevel.clear" if clear else "multilevel.not_clear"),
+            "multilevel.fixed_odds" if odds else "multilevel.fixed", term=label(term),
+            outcome=label(self.outcome), estimate=fmt_num(f(r["estimate"]), digits),
+            level=self._pct(), ci=fmt_ci(f(r["ci_low"]), f(r["ci_high"]), digits),
+            verdict=t(f"multilevel.{'clear' if clear else 'not_clear'}{'_odds' if odds else ''}"),
+        )  # fmt: skip
+
+    def branch_sentence(self, group_value, term: str = INTERCEPT, digits: int = 2) -> str:
+        """Whether one group's shrunken effect differs clearly from the average group.
+
+        The verdict is the interval printed with it, at the result's level: the difference is
+        clear when the interval of the conditional mode excludes zero.
+        """
+        be = self.branch_effects
+        row = be[(be["term"] == term) & (be[self.group].astype(str) == str(group_value))]
+        if row.empty:
+            fail("model", self.group, f"no group {group_value!r} in the fit",
+                 f"choose one of {list(be[self.group].unique()[:5])}")  # fmt: skip
+        r = row.iloc[0]
+        key = "not_clear" if not r["clear"] else "above" if r["effect"] > 0 else "below"
+        unit = "log_odds" if self.family == "binomial" else "points"
+        return t(
+            f"multilevel.branch_{key}", group=str(group_value),
+            outcome=t(f"multilevel.unit_{unit}", outcome=label(self.outcome)),
+            effect=fmt_num(r["effect"], digits, signed=True), level=self._pct(),
+            ci=fmt_ci(r["ci_low"], r["ci_high"], digits, signed=True), n=fmt_count(r["n"]),
         )  # fmt: skip
 
     def findings(self) -> Findings:
@@ -333,11 +420,12 @@ class MultilevelResult(Result):
             c.append(t("multilevel.dropped", n=fmt_count(self.n_dropped)))
         return Findings(tuple(f), tuple(c))
 
-    def plot(self, term: str = INTERCEPT, ax=None):
-        """Caterpillar plot: each group's shrunken effect with its interval, sorted."""
+    def plot(self, term: str = INTERCEPT, ax=None, highlight=None):
+        """Caterpillar plot: each group's shrunken effect with its interval, sorted; the group
+        ``highlight`` (e.g. a branch's page) in an accent colour."""
         from .plot import caterpillar
 
-        return caterpillar(self, term, ax)
+        return caterpillar(self, term, ax, highlight=highlight)
 
 
 def lr_test(smaller: MultilevelResult, larger: MultilevelResult) -> dict:
