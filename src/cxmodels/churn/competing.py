@@ -20,22 +20,38 @@ infinitesimal jackknife :math:`\sum_i U_i(t)^2`, :math:`U_i` the derivative of
 of their exit). Bands on the log scale, as R's default ``conf.type = "log"``:
 :math:`\hat F \exp(\pm z\, \mathrm{se} / \hat F)`, capped at 1.
 
+Gray's test compares one cause's incidence across :math:`K` groups: the score
+:math:`s_k = \int W(t) \{ d\hat F_k(t) / (1 - \hat F_k(t-)) - d\hat F^0(t) / (1 - \hat F^0(t-))
+\}` weighted by :math:`R_k(t) = n_k(t) (1 - \hat F_k(t-)) / \hat S_k(t-)`, with
+:math:`W = (1 - \hat F^0(t-))^\rho` and :math:`\hat F^0` the pooled estimate; the statistic
+:math:`s^\top \hat V^{-1} s` on the first :math:`K - 1` groups is chi-squared with :math:`K - 1`
+degrees of freedom, summed over strata, with Gray's (1988) variance estimate; it is computed
+in one vectorized pass over the distinct times, as cmprsk ``cuminc``'s ``Tests``.
+
 References
 ----------
 Aalen and Johansen (1978), Scand. J. Statist. 5, 141-150; Therneau, Crowson and Atkinson,
 "Multi-state models and competing risks", R survival vignette (``compete``); Putter, Fiocco and
-Geskus (2007), Stat. Med. 26, 2389-2430.
+Geskus (2007), Stat. Med. 26, 2389-2430; Gray (1988), "A class of K-sample tests for comparing
+the cumulative incidence of a competing risk", Ann. Statist. 16, 1141-1154.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
-from .._format import fmt_num, fmt_pct, label
+from .._format import fmt_count, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_level, check_option, fail, fail_rows, require_columns
+from .._validation import (
+    check_level,
+    check_number,
+    check_option,
+    fail,
+    fail_rows,
+    require_columns,
+)
 from ..i18n import t, unit_word
 from ._checks import check_survival
 from .models import fit_churn
@@ -160,6 +176,92 @@ def _incidence(T: np.ndarray, E: np.ndarray, causes: list[int], z: float) -> pd.
     return pd.DataFrame(out)
 
 
+def _by_time_group(inv, g, m, ng, w):
+    """(m, ng) sums of ``w`` per distinct time and group."""
+    return np.bincount(inv * ng + g, weights=w, minlength=m * ng).reshape(m, ng)
+
+
+def _gray_stratum(T, eps, g, ng: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Score (ng - 1) and its covariance for one stratum (Gray 1988), one pass over the times.
+
+    ``eps``: 1 the cause of interest, 2 another cause, 0 censored; ``g``: group 0..ng-1.
+    """
+    times, inv = np.unique(T, return_inverse=True)
+    m = len(times)
+    d1 = _by_time_group(inv, g, m, ng, (eps == 1).astype(float))
+    d2 = _by_time_group(inv, g, m, ng, (eps == 2).astype(float))
+    left = _by_time_group(inv, g, m, ng, np.ones(len(T)))
+    rs = np.bincount(g, minlength=ng) - np.vstack([np.zeros(ng), np.cumsum(left, 0)[:-1]])
+    pos = rs > 0
+    safe = np.where(pos, rs, 1.0)
+    S = np.cumprod(1 - np.where(pos, (d1 + d2) / safe, 0.0), axis=0)  # S_k(t), per group
+    Sm = np.vstack([np.ones(ng), S[:-1]])  # S_k(t-)
+    F1 = np.cumsum(Sm * d1 / safe, axis=0)
+    F1m = np.vstack([np.zeros(ng), F1[:-1]])
+    ev = (d1 + d2).sum(1) > 0
+    d1, d2, rs, pos, safe, S, Sm, F1m = (x[ev] for x in (d1, d2, rs, pos, safe, S, Sm, F1m))
+    nd1 = d1.sum(1)
+    h = np.where(pos, rs / np.where(pos, Sm, 1.0), 0.0)  # R_k / S_k(t-)
+    tr = h.sum(1)
+    tq = (h * (1 - F1m)).sum(1)
+    F = np.cumsum(nd1 / tr)  # pooled subdistribution estimate
+    Fm = np.r_[0.0, F[:-1]]
+    fb = (1 - Fm) ** rho
+    score = (fb[:, None] * (d1 - nd1[:, None] * h * (1 - F1m) / tq[:, None])).sum(0)
+    A = fb[:, None, None] * (
+        h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :] / tr[:, None, None]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(nd1 > 0, nd1 / (tr * (1 - Fm)), 0.0)
+    C = np.cumsum(A * rate[:, None, None], axis=0)
+    # failures of the cause of interest
+    on = pos & (nd1 > 0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t4 = np.where(S > 0, 1 - (1 - F)[:, None] / np.where(S > 0, S, 1), 1.0)
+        t5 = np.where(nd1[:, None] > 1, 1 - (nd1[:, None] - 1) / (tr[:, None] * Sm - 1), 1.0)
+        t3 = np.where(on, t5 * Sm * nd1[:, None] / (tr[:, None] * safe), 0.0)
+    U = A - t4[:, None, :] * C  # (time, i, k)
+    v3 = (t4**2 * t3).sum(0)
+    v2 = np.einsum("tik,tk->ik", U, t4 * t3)
+    V = np.einsum("tk,tik,tjk->ij", t3, U, U)
+    # failures of other causes
+    on2 = (S > 0) & (d2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u4 = np.where(on2, (1 - F)[:, None] / np.where(S > 0, S, 1), 0.0)
+        u5 = np.where(d2 > 1, 1 - (d2 - 1) / (safe - 1), 1.0)
+        u3 = np.where(on2, u5 * Sm**2 * d2 / safe**2, 0.0)
+    w2 = u4**2 * u3
+    v3 += w2.sum(0)
+    v2 -= np.einsum("tik,tk->ik", C, w2)
+    V += np.einsum("tk,tik,tjk->ij", w2, C, C)
+    Cn = C[-1]
+    V += (Cn * v3) @ Cn.T + Cn @ v2.T + v2 @ Cn.T
+    return score[:-1], V[:-1, :-1]
+
+
+def gray_test(T, e, group, causes, strata=None, rho: float = 0.0) -> pd.DataFrame:
+    """Gray's k-sample test of each cause's cumulative incidence across ``group`` (codes
+    0..ng-1), stratified by ``strata`` codes: ``cause`` (code), ``statistic``, ``df``,
+    ``p_value`` (as cmprsk ``cuminc``'s ``Tests``; ``statistic`` missing where the covariance
+    is singular, where cmprsk reports -1)."""
+    _, group = np.unique(group, return_inverse=True)  # groups present, coded 0..ng-1
+    ng = int(group.max()) + 1
+    st = np.zeros(len(T), dtype=np.int64) if strata is None else strata
+    rows = []
+    for k in causes:
+        eps = np.where(e == k, 1, np.where(e > 0, 2, 0))
+        s, V = np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
+        for code in np.unique(st):  # a few strata
+            sel = st == code
+            ds, dV = _gray_stratum(T[sel], eps[sel], group[sel], ng, rho)
+            s, V = s + ds, V + dV
+        stat = np.nan
+        if np.linalg.matrix_rank(V) == ng - 1:
+            stat = float(s @ np.linalg.solve(V, s))
+        rows.append({"cause": k, "statistic": stat, "df": ng - 1, "p_value": chi2.sf(stat, ng - 1)})
+    return pd.DataFrame(rows)
+
+
 def _long(wide: pd.DataFrame, names: dict, group) -> pd.DataFrame:
     parts = []
     for k, name in names.items():
@@ -204,6 +306,9 @@ class IncidenceResult(Result):
         1 - confidence level of the bands.
     dropped : int
         Rows left out because their group is missing.
+    tests : DataFrame or None
+        Gray's test per cause across the groups (``by`` with two groups or more): ``cause``
+        (name), ``statistic``, ``df``, ``p_value``, as cmprsk ``cuminc``'s ``Tests``.
     """
 
     table: pd.DataFrame
@@ -213,6 +318,7 @@ class IncidenceResult(Result):
     unit: str
     alpha: float
     dropped: int = 0
+    tests: pd.DataFrame | None = None
 
     def at(self, times) -> pd.DataFrame:
         """Incidence at chosen horizons (step function): ``group``, ``cause``, ``time``,
@@ -243,7 +349,10 @@ class IncidenceResult(Result):
         return (
             t("churn.cif.title"),
             {t("churn.cif.causes"): ", ".join(self.causes.values())},
-            {t("churn.cif.at_horizon"): self.at([h])},
+            {
+                t("churn.cif.at_horizon"): self.at([h]),
+                **({} if self.tests is None else {t("churn.cif.gray_title"): self.tests}),
+            },
             [],
         )
 
@@ -272,7 +381,30 @@ class IncidenceResult(Result):
         c = []
         if self.dropped:
             c.append(t("churn.km_missing_group", n=self.dropped, by=label(self.by)))
-        return Findings(tuple(f), tuple(c))
+        return Findings(tuple(f) + self._gray_findings(), tuple(c))
+
+    def _gray_findings(self) -> tuple[str, ...]:
+        """One sentence per cause: do the groups' incidences differ (Gray's test)?"""
+        if self.tests is None:
+            return ()
+        out = []
+        for _, r in self.tests.iterrows():
+            if not np.isfinite(r["statistic"]):
+                out.append(t("churn.cif.gray_singular", cause=label(r["cause"])))
+                continue
+            key = "churn.cif.gray_differ" if r["p_value"] < self.alpha else "churn.cif.gray_same"
+            out.append(
+                t(
+                    key,
+                    cause=label(r["cause"]),
+                    by=label(self.by),
+                    stat=fmt_num(r["statistic"], 2),
+                    df=fmt_count(r["df"]),
+                    p=fmt_p(r["p_value"]),
+                    alpha=fmt_num(self.alpha, 2),
+                )
+            )
+        return tuple(out)
 
     def plot(self, group=None, ax=None):
         """Stacked probabilities: each cause's incidence and the event-free share, over time
@@ -315,6 +447,8 @@ def cumulative_incidence(
     causes: dict | None = None,
     alpha: float = 0.05,
     unit: str = "months",
+    strata: str | None = None,
+    rho: float = 0.0,
 ) -> IncidenceResult:
     """Cumulative incidence of each exit cause (Aalen-Johansen), with R survival's standard
     errors and log bands.
@@ -337,17 +471,25 @@ def cumulative_incidence(
         1 - confidence level of the bands.
     unit : str
         Time unit of the durations.
+    strata : str, optional
+        Column whose levels stratify Gray's test (as cmprsk ``cuminc(strata=)``); the curves are
+        not stratified.
+    rho : float
+        Power of the weight (1 - F0(t-)) ** rho in Gray's test, F0 the pooled incidence (cmprsk's ``rho``;
+        0, the default, is a log-rank-like weight).
 
     Returns
     -------
     IncidenceResult
         ``table`` with ``group``, ``cause``, ``time``, ``at_risk``, ``incidence``, ``se``,
-        ``ci_low``, ``ci_high``.
+        ``ci_low``, ``ci_high``; ``tests`` with Gray's test per cause when ``by`` has two groups
+        or more.
 
     Notes
     -----
     See the module docstring. Matches R ``survfit(Surv(time, factor(event)) ~ by)``'s
-    ``pstate``, ``std.err``, ``lower`` and ``upper`` (tests/reference/competing_r.R).
+    ``pstate``, ``std.err``, ``lower`` and ``upper``, and Gray's test cmprsk
+    ``cuminc(time, event, by, strata, rho)$Tests`` (tests/reference/competing_r.R).
     """
     check_option("unit", unit, list(UNITS), "cumulative_incidence")
     a = check_level(alpha, "alpha")
@@ -369,9 +511,26 @@ def cumulative_incidence(
         free.append(wide[["time", "event_free"]].assign(group=g))
     event_free = pd.concat(free, ignore_index=True)[["group", "time", "event_free"]]
     dropped = int((codes < 0).sum())
+    tests = None
+    if len(groups) > 1:
+        tests = _tests(table, T, e, codes, names, strata, rho)
     return IncidenceResult(
-        pd.concat(curves, ignore_index=True), event_free, names, by, unit, a, dropped
+        pd.concat(curves, ignore_index=True), event_free, names, by, unit, a, dropped, tests
     )
+
+
+def _tests(table, T, e, codes, names, strata, rho) -> pd.DataFrame:
+    """Gray's test on the rows with a group (and a stratum), causes named."""
+    check_number("rho", rho, low=0)
+    ok = codes >= 0
+    st = None
+    if strata is not None:
+        require_columns(table, [strata], TABLE)
+        st = pd.factorize(table[strata], sort=True)[0]
+        ok &= st >= 0
+        st = st[ok]
+    res = gray_test(T[ok], e[ok], codes[ok], list(names), st, float(rho))
+    return res.assign(cause=res["cause"].map(names))
 
 
 def fit_cause_specific(
