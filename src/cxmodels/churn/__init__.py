@@ -17,6 +17,9 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
   survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox);
   :mod:`.finegray` -- :func:`fit_fine_gray` (Fine-Gray in linear time, cmprsk ``crr``'s
   robust standard errors).
+* :mod:`.recurrent` -- repeat events: :func:`recurrent_table` (episodes of recurring complaints
+  or purchases) and :func:`fit_recurrent` (Andersen-Gill, PWP total and gap time, robust
+  standard errors clustered by customer).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .finegray import FineGrayResult, fit_fine_gray
 from .models import MODELS, fit_churn
 from .nonparametric import CONF_TYPES, KMResult, kaplan_meier
 from .prose import hazard_ratio_sentence
+from .recurrent import RECURRENT_MODELS, RecurrentResult, fit_recurrent, recurrent_table
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult
 from .tables import CUSTOMER_COVARIATES, SURVEY_COVARIATES, UNITS, nps_group, survival_table
 from .zph import TRANSFORMS, PHTest, cox_zph
@@ -46,6 +50,8 @@ __all__ = [
     "KMResult",
     "MODELS",
     "PHTest",
+    "RECURRENT_MODELS",
+    "RecurrentResult",
     "SURVEY_COVARIATES",
     "TRANSFORMS",
     "TimeVaryingCoxResult",
@@ -58,9 +64,11 @@ __all__ = [
     "fit_cause_specific",
     "fit_churn",
     "fit_fine_gray",
+    "fit_recurrent",
     "hazard_ratio_sentence",
     "kaplan_meier",
     "nps_group",
+    "recurrent_table",
     "risk_by",
     "split",
     "survival_table",
