@@ -14,7 +14,8 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 * :mod:`.evaluation` -- :func:`evaluate`: concordance, IPCW Brier score, calibration.
 * :mod:`.concordance` -- Harrell's C, vectorized, with strata.
 * :mod:`.competing` -- competing risks: :func:`cumulative_incidence` (Aalen-Johansen with R
-  survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox);
+  survival's standard errors, Gray's test), :func:`fit_cause_specific` (cause-specific Cox) and
+  :func:`exit_causes` (which exits a covariate such as satisfaction drives);
   :mod:`.finegray` -- :func:`fit_fine_gray` (Fine-Gray in linear time, cmprsk ``crr``'s
   robust standard errors).
 * :mod:`.recurrent` -- repeat events: :func:`recurrent_table` (episodes of recurring complaints
@@ -25,7 +26,13 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 from __future__ import annotations
 
 from .._validation import InputError
-from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
+from .competing import (
+    ExitCauses,
+    IncidenceResult,
+    cumulative_incidence,
+    exit_causes,
+    fit_cause_specific,
+)
 from .concordance import concordance_index
 from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
 from .finegray import FineGrayResult, fit_fine_gray
@@ -44,6 +51,7 @@ __all__ = [
     "ChurnResult",
     "CoxResult",
     "Evaluation",
+    "ExitCauses",
     "FineGrayResult",
     "IncidenceResult",
     "InputError",
@@ -61,6 +69,7 @@ __all__ = [
     "cox_zph",
     "cumulative_incidence",
     "evaluate",
+    "exit_causes",
     "fit_cause_specific",
     "fit_churn",
     "fit_fine_gray",
