@@ -276,3 +276,47 @@ def test_exit_causes_are_opt_in_and_leave_the_default_world_alone():
     # involuntary exits only bring churn forward: every plain churner churns no later
     was = plain.customers["churn_date"].notna()
     assert (both.customers.loc[was, "churn_date"] <= plain.customers.loc[was, "churn_date"]).all()
+
+
+def test_exit_causes_finds_satisfaction_drives_cancelling_not_non_payment(exits):
+    # the synthetic truth: satisfaction lowers the cancellation hazard (log HR -0.2) and leaves
+    # non-payment alone (0); the result's verdicts and intervals must say so
+    st = cx.survival_table(exits)
+    truth = exits.truth["exit_causes"]
+    res = cx.churn.exit_causes(
+        st, ["overall_sat", "loyalty_member", "followed_up", "segment"], by="segment"
+    )
+    assert res.focus == "overall_sat"
+    sat = res.table[res.table["covariate"] == "overall_sat"].set_index("cause")
+    true_hr = np.exp(truth["cancelled"]["log_hazard_ratios"]["overall_sat"])
+    assert sat.loc["cancelled", "hr_low"] <= true_hr <= sat.loc["cancelled", "hr_high"]
+    assert sat.loc["non-payment", "hr_low"] <= 1 <= sat.loc["non-payment", "hr_high"]
+    assert sat.loc["cancelled", "shr_high"] < 1  # and fewer end up cancelling
+    words = list(res.findings())
+    assert any(w.startswith("overall satisfaction lowers leaving for cancelled") for w in words)
+    assert any("no clear effect on leaving for non-payment" in w for w in words), words
+    assert any("differs across segment" in w for w in words), words  # Gray's test
+    assert set(res.summary().tables) >= {"Gray's test: do the groups' incidences differ?"}
+    fig = res.plot()
+    assert len(fig.axes) == 1 + st["segment"].nunique()
+
+
+def test_churn_report_section_says_why_it_is_left_out(monkeypatch):
+    import IPython.display
+
+    from cxmodels import reports as rp
+    from cxmodels.i18n import set_language
+
+    shown: list[str] = []
+    monkeypatch.setattr(IPython.display, "display", lambda *o, **_: shown.extend(x.data for x in o))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = cx.generate(300, seed=2)
+    try:
+        for lang in ("en", "fa"):
+            set_language(lang)
+            assert not rp.needs(plain, "customers.exit_cause", section="Why customers leave")
+    finally:
+        set_language("en")
+    assert "<b>Why customers leave</b> is left out: the data records no exit causes" in shown[0]
+    assert "چرا مشتریان می‌روند" in shown[1] and "علت ترک" in shown[1]

@@ -111,6 +111,16 @@ def cause_codes(table, cause, event_col, cause_col, causes, where: str):
     return e, names, code
 
 
+def exit_times(table: pd.DataFrame, e: np.ndarray, duration_col: str, event_col: str):
+    """The checked durations, with the exit indicator of the cause codes ``e`` (a two-column
+    frame is checked: the table is never copied)."""
+    require_columns(table, [duration_col], TABLE)
+    frame = pd.DataFrame(
+        {duration_col: table[duration_col], event_col: (e > 0).astype(int)}, index=table.index
+    )
+    return check_survival(frame, duration_col, event_col, TABLE)[0]
+
+
 def _rows(mask: np.ndarray) -> list[str]:
     return [f"row {i}" for i in np.flatnonzero(mask)]
 
@@ -503,9 +513,7 @@ def cumulative_incidence(
     check_option("unit", unit, list(UNITS), "cumulative_incidence")
     a = check_level(alpha, "alpha")
     e, names = _codes(table, event_col, cause_col, causes)
-    T, _ = check_survival(
-        table.assign(**{event_col: (e > 0).astype(int)}), duration_col, event_col, TABLE
-    )
+    T = exit_times(table, e, duration_col, event_col)
     if by is not None:
         require_columns(table, [by], TABLE)
         codes, groups = pd.factorize(table[by], sort=True)

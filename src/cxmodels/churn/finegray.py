@@ -35,8 +35,7 @@ from .._format import fmt_ci, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import as_list, check_level
 from ..i18n import t
-from ._checks import check_survival
-from .competing import TABLE, cause_codes
+from .competing import TABLE, cause_codes, exit_times
 
 
 def _censoring_km_left(T: np.ndarray, cens: np.ndarray) -> np.ndarray:
@@ -49,18 +48,35 @@ def _censoring_km_left(T: np.ndarray, cens: np.ndarray) -> np.ndarray:
     return np.repeat(before, counts)
 
 
+def _suffix_at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[i:].sum(axis=0)`` for each ``i`` of the sorted ``idx`` (0 <= i <= n): one pass of
+    segment sums between the wanted indices, then a cumulative sum over the few segments (no
+    n x p running sum is formed)."""
+    u, inv = np.unique(idx, return_inverse=True)
+    inside = u < len(values)
+    out = np.zeros((len(u),) + values.shape[1:])
+    if inside.any():
+        seg = np.add.reduceat(values, u[inside], axis=0)
+        out[inside] = np.cumsum(seg[::-1], axis=0)[::-1]
+    return out[inv]
+
+
 def _risk_sums(eZ, Z, T, eps, Gleft, fail_times):
     """S0 and S1 of the weighted risk set at each distinct failure time (rows)."""
-    n, p = Z.shape
+    n = len(T)
     start = np.searchsorted(T, fail_times, side="left")  # first customer with T_j >= s
-    suf0 = np.r_[np.cumsum(eZ[::-1])[::-1], 0.0]
-    suf1 = np.vstack([np.cumsum((eZ[:, None] * Z)[::-1], axis=0)[::-1], np.zeros(p)])
-    v = np.where(eps == 2, eZ / Gleft, 0.0)  # other-cause exits with T_j < s, times G(s-)
-    pre0 = np.r_[0.0, np.cumsum(v)]
-    pre1 = np.vstack([np.zeros(p), np.cumsum(v[:, None] * Z, axis=0)])
+    suf0 = _suffix_at(eZ, start)
+    suf1 = _suffix_at(eZ[:, None] * Z, start)
+    # other-cause exits with T_j < s, times G(s-): the total minus the suffix
+    oth = np.flatnonzero(eps == 2)
+    v = eZ[oth] / Gleft[oth]
+    at = np.searchsorted(oth, start)  # first other-cause exit at or after each start
+    pre0 = v.sum() - _suffix_at(v, at)
+    vZ = v[:, None] * Z[oth]
+    pre1 = vZ.sum(axis=0) - _suffix_at(vZ, at)
     Gs = Gleft[np.minimum(start, n - 1)]
-    S0 = suf0[start] + Gs * pre0[start]
-    S1 = suf1[start] + Gs[:, None] * pre1[start]
+    S0 = suf0 + Gs * pre0
+    S1 = suf1 + Gs[:, None] * pre1
     return S0, S1, Gs, start
 
 
@@ -133,7 +149,8 @@ def _sandwich(beta, Z, T, eps, Gleft, fail_times, d, info):
     Y = n - first
     v = np.where(eps == 2, eZ / Gleft, 0.0)
     U0 = np.r_[0.0, np.cumsum(v)][first]  # other-cause exits before u
-    U1 = np.vstack([np.zeros(p), np.cumsum(v[:, None] * Z, axis=0)])[first]
+    vZ = v[oth, None] * Z[oth]
+    U1 = vZ.sum(axis=0) - _suffix_at(vZ, np.searchsorted(oth, first))
     fs = np.searchsorted(fail_times, times, side="left")  # failure times >= u
     C0 = np.r_[np.cumsum(a2[::-1])[::-1], 0.0][fs]
     C1 = np.vstack([np.cumsum(b2[::-1], axis=0)[::-1], np.zeros(p)])[fs]
@@ -260,9 +277,7 @@ def fit_fine_gray(
         table, as_list(covariates), reference=reference, missing=missing, table=TABLE
     )
     keep = np.ones(len(table), bool) if design.keep is None else design.keep
-    T, _ = check_survival(
-        table.assign(**{event_col: (e > 0).astype(int)}), duration_col, event_col, TABLE
-    )
+    T = exit_times(table, e, duration_col, event_col)
     T, e, Z = T[keep], e[keep], design.X
     eps = np.where(e == code, 1, np.where(e > 0, 2, 0))
     order = np.argsort(T, kind="stable")
