@@ -113,6 +113,64 @@ def test_fine_gray_matches_cmprsk_crr(r_out):
         assert fits[r["fit"]].loglik == pytest.approx(r["loglik"], rel=1e-8)
 
 
+GRAY_REF = Path(__file__).parent / "reference" / "competing_gray_r.csv"
+
+
+@needs_r
+def test_gray_test_matches_cmprsk_cuminc(r_out):
+    # committed cmprsk values (tests/reference/competing_gray_r.csv); recomputed live by the R
+    # script when cmprsk is installed, and then the live values must equal the committed ones
+    ref = pd.read_csv(GRAY_REF, comment="#")
+    if (r_out / "gray.csv").exists():
+        live = pd.read_csv(r_out / "gray.csv")
+        np.testing.assert_allclose(live["stat"], ref["stat"], rtol=1e-10)
+    d = pd.read_csv(r_out / "mgus2.csv")
+    d["ageband"] = pd.cut(
+        d["age"], [0, 60, 70, 80, np.inf], labels=["<60", "60-70", "70-80", "80+"]
+    )
+    kw = {"duration_col": "etime", "event_col": "code", "causes": CAUSES}
+    tied = {"duration_col": "time", "event_col": "code", "causes": CAUSES}
+    cases = {
+        "sex": cumulative_incidence(d, "sex", **kw),
+        "ageband_rho1": cumulative_incidence(d, "ageband", rho=1, **kw),
+        "ageband_by_sex": cumulative_incidence(d, "ageband", strata="sex", **kw),
+        "tied": cumulative_incidence(_tied(), "x2", **tied),
+    }
+    for _, r in ref.iterrows():
+        ours = cases[r["case"]].tests.set_index("cause").loc[CAUSES[int(r["cause"])]]
+        assert ours["statistic"] == pytest.approx(r["stat"], rel=1e-8, abs=1e-10), tuple(r)
+        assert ours["p_value"] == pytest.approx(r["pv"], rel=1e-6, abs=1e-12), tuple(r)
+        assert ours["df"] == r["df"]
+    assert "Gray" in cases["sex"].summary().as_text()
+    words = list(cases["sex"].findings())
+    assert any("death differs across sex" in w for w in words), words
+    assert any("pcm does not clearly differ" in w for w in words), words
+
+
+def test_gray_test_sees_a_difference_it_was_given_and_none_without_one():
+    # independent of cmprsk: a group whose cause-1 hazard is three times the other's is
+    # detected; two halves of one population are not (size of the test near alpha)
+    rng = np.random.default_rng(3)
+    n = 4000
+    g = rng.integers(0, 2, n)
+    t1 = rng.exponential(1 / np.where(g == 1, 0.3, 0.1))
+    t2 = rng.exponential(10, n)
+    c = rng.uniform(0, 8, n)
+    df = pd.DataFrame(
+        {
+            "duration": np.minimum.reduce([t1, t2, c]).round(1),
+            "event": np.select([t1 <= np.minimum(t2, c), t2 <= c], [1, 2], 0),
+            "g": g,
+            "null": rng.integers(0, 2, n),
+        }
+    )
+    big = cumulative_incidence(df, "g").tests.set_index("cause")
+    assert big.loc["1", "p_value"] < 1e-10
+    null = cumulative_incidence(df, "null").tests
+    assert (null["p_value"] > 0.001).all()
+    assert cumulative_incidence(df).tests is None
+
+
 def test_fine_gray_without_competing_exits_is_the_breslow_cox():
     # independent: with no other cause every weight is 1, so Fine-Gray is Cox with Breslow ties;
     # lifelines uses Efron ties, so the comparison is on untied times
@@ -218,3 +276,47 @@ def test_exit_causes_are_opt_in_and_leave_the_default_world_alone():
     # involuntary exits only bring churn forward: every plain churner churns no later
     was = plain.customers["churn_date"].notna()
     assert (both.customers.loc[was, "churn_date"] <= plain.customers.loc[was, "churn_date"]).all()
+
+
+def test_exit_causes_finds_satisfaction_drives_cancelling_not_non_payment(exits):
+    # the synthetic truth: satisfaction lowers the cancellation hazard (log HR -0.2) and leaves
+    # non-payment alone (0); the result's verdicts and intervals must say so
+    st = cx.survival_table(exits)
+    truth = exits.truth["exit_causes"]
+    res = cx.churn.exit_causes(
+        st, ["overall_sat", "loyalty_member", "followed_up", "segment"], by="segment"
+    )
+    assert res.focus == "overall_sat"
+    sat = res.table[res.table["covariate"] == "overall_sat"].set_index("cause")
+    true_hr = np.exp(truth["cancelled"]["log_hazard_ratios"]["overall_sat"])
+    assert sat.loc["cancelled", "hr_low"] <= true_hr <= sat.loc["cancelled", "hr_high"]
+    assert sat.loc["non-payment", "hr_low"] <= 1 <= sat.loc["non-payment", "hr_high"]
+    assert sat.loc["cancelled", "shr_high"] < 1  # and fewer end up cancelling
+    words = list(res.findings())
+    assert any(w.startswith("overall satisfaction lowers leaving for cancelled") for w in words)
+    assert any("no clear effect on leaving for non-payment" in w for w in words), words
+    assert any("differs across segment" in w for w in words), words  # Gray's test
+    assert set(res.summary().tables) >= {"Gray's test: do the groups' incidences differ?"}
+    fig = res.plot()
+    assert len(fig.axes) == 1 + st["segment"].nunique()
+
+
+def test_churn_report_section_says_why_it_is_left_out(monkeypatch):
+    import IPython.display
+
+    from cxmodels import reports as rp
+    from cxmodels.i18n import set_language
+
+    shown: list[str] = []
+    monkeypatch.setattr(IPython.display, "display", lambda *o, **_: shown.extend(x.data for x in o))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = cx.generate(300, seed=2)
+    try:
+        for lang in ("en", "fa"):
+            set_language(lang)
+            assert not rp.needs(plain, "customers.exit_cause", section="Why customers leave")
+    finally:
+        set_language("en")
+    assert "<b>Why customers leave</b> is left out: the data records no exit causes" in shown[0]
+    assert "چرا مشتریان می‌روند" in shown[1] and "علت ترک" in shown[1]

@@ -41,7 +41,7 @@ DERIVED = {"customers": ["tenure_days", "churned"]}
 def _world(seed: int = 7, **kw):
     import cxmodels as cx
 
-    kw = {"n_branches": 2, "purchases": True, "start": "2023-01-01", **kw}
+    kw = {"n_branches": 2, "purchases": True, "start": "2023-01-01", "exit_causes": True, **kw}
     return cx.generate(N, seed=seed, **kw)
 
 

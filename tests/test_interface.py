@@ -33,6 +33,15 @@ def results(world):
         "IncidenceResult": churn.cumulative_incidence(
             st.assign(event=st["event"] * (1 + (st["segment"] == "premium"))), by="loyalty_member"
         ),
+        "ExitCauses": churn.exit_causes(
+            st.assign(event=st["event"] * (1 + (st["segment"] == "premium"))),
+            ["overall_sat", "loyalty_member"],
+            cause_col=None,
+            causes={1: "cancelled", 2: "non-payment"},
+        ),
+        "RecurrentResult": churn.fit_recurrent(
+            churn.recurrent_table(world, "purchase"), ["overall_sat"], model="pwp_gap"
+        ),
         "CoxResult": fit,
         "AFTResult": churn.fit_churn(st, ["overall_sat", "loyalty_member"], model="weibull"),
         "TimeVaryingCoxResult": churn.fit_churn(
@@ -73,6 +82,8 @@ NAMES = [
     "ResponseTimeResult",
     "KMResult",
     "IncidenceResult",
+    "ExitCauses",
+    "RecurrentResult",
     "CoxResult",
     "AFTResult",
     "TimeVaryingCoxResult",

@@ -42,4 +42,17 @@ if (requireNamespace("cmprsk", quietly = TRUE)) {
                coef = fits[[i]]$coef, se = sqrt(diag(fits[[i]]$var)), loglik = fits[[i]]$loglik)
   }))
   write.csv(fg, file.path(out, "crr.csv"), row.names = FALSE)
+  # Gray's test (cuminc Tests): mgus2 by sex; by age band (4 groups, rho = 1); by age band
+  # stratified by sex; the tied data by x2 (committed as competing_gray_r.csv)
+  d$ageband <- cut(d$age, c(0, 60, 70, 80, Inf), labels = c("<60", "60-70", "70-80", "80+"))
+  gray <- function(name, ...) {
+    tt <- cmprsk::cuminc(...)$Tests
+    data.frame(case = name, cause = rownames(tt), stat = tt[, "stat"], pv = tt[, "pv"],
+               df = tt[, "df"])
+  }
+  gt <- rbind(gray("sex", d$etime, d$code, d$sex),
+              gray("ageband_rho1", d$etime, d$code, d$ageband, rho = 1),
+              gray("ageband_by_sex", d$etime, d$code, d$ageband, strata = d$sex))
+  if (file.exists(tied)) gt <- rbind(gt, gray("tied", td$time, td$code, td$x2))
+  write.csv(gt, file.path(out, "gray.csv"), row.names = FALSE)
 }

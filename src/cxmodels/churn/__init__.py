@@ -14,21 +14,32 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 * :mod:`.evaluation` -- :func:`evaluate`: concordance, IPCW Brier score, calibration.
 * :mod:`.concordance` -- Harrell's C, vectorized, with strata.
 * :mod:`.competing` -- competing risks: :func:`cumulative_incidence` (Aalen-Johansen with R
-  survival's standard errors) and :func:`fit_cause_specific` (cause-specific Cox);
+  survival's standard errors, Gray's test), :func:`fit_cause_specific` (cause-specific Cox) and
+  :func:`exit_causes` (which exits a covariate such as satisfaction drives);
   :mod:`.finegray` -- :func:`fit_fine_gray` (Fine-Gray in linear time, cmprsk ``crr``'s
   robust standard errors).
+* :mod:`.recurrent` -- repeat events: :func:`recurrent_table` (episodes of recurring complaints
+  or purchases) and :func:`fit_recurrent` (Andersen-Gill, PWP total and gap time, robust
+  standard errors clustered by customer).
 """
 
 from __future__ import annotations
 
 from .._validation import InputError
-from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
+from .competing import (
+    ExitCauses,
+    IncidenceResult,
+    cumulative_incidence,
+    exit_causes,
+    fit_cause_specific,
+)
 from .concordance import concordance_index
 from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
 from .finegray import FineGrayResult, fit_fine_gray
 from .models import MODELS, fit_churn
 from .nonparametric import CONF_TYPES, KMResult, kaplan_meier
 from .prose import hazard_ratio_sentence
+from .recurrent import RECURRENT_MODELS, RecurrentResult, fit_recurrent, recurrent_table
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult
 from .tables import CUSTOMER_COVARIATES, SURVEY_COVARIATES, UNITS, nps_group, survival_table
 from .zph import TRANSFORMS, PHTest, cox_zph
@@ -40,12 +51,15 @@ __all__ = [
     "ChurnResult",
     "CoxResult",
     "Evaluation",
+    "ExitCauses",
     "FineGrayResult",
     "IncidenceResult",
     "InputError",
     "KMResult",
     "MODELS",
     "PHTest",
+    "RECURRENT_MODELS",
+    "RecurrentResult",
     "SURVEY_COVARIATES",
     "TRANSFORMS",
     "TimeVaryingCoxResult",
@@ -55,12 +69,15 @@ __all__ = [
     "cox_zph",
     "cumulative_incidence",
     "evaluate",
+    "exit_causes",
     "fit_cause_specific",
     "fit_churn",
     "fit_fine_gray",
+    "fit_recurrent",
     "hazard_ratio_sentence",
     "kaplan_meier",
     "nps_group",
+    "recurrent_table",
     "risk_by",
     "split",
     "survival_table",

@@ -20,26 +20,43 @@ infinitesimal jackknife :math:`\sum_i U_i(t)^2`, :math:`U_i` the derivative of
 of their exit). Bands on the log scale, as R's default ``conf.type = "log"``:
 :math:`\hat F \exp(\pm z\, \mathrm{se} / \hat F)`, capped at 1.
 
+Gray's test compares one cause's incidence across :math:`K` groups: the score
+:math:`s_k = \int W(t) \{ d\hat F_k(t) / (1 - \hat F_k(t-)) - d\hat F^0(t) / (1 - \hat F^0(t-))
+\}` weighted by :math:`R_k(t) = n_k(t) (1 - \hat F_k(t-)) / \hat S_k(t-)`, with
+:math:`W = (1 - \hat F^0(t-))^\rho` and :math:`\hat F^0` the pooled estimate; the statistic
+:math:`s^\top \hat V^{-1} s` on the first :math:`K - 1` groups is chi-squared with :math:`K - 1`
+degrees of freedom, summed over strata, with Gray's (1988) variance estimate; it is computed
+in one vectorized pass over the distinct times, as cmprsk ``cuminc``'s ``Tests``.
+
 References
 ----------
 Aalen and Johansen (1978), Scand. J. Statist. 5, 141-150; Therneau, Crowson and Atkinson,
 "Multi-state models and competing risks", R survival vignette (``compete``); Putter, Fiocco and
-Geskus (2007), Stat. Med. 26, 2389-2430.
+Geskus (2007), Stat. Med. 26, 2389-2430; Gray (1988), "A class of K-sample tests for comparing
+the cumulative incidence of a competing risk", Ann. Statist. 16, 1141-1154.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
-from .._format import fmt_num, fmt_pct, label
+from .._format import fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_level, check_option, fail, fail_rows, require_columns
-from ..i18n import t, unit_word
+from .._validation import (
+    as_list,
+    check_level,
+    check_number,
+    check_option,
+    fail,
+    fail_rows,
+    require_columns,
+)
+from ..i18n import is_english, t, unit_word
 from ._checks import check_survival
 from .models import fit_churn
-from .tables import UNITS
+from .tables import SURVEY_COVARIATES, UNITS
 
 TABLE = "survival table"
 
@@ -92,6 +109,16 @@ def cause_codes(table, cause, event_col, cause_col, causes, where: str):
     if code not in names:
         fail(where, "cause", f"{cause!r} is not a cause", f"use one of {list(names.values())}")
     return e, names, code
+
+
+def exit_times(table: pd.DataFrame, e: np.ndarray, duration_col: str, event_col: str):
+    """The checked durations, with the exit indicator of the cause codes ``e`` (a two-column
+    frame is checked: the table is never copied)."""
+    require_columns(table, [duration_col], TABLE)
+    frame = pd.DataFrame(
+        {duration_col: table[duration_col], event_col: (e > 0).astype(int)}, index=table.index
+    )
+    return check_survival(frame, duration_col, event_col, TABLE)[0]
 
 
 def _rows(mask: np.ndarray) -> list[str]:
@@ -160,6 +187,92 @@ def _incidence(T: np.ndarray, E: np.ndarray, causes: list[int], z: float) -> pd.
     return pd.DataFrame(out)
 
 
+def _by_time_group(inv, g, m, ng, w):
+    """(m, ng) sums of ``w`` per distinct time and group."""
+    return np.bincount(inv * ng + g, weights=w, minlength=m * ng).reshape(m, ng)
+
+
+def _gray_stratum(T, eps, g, ng: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Score (ng - 1) and its covariance for one stratum (Gray 1988), one pass over the times.
+
+    ``eps``: 1 the cause of interest, 2 another cause, 0 censored; ``g``: group 0..ng-1.
+    """
+    times, inv = np.unique(T, return_inverse=True)
+    m = len(times)
+    d1 = _by_time_group(inv, g, m, ng, (eps == 1).astype(float))
+    d2 = _by_time_group(inv, g, m, ng, (eps == 2).astype(float))
+    left = _by_time_group(inv, g, m, ng, np.ones(len(T)))
+    rs = np.bincount(g, minlength=ng) - np.vstack([np.zeros(ng), np.cumsum(left, 0)[:-1]])
+    pos = rs > 0
+    safe = np.where(pos, rs, 1.0)
+    S = np.cumprod(1 - np.where(pos, (d1 + d2) / safe, 0.0), axis=0)  # S_k(t), per group
+    Sm = np.vstack([np.ones(ng), S[:-1]])  # S_k(t-)
+    F1 = np.cumsum(Sm * d1 / safe, axis=0)
+    F1m = np.vstack([np.zeros(ng), F1[:-1]])
+    ev = (d1 + d2).sum(1) > 0
+    d1, d2, rs, pos, safe, S, Sm, F1m = (x[ev] for x in (d1, d2, rs, pos, safe, S, Sm, F1m))
+    nd1 = d1.sum(1)
+    h = np.where(pos, rs / np.where(pos, Sm, 1.0), 0.0)  # R_k / S_k(t-)
+    tr = h.sum(1)
+    tq = (h * (1 - F1m)).sum(1)
+    F = np.cumsum(nd1 / tr)  # pooled subdistribution estimate
+    Fm = np.r_[0.0, F[:-1]]
+    fb = (1 - Fm) ** rho
+    score = (fb[:, None] * (d1 - nd1[:, None] * h * (1 - F1m) / tq[:, None])).sum(0)
+    A = fb[:, None, None] * (
+        h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :] / tr[:, None, None]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(nd1 > 0, nd1 / (tr * (1 - Fm)), 0.0)
+    C = np.cumsum(A * rate[:, None, None], axis=0)
+    # failures of the cause of interest
+    on = pos & (nd1 > 0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t4 = np.where(S > 0, 1 - (1 - F)[:, None] / np.where(S > 0, S, 1), 1.0)
+        t5 = np.where(nd1[:, None] > 1, 1 - (nd1[:, None] - 1) / (tr[:, None] * Sm - 1), 1.0)
+        t3 = np.where(on, t5 * Sm * nd1[:, None] / (tr[:, None] * safe), 0.0)
+    U = A - t4[:, None, :] * C  # (time, i, k)
+    v3 = (t4**2 * t3).sum(0)
+    v2 = np.einsum("tik,tk->ik", U, t4 * t3)
+    V = np.einsum("tk,tik,tjk->ij", t3, U, U)
+    # failures of other causes
+    on2 = (S > 0) & (d2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u4 = np.where(on2, (1 - F)[:, None] / np.where(S > 0, S, 1), 0.0)
+        u5 = np.where(d2 > 1, 1 - (d2 - 1) / (safe - 1), 1.0)
+        u3 = np.where(on2, u5 * Sm**2 * d2 / safe**2, 0.0)
+    w2 = u4**2 * u3
+    v3 += w2.sum(0)
+    v2 -= np.einsum("tik,tk->ik", C, w2)
+    V += np.einsum("tk,tik,tjk->ij", w2, C, C)
+    Cn = C[-1]
+    V += (Cn * v3) @ Cn.T + Cn @ v2.T + v2 @ Cn.T
+    return score[:-1], V[:-1, :-1]
+
+
+def gray_test(T, e, group, causes, strata=None, rho: float = 0.0) -> pd.DataFrame:
+    """Gray's k-sample test of each cause's cumulative incidence across ``group`` (codes
+    0..ng-1), stratified by ``strata`` codes: ``cause`` (code), ``statistic``, ``df``,
+    ``p_value`` (as cmprsk ``cuminc``'s ``Tests``; ``statistic`` missing where the covariance
+    is singular, where cmprsk reports -1)."""
+    _, group = np.unique(group, return_inverse=True)  # groups present, coded 0..ng-1
+    ng = int(group.max()) + 1
+    st = np.zeros(len(T), dtype=np.int64) if strata is None else strata
+    rows = []
+    for k in causes:
+        eps = np.where(e == k, 1, np.where(e > 0, 2, 0))
+        s, V = np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
+        for code in np.unique(st):  # a few strata
+            sel = st == code
+            ds, dV = _gray_stratum(T[sel], eps[sel], group[sel], ng, rho)
+            s, V = s + ds, V + dV
+        stat = np.nan
+        if np.linalg.matrix_rank(V) == ng - 1:
+            stat = float(s @ np.linalg.solve(V, s))
+        rows.append({"cause": k, "statistic": stat, "df": ng - 1, "p_value": chi2.sf(stat, ng - 1)})
+    return pd.DataFrame(rows)
+
+
 def _long(wide: pd.DataFrame, names: dict, group) -> pd.DataFrame:
     parts = []
     for k, name in names.items():
@@ -204,6 +317,9 @@ class IncidenceResult(Result):
         1 - confidence level of the bands.
     dropped : int
         Rows left out because their group is missing.
+    tests : DataFrame or None
+        Gray's test per cause across the groups (``by`` with two groups or more): ``cause``
+        (name), ``statistic``, ``df``, ``p_value``, as cmprsk ``cuminc``'s ``Tests``.
     """
 
     table: pd.DataFrame
@@ -213,6 +329,7 @@ class IncidenceResult(Result):
     unit: str
     alpha: float
     dropped: int = 0
+    tests: pd.DataFrame | None = None
 
     def at(self, times) -> pd.DataFrame:
         """Incidence at chosen horizons (step function): ``group``, ``cause``, ``time``,
@@ -243,7 +360,10 @@ class IncidenceResult(Result):
         return (
             t("churn.cif.title"),
             {t("churn.cif.causes"): ", ".join(self.causes.values())},
-            {t("churn.cif.at_horizon"): self.at([h])},
+            {
+                t("churn.cif.at_horizon"): self.at([h]),
+                **({} if self.tests is None else {t("churn.cif.gray_title"): self.tests}),
+            },
             [],
         )
 
@@ -272,11 +392,42 @@ class IncidenceResult(Result):
         c = []
         if self.dropped:
             c.append(t("churn.km_missing_group", n=self.dropped, by=label(self.by)))
-        return Findings(tuple(f), tuple(c))
+        return Findings(tuple(f) + self._gray_findings(), tuple(c))
+
+    def _gray_findings(self) -> tuple[str, ...]:
+        """One sentence per cause: do the groups' incidences differ (Gray's test)?"""
+        if self.tests is None:
+            return ()
+        out = []
+        for _, r in self.tests.iterrows():
+            if not np.isfinite(r["statistic"]):
+                out.append(t("churn.cif.gray_singular", cause=label(r["cause"])))
+                continue
+            key = "churn.cif.gray_differ" if r["p_value"] < self.alpha else "churn.cif.gray_same"
+            out.append(
+                t(
+                    key,
+                    cause=label(r["cause"]),
+                    by=label(self.by),
+                    stat=fmt_num(r["statistic"], 2),
+                    df=fmt_count(r["df"]),
+                    p=fmt_p(r["p_value"]),
+                    alpha=fmt_num(self.alpha, 2),
+                )
+            )
+        return tuple(out)
 
     def plot(self, group=None, ax=None):
         """Stacked probabilities: each cause's incidence and the event-free share, over time
         (the first group unless ``group`` is given); returns the ``Axes``."""
+        from ..plots import localize_figure
+
+        ax = self._draw(group, ax)
+        if not is_english():
+            localize_figure(ax)
+        return ax
+
+    def _draw(self, group, ax):
         import matplotlib.pyplot as plt
 
         g = self.table["group"].iloc[0] if group is None else group
@@ -315,6 +466,8 @@ def cumulative_incidence(
     causes: dict | None = None,
     alpha: float = 0.05,
     unit: str = "months",
+    strata: str | None = None,
+    rho: float = 0.0,
 ) -> IncidenceResult:
     """Cumulative incidence of each exit cause (Aalen-Johansen), with R survival's standard
     errors and log bands.
@@ -337,24 +490,30 @@ def cumulative_incidence(
         1 - confidence level of the bands.
     unit : str
         Time unit of the durations.
+    strata : str, optional
+        Column whose levels stratify Gray's test (as cmprsk ``cuminc(strata=)``); the curves are
+        not stratified.
+    rho : float
+        Power of the weight (1 - F0(t-)) ** rho in Gray's test, F0 the pooled incidence (cmprsk's ``rho``;
+        0, the default, is a log-rank-like weight).
 
     Returns
     -------
     IncidenceResult
         ``table`` with ``group``, ``cause``, ``time``, ``at_risk``, ``incidence``, ``se``,
-        ``ci_low``, ``ci_high``.
+        ``ci_low``, ``ci_high``; ``tests`` with Gray's test per cause when ``by`` has two groups
+        or more.
 
     Notes
     -----
     See the module docstring. Matches R ``survfit(Surv(time, factor(event)) ~ by)``'s
-    ``pstate``, ``std.err``, ``lower`` and ``upper`` (tests/reference/competing_r.R).
+    ``pstate``, ``std.err``, ``lower`` and ``upper``, and Gray's test cmprsk
+    ``cuminc(time, event, by, strata, rho)$Tests`` (tests/reference/competing_r.R).
     """
     check_option("unit", unit, list(UNITS), "cumulative_incidence")
     a = check_level(alpha, "alpha")
     e, names = _codes(table, event_col, cause_col, causes)
-    T, _ = check_survival(
-        table.assign(**{event_col: (e > 0).astype(int)}), duration_col, event_col, TABLE
-    )
+    T = exit_times(table, e, duration_col, event_col)
     if by is not None:
         require_columns(table, [by], TABLE)
         codes, groups = pd.factorize(table[by], sort=True)
@@ -369,9 +528,26 @@ def cumulative_incidence(
         free.append(wide[["time", "event_free"]].assign(group=g))
     event_free = pd.concat(free, ignore_index=True)[["group", "time", "event_free"]]
     dropped = int((codes < 0).sum())
+    tests = None
+    if len(groups) > 1:
+        tests = _tests(table, T, e, codes, names, strata, rho)
     return IncidenceResult(
-        pd.concat(curves, ignore_index=True), event_free, names, by, unit, a, dropped
+        pd.concat(curves, ignore_index=True), event_free, names, by, unit, a, dropped, tests
     )
+
+
+def _tests(table, T, e, codes, names, strata, rho) -> pd.DataFrame:
+    """Gray's test on the rows with a group (and a stratum), causes named."""
+    check_number("rho", rho, low=0)
+    ok = codes >= 0
+    st = None
+    if strata is not None:
+        require_columns(table, [strata], TABLE)
+        st = pd.factorize(table[strata], sort=True)[0]
+        ok &= st >= 0
+        st = st[ok]
+    res = gray_test(T[ok], e[ok], codes[ok], list(names), st, float(rho))
+    return res.assign(cause=res["cause"].map(names))
 
 
 def fit_cause_specific(
@@ -417,3 +593,178 @@ def fit_cause_specific(
     col = f"event_{names[code]}"
     data = table.assign(**{col: (e == code).astype(np.int64)})
     return fit_churn(data, covariates, event_col=col, model="cox", **fit_kw)
+
+
+@result_dataclass
+class ExitCauses(Result):
+    """Why customers leave: incidence by cause (and group), and what one covariate (e.g.
+    satisfaction) does to each cause, cause-specific and Fine-Gray.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per cause and covariate: ``cause``, ``covariate``, ``hr`` (cause-specific
+        hazard ratio), ``hr_low``, ``hr_high``, ``hr_p``, ``shr`` (Fine-Gray subdistribution
+        hazard ratio), ``shr_low``, ``shr_high``, ``shr_p``.
+    incidence : IncidenceResult
+        Cumulative incidence of every customer.
+    by_group : IncidenceResult or None
+        By ``by``, with Gray's test.
+    focus : str
+        The covariate the verdicts are about.
+    horizon : float
+        Horizon of the incidence sentences, in ``unit``.
+    alpha : float
+        1 - confidence level (intervals and verdicts).
+    """
+
+    table: pd.DataFrame
+    incidence: IncidenceResult
+    by_group: IncidenceResult | None
+    focus: str
+    horizon: float
+    alpha: float
+
+    def _summary_parts(self):
+        sub = "subdistribution_hazard_ratio"
+        names = {"hr_p": "p_value", "shr": sub, "shr_low": f"{sub}_low", "shr_high": f"{sub}_high"}
+        shown = self.table.rename(columns=names).drop(columns="shr_p")
+        tables = {t("churn.cause.effects"): shown}
+        parts = [self.incidence] + ([self.by_group] if self.by_group is not None else [])
+        at = pd.concat([r.at([self.horizon]) for r in parts], ignore_index=True)
+        tables[t("churn.cif.at_horizon")] = at.drop(columns="time")
+        if self.by_group is not None and self.by_group.tests is not None:
+            tables[t("churn.cif.gray_title")] = self.by_group.tests
+        facts = {
+            t("churn.cif.causes"): join_words(label(c) for c in self.incidence.causes.values())
+        }
+        return t("churn.cause.title"), facts, tables, []
+
+    def findings(self) -> Findings:
+        """Incidence at the horizon, Gray's test, and one verdict per cause on ``focus``."""
+        out = self.incidence.findings(self.horizon)
+        if self.by_group is not None:
+            out = out + Findings(self.by_group._gray_findings(), ())
+        return out + Findings(tuple(self._verdicts()), ())
+
+    def _verdicts(self) -> list[str]:
+        level = fmt_pct(1 - self.alpha)
+        said = []
+        cov = self.table["covariate"]
+        mine = (cov == self.focus) | cov.str.startswith(f"{self.focus}: ")
+        for _, r in self.table[mine].iterrows():
+            clear = r["hr_low"] > 1 or r["hr_high"] < 1
+            key = "churn.cause.unclear"
+            if clear:
+                key = "churn.cause.raises" if r["hr"] > 1 else "churn.cause.lowers"
+            said.append(
+                t(
+                    key,
+                    x=label(r["covariate"]),
+                    cause=label(r["cause"]),
+                    hr=fmt_num(r["hr"]),
+                    hr_ci=fmt_ci(r["hr_low"], r["hr_high"]),
+                    shr=fmt_num(r["shr"]),
+                    shr_ci=fmt_ci(r["shr_low"], r["shr_high"]),
+                    level=level,
+                )
+            )
+        return said
+
+    def plot(self):
+        """Stacked probabilities of every customer and of each group, side by side; returns the
+        ``Figure``."""
+        import matplotlib.pyplot as plt
+
+        from ..plots import localize_figure
+
+        panels = [(self.incidence, "all")]
+        if self.by_group is not None:
+            panels += [(self.by_group, g) for g in self.by_group.event_free["group"].unique()]
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False, sharey=True
+        )
+        for ax, (res, g) in zip(axes[0], panels):  # a few panels
+            res._draw(g, ax)
+            who = t("churn.km_customers") if res.by is None else label(str(g))
+            ax.set_title(who)
+            if ax is not axes[0][0]:
+                ax.set_ylabel("")
+                ax.get_legend().remove()
+        if not is_english():
+            localize_figure(fig)
+        fig.suptitle(t("churn.cif.title"))
+        fig.tight_layout()
+        return fig
+
+
+def exit_causes(
+    table: pd.DataFrame,
+    covariates,
+    *,
+    focus: str | None = None,
+    by: str | None = None,
+    horizon: float | None = None,
+    duration_col: str = "duration",
+    event_col: str = "event",
+    cause_col: str | None = "exit_cause",
+    causes: dict | None = None,
+    reference: dict | None = None,
+    alpha: float = 0.05,
+    unit: str = "months",
+) -> ExitCauses:
+    """Why customers leave: cumulative incidence by cause (overall and by ``by``, with Gray's
+    test) and each cause's cause-specific Cox and Fine-Gray models on ``covariates``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`cumulative_incidence` (from :func:`survival_table`, ``exit_cause`` names each
+        exit).
+    covariates : str or list of str
+        The adjustment set of both models; must hold ``focus``.
+    focus : str, optional
+        The covariate whose effect on each exit the findings state: by default the first survey
+        measure among the covariates (``overall_sat``, ``nps``, ``csat``, ``ces``), else the
+        first covariate.
+    by : str, optional
+        Column whose groups get their own incidence (and Gray's test).
+    horizon : float, optional
+        Horizon of the incidence sentences (default 12 months in ``unit``).
+    duration_col, event_col, cause_col, causes
+        As :func:`cumulative_incidence`.
+    reference : dict, optional
+        Categorical covariate -> reference level.
+    alpha : float
+        1 - confidence level of every interval and verdict.
+    unit : str
+        Time unit.
+
+    Returns
+    -------
+    ExitCauses
+    """
+    from .finegray import fit_fine_gray
+
+    covariates = as_list(covariates)
+    if focus is None:
+        survey = [c for c in SURVEY_COVARIATES if c in covariates]
+        focus = (survey or covariates)[0]
+    if focus not in covariates:
+        fail("exit_causes", "focus", f"{focus!r} is not among the covariates", "add it to them")
+    kw = {"duration_col": duration_col, "event_col": event_col, "cause_col": cause_col}
+    kw |= {"causes": causes, "alpha": alpha}
+    inc = cumulative_incidence(table, unit=unit, **kw)
+    grouped = cumulative_incidence(table, by, unit=unit, **kw) if by is not None else None
+    rows = []
+    for name in inc.causes.values():  # a few causes
+        cs = fit_cause_specific(table, covariates, cause=name, reference=reference, unit=unit, **kw)
+        fg = fit_fine_gray(table, covariates, cause=name, reference=reference, **kw)
+        a = cs.table.set_index("covariate")[["hr", "hr_low", "hr_high", "p_value"]]
+        b = fg.table.set_index("covariate")[["shr", "shr_low", "shr_high", "p_value"]]
+        both = a.rename(columns={"p_value": "hr_p"}).join(b.rename(columns={"p_value": "shr_p"}))
+        rows.append(both.reset_index().assign(cause=name))
+    effects = pd.concat(rows, ignore_index=True)
+    effects = effects[["cause", "covariate", *effects.columns[1:-1]]]
+    h = inc._horizon() if horizon is None else float(horizon)
+    return ExitCauses(effects, inc, grouped, focus, h, inc.alpha)

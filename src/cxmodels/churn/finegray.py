@@ -35,8 +35,7 @@ from .._format import fmt_ci, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import as_list, check_level
 from ..i18n import t
-from ._checks import check_survival
-from .competing import TABLE, cause_codes
+from .competing import TABLE, cause_codes, exit_times
 
 
 def _censoring_km_left(T: np.ndarray, cens: np.ndarray) -> np.ndarray:
@@ -49,18 +48,36 @@ def _censoring_km_left(T: np.ndarray, cens: np.ndarray) -> np.ndarray:
     return np.repeat(before, counts)
 
 
-def _risk_sums(eZ, Z, T, eps, Gleft, fail_times):
-    """S0 and S1 of the weighted risk set at each distinct failure time (rows)."""
-    n, p = Z.shape
+def _suffix_at(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[i:].sum(axis=0)`` for each ``i`` of the sorted ``idx`` (0 <= i <= n): one pass of
+    segment sums between the wanted indices, then a cumulative sum over the few segments (no
+    n x p running sum is formed)."""
+    u, inv = np.unique(idx, return_inverse=True)
+    inside = u < len(values)
+    out = np.zeros((len(u),) + values.shape[1:])
+    if inside.any():
+        seg = np.add.reduceat(values, u[inside], axis=0)
+        out[inside] = np.cumsum(seg[::-1], axis=0)[::-1]
+    return out[inv]
+
+
+def _risk_sums(eZ, Z, T, eps, Gleft, fail_times, buf):
+    """S0 and S1 of the weighted risk set at each distinct failure time (rows); ``buf`` is an
+    (n x p) work array (a fresh 80 MB array per call costs more in page faults than the sums)."""
+    n = len(T)
     start = np.searchsorted(T, fail_times, side="left")  # first customer with T_j >= s
-    suf0 = np.r_[np.cumsum(eZ[::-1])[::-1], 0.0]
-    suf1 = np.vstack([np.cumsum((eZ[:, None] * Z)[::-1], axis=0)[::-1], np.zeros(p)])
-    v = np.where(eps == 2, eZ / Gleft, 0.0)  # other-cause exits with T_j < s, times G(s-)
-    pre0 = np.r_[0.0, np.cumsum(v)]
-    pre1 = np.vstack([np.zeros(p), np.cumsum(v[:, None] * Z, axis=0)])
+    suf0 = _suffix_at(eZ, start)
+    suf1 = _suffix_at(np.multiply(Z, eZ[:, None], out=buf), start)
+    # other-cause exits with T_j < s, times G(s-): the total minus the suffix
+    oth = np.flatnonzero(eps == 2)
+    v = eZ[oth] / Gleft[oth]
+    at = np.searchsorted(oth, start)  # first other-cause exit at or after each start
+    pre0 = v.sum() - _suffix_at(v, at)
+    vZ = v[:, None] * Z[oth]
+    pre1 = vZ.sum(axis=0) - _suffix_at(vZ, at)
     Gs = Gleft[np.minimum(start, n - 1)]
-    S0 = suf0[start] + Gs * pre0[start]
-    S1 = suf1[start] + Gs[:, None] * pre1[start]
+    S0 = suf0 + Gs * pre0
+    S1 = suf1 + Gs[:, None] * pre1
     return S0, S1, Gs, start
 
 
@@ -74,27 +91,31 @@ def _exposure(eZ, T, eps, Gleft, fail_times, a, Gs):
     return eZ * (A[k] + later), k
 
 
-def _loglik(beta, Z, T, eps, Gleft, fail_times, d):
+def _loglik(beta, Z, T, eps, Gleft, fail_times, d, work):
+    """Log pseudo-likelihood, score and information at ``beta``; ``work`` holds the (n x p)
+    work array and the covariate sum of this cause's exits."""
+    buf, zsum = work
     eZ = np.exp(Z @ beta)
-    S0, S1, Gs, _ = _risk_sums(eZ, Z, T, eps, Gleft, fail_times)
+    S0, S1, Gs, _ = _risk_sums(eZ, Z, T, eps, Gleft, fail_times, buf)
     Zbar = S1 / S0[:, None]
-    ll = float(Z[eps == 1].sum(axis=0) @ beta - d @ np.log(S0))
-    score = Z[eps == 1].sum(axis=0) - d @ Zbar
+    ll = float(zsum @ beta - d @ np.log(S0))
+    score = zsum - d @ Zbar
     # sum_s d_s S2(s)/S0(s) = Z' diag(exposure) Z: no n x p x p array
     c, _ = _exposure(eZ, T, eps, Gleft, fail_times, d / S0, Gs)
-    info = (Z * c[:, None]).T @ Z - (Zbar * d[:, None]).T @ Zbar
+    info = np.multiply(Z, c[:, None], out=buf).T @ Z - (Zbar * d[:, None]).T @ Zbar
     return ll, score, info
 
 
-def _newton(Z, T, eps, Gleft, fail_times, d, tol=1e-9, max_iter=50):
+def _newton(Z, T, eps, Gleft, fail_times, d, buf, tol=1e-9, max_iter=50):
     beta = np.zeros(Z.shape[1])
-    ll, score, info = _loglik(beta, Z, T, eps, Gleft, fail_times, d)
+    work = (buf, Z[eps == 1].sum(axis=0))
+    ll, score, info = _loglik(beta, Z, T, eps, Gleft, fail_times, d, work)
     for it in range(max_iter):
         step = np.linalg.solve(info, score)
         k = 0
         while True:  # step halving keeps the accepted point's values
             cand = beta + step
-            ll_c, score_c, info_c = _loglik(cand, Z, T, eps, Gleft, fail_times, d)
+            ll_c, score_c, info_c = _loglik(cand, Z, T, eps, Gleft, fail_times, d, work)
             if np.isfinite(ll_c) and ll_c >= ll - 1e-12 or k > 30:
                 break
             step, k = step / 2, k + 1
@@ -104,19 +125,21 @@ def _newton(Z, T, eps, Gleft, fail_times, d, tol=1e-9, max_iter=50):
     return beta, ll, info, max_iter, False
 
 
-def _sandwich(beta, Z, T, eps, Gleft, fail_times, d, info):
-    """Fine and Gray's robust variance (as cmprsk crr), every sum a running sum."""
+def _sandwich(beta, Z, T, eps, Gleft, fail_times, d, info, buf):
+    """Fine and Gray's robust variance (as cmprsk crr), every sum a running sum; the residuals
+    are built in place in ``buf`` (n x p)."""
     n, p = Z.shape
     eZ = np.exp(Z @ beta)
-    S0, S1, Gs, start = _risk_sums(eZ, Z, T, eps, Gleft, fail_times)
+    S0, S1, Gs, start = _risk_sums(eZ, Z, T, eps, Gleft, fail_times, buf)
     Zbar = S1 / S0[:, None]
     # eta_i = dN part - compensator over failure times s <= T_i (and s > T_i for other causes)
     a, b = d / S0, (d / S0)[:, None] * Zbar
     A, B = np.cumsum(a), np.cumsum(b, axis=0)
     k = np.searchsorted(fail_times, T, side="right")  # failure times <= T_i
-    A_i = np.r_[0.0, A][k]
-    B_i = np.vstack([np.zeros(p), B])[k]
-    eta = -eZ[:, None] * (Z * A_i[:, None] - B_i)
+    eta = np.multiply(Z, (-eZ * np.r_[0.0, A][k])[:, None], out=buf)
+    tmp = np.take(np.vstack([np.zeros(p), B]), k, axis=0)
+    tmp *= eZ[:, None]
+    eta += tmp
     own = np.flatnonzero(eps == 1)
     j = np.searchsorted(fail_times, T[own])
     eta[own] += Z[own] - Zbar[j]
@@ -133,17 +156,18 @@ def _sandwich(beta, Z, T, eps, Gleft, fail_times, d, info):
     Y = n - first
     v = np.where(eps == 2, eZ / Gleft, 0.0)
     U0 = np.r_[0.0, np.cumsum(v)][first]  # other-cause exits before u
-    U1 = np.vstack([np.zeros(p), np.cumsum(v[:, None] * Z, axis=0)])[first]
+    vZ = v[oth, None] * Z[oth]
+    U1 = vZ.sum(axis=0) - _suffix_at(vZ, np.searchsorted(oth, first))
     fs = np.searchsorted(fail_times, times, side="left")  # failure times >= u
     C0 = np.r_[np.cumsum(a2[::-1])[::-1], 0.0][fs]
     C1 = np.vstack([np.cumsum(b2[::-1], axis=0)[::-1], np.zeros(p)])[fs]
     q = U1 * C0[:, None] - U0[:, None] * C1
     comp = np.cumsum(q * (cens_at / Y**2)[:, None], axis=0)
     u_i = np.searchsorted(times, T)
-    psi = -comp[u_i]
+    r = eta
+    r -= np.take(comp, u_i, axis=0, out=tmp)  # psi_i, then the censored customers' own term
     cz = np.flatnonzero(eps == 0)
-    psi[cz] += q[u_i[cz]] / Y[u_i[cz]][:, None]
-    r = eta + psi
+    r[cz] += q[u_i[cz]] / Y[u_i[cz]][:, None]
     inv = np.linalg.inv(info)
     return inv @ (r.T @ r) @ inv
 
@@ -260,17 +284,16 @@ def fit_fine_gray(
         table, as_list(covariates), reference=reference, missing=missing, table=TABLE
     )
     keep = np.ones(len(table), bool) if design.keep is None else design.keep
-    T, _ = check_survival(
-        table.assign(**{event_col: (e > 0).astype(int)}), duration_col, event_col, TABLE
-    )
+    T = exit_times(table, e, duration_col, event_col)
     T, e, Z = T[keep], e[keep], design.X
     eps = np.where(e == code, 1, np.where(e > 0, 2, 0))
     order = np.argsort(T, kind="stable")
     T, eps, Z = T[order], eps[order], np.asarray(Z, dtype=float)[order]
     Gleft = _censoring_km_left(T, (eps == 0).astype(float))
     fail_times, d = np.unique(T[eps == 1], return_counts=True)
-    beta, ll, info, _, ok = _newton(Z, T, eps, Gleft, fail_times, d.astype(float))
-    cov = _sandwich(beta, Z, T, eps, Gleft, fail_times, d.astype(float), info)
+    buf = np.empty_like(Z)
+    beta, ll, info, _, ok = _newton(Z, T, eps, Gleft, fail_times, d.astype(float), buf)
+    cov = _sandwich(beta, Z, T, eps, Gleft, fail_times, d.astype(float), info, buf)
     se = np.sqrt(np.diag(cov))
     zq = norm.ppf(1 - a / 2)
     tab = pd.DataFrame(
