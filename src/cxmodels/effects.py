@@ -774,9 +774,14 @@ def _regularisation_words(reg: dict) -> str:
     if not reg:
         return ""
     lo, hi = reg["propensity_clip"]
-    return (
-        f"propensity logit ridge {reg['propensity_ridge']:g}; outcome {reg['outcome_model']}"
-        f" (ridge {reg['outcome_ridge']:g}); propensities clipped to [{lo:g}, {hi:g}]"
+    kind = "logit" if reg["outcome_model"].startswith("logistic") else "ols"
+    return t(
+        "summary.value.regularisation",
+        ridge=np.format_float_positional(reg["propensity_ridge"], trim="-"),
+        outcome=t(f"summary.value.outcome_{kind}"),
+        outcome_ridge=np.format_float_positional(reg["outcome_ridge"], trim="-"),
+        lo=f"{lo:g}",
+        hi=f"{hi:g}",
     )
 
 
