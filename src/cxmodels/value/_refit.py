@@ -43,9 +43,7 @@ CELLS = 4_000_000
 
 def weighted_scores(parts, W: np.ndarray) -> np.ndarray:
     """Score of every replicate, ``(m, k)``: the parts summed over customers with weights ``W``."""
-    cols = [
-        (W * v).sum(axis=1, keepdims=True) if D is None else (W * v) @ D for v, D in parts
-    ]
+    cols = [(W * v).sum(axis=1, keepdims=True) if D is None else (W * v) @ D for v, D in parts]
     return np.concatenate(cols, axis=1)
 
 

@@ -22,7 +22,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-
 from scipy import sparse
 
 from .._bootstrap import index_counts, percentile_ci
