@@ -128,7 +128,7 @@ def _solve(terms, theta, W, tol, max_iter):
     return th, done & (scale == 1.0)
 
 
-def newton_refits(terms: Callable, theta: np.ndarray, W: np.ndarray, *, tol: float = 1e-7,
+def newton_refits(terms: Callable, theta: np.ndarray, W: np.ndarray, *, tol: float = 1e-6,
                   max_iter: int = 60) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Maximise each replicate's weighted log-likelihood from ``theta``, all at once.
 
