@@ -661,3 +661,48 @@ def test_fast_likelihood_equals_the_general_one(cd_summary):
         f1, g1 = bgnbd._negll_plain(th, x, tx, T, ux, inv, np.bincount(inv).astype(float), x > 0)
         assert f1 == pytest.approx(f0, rel=1e-12)
         assert np.allclose(g1, g0, rtol=1e-10, atol=1e-8)
+
+
+# ------------------------------------------------------------ batched bootstrap refits
+def test_newton_refits_reach_the_weighted_maximum_in_closed_form():
+    from cxmodels.value._refit import newton_refits
+
+    # Poisson counts with log-rate theta: a replicate's estimate is log(weighted mean count)
+    y = np.random.default_rng(3).poisson(2.5, 400).astype(float)
+
+    def terms(th):
+        rate = np.exp(th[:, [0]])
+        return y * th[:, [0]] - rate, [(y - rate, None)]
+
+    W = cx._bootstrap.index_counts(y.size, 7, seed=4)
+    W[0, y == 0] = 0  # a replicate without zero counts
+    th, ok = newton_refits(terms, np.array([np.log(y.mean())]), W)
+    assert ok.all()
+    assert np.allclose(th[:, 0], np.log(W @ y / W.sum(axis=1)), rtol=0, atol=1e-9)
+
+
+def test_batched_refits_equal_refits_one_by_one(vworld):
+    from cxmodels.value import programme as pg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rfm, cov, _ = pg.programme_design(vworld, "followed_up", pg.EFFECT_CONTROLS, "weeks")
+        pm = cx.fit_bgnbd(rfm, purchase_covariates=cov, dropout_covariates=cov)
+        gg = cx.fit_gamma_gamma(rfm)
+        W = cx._bootstrap.index_counts(len(rfm), 2, seed=8)
+        th_pm, th_gg, ok = pg.bootstrap_refits(rfm, cov, pm, gg, W)
+        for b in range(len(W)):  # the way before: refit on the resampled customers
+            sub = cx.value.rfm.rfm_frame(
+                rfm.iloc[np.repeat(np.arange(len(rfm)), W[b].astype(int))], like=rfm
+            )
+            one = cx.fit_bgnbd(sub, purchase_covariates=cov, dropout_covariates=cov,
+                               start=pm.params, se=False)  # fmt: skip
+            one_gg = cx.fit_gamma_gamma(sub, start=gg.params)
+            assert np.abs(th_pm[b] - one.fit.theta).max() < 1e-3
+            assert np.abs(th_gg[b] - one_gg.fit.theta).max() < 1e-3
+            x, tx, T = (sub[k].to_numpy(float) for k in ("frequency", "recency", "T"))
+            X = sub[cov].to_numpy(float)
+            ux, inv = np.unique(x, return_inverse=True)
+            # the batched refit is at least as high on the replicate's likelihood
+            assert bgnbd._negll(th_pm[b], x, tx, T, X, X, ux, inv)[0] <= -one.loglik + 1e-6
+    assert ok.all() and th_pm.shape == (2, 4 + 2 * len(cov))
