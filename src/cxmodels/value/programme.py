@@ -13,7 +13,9 @@ discounted expected repeat purchases x the Gamma-Gamma mean spend x margin) with
 minus without it, averaged over the treated (the effect on the treated). The interval is a
 nonparametric bootstrap that resamples **customers** and refits both models in every replicate
 (:mod:`cxmodels._bootstrap`), so it covers the sampling error of the purchase, dropout and spend
-estimates together; it does not cover confounders missing from the model.
+estimates together; it does not cover confounders missing from the model. The refits run all
+replicates at once: quasi-Newton steps on each replicate's weighted likelihood from the full
+fit, to convergence (:mod:`cxmodels.value._refit`), the same estimates as a loop of refits.
 """
 
 from __future__ import annotations
