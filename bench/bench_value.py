@@ -230,6 +230,8 @@ def coverage(seeds: int) -> None:
             for m, k in (("purchase_rate_ratio", "purchase_covariates"),
                          ("dropout_b_ratio", "dropout_covariates"))
         ])  # fmt: skip
+        print(f"    world {seed}: true gain {true:.2f}, interval {tab.loc['clv_gain', 'ci_low']:.2f}"
+              f" to {tab.loc['clv_gain', 'ci_high']:.2f}; covered {hits[-1]}", flush=True)  # fmt: skip
     global failed
     cov = float(np.mean(hits))
     floor = stats.binom.ppf(0.01, seeds, 0.95) / seeds

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._format import fmt_count, fmt_est, fmt_num, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
+from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail
 from ..i18n import t, unit_word
 from .bgnbd import BGNBDResult, fit_bgnbd
@@ -233,6 +234,7 @@ def _check_money(horizon, discount_rate, margin, bootstrap):
     check_number("bootstrap", bootstrap, low=0, integer=True)
 
 
+@one_thread
 def value_of_satisfaction(
     data,
     *,
