@@ -510,8 +510,8 @@ def follow_up_value(
     discount factors :math:`d_k`; Gamma-Gamma mean spend :math:`E[z] = p\gamma/(q-1)`). The
     95% interval is the percentile interval of ``bootstrap`` refits of BG/NBD and Gamma-Gamma on
     customers resampled with replacement (all replicates at once, Newton steps from the full
-    fit to convergence); it covers sampling error, not confounders left out: in 50 synthetic
-    worlds (``bench/bench_value.py --part coverage``) it covered the true gain in COVERAGE.
+    fit to convergence); it covers sampling error, not confounders left out: in 40 synthetic
+    worlds (``bench/bench_value.py --part coverage --seeds 40``) it covered the true gain in 39.
     The effect is identified on the onboarding follow-up and applied to every contact.
     With ``"satisfaction"``: gain = ATE on satisfaction x CLV per point, with independent
     draws of both (normal with the ATE's standard error; the value's parametric draws).
