@@ -9,10 +9,11 @@ full-data estimate :math:`\\hat\\theta` and takes Newton steps
 .. math:: \\theta_b \\leftarrow \\theta_b - H_b^{-1}\\, g_b(\\theta_b),
 
 where :math:`g_b` is the replicate's weighted score (all replicates in one pass over arrays of
-replicates x customers) and :math:`H_b` the replicate's weighted Hessian at
-:math:`\\hat\\theta` (central differences of the weighted scores, as the standard errors of
-:mod:`cxmodels.value._mle`). Holding the Hessian converges linearly at a rate of the order of
-the replicate's distance from :math:`\\hat\\theta` (:math:`O(n^{-1/2})`): a handful of steps.
+replicates x customers) and :math:`H_b` starts as the replicate's weighted Hessian at
+:math:`\\hat\\theta` (central differences of the customers' scores summed with the replicate's
+counts, as the standard errors of :mod:`cxmodels.value._mle`) and is corrected by a BFGS update
+after every step. The start is :math:`O(n^{-1/2})` from the replicate's maximum and its
+Hessian nearly exact, so a handful of steps reach it (each step shrinks the error 10-20 times).
 A step that lowers a replicate's likelihood is halved; iteration stops when every step is below
 ``tol``; a replicate that has not converged after ``max_iter`` steps is reported as such, and
 the caller refits it with the model's own optimiser from where it stands. The draws are the
