@@ -18,6 +18,7 @@ import cxmodels as cx
 from cxmodels._validation import DataQualityWarning
 from cxmodels.value import bgnbd, gammagamma, paretonbd
 from cxmodels.value._mle import ConvergenceWarning
+from cxmodels.value.truth import true_programme_gain
 
 from .reference import cdnow
 
@@ -386,52 +387,12 @@ def test_follow_up_value_through_satisfaction_multiplies_effect_and_value(vworld
     )
 
 
-def _true_programme_gain(data, treatment, horizon, rate=0.1, margin=0.3):
-    """The programme's true CLV gain per treated customer, from truth.json's parameters.
-
-    New-customer BG/NBD expectations (FHL 2005 eq. 7) with the true coefficients, quarterly
-    discounting, Gamma-Gamma mean spend; for the follow-up the satisfaction covariate also
-    drops by the true effect on the onboarding answer (truth's follow_up_ate_overall_sat)
-    divided by the customer's number of answers (it is their mean).
-    """
-    from cxmodels.value._base import discount_steps
-
-    tp, ts = data.truth["purchase_model"], data.truth["spend_model"]
-    cust, r = data.customers, data.responses
-    g = r.groupby("customer_id")
-    n_ans = cust["customer_id"].map(g.size()).fillna(0).to_numpy()
-    first = cust["customer_id"].map(g["survey_date"].min())
-    onboarding = ((first - cust["signup_date"]).dt.days <= 46).fillna(False).to_numpy()
-    sat = cust["customer_id"].map(g["overall_sat"].mean()).fillna(7).to_numpy() - 7
-    fu = cx.value.covariates.onboarding_follow_up(data)
-    loyal = cust["loyalty_member"].to_numpy(float)
-    names = ("satisfaction", "loyalty_member", "followed_up")
-    gp = np.array([tp["purchase_covariates"][k] for k in names])
-    gd = np.array([tp["dropout_covariates"][k] for k in names])
-    t, disc = discount_steps(horizon, rate, "weeks", int(np.ceil(horizon / 13)))
-
-    def discounted(X):
-        al, b = tp["alpha"] * np.exp(-X @ gp), tp["b"] * np.exp(X @ gd)
-        ey = bgnbd.expected_purchases_new(t[:, None], (tp["r"], al[None], tp["a"], b[None]))
-        return disc @ np.diff(np.vstack([np.zeros(ey.shape[1]), ey]), axis=0)
-
-    treated = (fu if treatment == "followed_up" else loyal) == 1
-    X1 = np.column_stack([sat, loyal, fu])[treated]
-    X0 = X1.copy()
-    X0[:, names.index(treatment)] = 0
-    if treatment == "followed_up":
-        X0[:, 0] -= (data.truth["follow_up_ate_overall_sat"] * onboarding[treated]
-                     / np.maximum(n_ans[treated], 1))  # fmt: skip
-    mean_spend = ts["p"] * ts["gamma"] / (ts["q"] - 1)
-    return margin * mean_spend * float(np.mean(discounted(X1) - discounted(X0)))
-
-
 def test_follow_up_value_through_purchases_covers_the_true_value(vworld):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = cx.follow_up_value(vworld, cost_per_contact=5.0, horizon=104, bootstrap=40, seed=2)
     t = res.table.set_index("metric")
-    true = _true_programme_gain(vworld, "followed_up", 104)
+    true = true_programme_gain(vworld, "followed_up", 104)
     g = t.loc["clv_gain"]
     assert g["ci_low"] < true < g["ci_high"], (true, g.to_dict())
     assert res.bootstrap == 40 and res.method == "purchases"
@@ -458,7 +419,7 @@ def test_club_value_through_purchases_and_through_the_value_model(vworld, vmodel
     # the direct effect of membership is the true part of its total effect (members are also
     # followed up more often, which adds to it): the interval lies above the direct truth's
     # lower part and covers the total
-    direct = _true_programme_gain(vworld, "loyalty_member", 104)
+    direct = true_programme_gain(vworld, "loyalty_member", 104)
     assert t.loc["clv_gain", "ci_low"] > 0.5 * direct and t.loc["n_units", "estimate"] == members
     assert res.by_segment is None and res.method == "purchases"
     to = old.table.set_index("metric")
@@ -700,3 +661,48 @@ def test_fast_likelihood_equals_the_general_one(cd_summary):
         f1, g1 = bgnbd._negll_plain(th, x, tx, T, ux, inv, np.bincount(inv).astype(float), x > 0)
         assert f1 == pytest.approx(f0, rel=1e-12)
         assert np.allclose(g1, g0, rtol=1e-10, atol=1e-8)
+
+
+# ------------------------------------------------------------ batched bootstrap refits
+def test_newton_refits_reach_the_weighted_maximum_in_closed_form():
+    from cxmodels.value._refit import newton_refits
+
+    # Poisson counts with log-rate theta: a replicate's estimate is log(weighted mean count)
+    y = np.random.default_rng(3).poisson(2.5, 400).astype(float)
+
+    def terms(th):
+        rate = np.exp(th[:, [0]])
+        return y * th[:, [0]] - rate, [(y - rate, None)]
+
+    W = cx._bootstrap.index_counts(y.size, 7, seed=4)
+    W[0, y == 0] = 0  # a replicate without zero counts
+    th, ok = newton_refits(terms, np.array([np.log(y.mean())]), W)
+    assert ok.all()
+    assert np.allclose(th[:, 0], np.log(W @ y / W.sum(axis=1)), rtol=0, atol=1e-9)
+
+
+def test_batched_refits_equal_refits_one_by_one(vworld):
+    from cxmodels.value import programme as pg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rfm, cov, _ = pg.programme_design(vworld, "followed_up", pg.EFFECT_CONTROLS, "weeks")
+        pm = cx.fit_bgnbd(rfm, purchase_covariates=cov, dropout_covariates=cov)
+        gg = cx.fit_gamma_gamma(rfm)
+        W = cx._bootstrap.index_counts(len(rfm), 2, seed=8)
+        th_pm, th_gg, ok = pg.bootstrap_refits(rfm, cov, pm, gg, W)
+        for b in range(len(W)):  # the way before: refit on the resampled customers
+            sub = cx.value.rfm.rfm_frame(
+                rfm.iloc[np.repeat(np.arange(len(rfm)), W[b].astype(int))], like=rfm
+            )
+            one = cx.fit_bgnbd(sub, purchase_covariates=cov, dropout_covariates=cov,
+                               start=pm.params, se=False)  # fmt: skip
+            one_gg = cx.fit_gamma_gamma(sub, start=gg.params)
+            assert np.abs(th_pm[b] - one.fit.theta).max() < 1e-3
+            assert np.abs(th_gg[b] - one_gg.fit.theta).max() < 1e-3
+            x, tx, T = (sub[k].to_numpy(float) for k in ("frequency", "recency", "T"))
+            X = sub[cov].to_numpy(float)
+            ux, inv = np.unique(x, return_inverse=True)
+            # the batched refit is at least as high on the replicate's likelihood
+            assert bgnbd._negll(th_pm[b], x, tx, T, X, X, ux, inv)[0] <= -one.loglik + 1e-6
+    assert ok.all() and th_pm.shape == (2, 4 + 2 * len(cov))

@@ -72,6 +72,7 @@ from ._format import (
     label,
 )
 from ._results import Findings, Result, result_dataclass
+from ._threads import one_thread
 from ._validation import (
     DataQualityWarning,
     InputError,
@@ -565,6 +566,7 @@ def _churn_outcome(m, data, window_days, horizon_days) -> pd.DataFrame:
     return m
 
 
+@one_thread
 def follow_up_effect(
     data,
     *,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._design import Design, build_design
+from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail, require_columns
 from ..i18n import t
 from ._checks import check_start_stop, check_survival
@@ -291,6 +292,7 @@ def _spec(args: dict) -> dict:
     return spec
 
 
+@one_thread
 def fit_churn(
     table: pd.DataFrame,
     covariates,

@@ -25,9 +25,10 @@ BASE = ["r", "alpha", "a", "b"]
 
 
 def _by_x(fn, shift, x, ux, inv):
-    """``fn(shift + x)`` evaluated once per distinct ``x`` when ``shift`` is a scalar."""
-    if np.ndim(shift) == 0:
-        return fn(shift + ux)[inv]
+    """``fn(shift + x)`` evaluated once per distinct ``x`` when ``shift`` is the same for every
+    customer (a scalar, or one value per row of parameter vectors, shape ``(m, 1)``)."""
+    if np.ndim(shift) == 0 or np.shape(shift)[-1] == 1:
+        return fn(shift + ux)[..., inv]
     return fn(shift + x)
 
 
@@ -78,6 +79,24 @@ def _negll(theta, x, tx, T, Xp, Xd, ux, inv):
     g_p = -(Xp.T @ (dal * al)) if kp else np.zeros(0)
     g_d = Xd.T @ (db * b) if gd.size else np.zeros(0)
     return -s, -np.concatenate([g, g_p, g_d])
+
+
+def score_terms(thetas, x, tx, T, Xp, Xd, ux, inv):
+    """Per-customer log-likelihood and score at ``m`` parameter vectors (rows of ``thetas``).
+
+    Returns ``ll`` of shape ``(m, n)`` and the score as parts ``(values, design)`` in the order
+    of the parameters (log r, log alpha, log a, log b, purchase and dropout coefficients), as
+    :mod:`cxmodels.value._refit` takes them; summed over customers they are minus the
+    gradient of :func:`_negll`.
+    """
+    kp = Xp.shape[1]
+    r, al0, a, b0 = (np.exp(thetas[:, [j]]) for j in range(4))
+    al = al0 * np.exp(-(thetas[:, 4 : 4 + kp] @ Xp.T))
+    b = b0 * np.exp(thetas[:, 4 + kp :] @ Xd.T)
+    ll, (dr, dal, da, db) = loglik_terms(r, al, a, b, x, tx, T, True, ux, inv)
+    dal, db = dal * al, db * b
+    parts = [(dr * r, None), (dal, None), (da * a, None), (db, None), (-dal, Xp), (db, Xd)]
+    return ll, parts
 
 
 def given_alive(t, x, T, params):

@@ -50,6 +50,24 @@ def _negll(theta, x, z, prep=None):
     return -ll, -np.array([dp * p, dq * q, dg * g])
 
 
+def score_terms(thetas, x, z):
+    """Per-customer log-likelihood and score at ``m`` parameter vectors (rows of ``thetas``).
+
+    Returns ``ll`` of shape ``(m, n)`` and the parts ``(values, None)`` of the score in log p,
+    log q, log gamma, as :mod:`cxmodels.value._refit` takes them (summed over customers they are
+    minus the gradient of :func:`_negll`).
+    """
+    p, q, g = (np.exp(thetas[:, [j]]) for j in range(3))
+    px, lg, lz, lx = p * x, np.log(g + x * z), np.log(z), np.log(x)
+    dpq = digamma(px + q)
+    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + px * (lz + lx) - lz
+          - (px + q) * lg)  # fmt: skip
+    dp = x * (dpq - digamma(px) + lz + lx - lg)
+    dq = dpq - digamma(q) + np.log(g) - lg
+    dg = q / g - (px + q) / (g + x * z)
+    return ll, [(dp * p, None), (dq * q, None), (dg * g, None)]
+
+
 @result_dataclass
 class GammaGammaResult(Result):
     """A fitted Gamma-Gamma spend model.
