@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import Report, did_you_mean
-from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
+from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
 from .dates import DateSpec, parse_dates
 from .messages import message, say
 from .readers import Options
@@ -19,6 +19,7 @@ from .text import (
     TEXT,
     arrow_text,
     canonical_name,
+    clean_ids,
     has_eastern_digits,
     is_text,
     normalize_label,
@@ -272,7 +273,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
         if kind is None:
             continue
         if kind == "str":
-            out[col] = as_text(s)
+            out[col] = clean_ids(as_text(s)) if is_id(col) else as_text(s)
             continue
         if kind == "cat":
             out[col] = _labels(s, table, col, report)

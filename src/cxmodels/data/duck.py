@@ -29,16 +29,15 @@ import pandas as pd
 from .._format import fmt_count
 from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES
+from .contract import CONTRACT, REQUIRED_TABLES, TABLES, is_id
 from .core import Reported
 from .messages import message, say
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, normalize_label
+from .text import DIGIT_MAP, ID_MAP, LABEL_MAP, TEXT, normalize_label, sql_translate
 from .vocabulary import VOCABULARY, in_vocabulary_order, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
 MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
-_ASCII = "0123456789"
 
 
 def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
@@ -159,8 +158,7 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    digits, ascii_ = PERSIAN_DIGITS + ARABIC_DIGITS, _ASCII * 2
-    text = f"translate(trim(CAST({x} AS VARCHAR)), {_lit(digits)}, {_lit(ascii_)})"
+    text = sql_translate(f"trim(CAST({x} AS VARCHAR))", DIGIT_MAP)
     if decimal == ",":
         text = f"replace(replace({text}, '.', ''), ',', '.')"
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
@@ -191,6 +189,8 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
             )
         elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
             col.expr = f"CAST({x} AS VARCHAR)"
+        elif is_id(col.name):
+            col.expr = f"nullif(trim({sql_translate(f'CAST({x} AS VARCHAR)', ID_MAP)}), '')"
         else:
             col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     elif col.kind in ("date", "datetime"):
@@ -212,7 +212,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if ty == "BOOLEAN":
             col.expr = x
         else:
-            low = f"lower(trim(translate(CAST({x} AS VARCHAR), 'يك', 'یک')))"  # Arabic yeh/kaf
+            low = f"lower(trim({sql_translate(f'CAST({x} AS VARCHAR)', LABEL_MAP)}))"
             yes = ", ".join(map(_lit, sorted(checks._TRUE)))
             no = ", ".join(map(_lit, sorted(checks._FALSE)))
             col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"

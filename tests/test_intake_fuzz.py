@@ -1,0 +1,135 @@
+"""Read wrong without a word (issue 26): files built the way users' tools write them, loaded by
+both engines, each read right or refused naming table, column and fix.
+
+Right-to-left exports put direction marks and zero-width characters into headers, labels and
+ids, write Persian words with Arabic yeh and kaf (Windows-1256 has no Persian yeh), and ids with
+Persian digits; the loaders normalise these in one place (:mod:`cxmodels.data.text`) for both
+engines and never touch the source files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cxmodels as cx
+
+
+@pytest.fixture(scope="module")
+def world():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cx.validate(cx.generate(200, seed=4))
+
+
+@pytest.fixture
+def folder(tmp_path, world):
+    return cx.save(world, tmp_path / "data", fmt="csv")
+
+
+def _hashes(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def rewrite(folder: Path, table: str, fn, **to_csv) -> None:
+    p = folder / f"{table}.csv"
+    fn(pd.read_csv(p, dtype=str, keep_default_na=False)).to_csv(p, index=False, **to_csv)
+
+
+def load(folder: Path, engine: str):
+    """Load with ``engine``; the sources are unchanged afterwards."""
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    before = _hashes(folder)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cx.load(folder, engine=engine)
+    finally:
+        assert _hashes(folder) == before, "a loader modified its sources"
+
+
+def refused(folder: Path, engine: str) -> list:
+    with pytest.raises(cx.DataValidationError) as exc:
+        load(folder, engine)
+    assert "Traceback" not in str(exc.value)
+    return exc.value.report.errors
+
+
+def _every_other(values: pd.Series, fn) -> pd.Series:
+    return values.where(values.index % 2 == 0, values.map(fn))
+
+
+# ------------------------------------------------------------------ invisible marks, letters, digits
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_direction_marks_in_headers(folder, world, engine):
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.rename(columns={"nps": "\u200fnps", "overall_sat": "overall_sat\u200e"}),
+    )
+    got = load(folder, engine).responses
+    assert list(got["nps"]) == list(world.responses["nps"])
+    assert list(got["overall_sat"]) == list(world.responses["overall_sat"])
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_direction_marks_in_labels_make_no_second_segment(folder, world, engine):
+    rewrite(
+        folder,
+        "customers",
+        lambda d: d.assign(segment=_every_other(d["segment"], lambda v: v + "\u200f")),
+    )
+    got = load(folder, engine).customers["segment"]
+    assert sorted(got.unique()) == sorted(world.customers["segment"].unique())
+    assert list(got) == list(world.customers["segment"])
+
+
+PERSIAN_FEATURES = {
+    "contactless_payment": "پرداخت بی‌تماس",
+    "self_service_portal": "پرتال سلف سرویس",
+    "order_tracking": "پیگیری سفارش",
+    "free_delivery": "پیک رایگان",
+}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_kano_feature_with_arabic_yeh_and_kaf_is_one_feature(folder, world, engine):
+    names = {
+        k: PERSIAN_FEATURES.get(k, f"ویژگی {i}")
+        for i, k in enumerate(world.kano_answers["feature"].unique())
+    }
+    arabic = str.maketrans({"ی": "ي", "ک": "ك"})
+
+    def persian(d):
+        f = d["feature"].map(names)
+        return d.assign(feature=_every_other(f, lambda v: v.translate(arabic)))
+
+    rewrite(folder, "kano_answers", persian)
+    got = load(folder, engine).kano_answers["feature"]
+    assert sorted(got.unique()) == sorted(names.values())
+    assert list(got) == list(world.kano_answers["feature"].map(names))
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_ids_with_persian_digits_or_zero_width_marks_match(folder, world, engine):
+    fa = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(customer_id=_every_other(d["customer_id"], lambda v: v.translate(fa))),
+    )
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(
+            customer_id=_every_other(d["customer_id"], lambda v: "\u200b" + v + "\u200c")
+        ),
+    )
+    data = load(folder, engine)
+    assert list(data.responses["customer_id"]) == list(world.responses["customer_id"])
+    assert list(data.interactions["customer_id"]) == list(world.interactions["customer_id"])
