@@ -133,3 +133,53 @@ def test_ids_with_persian_digits_or_zero_width_marks_match(folder, world, engine
     data = load(folder, engine)
     assert list(data.responses["customer_id"]) == list(world.responses["customer_id"])
     assert list(data.interactions["customer_id"]) == list(world.interactions["customer_id"])
+
+
+# ------------------------------------------------------------------ the engines give the same tables
+def _dtypes(data) -> dict:
+    return {t: df.dtypes.astype(str).to_dict() for t, df in data.tables.items()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_both_engines_give_the_same_dtypes_for_every_column(tmp_path, world, fmt):
+    folder = cx.save(world, tmp_path / "data", fmt=fmt)
+    pandas_, duck = load(folder, "pandas"), load(folder, "duckdb")
+    assert _dtypes(duck) == _dtypes(pandas_)
+    for t, df in pandas_.tables.items():
+        pd.testing.assert_frame_equal(duck.table(t), df, check_categorical=False)
+
+
+def test_duckdb_table_without_the_optional_channel_column(folder, world):
+    rewrite(folder, "interactions", lambda d: d.drop(columns="channel"))
+    data = load(folder, "duckdb")
+    assert "channel" not in data.interactions and len(data.interactions) == len(world.interactions)
+    got = data.select(interactions=["customer_id", "timestamp", "kind"]).interactions
+    assert list(got.columns) == ["customer_id", "timestamp", "kind"]
+    assert str(got["timestamp"].dtype) == "datetime64[ns]"
+
+
+def test_duckdb_data_runs_the_effects_of_interactions(tmp_path, world):
+    folder = cx.save(world, tmp_path / "data", fmt="csv")
+    duck, pandas_ = load(folder, "duckdb"), load(folder, "pandas")
+    from cxmodels import effects
+
+    for fn in (effects.follow_up_effect, effects.response_time_effect, effects.effect_by_channel):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a, b = fn(duck), fn(pandas_)
+        assert type(a) is type(b) and repr(a) == repr(b)
+
+
+def test_unreadable_true_false_values_are_shown_in_the_same_words_by_both_engines(folder):
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(resolved=d["resolved"].where(d.index % 50 != 3, "maybe")),
+    )
+
+    def key(p):
+        return (p.table, p.column, p.message, p.fix, p.count, set(p.examples))
+
+    pandas_ = [e for e in refused(folder, "pandas") if e.column == "resolved"]
+    assert len(pandas_) == 1 and "'maybe'" in pandas_[0].message, pandas_
+    assert list(map(key, refused(folder, "duckdb"))) == list(map(key, pandas_))

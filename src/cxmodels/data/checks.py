@@ -13,7 +13,7 @@ import pandas as pd
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
 from .dates import DateSpec, parse_dates
-from .messages import message, say
+from .messages import message, say, shown
 from .readers import Options
 from .text import (
     TEXT,
@@ -287,7 +287,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
         else:
             new, bad, what, fix = _booleans(s)
         if bad.any():
-            text, fix = message(what, table=table, column=col)
+            text, fix = message(what, table=table, column=col, values=shown(s[bad].dropna()))
             report.add(table, col, text, fix, keys(df, table, bad))
         out[col] = new
     return out

@@ -31,9 +31,9 @@ from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES, is_id
 from .core import Reported
-from .messages import message, say
+from .messages import message, say, shown
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import DIGIT_MAP, ID_MAP, LABEL_MAP, TEXT, normalize_label, sql_translate
+from .text import DIGIT_MAP, ID_MAP, LABEL_MAP, TEXT, normalize_label, sql_translate, whole_numbers
 from .vocabulary import VOCABULARY, in_vocabulary_order, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
@@ -141,6 +141,7 @@ class _Column:
     expr: str = ""  # the typed value
     bad: str = ""  # SQL condition: a value that cannot be read
     what: str = ""  # message name for unreadable values
+    raw: str = ""  # the value as written (shown when it cannot be read)
 
 
 def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
@@ -204,7 +205,8 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
             col.bad, col.what = f"{col.expr} IS NULL AND {x} IS NOT NULL", "dates"
     elif col.kind == "num":
         decimal = opts.get(t, "decimal") or "."
-        col.expr = f"CAST({x} AS DOUBLE)" if numeric else _numeric_sql(x, decimal)
+        whole = "INT" in ty and "INTERVAL" not in ty  # kept as stored, as pandas reads them
+        col.expr = (x if whole else f"CAST({x} AS DOUBLE)") if numeric else _numeric_sql(x, decimal)
         if not numeric:
             blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
             col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
@@ -217,6 +219,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
             no = ", ".join(map(_lit, sorted(checks._FALSE)))
             col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
             col.bad, col.what = f"{col.expr} IS NULL AND nullif({low}, '') IS NOT NULL", "booleans"
+            col.raw = f"CAST({x} AS VARCHAR)"
     else:
         col.expr = x
 
@@ -262,6 +265,7 @@ def typed_views(
         select = ", ".join(
             [f"{c.expr} AS {_q(c.name)}" for c in cols]
             + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
+            + [f"{c.raw} AS {_q('__raw__' + c.name)}" for c in cols if c.raw]
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
         out[t] = cols
@@ -312,7 +316,7 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
             what = "empty_keys" if c.name == spec.key else "empty_ids"
             out.append(_Check(c.name, f"{q} IS NULL", what, rows=True))
         if c.bad:
-            where = {"table": t, "column": c.name}
+            where = {"table": t, "column": c.name, "values": ""}
             out.append(_Check(c.name, _q("__bad__" + c.name), "not_" + c.what, where))
         entry = cb.get(c.name) or {}
         if c.kind == "num" and "min" in entry:
@@ -354,10 +358,22 @@ def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], repor
         name = c.name
         if name == "outside_scale" and _row_numbers(con, t, c.column):
             name = "row_number"
+        if name == "not_booleans":
+            c.values["values"] = shown(_raw_values(con, t, c.column, c.cond))
         text = message(name, **c.values)
         ex = _examples(con, t, c.cond, n, c.rows)
         report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
     _half_empty(t, cols, total, filled, report)
+
+
+def _raw_values(con, t: str, col: str, cond: str) -> list:
+    """The distinct values of ``col`` as written in the rows matching ``cond``, in row order."""
+    raw, v = _q("__raw__" + col), _q("t_" + t)
+    rows = con.execute(
+        f"SELECT {raw} FROM (SELECT {raw}, row_number() OVER () AS rn FROM {v} WHERE {cond}) "
+        f"GROUP BY {raw} ORDER BY min(rn) LIMIT 5"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _row_numbers(con, t: str, col: str) -> bool:
@@ -594,6 +610,7 @@ class DuckData(Reported):
     truth: dict | None = None
     filters: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
+    from_text: dict = field(default_factory=dict)  # {table: number columns read from text}
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _where(self, t: str) -> str:
@@ -633,11 +650,13 @@ class DuckData(Reported):
             for c in df.columns:
                 if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
                     df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
-            for c in VOCABULARY if t == "interactions" else ():
-                if c in df:
+            for c in df.columns:
+                if t == "interactions" and c in VOCABULARY:
                     df[c] = in_vocabulary_order(df[c], c)
-                if pd.api.types.is_datetime64_any_dtype(df[c]):
-                    df[c] = df[c].astype("datetime64[ns]")
+                elif pd.api.types.is_datetime64_any_dtype(df[c]):
+                    df[c] = df[c].astype("datetime64[ns]")  # as the pandas engine gives dates
+                elif c in self.from_text.get(t, ()):
+                    df[c] = whole_numbers(df[c])
             if t == "customers":
                 df = consistency.derive_customers(df, self.observation_end)
             self._cache[t] = df
@@ -792,4 +811,8 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
         waves,
         opts,
         truth,
+        from_text={
+            t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
+            for t, cols in views.items()
+        },
     )

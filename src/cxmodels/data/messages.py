@@ -54,6 +54,11 @@ def say(key: str, /, **values) -> str:
     return t(f"intake.{key}").format(**values)
 
 
+def shown(values) -> str:
+    """The first five distinct values as they are written (quoted), for a message."""
+    return say("separator").join(repr(str(v)) for v in list(dict.fromkeys(values))[:5])
+
+
 def opening(name: str) -> str:
     """The fixed start of the message of check ``name`` (up to its first value)."""
     return t(f"intake.{name}").split("{")[0]

@@ -161,3 +161,11 @@ def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
         return t
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
+
+
+def whole_numbers(s: pd.Series) -> pd.Series:
+    """Numbers read from text as a CSV reader types them: whole numbers with none missing as
+    ``int64``, others as they are (the DuckDB engine's ``DOUBLE`` columns read from CSV)."""
+    if s.dtype.kind != "f" or s.isna().any() or not (s % 1 == 0).all():
+        return s
+    return s.astype("int64")
