@@ -183,3 +183,38 @@ def test_unreadable_true_false_values_are_shown_in_the_same_words_by_both_engine
     pandas_ = [e for e in refused(folder, "pandas") if e.column == "resolved"]
     assert len(pandas_) == 1 and "'maybe'" in pandas_[0].message, pandas_
     assert list(map(key, refused(folder, "duckdb"))) == list(map(key, pandas_))
+
+
+# ------------------------------------------------------------------ big values, damaged files
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+@pytest.mark.parametrize("size", [140_000, 5_000_000])
+def test_a_very_long_comment_is_a_value(folder, engine, size):
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(comment_liked=d["comment_liked"].where(d.index != 3, "x" * size)),
+    )
+    assert len(load(folder, engine).responses["comment_liked"].iloc[3]) == size
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_truncated_parquet_file_is_named(tmp_path, world, engine):
+    folder = cx.save(world, tmp_path / "data", fmt="parquet")
+    p = folder / "interactions.parquet"
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    (e,) = refused(folder, engine)
+    assert e.table == "interactions" and "interactions.parquet" in e.message, e
+
+
+def test_a_duplicated_header_is_refused_by_both_engines(folder):
+    p = folder / "responses.csv"
+    lines = p.read_text().splitlines()
+    lines[0] = lines[0].replace(",ces,", ",nps,")
+    p.write_text("\n".join(lines) + "\n")
+
+    def key(p):
+        return (p.table, p.column, p.message, p.fix)
+
+    pandas_ = refused(folder, "pandas")
+    assert any(e.column == "nps" and "'nps'" in e.message for e in pandas_), pandas_
+    assert list(map(key, refused(folder, "duckdb"))) == list(map(key, pandas_))

@@ -20,6 +20,8 @@ never read differently in silence.
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,10 +35,20 @@ from .contract import CONTRACT, REQUIRED_TABLES, TABLES, is_id
 from .core import Reported
 from .messages import message, say, shown
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import DIGIT_MAP, ID_MAP, LABEL_MAP, TEXT, normalize_label, sql_translate, whole_numbers
+from .text import (
+    DIGIT_MAP,
+    ID_MAP,
+    LABEL_MAP,
+    TEXT,
+    canonical_name,
+    normalize_label,
+    sql_translate,
+    whole_numbers,
+)
 from .vocabulary import VOCABULARY, in_vocabulary_order, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
+MAX_LINE = 1 << 30  # the longest CSV line DuckDB reads (a comment of megabytes is a value)
 MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
 
 
@@ -99,8 +111,24 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_encoding.fix"),
             )
             continue
-        out[t] = f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true)"
+        if _duplicated_header(p, t, enc, sep, report):
+            continue
+        out[t] = (
+            f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true, "
+            f"max_line_size={MAX_LINE})"
+        )
     return out, decimals
+
+
+def _duplicated_header(path: Path, t: str, enc: str, sep: str, report: Report) -> bool:
+    """A CSV header naming one contract column twice is refused as the pandas engine refuses
+    it (DuckDB would rename the second ``nps_1`` and read it as an unknown column)."""
+    with open(path, encoding=enc, newline="") as fh:
+        header = [h.lstrip("\ufeff") for h in next(csv.reader(fh, delimiter=sep), [])]
+    if len({canonical_name(h) for h in header}) == len(header):
+        return False
+    checks.canonical_columns(pd.DataFrame(columns=header), t, report)
+    return True
 
 
 def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | None, dict]:
@@ -242,6 +270,38 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
 
 
+def _source_file(src: str) -> tuple[str, str]:
+    """The file name and format of a SQL source (``read_csv('…/x.csv', …)``, ``src."x"``)."""
+    m = re.match(r"read_(csv|parquet)\('((?:[^']|'')*)'", src)
+    if m is None:
+        return src, "DuckDB"
+    return Path(m.group(2).replace("''", "'")).name, m.group(1).upper()
+
+
+def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Report):
+    """The typed view ``t_<table>`` of one source; its columns, or None when it has no rows."""
+    cols = _columns(con, t, src, report)
+    n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    if not cols or n == 0:
+        report.add(t, "", *message("no_rows" if cols else "no_columns"))
+        return None
+    topts = replace(
+        opts,
+        tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
+    )
+    for c in cols:
+        _type_column(c, t, topts, opts.timezone)
+        if c.kind == "cat":
+            _labels(con, c, t, src, report)
+    select = ", ".join(
+        [f"{c.expr} AS {_q(c.name)}" for c in cols]
+        + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
+        + [f"{c.raw} AS {_q('__raw__' + c.name)}" for c in cols if c.raw]
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
+    return cols
+
+
 def typed_views(
     con, sources: dict, opts: Options, decimals: dict, report: Report
 ) -> dict[str, list[_Column]]:
@@ -249,26 +309,18 @@ def typed_views(
     column for values that cannot be read); returns the columns of each."""
     out = {}
     for t, src in sources.items():
-        cols = _columns(con, t, src, report)
-        n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
-        if not cols or n == 0:
-            report.add(t, "", *message("no_rows" if cols else "no_columns"))
+        try:
+            cols = _typed_view(con, t, src, opts, decimals, report)
+        except (
+            Exception
+        ) as exc:  # a damaged file or a line DuckDB cannot split: named, no traceback
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            name, fmt = _source_file(src)
+            text = say("unreadable", file=name, format=fmt, why=why)
+            report.add(t, "", text, say("unreadable.fix", format=fmt))
             continue
-        topts = replace(
-            opts,
-            tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
-        )
-        for c in cols:
-            _type_column(c, t, topts, opts.timezone)
-            if c.kind == "cat":
-                _labels(con, c, t, src, report)
-        select = ", ".join(
-            [f"{c.expr} AS {_q(c.name)}" for c in cols]
-            + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
-            + [f"{c.raw} AS {_q('__raw__' + c.name)}" for c in cols if c.raw]
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
-        out[t] = cols
+        if cols:
+            out[t] = cols
     for t in REQUIRED_TABLES:
         if t not in sources and not any(p.table == t for p in report.errors):
             report.add(t, "", *message("missing_table", table=t))

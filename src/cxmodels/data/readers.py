@@ -24,6 +24,10 @@ from .contract import CONTRACT, TABLES
 from .messages import say
 from .text import TEXT, canonical_name, normalize_label
 
+# a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
+# a broken file: the sniffers below split sample lines with the csv module
+csv.field_size_limit(max(csv.field_size_limit(), (1 << 31) - 1))
+
 FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
