@@ -218,3 +218,50 @@ def test_a_duplicated_header_is_refused_by_both_engines(folder):
     pandas_ = refused(folder, "pandas")
     assert any(e.column == "nps" and "'nps'" in e.message for e in pandas_), pandas_
     assert list(map(key, refused(folder, "duckdb"))) == list(map(key, pandas_))
+
+
+# ------------------------------------------------------------------ waves, amounts
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_one_wave_written_two_ways_is_refused(folder, world, engine):
+    last = world.wave_order[-1]  # 2025Q4
+    other = f"Q{last[-1]} {last[:4]}"
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(wave=d["wave"].where((d["wave"] != last) | (d.index % 2 == 0), other)),
+    )
+    (e,) = [e for e in refused(folder, engine) if e.column == "wave"]
+    assert repr(last) in e.message and repr(other) in e.message, e
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_declared_wave_without_answers_and_a_tiny_wave_are_said(folder, world, engine):
+    import json
+
+    order = list(world.wave_order)
+    cb = json.loads((folder / "codebook.json").read_text())
+    cb["wave"] = {"order": [*order, "2026Q1"]}
+    (folder / "codebook.json").write_text(json.dumps(cb))
+    keep = set(world.responses.loc[world.responses["wave"] == order[-1], "response_id"][:3])
+    rewrite(
+        folder, "responses", lambda d: d[(d["wave"] != order[-1]) | d["response_id"].isin(keep)]
+    )
+    said = [p for p in load(folder, engine).problems if p.column == "wave"]
+    assert any("'2026Q1'" in p.message for p in said), said
+    assert any(f"'{order[-1]}' 3" in p.message for p in said), said
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_negative_amounts_are_refused(tmp_path, engine):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shop = cx.validate(cx.generate(150, seed=3, purchases=True))
+    folder = cx.save(shop, tmp_path / "data", fmt="csv")
+    first = shop.interactions["amount"].first_valid_index()
+    rewrite(
+        folder,
+        "interactions",
+        lambda d: d.assign(amount=d["amount"].where(d.index != first, "-" + d["amount"][first])),
+    )
+    (e,) = [e for e in refused(folder, engine) if e.column == "amount"]
+    assert e.count == 1 and shop.interactions["interaction_id"][first] in e.examples, e

@@ -13,7 +13,7 @@ from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
 from .duck import DuckData
 from .synth import generate
-from .vocabulary import order_waves
+from .waves import order_waves
 
 DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7}
 

@@ -11,9 +11,10 @@ import pandas as pd
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
 from .checks import customer_positions, flag, keys
-from .contract import CONTRACT
+from .contract import CONTRACT, NOT_NEGATIVE
 from .messages import message, opening, say
-from .vocabulary import VOCABULARY, near_duplicates, order_waves
+from .vocabulary import VOCABULARY, near_duplicates
+from .waves import order_waves, written_twice
 
 DATE_COLUMNS = {
     "customers": ("signup_date", "churn_date"),
@@ -166,15 +167,15 @@ def check_interactions(typed: dict, report: Report) -> None:
                 ),
                 keys(inter, "interactions", bad),
             )
-    if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
-        flag(
-            report,
-            inter,
-            "interactions",
-            "response_minutes",
-            inter["response_minutes"] < 0,
-            *message("negative_minutes"),
-        )
+    not_negative(typed, report)
+
+
+def not_negative(typed: dict, report: Report) -> None:
+    """Amounts and durations below zero (:data:`~.contract.NOT_NEGATIVE`)."""
+    for (t, col), name in NOT_NEGATIVE.items():
+        df = typed.get(t)
+        if df is not None and col in df and pd.api.types.is_numeric_dtype(df[col]):
+            flag(report, df, t, col, df[col] < 0, *message(name))
 
 
 def check_kano(typed: dict, report: Report) -> None:
@@ -218,7 +219,7 @@ def check_labels(typed: dict, report: Report) -> None:
                 report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
 
 
-#: The rules :func:`~.vocabulary.order_waves` names, and their catalogue keys.
+#: The rules :func:`~.waves.order_waves` names, and their catalogue keys.
 WAVE_RULES = {
     "the codebook's order": "wave_rule.codebook",
     "the median survey date of each wave": "wave_rule.median_date",
@@ -226,11 +227,13 @@ WAVE_RULES = {
 }
 
 
-def wave_order(responses, codebook: dict, report: Report) -> list | None:
-    """The survey waves in the order of their meaning (see ``order_waves``), with a note."""
+def wave_order(responses, codebook: dict, report: Report, counts=None) -> list | None:
+    """The survey waves in the order of their meaning (see ``order_waves``), with a note;
+    :func:`check_waves` on the answers per wave (``counts``, else counted here)."""
     if responses is None or "wave" not in responses or responses["wave"].isna().all():
         return None
     declared = (codebook.get("wave") or {}).get("order")
+    check_waves(responses["wave"].value_counts() if counts is None else counts, declared, report)
     dates = responses["survey_date"] if _is_date(responses, "survey_date") else None
     order, rule = order_waves(responses["wave"], dates, declared)
     if rule not in ("their labels (periods)",):
@@ -247,6 +250,31 @@ def wave_order(responses, codebook: dict, report: Report) -> list | None:
             severity=sev,
         )
     return order
+
+
+SMALL_WAVE = 30  # answers: fewer, and under a fifth of the typical wave, is a wave too small
+
+
+def check_waves(counts: pd.Series, declared: list | None, report: Report) -> None:
+    """One wave written two ways (error); declared waves with no answers and waves far smaller
+    than the others (warnings). ``counts``: answers per wave label."""
+    counts = counts[counts > 0]
+    counts = counts.loc[sorted(counts.index, key=str)]  # one order from either engine
+    twice = written_twice(counts.index)
+    if twice:
+        shown = say("semicolon").join(say("and").join(map(repr, g)) for g in twice)
+        report.add("responses", "wave", say("wave_twice", shown=shown), say("wave_twice.fix"))
+    empty = [w for w in declared or [] if w not in counts.index]
+    if empty:
+        waves = say("separator").join(map(repr, empty))
+        text = say("wave_empty", waves=waves), say("wave_empty.fix")
+        report.add("responses", "wave", *text, severity="warning")
+    typical = counts.median()
+    small = counts[(counts < SMALL_WAVE) & (counts < typical / 5)]
+    if len(small):
+        shown = say("separator").join(f"{w!r} {n}" for w, n in small.items())
+        text = say("wave_small", shown=shown, typical=int(typical)), say("wave_small.fix")
+        report.add("responses", "wave", *text, severity="warning")
 
 
 def soft_checks(typed: dict, report: Report) -> None:

@@ -31,7 +31,7 @@ import pandas as pd
 from .._format import fmt_count
 from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES, is_id
+from .contract import CONTRACT, NOT_NEGATIVE, REQUIRED_TABLES, TABLES, is_id
 from .core import Reported
 from .messages import message, say, shown
 from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
@@ -384,8 +384,9 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
             out.append(_Check(c.name, f"{q} < TIMESTAMP {_lit(first)}", "before_1900"))
     if t == "customers" and {"churn_date", "signup_date"} <= names:
         out.append(_Check("churn_date", '"churn_date" < "signup_date"', "churn_before_signup"))
-    if t == "interactions" and "response_minutes" in names:
-        out.append(_Check("response_minutes", '"response_minutes" < 0', "negative_minutes"))
+    for (table, col), name in NOT_NEGATIVE.items():
+        if table == t and col in names:
+            out.append(_Check(col, f"{_q(col)} < 0", name))
     if t == "kano_answers":
         for c in ("functional", "dysfunctional"):
             if c in names:
@@ -605,14 +606,16 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
     if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
         return None
     rows = con.execute(
-        "SELECT wave, median(survey_date) FROM t_responses WHERE wave IS NOT NULL GROUP BY wave"
+        "SELECT wave, median(survey_date), count(*) FROM t_responses WHERE wave IS NOT NULL "
+        "GROUP BY wave"
     ).fetchall()
     if not rows:
         return None
-    frame = pd.DataFrame(rows, columns=["wave", "survey_date"])
+    frame = pd.DataFrame(rows, columns=["wave", "survey_date", "n"])
     frame["survey_date"] = pd.to_datetime(frame["survey_date"])
     wave_cb = {"wave": cb["wave"]} if "wave" in cb else {}
-    return consistency.wave_order(frame, wave_cb, report)
+    counts = frame.set_index("wave")["n"]
+    return consistency.wave_order(frame.drop(columns="n"), wave_cb, report, counts)
 
 
 def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:

@@ -35,6 +35,7 @@ MESSAGES: tuple[str, ...] = (
     "before_signup",
     "unknown_values",
     "negative_minutes",
+    "negative_amount",
     "kano_whole",
     "kano_twice",
     "near_duplicates",
