@@ -13,6 +13,7 @@ import pandas as pd
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
 from .dates import DateSpec, parse_dates
+from .kano_words import normalize_answers
 from .messages import message, say, shown
 from .readers import Options
 from .text import (
@@ -295,8 +296,6 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as digits."""
-    from ..kano import normalize_answers  # kano imports data.scales: import here, once per load
-
     try:
         return normalize_answers(s, column=col, table=table), s.isna() & False, "", ""
     except ValueError:  # not wording after all: read as numbers and report what is unreadable

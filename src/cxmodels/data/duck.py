@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,12 +32,20 @@ import numpy as np
 import pandas as pd
 
 from .._format import fmt_count
-from .._validation import InputError, Problem, Report, fail
+from .._validation import InputError, Problem, Report, did_you_mean, fail, require_columns
 from . import checks, consistency
-from .contract import CONTRACT, NOT_NEGATIVE, REQUIRED_TABLES, TABLES, is_id
-from .core import Reported
+from .contract import CONTRACT, NOT_NEGATIVE, REQUIRED_TABLES, TABLES, default_codebook, is_id
+from .dataset import CXData, Reported
 from .messages import message, say, shown
-from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
+from .readers import (
+    Options,
+    _csv_dialect,
+    _json_or_yaml,
+    find_sources,
+    merge_codebook,
+    read_codebook,
+    read_meta,
+)
 from .text import (
     DIGIT_MAP,
     ID_MAP,
@@ -84,8 +95,6 @@ def _lit(value) -> str:
 def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict, dict]:
     """``{table: SQL source}`` for a folder (Parquet and UTF-8 CSV files, one per table) and
     ``{table: decimal mark}`` of the CSV files."""
-    from .readers import _csv_dialect
-
     out, decimals = {}, {}
     for t, (p, fmt) in find_sources(path, report).items():
         if fmt == "parquet":
@@ -496,8 +505,6 @@ def _references(con, present: set, report: Report) -> None:
 
 
 def _vocabulary(con, present: set, report: Report) -> None:
-    from .._validation import did_you_mean
-
     if "interactions" not in present:
         return
     cols = {c[0] for c in con.execute("DESCRIBE t_interactions").fetchall()}
@@ -786,16 +793,12 @@ class DuckData(Reported):
                 fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
             checks_cols = [c for c in names if c not in self.views[t]]
             if checks_cols:
-                from .._validation import require_columns
-
                 require_columns(pd.DataFrame(columns=self.views[t]), names, t)
             cols[t] = list(dict.fromkeys(names))
         return replace(self, columns=cols, _cache={})
 
     def collect(self):
         """The filtered tables as an in-memory :class:`~cxmodels.data.core.CXData`."""
-        from .core import CXData
-
         return CXData(
             **self.tables,
             codebook=self.codebook,
@@ -814,10 +817,6 @@ class DuckData(Reported):
 
 def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckData:
     """Validate ``path`` (a folder or a DuckDB file) inside DuckDB; see :func:`cxmodels.load`."""
-    import shutil
-    import tempfile
-    import weakref
-
     report, con = Report(), connect(memory_limit)
     spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
     try:
@@ -831,9 +830,6 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
 
 
 def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
-    from .contract import default_codebook
-    from .core import _merge_codebook
-
     con.execute(f"SET temp_directory = {_lit(spill)}")
     truth, decimals = None, {}
     if path.is_file():  # a DuckDB file (cx.load refused any other single file)
@@ -847,7 +843,7 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
             truth = _json_or_yaml(path / "truth.json", report, "truth")
     views = typed_views(con, sources, opts, decimals, report)
     user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
-    cb = _merge_codebook(default_codebook(()), extra_cb, {})
+    cb = merge_codebook(default_codebook(()), extra_cb, {})
     if "responses" in views:
         empty = pd.DataFrame(columns=[c.name for c in views["responses"]])
         cb = checks.complete_codebook(cb, empty, user_drivers, report)

@@ -21,8 +21,10 @@ import pandas as pd
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
+from .dates import DateSpec, parse_dates
 from .messages import say
 from .text import TEXT, canonical_name, normalize_label
+from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
 # a broken file: the sniffers below split sample lines with the csv module
@@ -203,8 +205,6 @@ def _check_meta_values(opts: Options, report: Report) -> None:
         )
         opts.timezone = "UTC"
     if opts.observation_end is not None:
-        from .dates import DateSpec, parse_dates
-
         cal = opts.settings.get("calendar")
         spec = DateSpec("meta.observation_end", calendar=cal if isinstance(cal, str) else None)
         end = parse_dates(pd.Series([str(opts.observation_end)]), spec).values.iloc[0]
@@ -324,6 +324,24 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
 
 def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
+    """``base`` with a codebook file's entries (``extra``) and SPSS value labels over it."""
+    cb = {k: dict(v) for k, v in base.items()}
+    for k, v in (extra or {}).items():
+        cb[k] = {**cb.get(k, {"labels": {}}), **v}
+        cb[k]["labels"] = {
+            int(a) if str(a).lstrip("-").isdigit() else a: b
+            for a, b in (cb[k].get("labels") or {}).items()
+        }
+    for col, lab in labels.items():
+        entry = cb.setdefault(col, {})
+        entry["labels"] = lab
+        nums = [a for a in lab if isinstance(a, int | float)]
+        if len(nums) >= 2 and "min" not in entry:  # labels give the scale only when none is set
+            entry["min"], entry["max"] = min(nums), max(nums)
+    return cb
 
 
 # --------------------------------------------------------------------------- sources
@@ -619,8 +637,6 @@ NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"]
 def _coded_columns(table: str, header: list[str]) -> set[str]:
     """Header names of the columns read as categories (a closed vocabulary: interaction kind
     and channel), as the synthetic world and a Parquet round trip give them."""
-    from .vocabulary import VOCABULARY
-
     return {h for h in header if table == "interactions" and canonical_name(h) in VOCABULARY}
 
 
