@@ -265,3 +265,53 @@ def test_negative_amounts_are_refused(tmp_path, engine):
     )
     (e,) = [e for e in refused(folder, engine) if e.column == "amount"]
     assert e.count == 1 and shop.interactions["interaction_id"][first] in e.examples, e
+
+
+# ------------------------------------------------------------------ scales and names the models use
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_nps_asked_on_one_to_ten_is_refused(folder, world, engine):
+    def one_to_ten(d):
+        nps = pd.to_numeric(d["nps"]).clip(lower=1)
+        return d.assign(nps=nps.where(d.index >= 12, 1).astype(str))
+
+    rewrite(folder, "responses", one_to_ten)
+    (e,) = [e for e in refused(folder, engine) if e.column == "nps"]
+    assert "1-10" in e.message and '"checked": true' in e.fix, e
+    import json
+
+    cb = json.loads((folder / "codebook.json").read_text())
+    cb["nps"] = {"min": 0, "max": 10, "checked": True}
+    (folder / "codebook.json").write_text(json.dumps(cb))
+    assert (load(folder, engine).responses["nps"] >= 1).all()
+
+
+def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, world):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    rewrite(
+        folder,
+        "responses",
+        lambda d: d.assign(attr_new_app=rng.integers(1, 11, len(d)).astype(str)),
+    )
+    data = load(folder, "pandas")
+    assert any(p.column == "attr_new_app" for p in data.inferred)
+    assert "attr_new_app" not in data.attributes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = cx.fit_drivers(data, drivers=[*data.attributes, "attr_new_app"])
+    row = fit.table.set_index("driver").loc["attr_new_app"] if "driver" in fit.table else None
+    assert row is None or np.isfinite(row["performance"])
+
+
+def test_a_misspelled_kano_feature_is_refused_not_dropped(world):
+    feats = list(world.kano_answers["feature"].unique())
+    with pytest.raises(cx.InputError, match="order_trackng") as exc:
+        cx.analyze_kano(world.kano_answers, features=[feats[0], "order_trackng"])
+    assert "order_tracking" in str(exc.value)
+    # spelled with Arabic yeh and kaf, a Persian feature is the same feature
+    fa = world.kano_answers.assign(
+        feature=world.kano_answers["feature"].replace(feats[0], "پیک رایگان")
+    )
+    got = cx.analyze_kano(fa, features=["پيك رايگان"])
+    assert got.table["feature"].tolist() == ["پیک رایگان"]

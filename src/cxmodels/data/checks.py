@@ -407,6 +407,25 @@ def check_scales(typed: dict, cb: dict, report: Report) -> None:
                 report.add(name, col, *message(what, lo=lo, hi=hi, column=col), keys(df, name, bad))
 
 
+NPS_ONES = 10  # answers of 1 and none of 0: a 1-10 question (on 0-10, 0s are about as many as 1s)
+
+
+def nps_floor(zeros: int, ones: int, scale: dict, report: Report) -> None:
+    """Refuse an NPS question asked on 1-10: no answer of 0 while at least :data:`NPS_ONES`
+    answered 1 (unless the codebook's ``nps`` entry says ``"checked": true``). Both engines
+    count and call this."""
+    if scale.get("min") == 0 and not scale.get("checked") and zeros == 0 and ones >= NPS_ONES:
+        report.add("responses", "nps", *message("nps_from_one", ones=ones))
+
+
+def check_nps(typed: dict, cb: dict, report: Report) -> None:
+    """:func:`nps_floor` on the responses table."""
+    resp = typed.get("responses")
+    if resp is not None and "nps" in resp and pd.api.types.is_numeric_dtype(resp["nps"]):
+        nps = resp["nps"]
+        nps_floor(int((nps == 0).sum()), int((nps == 1).sum()), cb.get("nps") or {}, report)
+
+
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 

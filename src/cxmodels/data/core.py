@@ -53,6 +53,7 @@ def _validate(
         typed[name] = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
     cb = data.codebook
     checks.check_scales(typed, cb, report)
+    checks.check_nps(typed, cb, report)
     positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.check_dates(typed, end, report, positions)

@@ -642,6 +642,12 @@ def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
     end = observation_end(con, present, views, declared_end, report)
     for t in sorted(present, key=TABLES.index):
         _run_row_checks(con, t, views[t], _row_checks(t, views[t], cb, end), report)
+    if "nps" in {c.name for c in views.get("responses", ())}:
+        zeros, ones = con.execute(
+            "SELECT count(*) FILTER (WHERE nps = 0), count(*) FILTER (WHERE nps = 1) "
+            "FROM t_responses"
+        ).fetchone()
+        checks.nps_floor(zeros, ones, cb.get("nps") or {}, report)
     _references(con, present, report)
     _vocabulary(con, present, report)
     _kano_twice(con, present, report)

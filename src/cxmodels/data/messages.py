@@ -36,6 +36,7 @@ MESSAGES: tuple[str, ...] = (
     "unknown_values",
     "negative_minutes",
     "negative_amount",
+    "nps_from_one",
     "kano_whole",
     "kano_twice",
     "near_duplicates",
