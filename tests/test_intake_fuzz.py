@@ -315,3 +315,40 @@ def test_a_misspelled_kano_feature_is_refused_not_dropped(world):
     )
     got = cx.analyze_kano(fa, features=["پيك رايگان"])
     assert got.table["feature"].tolist() == ["پیک رایگان"]
+
+
+# ------------------------------------------------------------------ Excel workbooks
+def _workbook(folder: Path, world, extra=None) -> Path:
+    """responses.csv replaced by responses.xlsx: the answers, and ``extra(workbook)``."""
+    import openpyxl
+
+    (folder / "responses.csv").unlink()
+    p = folder / "responses.xlsx"
+    with pd.ExcelWriter(p) as xw:
+        world.responses.to_excel(xw, sheet_name="answers", index=False)
+        world.responses.head(20).assign(nps=0).to_excel(xw, sheet_name="test", index=False)
+    wb = openpyxl.load_workbook(p)
+    wb["test"].sheet_state = "hidden"
+    if extra:
+        extra(wb)
+    wb.save(p)
+    return p
+
+
+def test_a_hidden_sheet_of_test_answers_is_left_out(folder, world):
+    _workbook(folder, world)
+    data = load(folder, "pandas")
+    assert len(data.responses) == len(world.responses)
+    assert list(data.responses["nps"]) == list(world.responses["nps"])
+    assert any("'test'" in p.message for p in data.inferred)
+
+
+def test_formulas_without_saved_values_are_refused(folder, world):
+    def formula(wb):
+        ws = wb["answers"]
+        col = [c.value for c in ws[1]].index("nps") + 1
+        ws.cell(row=5, column=col).value = "=4+5"  # openpyxl saves no calculated value
+
+    _workbook(folder, world, formula)
+    (e,) = refused(folder, "pandas")
+    assert "responses.xlsx" in e.message and "answers!F5" in e.message, e
