@@ -352,3 +352,18 @@ def test_formulas_without_saved_values_are_refused(folder, world):
     _workbook(folder, world, formula)
     (e,) = refused(folder, "pandas")
     assert "responses.xlsx" in e.message and "answers!F5" in e.message, e
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_swapped_kano_columns_are_said(folder, engine):
+    def said(data):
+        return [p for p in data.problems if p.table == "kano_answers" and "swapped" in p.message]
+
+    assert said(load(folder, engine)) == []
+    rewrite(
+        folder,
+        "kano_answers",
+        lambda d: d.rename(columns={"functional": "dysfunctional", "dysfunctional": "functional"}),
+    )
+    (p,) = said(load(folder, engine))
+    assert p.severity == "warning" and "Reverse" in p.message, p

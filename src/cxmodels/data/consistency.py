@@ -193,6 +193,9 @@ def check_kano(typed: dict, report: Report) -> None:
                 kano[col].notna() & (kano[col] % 1 != 0),
                 *message("kano_whole"),
             )
+    if {"functional", "dysfunctional"} <= set(kano.columns):
+        pairs = kano.groupby(["functional", "dysfunctional"]).size()
+        kano_swapped(dict(zip(pairs.index, pairs.to_numpy())), report)
     if {"respondent_id", "feature"} <= set(kano.columns):
         flag(
             report,
@@ -202,6 +205,21 @@ def check_kano(typed: dict, report: Report) -> None:
             kano.duplicated(["respondent_id", "feature"], keep=False),
             *message("kano_twice"),
         )
+
+
+def kano_swapped(pairs: dict, report: Report) -> None:
+    """Warn when Reverse answer pairs outnumber attractive, one-dimensional and must-be ones
+    together (Kano's standard table): the functional and dysfunctional columns were swapped.
+    ``pairs``: ``{(functional, dysfunctional): answers}``; both engines count and call this."""
+    reverse = sum(
+        n for (f, d), n in pairs.items() if (d == 1 and 2 <= f <= 4) or (f == 5 and d < 5)
+    )
+    wanted = sum(n for (f, d), n in pairs.items() if (f == 1 and d > 1) or (2 <= f <= 4 and d == 5))
+    total = sum(pairs.values())
+    if total and reverse > wanted:
+        share, other = f"{reverse / total:.0%}", f"{wanted / total:.0%}"
+        text = say("kano_swapped", share=share, other=other), say("kano_swapped.fix")
+        report.add("kano_answers", "functional, dysfunctional", *text, severity="warning")
 
 
 def check_labels(typed: dict, report: Report) -> None:

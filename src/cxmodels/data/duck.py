@@ -539,6 +539,12 @@ def _kano_twice(con, present: set, report: Report) -> None:
         return
     pairs = "SELECT respondent_id, feature FROM t_kano_answers GROUP BY ALL HAVING count(*) > 1"
     cond = f"(respondent_id, feature) IN ({pairs})"
+    if {"functional", "dysfunctional"} <= cols:
+        q = "SELECT functional, dysfunctional, count(*) FROM t_kano_answers GROUP BY ALL"
+        counts = {
+            (f, d): n for f, d, n in con.execute(q).fetchall() if f is not None and d is not None
+        }
+        consistency.kano_swapped(counts, report)
     n = con.execute(f"SELECT count(*) FROM t_kano_answers WHERE {cond}").fetchone()[0]
     if n:
         text = message("kano_twice")
