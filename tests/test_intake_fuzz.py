@@ -367,3 +367,49 @@ def test_swapped_kano_columns_are_said(folder, engine):
     )
     (p,) = said(load(folder, engine))
     assert p.severity == "warning" and "Reverse" in p.message, p
+
+
+# ------------------------------------------------------------------ the row rules, both engines
+#: One fault per row rule of cxmodels.data.rules.ROW_RULES: (rule name, column) -> value
+#: written into row 3 of the rule's table.
+RULE_FAULTS = {
+    ("churn_before_signup", "churn_date"): "2000-01-01",
+    ("negative_minutes", "response_minutes"): "-5",
+    ("negative_amount", "amount"): "-12.5",
+    ("kano_whole", "functional"): "2.5",
+    ("kano_whole", "dysfunctional"): "3.5",
+}
+
+
+def test_every_row_rule_has_a_fault():
+    from cxmodels.data.rules import ROW_RULES
+
+    assert sorted(RULE_FAULTS) == sorted((r.name, r.column) for r in ROW_RULES)
+
+
+@pytest.mark.parametrize("fault", list(RULE_FAULTS), ids="-".join)
+def test_row_rules_give_the_same_verdict_in_both_engines(tmp_path, fault):
+    from cxmodels.data.rules import ROW_RULES
+
+    (rule,) = [r for r in ROW_RULES if (r.name, r.column) == fault]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shop = cx.validate(cx.generate(120, seed=5, purchases=True))
+    folder = cx.save(shop, tmp_path / "data", fmt="csv")
+    row = shop.tables[rule.table][rule.column].first_valid_index()
+    rewrite(
+        folder,
+        rule.table,
+        lambda d: d.assign(
+            **{rule.column: d[rule.column].where(d.index != row, RULE_FAULTS[fault])}
+        ),
+    )
+
+    def key(p):
+        return (p.severity, p.table, p.column, p.message, p.fix, p.count, set(p.examples))
+
+    pandas_ = refused(folder, "pandas")
+    assert [p.count for p in pandas_ if p.column == rule.column] == [1], pandas_
+    assert sorted(map(key, refused(folder, "duckdb")), key=str) == sorted(
+        map(key, pandas_), key=str
+    )

@@ -11,8 +11,9 @@ import pandas as pd
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
 from .checks import customer_positions, flag, keys
-from .contract import CONTRACT, NOT_NEGATIVE
+from .contract import CONTRACT
 from .messages import message, opening, say
+from .rules import ROW_RULES, typed_for
 from .vocabulary import VOCABULARY, near_duplicates
 from .waves import order_waves, written_twice
 
@@ -97,15 +98,6 @@ def check_dates(
     cust = typed.get("customers")
     if cust is None or not _is_date(cust, "signup_date"):
         return
-    if _is_date(cust, "churn_date"):
-        early = cust["churn_date"] < cust["signup_date"]
-        if early.any():
-            report.add(
-                "customers",
-                "churn_date",
-                *message("churn_before_signup"),
-                keys(cust, "customers", early),
-            )
     positions = customer_positions(typed) if positions is None else positions
     signup = cust["signup_date"].to_numpy()
     for t, c, sev in (
@@ -167,15 +159,15 @@ def check_interactions(typed: dict, report: Report) -> None:
                 ),
                 keys(inter, "interactions", bad),
             )
-    not_negative(typed, report)
 
 
-def not_negative(typed: dict, report: Report) -> None:
-    """Amounts and durations below zero (:data:`~.contract.NOT_NEGATIVE`)."""
-    for (t, col), name in NOT_NEGATIVE.items():
-        df = typed.get(t)
-        if df is not None and col in df and pd.api.types.is_numeric_dtype(df[col]):
-            flag(report, df, t, col, df[col] < 0, *message(name))
+def row_rules(typed: dict, report: Report) -> None:
+    """The row rules of :data:`~.rules.ROW_RULES` on the typed tables (pandas forms)."""
+    for rule in ROW_RULES:
+        df = typed.get(rule.table)
+        if df is not None and typed_for(rule, df):
+            text = message(rule.name)
+            flag(report, df, rule.table, rule.column, rule.rows(df), *text, rule.severity)
 
 
 def check_kano(typed: dict, report: Report) -> None:
@@ -183,16 +175,6 @@ def check_kano(typed: dict, report: Report) -> None:
     kano = typed.get("kano_answers")
     if kano is None:
         return
-    for col in ("functional", "dysfunctional"):
-        if col in kano and pd.api.types.is_numeric_dtype(kano[col]):
-            flag(
-                report,
-                kano,
-                "kano_answers",
-                col,
-                kano[col].notna() & (kano[col] % 1 != 0),
-                *message("kano_whole"),
-            )
     if {"functional", "dysfunctional"} <= set(kano.columns):
         pairs = kano.groupby(["functional", "dysfunctional"]).size()
         kano_swapped(dict(zip(pairs.index, pairs.to_numpy())), report)

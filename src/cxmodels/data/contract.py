@@ -178,13 +178,6 @@ ATTRIBUTES = (
 #: loyalty); each has the default 1-10 scale unless the codebook says otherwise.
 RATING_PREFIXES = ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
 
-#: Number columns that are never negative, and the check (message name) that refuses a
-#: negative value; both engines run these from here.
-NOT_NEGATIVE = {
-    ("interactions", "response_minutes"): "negative_minutes",
-    ("interactions", "amount"): "negative_amount",
-}
-
 KANO_LABELS = {1: "like", 2: "must-be", 3: "neutral", 4: "live-with", 5: "dislike"}
 
 

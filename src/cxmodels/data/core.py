@@ -58,6 +58,7 @@ def _validate(
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.check_dates(typed, end, report, positions)
     consistency.check_interactions(typed, report)
+    consistency.row_rules(typed, report)
     consistency.check_kano(typed, report)
     consistency.check_labels(typed, report)
     waves = consistency.wave_order(typed["responses"], cb, report)

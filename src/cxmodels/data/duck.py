@@ -34,7 +34,7 @@ import pandas as pd
 from .._format import fmt_count
 from .._validation import InputError, Problem, Report, did_you_mean, fail, require_columns
 from . import checks, consistency
-from .contract import CONTRACT, NOT_NEGATIVE, REQUIRED_TABLES, TABLES, default_codebook, is_id
+from .contract import CONTRACT, REQUIRED_TABLES, TABLES, default_codebook, is_id
 from .dataset import CXData, Reported
 from .messages import message, say, shown
 from .readers import (
@@ -46,6 +46,7 @@ from .readers import (
     read_codebook,
     read_meta,
 )
+from .rules import ROW_RULES
 from .text import (
     DIGIT_MAP,
     ID_MAP,
@@ -391,15 +392,9 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
         if c.name in consistency.DATE_COLUMNS.get(t, ()):
             first = consistency.EARLIEST.isoformat()
             out.append(_Check(c.name, f"{q} < TIMESTAMP {_lit(first)}", "before_1900"))
-    if t == "customers" and {"churn_date", "signup_date"} <= names:
-        out.append(_Check("churn_date", '"churn_date" < "signup_date"', "churn_before_signup"))
-    for (table, col), name in NOT_NEGATIVE.items():
-        if table == t and col in names:
-            out.append(_Check(col, f"{_q(col)} < 0", name))
-    if t == "kano_answers":
-        for c in ("functional", "dysfunctional"):
-            if c in names:
-                out.append(_Check(c, f"{_q(c)} % 1 <> 0", "kano_whole"))
+    for rule in ROW_RULES:  # the SQL forms of the row rules
+        if rule.applies(t, names):
+            out.append(_Check(rule.column, rule.sql, rule.name, severity=rule.severity))
     return out
 
 
