@@ -413,3 +413,12 @@ def test_row_rules_give_the_same_verdict_in_both_engines(tmp_path, fault):
     assert sorted(map(key, refused(folder, "duckdb")), key=str) == sorted(
         map(key, pandas_), key=str
     )
+
+
+def test_numbered_kano_features_in_parquet_are_text_in_both_engines(tmp_path, world):
+    codes = {f: i + 1 for i, f in enumerate(world.kano_answers["feature"].unique())}
+    kano = world.kano_answers.assign(feature=world.kano_answers["feature"].map(codes))
+    folder = cx.save(cx.CXData(**{**world.tables, "kano_answers": kano}), tmp_path / "d")
+    pandas_, duck = load(folder, "pandas"), load(folder, "duckdb")
+    assert list(pandas_.kano_answers["feature"].unique()) == [str(i) for i in codes.values()]
+    pd.testing.assert_frame_equal(duck.kano_answers, pandas_.kano_answers)

@@ -277,6 +277,8 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             out[col] = clean_ids(as_text(s)) if is_id(col) else as_text(s)
             continue
         if kind == "cat":
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                s = as_text(s)  # coded labels (3, 7.0) as text, as the DuckDB engine reads them
             out[col] = _labels(s, table, col, report)
             continue
         if kind in ("date", "datetime"):
