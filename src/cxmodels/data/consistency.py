@@ -233,9 +233,10 @@ def wave_order(responses, codebook: dict, report: Report, counts=None) -> list |
     if responses is None or "wave" not in responses or responses["wave"].isna().all():
         return None
     declared = (codebook.get("wave") or {}).get("order")
-    check_waves(responses["wave"].value_counts() if counts is None else counts, declared, report)
     dates = responses["survey_date"] if _is_date(responses, "survey_date") else None
     order, rule = order_waves(responses["wave"], dates, declared)
+    counts = responses["wave"].value_counts() if counts is None else counts
+    check_waves(counts, declared, [w for w in order if w in counts.index][-2:], report)
     if rule not in ("their labels (periods)",):
         sev = "warning" if rule == "their labels as text" else "note"
         report.add(
@@ -255,9 +256,10 @@ def wave_order(responses, codebook: dict, report: Report, counts=None) -> list |
 SMALL_WAVE = 30  # answers: fewer, and under a fifth of the typical wave, is a wave too small
 
 
-def check_waves(counts: pd.Series, declared: list | None, report: Report) -> None:
-    """One wave written two ways (error); declared waves with no answers and waves far smaller
-    than the others (warnings). ``counts``: answers per wave label."""
+def check_waves(counts: pd.Series, declared: list | None, last: list, report: Report) -> None:
+    """One wave written two ways (error); declared waves with no answers, and one of the
+    ``last`` two waves (the default change) far smaller than the others (warnings).
+    ``counts``: answers per wave label."""
     counts = counts[counts > 0]
     counts = counts.loc[sorted(counts.index, key=str)]  # one order from either engine
     twice = written_twice(counts.index)
@@ -270,7 +272,7 @@ def check_waves(counts: pd.Series, declared: list | None, report: Report) -> Non
         text = say("wave_empty", waves=waves), say("wave_empty.fix")
         report.add("responses", "wave", *text, severity="warning")
     typical = counts.median()
-    small = counts[(counts < SMALL_WAVE) & (counts < typical / 5)]
+    small = counts[(counts < SMALL_WAVE) & (counts < typical / 5) & counts.index.isin(last)]
     if len(small):
         shown = say("separator").join(f"{w!r} {n}" for w, n in small.items())
         text = say("wave_small", shown=shown, typical=int(typical)), say("wave_small.fix")
