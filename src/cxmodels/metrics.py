@@ -56,7 +56,7 @@ from ._validation import (
 )
 from .data.joins import responses_with_customers
 from .data.scales import NPS_SCALE, Scale, nps_codes, scale_for, top_box
-from .data.vocabulary import order_waves
+from .data.waves import ordered_waves as _ordered_waves
 from .i18n import is_english, t
 
 __all__ = [
@@ -847,13 +847,3 @@ def sentiment_by_channel(interactions: pd.DataFrame, *, level: float = 0.95) -> 
     half = q * out["std"] / np.sqrt(out["n"])
     out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
     return out.drop(columns="std").reset_index()
-
-
-def _ordered_waves(data, waves: pd.Series) -> list:
-    """The waves present, in the order of their meaning (``data.wave_order`` from the loader, or
-    :func:`cxmodels.data.order_waves`): 'Q4 2024' comes before 'Q1 2025', never as strings."""
-    present = set(pd.unique(waves.dropna()))
-    known = list(getattr(data, "wave_order", None) or [])
-    if not known or not present <= set(known):
-        known = order_waves(pd.Series(sorted(present, key=str)))[0]
-    return [w for w in known if w in present]

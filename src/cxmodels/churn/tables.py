@@ -12,6 +12,7 @@ import pandas as pd
 from .._validation import check_number, check_option, did_you_mean, fail, require_columns
 from ..data.contract import CUSTOMER_ATTRIBUTES
 from ..data.scales import nps_group  # the one NPS-group definition
+from ..data.waves import ordered_waves
 
 UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 CUSTOMER_COVARIATES = list(CUSTOMER_ATTRIBUTES)
@@ -146,9 +147,7 @@ def _baselines(data, c: pd.DataFrame, from_wave, within_days, end):
 def _waves_from(data, from_wave) -> list:
     """``from_wave`` and the waves after it, in the order of their meaning (``data.wave_order``,
     as :func:`cxmodels.metrics.change` uses): 'Q3 2025' comes after 'Q4 2024', never as text."""
-    from ..metrics import _ordered_waves  # metrics imports data only; churn loads without it
-
-    order = _ordered_waves(data, data.responses["wave"])
+    order = ordered_waves(data, data.responses["wave"])
     if from_wave not in order:
         fail(
             "responses",

@@ -12,13 +12,9 @@ from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
 from .duck import DuckData
+from .sample import DEFAULT_SAMPLE, write_sample
 from .synth import generate
-from .vocabulary import order_waves
-
-#: The default sample: 4,000 customers, seed 7, with realistic comments in English and Persian
-#: (``comments="both"``, from their own random stream: every other number is the default world's)
-#: so that the comments report finds themes in it.
-DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7, "comments": "both"}
+from .waves import order_waves
 
 
 def load_sample(
@@ -38,11 +34,9 @@ def load_sample(
         folder = Path(path) if path else sample_dir()
         if (folder / "truth.json").exists():
             return load(folder)
-        data = generate(**DEFAULT_SAMPLE)
         if cache:
-            save(data, folder)
-            return load(folder)
-        return validate(data)
+            return load(write_sample(folder))
+        return validate(generate(**DEFAULT_SAMPLE))
     return validate(
         generate(
             n_customers or DEFAULT_SAMPLE["n_customers"],

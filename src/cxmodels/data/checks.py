@@ -11,14 +11,16 @@ import numpy as np
 import pandas as pd
 
 from .._validation import Report, did_you_mean
-from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale
+from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
 from .dates import DateSpec, parse_dates
-from .messages import message, say
+from .kano_words import normalize_answers
+from .messages import message, say, shown
 from .readers import Options
 from .text import (
     TEXT,
     arrow_text,
     canonical_name,
+    clean_ids,
     has_eastern_digits,
     is_text,
     normalize_label,
@@ -272,9 +274,11 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
         if kind is None:
             continue
         if kind == "str":
-            out[col] = as_text(s)
+            out[col] = clean_ids(as_text(s)) if is_id(col) else as_text(s)
             continue
         if kind == "cat":
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                s = as_text(s)  # coded labels (3, 7.0) as text, as the DuckDB engine reads them
             out[col] = _labels(s, table, col, report)
             continue
         if kind in ("date", "datetime"):
@@ -286,7 +290,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
         else:
             new, bad, what, fix = _booleans(s)
         if bad.any():
-            text, fix = message(what, table=table, column=col)
+            text, fix = message(what, table=table, column=col, values=shown(s[bad].dropna()))
             report.add(table, col, text, fix, keys(df, table, bad))
         out[col] = new
     return out
@@ -294,8 +298,6 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as digits."""
-    from ..kano import normalize_answers  # kano imports data.scales: import here, once per load
-
     try:
         return normalize_answers(s, column=col, table=table), s.isna() & False, "", ""
     except ValueError:  # not wording after all: read as numbers and report what is unreadable
@@ -405,6 +407,25 @@ def check_scales(typed: dict, cb: dict, report: Report) -> None:
                 rownum = len(whole) > 20 and whole.is_unique and (whole % 1 == 0).all()
                 what = "row_number" if rownum else "outside_scale"
                 report.add(name, col, *message(what, lo=lo, hi=hi, column=col), keys(df, name, bad))
+
+
+NPS_ONES = 10  # answers of 1 and none of 0: a 1-10 question (on 0-10, 0s are about as many as 1s)
+
+
+def nps_floor(zeros: int, ones: int, scale: dict, report: Report) -> None:
+    """Refuse an NPS question asked on 1-10: no answer of 0 while at least :data:`NPS_ONES`
+    answered 1 (unless the codebook's ``nps`` entry says ``"checked": true``). Both engines
+    count and call this."""
+    if scale.get("min") == 0 and not scale.get("checked") and zeros == 0 and ones >= NPS_ONES:
+        report.add("responses", "nps", *message("nps_from_one", ones=ones))
+
+
+def check_nps(typed: dict, cb: dict, report: Report) -> None:
+    """:func:`nps_floor` on the responses table."""
+    resp = typed.get("responses")
+    if resp is not None and "nps" in resp and pd.api.types.is_numeric_dtype(resp["nps"]):
+        nps = resp["nps"]
+        nps_floor(int((nps == 0).sum()), int((nps == 1).sum()), cb.get("nps") or {}, report)
 
 
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:

@@ -13,7 +13,9 @@ from .._validation import Report, did_you_mean
 from .checks import customer_positions, flag, keys
 from .contract import CONTRACT
 from .messages import message, opening, say
-from .vocabulary import VOCABULARY, near_duplicates, order_waves
+from .rules import ROW_RULES, typed_for
+from .vocabulary import VOCABULARY, near_duplicates
+from .waves import order_waves, written_twice
 
 DATE_COLUMNS = {
     "customers": ("signup_date", "churn_date"),
@@ -96,15 +98,6 @@ def check_dates(
     cust = typed.get("customers")
     if cust is None or not _is_date(cust, "signup_date"):
         return
-    if _is_date(cust, "churn_date"):
-        early = cust["churn_date"] < cust["signup_date"]
-        if early.any():
-            report.add(
-                "customers",
-                "churn_date",
-                *message("churn_before_signup"),
-                keys(cust, "customers", early),
-            )
     positions = customer_positions(typed) if positions is None else positions
     signup = cust["signup_date"].to_numpy()
     for t, c, sev in (
@@ -166,15 +159,15 @@ def check_interactions(typed: dict, report: Report) -> None:
                 ),
                 keys(inter, "interactions", bad),
             )
-    if "response_minutes" in inter and pd.api.types.is_numeric_dtype(inter["response_minutes"]):
-        flag(
-            report,
-            inter,
-            "interactions",
-            "response_minutes",
-            inter["response_minutes"] < 0,
-            *message("negative_minutes"),
-        )
+
+
+def row_rules(typed: dict, report: Report) -> None:
+    """The row rules of :data:`~.rules.ROW_RULES` on the typed tables (pandas forms)."""
+    for rule in ROW_RULES:
+        df = typed.get(rule.table)
+        if df is not None and typed_for(rule, df):
+            text = message(rule.name)
+            flag(report, df, rule.table, rule.column, rule.rows(df), *text, rule.severity)
 
 
 def check_kano(typed: dict, report: Report) -> None:
@@ -182,16 +175,9 @@ def check_kano(typed: dict, report: Report) -> None:
     kano = typed.get("kano_answers")
     if kano is None:
         return
-    for col in ("functional", "dysfunctional"):
-        if col in kano and pd.api.types.is_numeric_dtype(kano[col]):
-            flag(
-                report,
-                kano,
-                "kano_answers",
-                col,
-                kano[col].notna() & (kano[col] % 1 != 0),
-                *message("kano_whole"),
-            )
+    if {"functional", "dysfunctional"} <= set(kano.columns):
+        pairs = kano.groupby(["functional", "dysfunctional"]).size()
+        kano_swapped(dict(zip(pairs.index, pairs.to_numpy())), report)
     if {"respondent_id", "feature"} <= set(kano.columns):
         flag(
             report,
@@ -201,6 +187,21 @@ def check_kano(typed: dict, report: Report) -> None:
             kano.duplicated(["respondent_id", "feature"], keep=False),
             *message("kano_twice"),
         )
+
+
+def kano_swapped(pairs: dict, report: Report) -> None:
+    """Warn when Reverse answer pairs outnumber attractive, one-dimensional and must-be ones
+    together (Kano's standard table): the functional and dysfunctional columns were swapped.
+    ``pairs``: ``{(functional, dysfunctional): answers}``; both engines count and call this."""
+    reverse = sum(
+        n for (f, d), n in pairs.items() if (d == 1 and 2 <= f <= 4) or (f == 5 and d < 5)
+    )
+    wanted = sum(n for (f, d), n in pairs.items() if (f == 1 and d > 1) or (2 <= f <= 4 and d == 5))
+    total = sum(pairs.values())
+    if total and reverse > wanted:
+        share, other = f"{reverse / total:.0%}", f"{wanted / total:.0%}"
+        text = say("kano_swapped", share=share, other=other), say("kano_swapped.fix")
+        report.add("kano_answers", "functional, dysfunctional", *text, severity="warning")
 
 
 def check_labels(typed: dict, report: Report) -> None:
@@ -218,7 +219,7 @@ def check_labels(typed: dict, report: Report) -> None:
                 report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
 
 
-#: The rules :func:`~.vocabulary.order_waves` names, and their catalogue keys.
+#: The rules :func:`~.waves.order_waves` names, and their catalogue keys.
 WAVE_RULES = {
     "the codebook's order": "wave_rule.codebook",
     "the median survey date of each wave": "wave_rule.median_date",
@@ -226,13 +227,16 @@ WAVE_RULES = {
 }
 
 
-def wave_order(responses, codebook: dict, report: Report) -> list | None:
-    """The survey waves in the order of their meaning (see ``order_waves``), with a note."""
+def wave_order(responses, codebook: dict, report: Report, counts=None) -> list | None:
+    """The survey waves in the order of their meaning (see ``order_waves``), with a note;
+    :func:`check_waves` on the answers per wave (``counts``, else counted here)."""
     if responses is None or "wave" not in responses or responses["wave"].isna().all():
         return None
     declared = (codebook.get("wave") or {}).get("order")
     dates = responses["survey_date"] if _is_date(responses, "survey_date") else None
     order, rule = order_waves(responses["wave"], dates, declared)
+    counts = responses["wave"].value_counts() if counts is None else counts
+    check_waves(counts, declared, [w for w in order if w in counts.index][-2:], report)
     if rule not in ("their labels (periods)",):
         sev = "warning" if rule == "their labels as text" else "note"
         report.add(
@@ -247,6 +251,32 @@ def wave_order(responses, codebook: dict, report: Report) -> list | None:
             severity=sev,
         )
     return order
+
+
+SMALL_WAVE = 30  # answers: fewer, and under a fifth of the typical wave, is a wave too small
+
+
+def check_waves(counts: pd.Series, declared: list | None, last: list, report: Report) -> None:
+    """One wave written two ways (error); declared waves with no answers, and one of the
+    ``last`` two waves (the default change) far smaller than the others (warnings).
+    ``counts``: answers per wave label."""
+    counts = counts[counts > 0]
+    counts = counts.loc[sorted(counts.index, key=str)]  # one order from either engine
+    twice = written_twice(counts.index)
+    if twice:
+        shown = say("semicolon").join(say("and").join(map(repr, g)) for g in twice)
+        report.add("responses", "wave", say("wave_twice", shown=shown), say("wave_twice.fix"))
+    empty = [w for w in declared or [] if w not in counts.index]
+    if empty:
+        waves = say("separator").join(map(repr, empty))
+        text = say("wave_empty", waves=waves), say("wave_empty.fix")
+        report.add("responses", "wave", *text, severity="warning")
+    typical = counts.median()
+    small = counts[(counts < SMALL_WAVE) & (counts < typical / 5) & counts.index.isin(last)]
+    if len(small):
+        shown = say("separator").join(f"{w!r} {n}" for w, n in small.items())
+        text = say("wave_small", shown=shown, typical=int(typical)), say("wave_small.fix")
+        report.add("responses", "wave", *text, severity="warning")
 
 
 def soft_checks(typed: dict, report: Report) -> None:

@@ -127,7 +127,7 @@ CONTRACT: dict[str, Table] = {
             None,
             (
                 C("respondent_id", "str", True, identifier=True),
-                C("feature", "str", True),
+                C("feature", "cat", True),
                 C("functional", "num", True),
                 C("dysfunctional", "num", True),
                 C("importance", "num", sparse=True),
@@ -209,6 +209,12 @@ def default_scale(column: str) -> dict:
     if column in cb:
         return dict(cb[column])
     return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
+
+
+def is_id(column: str) -> bool:
+    """An identifier or key column (``*_id``): both engines compare its values as
+    :func:`~cxmodels.data.text.normalize_id` spells them."""
+    return str(column).endswith("_id")
 
 
 def identifier_columns(table: str) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""The :class:`CXData` container, :func:`validate` and the loaders :func:`load` / :func:`save`.
+"""The pandas engine: :func:`validate` and the loaders :func:`load` / :func:`save` (the
+:class:`CXData` container is in :mod:`.dataset`).
 
 Every load validates against :mod:`cxmodels.data.contract` and reports all problems at once in
 one :class:`~cxmodels._validation.DataValidationError`; what the loader inferred (encodings,
@@ -11,15 +12,15 @@ in :mod:`.checks` and :mod:`.consistency`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from .._validation import DataValidationError, Problem, Report, fail
-from . import checks, consistency
+from .._validation import DataValidationError, Report, check_option, fail
+from . import checks, consistency, duck
 from .contract import TABLES, default_codebook
+from .dataset import CXData, Reported, is_dataset  # noqa: F401  (their home before 0.3)
 from .messages import say
 from .readers import (
     DUCKDB_SUFFIXES,
@@ -27,151 +28,12 @@ from .readers import (
     Options,
     _json_or_yaml,
     find_sources,
+    merge_codebook,
     read_codebook,
     read_meta,
     read_source,
 )
 from .text import canonical_name
-
-
-class Reported:
-    """What validation found, for a data object with a ``report`` (CXData, DuckData)."""
-
-    report: Report | None
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Errors and warnings found by validation (warnings only, once the data loaded)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
-
-    @property
-    def inferred(self) -> list[Problem]:
-        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
-        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
-
-    def caveats(self) -> list[str]:
-        """One sentence per warning and inference, for a report's caveat box."""
-        return [str(p) for p in self.problems + self.inferred]
-
-
-def is_dataset(obj) -> bool:
-    """True for a loaded data set: a :class:`CXData`, or a :class:`~cxmodels.data.duck.DuckData`
-    (whose tables are read from DuckDB when a model asks for them)."""
-    return isinstance(obj, Reported)
-
-
-@dataclass
-class CXData(Reported):
-    """A customer-experience data set: the contract's tables plus codebook and observation end.
-
-    Attributes
-    ----------
-    customers, responses : DataFrame
-        Required tables (see :mod:`cxmodels.data.contract`).
-    interactions, kano_answers, branches : DataFrame or None
-        Optional tables.
-    codebook : dict
-        ``{column: {"min", "max", "labels"}}`` for rating columns.
-    observation_end : Timestamp
-        End of the observation window: activity after it is an error, churn after it is censored.
-    source : str
-        Where the data came from.
-    truth : dict or None
-        The known true parameters of a synthetic world (``truth.json``), else ``None``.
-    report : Report or None
-        Everything validation found: errors, warnings and notes (see ``problems``,
-        ``inferred``).
-    options : Options or None
-        What ``meta.json`` declared (date formats, calendar, time zone, encoding, separator).
-    sources : dict
-        ``{table: (file, format)}`` for loaded tables.
-    wave_order : list or None
-        The survey waves in the order of their meaning (never as strings).
-    """
-
-    customers: pd.DataFrame
-    responses: pd.DataFrame
-    interactions: pd.DataFrame | None = None
-    kano_answers: pd.DataFrame | None = None
-    branches: pd.DataFrame | None = None
-    codebook: dict[str, dict] = field(default_factory=default_codebook)
-    observation_end: pd.Timestamp | None = None
-    source: str = "memory"
-    truth: dict | None = None
-    report: Report | None = field(default=None, repr=False)
-    options: Options | None = field(default=None, repr=False)
-    sources: dict = field(default_factory=dict, repr=False)
-    wave_order: list | None = None
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
-
-    @property
-    def attributes(self) -> list[str]:
-        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
-        return [
-            c
-            for c in self.responses.columns
-            if str(c).startswith("attr_")
-            and self.codebook.get(c, {}).get("driver", True) is not False
-            and c in self.codebook
-        ]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Facts about the data for report headers (no identifiers)."""
-        return {
-            "source": self.source,
-            "customers": len(self.customers),
-            "responses": len(self.responses),
-            "interactions": 0 if self.interactions is None else len(self.interactions),
-            "observation_end": str(self.observation_end.date())
-            if self.observation_end is not None
-            else "",
-        }
-
-    def subset(self, segment: str | None = None, waves: list[str] | None = None) -> CXData:
-        """Restrict to one customer segment and/or some survey waves (returns a new object)."""
-        out = self
-        if segment not in (None, "", "all"):
-            cust = self.customers[self.customers["segment"] == segment]
-            if cust.empty:
-                fail(
-                    "customers",
-                    "segment",
-                    f"no customers in segment {segment!r}",
-                    f"choose one of {sorted(self.customers['segment'].dropna().unique())}",
-                )
-            ids = cust["customer_id"]
-            out = replace(
-                out,
-                customers=cust,
-                responses=self.responses[self.responses["customer_id"].isin(ids)],
-                interactions=None
-                if self.interactions is None
-                else self.interactions[self.interactions["customer_id"].isin(ids)],
-                kano_answers=None
-                if self.kano_answers is None or "segment" not in self.kano_answers
-                else self.kano_answers[self.kano_answers["segment"] == segment],
-            )
-        if waves:
-            out = replace(out, responses=out.responses[out.responses["wave"].isin(list(waves))])
-        return out
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{k}</td><td>{len(v):,}</td><td>{v.shape[1]}</td></tr>"
-            for k, v in self.tables.items()
-        )
-        end = self.observation_end.date() if self.observation_end is not None else "-"
-        return (
-            f"<b>CXData</b> from <code>{self.source}</code>, observation end {end}"
-            f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table>"
-        )
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
-        return f"CXData({sizes}; source={self.source!r})"
 
 
 # --------------------------------------------------------------------------- validation
@@ -191,10 +53,12 @@ def _validate(
         typed[name] = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
     cb = data.codebook
     checks.check_scales(typed, cb, report)
+    checks.check_nps(typed, cb, report)
     positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.check_dates(typed, end, report, positions)
     consistency.check_interactions(typed, report)
+    consistency.row_rules(typed, report)
     consistency.check_kano(typed, report)
     consistency.check_labels(typed, report)
     waves = consistency.wave_order(typed["responses"], cb, report)
@@ -240,23 +104,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     if df is None:
         raise DataValidationError(report, str(path))
     return df, labels
-
-
-def _merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
-    cb = {k: dict(v) for k, v in base.items()}
-    for k, v in (extra or {}).items():
-        cb[k] = {**cb.get(k, {"labels": {}}), **v}
-        cb[k]["labels"] = {
-            int(a) if str(a).lstrip("-").isdigit() else a: b
-            for a, b in (cb[k].get("labels") or {}).items()
-        }
-    for col, lab in labels.items():
-        entry = cb.setdefault(col, {})
-        entry["labels"] = lab
-        nums = [a for a in lab if isinstance(a, int | float)]
-        if len(nums) >= 2 and "min" not in entry:  # labels give the scale only when none is set
-            entry["min"], entry["max"] = min(nums), max(nums)
-    return cb
 
 
 def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
@@ -318,7 +165,7 @@ def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Rep
     """Defaults for every rating column found, the file's codebook and SPSS labels over them."""
     resp = frames.get("responses")
     user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
-    cb = _merge_codebook(default_codebook(()), extra_cb, labels)
+    cb = merge_codebook(default_codebook(()), extra_cb, labels)
     if resp is None:
         return cb
     renamed = pd.DataFrame(columns=[canonical_name(c) for c in resp.columns])  # names only
@@ -360,8 +207,6 @@ def load(
     CXData
         With ``inferred`` (notes on what was inferred) and ``problems`` (warnings).
     """
-    from .._validation import check_option
-
     check_option("engine", engine, ["pandas", "duckdb"], "load")
     path = Path(path)
     if not path.exists():
@@ -385,8 +230,6 @@ def load(
                 "the DuckDB engine always validates",
                 "drop validate_data=False",
             )
-        from . import duck
-
         return duck.load(path, as_of=as_of)
     report = Report()
     if path.is_file():

@@ -20,6 +20,11 @@ never read differently in silence.
 
 from __future__ import annotations
 
+import csv
+import re
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,18 +32,36 @@ import numpy as np
 import pandas as pd
 
 from .._format import fmt_count
-from .._validation import InputError, Problem, Report, fail
+from .._validation import InputError, Problem, Report, did_you_mean, fail, require_columns
 from . import checks, consistency
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES
-from .core import Reported
-from .messages import message, say
-from .readers import Options, _json_or_yaml, find_sources, read_codebook, read_meta
-from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, normalize_label
+from .contract import CONTRACT, REQUIRED_TABLES, TABLES, default_codebook, is_id
+from .dataset import CXData, Reported
+from .messages import message, say, shown
+from .readers import (
+    Options,
+    _csv_dialect,
+    _json_or_yaml,
+    find_sources,
+    merge_codebook,
+    read_codebook,
+    read_meta,
+)
+from .rules import ROW_RULES
+from .text import (
+    DIGIT_MAP,
+    ID_MAP,
+    LABEL_MAP,
+    TEXT,
+    canonical_name,
+    normalize_label,
+    sql_translate,
+    whole_numbers,
+)
 from .vocabulary import VOCABULARY, in_vocabulary_order, to_vocabulary
 
 MEMORY_LIMIT = "3GB"
+MAX_LINE = 1 << 30  # the longest CSV line DuckDB reads (a comment of megabytes is a value)
 MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
-_ASCII = "0123456789"
 
 
 def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
@@ -73,8 +96,6 @@ def _lit(value) -> str:
 def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict, dict]:
     """``{table: SQL source}`` for a folder (Parquet and UTF-8 CSV files, one per table) and
     ``{table: decimal mark}`` of the CSV files."""
-    from .readers import _csv_dialect
-
     out, decimals = {}, {}
     for t, (p, fmt) in find_sources(path, report).items():
         if fmt == "parquet":
@@ -100,8 +121,24 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_encoding.fix"),
             )
             continue
-        out[t] = f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true)"
+        if _duplicated_header(p, t, enc, sep, report):
+            continue
+        out[t] = (
+            f"read_csv({_lit(p)}, delim={_lit(sep)}, header=true, all_varchar=true, "
+            f"max_line_size={MAX_LINE})"
+        )
     return out, decimals
+
+
+def _duplicated_header(path: Path, t: str, enc: str, sep: str, report: Report) -> bool:
+    """A CSV header naming one contract column twice is refused as the pandas engine refuses
+    it (DuckDB would rename the second ``nps_1`` and read it as an unknown column)."""
+    with open(path, encoding=enc, newline="") as fh:
+        header = [h.lstrip("\ufeff") for h in next(csv.reader(fh, delimiter=sep), [])]
+    if len({canonical_name(h) for h in header}) == len(header):
+        return False
+    checks.canonical_columns(pd.DataFrame(columns=header), t, report)
+    return True
 
 
 def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | None, dict]:
@@ -142,6 +179,7 @@ class _Column:
     expr: str = ""  # the typed value
     bad: str = ""  # SQL condition: a value that cannot be read
     what: str = ""  # message name for unreadable values
+    raw: str = ""  # the value as written (shown when it cannot be read)
 
 
 def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
@@ -159,8 +197,7 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    digits, ascii_ = PERSIAN_DIGITS + ARABIC_DIGITS, _ASCII * 2
-    text = f"translate(trim(CAST({x} AS VARCHAR)), {_lit(digits)}, {_lit(ascii_)})"
+    text = sql_translate(f"trim(CAST({x} AS VARCHAR))", DIGIT_MAP)
     if decimal == ",":
         text = f"replace(replace({text}, '.', ''), ',', '.')"
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
@@ -191,6 +228,8 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
             )
         elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
             col.expr = f"CAST({x} AS VARCHAR)"
+        elif is_id(col.name):
+            col.expr = f"nullif(trim({sql_translate(f'CAST({x} AS VARCHAR)', ID_MAP)}), '')"
         else:
             col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     elif col.kind in ("date", "datetime"):
@@ -204,7 +243,8 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
             col.bad, col.what = f"{col.expr} IS NULL AND {x} IS NOT NULL", "dates"
     elif col.kind == "num":
         decimal = opts.get(t, "decimal") or "."
-        col.expr = f"CAST({x} AS DOUBLE)" if numeric else _numeric_sql(x, decimal)
+        whole = "INT" in ty and "INTERVAL" not in ty  # kept as stored, as pandas reads them
+        col.expr = (x if whole else f"CAST({x} AS DOUBLE)") if numeric else _numeric_sql(x, decimal)
         if not numeric:
             blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
             col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
@@ -212,11 +252,12 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if ty == "BOOLEAN":
             col.expr = x
         else:
-            low = f"lower(trim(translate(CAST({x} AS VARCHAR), 'يك', 'یک')))"  # Arabic yeh/kaf
+            low = f"lower(trim({sql_translate(f'CAST({x} AS VARCHAR)', LABEL_MAP)}))"
             yes = ", ".join(map(_lit, sorted(checks._TRUE)))
             no = ", ".join(map(_lit, sorted(checks._FALSE)))
             col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
             col.bad, col.what = f"{col.expr} IS NULL AND nullif({low}, '') IS NOT NULL", "booleans"
+            col.raw = f"CAST({x} AS VARCHAR)"
     else:
         col.expr = x
 
@@ -239,6 +280,38 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
 
 
+def _source_file(src: str) -> tuple[str, str]:
+    """The file name and format of a SQL source (``read_csv('…/x.csv', …)``, ``src."x"``)."""
+    m = re.match(r"read_(csv|parquet)\('((?:[^']|'')*)'", src)
+    if m is None:
+        return src, "DuckDB"
+    return Path(m.group(2).replace("''", "'")).name, m.group(1).upper()
+
+
+def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Report):
+    """The typed view ``t_<table>`` of one source; its columns, or None when it has no rows."""
+    cols = _columns(con, t, src, report)
+    n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    if not cols or n == 0:
+        report.add(t, "", *message("no_rows" if cols else "no_columns"))
+        return None
+    topts = replace(
+        opts,
+        tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
+    )
+    for c in cols:
+        _type_column(c, t, topts, opts.timezone)
+        if c.kind == "cat":
+            _labels(con, c, t, src, report)
+    select = ", ".join(
+        [f"{c.expr} AS {_q(c.name)}" for c in cols]
+        + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
+        + [f"{c.raw} AS {_q('__raw__' + c.name)}" for c in cols if c.raw]
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
+    return cols
+
+
 def typed_views(
     con, sources: dict, opts: Options, decimals: dict, report: Report
 ) -> dict[str, list[_Column]]:
@@ -246,25 +319,18 @@ def typed_views(
     column for values that cannot be read); returns the columns of each."""
     out = {}
     for t, src in sources.items():
-        cols = _columns(con, t, src, report)
-        n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
-        if not cols or n == 0:
-            report.add(t, "", *message("no_rows" if cols else "no_columns"))
+        try:
+            cols = _typed_view(con, t, src, opts, decimals, report)
+        except (
+            Exception
+        ) as exc:  # a damaged file or a line DuckDB cannot split: named, no traceback
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            name, fmt = _source_file(src)
+            text = say("unreadable", file=name, format=fmt, why=why)
+            report.add(t, "", text, say("unreadable.fix", format=fmt))
             continue
-        topts = replace(
-            opts,
-            tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
-        )
-        for c in cols:
-            _type_column(c, t, topts, opts.timezone)
-            if c.kind == "cat":
-                _labels(con, c, t, src, report)
-        select = ", ".join(
-            [f"{c.expr} AS {_q(c.name)}" for c in cols]
-            + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q('t_' + t)} AS SELECT {select} FROM {src}")
-        out[t] = cols
+        if cols:
+            out[t] = cols
     for t in REQUIRED_TABLES:
         if t not in sources and not any(p.table == t for p in report.errors):
             report.add(t, "", *message("missing_table", table=t))
@@ -312,7 +378,7 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
             what = "empty_keys" if c.name == spec.key else "empty_ids"
             out.append(_Check(c.name, f"{q} IS NULL", what, rows=True))
         if c.bad:
-            where = {"table": t, "column": c.name}
+            where = {"table": t, "column": c.name, "values": ""}
             out.append(_Check(c.name, _q("__bad__" + c.name), "not_" + c.what, where))
         entry = cb.get(c.name) or {}
         if c.kind == "num" and "min" in entry:
@@ -326,14 +392,9 @@ def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
         if c.name in consistency.DATE_COLUMNS.get(t, ()):
             first = consistency.EARLIEST.isoformat()
             out.append(_Check(c.name, f"{q} < TIMESTAMP {_lit(first)}", "before_1900"))
-    if t == "customers" and {"churn_date", "signup_date"} <= names:
-        out.append(_Check("churn_date", '"churn_date" < "signup_date"', "churn_before_signup"))
-    if t == "interactions" and "response_minutes" in names:
-        out.append(_Check("response_minutes", '"response_minutes" < 0', "negative_minutes"))
-    if t == "kano_answers":
-        for c in ("functional", "dysfunctional"):
-            if c in names:
-                out.append(_Check(c, f"{_q(c)} % 1 <> 0", "kano_whole"))
+    for rule in ROW_RULES:  # the SQL forms of the row rules
+        if rule.applies(t, names):
+            out.append(_Check(rule.column, rule.sql, rule.name, severity=rule.severity))
     return out
 
 
@@ -354,10 +415,22 @@ def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], repor
         name = c.name
         if name == "outside_scale" and _row_numbers(con, t, c.column):
             name = "row_number"
+        if name == "not_booleans":
+            c.values["values"] = shown(_raw_values(con, t, c.column, c.cond))
         text = message(name, **c.values)
         ex = _examples(con, t, c.cond, n, c.rows)
         report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
     _half_empty(t, cols, total, filled, report)
+
+
+def _raw_values(con, t: str, col: str, cond: str) -> list:
+    """The distinct values of ``col`` as written in the rows matching ``cond``, in row order."""
+    raw, v = _q("__raw__" + col), _q("t_" + t)
+    rows = con.execute(
+        f"SELECT {raw} FROM (SELECT {raw}, row_number() OVER () AS rn FROM {v} WHERE {cond}) "
+        f"GROUP BY {raw} ORDER BY min(rn) LIMIT 5"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _row_numbers(con, t: str, col: str) -> bool:
@@ -427,8 +500,6 @@ def _references(con, present: set, report: Report) -> None:
 
 
 def _vocabulary(con, present: set, report: Report) -> None:
-    from .._validation import did_you_mean
-
     if "interactions" not in present:
         return
     cols = {c[0] for c in con.execute("DESCRIBE t_interactions").fetchall()}
@@ -463,6 +534,12 @@ def _kano_twice(con, present: set, report: Report) -> None:
         return
     pairs = "SELECT respondent_id, feature FROM t_kano_answers GROUP BY ALL HAVING count(*) > 1"
     cond = f"(respondent_id, feature) IN ({pairs})"
+    if {"functional", "dysfunctional"} <= cols:
+        q = "SELECT functional, dysfunctional, count(*) FROM t_kano_answers GROUP BY ALL"
+        counts = {
+            (f, d): n for f, d, n in con.execute(q).fetchall() if f is not None and d is not None
+        }
+        consistency.kano_swapped(counts, report)
     n = con.execute(f"SELECT count(*) FROM t_kano_answers WHERE {cond}").fetchone()[0]
     if n:
         text = message("kano_twice")
@@ -537,14 +614,16 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
     if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
         return None
     rows = con.execute(
-        "SELECT wave, median(survey_date) FROM t_responses WHERE wave IS NOT NULL GROUP BY wave"
+        "SELECT wave, median(survey_date), count(*) FROM t_responses WHERE wave IS NOT NULL "
+        "GROUP BY wave"
     ).fetchall()
     if not rows:
         return None
-    frame = pd.DataFrame(rows, columns=["wave", "survey_date"])
+    frame = pd.DataFrame(rows, columns=["wave", "survey_date", "n"])
     frame["survey_date"] = pd.to_datetime(frame["survey_date"])
     wave_cb = {"wave": cb["wave"]} if "wave" in cb else {}
-    return consistency.wave_order(frame, wave_cb, report)
+    counts = frame.set_index("wave")["n"]
+    return consistency.wave_order(frame.drop(columns="n"), wave_cb, report, counts)
 
 
 def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:
@@ -564,6 +643,12 @@ def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
     end = observation_end(con, present, views, declared_end, report)
     for t in sorted(present, key=TABLES.index):
         _run_row_checks(con, t, views[t], _row_checks(t, views[t], cb, end), report)
+    if "nps" in {c.name for c in views.get("responses", ())}:
+        zeros, ones = con.execute(
+            "SELECT count(*) FILTER (WHERE nps = 0), count(*) FILTER (WHERE nps = 1) "
+            "FROM t_responses"
+        ).fetchone()
+        checks.nps_floor(zeros, ones, cb.get("nps") or {}, report)
     _references(con, present, report)
     _vocabulary(con, present, report)
     _kano_twice(con, present, report)
@@ -594,6 +679,7 @@ class DuckData(Reported):
     truth: dict | None = None
     filters: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
+    from_text: dict = field(default_factory=dict)  # {table: number columns read from text}
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _where(self, t: str) -> str:
@@ -633,11 +719,13 @@ class DuckData(Reported):
             for c in df.columns:
                 if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
                     df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
-            for c in VOCABULARY if t == "interactions" else ():
-                if c in df:
+            for c in df.columns:
+                if t == "interactions" and c in VOCABULARY:
                     df[c] = in_vocabulary_order(df[c], c)
-                if pd.api.types.is_datetime64_any_dtype(df[c]):
-                    df[c] = df[c].astype("datetime64[ns]")
+                elif pd.api.types.is_datetime64_any_dtype(df[c]):
+                    df[c] = df[c].astype("datetime64[ns]")  # as the pandas engine gives dates
+                elif c in self.from_text.get(t, ()):
+                    df[c] = whole_numbers(df[c])
             if t == "customers":
                 df = consistency.derive_customers(df, self.observation_end)
             self._cache[t] = df
@@ -712,16 +800,12 @@ class DuckData(Reported):
                 fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
             checks_cols = [c for c in names if c not in self.views[t]]
             if checks_cols:
-                from .._validation import require_columns
-
                 require_columns(pd.DataFrame(columns=self.views[t]), names, t)
             cols[t] = list(dict.fromkeys(names))
         return replace(self, columns=cols, _cache={})
 
     def collect(self):
         """The filtered tables as an in-memory :class:`~cxmodels.data.core.CXData`."""
-        from .core import CXData
-
         return CXData(
             **self.tables,
             codebook=self.codebook,
@@ -740,10 +824,6 @@ class DuckData(Reported):
 
 def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckData:
     """Validate ``path`` (a folder or a DuckDB file) inside DuckDB; see :func:`cxmodels.load`."""
-    import shutil
-    import tempfile
-    import weakref
-
     report, con = Report(), connect(memory_limit)
     spill = tempfile.mkdtemp(prefix="cxmodels-duckdb-")
     try:
@@ -757,9 +837,6 @@ def load(path: Path, *, as_of=None, memory_limit: str = MEMORY_LIMIT) -> DuckDat
 
 
 def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
-    from .contract import default_codebook
-    from .core import _merge_codebook
-
     con.execute(f"SET temp_directory = {_lit(spill)}")
     truth, decimals = None, {}
     if path.is_file():  # a DuckDB file (cx.load refused any other single file)
@@ -773,7 +850,7 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
             truth = _json_or_yaml(path / "truth.json", report, "truth")
     views = typed_views(con, sources, opts, decimals, report)
     user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
-    cb = _merge_codebook(default_codebook(()), extra_cb, {})
+    cb = merge_codebook(default_codebook(()), extra_cb, {})
     if "responses" in views:
         empty = pd.DataFrame(columns=[c.name for c in views["responses"]])
         cb = checks.complete_codebook(cb, empty, user_drivers, report)
@@ -792,4 +869,8 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
         waves,
         opts,
         truth,
+        from_text={
+            t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
+            for t, cols in views.items()
+        },
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .._validation import fail, require_columns
+from .dataset import is_dataset
 
 KEY = "customer_id"
 
@@ -74,8 +75,6 @@ def responses_with_customers(data) -> pd.DataFrame:
 
     ``data`` is a :class:`~cxmodels.data.CXData`; a plain DataFrame is returned as it is.
     """
-    from .core import is_dataset
-
     if is_dataset(data):
         return with_customer_columns(data.responses, data.customers)
     return data

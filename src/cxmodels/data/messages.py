@@ -35,6 +35,8 @@ MESSAGES: tuple[str, ...] = (
     "before_signup",
     "unknown_values",
     "negative_minutes",
+    "negative_amount",
+    "nps_from_one",
     "kano_whole",
     "kano_twice",
     "near_duplicates",
@@ -52,6 +54,11 @@ def say(key: str, /, **values) -> str:
     file) and the template is always formatted, so ``{{`` in a template is one brace.
     """
     return t(f"intake.{key}").format(**values)
+
+
+def shown(values) -> str:
+    """The first five distinct values as they are written (quoted), for a message."""
+    return say("separator").join(repr(str(v)) for v in list(dict.fromkeys(values))[:5])
 
 
 def opening(name: str) -> str:

@@ -21,8 +21,14 @@ import pandas as pd
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
+from .dates import DateSpec, parse_dates
 from .messages import say
 from .text import TEXT, canonical_name, normalize_label
+from .vocabulary import VOCABULARY
+
+# a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
+# a broken file: the sniffers below split sample lines with the csv module
+csv.field_size_limit(max(csv.field_size_limit(), (1 << 31) - 1))
 
 FORMATS = {
     ".parquet": "parquet",
@@ -199,8 +205,6 @@ def _check_meta_values(opts: Options, report: Report) -> None:
         )
         opts.timezone = "UTC"
     if opts.observation_end is not None:
-        from .dates import DateSpec, parse_dates
-
         cal = opts.settings.get("calendar")
         spec = DateSpec("meta.observation_end", calendar=cal if isinstance(cal, str) else None)
         end = parse_dates(pd.Series([str(opts.observation_end)]), spec).values.iloc[0]
@@ -320,6 +324,24 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
 
 def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
+    """``base`` with a codebook file's entries (``extra``) and SPSS value labels over it."""
+    cb = {k: dict(v) for k, v in base.items()}
+    for k, v in (extra or {}).items():
+        cb[k] = {**cb.get(k, {"labels": {}}), **v}
+        cb[k]["labels"] = {
+            int(a) if str(a).lstrip("-").isdigit() else a: b
+            for a, b in (cb[k].get("labels") or {}).items()
+        }
+    for col, lab in labels.items():
+        entry = cb.setdefault(col, {})
+        entry["labels"] = lab
+        nums = [a for a in lab if isinstance(a, int | float)]
+        if len(nums) >= 2 and "min" not in entry:  # labels give the scale only when none is set
+            entry["min"], entry["max"] = min(nums), max(nums)
+    return cb
 
 
 # --------------------------------------------------------------------------- sources
@@ -615,8 +637,6 @@ NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"]
 def _coded_columns(table: str, header: list[str]) -> set[str]:
     """Header names of the columns read as categories (a closed vocabulary: interaction kind
     and channel), as the synthetic world and a Parquet round trip give them."""
-    from .vocabulary import VOCABULARY
-
     return {h for h in header if table == "interactions" and canonical_name(h) in VOCABULARY}
 
 
@@ -728,6 +748,8 @@ def _excel(path, table, opts, codebook, report):
     sheets = _sheets(path, engine, sheet if sheet is not None else None)
     if not isinstance(sheets, dict):
         sheets = {str(sheet): sheets}
+    if engine == "openpyxl":
+        sheets = _visible(sheets, path, table, sheet, report)
     required = {c.name for c in CONTRACT[table].columns if c.required}
     parts, skipped = [], []
     for name, raw in sheets.items():
@@ -756,6 +778,59 @@ def _excel(path, table, opts, codebook, report):
             say("no_header.fix"),
         )
     return _stack_sheets(parts, skipped, path, table, report), {}
+
+
+_OOXML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# a cell holding a formula and no saved value: <c r="B7"><f>...</f></c> (or an empty <v/>)
+_UNSAVED = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def _workbook(path: Path) -> dict[str, tuple[bool, int, str]]:
+    """Per sheet of an .xlsx: (hidden, formula cells without a saved value, the first of them)."""
+    import xml.etree.ElementTree as ET
+
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target", "") for r in rels}
+        for sh in ET.fromstring(z.read("xl/workbook.xml")).iter(f"{_OOXML}sheet"):
+            part = target.get(sh.get(_REL), "").lstrip("/")
+            part = part if part.startswith("xl/") else f"xl/{part}"
+            xml = z.read(part) if part in z.namelist() else b""
+            cells = _UNSAVED.findall(xml) if b"<f" in xml else []
+            hidden = sh.get("state", "visible") != "visible"
+            out[sh.get("name")] = (hidden, len(cells), cells[0].decode() if cells else "")
+    return out
+
+
+def _visible(sheets: dict, path: Path, table: str, declared, report: Report) -> dict:
+    """The sheets to read: hidden ones left out (with a note) unless named in meta.json; a
+    formula without a saved value (a workbook written by a program that does not calculate)
+    is refused rather than read as empty."""
+    facts = _workbook(path)
+    hidden = [n for n in sheets if facts.get(n, (False,))[0] and declared is None]
+    if hidden:
+        shown = say("separator").join(map(repr, hidden))
+        text = say("sheets_hidden", file=path.name, sheets=shown)
+        report.add(table, "", text, say("sheets_hidden.fix", table=table), severity="note")
+    kept = {n: b for n, b in sheets.items() if n not in hidden}
+    unsaved = {n: facts[n] for n in kept if facts.get(n, (0, 0))[1]}
+    if unsaved:
+        n = sum(f[1] for f in unsaved.values())
+        first = next(iter(unsaved.items()))
+        raise ReadFailure(
+            say(
+                "formulas_unsaved",
+                n=n,
+                sheets=say("separator").join(map(repr, unsaved)),
+                cell=f"{first[0]}!{first[1][2]}",
+            ),
+            say("formulas_unsaved.fix"),
+        )
+    return kept
 
 
 def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.DataFrame:

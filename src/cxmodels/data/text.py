@@ -17,16 +17,29 @@ import pandas as pd
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-_DIGITS = str.maketrans(
-    {
-        **{c: str(i) for i, c in enumerate(PERSIAN_DIGITS)},
-        **{c: str(i) for i, c in enumerate(ARABIC_DIGITS)},
-        "\u066b": ".",  # Arabic decimal separator
-        "\u066c": "",  # Arabic thousands separator
-        "\u2212": "-",  # minus sign
-    }
-)
-_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "\u0640": ""})  # Arabic ye/kaf, tatweel
+#: Invisible marks that right-to-left exports write into headers, labels and ids: the
+#: left-to-right and right-to-left marks (U+200E, U+200F), the Arabic letter mark (U+061C),
+#: embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), zero-width space and
+#: joiner (U+200B, U+200D), the word joiner (U+2060) and a byte-order mark inside text (U+FEFF).
+MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200d\u2060\ufeff"
+ZWNJ = "\u200c"  # part of Persian spelling in labels (نمی‌دانم); noise in an id
+DIGIT_MAP = {
+    **{c: str(i) for i, c in enumerate(PERSIAN_DIGITS)},
+    **{c: str(i) for i, c in enumerate(ARABIC_DIGITS)},
+    "\u066b": ".",  # Arabic decimal separator
+    "\u066c": "",  # Arabic thousands separator
+    "\u2212": "-",  # minus sign
+    **dict.fromkeys(MARKS, ""),
+}
+LABEL_MAP = {**DIGIT_MAP, "ي": "ی", "ك": "ک", "\u0640": ""}  # Arabic yeh/kaf, tatweel
+ID_MAP = {**LABEL_MAP, ZWNJ: ""}
+"""The one definition of intake's character normalisation: numbers and dates read through
+:data:`DIGIT_MAP`, labels and header names through :data:`LABEL_MAP`, identifiers through
+:data:`ID_MAP`. The pandas engine applies them with :meth:`str.translate`, the DuckDB engine with
+SQL ``translate`` built from the same maps (:func:`sql_translate`)."""
+_DIGITS = str.maketrans(DIGIT_MAP)
+_LETTERS = str.maketrans(LABEL_MAP)
+_IDS = str.maketrans(ID_MAP)
 _NON_ASCII_DIGIT = re.compile(f"[{PERSIAN_DIGITS}{ARABIC_DIGITS}\u066b\u066c]")
 _SPACES = re.compile(r"\s+")
 
@@ -88,10 +101,43 @@ def to_ascii_digits(text: str) -> str:
 
 
 def normalize_label(text):
-    """Trim, collapse inner spaces, Arabic ``ي``/``ك`` to Persian ``ی``/``ک``, ASCII digits."""
+    """Trim, collapse inner spaces, Arabic ``ي``/``ك`` to Persian ``ی``/``ک``, ASCII digits,
+    invisible direction and zero-width marks removed (:data:`LABEL_MAP`)."""
     if not isinstance(text, str):
         return text
-    return _SPACES.sub(" ", text.translate(_LETTERS).translate(_DIGITS)).strip()
+    return _SPACES.sub(" ", text.translate(_LETTERS)).strip()
+
+
+def normalize_id(text):
+    """An identifier as keys compare: :data:`ID_MAP` (ASCII digits, Persian letters, no
+    invisible marks), trimmed; blank is missing."""
+    if not isinstance(text, str):
+        return text
+    return text.translate(_IDS).strip() or None
+
+
+def clean_ids(s: pd.Series) -> pd.Series:
+    """A :data:`TEXT` id column through :func:`normalize_id`; only the values that are not
+    ASCII are looked at (one Arrow pass decides), so a clean 12-million-row column is
+    returned as it is."""
+    import pyarrow.compute as pc
+
+    odd = (
+        pc.invert(pc.string_is_ascii(arrow_text(s))).fill_null(False).to_numpy(zero_copy_only=False)
+    )
+    if not odd.any():
+        return s
+    out = s.copy()
+    out[odd] = map_unique(s[odd], normalize_id).astype(TEXT)
+    return out
+
+
+def sql_translate(expr: str, mapping: dict[str, str]) -> str:
+    """DuckDB's ``translate`` of ``expr`` by ``mapping`` (one character to one or none)."""
+    kept = [(a, b) for a, b in mapping.items() if b]
+    src = "".join(a for a, _ in kept) + "".join(a for a, b in mapping.items() if not b)
+    dst = "".join(b for _, b in kept)
+    return f"translate({expr}, '{src}', '{dst}')"
 
 
 def canonical_name(name) -> str:
@@ -115,3 +161,11 @@ def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
         return t
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
+
+
+def whole_numbers(s: pd.Series) -> pd.Series:
+    """Numbers read from text as a CSV reader types them: whole numbers with none missing as
+    ``int64``, others as they are (the DuckDB engine's ``DOUBLE`` columns read from CSV)."""
+    if s.dtype.kind != "f" or s.isna().any() or not (s % 1 == 0).all():
+        return s
+    return s.astype("int64")

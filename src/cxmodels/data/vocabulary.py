@@ -3,18 +3,16 @@
 Interaction ``kind`` and ``channel`` are matched to the contract's values case- and
 spacing-insensitively (``'Follow-up'`` -> ``follow_up``) with a few common synonyms; unknown
 values are refused listing the known ones. Labels (segments, regions, ...) are trimmed and
-near-duplicates reported. Waves are ordered by their meaning, never as strings.
+near-duplicates reported. (Waves are ordered in :mod:`.waves`.)
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
 from .contract import CHANNELS, KINDS
-from .text import canonical_name, normalize_label, text_from_codes
+from .text import canonical_name, text_from_codes
 
 SYNONYMS = {
     "kind": {
@@ -111,54 +109,3 @@ def near_duplicates(s: pd.Series) -> list[list[str]]:
     key = vals.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
     groups = vals.groupby(key).agg(list)
     return [sorted(g) for g in groups if len(g) > 1]
-
-
-# --------------------------------------------------------------------------- waves
-_QUARTER = [
-    (re.compile(r"^(\d{4})\s*[-_ ]?\s*q([1-4])$"), (1, 2)),  # 2025Q3, 2025-Q3, 1403-Q2
-    (re.compile(r"^q([1-4])\s*[-_ /]?\s*(\d{4})$"), (2, 1)),  # Q3 2025, Q3-2025
-]
-_MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
-_NUMBERED = re.compile(r"^(?:wave|w|round|r)?\s*[-_ ]?\s*(\d+)$")
-
-
-def _wave_key(label: str):
-    text = normalize_label(str(label)).lower()
-    for rx, (yi, qi) in _QUARTER:
-        m = rx.match(text)
-        if m:
-            return (int(m.group(yi)), int(m.group(qi)) * 3)
-    m = _MONTH.match(text)
-    if m:
-        return (int(m.group(1)), int(m.group(2)))
-    m = _NUMBERED.match(text)
-    if m:
-        return (0, int(m.group(1)))
-    when = (
-        pd.to_datetime(text, errors="coerce", format="mixed")
-        if re.search(r"\d{4}", text)
-        else pd.NaT
-    )
-    return (when.year, when.month + when.day / 100) if pd.notna(when) else None
-
-
-def order_waves(
-    waves: pd.Series, dates: pd.Series | None = None, declared: list | None = None
-) -> tuple[list, str]:
-    """The waves in the order of their meaning, and the rule used.
-
-    ``declared`` (the codebook's ``wave: {order: [...]}``) wins; else labels that all read as a
-    period (``2025Q3``, ``Q3 2025``, ``1403-Q2``, ``2025-07``, ``Wave 3``, dates) are ordered by
-    it; else by each wave's median survey date.
-    """
-    labels = list(pd.unique(waves.dropna()))
-    if declared:
-        rest = [w for w in labels if w not in declared]
-        return list(declared) + sorted(map(str, rest)), "the codebook's order"
-    keys = {w: _wave_key(w) for w in labels}
-    if labels and all(k is not None for k in keys.values()):
-        return sorted(labels, key=lambda w: keys[w]), "their labels (periods)"
-    if dates is not None and dates.notna().any():
-        med = pd.Series(dates.to_numpy(), index=waves.to_numpy()).groupby(level=0).median()
-        return list(med.sort_values().index), "the median survey date of each wave"
-    return sorted(map(str, labels)), "their labels as text"

@@ -430,7 +430,7 @@ def _performance(dd: DriverData) -> list[float]:
             out.append(np.nan)
             continue
         scale = dd.codebook.get(d)
-        lo, hi = (scale["min"], scale["max"]) if scale else lo_hi[d]
+        lo, hi = (scale["min"], scale["max"]) if scale and "min" in scale else lo_hi[d]
         out.append(float(100 * (mean[d] - lo) / (hi - lo)) if hi > lo else np.nan)
     return out
 

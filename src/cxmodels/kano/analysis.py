@@ -16,9 +16,11 @@ from .._validation import (
     check_number,
     check_option,
     check_weights,
+    did_you_mean,
     fail,
     require_columns,
 )
+from ..data.text import normalize_label
 from ..i18n import t
 from .bootstrap import _bootstrap
 from .result import KanoResult
@@ -207,18 +209,24 @@ def _check_kano_args(answers, a: dict, groups: list[str]) -> np.ndarray:
 
 
 def _select_features(df: pd.DataFrame, feature: str, features) -> pd.DataFrame:
+    """The answers to ``features``; every name asked for must be in the data (spelled as the
+    loader spells labels: Arabic or Persian yeh and kaf, spaces and direction marks alike)."""
     if features is None:
         return df
     features = [features] if isinstance(features, str) else list(features)
-    out = df[df[feature].isin(features)]
-    if out.empty:
+    known = pd.unique(df[feature].dropna())
+    spelled = {normalize_label(str(f)): f for f in known}
+    asked = [spelled.get(normalize_label(str(f)), f) for f in features]
+    missing = [f for f, a in zip(features, asked) if a not in set(known)]
+    if missing:
+        hints = "".join(did_you_mean(str(f), map(str, known)) for f in missing)
         fail(
             "kano_answers",
             feature,
-            f"none of the features {features} are in the data",
-            "check the feature names",
+            f"features not in the data: {', '.join(map(repr, missing))}{hints}",
+            f"choose among {', '.join(map(repr, sorted(map(str, known))))}",
         )
-    return out
+    return df[df[feature].isin(asked)]
 
 
 def _codes_of(s: pd.Series, column: str, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:

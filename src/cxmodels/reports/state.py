@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .._validation import CXError
 from ..config import sample_dir
+from ..data.sample import write_sample
 from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
@@ -190,17 +191,7 @@ def ensure_sample() -> Path:
     with waiting_lock(folder.parent / ".sample.lock"):  # a concurrent run waits, then finds it
         if (folder / "truth.json").exists():
             return folder
-        from ..data import DEFAULT_SAMPLE, generate, save
-
-        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
-        try:
-            save(generate(**DEFAULT_SAMPLE), tmp)
-            if folder.exists():  # an incomplete folder from an older, interrupted run
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+        return write_sample(folder)
 
 
 # ------------------------------------------------------------------ fingerprints

@@ -1,0 +1,157 @@
+"""The data containers' common part: :class:`CXData` (tables in memory) and what validation
+found (:class:`Reported`, shared with :class:`~cxmodels.data.duck.DuckData`).
+
+Neither engine's module imports the other: the pandas engine (:mod:`.core`) and the DuckDB
+engine (:mod:`.duck`) both build on this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from .._validation import Problem, Report, fail
+from .contract import TABLES, default_codebook
+from .readers import Options
+
+
+class Reported:
+    """What validation found, for a data object with a ``report`` (CXData, DuckData)."""
+
+    report: Report | None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Errors and warnings found by validation (warnings only, once the data loaded)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity != "note"]
+
+    @property
+    def inferred(self) -> list[Problem]:
+        """What the loader inferred (encodings, separators, date formats, sheets, calendars)."""
+        return [p for p in (self.report.problems if self.report else []) if p.severity == "note"]
+
+    def caveats(self) -> list[str]:
+        """One sentence per warning and inference, for a report's caveat box."""
+        return [str(p) for p in self.problems + self.inferred]
+
+
+def is_dataset(obj) -> bool:
+    """True for a loaded data set: a :class:`CXData`, or a :class:`~cxmodels.data.duck.DuckData`
+    (whose tables are read from DuckDB when a model asks for them)."""
+    return isinstance(obj, Reported)
+
+
+@dataclass
+class CXData(Reported):
+    """A customer-experience data set: the contract's tables plus codebook and observation end.
+
+    Attributes
+    ----------
+    customers, responses : DataFrame
+        Required tables (see :mod:`cxmodels.data.contract`).
+    interactions, kano_answers, branches : DataFrame or None
+        Optional tables.
+    codebook : dict
+        ``{column: {"min", "max", "labels"}}`` for rating columns.
+    observation_end : Timestamp
+        End of the observation window: activity after it is an error, churn after it is censored.
+    source : str
+        Where the data came from.
+    truth : dict or None
+        The known true parameters of a synthetic world (``truth.json``), else ``None``.
+    report : Report or None
+        Everything validation found: errors, warnings and notes (see ``problems``,
+        ``inferred``).
+    options : Options or None
+        What ``meta.json`` declared (date formats, calendar, time zone, encoding, separator).
+    sources : dict
+        ``{table: (file, format)}`` for loaded tables.
+    wave_order : list or None
+        The survey waves in the order of their meaning (never as strings).
+    """
+
+    customers: pd.DataFrame
+    responses: pd.DataFrame
+    interactions: pd.DataFrame | None = None
+    kano_answers: pd.DataFrame | None = None
+    branches: pd.DataFrame | None = None
+    codebook: dict[str, dict] = field(default_factory=default_codebook)
+    observation_end: pd.Timestamp | None = None
+    source: str = "memory"
+    truth: dict | None = None
+    report: Report | None = field(default=None, repr=False)
+    options: Options | None = field(default=None, repr=False)
+    sources: dict = field(default_factory=dict, repr=False)
+    wave_order: list | None = None
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
+
+    @property
+    def attributes(self) -> list[str]:
+        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
+        return [
+            c
+            for c in self.responses.columns
+            if str(c).startswith("attr_")
+            and self.codebook.get(c, {}).get("driver", True) is not False
+            and c in self.codebook
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Facts about the data for report headers (no identifiers)."""
+        return {
+            "source": self.source,
+            "customers": len(self.customers),
+            "responses": len(self.responses),
+            "interactions": 0 if self.interactions is None else len(self.interactions),
+            "observation_end": str(self.observation_end.date())
+            if self.observation_end is not None
+            else "",
+        }
+
+    def subset(self, segment: str | None = None, waves: list[str] | None = None) -> CXData:
+        """Restrict to one customer segment and/or some survey waves (returns a new object)."""
+        out = self
+        if segment not in (None, "", "all"):
+            cust = self.customers[self.customers["segment"] == segment]
+            if cust.empty:
+                fail(
+                    "customers",
+                    "segment",
+                    f"no customers in segment {segment!r}",
+                    f"choose one of {sorted(self.customers['segment'].dropna().unique())}",
+                )
+            ids = cust["customer_id"]
+            out = replace(
+                out,
+                customers=cust,
+                responses=self.responses[self.responses["customer_id"].isin(ids)],
+                interactions=None
+                if self.interactions is None
+                else self.interactions[self.interactions["customer_id"].isin(ids)],
+                kano_answers=None
+                if self.kano_answers is None or "segment" not in self.kano_answers
+                else self.kano_answers[self.kano_answers["segment"] == segment],
+            )
+        if waves:
+            out = replace(out, responses=out.responses[out.responses["wave"].isin(list(waves))])
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{k}</td><td>{len(v):,}</td><td>{v.shape[1]}</td></tr>"
+            for k, v in self.tables.items()
+        )
+        end = self.observation_end.date() if self.observation_end is not None else "-"
+        return (
+            f"<b>CXData</b> from <code>{self.source}</code>, observation end {end}"
+            f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table>"
+        )
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
+        return f"CXData({sizes}; source={self.source!r})"

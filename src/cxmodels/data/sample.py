@@ -1,0 +1,36 @@
+"""The default synthetic sample on disk: the one writer, for the loader and the report runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .core import save
+from .synth import generate
+
+#: The default sample: 4,000 customers, seed 7, with realistic comments in English and Persian
+#: (``comments="both"``, from their own random stream: every other number is the default world's)
+#: so that the comments report finds themes in it.
+DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7, "comments": "both"}
+
+
+def write_sample(folder: Path) -> Path:
+    """Generate the default sample (:data:`DEFAULT_SAMPLE`) into ``folder``.
+
+    Written into a temporary folder beside it and then renamed, so no reader ever sees half a
+    sample; an incomplete folder from an interrupted run is replaced. Callers that may run at
+    the same time hold a lock around this (the report runner does).
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
+    try:
+        save(generate(**DEFAULT_SAMPLE), tmp)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
