@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_list, check_option, fail, require_columns
-from ..data.vocabulary import order_waves
+from ..data.waves import order_waves
 from ..pii import mask
 from .embeddings import embed
 from .impact import crosstab_share, nps_group, nps_points, theme_impact
