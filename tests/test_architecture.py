@@ -280,15 +280,18 @@ def test_the_data_layer_imports_no_model_and_nothing_inside_functions():
 
 
 def test_one_sample_writer():
-    """Only one function writes the default sample (data/sample.py): the loader and the report
-    runner both call it."""
+    """Only one function builds the default sample's world (data/sample.py: the loader, the
+    report runner and ``cxmodels sample-data`` call it) and one writes it to data/sample."""
     import ast
 
-    writers = []
+    builders, writers = [], []
     for m, (p, _) in _modules().items():
         for fn in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             if isinstance(fn, ast.FunctionDef):
                 named = {getattr(n, "id", getattr(n, "attr", None)) for n in ast.walk(fn)}
-                if {"DEFAULT_SAMPLE", "save"} <= named:
+                if {"DEFAULT_SAMPLE", "generate"} <= named:
+                    builders.append(f"{m}.{fn.name}")
+                if {"sample_world", "save", "tmp"} <= named:
                     writers.append(f"{m}.{fn.name}")
+    assert builders == ["cxmodels.data.sample.sample_world"]
     assert writers == ["cxmodels.data.sample.write_sample"]

@@ -12,11 +12,10 @@ from pathlib import Path
 
 
 def _sample_data(args) -> int:
-    from .data import DEFAULT_SAMPLE, generate, save
+    from .data import save
+    from .data.sample import sample_world
 
-    comments = DEFAULT_SAMPLE["comments"] if args.comments is None else args.comments
-    comments = None if comments == "none" else comments
-    data = generate(args.customers, seed=args.seed, comments=comments)
+    data = sample_world(n_customers=args.customers, seed=args.seed, comments=args.comments)
     out = save(data, args.out, fmt=args.format)
     print(f"Wrote {data!r} to {out} (with truth.json, codebook.json, meta.json)")
     return 0

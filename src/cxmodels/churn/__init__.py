@@ -26,15 +26,10 @@ end), so cxmodels models it with survival analysis, matched to R ``survival``:
 from __future__ import annotations
 
 from .._validation import InputError
-from .competing import (
-    ExitCauses,
-    IncidenceResult,
-    cumulative_incidence,
-    exit_causes,
-    fit_cause_specific,
-)
+from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
 from .concordance import concordance_index
 from .evaluation import Evaluation, brier_ipcw, evaluate, risk_by, split
+from .exits import ExitCauses, exit_causes
 from .finegray import FineGrayResult, fit_fine_gray
 from .models import MODELS, fit_churn
 from .nonparametric import CONF_TYPES, KMResult, kaplan_meier

@@ -12,7 +12,7 @@ from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
 from .duck import DuckData
-from .sample import DEFAULT_SAMPLE, write_sample
+from .sample import DEFAULT_SAMPLE, sample_world, write_sample
 from .synth import generate
 from .waves import order_waves
 
@@ -36,14 +36,8 @@ def load_sample(
             return load(folder)
         if cache:
             return load(write_sample(folder))
-        return validate(generate(**DEFAULT_SAMPLE))
-    return validate(
-        generate(
-            n_customers or DEFAULT_SAMPLE["n_customers"],
-            DEFAULT_SAMPLE["seed"] if seed is None else seed,
-            comments=DEFAULT_SAMPLE["comments"],
-        )
-    )
+        return validate(sample_world())
+    return validate(sample_world(n_customers=n_customers, seed=seed))
 
 
 def open_data(path: str | Path | None = None, engine: str = "pandas") -> CXData:
@@ -59,6 +53,7 @@ __all__ = [
     "CONTRACT",
     "TABLES",
     "CXData",
+    "DEFAULT_SAMPLE",
     "DuckData",
     "DataQualityWarning",
     "DataValidationError",

@@ -16,6 +16,15 @@ from .synth import generate
 DEFAULT_SAMPLE = {"n_customers": 4000, "seed": 7, "comments": "both"}
 
 
+def sample_world(**overrides):
+    """The default sample's world (:data:`DEFAULT_SAMPLE`), with any of its settings replaced
+    (``n_customers``, ``seed``, ``comments``; ``None`` keeps the default)."""
+    kw = {**DEFAULT_SAMPLE, **{k: v for k, v in overrides.items() if v is not None}}
+    if kw.get("comments") == "none":
+        kw["comments"] = None
+    return generate(**kw)
+
+
 def write_sample(folder: Path) -> Path:
     """Generate the default sample (:data:`DEFAULT_SAMPLE`) into ``folder``.
 
@@ -27,7 +36,7 @@ def write_sample(folder: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
     try:
-        save(generate(**DEFAULT_SAMPLE), tmp)
+        save(sample_world(), tmp)
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(tmp, folder)

@@ -370,7 +370,9 @@ def _step_uplift(w) -> None:
     from . import synth_uplift as su
 
     gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[w.fu_ch]
-    lvl = su.level(w, DRIVER_WEIGHTS, BASIC, EXCITEMENT, SEGMENT_SAT, EMPLOYEE_SAT_EFFECT, ATTRIBUTES)
+    lvl = su.level(
+        w, DRIVER_WEIGHTS, BASIC, EXCITEMENT, SEGMENT_SAT, EMPLOYEE_SAT_EFFECT, ATTRIBUTES
+    )
     su.apply(w, gain, lvl, _rating)
 
 
