@@ -137,7 +137,7 @@ def test_rank_deficient_adjustment_is_warned_and_regularisation_stated(world, mo
     assert "tenure_copy" in res.aliased["all"]
     assert res.regularisation["propensity_ridge"] == effects.LOGIT_RIDGE
     assert res.regularisation["outcome_model"].startswith("OLS, minimum-norm")
-    assert "ridge 1e-06" in res.summary().as_text()
+    assert "ridge 0.000001" in res.summary().as_text()
 
 
 def test_full_rank_adjustment_gives_no_warning_and_a_complete_case_caveat(world):

@@ -52,7 +52,7 @@ class _Seen(Exception):
 @pytest.mark.parametrize(
     ("module", "inner", "call"),
     [
-        ("cxmodels.effects", "follow_up_units", lambda d: cx.follow_up_effect(d)),
+        ("cxmodels.effects", "_units_and_eligible", lambda d: cx.follow_up_effect(d)),
         ("cxmodels.value.programme", "programme_design",
          lambda d: cx.follow_up_value(d, cost_per_contact=1.0)),
         ("cxmodels.churn.models", "fit_cox",

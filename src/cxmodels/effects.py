@@ -776,11 +776,11 @@ def _regularisation_words(reg: dict) -> str:
     if not reg:
         return ""
     lo, hi = reg["propensity_clip"]
-    kind = "logit" if reg["outcome_model"].startswith("logistic") else "ols"
+    logistic = reg["outcome_model"].startswith("logistic")
     return t(
         "summary.value.regularisation",
         ridge=np.format_float_positional(reg["propensity_ridge"], trim="-"),
-        outcome=t(f"summary.value.outcome_{kind}"),
+        outcome=t("summary.value.outcome_logit" if logistic else "summary.value.outcome_ols"),
         outcome_ridge=np.format_float_positional(reg["outcome_ridge"], trim="-"),
         lo=f"{lo:g}",
         hi=f"{hi:g}",
