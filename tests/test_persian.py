@@ -50,10 +50,10 @@ def _config(path: Path, entries: list[dict]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def persian(tmp_path_factory):
+def persian(tmp_path_factory, saved_1500):
     """The Persian overview and churn report, with their workbooks, on small data."""
     tmp = tmp_path_factory.mktemp("fa")
-    data = cx.save(cx.generate(1500, seed=5), tmp / "small")
+    data = saved_1500  # cx.generate(1500, seed=5) in a folder named small
     cfg = _config(
         tmp / "reports.yaml",
         [

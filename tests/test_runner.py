@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 import yaml
 
-import cxmodels as cx
 from cxmodels import reports
 from cxmodels.cli import main
 from cxmodels.reports import state
@@ -28,8 +27,8 @@ QUIET = {"progress": False, "quiet": True}
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory):
-    return cx.save(cx.generate(600, seed=3), tmp_path_factory.mktemp("data") / "small")
+def small_data(saved_600):
+    return saved_600  # cx.generate(600, seed=3), saved once per session (conftest)
 
 
 def tiny(path: Path, cells: list[str], params: str = "data_path = None\nvalue = 1") -> Path:
