@@ -73,13 +73,8 @@ def breakdown(dur: np.ndarray, total: float) -> None:
     sort = best_of_3(lambda: _cox.risk_sets(dur, E, None))
     rs = _cox.risk_sets(dur, E, None)
 
-    def gather():
-        Xs = np.take(Xa, rs.order, axis=0)
-        Xs -= Xa.mean(axis=0)
-        es = E[rs.order].astype(float)
-        return _cox._Work(Xs, es, _cox._segments(rs, es), Xs[es == 1].sum(0), np.empty_like(Xs))
-
-    prep, work = best_of_3(gather), gather()
+    prep = best_of_3(lambda: _cox.prepare(Xa, E, rs))
+    work = _cox.prepare(Xa, E, rs)
     step = best_of_3(lambda: _cox._efron_step(rs, work, np.full(Xa.shape[1], 0.01)))
     evals = _cox.fit_cox(Xa, dur, E)[4]  # the start + one per iteration but the last (converged)
     rest = total - sort - prep - evals * step

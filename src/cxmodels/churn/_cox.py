@@ -203,6 +203,14 @@ class _Work:
     nxp: np.ndarray
 
 
+def prepare(X: np.ndarray, E: np.ndarray, rs: RiskSets) -> _Work:
+    """Covariates in risk-set order, centred, with the events and the group matrix."""
+    Xs = np.take(X, rs.order, axis=0)
+    Xs -= X.mean(axis=0)
+    es = E[rs.order].astype(float)
+    return _Work(Xs, es, _segments(rs, es), es @ Xs, np.empty_like(Xs))
+
+
 def _efron_step(rs: RiskSets, w: _Work, beta: np.ndarray):
     r"""Log partial likelihood, score and information at ``beta`` (Efron ties).
 
@@ -257,10 +265,7 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
     there, as R does, and ``infinite`` marks those columns (R's "coefficient may be infinite").
     """
     rs = risk_sets(T, E, strata)
-    Xs = np.take(X, rs.order, axis=0)
-    Xs -= X.mean(axis=0)
-    es = E[rs.order].astype(float)
-    work = _Work(Xs, es, _segments(rs, es), Xs[es == 1].sum(axis=0), np.empty_like(Xs))
+    work = prepare(X, E, rs)
     beta = np.zeros(X.shape[1])
     ll, score, info = _efron_step(rs, work, beta)
     ll0, ok, it = ll, False, 0
