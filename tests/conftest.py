@@ -15,8 +15,12 @@ import pytest
 
 import cxmodels as cx
 
-#: fixtures that render a report set (each renders it once, shared by the tests that read it)
-RENDERING = frozenset({"built", "browsed", "rendered", "persian", "hostile", "fa_reports"})
+#: fixtures of end-to-end runs: a report set rendered once and shared by the tests that read it
+#: (``built``, ``browsed``, ``rendered``, ``persian``, ``hostile``, ``fa_reports``), and the data
+#: the runner tests (test_reports, test_runner, test_runner_faults) render notebooks on
+RENDERING = frozenset(
+    {"built", "browsed", "rendered", "persian", "hostile", "fa_reports", "small_data"}
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects

@@ -219,6 +219,7 @@ def test_unwritable_files_are_one_clear_error_and_nothing_partial(tmp_path, smal
     assert code == 1
 
 
+@pytest.mark.slow
 def test_concurrent_sample_generation_is_serialised(tmp_path):
     env = {**os.environ, "CXMODELS_ROOT": str(tmp_path)}
     code = "from cxmodels.reports import state; import cxmodels as cx; state.ensure_sample(); cx.load_sample()"
