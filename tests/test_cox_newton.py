@@ -46,3 +46,24 @@ def test_loglik_is_that_of_the_returned_point_on_a_regular_fit():
     assert ok
     np.testing.assert_allclose(ll, efron_loglik(X, T, E, beta), rtol=1e-12)
     np.testing.assert_allclose(ll0, efron_loglik(X, T, E, np.zeros(3)), rtol=1e-12)
+
+
+def test_risk_set_order_is_lexsorts_with_few_distinct_times():
+    # from 4,096 rows with few distinct times the order comes from one packed-key sort: it must be
+    # the permutation of np.lexsort((E, T, strata)), with and without strata, for whole and
+    # fractional times, and with many distinct times (the lexsort path)
+    from cxmodels.churn._cox import risk_sets
+
+    rng = np.random.default_rng(2)
+    n = 6000
+    E = (rng.random(n) < 0.6).astype(np.int64)
+    s = rng.integers(0, 3, n)
+    for T in (
+        rng.integers(1, 40, n).astype(float),
+        rng.integers(1, 900, n) / 4.0,
+        np.ceil(rng.exponential(size=n) * 3000.0),
+        rng.exponential(size=n),
+    ):
+        for strata in (None, s):
+            ref = np.lexsort((E, T, np.zeros(n, np.int64) if strata is None else strata))
+            np.testing.assert_array_equal(risk_sets(T, E, strata).order, ref)
