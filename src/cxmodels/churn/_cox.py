@@ -260,7 +260,9 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
     Returns ``(beta, cov, loglik, loglik_null, iterations, converged, infinite)``. Stops when
     the Newton step is below 1e-9 standard errors in every coefficient (R's ``coxph`` stops at
     a relative log-likelihood change of 1e-9, which leaves about 1e-8 in its coefficients); a
-    step that lowers the log-likelihood is halved. When the log-likelihood is flat while a
+    step that lowers the log-likelihood is halved, up to 30 times; when none raises it, the fit
+    stops at the last accepted point, returned with its own log-likelihood, score and
+    information, and ``converged`` is False. When the log-likelihood is flat while a
     coefficient still moves (a covariate that separates churners from the others), it stops
     there, as R does, and ``infinite`` marks those columns (R's "coefficient may be infinite").
     """
