@@ -1,4 +1,6 @@
-# cxmodels: `make reports` builds the report set, `make test` runs the suite.
+# cxmodels: `make reports` builds the report set, `make test` runs the fast suite and
+# `make test-e2e` the end-to-end runs (tests marked `slow`: rendering reports, the CLI);
+# CI (`.ci/run`) runs both.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -6,7 +8,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 DATA    := data/sample
 
-.PHONY: reports test lint bench clean data install lab
+.PHONY: reports test test-e2e test-all lint bench clean data install lab
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,7 +34,12 @@ reports: $(STAMP) $(DATA)/truth.json
 	$(BIN)/cxmodels report --config reports.yaml
 
 test: $(TSTAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-e2e: $(TSTAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: test test-e2e
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests bench notebooks

@@ -352,15 +352,14 @@ FA_REPORTS = {
 
 
 @pytest.fixture(scope="module")
-def fa_reports(tmp_path_factory):
+def fa_reports(tmp_path_factory, saved_1500):
     """The Kano and drivers reports in Persian (``language: fa``), rendered on small data."""
     import yaml
 
-    import cxmodels as cx
     from cxmodels import reports
 
     tmp = tmp_path_factory.mktemp("fa")
-    data = cx.save(cx.generate(1500, seed=5), tmp / "small")
+    data = saved_1500  # cx.generate(1500, seed=5), saved once per session (conftest)
     entries = [
         {"name": n, "notebook": str(ROOT / "notebooks" / nb), "parameters": p, "language": "fa"}
         for n, (nb, p) in FA_REPORTS.items()

@@ -1054,6 +1054,7 @@ def test_models_take_the_duckdb_engine_data_and_give_the_same_numbers(tmp_path, 
     assert cx.value.with_purchases(lazy).interactions["amount"].notna().any()
 
 
+@pytest.mark.slow  # a notebook execution: the end-to-end step
 def test_a_report_notebook_runs_on_the_duckdb_engine(tmp_path, world):
     """The engine parameter reaches cx.open_data; DuckDB inside a Jupyter kernel (where its
     progress-bar setting is refused) loads and the notebook runs through."""

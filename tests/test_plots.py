@@ -204,9 +204,15 @@ def test_kano_stacked_legend_has_full_names(kano8):
     assert ax.get_yticklabels()[-1].get_text() == kano8.table["feature"].iloc[0].replace("_", " ")
 
 
-def test_every_plot_has_a_describing_alt_text(world, drivers, kano8):
+@pytest.fixture(scope="module")
+def effect(world):
+    """``cx.follow_up_effect(world)`` with its defaults, fitted once for the plot tests."""
+    return cx.follow_up_effect(world)
+
+
+def test_every_plot_has_a_describing_alt_text(world, drivers, kano8, effect):
     ch = cx.fit_churn(cx.survival_table(world), ["overall_sat", "loyalty_member"])
-    eff = cx.follow_up_effect(world)
+    eff = effect
     axes = [
         drivers.plot_importance(),
         drivers.plot_quadrants(),
@@ -227,8 +233,8 @@ def test_every_plot_has_a_describing_alt_text(world, drivers, kano8):
     assert plots.alt_text(fig).count("Histogram") == 2
 
 
-def test_legends_stay_off_the_data(world):
-    eff = cx.follow_up_effect(world)
+def test_legends_stay_off_the_data(effect):
+    eff = effect
     for ax in (eff.plot_overlap(), eff.plot_balance()):
         ax.figure.canvas.draw()
         r = ax.figure.canvas.get_renderer()

@@ -24,8 +24,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory):
-    return cx.save(cx.generate(1500, seed=5), tmp_path_factory.mktemp("data") / "small")
+def small_data(saved_1500):
+    return saved_1500  # cx.generate(1500, seed=5), saved once per session (conftest)
 
 
 def _config(path: Path, entries: list[dict]) -> Path:

@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 import yaml
 
-import cxmodels as cx
 from cxmodels import reports
 from cxmodels.cli import main
 from cxmodels.reports import state
@@ -28,8 +27,8 @@ QUIET = {"progress": False, "quiet": True}
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory):
-    return cx.save(cx.generate(600, seed=3), tmp_path_factory.mktemp("data") / "small")
+def small_data(saved_600):
+    return saved_600  # cx.generate(600, seed=3), saved once per session (conftest)
 
 
 def tiny(path: Path, cells: list[str], params: str = "data_path = None\nvalue = 1") -> Path:
@@ -220,6 +219,7 @@ def test_unwritable_files_are_one_clear_error_and_nothing_partial(tmp_path, smal
     assert code == 1
 
 
+@pytest.mark.slow
 def test_concurrent_sample_generation_is_serialised(tmp_path):
     env = {**os.environ, "CXMODELS_ROOT": str(tmp_path)}
     code = "from cxmodels.reports import state; import cxmodels as cx; state.ensure_sample(); cx.load_sample()"

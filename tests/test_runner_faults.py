@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory):
-    return cx.save(cx.generate(600, seed=3), tmp_path_factory.mktemp("data") / "small")
+def small_data(saved_600):
+    return saved_600  # cx.generate(600, seed=3), saved once per session (conftest)
 
 
 def _env(*paths: Path) -> dict:

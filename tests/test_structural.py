@@ -364,7 +364,7 @@ def test_model_from_codebook(world):
 
 
 @pytest.mark.slow
-def test_notebook_04_runs_with_defaults_and_another_segment(tmp_path):
+def test_notebook_04_runs_with_defaults_and_another_segment(tmp_path, saved_1500):
     """Notebook 04 under the report pipeline (papermill, privacy gate, HTML export)."""
     import yaml
 
@@ -372,7 +372,7 @@ def test_notebook_04_runs_with_defaults_and_another_segment(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     nb = str(root / "notebooks" / "04_satisfaction_loyalty_chain.ipynb")
-    data = cx.save(cx.generate(1500, seed=5), tmp_path / "small")
+    data = saved_1500  # cx.generate(1500, seed=5), saved once per session (conftest)
     entries = [
         {"name": "chain", "notebook": nb, "parameters": {"bootstrap": 50}},
         {

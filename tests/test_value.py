@@ -635,6 +635,7 @@ def test_notebook_parameters_are_an_interface():
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
+@pytest.mark.slow  # a notebook execution: the end-to-end step
 def test_notebook_runs_with_defaults_and_another_segment(tmp_path):
     import papermill as pm
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +41,7 @@ class RiskSets:
 
 def risk_sets(T: np.ndarray, E: np.ndarray, strata: np.ndarray | None) -> RiskSets:
     s = np.zeros(len(T), dtype=np.int64) if strata is None else strata
-    order = np.lexsort((E, T, s))  # by stratum, time, then censored before churners
+    order = _sort_order(T, E, s)  # by stratum, time, then censored before churners
     Ts, Ss, Es = T[order], s[order], E[order]
     new = np.r_[True, (Ts[1:] != Ts[:-1]) | (Ss[1:] != Ss[:-1])]
     group = np.cumsum(new) - 1
@@ -50,6 +51,29 @@ def risk_sets(T: np.ndarray, E: np.ndarray, strata: np.ndarray | None) -> RiskSe
     start = np.cumsum(deaths) - deaths
     ek = (np.arange(len(eg)) - start[eg]) / deaths[eg]
     return RiskSets(order, group, Ss[first], Ts[first], deaths, eg, ek)
+
+
+def _sort_order(T: np.ndarray, E: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``np.lexsort((E, T, s))``, the same permutation (both stable).
+
+    With few distinct times (days, months), the times are ranked through a hash table and the
+    three keys packed into one small integer, sorted once (a radix sort for 16 bits): about
+    ten times faster than three comparison sorts of a million floats.
+    """
+    if len(T) < 4096 or len(pd.unique(T[:4096])) > 2048:  # small, or (nearly) continuous times
+        return np.lexsort((E, T, s))
+    codes, uniq = pd.factorize(T)
+    if len(uniq) > 1 << 20:
+        return np.lexsort((E, T, s))
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(uniq)] = np.arange(len(uniq))
+    key = (s * len(uniq) + rank[codes]) * 2 + E
+    top = int(key.max())
+    if top < 1 << 16:
+        key = key.astype(np.uint16)
+    elif top < 1 << 31:
+        key = key.astype(np.int32)
+    return np.argsort(key, kind="stable")
 
 
 def _at_risk(rs: RiskSets, per_group: np.ndarray) -> np.ndarray:
@@ -138,10 +162,6 @@ def zph_score(T, E, X, eta, strata, gtime) -> tuple[np.ndarray, np.ndarray]:
     return u, imat[: 2 * p, : 2 * p]
 
 
-def _first_rows(rs: RiskSets) -> np.ndarray:
-    return np.flatnonzero(np.r_[True, rs.group[1:] != rs.group[:-1]])
-
-
 def _cum_within_strata(rs: RiskSets, a: np.ndarray) -> np.ndarray:
     """Cumulative sum of per-group ``a`` over earlier-or-equal groups of the same stratum."""
     cs = np.cumsum(a)
@@ -149,65 +169,76 @@ def _cum_within_strata(rs: RiskSets, a: np.ndarray) -> np.ndarray:
     return cs - np.r_[0.0, cs][first]
 
 
-def _segments(rs: RiskSets, es_sorted: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Boundaries splitting each group into its censored rows, then its churners (rows are
-    sorted by stratum, time, event), for one ``reduceat`` that gives both sums."""
+def _segments(rs: RiskSets, es_sorted: np.ndarray) -> sparse.csr_matrix:
+    """A (2 groups x n) 0/1 matrix whose rows pick each group's censored rows, then its churners
+    (rows are sorted by stratum, time, event): one sparse product gives both sums per group."""
     n = len(es_sorted)
-    starts = _first_rows(rs)
-    ev_start = starts + (np.add.reduceat(1 - es_sorted, starts)).astype(np.int64)
-    idx = np.empty(2 * len(starts), dtype=np.int64)
-    idx[0::2], idx[1::2] = starts, ev_start
-    ends = np.r_[starts[1:], n]
-    nonempty = np.c_[ev_start > starts, ev_start < ends]
-    open_end = bool(ev_start[-1] == n)  # last group without churners: no split point there
-    return (idx[:-1] if open_end else idx), nonempty, open_end
+    size = np.bincount(rs.group, minlength=len(rs.time))
+    starts = np.cumsum(size) - size
+    bounds = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    bounds[0:-1:2], bounds[1:-1:2], bounds[-1] = starts, starts + size - rs.deaths, n
+    itype = np.int32 if n < 1 << 31 else np.int64
+    return sparse.csr_matrix(
+        (np.ones(n), np.arange(n, dtype=itype), bounds.astype(itype)), shape=(2 * len(starts), n)
+    )
 
 
-def _group_parts(v: np.ndarray, seg) -> tuple[np.ndarray, np.ndarray]:
-    """(sum over all rows, sum over churners) of ``v`` per group.
+def _group_parts(v: np.ndarray, seg: sparse.csr_matrix, r: np.ndarray | None = None):
+    """(sum over all rows, sum over churners) of ``r * v`` per group (``r`` = 1 when omitted)."""
+    seg.data[:] = 1.0 if r is None else r
+    parts = seg @ v
+    return parts[0::2] + parts[1::2], parts[1::2]
 
-    ``reduceat`` returns the element itself for an empty segment; those are masked out.
+
+@dataclass(frozen=True, eq=False)
+class _Work:
+    """What every Newton step reuses: sorted centred covariates, events, the group matrix and an
+    (n x p) work array (a fresh 80 MB array at every step costs more in page faults than the
+    arithmetic)."""
+
+    X: np.ndarray
+    es: np.ndarray
+    seg: sparse.csr_matrix
+    xsum: np.ndarray  # covariate sums over churners
+    nxp: np.ndarray
+
+
+def prepare(X: np.ndarray, E: np.ndarray, rs: RiskSets) -> _Work:
+    """Covariates in risk-set order, centred, with the events and the group matrix."""
+    Xs = np.take(X, rs.order, axis=0)
+    Xs -= X.mean(axis=0)
+    es = E[rs.order].astype(float)
+    return _Work(Xs, es, _segments(rs, es), es @ Xs, np.empty_like(Xs))
+
+
+def _efron_step(rs: RiskSets, w: _Work, beta: np.ndarray):
+    r"""Log partial likelihood, score and information at ``beta`` (Efron ties).
+
+    A churner's mean is :math:`m_{gk} = (R^1_g - c_k D^1_g)/\mathrm{den}_{gk}` with
+    :math:`c_k = k/d`, so the sums over churners of :math:`m` and :math:`m m^\top` reduce to
+    per-group vectors weighted by scalar sums of :math:`1/\mathrm{den}`, :math:`c/\mathrm{den}`
+    and their squares: no (churners x p) array. The rest of the information is one weighted Gram
+    matrix: a row at risk at every event time up to its own carries weight
+    :math:`r_i \sum_{g \le g(i)} a_g` with :math:`a_g = \sum_k 1/\mathrm{den}_{gk}`, minus
+    :math:`r_i b_{g(i)}` for churners (:math:`b_g = \sum_k c_k/\mathrm{den}_{gk}`).
     """
-    idx, nonempty, open_end = seg
-    parts = np.add.reduceat(v, idx, axis=0)
-    if open_end:
-        parts = np.concatenate([parts, np.zeros((1,) + v.shape[1:])])
-    parts = parts.reshape((len(nonempty), 2) + v.shape[1:])
-    parts *= nonempty.reshape(nonempty.shape + (1,) * (v.ndim - 1))
-    return parts[:, 0] + parts[:, 1], parts[:, 1]
-
-
-def _efron_step(rs, Xs, es, seg, beta, buf):
-    """Log partial likelihood, score and information at ``beta`` (Efron ties).
-
-    The information :math:`\\sum_{g,k} V_{gk}` is one weighted Gram matrix: a row at risk at
-    every event time up to its own carries weight :math:`r_i \\sum_{g \\le g(i)} a_g` with
-    :math:`a_g = \\sum_k 1/\\mathrm{den}_{gk}`, minus :math:`r_i b_{g(i)}` for churners
-    (:math:`b_g = \\sum_k (k/d)/\\mathrm{den}_{gk}`), minus the outer products of the means.
-    ``buf`` holds two reusable (n x p) and one (churners x p) work arrays: fresh 80 MB arrays
-    at every iteration cost more in page faults than the arithmetic.
-    """
-    eta = Xs @ beta
+    eta = w.X @ beta
     c = eta.max()
     r = np.exp(eta - c)
-    A0, D0 = _group_parts(r, seg)
-    rX = np.multiply(Xs, r[:, None], out=buf["nxp"])
-    A1, D1 = _group_parts(rX, seg)
+    A0, D0 = _group_parts(r, w.seg)
+    A1, D1 = _group_parts(w.X, w.seg, r)
     R0, R1 = _at_risk(rs, A0), _at_risk(rs, A1)
-    j, k = rs.eg, rs.ek
-    den = R0[j] - k * D0[j]
-    m = np.multiply(D1[j], k[:, None], out=buf["exp"])
-    np.subtract(R1[j], m, out=m)
-    m /= den[:, None]
-    ll = float(eta[buf["ev"]].sum() - (np.log(den) + c).sum())
-    score = buf["xsum"] - m.sum(axis=0)
-    ng = len(rs.time)
-    a = np.bincount(j, weights=1.0 / den, minlength=ng)
-    b = np.bincount(j, weights=k / den, minlength=ng)
-    w = r * (_cum_within_strata(rs, a)[rs.group] - es * b[rs.group])
-    Xw = np.multiply(Xs, np.sqrt(w)[:, None], out=buf["nxp"])  # w > 0: b_g < a_g
-    info = Xw.T @ Xw - m.T @ m
-    return ll, score, info
+    j, k, ng = rs.eg, rs.ek, len(rs.time)
+    inv = 1.0 / (R0[j] - k * D0[j])
+    sums = [np.bincount(j, weights=v, minlength=ng) for v in (inv, k * inv)]
+    sq = [np.bincount(j, weights=v * inv, minlength=ng) for v in (inv, k * inv, k * k * inv)]
+    ll = float(w.xsum @ beta + np.log(inv).sum() - c * len(j))
+    score = w.xsum - (R1.T @ sums[0] - D1.T @ sums[1])
+    cross = (R1 * sq[1][:, None]).T @ D1
+    mm = (R1 * sq[0][:, None]).T @ R1 - cross - cross.T + (D1 * sq[2][:, None]).T @ D1
+    wt = r * (_cum_within_strata(rs, sums[0])[rs.group] - w.es * sums[1][rs.group])
+    Xw = np.multiply(w.X, np.sqrt(wt)[:, None], out=w.nxp)  # wt > 0: b_g < a_g
+    return ll, score, Xw.T @ Xw - mm
 
 
 #: R ``coxph.control``: ``eps`` and ``toler.inf`` for the "coefficient may be infinite" check.
@@ -229,40 +260,29 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
     Returns ``(beta, cov, loglik, loglik_null, iterations, converged, infinite)``. Stops when
     the Newton step is below 1e-9 standard errors in every coefficient (R's ``coxph`` stops at
     a relative log-likelihood change of 1e-9, which leaves about 1e-8 in its coefficients); a
-    step that lowers the log-likelihood is halved. When the log-likelihood is flat while a
+    step that lowers the log-likelihood is halved, up to 30 times; when none raises it, the fit
+    stops at the last accepted point, returned with its own log-likelihood, score and
+    information, and ``converged`` is False. When the log-likelihood is flat while a
     coefficient still moves (a covariate that separates churners from the others), it stops
     there, as R does, and ``infinite`` marks those columns (R's "coefficient may be infinite").
     """
     rs = risk_sets(T, E, strata)
-    Xs = X[rs.order]
-    Xs -= X.mean(axis=0)
-    es = E[rs.order].astype(float)
-    seg = _segments(rs, es)
-    ev = es == 1
-    buf = {
-        "nxp": np.empty_like(Xs),
-        "exp": np.empty((len(rs.eg), X.shape[1])),
-        "ev": ev,
-        "xsum": Xs[ev].sum(axis=0),
-    }
+    work = prepare(X, E, rs)
     beta = np.zeros(X.shape[1])
-    ll, score, info = _efron_step(rs, Xs, es, seg, beta, buf)
+    ll, score, info = _efron_step(rs, work, beta)
     ll0, ok, it = ll, False, 0
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         while it < max_iter:  # Newton iterations (a handful), not rows
             it += 1
             step = _solve(info, score)
             if np.all(np.abs(step) <= 1e-9 * np.sqrt(np.diag(_inverse(info)))):
                 ok = True
                 break
-            for _ in range(30):  # step halving
-                new = _efron_step(rs, Xs, es, seg, beta + step, buf)
-                if np.isfinite(new[0]) and new[0] >= ll - 1e-12 * abs(ll):
-                    break
-                step = step / 2
-            flat = abs(new[0] - ll) <= COX_EPS * abs(new[0])
-            beta = beta + step
-            ll, score, info = new
+            new = _halve(rs, work, beta, step, ll)
+            if new is None:  # no point along the Newton direction raises the log-likelihood
+                break  # keep the last point and its values (not converged)
+            flat = abs(new[1] - ll) <= COX_EPS * abs(new[1])
+            beta, (ll, score, info) = new[0], new[1:]
             if flat and infinite_coefficients(beta, _solve(info, score)).any():
                 ok = True  # R: "Loglik converged before variable ...; may be infinite"
                 break
@@ -270,6 +290,19 @@ def fit_cox(X: np.ndarray, T: np.ndarray, E: np.ndarray, strata=None, max_iter: 
             infinite_coefficients(beta, _solve(info, score)) if it else np.zeros(len(beta), bool)
         )
         return beta, _inverse(info), ll, ll0, it, ok, infinite & ok
+
+
+def _halve(rs: RiskSets, work: _Work, beta, step, ll: float, tries: int = 30):
+    """The first of ``beta + step``, ``beta + step / 2``, ... whose log-likelihood is finite and
+    not lower than ``ll``, with its values ``(point, loglik, score, information)``; ``None``
+    when none of ``tries`` is."""
+    for _ in range(tries):
+        point = beta + step
+        new = _efron_step(rs, work, point)
+        if np.isfinite(new[0]) and new[0] >= ll - 1e-12 * abs(ll):
+            return (point, *new)
+        step = step / 2
+    return None
 
 
 def _inverse(info: np.ndarray) -> np.ndarray:
