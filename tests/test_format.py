@@ -227,3 +227,13 @@ def test_styler_view_of_the_same_table(drivers):
     assert list(st.data.columns) == list(shown.blocks[0].columns)
     assert repr(shown).startswith("<DisplayTable: 8 rows")
     assert shown._repr_html_() == shown.to_html()
+
+
+def test_a_non_zero_value_never_reads_as_zero_and_t_is_a_statistic():
+    # review (07 service-profit chain): a branch variance of 0.0022 beside 2.23 read "0.00"
+    # while its sd read 0.047; and the multilevel table's t column was headed "T-learner"
+    frame, _ = format_frame(pd.DataFrame({"variance": [0.0022, 2.23], "sd": [0.047, 1.492]}))
+    assert frame["variance"].tolist() == ["0.002", "2.230"]
+    frame, _ = format_frame(pd.DataFrame({"variance": [0.0, 2.23]}))
+    assert frame["variance"].tolist() == ["0.00", "2.23"]  # a true zero keeps 2 decimals
+    assert column_label("t") == "t"

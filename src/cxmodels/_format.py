@@ -166,6 +166,7 @@ KANO_CATEGORIES: dict[str, str] = {
 #: Headers for the conventional column names of result tables.
 COLUMN_LABELS: dict[str, str] = {
     "p_value": "p",
+    "t": "t",  # a t statistic (the catalogue's label "t" is the T-learner)
     "pvalue": "p",
     "p_val": "p",
     "coef": "coefficient",
@@ -387,7 +388,8 @@ def _decimals(kind: str, values: pd.Series) -> int:
     """Decimals of a column, enough that no two different values read the same everywhere.
 
     Fixed per kind (``p`` 3, ``count``/``int`` 0, ``ratio`` 2, ``time`` 1), three significant
-    digits of the median magnitude for ``num``, two significant digits of the smallest
+    digits of the median magnitude for ``num`` (more, up to 4, until no non-zero value reads
+    as 0), two significant digits of the smallest
     non-zero value for ``prob`` (3-4 decimals) and ``share`` (as %, 1-3 decimals); then more
     (up to 6) while a column of different values would read as one number.
     """
@@ -406,6 +408,8 @@ def _decimals(kind: str, values: pd.Series) -> int:
         dec = int(np.clip(1 - np.floor(np.log10(scale * nz.min())), low, high))
     else:
         dec = int(np.clip(2 - np.floor(np.log10(np.median(nz))), 0, 4))
+        while dec < 4 and len(nz) and np.round(nz.min(), dec) == 0:  # no non-zero reads as 0
+            dec += 1
     return _distinct_decimals(x * (100 if kind == "share" else 1), dec)
 
 
