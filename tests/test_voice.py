@@ -255,6 +255,9 @@ def test_report_analyses_the_comments_in_its_language():
         assert n == lang.sum() and res.n_comments == lang[language]
         assert set(res.language[res.labels.notna()]) == {language}
         assert res.left_out == {other: lang[other]}
+        # review: the summary said "comments in Persian: 0" beside "3,652 ... left out"
+        facts = res.summary().facts
+        assert facts["comments left out (another language)"] == lang[other]
         with i18n.language(language):
             caveat = res.findings().caveats[0]
             assert caveat == i18n.t(

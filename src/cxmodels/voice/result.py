@@ -106,6 +106,7 @@ class CommentsResult(Result):
             "themes": len(self.table),
             "method": self.method,
             "comments in Persian": int((self.language[self.labels.notna()] == "fa").sum()),
+            "comments left out (another language)": sum(self.left_out.values()),
             "sentiment calibrated on the NPS group": cal.calibrated,
             "sentiment accuracy on held-out comments": cal.accuracy,
             "held-out comments": cal.n_test,
