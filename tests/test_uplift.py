@@ -225,3 +225,18 @@ def test_retention_policy_values_customers_kept_through_a_clv(world):
     assert r.gain_low < kept < r.gain_high
     assert r.net_value == pytest.approx(300.0 * r.gain - 300)
     assert "keeps" in p.findings().findings[0]
+
+
+def test_best_window_is_compared_with_the_next_best(timing):
+    # review: "the best time is 5-7 days" stood beside overlapping intervals and a 60% share
+    # of replicates; the page must say whether the best window beats the next one
+    tab = timing.table
+    assert tab.loc[tab["best"], "vs_best"].isna().all()
+    rest = tab.loc[~tab["best"]]
+    assert (rest["vs_best"] <= 0).all()  # overall satisfaction: higher is better
+    assert np.allclose(rest["vs_best"], rest["estimate"] - timing.best["estimate"])
+    runner = rest.loc[rest["estimate"].idxmax()]
+    words = " ".join(timing.findings())
+    clear = runner["vs_best_high"] < 0
+    key = "It is clearly better than" if clear else "It is not clearly better than"
+    assert f"{key} the next best window, {runner['from_day']}-{runner['to_day']} days" in words
