@@ -237,3 +237,23 @@ def test_a_non_zero_value_never_reads_as_zero_and_t_is_a_statistic():
     frame, _ = format_frame(pd.DataFrame({"variance": [0.0, 2.23]}))
     assert frame["variance"].tolist() == ["0.00", "2.23"]  # a true zero keeps 2 decimals
     assert column_label("t") == "t"
+
+
+def test_split_table_repeats_the_columns_that_tell_its_rows_apart():
+    # review (08 targeting): the effect-by-trait table was cut in two and its second block
+    # showed "segment" twice, without the level that told the two rows apart
+    from cxmodels._format import _blocks
+
+    frame = pd.DataFrame({
+        "covariate": ["segment", "segment", "region"], "level": ["premium", "small", "east"],
+        "n": ["1,488", "1,827", "1,926"], "predicted effect": ["0.606", "0.589", "0.570"],
+        "estimated effect (95% CI)": ["0.648 (0.524 to 0.772)"] * 3,
+    })  # fmt: skip
+    blocks = _blocks(frame, 60)
+    assert len(blocks) > 1
+    assert all(list(b.columns[:2]) == ["covariate", "level"] for b in blocks)
+    unique = pd.DataFrame(
+        {"metric": ["a", "b", "c"], **{f"c{i}": ["1.234567"] * 3 for i in range(6)}}
+    )
+    later = _blocks(unique, 40)[1:]  # a first column that names every row: it alone repeats
+    assert later and all(b.columns[0] == "metric" and b.columns[1] != "c0" for b in later)

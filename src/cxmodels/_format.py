@@ -749,7 +749,8 @@ class DisplayTable:
         Shown above the table.
     blocks : list of DataFrame
         ``frame`` cut into column blocks that fit ``max_chars`` (the first column repeated in
-        each), or transposed when the table has at most two rows.
+        each, with the next ones while it alone does not tell the rows apart), or transposed
+        when the table has at most two rows.
     """
 
     frame: pd.DataFrame
@@ -849,16 +850,28 @@ def _blocks(frame: pd.DataFrame, max_chars: int) -> list[pd.DataFrame]:
             t = frame.T.reset_index()
             t.columns = ["", *(["value"] if len(frame) == 1 else ["1", "2"])]
         return [t]
-    key, rest = frame.columns[0], list(frame.columns[1:])
-    blocks, cur, used = [], [], w[0]
-    for c, wc in zip(rest, w[1:]):
+    n = _key_width(frame, w, max_chars)
+    key, rest = list(frame.columns[:n]), list(frame.columns[n:])
+    blocks, cur, used = [], [], w[:n].sum()
+    for c, wc in zip(rest, w[n:]):
         if cur and used + wc > max_chars:
-            blocks.append(frame[[key, *cur]])
-            cur, used = [], w[0]
+            blocks.append(frame[[*key, *cur]])
+            cur, used = [], w[:n].sum()
         cur.append(c)
         used += wc
-    blocks.append(frame[[key, *cur]])
+    blocks.append(frame[[*key, *cur]])
     return blocks
+
+
+def _key_width(frame: pd.DataFrame, w: np.ndarray, max_chars: int) -> int:
+    """How many leading columns each block repeats: the first, and the next ones (up to three
+    in all, within half the width) while the rows they name are not unique (``segment`` twice,
+    told apart by its ``level``)."""
+    n = 1
+    while (n < min(3, frame.shape[1] - 1) and frame.iloc[:, :n].duplicated().any()
+           and w[: n + 1].sum() <= max_chars / 2):  # fmt: skip
+        n += 1
+    return n
 
 
 def display_table(
