@@ -241,3 +241,17 @@ def test_service_profit_chain_of_promoters_is_logistic(world):
     assert 0 < e["ci_low"] < e["effect"] < e["ci_high"] and 0.5 < e["explained"] <= 1
     assert chain.null.n == world.responses["nps"].notna().sum() and chain.null.tau() > 0
     assert "the odds of promoters are multiplied by" in "\n".join(chain.findings())
+
+
+def test_share_explained_by_a_boundary_fit_is_called_an_upper_end(world):
+    # review (07): "staff satisfaction accounts for 100% of the variance between branches"
+    # beside "the branch variance is estimated at zero (a boundary fit)"
+    import dataclasses
+
+    chain = cx.service_profit_chain(world, predictors=["segment"])
+    assert not any("boundary" in f for f in chain.findings())
+    table = chain.table.assign(explained=1.0)
+    full = dataclasses.replace(chain.full, singular=True)
+    at_zero = dataclasses.replace(chain, table=table, full=full)
+    said = [f for f in at_zero.findings() if "variance between branches" in f]
+    assert len(said) == 1 and "upper end" in said[0] and "100%" in said[0]
