@@ -240,3 +240,21 @@ def test_best_window_is_compared_with_the_next_best(timing):
     clear = runner["vs_best_high"] < 0
     key = "It is clearly better than" if clear else "It is not clearly better than"
     assert f"{key} the next best window, {runner['from_day']}-{runner['to_day']} days" in words
+
+
+def test_policies_and_trait_levels_read_as_words_in_english(fit):
+    # review: the English policy table and figure said "top_k", "no_one", "policy: top_k", and
+    # the trait table "small_business"
+    import matplotlib.pyplot as plt
+
+    from cxmodels._format import format_frame
+
+    pol = fit.policy(100, value=10.0, bootstrap=10)
+    frame, _ = format_frame(pol.table)
+    assert frame["policy"].tolist() == ["call the top k", "call everyone", "call no one"]
+    ax = pol.plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == frame["policy"].tolist()
+    plt.close("all")
+    shown, _ = format_frame(fit.by_trait)
+    assert "small business" in shown["level"].tolist()
+    assert not shown["level"].str.contains("_").any()

@@ -223,7 +223,9 @@ NAME_COLUMNS = frozenset(
 
 #: Columns whose text values are categories of the data (segment, channel...): their values
 #: are shown through :func:`label` (``small_business`` reads "small business").
-CATEGORY_COLUMNS = frozenset({"segment", "channel", "region", "method", "group", "band"})
+CATEGORY_COLUMNS = frozenset(
+    {"segment", "channel", "region", "method", "group", "band", "level", "policy"}
+)
 
 #: Number formats per column kind: Python formatter and the matching Excel number format.
 KINDS = ("p", "count", "int", "share", "pct", "prob", "ratio", "time", "num", "bool", "text")

@@ -91,7 +91,7 @@ def policy_plot(table: pd.DataFrame, ax=None):
     hi = table["net_value_high" if money else "gain_high"]
     y = np.arange(len(table))[::-1]
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=3)
-    ax.set_yticks(y, [_fig(f"policy: {p}") for p in table["policy"]])
+    ax.set_yticks(y, [_label(str(p)) for p in table["policy"]])
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_xlabel("net value (money)" if money else "total effect")
     ax.set_title("Value of the follow-up policies")
@@ -117,9 +117,3 @@ def timing_plot(table: pd.DataFrame, outcome: str, ax=None):
     ax.set_ylabel(f"effect on {_label(outcome)}")
     ax.set_title("Effect of a follow-up by its delay")
     return _set_alt(ax, i18n.t("fig.alt.uplift_timing", n=len(table)))
-
-
-def _fig(text: str) -> str:
-    from ..plots import _fig_text
-
-    return _fig_text(text)
