@@ -258,3 +258,17 @@ def test_policies_and_trait_levels_read_as_words_in_english(fit):
     shown, _ = format_frame(fit.by_trait)
     assert "small business" in shown["level"].tolist()
     assert not shown["level"].str.contains("_").any()
+
+
+def test_persian_effect_axes_have_no_english(fit, timing):
+    # review (08_fa): "effect on رضایت کلی" and "effect of a follow-up on رضایت کلی" on the
+    # axes (two English words slip past english_runs)
+    import re
+
+    import matplotlib.pyplot as plt
+
+    with cx.i18n.language("fa"):
+        for ax in (timing.plot(), fit.plot_by_trait(), fit.plot()):
+            words = ax.get_xlabel() + " " + ax.get_ylabel()
+            assert not re.search(r"[A-Za-z]{2,}", words.replace("AIPW", "")), words
+            plt.close(ax.figure)
