@@ -867,11 +867,11 @@ def _blocks(frame: pd.DataFrame, max_chars: int) -> list[pd.DataFrame]:
 
 def _key_width(frame: pd.DataFrame, w: np.ndarray, max_chars: int) -> int:
     """How many leading columns each block repeats: the first, and the next ones (up to three
-    in all, within half the width) while the rows they name are not unique (``segment`` twice,
-    told apart by its ``level``)."""
+    in all, leaving room for the widest other column) while the rows they name are not unique
+    (``segment`` twice, told apart by its ``level``)."""
     n = 1
     while (n < min(3, frame.shape[1] - 1) and frame.iloc[:, :n].duplicated().any()
-           and w[: n + 1].sum() <= max_chars / 2):  # fmt: skip
+           and w[: n + 1].sum() + w[n + 1 :].max() <= max_chars):  # fmt: skip
         n += 1
     return n
 
