@@ -381,3 +381,22 @@ def test_sample_data_writes_realistic_comments_by_default(tmp_path):
     assert none.responses["comment_liked"].dropna().str.startswith("Really good").all()
     cols = [c for c in none.responses if not c.startswith("comment_")]
     pd.testing.assert_frame_equal(both.responses[cols], none.responses[cols])
+
+
+def test_trend_sentence_says_whether_the_change_is_clear():
+    # review (06): "the share of app / cost / website moved most from 2022Q1 to 2025Q4: from
+    # 19% to 10%" with 64 comments in 2022Q1 and no interval; a largest move between two
+    # small waves is mostly noise
+    data = cx.generate(1500, seed=8, comments="en")
+    res = cx.analyze_comments(data, bootstrap=0)
+    tr, n = res.trend, res.trend_n
+    assert list(n.index) == list(tr.columns) and n.sum() == res.labels.notna().sum()
+    first, last = tr.columns[0], tr.columns[-1]
+    moved = (tr[last] - tr[first]).abs().idxmax()
+    p1, p2 = tr.loc[moved, first] / 100, tr.loc[moved, last] / 100
+    se = np.sqrt(p1 * (1 - p1) / n[first] + p2 * (1 - p2) / n[last])
+    clear = abs(p2 - p1) > 1.959964 * se
+    said = [s for s in res.findings() if s.startswith(f"The share of {moved} moved most")]
+    assert len(said) == 1
+    assert ("is not clear" in said[0]) != clear, said
+    assert f"{n[first]:,}" in said[0] and f"{n[last]:,}" in said[0]
