@@ -341,3 +341,20 @@ def test_exit_cause_verdict_follows_both_intervals_it_prints():
     assert "The share who end up leaving for non-payment is higher" in said[1]
     assert said[2].startswith("overall satisfaction raises leaving for other")
     assert "share who end up leaving for other is not clear" in said[2]
+
+
+def test_incidence_legend_covers_only_the_still_customer_share():
+    # review (02): the legend sat at the lower left, over the first months' exits
+    import matplotlib.pyplot as plt
+
+    st = pd.DataFrame({"duration": np.r_[np.arange(1, 41), np.arange(1, 41)],
+                       "event": np.r_[np.ones(40, int), np.full(40, 2)]})  # fmt: skip
+    st.loc[::3, "event"] = 0
+    res = cumulative_incidence(st)
+    ax = res.plot()
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent().transformed(ax.transData.inverted())
+    free = res.event_free
+    under = free[(free["time"] >= box.x0) & (free["time"] <= box.x1)]
+    assert len(under) and (1 - under["event_free"]).max() < box.y0  # exits stay below it
+    plt.close("all")
