@@ -400,3 +400,23 @@ def test_trend_sentence_says_whether_the_change_is_clear():
     assert len(said) == 1
     assert ("is not clear" in said[0]) != clear, said
     assert f"{n[first]:,}" in said[0] and f"{n[last]:,}" in said[0]
+
+
+def test_impact_bubbles_are_grey_where_the_interval_crosses_zero():
+    # review (06): "fees / process / agent" was drawn red (costs NPS) with an impact of -0.088
+    # (-0.437 to 0.347)
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from cxmodels.plots import PALETTE
+    from cxmodels.voice.plots import impact_bubbles
+
+    table = pd.DataFrame({
+        "theme": ["a", "b", "c", "d"], "comments": [100, 80, 60, 40],
+        "sentiment": [-0.3, -0.2, 0.1, 0.2], "impact": [-0.4, -0.09, 0.6, 0.05],
+        "impact_low": [-0.6, -0.44, 0.2, -0.16], "impact_high": [-0.2, 0.35, 1.0, 0.24],
+    })  # fmt: skip
+    ax = impact_bubbles(table, "NPS")
+    faces = [mcolors.to_hex(c[:3]) for c in ax.collections[0].get_facecolors()]
+    assert faces == [PALETTE[3], PALETTE[7], PALETTE[2], PALETTE[7]]
+    plt.close("all")
