@@ -257,3 +257,14 @@ def test_split_table_repeats_the_columns_that_tell_its_rows_apart():
     )
     later = _blocks(unique, 40)[1:]  # a first column that names every row: it alone repeats
     assert later and all(b.columns[0] == "metric" and b.columns[1] != "c0" for b in later)
+
+
+def test_an_estimate_never_reads_like_a_bound_it_differs_from():
+    # review (00/07 weighting): CES 4.2507 (4.2234 to 4.2780) beside NPS -27.6 read
+    # "4.3 (4.2 to 4.3)"
+    df = pd.DataFrame({"metric": ["NPS", "CES"], "value": [-27.607, 4.2507],
+                       "ci_low": [-29.19, 4.2234], "ci_high": [-26.03, 4.2780]})  # fmt: skip
+    frame, _ = format_frame(df)
+    assert frame.iloc[1, 1] == "4.25 (4.22 to 4.28)" and frame.iloc[0, 1].startswith("-27.61")
+    apart = pd.DataFrame({"value": [12.5, 30.2], "ci_low": [10.1, 27.9], "ci_high": [14.9, 32.6]})
+    assert format_frame(apart)[0].iloc[0, 0] == "12.5 (10.1 to 14.9)"  # nothing to tell apart

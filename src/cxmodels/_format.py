@@ -551,9 +551,27 @@ def table_specs(
     pairs = interval_pairs(df)
     for est, lo, hi in pairs:
         if est is not None:
+            sp = specs[est]
+            if sp.kind == "num" and est not in digits and sp.rows is None:
+                dec = _interval_decimals(df[est], df[lo], df[hi], sp.decimals)
+                sp = specs[est] = dataclasses.replace(
+                    sp, decimals=dec, excel_format=_excel_format("num", dec)
+                )
             for c in (lo, hi):
-                specs[c] = dataclasses.replace(specs[est], name=c, header=specs[c].header)
+                specs[c] = dataclasses.replace(sp, name=c, header=specs[c].header)
     return specs, pairs
+
+
+def _interval_decimals(est: pd.Series, lo: pd.Series, hi: pd.Series, dec: int) -> int:
+    """``dec``, or one more when on some row an estimate reads like a bound it differs from
+    (CES 4.25 with its interval 4.22 to 4.28 read "4.3 (4.2 to 4.3)")."""
+    e, a, b = (pd.to_numeric(x, errors="coerce").to_numpy(float) for x in (est, lo, hi))
+
+    def alike(d: int) -> bool:
+        r = np.round(e, d)
+        return bool((((r == np.round(a, d)) & (e != a)) | ((r == np.round(b, d)) & (e != b))).any())
+
+    return dec + 1 if alike(dec) and dec < 6 else dec
 
 
 def row_kinds(df: pd.DataFrame) -> pd.Series | None:
