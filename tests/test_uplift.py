@@ -137,7 +137,9 @@ def test_policy_value_covers_the_truth(world, fit, truth_rows):
 
 def test_best_delay_window_is_found(world, fit, timing, truth_rows):
     tab = timing.table
-    assert timing.best["band"] == "0-2" and timing.best["p_best"] > 0.5
+    assert timing.best["band"] == "1-2" and timing.best["p_best"] > 0.5
+    # review: the band read "0-2" beside "from day 1", the figure and the findings "1-2"
+    assert (tab["band"] == tab["from_day"].astype(str) + "-" + tab["to_day"].astype(str)).all()
     assert tab["estimate"].iloc[0] > tab["ci_high"].iloc[-1]
     # true effect of a follow-up in each band: the rating effect at each delay, weighted by
     # the delay distribution of the event's kind within the band

@@ -200,7 +200,7 @@ def _band_table(psi, arm, groups, edges, better, B, seed, level) -> pd.DataFrame
     rows = []
     for b in range(diff.shape[1]):  # a few bands
         est, se = clustered_mean(diff[:, b], groups)
-        rows.append({"band": f"{edges[b]:g}-{edges[b + 1]:g}", "from_day": int(edges[b]) + 1,
+        rows.append({"band": f"{int(edges[b]) + 1}-{edges[b + 1]:g}", "from_day": int(edges[b]) + 1,
                      "to_day": int(edges[b + 1]), "n": int((arm == b + 1).sum()), "estimate": est,
                      "se": se, "ci_low": est - z * se, "ci_high": est + z * se})  # fmt: skip
     table = pd.DataFrame(rows)
