@@ -218,7 +218,7 @@ COLUMN_LABELS: dict[str, str] = {
 #: Columns whose text values are column or driver names (shown through :func:`label`).
 NAME_COLUMNS = frozenset(
     {"driver", "covariate", "variable", "term", "predictor", "feature", "attribute", "outcome"}
-    | {"metric", "measure"}
+    | {"metric", "measure", "margin"}
 )
 
 #: Columns whose text values are categories of the data (segment, channel...): their values
