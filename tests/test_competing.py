@@ -320,3 +320,41 @@ def test_churn_report_section_says_why_it_is_left_out(monkeypatch):
         set_language("en")
     assert "<b>Why customers leave</b> is left out: the data records no exit causes" in shown[0]
     assert "چرا مشتریان می‌روند" in shown[1] and "علت ترک" in shown[1]
+
+
+def test_exit_cause_verdict_follows_both_intervals_it_prints():
+    # review: the sentence said "no clear effect" while the subdistribution interval beside it
+    # (1.01 to 1.19) excluded 1; each ratio's verdict must follow its own interval
+    from cxmodels.churn.competing import ExitCauses
+
+    table = pd.DataFrame({
+        "cause": ["cancelled", "non-payment", "other"], "covariate": ["overall_sat"] * 3,
+        "hr": [0.85, 1.05, 1.30], "hr_low": [0.81, 0.97, 1.10], "hr_high": [0.90, 1.15, 1.61],
+        "hr_p": [0.001, 0.22, 0.003], "shr": [0.85, 1.09, 1.21], "shr_low": [0.80, 1.01, 0.99],
+        "shr_high": [0.90, 1.19, 1.46], "shr_p": [0.001, 0.03, 0.06],
+    })  # fmt: skip
+    res = ExitCauses(table, None, None, "overall_sat", 12.0, 0.05)
+    said = res._verdicts()
+    assert said[0].startswith("overall satisfaction lowers leaving for cancelled")
+    assert "though" not in said[0]  # both intervals below 1: one sentence
+    assert said[1].startswith("overall satisfaction has no clear effect on leaving for non-payment")
+    assert "The share who end up leaving for non-payment is higher" in said[1]
+    assert said[2].startswith("overall satisfaction raises leaving for other")
+    assert "share who end up leaving for other is not clear" in said[2]
+
+
+def test_incidence_legend_covers_only_the_still_customer_share():
+    # review (02): the legend sat at the lower left, over the first months' exits
+    import matplotlib.pyplot as plt
+
+    st = pd.DataFrame({"duration": np.r_[np.arange(1, 41), np.arange(1, 41)],
+                       "event": np.r_[np.ones(40, int), np.full(40, 2)]})  # fmt: skip
+    st.loc[::3, "event"] = 0
+    res = cumulative_incidence(st)
+    ax = res.plot()
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent().transformed(ax.transData.inverted())
+    free = res.event_free
+    under = free[(free["time"] >= box.x0) & (free["time"] <= box.x1)]
+    assert len(under) and (1 - under["event_free"]).max() < box.y0  # exits stay below it
+    plt.close("all")

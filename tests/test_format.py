@@ -227,3 +227,44 @@ def test_styler_view_of_the_same_table(drivers):
     assert list(st.data.columns) == list(shown.blocks[0].columns)
     assert repr(shown).startswith("<DisplayTable: 8 rows")
     assert shown._repr_html_() == shown.to_html()
+
+
+def test_a_non_zero_value_never_reads_as_zero_and_t_is_a_statistic():
+    # review (07 service-profit chain): a branch variance of 0.0022 beside 2.23 read "0.00"
+    # while its sd read 0.047; and the multilevel table's t column was headed "T-learner"
+    frame, _ = format_frame(pd.DataFrame({"variance": [0.0022, 2.23], "sd": [0.047, 1.492]}))
+    assert frame["variance"].tolist() == ["0.002", "2.230"]
+    frame, _ = format_frame(pd.DataFrame({"variance": [0.0, 2.23]}))
+    assert frame["variance"].tolist() == ["0.00", "2.23"]  # a true zero keeps 2 decimals
+    assert column_label("t") == "t"
+
+
+def test_split_table_repeats_the_columns_that_tell_its_rows_apart():
+    # review (08 targeting): the effect-by-trait table was cut in two and its second block
+    # showed "segment" twice, without the level that told the two rows apart
+    from cxmodels._format import _blocks
+
+    frame = pd.DataFrame({
+        "covariate": ["segment", "segment", "region"], "level": ["premium", "small", "east"],
+        "n": ["1,488", "1,827", "1,926"], "predicted effect": ["0.606", "0.589", "0.570"],
+        "estimated effect (95% CI)": ["0.648 (0.524 to 0.772)"] * 3,
+    })  # fmt: skip
+    blocks = _blocks(frame, 60)
+    assert len(blocks) > 1
+    assert all(list(b.columns[:2]) == ["covariate", "level"] for b in blocks)
+    unique = pd.DataFrame(
+        {"metric": ["a", "b", "c"], **{f"c{i}": ["1.234567"] * 3 for i in range(6)}}
+    )
+    later = _blocks(unique, 40)[1:]  # a first column that names every row: it alone repeats
+    assert later and all(b.columns[0] == "metric" and b.columns[1] != "c0" for b in later)
+
+
+def test_an_estimate_never_reads_like_a_bound_it_differs_from():
+    # review (00/07 weighting): CES 4.2507 (4.2234 to 4.2780) beside NPS -27.6 read
+    # "4.3 (4.2 to 4.3)"
+    df = pd.DataFrame({"metric": ["NPS", "CES"], "value": [-27.607, 4.2507],
+                       "ci_low": [-29.19, 4.2234], "ci_high": [-26.03, 4.2780]})  # fmt: skip
+    frame, _ = format_frame(df)
+    assert frame.iloc[1, 1] == "4.25 (4.22 to 4.28)" and frame.iloc[0, 1].startswith("-27.61")
+    apart = pd.DataFrame({"value": [12.5, 30.2], "ci_low": [10.1, 27.9], "ci_high": [14.9, 32.6]})
+    assert format_frame(apart)[0].iloc[0, 0] == "12.5 (10.1 to 14.9)"  # nothing to tell apart

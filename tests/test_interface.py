@@ -225,3 +225,12 @@ def value_results():
 def test_value_results_share_the_surface(value_results, name):
     test_shared_result_surface(value_results, name)
     test_findings_identity_and_short_repr(value_results, name)
+
+
+def test_a_caveat_two_findings_share_is_said_once():
+    # review (07 service-profit chain): "Only 20 branches: ..." twice in the page's findings,
+    # once from the chain and once from the promoter model
+    from cxmodels._results import Findings
+
+    both = Findings(("a",), ("few branches", "x")) + Findings(("b",), ("few branches", "y"))
+    assert both.findings == ("a", "b") and both.caveats == ("few branches", "x", "y")

@@ -241,3 +241,30 @@ def test_service_profit_chain_of_promoters_is_logistic(world):
     assert 0 < e["ci_low"] < e["effect"] < e["ci_high"] and 0.5 < e["explained"] <= 1
     assert chain.null.n == world.responses["nps"].notna().sum() and chain.null.tau() > 0
     assert "the odds of promoters are multiplied by" in "\n".join(chain.findings())
+
+
+def test_share_explained_by_a_boundary_fit_is_called_an_upper_end(world):
+    # review (07): "staff satisfaction accounts for 100% of the variance between branches"
+    # beside "the branch variance is estimated at zero (a boundary fit)"
+    import dataclasses
+
+    chain = cx.service_profit_chain(world, predictors=["segment"])
+    assert not any("boundary" in f for f in chain.findings())
+    table = chain.table.assign(explained=1.0)
+    full = dataclasses.replace(chain.full, singular=True)
+    at_zero = dataclasses.replace(chain, table=table, full=full)
+    said = [f for f in at_zero.findings() if "variance between branches" in f]
+    assert len(said) == 1 and "upper end" in said[0] and "100%" in said[0]
+
+
+def test_logistic_table_shows_odds_ratios_and_a_z_statistic(world):
+    # review (07): the promoter table showed log-odds headed "t" while the sentence and the
+    # method note spoke of odds ratios
+    r = cx.fit_multilevel(world, "promoter", ["employee_sat"], family="binomial")
+    tab = r.table
+    assert "z" in tab and "t" not in tab
+    np.testing.assert_allclose(tab["odds_ratio"], np.exp(tab["estimate"]))
+    np.testing.assert_allclose(tab["odds_ratio_low"], np.exp(tab["ci_low"]))
+    assert list(tab.columns).index("odds_ratio") == list(tab.columns).index("ci_high") + 1
+    frame, _ = cx._format.format_frame(tab)
+    assert "odds ratio (95% CI)" in frame.columns and "z" in frame.columns

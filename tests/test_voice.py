@@ -255,6 +255,9 @@ def test_report_analyses_the_comments_in_its_language():
         assert n == lang.sum() and res.n_comments == lang[language]
         assert set(res.language[res.labels.notna()]) == {language}
         assert res.left_out == {other: lang[other]}
+        # review: the summary said "comments in Persian: 0" beside "3,652 ... left out"
+        facts = res.summary().facts
+        assert facts["comments left out (another language)"] == lang[other]
         with i18n.language(language):
             caveat = res.findings().caveats[0]
             assert caveat == i18n.t(
@@ -378,3 +381,42 @@ def test_sample_data_writes_realistic_comments_by_default(tmp_path):
     assert none.responses["comment_liked"].dropna().str.startswith("Really good").all()
     cols = [c for c in none.responses if not c.startswith("comment_")]
     pd.testing.assert_frame_equal(both.responses[cols], none.responses[cols])
+
+
+def test_trend_sentence_says_whether_the_change_is_clear():
+    # review (06): "the share of app / cost / website moved most from 2022Q1 to 2025Q4: from
+    # 19% to 10%" with 64 comments in 2022Q1 and no interval; a largest move between two
+    # small waves is mostly noise
+    data = cx.generate(1500, seed=8, comments="en")
+    res = cx.analyze_comments(data, bootstrap=0)
+    tr, n = res.trend, res.trend_n
+    assert list(n.index) == list(tr.columns) and n.sum() == res.labels.notna().sum()
+    first, last = tr.columns[0], tr.columns[-1]
+    moved = (tr[last] - tr[first]).abs().idxmax()
+    p1, p2 = tr.loc[moved, first] / 100, tr.loc[moved, last] / 100
+    se = np.sqrt(p1 * (1 - p1) / n[first] + p2 * (1 - p2) / n[last])
+    clear = abs(p2 - p1) > 1.959964 * se
+    said = [s for s in res.findings() if s.startswith(f"The share of {moved} moved most")]
+    assert len(said) == 1
+    assert ("is not clear" in said[0]) != clear, said
+    assert f"{n[first]:,}" in said[0] and f"{n[last]:,}" in said[0]
+
+
+def test_impact_bubbles_are_grey_where_the_interval_crosses_zero():
+    # review (06): "fees / process / agent" was drawn red (costs NPS) with an impact of -0.088
+    # (-0.437 to 0.347)
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from cxmodels.plots import PALETTE
+    from cxmodels.voice.plots import impact_bubbles
+
+    table = pd.DataFrame({
+        "theme": ["a", "b", "c", "d"], "comments": [100, 80, 60, 40],
+        "sentiment": [-0.3, -0.2, 0.1, 0.2], "impact": [-0.4, -0.09, 0.6, 0.05],
+        "impact_low": [-0.6, -0.44, 0.2, -0.16], "impact_high": [-0.2, 0.35, 1.0, 0.24],
+    })  # fmt: skip
+    ax = impact_bubbles(table, "NPS")
+    faces = [mcolors.to_hex(c[:3]) for c in ax.collections[0].get_facecolors()]
+    assert faces == [PALETTE[3], PALETTE[7], PALETTE[2], PALETTE[7]]
+    plt.close("all")

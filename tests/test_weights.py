@@ -211,3 +211,17 @@ def test_margins_the_data_cannot_support_are_named(skewed):
     assert one.weights is None and one.left_out == () and not one.differs
     with pytest.raises(InputError, match="not a data set"):
         cx.weights.weighted_against_unweighted(skewed.responses)
+
+
+def test_tenure_bands_are_listed_in_their_order():
+    # review (07): the margins table listed 1-2y, 2-3y, 3y+ and then <1y
+    data = cx.generate(n_customers=800, seed=3)
+    r = cx.survey_weights(data, ["tenure_band", ("segment", "tenure_band")])
+    tab = r.table
+    assert list(tab.loc[tab["margin"] == "tenure_band", "level"]) == list(cx.weights.TENURE_LABELS)
+    crossed = list(tab.loc[tab["margin"] == "segment x tenure_band", "level"])
+    assert crossed[:4] == [f"consumer / {b}" for b in cx.weights.TENURE_LABELS]
+    from cxmodels._format import format_frame
+
+    shown = format_frame(tab)[0]
+    assert not shown["margin"].str.contains("_").any() and "tenure band" in set(shown["margin"])

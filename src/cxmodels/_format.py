@@ -166,6 +166,7 @@ KANO_CATEGORIES: dict[str, str] = {
 #: Headers for the conventional column names of result tables.
 COLUMN_LABELS: dict[str, str] = {
     "p_value": "p",
+    "t": "t",  # a t statistic (the catalogue's label "t" is the T-learner)
     "pvalue": "p",
     "p_val": "p",
     "coef": "coefficient",
@@ -217,12 +218,14 @@ COLUMN_LABELS: dict[str, str] = {
 #: Columns whose text values are column or driver names (shown through :func:`label`).
 NAME_COLUMNS = frozenset(
     {"driver", "covariate", "variable", "term", "predictor", "feature", "attribute", "outcome"}
-    | {"metric", "measure"}
+    | {"metric", "measure", "margin"}
 )
 
 #: Columns whose text values are categories of the data (segment, channel...): their values
 #: are shown through :func:`label` (``small_business`` reads "small business").
-CATEGORY_COLUMNS = frozenset({"segment", "channel", "region", "method", "group", "band"})
+CATEGORY_COLUMNS = frozenset(
+    {"segment", "channel", "region", "method", "group", "band", "level", "policy"}
+)
 
 #: Number formats per column kind: Python formatter and the matching Excel number format.
 KINDS = ("p", "count", "int", "share", "pct", "prob", "ratio", "time", "num", "bool", "text")
@@ -387,7 +390,8 @@ def _decimals(kind: str, values: pd.Series) -> int:
     """Decimals of a column, enough that no two different values read the same everywhere.
 
     Fixed per kind (``p`` 3, ``count``/``int`` 0, ``ratio`` 2, ``time`` 1), three significant
-    digits of the median magnitude for ``num``, two significant digits of the smallest
+    digits of the median magnitude for ``num`` (more, up to 4, until no non-zero value reads
+    as 0), two significant digits of the smallest
     non-zero value for ``prob`` (3-4 decimals) and ``share`` (as %, 1-3 decimals); then more
     (up to 6) while a column of different values would read as one number.
     """
@@ -406,6 +410,8 @@ def _decimals(kind: str, values: pd.Series) -> int:
         dec = int(np.clip(1 - np.floor(np.log10(scale * nz.min())), low, high))
     else:
         dec = int(np.clip(2 - np.floor(np.log10(np.median(nz))), 0, 4))
+        while dec < 4 and len(nz) and np.round(nz.min(), dec) == 0:  # no non-zero reads as 0
+            dec += 1
     return _distinct_decimals(x * (100 if kind == "share" else 1), dec)
 
 
@@ -545,9 +551,27 @@ def table_specs(
     pairs = interval_pairs(df)
     for est, lo, hi in pairs:
         if est is not None:
+            sp = specs[est]
+            if sp.kind == "num" and est not in digits and sp.rows is None:
+                dec = _interval_decimals(df[est], df[lo], df[hi], sp.decimals)
+                sp = specs[est] = dataclasses.replace(
+                    sp, decimals=dec, excel_format=_excel_format("num", dec)
+                )
             for c in (lo, hi):
-                specs[c] = dataclasses.replace(specs[est], name=c, header=specs[c].header)
+                specs[c] = dataclasses.replace(sp, name=c, header=specs[c].header)
     return specs, pairs
+
+
+def _interval_decimals(est: pd.Series, lo: pd.Series, hi: pd.Series, dec: int) -> int:
+    """``dec``, or one more when on some row an estimate reads like a bound it differs from
+    (CES 4.25 with its interval 4.22 to 4.28 read "4.3 (4.2 to 4.3)")."""
+    e, a, b = (pd.to_numeric(x, errors="coerce").to_numpy(float) for x in (est, lo, hi))
+
+    def alike(d: int) -> bool:
+        r = np.round(e, d)
+        return bool((((r == np.round(a, d)) & (e != a)) | ((r == np.round(b, d)) & (e != b))).any())
+
+    return dec + 1 if alike(dec) and dec < 6 else dec
 
 
 def row_kinds(df: pd.DataFrame) -> pd.Series | None:
@@ -745,7 +769,8 @@ class DisplayTable:
         Shown above the table.
     blocks : list of DataFrame
         ``frame`` cut into column blocks that fit ``max_chars`` (the first column repeated in
-        each), or transposed when the table has at most two rows.
+        each, with the next ones while it alone does not tell the rows apart), or transposed
+        when the table has at most two rows.
     """
 
     frame: pd.DataFrame
@@ -845,16 +870,28 @@ def _blocks(frame: pd.DataFrame, max_chars: int) -> list[pd.DataFrame]:
             t = frame.T.reset_index()
             t.columns = ["", *(["value"] if len(frame) == 1 else ["1", "2"])]
         return [t]
-    key, rest = frame.columns[0], list(frame.columns[1:])
-    blocks, cur, used = [], [], w[0]
-    for c, wc in zip(rest, w[1:]):
+    n = _key_width(frame, w, max_chars)
+    key, rest = list(frame.columns[:n]), list(frame.columns[n:])
+    blocks, cur, used = [], [], w[:n].sum()
+    for c, wc in zip(rest, w[n:]):
         if cur and used + wc > max_chars:
-            blocks.append(frame[[key, *cur]])
-            cur, used = [], w[0]
+            blocks.append(frame[[*key, *cur]])
+            cur, used = [], w[:n].sum()
         cur.append(c)
         used += wc
-    blocks.append(frame[[key, *cur]])
+    blocks.append(frame[[*key, *cur]])
     return blocks
+
+
+def _key_width(frame: pd.DataFrame, w: np.ndarray, max_chars: int) -> int:
+    """How many leading columns each block repeats: the first, and the next ones (up to three
+    in all, leaving room for the widest other column) while the rows they name are not unique
+    (``segment`` twice, told apart by its ``level``)."""
+    n = 1
+    while (n < min(3, frame.shape[1] - 1) and frame.iloc[:, :n].duplicated().any()
+           and w[: n + 1].sum() + w[n + 1 :].max() <= max_chars):  # fmt: skip
+        n += 1
+    return n
 
 
 def display_table(

@@ -137,7 +137,9 @@ class Findings:
         return len(self.findings)
 
     def __add__(self, other: Findings) -> Findings:
-        return Findings(self.findings + other.findings, self.caveats + other.caveats)
+        """Both findings; a caveat both share is said once."""
+        caveats = tuple(dict.fromkeys(self.caveats + other.caveats))
+        return Findings(self.findings + other.findings, caveats)
 
     def as_text(self) -> str:
         lines = [f"- {f}" for f in self.findings]

@@ -90,6 +90,13 @@ def _cell_key(frame: pd.DataFrame, margin) -> pd.Series:
     return cols[0].str.cat(cols[1:], sep=" / ") if len(cols) > 1 else cols[0]
 
 
+def _level_key(cell: str) -> tuple:
+    """Sort key of a margin cell: tenure bands in their order (``<1y`` first), other levels
+    alphabetically, part by part in a crossed margin (``east / <1y``)."""
+    order = {b: i for i, b in enumerate(TENURE_LABELS)}
+    return tuple((order.get(p, len(order)), p) for p in str(cell).split(" / "))
+
+
 def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     """Sample codes and population counts of one margin (a column or a tuple of columns)."""
     s, p = _cell_key(sample, margin), _cell_key(population, margin)
@@ -102,7 +109,7 @@ def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     if extra:
         fail("population", " x ".join(margin), f"levels {extra[:5]} not in the population",
              "use the same levels in both tables")  # fmt: skip
-    levels = list(counts.sort_index().index)
+    levels = sorted(counts.index, key=_level_key)
     codes = pd.Categorical(s, categories=levels).codes
     return codes.astype(np.int64), counts.loc[levels].to_numpy(float), levels
 

@@ -451,7 +451,7 @@ class IncidenceResult(Result):
         ax.set_xlabel(t("churn.cif.time", unit=unit_word(self.unit)))
         ax.set_ylabel(t("churn.cif.probability"))
         ax.set_title(t("churn.cif.title"))
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)  # over the early still-customer share
         return ax
 
 

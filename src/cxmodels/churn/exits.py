@@ -74,27 +74,22 @@ class ExitCauses(Result):
         return out + Findings(tuple(self._verdicts()), ())
 
     def _verdicts(self) -> list[str]:
+        """One sentence per cause on ``focus``; when the subdistribution hazard ratio's
+        interval says otherwise than the cause-specific one, a second sentence says so."""
         level = fmt_pct(1 - self.alpha)
         said = []
         cov = self.table["covariate"]
         mine = (cov == self.focus) | cov.str.startswith(f"{self.focus}: ")
         for _, r in self.table[mine].iterrows():
-            clear = r["hr_low"] > 1 or r["hr_high"] < 1
-            key = "churn.cause.unclear"
-            if clear:
-                key = "churn.cause.raises" if r["hr"] > 1 else "churn.cause.lowers"
-            said.append(
-                t(
-                    key,
-                    x=label(r["covariate"]),
-                    cause=label(r["cause"]),
-                    hr=fmt_num(r["hr"]),
-                    hr_ci=fmt_ci(r["hr_low"], r["hr_high"]),
-                    shr=fmt_num(r["shr"]),
-                    shr_ci=fmt_ci(r["shr_low"], r["shr_high"]),
-                    level=level,
-                )
-            )
+            rate, share = _verdict(r, "hr"), _verdict(r, "shr")
+            words = dict(x=label(r["covariate"]), cause=label(r["cause"]), hr=fmt_num(r["hr"]),
+                         hr_ci=fmt_ci(r["hr_low"], r["hr_high"]), shr=fmt_num(r["shr"]),
+                         shr_ci=fmt_ci(r["shr_low"], r["shr_high"]), level=level)  # fmt: skip
+            if rate == share:
+                said.append(t(f"churn.cause.{rate}", **words))
+            else:
+                said.append(f"{t(f'churn.cause.rate.{rate}', **words)} "
+                            f"{t(f'churn.cause.share.{share}', **words)}")  # fmt: skip
         return said
 
     def plot(self):
@@ -122,6 +117,14 @@ class ExitCauses(Result):
         fig.suptitle(t("churn.cif.title"))
         fig.tight_layout()
         return fig
+
+
+def _verdict(row, ratio: str) -> str:
+    """``raises``, ``lowers`` or ``unclear``: what the interval of ``ratio`` (``hr``, ``shr``)
+    says at its level."""
+    if row[f"{ratio}_low"] > 1:
+        return "raises"
+    return "lowers" if row[f"{ratio}_high"] < 1 else "unclear"
 
 
 def exit_causes(

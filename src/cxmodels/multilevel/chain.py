@@ -141,8 +141,10 @@ class ChainResult(Result):
         r, pct = self.effect, fmt_num(100 * self.level, 0)
         f = [self.full.fixed_sentence(self.employee)]
         if np.isfinite(r["explained"]):
-            f.append(t("chain.explained", share=fmt_pct(r["explained"], 0),
-                       employee=label(self.employee)))  # fmt: skip
+            key = "chain.explained"
+            if self.full.singular and not self.null.singular:  # 100% by a boundary fit
+                key = "chain.explained_boundary"
+            f.append(t(key, share=fmt_pct(r["explained"], 0), employee=label(self.employee)))
         f.append(t(
             "chain.harter", outcome=label(self.outcome), r=fmt_num(r["r"], 2), level=pct,
             ci=fmt_ci(r["r_low"], r["r_high"], 2), groups=fmt_count(r["groups"]),

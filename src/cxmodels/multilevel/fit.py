@@ -134,6 +134,17 @@ def _fixed_table(beta, vcov, names, between, df, level):
     )
 
 
+def _with_odds(table: pd.DataFrame) -> pd.DataFrame:
+    """A logistic model's fixed effects: the Wald statistic named ``z`` and the odds ratios
+    ``exp(estimate)`` with their interval beside the log-odds."""
+    odds = np.exp(table[["estimate", "ci_low", "ci_high"]]).set_axis(
+        ["odds_ratio", "odds_ratio_low", "odds_ratio_high"], axis=1
+    )
+    at = table.columns.get_loc("ci_high") + 1
+    out = pd.concat([table.iloc[:, :at], odds, table.iloc[:, at:]], axis=1)
+    return out.rename(columns={"t": "z"})
+
+
 def _variance_table(cov, sigma2, re_names):
     sd = np.sqrt(np.diag(cov))
     rows = [
@@ -266,8 +277,9 @@ def fit_multilevel(
     counts = np.bincount(codes, minlength=G)
     df_ = _dfs(between, len(y), G) if family == "gaussian" else np.full(len(names), np.inf)
     var = fit["cov"]
+    table = _fixed_table(fit["beta"], fit["vcov"], names, between, df_, level)
     return MultilevelResult(
-        table=_fixed_table(fit["beta"], fit["vcov"], names, between, df_, level),
+        table=table if family == "gaussian" else _with_odds(table),
         variance=_variance_table(var, fit["sigma2"], re_names),
         branch_effects=_branch_table(fit["b"], fit["b_cov"], groups, counts, re_names, group,
                                      level),  # fmt: skip

@@ -16,7 +16,7 @@ def effect_hist(effects: np.ndarray, average: float, outcome: str, ax=None):
     ax.hist(effects, bins=40, color=PALETTE[0], alpha=0.8)
     ax.axvline(average, color=PALETTE[1], lw=2, label="average effect (AIPW)")
     ax.axvline(0, color="grey", lw=1, ls="--")
-    ax.set_xlabel(f"effect of a follow-up on {_label(outcome)}")
+    ax.set_xlabel(i18n.t("uplift.fig.effect_of_follow_up", outcome=_label(outcome)))
     ax.set_ylabel("units")
     ax.set_title("Per-customer effects of a follow-up")
     _legend_outside(ax)
@@ -75,7 +75,7 @@ def trait_plot(by_trait: pd.DataFrame, outcome: str, top: int = 12, ax=None):
     names = [f"{_label(c)}: {_label(str(v))}" for c, v in zip(t["covariate"], t["level"])]
     ax.set_yticks(y, names)
     ax.axvline(0, color="grey", lw=1, ls="--")
-    ax.set_xlabel(f"effect of a follow-up on {_label(outcome)}")
+    ax.set_xlabel(i18n.t("uplift.fig.effect_of_follow_up", outcome=_label(outcome)))
     ax.set_title("Who gains most from a follow-up")
     _legend_outside(ax)
     return _set_alt(ax, i18n.t("fig.alt.uplift_traits", n=len(t)))
@@ -91,7 +91,7 @@ def policy_plot(table: pd.DataFrame, ax=None):
     hi = table["net_value_high" if money else "gain_high"]
     y = np.arange(len(table))[::-1]
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", color=PALETTE[0], capsize=3)
-    ax.set_yticks(y, [_fig(f"policy: {p}") for p in table["policy"]])
+    ax.set_yticks(y, [_label(str(p)) for p in table["policy"]])
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_xlabel("net value (money)" if money else "total effect")
     ax.set_title("Value of the follow-up policies")
@@ -114,12 +114,6 @@ def timing_plot(table: pd.DataFrame, outcome: str, ax=None):
     ax.set_xticks(x, names)
     ax.axhline(0, color="grey", lw=1)
     ax.set_xlabel("days from the event to the follow-up")
-    ax.set_ylabel(f"effect on {_label(outcome)}")
+    ax.set_ylabel(i18n.t("uplift.fig.effect_on", outcome=_label(outcome)))
     ax.set_title("Effect of a follow-up by its delay")
     return _set_alt(ax, i18n.t("fig.alt.uplift_timing", n=len(table)))
-
-
-def _fig(text: str) -> str:
-    from ..plots import _fig_text
-
-    return _fig_text(text)

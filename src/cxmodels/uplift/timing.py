@@ -12,7 +12,9 @@ and the effect of a follow-up in band :math:`b` against none is
 :math:`\hat\theta_b = n^{-1}\sum_i (\hat\psi_{b,i} - \hat\psi_{0,i})`, with a customer-clustered
 standard error. The **best window** is the band with the largest improvement; its interval is
 that band's, and ``p_best`` is the share of customer-bootstrap replicates in which each band is
-best (how sure the choice is).
+best (how sure the choice is); the choice is clear only when the next band's difference from it,
+:math:`\hat\theta_b - \hat\theta_{best}` with its clustered interval, excludes zero (the
+best band's own interval, chosen as the largest, is optimistic).
 
 References
 ----------
@@ -46,7 +48,9 @@ class TimingResult(Result):
     table : DataFrame
         One row per ``band`` (``from_day``, ``to_day``): ``n`` followed up in the band,
         ``estimate``, ``se``, ``ci_low``, ``ci_high`` (effect against no follow-up),
-        ``p_best`` (share of bootstrap replicates in which the band is best), ``best``.
+        ``p_best`` (share of bootstrap replicates in which the band is best), ``best``,
+        ``vs_best`` (the band's effect minus the best band's) with ``vs_best_low``,
+        ``vs_best_high``.
     """
 
     table: pd.DataFrame
@@ -80,11 +84,27 @@ class TimingResult(Result):
               unit=unit, ci=fmt_ci(b.ci_low, b.ci_high, d, signed=True),
               level=fmt_level(self.level), p=fmt_pct(b.p_best)),
         ]  # fmt: skip
+        runner = self._runner_up()
+        if runner is not None:
+            clear = runner.vs_best_low > 0 or runner.vs_best_high < 0
+            f.append(t("uplift.timing.vs_next" if clear else "uplift.timing.not_clearly_best",
+                       lo=int(runner.from_day), hi=int(runner.to_day),
+                       diff=fmt_num(-runner.vs_best, d, signed=True),
+                       ci=fmt_ci(-runner.vs_best_high, -runner.vs_best_low, d, signed=True),
+                       level=fmt_level(self.level)))  # fmt: skip
         if last.band != b.band:
             f.append(t("uplift.timing.latest", lo=int(last.from_day), hi=int(last.to_day),
                        estimate=fmt_num(last.estimate, d, signed=True),
                        ci=fmt_ci(last.ci_low, last.ci_high, d, signed=True)))  # fmt: skip
         return Findings(tuple(f), (t("uplift.timing.assumption"),))
+
+    def _runner_up(self) -> pd.Series | None:
+        """The band closest to the best one (``None`` with one band)."""
+        rest = self.table.loc[~self.table["best"]]
+        if rest.empty:
+            return None
+        sign = -1.0 if better_direction(self.outcome) == "lower" else 1.0
+        return rest.loc[(sign * rest["estimate"]).idxmax()]
 
     def plot(self, ax=None):
         from .plots import timing_plot
@@ -180,14 +200,25 @@ def _band_table(psi, arm, groups, edges, better, B, seed, level) -> pd.DataFrame
     rows = []
     for b in range(diff.shape[1]):  # a few bands
         est, se = clustered_mean(diff[:, b], groups)
-        rows.append({"band": f"{edges[b]:g}-{edges[b + 1]:g}", "from_day": int(edges[b]) + 1,
+        rows.append({"band": f"{int(edges[b]) + 1}-{edges[b + 1]:g}", "from_day": int(edges[b]) + 1,
                      "to_day": int(edges[b + 1]), "n": int((arm == b + 1).sum()), "estimate": est,
                      "se": se, "ci_low": est - z * se, "ci_high": est + z * se})  # fmt: skip
     table = pd.DataFrame(rows)
     sign = -1.0 if better == "lower" else 1.0
     table["p_best"] = _p_best(sign * diff, groups, B, seed)
-    table["best"] = np.arange(len(table)) == np.argmax(sign * table["estimate"].to_numpy())
-    return table
+    best = int(np.argmax(sign * table["estimate"].to_numpy()))
+    table["best"] = np.arange(len(table)) == best
+    return table.join(_against_best(diff, best, groups, z))
+
+
+def _against_best(diff, best, groups, z) -> pd.DataFrame:
+    """Each band's effect minus the best band's (``vs_best`` with ``vs_best_low``,
+    ``vs_best_high``; missing on the best band), customer-clustered as the effects."""
+    rows = []
+    for b in range(diff.shape[1]):  # a few bands
+        est, se = clustered_mean(diff[:, b] - diff[:, best], groups) if b != best else (np.nan,) * 2
+        rows.append({"vs_best": est, "vs_best_low": est - z * se, "vs_best_high": est + z * se})
+    return pd.DataFrame(rows)
 
 
 def _p_best(gain, groups, B, seed) -> np.ndarray:

@@ -121,6 +121,7 @@ def _breakdowns(frame, labels, order, resp, by, wave) -> dict:
         if key == "trend":  # waves in the order of their meaning (2025Q3, 1403-Q2, dates)
             dates = frame["survey_date"] if "survey_date" in frame.columns else None
             tab = tab[[w for w in order_waves(frame[col], dates)[0] if w in tab.columns]]
+            out["trend_n"] = pd.Series(values).value_counts().reindex(tab.columns)
         out[key] = tab
     return out
 
@@ -260,6 +261,7 @@ def _assemble(frame, texts, shown, keep, lang_all, codes_u, used, found, o) -> C
         expanded=used.expanded,
         respondent_themes=pd.DataFrame(mentions, index=frame.index, columns=list(names)),
         outcome_ratings=None if y is None else frame[o["outcome"] or "nps"],
+        level=o["level"],
         **breakdowns,
     )
 

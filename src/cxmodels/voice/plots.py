@@ -11,12 +11,16 @@ from ..plots import PALETTE, _ax, _pad_limits, _set_alt, _styled, place_labels
 
 @_styled
 def impact_bubbles(table: pd.DataFrame, outcome: str, ax=None):
-    """Sentiment (x) against impact on the outcome (y); bubble area proportional to volume."""
+    """Sentiment (x) against impact on the outcome (y); bubble area proportional to volume,
+    red or green where the impact's interval excludes 0, grey where it does not."""
     ax = _ax(ax, (7.5, 5.5))
     t = table[table["theme"] != "other"]
     x, y = t["sentiment"].to_numpy(float), t["impact"].to_numpy(float)
     size = 2000 * t["comments"].to_numpy(float) / max(float(t["comments"].max()), 1.0)
     colors = np.where(y < 0, PALETTE[3], PALETTE[2])
+    if "impact_low" in t and t["impact_low"].notna().any():  # an interval across 0: grey
+        clear = (t["impact_low"] > 0) | (t["impact_high"] < 0)
+        colors = np.where(clear.to_numpy(), colors, PALETTE[7])
     ax.scatter(x, y, s=size, color=colors, alpha=0.55, edgecolor="black", lw=0.5, zorder=3)
     ax.axhline(0, color="grey", lw=1, ls="--")
     ax.axvline(0, color="grey", lw=1, ls="--")

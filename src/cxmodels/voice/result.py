@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import field
 
+import numpy as np
 import pandas as pd
 
-from .._format import fmt_num, fmt_pct, join_words
+from .._format import fmt_ci, fmt_count, fmt_level, fmt_num, fmt_pct, join_words
 from .._results import Findings, Result, result_dataclass
 from ..i18n import t
 
@@ -80,6 +81,8 @@ class CommentsResult(Result):
     by_group: pd.DataFrame | None = field(default=None, repr=False)
     by_segment: pd.DataFrame | None = field(default=None, repr=False)
     trend: pd.DataFrame | None = field(default=None, repr=False)
+    trend_n: pd.Series | None = field(default=None, repr=False)
+    level: float = 0.95
     expanded: dict = field(default_factory=dict, repr=False)
     respondent_themes: pd.DataFrame | None = field(default=None, repr=False)
     outcome_ratings: pd.Series | None = field(default=None, repr=False)
@@ -106,6 +109,7 @@ class CommentsResult(Result):
             "themes": len(self.table),
             "method": self.method,
             "comments in Persian": int((self.language[self.labels.notna()] == "fa").sum()),
+            "comments left out (another language)": sum(self.left_out.values()),
             "sentiment calibrated on the NPS group": cal.calibrated,
             "sentiment accuracy on held-out comments": cal.accuracy,
             "held-out comments": cal.n_test,
@@ -170,8 +174,16 @@ class CommentsResult(Result):
         if tr.empty or not change.abs().gt(0).any():
             return []
         top = change.abs().idxmax()
-        return [t("voice.trend", theme=top, first=first, last=last,
-                  a=fmt_pct(tr.loc[top, first] / 100), b=fmt_pct(tr.loc[top, last] / 100))]  # fmt: skip
+        words = dict(theme=top, first=first, last=last, a=fmt_pct(tr.loc[top, first] / 100),
+                     b=fmt_pct(tr.loc[top, last] / 100))  # fmt: skip
+        if self.trend_n is None:
+            return [t("voice.trend", **words)]
+        lo, hi = _share_change_ci(tr.loc[top, [first, last]] / 100,
+                                  self.trend_n[[first, last]], self.level)  # fmt: skip
+        key = "voice.trend_clear" if lo > 0 or hi < 0 else "voice.trend_unclear"
+        return [t(key, **words, n1=fmt_count(self.trend_n[first]),
+                  n2=fmt_count(self.trend_n[last]), level=fmt_level(self.level),
+                  ci=fmt_ci(100 * lo, 100 * hi, 1, signed=True))]  # fmt: skip
 
     def _language_caveats(self) -> list[str]:
         """Comments left out of a report for their language, and why; or that the report's
@@ -279,3 +291,14 @@ class CommentsResult(Result):
         from .plots import theme_bars
 
         return theme_bars(self.table, ax=ax)
+
+
+def _share_change_ci(shares: pd.Series, n: pd.Series, level: float) -> tuple[float, float]:
+    """Wald interval of the change of a share between two waves (last minus first) from the
+    comments in each: :math:`\\hat p_2 - \\hat p_1 \\pm z\\sqrt{\\sum_w \\hat p_w(1-\\hat p_w)/n_w}`."""
+    from scipy.stats import norm
+
+    p, m = shares.to_numpy(float), n.to_numpy(float)
+    se = np.sqrt((p * (1 - p) / m).sum())
+    z = norm.ppf(0.5 + level / 2)
+    return p[1] - p[0] - z * se, p[1] - p[0] + z * se
