@@ -325,7 +325,7 @@ def test_churn_report_section_says_why_it_is_left_out(monkeypatch):
 def test_exit_cause_verdict_follows_both_intervals_it_prints():
     # review: the sentence said "no clear effect" while the subdistribution interval beside it
     # (1.01 to 1.19) excluded 1; each ratio's verdict must follow its own interval
-    from cxmodels.churn.competing import ExitCauses
+    from cxmodels.churn.exits import ExitCauses
 
     table = pd.DataFrame({
         "cause": ["cancelled", "non-payment", "other"], "covariate": ["overall_sat"] * 3,
