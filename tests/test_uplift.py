@@ -274,3 +274,23 @@ def test_persian_effect_axes_have_no_english(fit, timing):
             words = ax.get_xlabel() + " " + ax.get_ylabel()
             assert not re.search(r"[A-Za-z]{2,}", words.replace("AIPW", "")), words
             plt.close(ax.figure)
+
+
+def test_thin_delay_bands_are_refused_with_the_band_and_its_count():
+    """250 customers: a delay band has fewer than MIN_PER_ARM units in a training fold, where
+    an outcome model would be fitted on a handful of rows (or none: an sklearn traceback in the
+    report before); the refusal names the band and the count, and the report's skip sentence
+    comes from it in the reader's language."""
+    from cxmodels.i18n import language, t
+    from cxmodels.uplift.timing import MIN_PER_ARM, ThinBandsError
+
+    small = cx.generate(250, seed=3)
+    with pytest.raises(ThinBandsError) as err:
+        cx.follow_up_timing(small, folds=3, bootstrap=0)
+    exc = err.value
+    assert isinstance(exc, cx.InputError) and exc.n < exc.minimum == MIN_PER_ARM
+    assert f"{exc.n} unit(s) in the delay band {exc.band}" in str(exc) or exc.band == "none"
+    assert exc.reason in ("timing.thin", "timing.thin_none")
+    with language("fa"):
+        said = t(f"nb.need.{exc.reason}", **exc.skip_values())
+    assert "۲۰" in said and not any(c.isascii() and (c.isdigit() or c.isalpha()) for c in said)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from .curves import area_vs_random, calibration, curve
 from .model import QiniResult, UpliftResult, UpliftSpec, fit_uplift
 from .policy import PolicyResult, policy_value
-from .timing import TimingResult, follow_up_timing
+from .timing import ThinBandsError, TimingResult, follow_up_timing
 
 __all__ = [
     "PolicyResult",
+    "ThinBandsError",
     "TimingResult",
     "follow_up_timing",
     "policy_value",

@@ -31,7 +31,7 @@ from sklearn.base import clone
 
 from .._format import fmt_ci, fmt_level, fmt_num, fmt_pct, interval_digits, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_level, check_number, check_option, fail
+from .._validation import InputError, check_level, check_number, check_option, fail
 from ..effects import OUTCOMES, SAT_OUTCOMES, better_direction, effect_digits
 from ..i18n import t
 from ._learners import default_models, fold_of
@@ -112,6 +112,54 @@ class TimingResult(Result):
         return timing_plot(self.table, self.outcome, ax=ax)
 
 
+#: Fewest units in an arm (no follow-up, or a delay band) in every cross-fitting fold's
+#: training part: below it an arm's outcome model rests on too few units to fit.
+MIN_PER_ARM = 20
+
+
+class ThinBandsError(InputError):
+    """The data has too few units in a delay band (or without follow-up) for the timing
+    analysis; ``band`` names it (``"none"`` for no follow-up), ``n`` its units in the thinnest
+    training fold, ``minimum`` the floor (:data:`MIN_PER_ARM`)."""
+
+    def __init__(self, message: str, band: str, n: int, minimum: int):
+        super().__init__(message)
+        self.band, self.n, self.minimum = band, n, minimum
+
+    def skip_values(self) -> dict:
+        """The values of the report's skip sentence (``nb.need.timing.thin``), in the current
+        language."""
+        from .._format import fmt_count
+        from ..i18n import localize_digits
+
+        band = localize_digits(self.band)
+        return {"band": band, "n": fmt_count(self.n), "minimum": fmt_count(self.minimum)}
+
+    @property
+    def reason(self) -> str:
+        """The skip sentence's key after ``nb.need.``: the thin arm is a delay band, or the
+        units without follow-up."""
+        return "timing.thin_none" if self.band == "none" else "timing.thin"
+
+
+def _check_arms(arm: np.ndarray, edges: np.ndarray, fold: np.ndarray, folds: int) -> None:
+    """Refuse (:class:`ThinBandsError`) when an arm has fewer than :data:`MIN_PER_ARM` units
+    in the training part of any fold."""
+    n_arms = len(edges)
+    least = np.min([np.bincount(arm[fold != k], minlength=n_arms) for k in range(folds)], axis=0)
+    thin = np.flatnonzero(least < MIN_PER_ARM)
+    if thin.size:
+        b = int(thin[0])
+        band = "none" if b == 0 else f"{int(edges[b - 1]) + 1}-{edges[b]:g}"
+        try:
+            fail("interactions", "kind=follow_up",
+                 f"{int(least[b])} unit(s) in the delay band {band} (days; 'none': no follow-up) "
+                 f"in a cross-fitting fold, fewer than {MIN_PER_ARM}",
+                 "widen or merge the bands, or lower folds")  # fmt: skip
+        except InputError as exc:
+            raise ThinBandsError(str(exc), band, int(least[b]), MIN_PER_ARM) from None
+
+
 def follow_up_timing(
     data,
     *,
@@ -162,6 +210,7 @@ def follow_up_timing(
         fail("interactions", "kind=follow_up",
              f"no follow-ups in the delay band(s) {empty}" if counts[0] else "no unit without follow-up",
              "widen or merge the bands")  # fmt: skip
+    _check_arms(arm, edges, fold_of(u.groups, folds, seed), folds)
     psi = _aipw_scores(u, arm, len(edges), folds, trim, seed, outcome == "churn_within")
     table = _band_table(
         psi, arm, u.groups, edges, better_direction(outcome), bootstrap, seed, level
