@@ -161,20 +161,26 @@ class DataQualityWarning(UserWarning):
 
 
 @contextlib.contextmanager
-def data_warnings_collected() -> Iterator[list[warnings.WarningMessage]]:
-    """Collect the :class:`DataQualityWarning` raised inside; any other warning passes on.
+def data_warnings_collected(
+    *categories: type[Warning],
+) -> Iterator[list[warnings.WarningMessage]]:
+    """Collect the warnings of ``categories`` raised inside (default
+    :class:`DataQualityWarning`); any other warning passes on.
 
-    For callers that show the data warnings their own way (``cxmodels validate`` prints them
-    as a table, the report runner counts them in one line): the list holds those warnings.
+    For callers that show those warnings their own way (``cxmodels validate`` prints them as a
+    table, the report runner counts them in one line, a bootstrap counts its replicates that
+    did not converge): the list holds them.
     """
+    kinds = categories or (DataQualityWarning,)
     data: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DataQualityWarning)
+            for kind in kinds:
+                warnings.simplefilter("always", kind)
             yield data
-    finally:  # also when the read fails: its other warnings still reach the user
+    finally:  # also when the call fails: its other warnings still reach the user
         for w in caught:
-            if issubclass(w.category, DataQualityWarning):
+            if issubclass(w.category, kinds):
                 data.append(w)
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

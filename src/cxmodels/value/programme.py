@@ -20,15 +20,13 @@ fit, to convergence (:mod:`cxmodels.value._refit`), the same estimates as a loop
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from .._bootstrap import index_counts, percentile_ci
 from .._threads import one_thread
-from .._validation import DataQualityWarning, InputError, as_list, fail
+from .._validation import DataQualityWarning, InputError, as_list, data_warnings_collected, fail
 from . import bgnbd, gammagamma
 from ._base import discount_steps, rfm_arrays
 from ._mle import ConvergenceWarning
@@ -64,9 +62,7 @@ def control_columns(rfm: pd.DataFrame, data, controls) -> tuple[pd.DataFrame, li
 def programme_design(data, treatment: str, controls, unit: str):
     """(RFM table with the treatment and control columns, covariate names, treated mask)."""
     rfm = rfm_summary(data, unit=unit)
-    with warnings.catch_warnings():
-        # the no-answer note concerns satisfaction, unused here
-        warnings.simplefilter("ignore", DataQualityWarning)
+    with data_warnings_collected():  # the no-answer note concerns satisfaction, unused here
         cov = customer_covariates(data, segments=False)
     if treatment not in cov:
         fail("customers", treatment, "the programme's treatment is missing",
@@ -130,9 +126,9 @@ def _refit_one(rfm, counts, cov, pm, gg, th_pm, th_gg):
     replicates Newton steps gave up on): (theta BG/NBD, theta Gamma-Gamma, converged)."""
     rows = np.repeat(np.arange(len(rfm)), counts.astype(int))
     sub = rfm_frame(rfm.iloc[rows].reset_index(drop=True), like=rfm)
-    with warnings.catch_warnings():  # a replicate's data notes and non-convergence: counted
-        warnings.simplefilter("ignore", DataQualityWarning)
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    # a replicate's data notes repeat the full data's; its non-convergence is returned and
+    # counted in the result, so neither is warned once per replicate
+    with data_warnings_collected(DataQualityWarning, ConvergenceWarning):
         try:
             b_pm = fit_bgnbd(sub, purchase_covariates=cov, dropout_covariates=cov, se=False,
                              start=_natural(th_pm, list(pm.params), 4), unit=pm.unit)  # fmt: skip

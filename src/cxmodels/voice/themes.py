@@ -91,13 +91,12 @@ def _vectors(texts: list[str], seed: int) -> tuple[np.ndarray, sparse.csr_matrix
 
 
 def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int, n_init: int = 2) -> np.ndarray:
-    import warnings
-
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct comments than k
+    from .._validation import data_warnings_collected
+
+    with data_warnings_collected(ConvergenceWarning):  # fewer distinct comments than k
         km = KMeans(k, n_init=n_init, random_state=seed).fit(z, sample_weight=weights)
     return km.labels_
 
