@@ -294,3 +294,25 @@ def test_thin_delay_bands_are_refused_with_the_band_and_its_count():
     with language("fa"):
         said = t(f"nb.need.{exc.reason}", **exc.skip_values())
     assert "۲۰" in said and not any(c.isascii() and (c.isdigit() or c.isalpha()) for c in said)
+
+
+def test_traits_are_named_only_where_their_interval_clears_the_average():
+    """The review found "the largest effects are among ..." ranking levels whose intervals all
+    overlapped (0.57-0.63): a level is named only when its printed interval lies wholly beyond
+    the average effect, in the better direction."""
+    import pandas as pd
+
+    from cxmodels.uplift.model import _top_traits
+
+    tab = pd.DataFrame({
+        "covariate": ["segment"] * 3 + ["region"] * 2,
+        "level": ["premium", "mass", "small_business", "north", "south"],
+        "n": [300, 500, 200, 500, 500],
+        "predicted_effect": [0.63, 0.60, 0.57, 0.61, 0.59],
+        "estimated_effect": [0.90, 0.55, 0.40, 0.62, 0.58],
+        "estimated_effect_low": [0.70, 0.45, 0.20, 0.50, 0.45],
+        "estimated_effect_high": [1.10, 0.65, 0.60, 0.74, 0.71],
+    })  # fmt: skip
+    assert _top_traits(tab, "higher", 0.6) == ["segment: premium"]
+    assert _top_traits(tab, "higher", 0.75) == []
+    assert _top_traits(tab, "lower", 0.65) == ["segment: small business"]

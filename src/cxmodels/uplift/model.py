@@ -161,9 +161,12 @@ class UpliftResult(Result):
             t("uplift.spread", p10=fmt_num(float(e.quantile(0.1)), d, signed=True),
               p90=fmt_num(float(e.quantile(0.9)), d, signed=True), unit=self._unit()),
         ]  # fmt: skip
-        top = _top_traits(self.by_trait, self.better)
+        top = _top_traits(self.by_trait, self.better, float(a.estimate))
+        level = fmt_level(self.spec.level)
         if top:
-            f.append(t("uplift.top_traits", traits=join_words(top)))
+            f.append(t("uplift.top_traits", traits=join_words(top), level=level))
+        elif not self.by_trait.empty:
+            f.append(t("uplift.top_traits_none", level=level))
         share = _top_share(self.scores["dr_score"].to_numpy(), self.benefit, self.better)
         if np.isfinite(share):
             f.append(t("uplift.top_fifth", share=fmt_pct(share)))
@@ -397,15 +400,22 @@ def _levels(s: pd.Series) -> pd.Series:
     return cut.astype("object").where(s.notna())
 
 
-def _top_traits(by_trait: pd.DataFrame, better: str, k: int = 3) -> list[str]:
-    """The ``k`` trait levels with the largest mean predicted benefit, among levels holding at
-    least 5% of the units."""
+def _top_traits(by_trait: pd.DataFrame, better: str, average: float, k: int = 3) -> list[str]:
+    """Up to ``k`` trait levels whose doubly robust effect is clearly larger than the average
+    effect in the better direction (its interval, at the result's level, lies wholly beyond
+    ``average``), largest first, among levels holding at least 5% of the units.
+
+    The predicted (model) effects rank customers; a sentence about groups rests on the
+    intervals printed beside it, so levels whose intervals overlap the average are not named.
+    """
     if by_trait.empty:
         return []
     n_all = by_trait.groupby("covariate")["n"].sum().max()
-    b = by_trait[by_trait["n"] >= 0.05 * n_all].copy()
-    b["benefit"] = -b["predicted_effect"] if better == "lower" else b["predicted_effect"]
-    b = b.nlargest(k, "benefit")
+    b = by_trait[by_trait["n"] >= 0.05 * n_all]
+    lower = better == "lower"
+    benefit = -b["estimated_effect"] if lower else b["estimated_effect"]
+    clear = b["estimated_effect_high"] < average if lower else b["estimated_effect_low"] > average
+    b = b.assign(benefit=benefit)[clear].nlargest(k, "benefit")
     return [f"{label(c)}: {label(str(v))}" for c, v in zip(b["covariate"], b["level"])]
 
 
