@@ -358,3 +358,21 @@ def test_incidence_legend_covers_only_the_still_customer_share():
     under = free[(free["time"] >= box.x0) & (free["time"] <= box.x1)]
     assert len(under) and (1 - under["event_free"]).max() < box.y0  # exits stay below it
     plt.close("all")
+
+
+def test_incidence_curves_stop_where_few_customers_are_at_risk():
+    # review (02): the stacked curves ran to 47 months, where a handful of customers remained
+    import matplotlib.pyplot as plt
+
+    from cxmodels.churn.competing import MIN_AT_RISK, MIN_AT_RISK_SHARE
+
+    t_ = np.arange(1, 401)
+    st = pd.DataFrame({"duration": t_, "event": np.where(t_ % 3 == 0, 0, 1 + t_ % 2)})
+    res = cumulative_incidence(st)
+    at_risk = res.table.loc[res.table["cause"] == res.table["cause"].iloc[0], ["time", "at_risk"]]
+    floor = max(MIN_AT_RISK, MIN_AT_RISK_SHARE * at_risk["at_risk"].iloc[0])
+    last = at_risk.loc[at_risk["at_risk"] >= floor, "time"].max()
+    ax = res.plot()
+    assert ax.get_xlim()[1] == last < st["duration"].max()
+    assert last == 381  # 20 customers (5% of 400) at risk at t = 381, 19 after
+    plt.close("all")

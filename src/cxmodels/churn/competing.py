@@ -418,7 +418,8 @@ class IncidenceResult(Result):
 
     def plot(self, group=None, ax=None):
         """Stacked probabilities: each cause's incidence and the event-free share, over time
-        (the first group unless ``group`` is given); returns the ``Axes``."""
+        (the first group unless ``group`` is given), drawn while at least :data:`MIN_AT_RISK`
+        customers and :data:`MIN_AT_RISK_SHARE` of the group are at risk; returns the ``Axes``."""
         from ..plots import localize_figure
 
         ax = self._draw(group, ax)
@@ -433,9 +434,11 @@ class IncidenceResult(Result):
         part = self.table[self.table["group"] == g]
         free = self.event_free[self.event_free["group"] == g]
         ax = ax or plt.subplots(figsize=(7, 4))[1]
-        times = free["time"].to_numpy()
+        first = next(iter(self.causes.values()))
+        n = _shown(part.loc[part["cause"] == first, "at_risk"].to_numpy())
+        times, free = free["time"].to_numpy()[:n], free.iloc[:n]
         layers = [
-            part.loc[part["cause"] == c, "incidence"].to_numpy() for c in self.causes.values()
+            part.loc[part["cause"] == c, "incidence"].to_numpy()[:n] for c in self.causes.values()
         ]
         names = [label(c) for c in self.causes.values()]
         ax.stackplot(
@@ -453,6 +456,22 @@ class IncidenceResult(Result):
         ax.set_title(t("churn.cif.title"))
         ax.legend(loc="upper left", fontsize=8)  # over the early still-customer share
         return ax
+
+
+#: The curves are drawn while at least this many customers, and this share of the group's
+#: start, are still at risk: past that the estimate rests on a handful of customers.
+MIN_AT_RISK, MIN_AT_RISK_SHARE = 10, 0.05
+
+
+def _shown(at_risk: np.ndarray) -> int:
+    """How many of the leading times to draw: up to the last time with at least
+    :data:`MIN_AT_RISK` customers and :data:`MIN_AT_RISK_SHARE` of the start at risk (at
+    least one time)."""
+    if at_risk.size == 0:
+        return 0
+    floor = max(MIN_AT_RISK, MIN_AT_RISK_SHARE * at_risk[0])
+    ok = np.flatnonzero(at_risk >= floor)
+    return int(ok[-1]) + 1 if ok.size else 1
 
 
 def cumulative_incidence(
