@@ -3,7 +3,6 @@ integration, the synthetic truth, the money questions and bad input."""
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -564,7 +563,7 @@ def test_rfm_table_carries_its_time_frame_without_attrs(vworld):
         warnings.simplefilter("ignore")
         rfm = cx.rfm_summary(vworld, unit="days", calibration_end=cal)
         cov = cx.value.add_covariates(rfm, vworld)
-    assert rfm.attrs == {} and isinstance(rfm, pd.DataFrame)
+    assert rfm.attrs == {}
     want = ("days", str(cal.date()), str(vworld.observation_end.date()))
     for t in (rfm, cov, rfm[rfm["frequency"] > 0], rfm.copy(), cov.head(100)):
         assert (t.unit, t.calibration_end, t.observation_end) == want
@@ -587,35 +586,42 @@ def test_value_results_share_the_result_surface(cd_bgnbd, cd_pnbd, cd_gg, vworld
         v,
         cx.follow_up_value(vworld, cost_per_contact=1.0, effect=effect, value=v, horizon=52),
     ]
-    for r in results:
-        assert isinstance(r.table, pd.DataFrame) and len(r.table)
+    for r in results:  # the table, summary and dict: tests/test_interface.py, for every class
         for c in r.table.columns:
             assert str(c).isidentifier(), (type(r).__name__, c)
-        assert r.summary().as_text() and "<table" in r._repr_html_()
-        json.dumps(r.to_dict(), default=str)
         f = r.findings()
-        assert len(f) >= 1
         text = " ".join(f.findings + f.caveats)
         assert "e-" not in text and "nan" not in text.lower() and "_" not in text, text
         assert repr(r).startswith(f"<{type(r).__name__}:")
 
 
-def test_plots_return_axes(cd_bgnbd, vworld, vmodel):
+def test_plots_draw_hand_counted_numbers(cd_bgnbd, vworld, vmodel):
     import matplotlib
 
     matplotlib.use("Agg")
     from cxmodels.value import plots
 
-    rfm = cx.rfm_summary(cdnow.transactions(), calibration_end=cdnow.CALIBRATION_END)
+    tx = cdnow.transactions()
+    rfm = cx.rfm_summary(tx, calibration_end=cdnow.CALIBRATION_END)
     m = cx.fit_bgnbd(rfm)
-    assert m.plot_calibration_holdout() is not None
-    assert m.plot_tracking(cdnow.transactions(), cumulative=False) is not None
-    assert plots.rfm_histograms(rfm) is not None
+    # by hand from the transactions: purchase days per customer, split at the calibration end
+    days = tx.drop_duplicates(["customer_id", "date"])
+    cal = (days["timestamp"] <= pd.Timestamp(cdnow.CALIBRATION_END)).groupby(days["customer_id"])
+    repeats, holdout = cal.sum() - 1, cal.size() - cal.sum()
+    actual = m.plot_calibration_holdout().lines[0].get_ydata()
+    assert actual[:2] == pytest.approx([holdout[repeats == k].mean() for k in (0, 1)], rel=1e-12)
+    weekly = m.plot_tracking(tx, cumulative=False).lines[0].get_ydata()
+    assert weekly.sum() == len(days) - days["customer_id"].nunique() == 4339  # repeat purchases
+    # 2,357 customers, 946 with a repeat purchase (Fader, Hardie & Lee 2005)
+    heights = [sum(p.get_height() for p in a.patches) for a in plots.rfm_histograms(rfm)]
+    assert heights == [2357, 2357, 946]
     clv = m.clv(52, 0.1, 0.3)
-    assert plots.clv_histogram(clv["clv"]) is not None
+    assert sum(p.get_height() for p in plots.clv_histogram(clv["clv"]).patches) == 2357
     v = cx.value_of_satisfaction(vworld, model=vmodel, horizon=52, bootstrap=5)
-    assert plots.gain_bars(v.table) is not None
-    assert plots.retention_plot(cx.fit_sbg([1000, 631, 468, 382]).retention(8)) is not None
+    bars = [p.get_width() for p in plots.gain_bars(v.table).patches]
+    assert sorted(bars) == pytest.approx(sorted(v.table["delta_clv"]))
+    ax = plots.retention_plot(cx.fit_sbg([1000, 631, 468, 382]).retention(8))
+    assert list(ax.lines[1].get_ydata()[:4]) == [1000, 631, 468, 382]  # the counts given
 
 
 # ------------------------------------------------------------------------------ notebook
@@ -706,4 +712,4 @@ def test_batched_refits_equal_refits_one_by_one(vworld):
             ux, inv = np.unique(x, return_inverse=True)
             # the batched refit is at least as high on the replicate's likelihood
             assert bgnbd._negll(th_pm[b], x, tx, T, X, X, ux, inv)[0] <= -one.loglik + 1e-6
-    assert ok.all() and th_pm.shape == (2, 4 + 2 * len(cov))
+    assert ok.all()
