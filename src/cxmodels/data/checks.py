@@ -143,7 +143,7 @@ def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
         whole = s.dropna() % 1 == 0
         return (s.astype("Int64") if whole.all() else s).astype("string").astype(TEXT)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(object)
+        return _categories_as_text(s, strip)
     if not is_text(s) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         s = s.astype(TEXT)
     if is_text(s):
@@ -157,6 +157,16 @@ def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
 
     codes, uniques = pd.factorize(s)
     return text_from_codes(codes, [one(u) for u in uniques], s.index)
+
+
+def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
+    """A categorical column as text: text categories converted once and taken by code (a
+    12-million-row column of a few topics is never one Python object per row)."""
+    cats = pd.Series(s.cat.categories.to_numpy(dtype=object))
+    if pd.api.types.infer_dtype(cats, skipna=True) != "string":
+        return as_text(s.astype(object), strip)
+    values = as_text(cats.astype(TEXT), strip).to_numpy(dtype=object, na_value=None)
+    return text_from_codes(s.cat.codes.to_numpy(), values, s.index)
 
 
 def _trimmed(s: pd.Series) -> pd.Series:
