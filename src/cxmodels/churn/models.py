@@ -13,7 +13,7 @@ from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail, require_columns
 from ..i18n import t
 from ._checks import check_start_stop, check_survival
-from ._cox import fit_cox
+from ._cox import BASELINES, fit_cox
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
 from .tables import UNITS
 
@@ -241,8 +241,16 @@ def weibull_hazard_ratios(beta, log_scale: float, cov: np.ndarray, alpha: float)
         return np.exp(log_hr), se, np.exp(log_hr - z * se), np.exp(log_hr + z * se)
 
 
-def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing):
+def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing, baseline):
     check_option("model", model, MODELS, "fit_churn")
+    check_option("baseline", baseline, list(BASELINES), "fit_churn")
+    if baseline != "efron" and (model != "cox" or time_varying):
+        fail(
+            "fit_churn",
+            "baseline",
+            "a baseline hazard is chosen for Cox predictions only",
+            "leave baseline='efron' (the default) for this model",
+        )
     check_number("penalizer", penalizer, low=0, table="fit_churn")
     check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True, table="fit_churn")
     check_option("unit", unit, list(UNITS), "fit_churn")
@@ -280,6 +288,7 @@ SPEC_KEYS = (
     "alpha",
     "unit",
     "missing",
+    "baseline",
 )
 
 
@@ -310,6 +319,7 @@ def fit_churn(
     alpha: float = 0.05,
     unit: str = "months",
     missing: str = "drop",
+    baseline: str = "efron",
 ) -> ChurnResult:
     """Fit a churn hazard model.
 
@@ -340,6 +350,10 @@ def fit_churn(
         Time unit of the durations, for the prose ("days", "weeks", "months", "years").
     missing : {"drop", "error"}
         Rows with a missing covariate are dropped and counted (default) or refused.
+    baseline : {"efron", "breslow"}
+        Baseline hazard of the Cox predictions: Efron's (default, R ``survfit.coxph``'s
+        ``ctype = 2`` for Efron ties) or Breslow's (``ctype = 1``, lifelines'
+        ``baseline_survival_``); they differ only where churners tie. Cox only.
 
     Returns
     -------
@@ -363,7 +377,7 @@ def fit_churn(
     """
     strata = as_list(strata)
     covariates = as_list(covariates)
-    _check_options(model, strata, penalizer, time_varying, alpha, unit, missing)
+    _check_options(model, strata, penalizer, time_varying, alpha, unit, missing, baseline)
     require_columns(table, covariates + strata, TABLE)
     if time_varying:
         check_start_stop(table, id_col, start_col, stop_col, event_col, TABLE)

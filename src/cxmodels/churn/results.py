@@ -1,7 +1,8 @@
 r"""Result classes of the churn models: one per model, sharing :class:`ChurnResult`.
 
 * :class:`CoxResult`: Cox proportional hazards (Efron ties); predictions are R ``survfit.coxph``
-  step functions (Efron baseline), the proportional-hazards test is R ``cox.zph``'s.
+  step functions (Efron baseline by default, Breslow's as an option), the proportional-hazards
+  test is R ``cox.zph``'s.
 * :class:`TimeVaryingCoxResult`: Cox on start-stop (counting-process) rows.
 * :class:`AFTResult`: Weibull, log-normal and log-logistic accelerated failure time models.
 
@@ -237,10 +238,13 @@ class CoxResult(_HazardModel):
 
     Notes
     -----
-    Predictions follow R ``survfit.coxph`` (``stype = 2``, ``ctype = 2``): the Efron baseline
-    cumulative hazard :math:`H_0` (see :mod:`cxmodels.churn._cox`) and
-    :math:`S(t \\mid x) = \\exp(-H_0(t) e^{x^\\top\\beta})`, a step function. The restricted
-    mean survival time is its exact integral.
+    Predictions follow R ``survfit.coxph`` (``stype = 2``):
+    :math:`S(t \\mid x) = \\exp(-H_0(t) e^{x^\\top\\beta})`, a step function, with the
+    baseline cumulative hazard :math:`H_0` chosen by :func:`fit_churn`'s ``baseline`` and kept in
+    ``spec["baseline"]`` (:attr:`baseline_method`): ``"efron"`` (default; R's default for Efron
+    ties, ``ctype = 2``) or ``"breslow"`` (``ctype = 1``, lifelines' ``baseline_survival_``);
+    see :func:`cxmodels.churn._cox.baseline_hazard`. The two differ only where churners tie.
+    The restricted mean survival time is the exact integral of the step function.
     """
 
     params: np.ndarray
@@ -259,8 +263,16 @@ class CoxResult(_HazardModel):
         """Partial AIC: :math:`-2 \\ell + 2p`."""
         return float(-2 * self.loglik + 2 * len(self.params))
 
+    @property
+    def baseline_method(self) -> str:
+        """The baseline hazard of the predictions: ``"efron"`` (R ``ctype = 2``, the default)
+        or ``"breslow"`` (R ``ctype = 1``, lifelines)."""
+        return self.spec.get("baseline", "efron")
+
     def _facts(self) -> dict:
-        return {**super()._facts(), "AIC (partial)": self.aic}
+        facts = {**super()._facts(), "AIC (partial)": self.aic}
+        facts[t("churn.fact.baseline")] = t(f"churn.baseline.{self.baseline_method}")
+        return facts
 
     @cached_property
     def eta(self) -> np.ndarray:
@@ -274,8 +286,10 @@ class CoxResult(_HazardModel):
 
     @cached_property
     def baseline(self) -> pd.DataFrame:
-        """Efron baseline cumulative hazard: ``stratum``, ``time``, ``hazard``, ``cumhaz``."""
-        return _cox.efron_baseline(self.T, self.E, self.eta - self.eta.mean(), self.strata_codes)
+        """Baseline cumulative hazard (:attr:`baseline_method`) at the mean linear predictor:
+        ``stratum``, ``time``, ``hazard``, ``cumhaz``."""
+        eta = self.eta - self.eta.mean()
+        return _cox.baseline_hazard(self.T, self.E, eta, self.strata_codes, self.baseline_method)
 
     def _strata_of(self, table: pd.DataFrame) -> np.ndarray:
         if not self.strata:
