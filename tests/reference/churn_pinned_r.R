@@ -45,7 +45,7 @@ for (k in names(coef(cfit))) {
 }
 put("cox.concordance", cfit$concordance[["concordance"]])
 put("cox.aic", AIC(cfit))
-sf <- survfit(cfit, newdata = st)  # ctype = 2 (Efron), stype = 2: exp(-H), one curve per row
+sf <- survfit(cfit, newdata = st, se.fit = FALSE)  # ctype 2 (Efron), stype 2: one curve per row
 put("cox.risk12.mean", mean(1 - summary(sf, times = 12, extend = TRUE)$surv))
 rmst <- function(time, surv, tau) {  # exact area under a step function from 0 to tau
   keep <- time <= tau
@@ -66,7 +66,7 @@ train <- st[st$test == 0, ]
 test <- st[st$test == 1, ]
 tfit <- coxph(form, data = train)
 h <- 12
-risk <- 1 - summary(survfit(tfit, newdata = test), times = h, extend = TRUE)$surv
+risk <- 1 - summary(survfit(tfit, newdata = test, se.fit = FALSE), times = h, extend = TRUE)$surv
 lp <- predict(tfit, newdata = test)
 put("ev.concordance", concordance(Surv(duration, event) ~ lp, data = test, reverse = TRUE)$concordance)
 # IPCW Brier (Graf et al. 1999; pec's convention): censoring Kaplan-Meier with churn before
