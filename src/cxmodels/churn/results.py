@@ -312,7 +312,8 @@ class CoxResult(_HazardModel):
         return eta, self._strata_of(table)
 
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
-        """Survival probabilities (rows = times, columns = rows of ``table``), step functions."""
+        """Survival probabilities (rows = times, columns = rows of ``table``), step functions of
+        the :attr:`baseline_method` baseline (R ``survfit.coxph``, ``ctype = 2`` or ``1``)."""
         times = np.atleast_1d(np.asarray(times, dtype=float))
         eta, code = self._linear(table)
         H = np.empty((len(times), len(table)))
