@@ -259,6 +259,8 @@ _RADII = np.array([3, 6, 10, 16, 24, 34, 46, 60, 78, 100, 125, 155, 190, 230, 28
 #: Soft costs, in pixels of distance: per px² of label on a marker or on a reference line,
 #: and per marker a leader line passes through.
 _ON_MARKER, _ON_RULE, _LEADER_THROUGH = 0.3, 0.3, 100.0
+#: The cost of a leader line crossing a label (or a label lying across a leader).
+_LEADER_ACROSS = 1e4
 #: A label this far (display px, beyond its marker) from its point gets a leader line.
 _LEADER_FROM = 12.0
 
@@ -318,9 +320,10 @@ def _label_text(text, wrap: int) -> str:
 class _Layout:
     """The boxes and leader lines placed so far, and what a candidate box would cost.
 
-    Hard costs (another label, other text on the axes, outside the axes, a leader line
-    through a label) are weighed far above soft ones (a marker or a reference line under the
-    label), and those above the distance from the point.
+    Hard costs (on another label or its gap, on other text of the axes, outside the axes)
+    leave a label out when no candidate avoids them; a leader line through a label, or a
+    label across a leader, weighs far above the soft costs (a marker or a reference line under
+    the label, a leader through a marker), and those above the distance from the point.
     """
 
     def __init__(self, frame, obstacles, markers, rules, gap):
@@ -329,18 +332,19 @@ class _Layout:
         self.boxes = np.zeros((0, 4))
         self.lead_a, self.lead_b = np.zeros((0, 2)), np.zeros((0, 2))
 
-    def hard(self, cand: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+    def hard(self, cand: np.ndarray) -> np.ndarray:
         g = np.array([-1, -1, 1, 1]) * self.gap
-        ends = _leader_ends(p, cand)
-        leads = (r > _LEADER_FROM)[:, None] & _crossings(np.broadcast_to(p, ends.shape),
-                                                         ends, self.boxes)  # fmt: skip
-        crossed = _crossings(self.lead_a, self.lead_b, cand).any(axis=0)
         return (
             _boxes_overlap(cand + g, self.boxes).sum(axis=1)
             + _boxes_overlap(cand, self.obstacles).sum(axis=1)
             + _outside(cand, self.frame)
-            + 100.0 * (leads.any(axis=1) | crossed)
         )
+
+    def crossings(self, cand: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Labels the candidate's leader would cross plus leaders crossing the candidate."""
+        ends = _leader_ends(p, cand)
+        own = _crossings(np.broadcast_to(p, ends.shape), ends, self.boxes).sum(axis=1)
+        return (r > _LEADER_FROM) * own + _crossings(self.lead_a, self.lead_b, cand).sum(axis=0)
 
     def soft(self, cand: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
         ends = _leader_ends(p, cand)
@@ -376,9 +380,9 @@ def place_labels(
     first, is measured by the renderer as it will be drawn (wrapped; in Persian translated,
     its digits Persian and its numbers isolated, shaped by the figure's font) and put at the
     nearest of 240 candidate positions around its point that keeps ``gap`` pixels from every
-    label placed so far, overlaps no other text on the axes, stays inside the axes and whose
-    leader line crosses no label (nor is crossed by one); among those it prefers positions
-    off the markers and off straight reference lines. A label placed away from its point
+    label placed so far, overlaps no other text on the axes and stays inside the axes; among
+    those it prefers, in this order, positions whose leader line crosses no label (nor is
+    crossed by one), then positions off the markers and off straight reference lines. A label placed away from its point
     gets a thin leader line. A label with no such position is left out, and a note under the
     axes names it (the catalogue's ``fig.labels_left_out``). Call it after the axis limits
     are final.
@@ -429,8 +433,9 @@ def place_labels(
     final, far = np.full((len(x), 4), np.nan), np.zeros(len(x), bool)
     for i in np.argsort(-(dist < 60).sum(axis=1), kind="stable"):
         cand, r = _candidates(pts[i], size[i], rad[i])
-        hard = layout.hard(cand, pts[i], r)
-        k = int(np.argmin(1e6 * hard + layout.soft(cand, pts[i], r) + r))
+        hard = layout.hard(cand)
+        across = _LEADER_ACROSS * layout.crossings(cand, pts[i], r)
+        k = int(np.argmin(1e6 * hard + across + layout.soft(cand, pts[i], r) + r))
         if hard[k] > 0:
             continue  # no room: left out, named in the note
         final[i], far[i] = cand[k], r[k] > _LEADER_FROM
