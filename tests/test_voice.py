@@ -483,6 +483,16 @@ def test_impact_bubble_labels_keep_apart_on_the_default_sample(sample_pages, lan
                 _fig_words(i18n.range_words(cx.plots.textwrap.fill(th, 28))) for th in themes
             )
         assert not {w for t in labels for w in LATIN.findall(t.get_text())} - ACRONYMS
+        word = max((w for t in labels for w in t.get_text().split()), key=len)
+        font = labels[0].get_fontproperties()
+
+        def width(s: str) -> float:  # joined (shaped) letters are narrower than letters alone
+            art = ax.figure.text(0, 0, s, fontproperties=font)
+            w = art.get_window_extent(r).width
+            art.remove()
+            return w
+
+        assert width(word) < 0.9 * sum(width(c) for c in word), word
     plt.close("all")
 
 

@@ -426,7 +426,8 @@ def place_labels(
     rad = np.sqrt(s) / 2 * fig.dpi / 72 + 1.5
     arts = [_label_artist(ax, xi, yi, t, fontsize, color) for xi, yi, t in zip(x, y, texts)]
     size = np.array([a.get_window_extent(renderer).size for a in arts]) + 2.0
-    frame = np.array(ax.get_window_extent(renderer).extents)
+    inset = np.array([2.0, 2.0, -2.0, -2.0])  # labels keep off the spines
+    frame = np.array(ax.get_window_extent(renderer).extents) + inset
     markers = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
     layout = _Layout(frame, obstacles, markers, _rule_boxes(ax, renderer), gap)
     dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
