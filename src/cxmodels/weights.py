@@ -214,7 +214,8 @@ def survey_weights(
     data : CXData or DataFrame
         A data set (its responses, with the customer columns joined) or a sample table.
     margins : list of str or tuple of str
-        Columns whose distribution the weights match; a tuple is matched jointly (cells).
+        Columns whose distribution the weights match; a tuple is matched jointly (cells), and
+        so is a name written ``"segment x tenure_band"`` (as the tables name the margin).
         ``tenure_band`` is derived from ``signup_date`` for a data set.
     method : {"rake", "linear", "logit"}
     bounds : (L, U), optional
@@ -427,7 +428,8 @@ def weighted_against_unweighted(
     data : CXData
         A data set with ``customers`` and ``responses``.
     margins : list of str or tuple of str
-        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`). A margin
+        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`); a tuple
+        or a name written ``"segment x tenure_band"`` is a crossed margin. A margin
         the data cannot support (no such column, missing values, a level no customer with an
         answer has) is left out and named in the caveats; one with a single level is matched
         by every answer and left out silently.
