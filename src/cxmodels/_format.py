@@ -35,14 +35,34 @@ LABELS: dict[str, str] = {
 }
 
 
+#: How a crossed margin (``"segment x tenure_band"``) and one of its cells (``"premium / <1y"``)
+#: are keyed in the survey weights' tables; :func:`label` labels each part, joined by ``×``
+#: and ``/``.
+CROSS, CELL = " x ", " / "
+
+
+def _crossed(name: str, labels: dict[str, str] | None) -> str | None:
+    """The label of a crossed name (:data:`CROSS`, :data:`CELL`) part by part, or ``None``."""
+    lang = i18n.get_language()
+    own = labels and (name in labels or f"{name}@{lang}" in labels)
+    for sep, shown in ((CROSS, " \u00d7 "), (CELL, " / ")):
+        if sep in name and not own and not i18n.has(f"label.{name}"):
+            return shown.join(label(p, labels) for p in name.split(sep))
+    return None
+
+
 def label(name: str, labels: dict[str, str] | None = None) -> str:
     """A column, driver or value name as a reader would say it (codebook labels first).
 
     In another language than English the catalogue's ``label.<name>`` comes first (a codebook
     label is English unless the codebook is in that language), then the English rules: the
-    codebook, :data:`LABELS`, the catalogue, then the name without underscores.
+    codebook, :data:`LABELS`, the catalogue, then the name without underscores. A crossed
+    name (``"segment x tenure_band"``, ``"premium / <1y"``) is labelled part by part.
     """
     name = str(name)
+    crossed = _crossed(name, labels)
+    if crossed is not None:
+        return crossed
     if not i18n.is_english():
         if labels and f"{name}@{i18n.get_language()}" in labels:
             return labels[f"{name}@{i18n.get_language()}"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._format import fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
+from ._format import CELL, CROSS, fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
 from ._results import Findings, Result, result_dataclass
 from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
 from .i18n import t
@@ -84,17 +84,27 @@ def _tables(data, population, margins):
     return sample, population
 
 
+def _margin_tuples(margins) -> list[tuple[str, ...]]:
+    """Margins as tuples of column names: a tuple is crossed, and so is a name written as the
+    tables key it (``"segment x tenure_band"``, :data:`~cxmodels._format.CROSS`)."""
+    out = []
+    for m in as_list(margins):
+        cols = m.split(CROSS) if isinstance(m, str) else as_list(m)
+        out.append(tuple(str(c).strip() for c in cols))
+    return out
+
+
 def _cell_key(frame: pd.DataFrame, margin) -> pd.Series:
     """Each row's cell of ``margin`` (a column or a tuple of columns) as one text key."""
     cols = [frame[c].astype(str) for c in margin]
-    return cols[0].str.cat(cols[1:], sep=" / ") if len(cols) > 1 else cols[0]
+    return cols[0].str.cat(cols[1:], sep=CELL) if len(cols) > 1 else cols[0]
 
 
 def _level_key(cell: str) -> tuple:
     """Sort key of a margin cell: tenure bands in their order (``<1y`` first), other levels
     alphabetically, part by part in a crossed margin (``east / <1y``)."""
     order = {b: i for i, b in enumerate(TENURE_LABELS)}
-    return tuple((order.get(p, len(order)), p) for p in str(cell).split(" / "))
+    return tuple((order.get(p, len(order)), p) for p in str(cell).split(CELL))
 
 
 def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
@@ -103,11 +113,11 @@ def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     counts = p.value_counts()
     missing = sorted(set(counts.index) - set(s))
     if missing:
-        fail("responses", " x ".join(margin), f"no respondents in {missing[:5]}",
+        fail("responses", CROSS.join(margin), f"no respondents in {missing[:5]}",
              "merge small levels or leave the margin out")  # fmt: skip
     extra = sorted(set(s) - set(counts.index))
     if extra:
-        fail("population", " x ".join(margin), f"levels {extra[:5]} not in the population",
+        fail("population", CROSS.join(margin), f"levels {extra[:5]} not in the population",
              "use the same levels in both tables")  # fmt: skip
     levels = sorted(counts.index, key=_level_key)
     codes = pd.Categorical(s, categories=levels).codes
@@ -180,7 +190,7 @@ def _diagnostics(cells, margins, d, w) -> pd.DataFrame:
         after = np.bincount(codes, w, len(totals)) / w.sum()
         share = totals / totals.sum()
         for i, lv in enumerate(levels):
-            rows.append({"margin": " x ".join(m), "level": lv, "population": share[i],
+            rows.append({"margin": CROSS.join(m), "level": lv, "population": share[i],
                          "unweighted": before[i], "weighted": after[i]})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -204,7 +214,8 @@ def survey_weights(
     data : CXData or DataFrame
         A data set (its responses, with the customer columns joined) or a sample table.
     margins : list of str or tuple of str
-        Columns whose distribution the weights match; a tuple is matched jointly (cells).
+        Columns whose distribution the weights match; a tuple is matched jointly (cells), and
+        so is a name written ``"segment x tenure_band"`` (as the tables name the margin).
         ``tenure_band`` is derived from ``signup_date`` for a data set.
     method : {"rake", "linear", "logit"}
     bounds : (L, U), optional
@@ -229,7 +240,7 @@ def survey_weights(
     """
     check_option("method", method, METHODS)
     check_number("maxit", maxit, low=1, integer=True)
-    margins = [tuple(as_list(m)) for m in as_list(margins)] if margins else []
+    margins = _margin_tuples(margins) if margins else []
     if not margins:
         fail("argument", "margins", "no margins", "name one or more customer columns")
     if bounds is not None and method != "logit":
@@ -293,7 +304,7 @@ class WeightsResult(Result):
     def _summary_parts(self):
         facts = {
             "Calibration method": self.method,
-            "Margins matched": [" x ".join(m) for m in self.margins],
+            "Margins matched": [label(CROSS.join(m)) for m in self.margins],
             "Responses weighted": self.n,
             "Design effect (Kish)": self.deff,
             "Effective n (Kish)": self.n_eff,
@@ -403,7 +414,7 @@ def _margin_test(sample, population, margin) -> dict:
     observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
     chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
     gap = (observed / observed.sum() - base).abs()
-    return {"margin": " x ".join(margin), "chi2": float(chi2), "df": len(base) - 1,
+    return {"margin": CROSS.join(margin), "chi2": float(chi2), "df": len(base) - 1,
             "p": float(p), "largest_gap": float(gap.max())}  # fmt: skip
 
 
@@ -417,7 +428,8 @@ def weighted_against_unweighted(
     data : CXData
         A data set with ``customers`` and ``responses``.
     margins : list of str or tuple of str
-        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`). A margin
+        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`); a tuple
+        or a name written ``"segment x tenure_band"`` is a crossed margin. A margin
         the data cannot support (no such column, missing values, a level no customer with an
         answer has) is left out and named in the caveats; one with a single level is matched
         by every answer and left out silently.
@@ -448,7 +460,7 @@ def weighted_against_unweighted(
     check_option("method", method, METHODS)
     if not is_dataset(data):
         fail("data", "-", "not a data set", "pass cx.load(...) with customers and responses")
-    margins = [tuple(str(c).strip() for c in as_list(m)) for m in as_list(margins)]
+    margins = _margin_tuples(margins)
     sample, population = _joined(data, sorted({c for m in margins for c in m}))
     kept, left_out = [], []
     for m in margins:
@@ -456,7 +468,7 @@ def weighted_against_unweighted(
         if problem is None:
             kept.append(m)
         elif problem[0] != "one_level":
-            left_out.append((" x ".join(m), *problem))
+            left_out.append((CROSS.join(m), *problem))
     tests = pd.DataFrame(
         [_margin_test(sample, population, m) for m in kept],
         columns=["margin", "chi2", "df", "p", "largest_gap"],

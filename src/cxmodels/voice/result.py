@@ -112,6 +112,9 @@ class CommentsResult(Result):
             "comments left out (another language)": sum(self.left_out.values()),
             "sentiment calibrated on the NPS group": cal.calibrated,
             "sentiment accuracy on held-out comments": cal.accuracy,
+            "accuracy of always guessing the larger group": cal.accuracy_majority,
+            "sentiment balanced accuracy (chance 50%)": cal.balanced_accuracy,
+            "Cohen's kappa of the sentiment (0 is chance)": cal.kappa,
             "held-out comments": cal.n_test,
             "outcome": self.outcome,
         }
@@ -225,9 +228,11 @@ class CommentsResult(Result):
 
     def _caveats(self) -> list[str]:
         cal, c = self.calibration, []
-        if cal.n_test:
-            c.append(t("voice.sentiment_check", accuracy=fmt_pct(cal.accuracy),
-                       n=fmt_num(cal.n_test, 0), majority=fmt_pct(cal.accuracy_majority)))  # fmt: skip
+        if cal.verdict is not None:
+            c.append(t(f"voice.sentiment_{cal.verdict}", accuracy=fmt_pct(cal.accuracy),
+                       n=fmt_num(cal.n_test, 0), majority=fmt_pct(cal.accuracy_majority),
+                       balanced=fmt_pct(cal.balanced_accuracy), chance=fmt_pct(0.5),
+                       kappa=fmt_num(cal.kappa, 2)))  # fmt: skip
         if not cal.calibrated:
             c.append(t("voice.uncalibrated"))
         if self.n_comments < FEW_COMMENTS:
