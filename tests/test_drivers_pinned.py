@@ -198,8 +198,18 @@ def test_segment_difference_intervals_are_percentiles_of_resampled_shares(data, 
         np.testing.assert_allclose(got.loc[s].loc[kw["drivers"], "diff_high"], high, atol=1e-9)
 
 
+def _r_has(*packages: str) -> bool:
+    """Whether Rscript is installed with every one of ``packages``."""
+    if shutil.which("Rscript") is None:
+        return False
+    check = f"for (p in c({', '.join(map(repr, packages))})) library(p, character.only = TRUE)"
+    return subprocess.run(["Rscript", "-e", check], capture_output=True).returncode == 0
+
+
 @pytest.mark.reference(R_SOURCE)
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="needs R with MASS and sandwich")
+@pytest.mark.skipif(
+    not _r_has("MASS", "sandwich", "jsonlite"), reason="needs R with MASS, sandwich, jsonlite"
+)
 def test_r_script_still_writes_the_committed_numbers(tmp_path, ref):
     out = tmp_path / "drivers_r.json"
     subprocess.run(["Rscript", str(R_SCRIPT), str(out)], check=True, capture_output=True)

@@ -60,6 +60,9 @@ def _ref_matrix(name, key) -> pd.DataFrame:
 
 
 # -- reference numbers ---------------------------------------------------------------------
+@pytest.mark.reference(
+    "seminr estimate_pls, basic mobi model (plspm-python fixture seminr-mobi-basic-*.csv)"
+)
 def test_seminr_basic_mobi_model(mobi):
     res = fit_pls(mobi, BASIC)
     p = res.paths.set_index(["source", "target"])["coef"]
@@ -105,6 +108,7 @@ def test_ecsi_matches_seminr(mobi, name, consistent, scheme):
         np.testing.assert_allclose(tab[col], got, atol=1e-6)
 
 
+@pytest.mark.reference("seminr-py reliability_table on mobi (tests/reference/seminr_mobi.json)")
 def test_reliability_matches_seminr_and_independent_formulas(mobi):
     res = fit_pls(mobi, ECSI)
     rel = res.reliability.set_index("construct")
@@ -127,6 +131,7 @@ def test_reliability_matches_seminr_and_independent_formulas(mobi):
     assert rel.loc["Satisfaction", "rho_c"] == pytest.approx(rc, abs=1e-10)
 
 
+@pytest.mark.reference("seminr-py htmt on mobi (tests/reference/seminr_mobi.json)")
 def test_htmt_matches_seminr_and_definition(mobi):
     res = fit_pls(mobi, ECSI)
     ref = _ref_matrix("ecsi_composite", "htmt")  # seminr htmt (upper triangle)
