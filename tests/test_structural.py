@@ -219,7 +219,11 @@ def test_frequency_weights_equal_duplicated_rows(mobi):
     np.testing.assert_allclose(a.loadings["loading"], b.loadings["loading"], atol=1e-10)
 
 
+@pytest.mark.reference("seminr-py estimate_pls with missing = na_omit and mean_replacement")
 def test_missing_values_listwise_and_mean(mobi):
+    sm = pytest.importorskip("seminr")
+    from tests.reference.make_seminr_mobi import _ecsi
+
     df = mobi.copy()
     df.loc[[3, 10, 20], "CUEX1"] = np.nan
     lw = fit_pls(df, ECSI)
@@ -227,6 +231,16 @@ def test_missing_values_listwise_and_mean(mobi):
     assert any("dropped" in c for c in lw.findings().caveats)
     mr = fit_pls(df, ECSI, missing="mean")
     assert mr.n == 250 and mr.n_dropped == 0
+    # the same numbers as seminr's na_omit and its default, item-mean replacement
+    for res, rule in ((lw, sm.na_omit), (mr, sm.mean_replacement)):
+        m = sm.estimate_pls(df, *_ecsi(sm.composite), missing=rule)
+        paths = pd.DataFrame(m.path_coef.values, list(m.path_coef.rows), list(m.path_coef.cols))
+        for r in res.paths.itertuples():
+            assert r.coef == pytest.approx(paths.loc[r.source, r.target], abs=1e-6), r
+        lo = m.outer_loadings
+        lo = pd.DataFrame(lo.values, list(lo.rows), list(lo.cols))
+        for r in res.loadings.itertuples():
+            assert r.loading == pytest.approx(lo.loc[r.item, r.construct], abs=1e-6), r
 
 
 # -- bad input -----------------------------------------------------------------------------
