@@ -124,6 +124,7 @@ def test_total_and_indirect_effects_match_seminr(fit, oracle):
     total = _pick([oracle["est"]["total"]], src, tgt)[0]
     direct = _pick([oracle["est"]["beta"]], src, tgt)[0]
     np.testing.assert_allclose(e["total"], total, atol=1e-9)
+    np.testing.assert_allclose(e["direct"], direct, atol=1e-9)
     np.testing.assert_allclose(e["indirect"], total - direct, atol=1e-9)
     bt = _pick([b["total"] for b in oracle["boot"]], src, tgt)
     bi = bt - _pick([b["beta"] for b in oracle["boot"]], src, tgt)
