@@ -243,6 +243,63 @@ def test_missing_values_listwise_and_mean(mobi):
             assert r.loading == pytest.approx(lo.loc[r.item, r.construct], abs=1e-6), r
 
 
+CORP_REP = """
+QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
+PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
+CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
+ATTR <~ attr_1 + attr_2 + attr_3
+COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSA =~ cusa
+CUSL =~ cusl_1 + cusl_2 + cusl_3
+COMP ~ QUAL + PERF + CSOR + ATTR
+LIKE ~ QUAL + PERF + CSOR + ATTR
+CUSA ~ COMP + LIKE
+CUSL ~ COMP + LIKE + CUSA
+"""
+
+
+@pytest.mark.reference(
+    "seminr-py estimate_pls: Hair et al. (2021) corporate reputation data, extended model"
+)
+def test_corporate_reputation_extended_model_matches_seminr():
+    """Four formative (mode B) drivers of reputation and 11 answers coded -99, as the PLS-SEM
+    workbook (Hair et al. 2021, ch. 5-6) estimates them: item-mean replacement, path weighting."""
+    sm = pytest.importorskip("seminr")
+    path = next(p for p in md.files("seminr") if p.name == "corp_rep_data.csv").locate()
+    data = pd.read_csv(path)
+    blocks = {
+        name: sm.composite(name, sm.multi_items(f"{name.lower()}_", range(1, k + 1)), sm.mode_B)
+        for name, k in (("QUAL", 8), ("PERF", 5), ("CSOR", 5), ("ATTR", 3))
+    }
+    mm = sm.constructs(
+        *blocks.values(),
+        sm.composite("COMP", sm.multi_items("comp_", range(1, 4))),
+        sm.composite("LIKE", sm.multi_items("like_", range(1, 4))),
+        sm.composite("CUSA", sm.single_item("cusa")),
+        sm.composite("CUSL", sm.multi_items("cusl_", range(1, 4))),
+    )
+    smod = sm.relationships(
+        sm.paths(from_=list(blocks), to=["COMP", "LIKE"]),
+        sm.paths(from_=["COMP", "LIKE"], to=["CUSA", "CUSL"]),
+        sm.paths(from_="CUSA", to="CUSL"),
+    )
+    m = sm.estimate_pls(data, mm, smod, missing=sm.mean_replacement, missing_value=-99)
+    res = fit_pls(data.replace(-99, np.nan), CORP_REP, missing="mean")
+    assert res.n == 344 and int((data == -99).sum().sum()) == 11
+    for key, tab, col, a, b in (
+        ("path_coef", res.paths, "coef", "source", "target"),
+        ("outer_weights", res.weights, "weight", "item", "construct"),
+        ("outer_loadings", res.loadings, "loading", "item", "construct"),
+    ):
+        nm = getattr(m, key)
+        ref = pd.DataFrame(nm.values, list(nm.rows), list(nm.cols))
+        want = [ref.loc[getattr(r, a), getattr(r, b)] for r in tab.itertuples()]
+        np.testing.assert_allclose(tab[col], want, atol=1e-6, err_msg=key)
+    r2 = pd.DataFrame(m.r_squared.values, list(m.r_squared.rows), list(m.r_squared.cols))
+    np.testing.assert_allclose(res.r2["r2"], r2.loc["Rsq", res.r2["construct"]], atol=1e-6)
+
+
 # -- bad input -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "syntax,needle",
