@@ -1,4 +1,4 @@
-"""Count the tests by kind of reference: external, snapshot-only, skipped in CI.
+"""Count the tests by kind of reference: external, guard, snapshot-only, skipped in CI.
 
 Run from the repository root (it only collects, it runs no test)::
 
@@ -12,8 +12,9 @@ The rule, applied to each collected test (a parametrised case counts once per ca
 * **external**: the test carries ``@pytest.mark.reference("source")``, or its source (with the
   helpers of its module it calls) names an outside oracle (:data:`ORACLES`: R and the files it wrote in
   ``tests/reference``, statsmodels, scipy, scikit-survival, scikit-uplift, lifelines, lifetimes,
-  the published CDNOW and data-set tables). Of fixtures only the names are read
-  (``r_out``), not their bodies.
+  the published Fader-Hardie and data-set tables; fitting on the CDNOW data is not comparing
+  with its table). Of fixtures only the names are read (``r_out``), not their bodies. The
+  words are a heuristic: a comment that names an oracle counts, so a marker is the sure way.
 * **guard**: a refactoring guard, by its own docstring's words ("refactoring guard", with the
   reason no outside reference exists, :data:`GUARD`): it compares the code with its earlier
   output on purpose (the synthetic generator's tables, say).
@@ -23,7 +24,9 @@ The rule, applied to each collected test (a parametrised case counts once per ca
 * **other**: the rest (hand computations in the test, the synthetic truth, behaviour).
 * **skips in CI**: guarded by an optional oracle (a ``skipif`` on ``Rscript``, an
   ``importorskip``) that CI does not install. CI installs ``.[test,dask]`` and R with survival,
-  lme4, survey and cmprsk (``.ci/run``), so an oracle missing from those extras skips there.
+  lme4, survey and cmprsk (``.ci/run``), so an oracle missing from those extras skips there,
+  and so does a test whose skip reason says "needs R with <packages>" naming one CI lacks
+  (:data:`CI_R_PACKAGES`).
 """
 
 from __future__ import annotations
