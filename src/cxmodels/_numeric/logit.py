@@ -96,11 +96,15 @@ def _fit(X, y, w, ridge, max_iter, tol):
 
 
 def _aliased(X: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
-    from .._linalg import collinear_columns
+    """Columns aliased with earlier ones among rows of positive weight (the first constant
+    column is the intercept, not aliased)."""
+    from .._linalg import collinear_columns, constant_mask
 
     A = X[w > 0]
-    names = [str(j) for j in range(X.shape[1])]
-    return tuple(int(j) for j in collinear_columns(A, names=names))
+    const = np.flatnonzero(constant_mask(A))
+    keep = [j for j in range(X.shape[1]) if not (len(const) and j == const[0])]
+    names = [str(j) for j in keep]
+    return tuple(int(j) for j in collinear_columns(A[:, keep], names=names))
 
 
 def logit(
@@ -153,8 +157,8 @@ def logit(
 
 def _reason(res, ok: bool, eta: np.ndarray) -> str:
     """Why the unpenalised fit failed: separation, a singular Hessian or non-convergence."""
-    if res.stopped != "singular" and np.max(np.abs(eta), initial=0.0) > 15:
-        return "separation"  # fitted probabilities within 3e-7 of 0 or 1 and still moving
+    if np.max(np.abs(eta), initial=0.0) > 15:  # X'WX was regular at the start: the weights
+        return "separation"  # p(1 - p) vanished, fitted probabilities within 3e-7 of 0 or 1
     if not ok or res.stopped == "singular":
         return "singular"
     return "not_converged"

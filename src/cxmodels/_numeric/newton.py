@@ -168,7 +168,10 @@ def numerical_hessian(
                 H[i, i] = (f(theta + ei) - 2 * f0 + f(theta - ei)) / h[i] ** 2
             else:
                 H[i, j] = H[j, i] = (
-                    f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
+                    f(theta + ei + ej)
+                    - f(theta + ei - ej)
+                    - f(theta - ei + ej)
+                    + f(theta - ei - ej)
                 ) / (4 * h[i] * h[j])
     return H
 
