@@ -143,3 +143,36 @@ def test_one_units_table_one_warning_class():
 
     assert rfm.UNITS is tables.UNITS is nc.UNITS and nc.UNITS["months"] * 12 == nc.UNITS["years"]
     assert effects.ConvergenceWarning is _mle.ConvergenceWarning is nc.ConvergenceWarning
+
+
+def test_the_fitted_engine_has_one_name_on_every_result():
+    """``fit`` everywhere: no result class keeps its engine as ``fit_``, ``fitter`` or
+    ``model_fit`` (classes discovered, not listed)."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import cxmodels
+    from cxmodels._results import Result
+
+    for mod in pkgutil.walk_packages(cxmodels.__path__, "cxmodels."):
+        if not mod.name.startswith(("cxmodels.reports", "cxmodels.cli")):
+            importlib.import_module(mod.name)
+    classes, stack = [], [Result]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        classes.append(cls)
+    named = {
+        f"{c.__module__}.{c.__name__}.{f.name}"
+        for c in classes
+        if dataclasses.is_dataclass(c)
+        for f in dataclasses.fields(c)
+        if f.name in ("fit_", "fitter", "model_fit", "engine")
+    }
+    assert len(classes) > 20 and not named
+    from cxmodels.churn.results import TimeVaryingCoxResult
+    from cxmodels.structural.result import PLSResult
+
+    assert {"fit"} <= {f.name for f in dataclasses.fields(PLSResult)}
+    assert {"fit"} <= {f.name for f in dataclasses.fields(TimeVaryingCoxResult)}

@@ -343,10 +343,13 @@ def binary_outcome(df: pd.DataFrame, outcome: str, target: str, codebook: dict, 
         and values.min() >= 0
         and values.max() <= 10
     ):
+        from ..data.scales import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, nps_codes
+
         y = df[outcome]
-        cut = (y >= 9) if target == "promoter" else (y <= 6)
-        coded = np.where(y.isna(), np.nan, cut).astype(float)
-        rule = "9-10" if target == "promoter" else "0-6"
+        codes = nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
+        cut = codes == (2 if target == "promoter" else 0)
+        coded = np.where(codes < 0, np.nan, cut).astype(float)
+        rule = f"{NPS_PROMOTER_MIN}-10" if target == "promoter" else f"0-{NPS_DETRACTOR_MAX}"
         return df.assign(**{outcome: coded}), f"{target}s: answers {rule} on the 0-10 scale"
     fail(
         table,
