@@ -176,3 +176,22 @@ def test_the_fitted_engine_has_one_name_on_every_result():
 
     assert {"fit"} <= {f.name for f in dataclasses.fields(PLSResult)}
     assert {"fit"} <= {f.name for f in dataclasses.fields(TimeVaryingCoxResult)}
+
+
+def test_one_nps_definition(monkeypatch):
+    """Voice of the customer and the logit drivers read the cut-offs of data.scales: moving
+    the promoter cut-off there moves them both (no second copy of 9-10 / 0-6)."""
+    import pandas as pd
+
+    from cxmodels.data import scales
+    from cxmodels.drivers._prepare import binary_outcome
+    from cxmodels.voice.impact import nps_points
+
+    monkeypatch.setattr(scales, "NPS_PROMOTER_MIN", 8)
+    monkeypatch.setattr(scales, "NPS_DETRACTOR_MAX", 5)
+    r = pd.Series([8.0, 6.0, 5.0, np.nan, 10.0])
+    np.testing.assert_array_equal(nps_points(r), [100.0, 0.0, -100.0, np.nan, 100.0])
+    book = {"nps": {"min": 0, "max": 10}}
+    coded, rule = binary_outcome(pd.DataFrame({"nps": r}), "nps", "promoter", book, "responses")
+    np.testing.assert_array_equal(coded["nps"], [1.0, 0.0, 0.0, np.nan, 1.0])
+    assert rule.endswith("8-10 on the 0-10 scale")
