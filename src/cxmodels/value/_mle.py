@@ -2,9 +2,11 @@
 
 Every model of :mod:`cxmodels.value` hands :func:`maximise` a function returning the negative
 log-likelihood and its gradient in the unconstrained parameterisation (logs of the positive
-parameters, raw covariate coefficients). The Hessian for standard errors is the central
-difference of the analytic gradient (or of the likelihood, when a model has no gradient), in the
-unconstrained scale; standard errors on the natural scale follow by the delta method.
+parameters, raw covariate coefficients). The Hessian for standard errors is the numeric core's
+central difference (:func:`cxmodels._numeric.numerical_hessian`) of the analytic gradient (or of
+the likelihood, when a model has no gradient), in the unconstrained scale; standard errors on the
+natural scale follow by the delta method. Non-convergence warns with the one
+:class:`cxmodels._numeric.ConvergenceWarning`.
 """
 
 from __future__ import annotations
