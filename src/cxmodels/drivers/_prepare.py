@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._linalg import collinear_columns
+from .._numeric import centred  # the OLS core's centring (also used by penalty_reward)
 from .._validation import (
     as_list,
     check_frame,
@@ -118,14 +119,6 @@ class DriverData:
     def frame(self) -> pd.DataFrame:
         """The complete rows as a DataFrame (controls, driver columns, outcome)."""
         return pd.DataFrame(self.Z, columns=[*self.controls, *self.columns, self.outcome])
-
-
-def centred(Z: np.ndarray, w: np.ndarray | None):
-    """(Weighted) means, centred copy and centred cross-product of the columns of ``Z``."""
-    mean = Z.mean(axis=0) if w is None else (w @ Z) / w.sum()
-    Zc = Z - mean
-    gram = Zc.T @ Zc if w is None else Zc.T @ (Zc * w[:, None])
-    return mean, Zc, gram
 
 
 def to_corr(C: np.ndarray) -> np.ndarray:
