@@ -481,5 +481,5 @@ def test_collinear_mode_b_items_and_singular_replicates(mobi):
         warnings.simplefilter("error")
         res = fit_pls(small, BASIC, bootstrap=100, seed=1)
     assert res.paths["ci_low"].notna().all()
-    assert res.fit_.boot["n_failed"] > 0 and res.fit_.boot["n_not_converged"] == 0
+    assert res.fit.boot["n_failed"] > 0 and res.fit.boot["n_not_converged"] == 0
     assert any("could not be estimated" in c for c in res.findings().caveats)

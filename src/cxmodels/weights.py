@@ -148,25 +148,42 @@ def _linear(d, cells):
 
 
 def _logit(d, cells, bounds, maxit, tol):
+    r"""Logit calibration (Deville & Särndal 1992): Newton on its convex dual, step halving.
+
+    The weights are :math:`d_i g(x_i^\top\lambda)` with :math:`g(u) = L + (U - L)\,
+    \mathrm{expit}(Au + c)`, :math:`A = (U-L)/((1-L)(U-1))`, :math:`c = \log((1-L)/(U-1))`;
+    :math:`\lambda` minimises :math:`F(\lambda) = \sum_i d_i G(x_i^\top\lambda) -
+    T^\top\lambda` (:math:`G' = g`), whose gradient is minus the margins' residual and whose
+    Hessian is :math:`X^\top \mathrm{diag}(d g') X`, by :func:`cxmodels._numeric.newton`
+    (least-squares steps: the indicators of two margins are collinear). Converged when every
+    total is matched within ``tol`` (relative).
+    """
+    from ._numeric import newton
+
     L, U = bounds
     A = (U - L) / ((1 - L) * (U - 1))
+    c = np.log((1 - L) / (U - 1))
     X, T = _indicators(cells)
-    lam = np.zeros(X.shape[1])
 
     def g_of(u):
         e = np.exp(np.clip(A * u, -700, 700))
         return (L * (U - 1) + U * (1 - L) * e) / (U - 1 + (1 - L) * e)
 
-    for it in range(1, maxit + 1):
+    def dual(lam):
         u = X @ lam
-        g = g_of(u)
-        dg = (g - L) * (U - g) * A / (U - L)
-        resid = T - (d * g) @ X
-        if np.max(np.abs(resid) / np.maximum(T, 1)) < tol:
-            return d * g, it, True
-        J = (X * (d * dg)[:, None]).T @ X
-        lam = lam + np.linalg.lstsq(J, resid, rcond=None)[0]
-    return d * g_of(X @ lam), maxit, False
+        G = L * u + (U - L) / A * (np.logaddexp(0.0, A * u + c) - np.logaddexp(0.0, c))
+        return float(d @ G - T @ lam), (d * g_of(u)) @ X - T
+
+    def hessian(lam):
+        g = g_of(X @ lam)
+        return (X * (d * (g - L) * (U - g) * A / (U - L))[:, None]).T @ X
+
+    res = newton(
+        dual, np.zeros(X.shape[1]), hessian, max_iter=maxit,
+        solve=lambda H, g: np.linalg.lstsq(H, g, rcond=None)[0],
+        done=lambda lam, f, grad: np.max(np.abs(grad) / np.maximum(T, 1)) < tol,
+    )  # fmt: skip
+    return d * g_of(X @ res.x), res.iterations, res.converged
 
 
 def _trim(w, trim):

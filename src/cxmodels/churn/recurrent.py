@@ -348,7 +348,7 @@ def _fit(table, covariates, start, stop, strata, event_col, reference, alpha, un
 
 def _cov_of(fit) -> np.ndarray:
     """The model-based covariance of a time-varying fit (lifelines' variance matrix)."""
-    f = fit.fitter
+    f = fit.fit
     pos = f.params_.index.get_indexer(list(fit.design.columns))
     return np.asarray(f.variance_matrix_, dtype=float)[np.ix_(pos, pos)]
 

@@ -390,7 +390,7 @@ class TimeVaryingCoxResult(_HazardModel):
     offers none; concordance is not defined for start-stop rows.
     """
 
-    fitter: object
+    fit: object  # the lifelines CoxTimeVaryingFitter
     loglik: float
 
     model = "cox (time-varying)"

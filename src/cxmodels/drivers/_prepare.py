@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._linalg import collinear_columns
+from .._numeric import centred  # the OLS core's centring (also used by penalty_reward)
 from .._validation import (
     as_list,
     check_frame,
@@ -118,14 +119,6 @@ class DriverData:
     def frame(self) -> pd.DataFrame:
         """The complete rows as a DataFrame (controls, driver columns, outcome)."""
         return pd.DataFrame(self.Z, columns=[*self.controls, *self.columns, self.outcome])
-
-
-def centred(Z: np.ndarray, w: np.ndarray | None):
-    """(Weighted) means, centred copy and centred cross-product of the columns of ``Z``."""
-    mean = Z.mean(axis=0) if w is None else (w @ Z) / w.sum()
-    Zc = Z - mean
-    gram = Zc.T @ Zc if w is None else Zc.T @ (Zc * w[:, None])
-    return mean, Zc, gram
 
 
 def to_corr(C: np.ndarray) -> np.ndarray:
@@ -343,10 +336,13 @@ def binary_outcome(df: pd.DataFrame, outcome: str, target: str, codebook: dict, 
         and values.min() >= 0
         and values.max() <= 10
     ):
+        from ..data.scales import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, nps_codes
+
         y = df[outcome]
-        cut = (y >= 9) if target == "promoter" else (y <= 6)
-        coded = np.where(y.isna(), np.nan, cut).astype(float)
-        rule = "9-10" if target == "promoter" else "0-6"
+        codes = nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
+        cut = codes == (2 if target == "promoter" else 0)
+        coded = np.where(codes < 0, np.nan, cut).astype(float)
+        rule = f"{NPS_PROMOTER_MIN}-10" if target == "promoter" else f"0-{NPS_DETRACTOR_MAX}"
         return df.assign(**{outcome: coded}), f"{target}s: answers {rule} on the 0-10 scale"
     fail(
         table,

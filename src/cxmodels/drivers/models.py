@@ -105,7 +105,7 @@ class DriversResult(Result):
     n_dropped: int
     vif: pd.Series
     warnings: tuple[str, ...]
-    model_fit: object = field(default=None)
+    _fit: object = field(default=None)  # the engine, or a picklable recipe that builds it
     subset_r2: np.ndarray | None = None
     players: tuple[str, ...] = ()
     conditional: pd.DataFrame | None = None
@@ -118,8 +118,9 @@ class DriversResult(Result):
 
     @cached_property
     def fit(self):
-        """The fitted statsmodels results (OLS/WLS with HC3, ``OrderedModel`` or ``Logit``)."""
-        return self.model_fit() if callable(self.model_fit) else self.model_fit
+        """The fitted engine: statsmodels results (OLS/WLS with HC3, ``OrderedModel`` or
+        ``Logit``), built on first use. ``fit`` is the engine's name on every result."""
+        return self._fit() if callable(self._fit) else self._fit
 
     def _summary_parts(self):
         facts = {
@@ -678,7 +679,7 @@ def _fit(
         n_dropped=dd.n_dropped,
         vif=vif,
         warnings=tuple(notes),
-        model_fit=est.fit,
+        _fit=est.fit,
         subset_r2=est.subset_r2,
         players=dd.players,
         conditional=cond,

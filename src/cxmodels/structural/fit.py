@@ -230,7 +230,10 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
             "merge constructs whose items are the same, or drop a path",
         )
     if not est.converged[0]:
-        warnings.warn(f"PLS did not converge in {opts['max_iter']} iterations", stacklevel=3)
+        from .._numeric import ConvergenceWarning
+
+        msg = f"PLS did not converge in {opts['max_iter']} iterations"
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     boot = None
     if bootstrap:
         ref = est.L[0] if sign_change == "construct" else None

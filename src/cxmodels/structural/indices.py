@@ -22,14 +22,14 @@ def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:
 
 def _item_scale(res, blk):
     items = np.array(res.model.items)[blk]
-    lo = np.array([res.fit_.ranges[i][0] for i in items])
-    hi = np.array([res.fit_.ranges[i][1] for i in items])
+    lo = np.array([res.fit.ranges[i][0] for i in items])
+    hi = np.array([res.fit.ranges[i][1] for i in items])
     return lo, hi
 
 
 def rescaled_scores(res, scale=(0, 100)) -> np.ndarray:
     """Every construct's score per respondent on ``scale`` (n, q), from the index weights."""
-    f = res.fit_
+    f = res.fit
     Wt = _index_weights(f.est.W[0], f.sd)
     lo = np.array([f.ranges[i][0] for i in res.model.items])
     hi = np.array([f.ranges[i][1] for i in res.model.items])
@@ -39,7 +39,7 @@ def rescaled_scores(res, scale=(0, 100)) -> np.ndarray:
 
 def _groups(res, by):
     """Group labels aligned with the rows used by the fit (column of responses or customers)."""
-    f = res.fit_
+    f = res.fit
     frame = f.frame
     if isinstance(by, pd.Series):
         return by.reindex(f.rows).to_numpy()
@@ -105,7 +105,7 @@ class IndexResult(Result):
 def satisfaction_index(res, construct, scale=(0, 100), by=None) -> IndexResult:
     """The ACSI-style index of ``construct`` with bootstrap intervals (see :class:`IndexResult`)."""
     check_option("construct", construct, res.model.constructs)
-    f = res.fit_
+    f = res.fit
     j = res.model.constructs.index(construct)
     blk = f.lay.blocks[j]
     lo, hi = _item_scale(res, blk)
@@ -143,7 +143,7 @@ def satisfaction_index(res, construct, scale=(0, 100), by=None) -> IndexResult:
 def _boot_group_means(res, masks) -> list[np.ndarray]:
     """Item means per group in every bootstrap replicate, from the fit's replicate draws
     (the same seed and chunks redraw the same resamples)."""
-    f = res.fit_
+    f = res.fit
     out = [[] for _ in masks]
     for counts in replicate_chunks(len(f.X), f.options["bootstrap"], f.options["seed"], f.w):
         for k, m in enumerate(masks):
@@ -217,7 +217,7 @@ class IPMAResult(Result):
 def ipma(res, target: str) -> IPMAResult:
     """Importance-performance map analysis (see :class:`IPMAResult`)."""
     check_option("target", target, res.model.endogenous)
-    f = res.fit_
+    f = res.fit
     Y = rescaled_scores(res)
     Yc = Y - f.w @ Y / f.w.sum()
     C = (Yc * f.w[:, None]).T @ Yc / (f.w.sum() - 1)

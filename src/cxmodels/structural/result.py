@@ -95,7 +95,7 @@ class PLSResult(Result):
     n_iter: int
     converged: bool
     level: float
-    fit_: _Fit
+    fit: _Fit
 
     @property
     def table(self) -> pd.DataFrame:
@@ -103,11 +103,11 @@ class PLSResult(Result):
 
     @property
     def options(self) -> dict:
-        return dict(self.fit_.options)
+        return dict(self.fit.options)
 
     # -- presentation -------------------------------------------------------------------
     def _summary_parts(self):
-        o = self.fit_.options
+        o = self.fit.options
         title = "PLS path model" + (" (PLSc)" if o["consistent"] else "")
         facts = {
             "respondents": self.n,
@@ -315,7 +315,7 @@ def build_result(
         n_iter=est.n_iter,
         converged=bool(est.converged[0]),
         level=level,
-        fit_=_Fit(lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, options),
+        fit=_Fit(lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, options),
     )
 
 
