@@ -265,10 +265,12 @@ def test_kano_segment_tests(world, current):
                 diff = t.loc[s, name] - t.loc[segs[0], name]
                 low, high = _percentiles(d[name][:, j] - ref[name][:, j])
                 _close(
-                    got.loc[f, [f"{name}_diff[{s}]", f"{name}_diff_low[{s}]",
-                                f"{name}_diff_high[{s}]"]],
-                    [diff, low, high], what=f"{name} diff {f} {s}",
-                )  # fmt: skip
+                    got.loc[
+                        f, [f"{name}_diff[{s}]", f"{name}_diff_low[{s}]", f"{name}_diff_high[{s}]"]
+                    ],
+                    [diff, low, high],
+                    what=f"{name} diff {f} {s}",
+                )
 
 
 @pytest.mark.reference("Q and R answers per respondent by Berger et al.'s (1993) table")
@@ -297,11 +299,25 @@ def _nps_by_hand(x: pd.Series, w=None) -> dict:
     d = DescrStatsW(u.to_numpy(), weights=w)
     n_eff = w.sum() ** 2 / (w**2).sum()
     se = np.sqrt(d.var / n_eff)
-    share = {k: np.average(m, weights=w) for k, m in
-             (("promoters", x >= 9), ("passives", (x >= 7) & (x <= 8)), ("detractors", x <= 6))}  # fmt: skip
+    share = {
+        k: np.average(m, weights=w)
+        for k, m in (
+            ("promoters", x >= 9),
+            ("passives", (x >= 7) & (x <= 8)),
+            ("detractors", x <= 6),
+        )
+    }
     lo, hi = max(d.mean - Z * se, -100), min(d.mean + Z * se, 100)
-    return {"value": d.mean, "ci_low": lo, "ci_high": hi, "se": se, "n": len(x), **share,
-            "n_eff": n_eff, "small": len(x) < 30}  # fmt: skip
+    return {
+        "value": d.mean,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se": se,
+        "n": len(x),
+        **share,
+        "n_eff": n_eff,
+        "small": len(x) < 30,
+    }
 
 
 def _csat_by_hand(x: pd.Series) -> dict:
@@ -309,20 +325,38 @@ def _csat_by_hand(x: pd.Series) -> dict:
     hit, n = int((x >= 4).sum()), len(x)
     lo, hi = proportion_confint(hit, n, alpha=0.05, method="wilson")
     p = hit / n
-    return {"value": 100 * p, "ci_low": 100 * lo, "ci_high": 100 * hi,
-            "se": 100 * np.sqrt(p * (1 - p) / n), "n": n, "n_eff": n, "small": n < 30}  # fmt: skip
+    return {
+        "value": 100 * p,
+        "ci_low": 100 * lo,
+        "ci_high": 100 * hi,
+        "se": 100 * np.sqrt(p * (1 - p) / n),
+        "n": n,
+        "n_eff": n,
+        "small": n < 30,
+    }
 
 
 def _mean_by_hand(x: pd.Series) -> dict:
     """Mean with statsmodels' t interval (ddof 1)."""
     d = DescrStatsW(x.to_numpy(float))
     lo, hi = d.tconfint_mean(0.05)
-    return {"value": d.mean, "ci_low": lo, "ci_high": hi, "se": d.std_mean, "n": len(x),
-            "n_eff": len(x), "small": len(x) < 30}  # fmt: skip
+    return {
+        "value": d.mean,
+        "ci_low": lo,
+        "ci_high": hi,
+        "se": d.std_mean,
+        "n": len(x),
+        "n_eff": len(x),
+        "small": len(x) < 30,
+    }
 
 
-BY_HAND = {"nps": _nps_by_hand, "csat": _csat_by_hand, "ces": _mean_by_hand,
-           "overall_sat": _mean_by_hand}  # fmt: skip
+BY_HAND = {
+    "nps": _nps_by_hand,
+    "csat": _csat_by_hand,
+    "ces": _mean_by_hand,
+    "overall_sat": _mean_by_hand,
+}
 
 
 def _row_close(got: pd.Series, want: dict, what: str) -> None:
@@ -395,9 +429,14 @@ def test_change_levels(world, current, name, metric):
     for _, r in got.iterrows():
         seg = r.get("segment")
         a, b = _wave_values(world, metric, [r["from"], r["to"]], seg)
-        want = {"value_from": a["value"], "value_to": b["value"], "diff": b["value"] - a["value"],
-                "n_from": a["n"], "n_to": b["n"],
-                "n_paired": _n_paired(world, metric, [r["from"], r["to"]], seg)}  # fmt: skip
+        want = {
+            "value_from": a["value"],
+            "value_to": b["value"],
+            "diff": b["value"] - a["value"],
+            "n_from": a["n"],
+            "n_to": b["n"],
+            "n_paired": _n_paired(world, metric, [r["from"], r["to"]], seg),
+        }
         _row_close(r, want, f"{name} {seg}")
         # the SE the interval is built from
         _close(r["ci_high"] - r["ci_low"], 2 * Z * r["se"], what=f"{name} se")
@@ -436,10 +475,26 @@ def test_channel_mix(world, current):
 
 # ================================================================================ effects
 EVENTS = ("purchase", "complaint")
-COVARIATES = ["segment", "loyalty_member", "region", "age_band", "income_band",
-              "acquisition_channel", "kind", "tenure_days_at_event"]  # fmt: skip
-CUSTOMER = ["segment", "loyalty_member", "region", "age_band", "income_band",
-            "acquisition_channel", "signup_date", "churn_date"]  # fmt: skip
+COVARIATES = [
+    "segment",
+    "loyalty_member",
+    "region",
+    "age_band",
+    "income_band",
+    "acquisition_channel",
+    "kind",
+    "tenure_days_at_event",
+]
+CUSTOMER = [
+    "segment",
+    "loyalty_member",
+    "region",
+    "age_band",
+    "income_band",
+    "acquisition_channel",
+    "signup_date",
+    "churn_date",
+]
 DAY = pd.Timedelta(days=1)
 
 
@@ -585,8 +640,9 @@ def effect_refs(units) -> dict:
 @pytest.mark.reference("statsmodels TreatmentEffect (RA, IPW, AIPW) with Logit propensity")
 @pytest.mark.parametrize("outcome", ["overall_sat", "churn_within"])
 def test_effects_against_statsmodels(current, units, effect_refs, outcome):
-    got = current[f"effect_{outcome}"].set_index("method").loc[["naive", "regression", "ipw",
-                                                                "aipw"]]  # fmt: skip
+    got = (
+        current[f"effect_{outcome}"].set_index("method").loc[["naive", "regression", "ipw", "aipw"]]
+    )
     est, draws = effect_refs[outcome]
     u = units[outcome]
     _close(got["estimate"], est, **FIT, what=f"{outcome} estimate")
@@ -624,8 +680,7 @@ def test_effect_by_channel(current, units):
         aipw = _ate_statsmodels(X, T, Y, False)[3]
         draws = _cluster_draws(uc, X, T, Y, False, 10, 0)[:, 3]
         want = [aipw, *_percentiles(draws), T.sum()]
-        _close(got.loc[ch, ["estimate", "ci_low", "ci_high", "n_treated"]], want,
-               **FIT, what=ch)  # fmt: skip
+        _close(got.loc[ch, ["estimate", "ci_low", "ci_high", "n_treated"]], want, **FIT, what=ch)
         assert got.loc[ch, "note"] in ("", None) or pd.isna(got.loc[ch, "note"])
 
 
@@ -645,24 +700,52 @@ def test_response_time_bands(world, current):
     g = u.groupby(band, observed=False)["outcome"]
     _close(got["n"], g.size(), what="n")
     _close(got["mean_outcome"], g.mean(), what="mean_outcome")
-    for col, want in (("adjusted_diff", fit.params), ("ci_low", ci[0]), ("ci_high", ci[1]),
-                      ("p_value", fit.pvalues)):  # fmt: skip
+    for col, want in (
+        ("adjusted_diff", fit.params),
+        ("ci_low", ci[0]),
+        ("ci_high", ci[1]),
+        ("p_value", fit.pvalues),
+    ):
         _close(got.loc[labels[1:], col], want[labels[1:]], what=col)
     assert (got.loc[labels[0], ["adjusted_diff", "ci_low", "ci_high"]] == 0).all()
 
 
 # ================================================================================ coverage
-_KANO = ["n", *CATS, *(f"share_{c}" for c in CATS), "category", "category_mode",
-         "category_moai", "category_aom", "better", "worse", "strength", "total_strength",
-         "fong_significant", "binom_p", *(f"{a}_{b}" for a in ("fun", "dys")
-                                          for b in ("mean", "sd", "se")),
-         "importance", "q_rate", "r_rate", "low_n"]  # fmt: skip
-_KANO_BOOT = [*(f"{a}_{b}" for a in ("better", "worse", *(f"share_{c}" for c in CATS))
-                for b in ("low", "high")), *(f"stability_{c}" for c in CATS), "stability"]  # fmt: skip
+_KANO = [
+    "n",
+    *CATS,
+    *(f"share_{c}" for c in CATS),
+    "category",
+    "category_mode",
+    "category_moai",
+    "category_aom",
+    "better",
+    "worse",
+    "strength",
+    "total_strength",
+    "fong_significant",
+    "binom_p",
+    *(f"{a}_{b}" for a in ("fun", "dys") for b in ("mean", "sd", "se")),
+    "importance",
+    "q_rate",
+    "r_rate",
+    "low_n",
+]
+_KANO_BOOT = [
+    *(
+        f"{a}_{b}"
+        for a in ("better", "worse", *(f"share_{c}" for c in CATS))
+        for b in ("low", "high")
+    ),
+    *(f"stability_{c}" for c in CATS),
+    "stability",
+]
 _METRIC = ["metric", "value", "ci_low", "ci_high", "se", "n", "n_eff", "small"]
 _NPS = [*_METRIC, "promoters", "passives", "detractors"]
-_CHANGE = ["from", "to", "value_from", "value_to", "diff", "n_from", "n_to", "se", "n_paired",
-           "small", "ci_low", "ci_high", "p_value", "se_independent"]  # fmt: skip
+_CHANGE = (
+    "from to value_from value_to diff n_from n_to se n_paired small ci_low ci_high p_value "
+    "se_independent"
+).split()
 _EFFECT = ["method", "estimate", "se", "ci_low", "ci_high", "n_treated", "n_control"]
 _BALANCE = ["covariate", "smd_unweighted", "smd_weighted", "imbalanced"]
 #: the columns of every pinned table that a test compares with a reference (this file, or the
@@ -672,24 +755,38 @@ CHECKED = {
     "kano_segment": ["feature", "segment", *_KANO, *_KANO_BOOT],
     "kano_moai_pouliot": ["feature", *_KANO, "stability"],
     "kano_quality": ["respondent_id", "n_answers", "n_Q", "n_R", "q_rate", "r_rate"],
-    "kano_segment_tests": ["feature", "chi2", "dof", "p_value", "categories",
-                           *(f"{a}_diff{b}[{s}]" for s in ("premium", "small_business")
-                             for a in ("better", "worse") for b in ("", "_low", "_high"))],
+    "kano_segment_tests": [
+        "feature",
+        "chi2",
+        "dof",
+        "p_value",
+        "categories",
+        *(
+            f"{a}_diff{b}[{s}]"
+            for s in ("premium", "small_business")
+            for a in ("better", "worse")
+            for b in ("", "_low", "_high")
+        ),
+    ],
     "classify": ["category"],
-    "nps": _NPS, "nps_boot": _NPS, "nps_weighted": _NPS, "csat": _METRIC, "ces": _METRIC,
+    "nps": _NPS,
+    "nps_boot": _NPS,
+    "nps_weighted": _NPS,
+    "csat": _METRIC,
+    "ces": _METRIC,
     "by": ["segment", "wave", *_METRIC[1:6], "small"],
     "by_csat": ["wave", *_METRIC[1:6], "small"],
     "change": _CHANGE,
     "change_by": ["segment", *_CHANGE],
-    "kpis": ["metric", "label", "wave", "value", "ci_low", "ci_high", "n", "level", "change",
-             "change_low", "change_high", "change_p"],
-    "effect_overall_sat": _EFFECT, "effect_churn_within": _EFFECT,
-    "effect_overall_sat_balance": _BALANCE, "effect_churn_within_balance": _BALANCE,
+    "kpis": "metric label wave value ci_low ci_high n level change change_low change_high change_p".split(),
+    "effect_overall_sat": _EFFECT,
+    "effect_churn_within": _EFFECT,
+    "effect_overall_sat_balance": _BALANCE,
+    "effect_churn_within_balance": _BALANCE,
     "effect_by_channel": ["channel", "estimate", "ci_low", "ci_high", "n_treated", "note"],
-    "response_time": ["band", "n", "mean_outcome", "adjusted_diff", "ci_low", "ci_high",
-                      "p_value"],
+    "response_time": ["band", "n", "mean_outcome", "adjusted_diff", "ci_low", "ci_high", "p_value"],
     "channel_mix": ["period", "channel", "kind", "n", "share"],
-}  # fmt: skip
+}
 
 
 def test_every_table_and_column_has_a_reference(current):
