@@ -15,9 +15,10 @@ The rule, applied to each collected test (a parametrised case counts once per ca
   the published Fader-Hardie and data-set tables; fitting on the CDNOW data is not comparing
   with its table). Of fixtures only the names are read (``r_out``), not their bodies. The
   words are a heuristic: a comment that names an oracle counts, so a marker is the sure way.
-* **guard**: a refactoring guard, by its own docstring's words ("refactoring guard", with the
-  reason no outside reference exists, :data:`GUARD`): it compares the code with its earlier
-  output on purpose (the synthetic generator's tables, say).
+* **guard**: a refactoring guard, by its own docstring's or its module's words ("refactoring
+  guard", with the reason no outside reference exists or where the references are,
+  :data:`GUARD`): it compares the code with its earlier output on purpose (the synthetic
+  generator's tables, say).
 * **snapshot-only**: not external, not a stated guard, and it lives in
   ``tests/test_*_pinned.py`` or ``tests/test_synth_pin.py``, or reads a committed output of our
   own code (:data:`SNAPSHOTS`).
@@ -109,6 +110,14 @@ def _ci_skip(src: str, ci: set[str]) -> str | None:
     return None
 
 
+def _docs(item) -> str:
+    """The test's docstring and its module's (a module of guards says so once)."""
+    fn = getattr(item, "function", None)
+    if fn is None:
+        return ""
+    return "\n".join(inspect.getdoc(x) or "" for x in (fn, inspect.getmodule(fn)))
+
+
 def classify(item, ci: set[str]) -> tuple[str, str | None, str | None]:
     """(kind, oracle, CI skip) of one collected test."""
     marks = list(item.iter_markers("reference"))
@@ -119,7 +128,7 @@ def classify(item, ci: set[str]) -> tuple[str, str | None, str | None]:
     for name, pattern in ORACLES.items():
         if re.search(pattern, src):
             return "external", name, skip
-    if re.search(GUARD, inspect.getdoc(getattr(item, "function", None)) or ""):
+    if re.search(GUARD, _docs(item)):
         return "guard", None, skip
     if re.search(SNAPSHOTS, item.path.name + "\n" + src):
         return "snapshot-only", None, skip

@@ -6,6 +6,12 @@ from the code on main before the redesign (commit 25ac991). Every number must st
 those are checked against a computation written here, from the raw answers and with
 statsmodels' logistic regression, not against their old values (issue 27).
 New columns are allowed.
+
+Refactoring guard: ``test_pinned`` holds every number to its earlier value (relative 1e-9), so
+that a refactoring cannot move one unnoticed; the outside references for the same tables (the
+Kano evaluation table of Berger et al. 1993, NPS and Wilson intervals, statsmodels'
+``TreatmentEffect`` and ``OLS``, the documented bootstrap draws) are in
+tests/test_kme_reference.py.
 """
 
 from __future__ import annotations
