@@ -211,6 +211,17 @@ def default_scale(column: str) -> dict:
     return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
 
 
+def column_kind(table: str, column: str) -> str | None:
+    """The contract's kind of ``table.column`` (``"num"``, ``"date"``, ...; a rating item by its
+    prefix), or None for a column the contract does not know."""
+    spec = CONTRACT[table]
+    c = spec.column(column)
+    if c is not None:
+        return c.kind
+    prefixes = (spec.prefix_kind or {}).items()
+    return next((k for p, k in prefixes if str(column).startswith(p)), None)
+
+
 def is_id(column: str) -> bool:
     """An identifier or key column (``*_id``): both engines compare its values as
     :func:`~cxmodels.data.text.normalize_id` spells them."""
