@@ -145,6 +145,8 @@ CONTRACT: dict[str, Table] = {
 }
 
 TABLES = tuple(CONTRACT)
+#: Columns the loaders derive from the observation end (never read from a file).
+DERIVED = {"customers": ("tenure_days", "churned")}
 REQUIRED_TABLES = tuple(n for n, t in CONTRACT.items() if not t.optional)
 
 # customer columns that describe who a customer is (joined onto events and survival rows)

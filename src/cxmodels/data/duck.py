@@ -31,10 +31,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import InputError, Problem, Report, fail, require_columns
+from .._validation import InputError, Problem, Report, fail
 from . import checks, consistency
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES, column_kind, default_codebook, is_id
-from .dataset import CXData, Reported
+from .contract import (
+    CONTRACT,
+    DERIVED,
+    REQUIRED_TABLES,
+    TABLES,
+    column_kind,
+    default_codebook,
+    is_id,
+)
+from .dataset import CXData, Reported, check_selected
 from .messages import message, say, shown
 from .readers import (
     Options,
@@ -592,12 +600,17 @@ class DuckData(Reported):
 
     def sql(self, t: str) -> str:
         """The query that reads table ``t`` (columns and filters pushed down)."""
-        cols = self.columns.get(t) or self.views[t]
+        asked = self.columns.get(t) or self.views[t]
+        derived = [c for c in asked if c in DERIVED.get(t, ())]
+        read = [c for c in asked if c in self.views[t]] + ["signup_date", "churn_date"] * bool(
+            derived
+        )
+        cols = [c for c in dict.fromkeys(read) if c in self.views[t]]
         return f"SELECT {', '.join(map(_q, cols))} FROM {_q('t_' + t)}{self._where(t)}"
 
     def table(self, t: str) -> pd.DataFrame | None:
         """Table ``t`` as a pandas frame (read once), or None when the data has none."""
-        if t not in self.views:
+        if t not in self.views or self._unsegmented(t):
             return None
         if t not in self._cache:
             df = self.con.execute(self.sql(t)).df()
@@ -613,8 +626,13 @@ class DuckData(Reported):
                     df[c] = whole_numbers(df[c])
             if t == "customers":
                 df = consistency.derive_customers(df, self.observation_end)
-            self._cache[t] = df
+            self._cache[t] = df[self.columns[t]] if self.columns.get(t) else df
         return self._cache[t]
+
+    def _unsegmented(self, t: str) -> bool:
+        """Kano answers without a segment column have none for a segment (as in CXData)."""
+        segment = self.filters.get("segment") is not None
+        return t == "kano_answers" and segment and "segment" not in self.views[t]
 
     customers = property(lambda self: self.table("customers"))
     responses = property(lambda self: self.table("responses"))
@@ -624,7 +642,7 @@ class DuckData(Reported):
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {t: self.table(t) for t in TABLES if t in self.views}
+        return {t: self.table(t) for t in TABLES if t in self.views and not self._unsegmented(t)}
 
     @property
     def attributes(self) -> list[str]:
@@ -683,9 +701,7 @@ class DuckData(Reported):
         for t, names in columns.items():
             if t not in self.views:
                 fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
-            checks_cols = [c for c in names if c not in self.views[t]]
-            if checks_cols:
-                require_columns(pd.DataFrame(columns=self.views[t]), names, t)
+            check_selected(t, self.views[t] + list(DERIVED.get(t, ())), names)
             cols[t] = list(dict.fromkeys(names))
         return replace(self, columns=cols, _cache={})
 
