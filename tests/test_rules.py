@@ -130,7 +130,8 @@ def _registry() -> set:
     """(message, table) of every rule that can apply to some data."""
     full = {name: {c.name for c in spec.columns} | {"attr_x"} for name, spec in CONTRACT.items()}
     ctx = rules.Context(default_codebook(("attr_x",)), pd.Timestamp("2025-12-31"), full)
-    out = {(r.name, r.table) for r in rules.RULES if r.targets(ctx)}
+    used = [r for r in rules.RULES if r.targets(ctx)]
+    out = {(r.name, r.table) for r in used} | {(r.alias.name, r.table) for r in used if r.alias}
     return out | {(COUNT_NAMES[c.verdict], c.table) for c in rules.COUNT_RULES}
 
 
@@ -237,10 +238,11 @@ OPTIONAL = {  # the optional columns a user's export may leave out
 }
 
 
-@pytest.fixture(scope="module", params=["all columns", "required only"])
+@pytest.fixture(scope="module", params=["csv", "parquet", "csv, required columns only"])
 def both(request, world, tmp_path_factory):
-    folder = cx.save(world, tmp_path_factory.mktemp("protocol") / "data", fmt="csv")
-    if request.param == "required only":
+    fmt = request.param.split(",")[0]
+    folder = cx.save(world, tmp_path_factory.mktemp("protocol") / "data", fmt=fmt)
+    if request.param.endswith("only"):
         for table, cols in OPTIONAL.items():
             p = folder / f"{table}.csv"
             pd.read_csv(p, dtype=str, keep_default_na=False).drop(columns=cols).to_csv(

@@ -43,21 +43,6 @@ def keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
     return pd.Index([say("row", n=i + ROW_BASE) for i in np.flatnonzero(mask)])
 
 
-def flag(
-    report: Report,
-    df: pd.DataFrame,
-    table: str,
-    column: str,
-    mask,
-    message: str,
-    fix: str,
-    severity: str = "error",
-) -> None:
-    """Report the rows of ``df`` in ``mask`` (by key) when there are any."""
-    if np.asarray(mask, dtype=bool).any():
-        report.add(table, column, message, fix, keys(df, table, mask), severity=severity)
-
-
 # --------------------------------------------------------------------------- columns
 def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFrame:
     """Contract names for near spellings ('Overall Sat' -> overall_sat); duplicates refused."""

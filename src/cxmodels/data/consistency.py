@@ -111,7 +111,8 @@ def _report(report: Report, rule: Rule, df: pd.DataFrame, col: str, hit, ctx: Co
     else:
         shown = keys(df, rule.table, hit)
     first = list(pd.unique(df.loc[hit, col].astype(str)))[:5] if col in df else []
-    text = rule.text(col, ctx, int(hit.sum()), first)
+    aliased = rule.alias is not None and rule.alias.column(df[col])
+    text = rule.text(col, ctx, int(hit.sum()), first, aliased)
     report.add(rule.table, col, *text, shown, severity=rule.severity)
 
 
@@ -214,15 +215,16 @@ def soft_checks(typed: dict, report: Report) -> None:
                     severity="warning",
                 )
     for name, df in typed.items():
-        if df is None or len(df) == 0:
-            continue
-        spec = CONTRACT[name]
-        share = df.isna().mean()
-        for col in share.index[share > 0.5]:
-            c = spec.column(col)
-            if c is not None and c.sparse:
-                continue
-            report.add(name, col, *message("half_empty", share=share[col]), severity="warning")
+        if df is not None and len(df):
+            half_empty(name, df.isna().mean().to_dict(), report)
+
+
+def half_empty(table: str, shares: dict, report: Report) -> None:
+    """Columns more than half empty (``shares``: the empty share per column), unless sparse."""
+    for col, share in shares.items():
+        c = CONTRACT[table].column(col)
+        if share > 0.5 and not (c is not None and c.sparse):
+            report.add(table, col, *message("half_empty", share=share), severity="warning")
 
 
 def derive_customers(cust, end: pd.Timestamp):

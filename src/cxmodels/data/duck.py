@@ -54,6 +54,8 @@ from .readers import (
     read_meta,
 )
 from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond
+from .rules import lit as _lit
+from .rules import q as _q
 from .text import (
     DIGIT_MAP,
     ID_MAP,
@@ -89,14 +91,6 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------- sources
@@ -429,7 +423,7 @@ def _scan(con, t: str, cols: list[_Column], ctx: Context, report: Report) -> Non
         n = con.execute(f"SELECT count(*) FROM {src} WHERE {c.cond}").fetchone()[0]
         if n:
             _found(con, t, c, n, src, ctx, report)
-    _half_empty(t, cols, total, filled, report)
+    consistency.half_empty(t, {c.name: 1 - k / total for c, k in zip(cols, filled)}, report)
 
 
 def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Report) -> None:
@@ -437,7 +431,9 @@ def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Repor
     if c.rule is not None:
         real = c.rule.values and ctx.has(t, c.column)
         first = _first_values(con, src, c.column, c.cond) if real else []
-        text = c.rule.text(c.column, ctx, n, first)
+        alias = c.rule.alias
+        aliased = alias is not None and con.execute(alias.sql(t, c.column)).fetchone()[0]
+        text = c.rule.text(c.column, ctx, n, first, bool(aliased))
     else:
         raw = "__raw__" + c.column
         first = _first_values(con, src, raw, c.cond) if c.name == "not_booleans" else []
@@ -519,15 +515,6 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
     wave_cb = {"wave": cb["wave"]} if "wave" in cb else {}
     counts = frame.set_index("wave")["n"]
     return consistency.wave_order(frame.drop(columns="n"), wave_cb, report, counts)
-
-
-def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:
-    spec = CONTRACT[t]
-    for c, k in zip(cols, filled):
-        share = 1 - k / total
-        col = spec.column(c.name)
-        if share > 0.5 and not (col is not None and col.sparse):
-            report.add(t, c.name, *message("half_empty", share=share), severity="warning")
 
 
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):

@@ -70,6 +70,15 @@ Targets = Callable[[Context], Sequence[str]]
 
 
 @dataclass(frozen=True)
+class Alias:
+    """Another message for a rule's rows when a property of the whole column holds."""
+
+    name: str
+    column: Callable[[pd.Series], bool]  # pandas: the property of the typed column
+    sql: Callable[[str, str], str]  # SQL: a query giving it, from (table, column)
+
+
+@dataclass(frozen=True)
 class Rule:
     """One rule on the rows of ``table``, reported on each column ``targets`` gives."""
 
@@ -82,11 +91,16 @@ class Rule:
     shown: str = "keys"  # examples: "keys" (the table's key), "rows" or "values" (distinct)
     values: Callable[[str, Context, int, list], dict] | None = None  # the message's values
     window: Callable[[str], dict[str, str]] | None = None  # SQL window columns ``sql`` reads
+    alias: Alias | None = None  # another name for the rows, when the whole column says so
     needs: tuple[str, ...] = ()  # typed columns read besides the target
 
-    def text(self, column: str, ctx: Context, n: int, first: list) -> tuple[str, str]:
-        """``(message, fix)`` for ``n`` rows (``first``: their first distinct values)."""
-        return message(self.name, **(self.values(column, ctx, n, first) if self.values else {}))
+    def text(
+        self, column: str, ctx: Context, n: int, first: list, aliased: bool = False
+    ) -> tuple[str, str]:
+        """``(message, fix)`` for ``n`` rows (``first``: their first distinct values), under the
+        alias's name when ``aliased``."""
+        values = self.values(column, ctx, n, first) if self.values else {}
+        return message(self.alias.name if aliased else self.name, **values)
 
 
 @dataclass(frozen=True)
@@ -98,21 +112,28 @@ class CountRule:
     verdict: Callable[[dict, Context, Report], None]
 
 
-def _q(name: str) -> str:
+def q(name: str) -> str:
+    """A SQL identifier."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _lit(value) -> str:
+def lit(value) -> str:
+    """A SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def _view(table: str) -> str:
-    return _q("t_" + table)
+    return q("t_" + table)
 
 
 # --------------------------------------------------------------------------- targets
-def _fixed(table: str, *cols: str, needs: Sequence[str] = ()) -> Targets:
-    return lambda ctx: [", ".join(cols)] if ctx.has(table, *cols, *needs) else []
+def _fixed(table: str, *cols: str, needs: Sequence[str] = (), customers=()) -> Targets:
+    """``cols`` (one label) when the table has them and ``needs``, and customers ``customers``."""
+    return lambda ctx: (
+        [", ".join(cols)]
+        if ctx.has(table, *cols, *needs) and (not customers or ctx.has("customers", *customers))
+        else []
+    )
 
 
 def _each(table: str, keep: Callable[[str, Context], bool]) -> Targets:
@@ -160,8 +181,8 @@ def _duplicated(cols: tuple[str, ...]):
 
 
 def _duplicated_sql(table: str, cols: tuple[str, ...]):
-    names = ", ".join(map(_q, cols))
-    filled = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
+    names = ", ".join(map(q, cols))
+    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
     twice = f"SELECT {names} FROM {_view(table)} WHERE {filled} GROUP BY ALL HAVING count(*) > 1"
     return lambda label, ctx: f"({names}) IN ({twice})"
 
@@ -214,23 +235,8 @@ def _before_signup(table: str):
 
 def _before_signup_sql(table: str):
     return lambda col, ctx: (
-        f"date_trunc('day', {_q(col)}) < (SELECT min(c.signup_date) FROM t_customers c "
+        f"date_trunc('day', {q(col)}) < (SELECT min(c.signup_date) FROM t_customers c "
         f"WHERE c.customer_id = {_view(table)}.customer_id)"
-    )
-
-
-def _known_customers(table: str) -> Targets:
-    return lambda ctx: (
-        ["customer_id"] if ctx.has(table, "customer_id") and ctx.has("customers", "customer_id")
-        else []
-    )  # fmt: skip
-
-
-def _dated_after_signup(table: str, col: str) -> Targets:
-    return lambda ctx: (
-        [col]
-        if ctx.has(table, col, "customer_id") and ctx.has("customers", "customer_id", "signup_date")
-        else []
     )
 
 
@@ -244,19 +250,19 @@ REFERENCE_RULES = tuple(
         Rule(
             "unknown_customers",
             table,
-            _known_customers(table),
+            _fixed(table, "customer_id", customers=("customer_id",)),
             lambda df, col, ctx, table=table: (
                 (ctx.positions(table) < 0) & df[col].notna().to_numpy()
             ),
             lambda col, ctx: (
-                f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN "
+                f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
                 "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
             ),
         ),
         Rule(
             "before_signup",
             table,
-            _dated_after_signup(table, date),
+            _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
             _before_signup(table),
             _before_signup_sql(table),
             severity,
@@ -288,10 +294,10 @@ def _is_row_number(v: pd.Series) -> bool:
 
 
 def _row_number_sql(table: str, col: str) -> str:
-    q = _q(col)
+    x = q(col)
     return (
-        f"(SELECT count({q}) > 20 AND count(DISTINCT {q}) = count({q}) "
-        f"AND count(*) FILTER (WHERE {q} % 1 <> 0) = 0 FROM {_view(table)})"
+        f"SELECT (count({x}) > 20 AND count(DISTINCT {x}) = count({x}) "
+        f"AND count(*) FILTER (WHERE {x} % 1 <> 0) = 0) FROM {_view(table)}"
     )
 
 
@@ -302,25 +308,28 @@ def _outside(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
 
 def _outside_sql(col: str, ctx: Context) -> str:
     lo, hi = ctx.codebook[col]["min"], ctx.codebook[col]["max"]
-    return f"({_q(col)} < {lo} OR {_q(col)} > {hi})"
+    return f"({q(col)} < {lo} OR {q(col)} > {hi})"
 
 
 def _scale_values(col: str, ctx: Context, n: int, first: list) -> dict:
     return {"lo": ctx.codebook[col]["min"], "hi": ctx.codebook[col]["max"], "column": col}
 
 
-def _scale_rules(table: str) -> tuple[Rule, ...]:
-    """Ratings outside their scale; a column of distinct whole numbers is named a row number."""
-    return tuple(
-        Rule(
-            name,
-            table,
-            _scaled(table),
-            lambda df, c, ctx, rn=rn: _outside(df, c, ctx) & (_is_row_number(df[c]) == rn),
-            lambda c, ctx, rn=rn: f"{_outside_sql(c, ctx)} AND {_row_number_sql(table, c)} = {rn}",
-            values=_scale_values,
-        )
-        for name, rn in (("outside_scale", False), ("row_number", True))
+#: A column of more than 20 distinct whole numbers outside its scale is a row number, not a
+#: rating: the rows it breaks are reported as ``row_number`` (judged only once rows broke it).
+ROW_NUMBER = Alias("row_number", _is_row_number, _row_number_sql)
+
+
+def _scale_rule(table: str) -> Rule:
+    """Ratings outside their scale."""
+    return Rule(
+        "outside_scale",
+        table,
+        _scaled(table),
+        _outside,
+        _outside_sql,
+        values=_scale_values,
+        alias=ROW_NUMBER,
     )
 
 
@@ -341,7 +350,7 @@ VOCABULARY_RULES = tuple(
         _fixed("interactions", col),
         lambda df, c, ctx: df[c].notna() & ~df[c].isin(VOCABULARY[c]),
         lambda c, ctx: (
-            f"{_q(c)} IS NOT NULL AND {_q(c)} NOT IN ({', '.join(map(_lit, VOCABULARY[c]))})"
+            f"{q(c)} IS NOT NULL AND {q(c)} NOT IN ({', '.join(map(lit, VOCABULARY[c]))})"
         ),
         values=_vocabulary_values,
     )
@@ -372,7 +381,7 @@ ROW_RULES: tuple[Rule, ...] = (
             "interactions",
             _fixed("interactions", col),
             _below_zero,
-            lambda c, ctx: f"{_q(c)} < 0",
+            lambda c, ctx: f"{q(c)} < 0",
         )
         for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))
     ),
@@ -382,7 +391,7 @@ ROW_RULES: tuple[Rule, ...] = (
             "kano_answers",
             _fixed("kano_answers", col),
             _not_whole,
-            lambda c, ctx: f"{_q(c)} % 1 <> 0",
+            lambda c, ctx: f"{q(c)} % 1 <> 0",
         )
         for col in ("functional", "dysfunctional")
     ),
@@ -407,20 +416,20 @@ def _other_currency(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
 
 
 def _other_currency_window(col: str) -> dict[str, str]:
-    q, who = _q(col), "PARTITION BY customer_id"
+    x, who = q(col), "PARTITION BY customer_id"
     return {
-        "__customer_median": f"median({q}) OVER ({who})",
-        "__customer_amounts": f"count({q}) OVER ({who})",
-        "__table_median": f"median({q}) OVER ()",
+        "__customer_median": f"median({x}) OVER ({who})",
+        "__customer_amounts": f"count({x}) OVER ({who})",
+        "__table_median": f"median({x}) OVER ()",
     }
 
 
 def _other_currency_sql(col: str, ctx: Context) -> str:
-    q = _q(col)
+    x = q(col)
     return (
         f"customer_id IS NOT NULL AND __customer_amounts >= {CURRENCY_MIN} "
-        f"AND {q} >= {CURRENCY_CUSTOMER} * __customer_median "
-        f"AND {q} >= {CURRENCY_TABLE} * __table_median"
+        f"AND {x} >= {CURRENCY_CUSTOMER} * __customer_median "
+        f"AND {x} >= {CURRENCY_TABLE} * __table_median"
     )
 
 
@@ -436,7 +445,7 @@ RULES: tuple[Rule, ...] = (
             table,
             _ids(table, key),
             lambda df, c, ctx: df[c].isna(),
-            lambda c, ctx: f"{_q(c)} IS NULL",
+            lambda c, ctx: f"{q(c)} IS NULL",
             shown="rows",
         )
         for table in CONTRACT
@@ -454,7 +463,7 @@ RULES: tuple[Rule, ...] = (
             t,
             _dates(t),
             lambda df, c, ctx: df[c] < EARLIEST,
-            lambda c, ctx: f"{_q(c)} < TIMESTAMP {_lit(EARLIEST.isoformat())}",
+            lambda c, ctx: f"{q(c)} < TIMESTAMP {lit(EARLIEST.isoformat())}",
         )
         for t in DATE_COLUMNS
     ),
@@ -464,12 +473,12 @@ RULES: tuple[Rule, ...] = (
             t,
             _dates(t, past_end=True),
             lambda df, c, ctx: df[c] > _day_after_end(ctx),
-            lambda c, ctx: f"{_q(c)} > TIMESTAMP {_lit(_day_after_end(ctx).isoformat())}",
+            lambda c, ctx: f"{q(c)} > TIMESTAMP {lit(_day_after_end(ctx).isoformat())}",
             values=lambda c, ctx, n, first: {"end": ctx.end.date()},
         )
         for t in DATE_COLUMNS
     ),
-    *(rule for t in CONTRACT for rule in _scale_rules(t)),
+    *(_scale_rule(t) for t in CONTRACT),
     *VOCABULARY_RULES,
     *ROW_RULES,
     duplicates("kano_twice", "kano_answers", ("respondent_id", "feature")),
