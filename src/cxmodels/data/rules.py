@@ -405,14 +405,22 @@ ROW_RULES: tuple[Rule, ...] = (
 CURRENCY_CUSTOMER, CURRENCY_TABLE, CURRENCY_MIN = 6, 3, 3
 
 
-def _other_currency(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
-    by = df.groupby("customer_id", observed=True)[col]
-    customer, n = by.transform("median"), by.transform("count")
-    return (
-        (n >= CURRENCY_MIN)
-        & (df[col] >= CURRENCY_CUSTOMER * customer)
-        & (df[col] >= CURRENCY_TABLE * df[col].median())
-    )
+def _other_currency(df: pd.DataFrame, col: str, ctx: Context) -> np.ndarray:
+    amount = df[col].to_numpy(dtype=float, na_value=np.nan)
+    has = ~np.isnan(amount) & df["customer_id"].notna().to_numpy()
+    out = np.zeros(len(df), dtype=bool)
+    if has.any():
+        who = pd.factorize(df["customer_id"].to_numpy()[has])[0]
+        by = pd.Series(amount[has]).groupby(who, sort=False)
+        customer, n = by.transform("median").to_numpy(), by.transform("count").to_numpy()
+        table = np.median(amount[~np.isnan(amount)])
+        x = amount[has]
+        out[has] = (
+            (n >= CURRENCY_MIN)
+            & (x >= CURRENCY_CUSTOMER * customer)
+            & (x >= CURRENCY_TABLE * table)
+        )
+    return out
 
 
 def _other_currency_window(col: str) -> dict[str, str]:
