@@ -268,7 +268,7 @@ def test_select_on_every_table_reads_the_same_in_both_engines(both):
         pd.testing.assert_frame_equal(b.table(name), a.tables[name], check_categorical=False)
         assert list(b.table(name).columns) == cols
         for data in (pandas_, duck):
-            with pytest.raises(cx.InputError):
+            with pytest.raises(cx.InputError, match="no_such_column"):
                 data.select(**{name: ["no_such_column"]})
 
 

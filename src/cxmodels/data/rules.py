@@ -92,7 +92,6 @@ class Rule:
     values: Callable[[str, Context, int, list], dict] | None = None  # the message's values
     window: Callable[[str], dict[str, str]] | None = None  # SQL window columns ``sql`` reads
     alias: Alias | None = None  # another name for the rows, when the whole column says so
-    needs: tuple[str, ...] = ()  # typed columns read besides the target
 
     def text(
         self, column: str, ctx: Context, n: int, first: list, aliased: bool = False
