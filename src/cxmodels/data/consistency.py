@@ -53,31 +53,43 @@ def _date_cols(typed: dict):
 
 
 def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
-    """The declared end, else the latest date; a latest date far beyond all others is an error.
-
-    Without a declared end, dates more than 60 days after the 99.9th percentile of all dates
-    (lower order statistic) would move the end by themselves: they are reported with the gap,
-    and the end is taken from the other dates.
-    """
+    """The declared end, else the latest date of the typed tables (:func:`inferred_end`)."""
     if declared is not None:
         return pd.Timestamp(declared)
     cols = list(_date_cols(typed))
-    every = np.concatenate([df[c].dropna().to_numpy() for _, c, df in cols]) if cols else []
-    if len(every) == 0:
-        return pd.Timestamp.today().normalize()
-    ns = np.sort(every.astype("datetime64[ns]").astype(np.int64))
-    ref = pd.Timestamp(ns[int(np.floor((len(ns) - 1) * 0.999))])
-    limit = ref + OUTLIER_GAP
-    if pd.Timestamp(ns[-1]) > limit:
+    every = [df[c].dropna().to_numpy().astype("datetime64[ns]") for _, c, df in cols]
+    ns = np.sort(np.concatenate(every).astype(np.int64)) if every else np.array([], np.int64)
+
+    def far(limit: pd.Timestamp, ref: pd.Timestamp) -> None:
         for t, c, df in cols:
-            far = df[c] > limit
-            if far.any():
-                first = df.loc[far, c].min().date()
-                text = message("far_beyond", first=first, ref=ref.date())
-                report.add(t, c, *text, keys(df, t, far))
-        end = pd.Timestamp(ns[ns <= limit.value].max()).normalize()
-    else:
-        end = pd.Timestamp(ns[-1]).normalize()
+            hit = df[c] > limit
+            if hit.any():
+                first = df.loc[hit, c].min().date()
+                report.add(
+                    t, c, *message("far_beyond", first=first, ref=ref.date()), keys(df, t, hit)
+                )
+
+    def last(limit) -> int:
+        return ns[-1] if limit is None else ns[ns <= limit.value].max()
+
+    return inferred_end(len(ns), ns.__getitem__, last, far, report)
+
+
+def inferred_end(n: int, nth, last, far, report: Report) -> pd.Timestamp:
+    """The latest of ``n`` dates; dates more than 60 days after their 99.9th percentile (lower
+    order statistic) would move the end by themselves: ``far(limit, ref)`` reports them and the
+    end is taken from the others. ``nth(i)``: the i-th date in order; ``last(limit)``: the
+    latest date up to ``limit`` (None: of all). Both engines call this with their own counts.
+    """
+    if not n:
+        return pd.Timestamp.today().normalize()
+    ref = pd.Timestamp(nth(int(np.floor((n - 1) * 0.999))))
+    limit = ref + OUTLIER_GAP
+    end = pd.Timestamp(last(None))
+    if end > limit:
+        far(limit, ref)
+        end = pd.Timestamp(last(limit))
+    end = end.normalize()
     report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
     return end
 

@@ -28,7 +28,6 @@ import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .._validation import InputError, Problem, Report, fail
@@ -450,24 +449,20 @@ def _date_columns(present: set, views: dict):
 
 
 def observation_end(con, present: set, views: dict, declared, report: Report):
-    """The declared end, else the latest date (with the pandas engine's outlier rule)."""
+    """The declared end, else the latest date (:func:`.consistency.inferred_end`, in SQL)."""
     if declared is not None:
         return pd.Timestamp(declared)
     cols = list(_date_columns(present, views))
-    if not cols:
-        return pd.Timestamp.today().normalize()
     union = " UNION ALL ".join(
         f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
     )
-    n, last = con.execute(f"SELECT count(*), max(d) FROM ({union})").fetchone()
-    if not n:
-        return pd.Timestamp.today().normalize()
-    pos = int(np.floor((n - 1) * 0.999))
-    ref = con.execute(f"SELECT d FROM ({union}) ORDER BY d LIMIT 1 OFFSET {pos}").fetchone()[0]
-    ref = pd.Timestamp(ref)
-    limit = ref + consistency.OUTLIER_GAP
-    end = pd.Timestamp(last)
-    if end > limit:
+    if not cols:
+        union = "SELECT NULL::TIMESTAMP AS d WHERE false"
+
+    def one(sql: str):
+        return con.execute(sql).fetchone()[0]
+
+    def far(limit: pd.Timestamp, ref: pd.Timestamp) -> None:
         for t, c in cols:
             cond = f"{_q(c)} > TIMESTAMP {_lit(limit.isoformat())}"
             k, first = con.execute(
@@ -476,14 +471,16 @@ def observation_end(con, present: set, views: dict, declared, report: Report):
             if k:
                 what = {"first": pd.Timestamp(first).date(), "ref": ref.date()}
                 _found(con, t, _Check(c, cond, "far_beyond", what), k, _q("t_" + t), None, report)
-        end = pd.Timestamp(
-            con.execute(
-                f"SELECT max(d) FROM ({union}) WHERE d <= TIMESTAMP {_lit(limit.isoformat())}"
-            ).fetchone()[0]
-        )
-    end = end.normalize()
-    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
-    return end
+
+    def last(limit):
+        below = "" if limit is None else f" WHERE d <= TIMESTAMP {_lit(limit.isoformat())}"
+        return one(f"SELECT max(d) FROM ({union}){below}")
+
+    def nth(i: int):
+        return one(f"SELECT d FROM ({union}) ORDER BY d LIMIT 1 OFFSET {i}")
+
+    n = one(f"SELECT count(*) FROM ({union})")
+    return consistency.inferred_end(n, nth, last, far, report)
 
 
 def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -> list | None:
