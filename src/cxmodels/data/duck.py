@@ -400,7 +400,9 @@ def _rule_checks(t: str, ctx: Context, window: bool = False) -> list[_Check]:
     ]
 
 
-def _count_sql(c: _Check) -> str:
+def _count_sql(c: _Check, screened: bool = True) -> str:
+    if screened and c.rule is not None and c.rule.screen is not None:
+        return c.rule.screen(c.column)
     if c.shown == "values":
         return f"count(DISTINCT {_q(c.column)}) FILTER (WHERE {c.cond})"
     return f"count(*) FILTER (WHERE {c.cond})"
@@ -414,6 +416,8 @@ def _scan(con, t: str, cols: list[_Column], ctx: Context, report: Report) -> Non
     counts = con.execute(f"SELECT count(*), {agg} FROM {v}").fetchone()
     total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
     for c, n in zip(found, counts):
+        if n and c.rule is not None and c.rule.screen is not None:  # some rows may break it
+            n = con.execute(f"SELECT {_count_sql(c, False)} FROM {v}").fetchone()[0]
         if n:
             _found(con, t, c, n, v, ctx, report)
     for c in _rule_checks(t, ctx, window=True):

@@ -92,6 +92,7 @@ class Rule:
     values: Callable[[str, Context, int, list], dict] | None = None  # the message's values
     window: Callable[[str], dict[str, str]] | None = None  # SQL window columns ``sql`` reads
     alias: Alias | None = None  # another name for the rows, when the whole column says so
+    screen: Callable[[str], str] | None = None  # SQL: an aggregate, 0 when no row breaks it
 
     def text(
         self, column: str, ctx: Context, n: int, first: list, aliased: bool = False
@@ -186,14 +187,26 @@ def _duplicated_sql(table: str, cols: tuple[str, ...]):
     return lambda label, ctx: f"({names}) IN ({twice})"
 
 
+def _repeated_sql(cols: tuple[str, ...]):
+    """Rows less distinct values (0: no duplicates), in the scan of the table itself."""
+    names = ", ".join(map(q, cols))
+    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+    together = names if len(cols) == 1 else f"({names})"
+    return lambda label: (
+        f"count(*) FILTER (WHERE {filled}) - count(DISTINCT {together}) FILTER (WHERE {filled})"
+    )
+
+
 def duplicates(name: str, table: str, cols: tuple[str, ...], **kw) -> Rule:
-    """A rule against rows sharing the values of ``cols`` (one form compiled to both)."""
+    """A rule against rows sharing the values of ``cols`` (one form compiled to both; the SQL
+    engine looks for the rows only when the scan counted fewer distinct values than rows)."""
     return Rule(
         name,
         table,
         _fixed(table, *cols),
         _duplicated(cols),
         _duplicated_sql(table, cols),
+        screen=_repeated_sql(cols),
         **kw,
     )
 
