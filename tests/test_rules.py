@@ -256,6 +256,8 @@ def both(request, world, tmp_path_factory):
 def test_every_contract_column_has_one_dtype_in_both_engines(both, world):
     pandas_, duck = both
     assert _dtypes(duck) == _dtypes(pandas_)
+    assert duck.attributes == pandas_.attributes
+    assert {**duck.snapshot(), "source": ""} == {**pandas_.snapshot(), "source": ""}
     for name, df in pandas_.tables.items():
         pd.testing.assert_frame_equal(duck.table(name), df, check_categorical=False)
 
@@ -284,6 +286,7 @@ def test_subset_on_every_table_reads_the_same_in_both_engines(both):
     for ask in asks:
         a, b = pandas_.subset(**ask), duck.subset(**ask)
         assert set(a.tables) == set(b.tables), ask
+        assert [b.count(n) for n in b.tables] == [a.count(n) for n in a.tables], ask
         for name, df in a.tables.items():
             got = b.table(name).reset_index(drop=True)
             want = df.reset_index(drop=True)

@@ -54,6 +54,25 @@ class Reported:
         """One sentence per warning and inference, for a report's caveat box."""
         return [str(p) for p in self.problems + self.inferred]
 
+    @property
+    def attributes(self) -> list[str]:
+        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
+        cb = self.codebook
+        return [
+            c
+            for c in self.columns_of("responses")
+            if str(c).startswith("attr_") and c in cb and cb[c].get("driver", True) is not False
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Facts about the data for report headers (no identifiers)."""
+        end = self.observation_end
+        return {
+            "source": self.source,
+            **{t: self.count(t) for t in ("customers", "responses", "interactions")},
+            "observation_end": str(end.date()) if end is not None else "",
+        }
+
 
 def check_selected(table: str, available: list, names: list) -> None:
     """Fail naming the asked columns that ``table`` lacks (``select``, both engines)."""
@@ -121,28 +140,15 @@ class CXData(Reported):
     def tables(self) -> dict[str, pd.DataFrame]:
         return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
 
-    @property
-    def attributes(self) -> list[str]:
-        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
-        return [
-            c
-            for c in self.responses.columns
-            if str(c).startswith("attr_")
-            and self.codebook.get(c, {}).get("driver", True) is not False
-            and c in self.codebook
-        ]
+    def count(self, t: str) -> int:
+        """Rows of table ``t`` (0 when the data has none)."""
+        df = getattr(self, t)
+        return 0 if df is None else len(df)
 
-    def snapshot(self) -> dict[str, Any]:
-        """Facts about the data for report headers (no identifiers)."""
-        return {
-            "source": self.source,
-            "customers": len(self.customers),
-            "responses": len(self.responses),
-            "interactions": 0 if self.interactions is None else len(self.interactions),
-            "observation_end": str(self.observation_end.date())
-            if self.observation_end is not None
-            else "",
-        }
+    def columns_of(self, t: str) -> list:
+        """The columns of table ``t`` (none when the data has no such table)."""
+        df = getattr(self, t)
+        return [] if df is None else list(df.columns)
 
     def subset(
         self, segment: str | None = None, waves: list[str] | None = None, branch: str | None = None

@@ -632,16 +632,8 @@ class DuckData(Reported):
     def tables(self) -> dict[str, pd.DataFrame]:
         return {t: self.table(t) for t in TABLES if t in self.views and not self._unsegmented(t)}
 
-    @property
-    def attributes(self) -> list[str]:
-        cols = self.columns.get("responses") or self.views.get("responses", [])
-        return [
-            c
-            for c in cols
-            if str(c).startswith("attr_")
-            and c in self.codebook
-            and self.codebook[c].get("driver", True) is not False
-        ]
+    def columns_of(self, t: str) -> list:
+        return self.columns.get(t) or self.views.get(t, [])
 
     def count(self, t: str) -> int:
         """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""
@@ -650,16 +642,6 @@ class DuckData(Reported):
         return self.con.execute(f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}").fetchone()[
             0
         ]
-
-    def snapshot(self) -> dict:
-        end = self.observation_end
-        return {
-            "source": self.source,
-            "customers": self.count("customers"),
-            "responses": self.count("responses"),
-            "interactions": self.count("interactions"),
-            "observation_end": str(end.date()) if end is not None else "",
-        }
 
     def subset(self, segment=None, waves=None, branch=None) -> DuckData:
         """Restrict to a segment, a branch and/or some waves: filters pushed into SQL."""
