@@ -228,7 +228,7 @@ def soft_checks(typed: dict, report: Report) -> None:
                 )
     for name, df in typed.items():
         if df is not None and len(df):
-            half_empty(name, df.isna().mean().to_dict(), report)
+            half_empty(name, {c: df[c].isna().mean() for c in df.columns}, report)
 
 
 def half_empty(table: str, shares: dict, report: Report) -> None:

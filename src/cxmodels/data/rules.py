@@ -233,14 +233,28 @@ def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def _first_midnight(stamps: np.ndarray) -> np.ndarray:
+    """The first midnight at or after each ``datetime64[ns]`` (NaT stays NaT)."""
+    ns = stamps.view("i8")
+    rest = ns % (86_400 * 10**9)  # non-negative: before 1970 too
+    ahead = ns - rest + np.where(rest > 0, 86_400 * 10**9, 0)
+    return np.where(np.isnat(stamps), ns, ahead).view("datetime64[ns]")
+
+
 def _before_signup(table: str):
+    """A day before the signup's day is a time before the first midnight at or after signup
+    (NaT compares False); a block of rows at a time, no copy of every signup."""
+
     def rows(df: pd.DataFrame, col: str, ctx: Context):
         pos = ctx.positions(table)
-        signup = ctx.typed["customers"]["signup_date"].to_numpy()
-        known = (pos >= 0) & df["customer_id"].notna().to_numpy()
-        theirs = signup[np.maximum(pos, 0)]
-        day = df[col].dt.normalize().to_numpy()
-        return known & ~np.isnat(theirs) & ~np.isnat(day) & (day < theirs)
+        signup = ctx.typed["customers"]["signup_date"].to_numpy(dtype="datetime64[ns]")
+        first_day = _first_midnight(signup)
+        before = (pos >= 0) & df["customer_id"].notna().to_numpy()
+        when, step = df[col].to_numpy(dtype="datetime64[ns]"), 1 << 20
+        for i in range(0, len(pos), step):
+            theirs = first_day.take(pos[i : i + step], mode="clip")
+            before[i : i + step] &= when[i : i + step] < theirs
+        return before
 
     return rows
 
@@ -355,12 +369,20 @@ def _vocabulary_values(col: str, ctx: Context, n: int, first: list) -> dict:
     }
 
 
+def _unknown(s: pd.Series, known) -> pd.Series:
+    """Values of ``s`` not in ``known`` (missing ones aside); categories looked at once."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return s.notna() & ~s.isin(known)
+    odd = np.append(~s.cat.categories.isin(known), False)  # code -1 (missing) is not odd
+    return pd.Series(odd[s.cat.codes.to_numpy()], index=s.index)
+
+
 VOCABULARY_RULES = tuple(
     Rule(
         "unknown_values",
         "interactions",
         _fixed("interactions", col),
-        lambda df, c, ctx: df[c].notna() & ~df[c].isin(VOCABULARY[c]),
+        lambda df, c, ctx: _unknown(df[c], VOCABULARY[c]),
         lambda c, ctx: (
             f"{q(c)} IS NOT NULL AND {q(c)} NOT IN ({', '.join(map(lit, VOCABULARY[c]))})"
         ),
