@@ -379,12 +379,19 @@ class _Check:
     severity: str = "error"
     shown: str = "keys"  # examples: keys, rows or values (as :class:`.rules.Rule`)
     rule: Rule | None = None
+    raw: bool = False  # the message shows the values as written (the ``__raw__`` column)
 
 
 def _typing_checks(t: str, cols: list[_Column]) -> list[_Check]:
     """Values that the typed view could not read (its ``__bad__`` flags)."""
     return [
-        _Check(c.name, _q("__bad__" + c.name), "not_" + c.what, {"table": t, "column": c.name})
+        _Check(
+            c.name,
+            _q("__bad__" + c.name),
+            "not_" + c.what,
+            {"table": t, "column": c.name},
+            raw=bool(c.raw),
+        )
         for c in cols
         if c.bad
     ]
@@ -439,7 +446,7 @@ def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Repor
         text = c.rule.text(c.column, ctx, n, first, bool(aliased))
     else:
         raw = "__raw__" + c.column
-        first = _first_values(con, src, raw, c.cond) if c.name == "not_booleans" else []
+        first = _first_values(con, src, raw, c.cond) if c.raw else []
         text = message(c.name, **{"values": shown(first), **c.values})
     ex = _examples(con, t, c, n, src)
     report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
