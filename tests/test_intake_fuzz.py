@@ -136,19 +136,6 @@ def test_ids_with_persian_digits_or_zero_width_marks_match(folder, world, engine
 
 
 # ------------------------------------------------------------------ the engines give the same tables
-def _dtypes(data) -> dict:
-    return {t: df.dtypes.astype(str).to_dict() for t, df in data.tables.items()}
-
-
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_both_engines_give_the_same_dtypes_for_every_column(tmp_path, world, fmt):
-    folder = cx.save(world, tmp_path / "data", fmt=fmt)
-    pandas_, duck = load(folder, "pandas"), load(folder, "duckdb")
-    assert _dtypes(duck) == _dtypes(pandas_)
-    for t, df in pandas_.tables.items():
-        pd.testing.assert_frame_equal(duck.table(t), df, check_categorical=False)
-
-
 def test_duckdb_table_without_the_optional_channel_column(folder, world):
     rewrite(folder, "interactions", lambda d: d.drop(columns="channel"))
     data = load(folder, "duckdb")
@@ -367,52 +354,6 @@ def test_swapped_kano_columns_are_said(folder, engine):
     )
     (p,) = said(load(folder, engine))
     assert p.severity == "warning" and "Reverse" in p.message, p
-
-
-# ------------------------------------------------------------------ the row rules, both engines
-#: One fault per row rule of cxmodels.data.rules.ROW_RULES: (rule name, column) -> value
-#: written into row 3 of the rule's table.
-RULE_FAULTS = {
-    ("churn_before_signup", "churn_date"): "2000-01-01",
-    ("negative_minutes", "response_minutes"): "-5",
-    ("negative_amount", "amount"): "-12.5",
-    ("kano_whole", "functional"): "2.5",
-    ("kano_whole", "dysfunctional"): "3.5",
-}
-
-
-def test_every_row_rule_has_a_fault():
-    from cxmodels.data.rules import ROW_RULES
-
-    assert sorted(RULE_FAULTS) == sorted((r.name, r.column) for r in ROW_RULES)
-
-
-@pytest.mark.parametrize("fault", list(RULE_FAULTS), ids="-".join)
-def test_row_rules_give_the_same_verdict_in_both_engines(tmp_path, fault):
-    from cxmodels.data.rules import ROW_RULES
-
-    (rule,) = [r for r in ROW_RULES if (r.name, r.column) == fault]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        shop = cx.validate(cx.generate(120, seed=5, purchases=True))
-    folder = cx.save(shop, tmp_path / "data", fmt="csv")
-    row = shop.tables[rule.table][rule.column].first_valid_index()
-    rewrite(
-        folder,
-        rule.table,
-        lambda d: d.assign(
-            **{rule.column: d[rule.column].where(d.index != row, RULE_FAULTS[fault])}
-        ),
-    )
-
-    def key(p):
-        return (p.severity, p.table, p.column, p.message, p.fix, p.count, set(p.examples))
-
-    pandas_ = refused(folder, "pandas")
-    assert [p.count for p in pandas_ if p.column == rule.column] == [1], pandas_
-    assert sorted(map(key, refused(folder, "duckdb")), key=str) == sorted(
-        map(key, pandas_), key=str
-    )
 
 
 def test_numbered_kano_features_in_parquet_are_text_in_both_engines(tmp_path, world):

@@ -39,6 +39,8 @@ MESSAGES: tuple[str, ...] = (
     "nps_from_one",
     "kano_whole",
     "kano_twice",
+    "survey_twice",
+    "other_currency",
     "near_duplicates",
     "spellings",
     "far_beyond",
