@@ -13,7 +13,7 @@ from cxmodels import _bootstrap, cli, effects
 from cxmodels._design import build_design
 from cxmodels._validation import DataQualityWarning
 from cxmodels.data import dates
-from cxmodels.structural.fit import interval
+from cxmodels.structural.replicates import interval
 
 
 # -- one encoder ---------------------------------------------------------------------------------

@@ -108,12 +108,6 @@ def localize_figure(fig_or_ax) -> None:
             ax.tick_params(labelfontfamily=family)
 
 
-def _unit_word(unit: str) -> str:
-    from .churn.nonparametric import unit_word
-
-    return unit_word(unit)
-
-
 def _ax(ax, figsize=None):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
@@ -706,14 +700,14 @@ def km_curves(
         c = (PALETTE[0] if names[g] == "yes" else PALETTE[1]) if yn else PALETTE[i % len(PALETTE)]
         ax.step(d["time"], d["survival"], where="post", color=c, label=names[g])
         ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
-    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=_unit_word(unit)))
+    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=i18n.unit_word(unit)))
     ax.set_ylabel("share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     if len(names) > 1 or by:
         _legend_outside(ax, title=label(by) if by else None)
     groups = i18n.t("fig.alt.km_groups", n=len(names), by=label(by)) if by else ""
-    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=_unit_word(unit)))
+    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=i18n.unit_word(unit)))
 
 
 @_styled

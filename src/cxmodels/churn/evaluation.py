@@ -27,7 +27,7 @@ import pandas as pd
 from .._format import fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, check_option, fail
-from ..i18n import t
+from ..i18n import t, unit_word
 from ._checks import check_survival
 from .concordance import concordance_index
 from .nonparametric import km_curve
@@ -159,8 +159,6 @@ class Evaluation(Result):
         )
 
     def findings(self) -> Findings:
-        from .nonparametric import unit_word
-
         f = [
             t(
                 "churn.evaluation",

@@ -89,6 +89,7 @@ def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
         common["alpha"],
         common["unit"],
         common["spec"],
+        fit_churn,
     )
 
 

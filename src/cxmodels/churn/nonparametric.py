@@ -27,7 +27,7 @@ from .._format import fmt_count, fmt_level, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
 from ..i18n import is_english, t
-from ..i18n import unit_word as i18n_unit_word
+from ..i18n import unit_word
 from ._checks import check_survival
 from .tables import UNITS
 
@@ -75,11 +75,6 @@ def _group_name(by: str, group) -> str:
     if by == "nps_group":
         return t("churn.km_nps_group", group=name(group))
     return t("churn.km_group", by=label(by), group=name(group))
-
-
-def unit_word(unit: str) -> str:
-    """A time unit (``days``, ``weeks``, ...) in the current language."""
-    return i18n_unit_word(unit)
 
 
 #: R ``quantile.survfit``'s tolerance for a curve that is flat exactly at the quantile.

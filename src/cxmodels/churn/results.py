@@ -13,6 +13,7 @@ stretches the time to churn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -77,6 +78,10 @@ class ChurnResult(Result):
         :func:`fit_churn`: model, strata, penalizer, alpha, missing, reference, ...); refits such
         as :meth:`CoxResult.stratify_violations` start from it, so no option is lost
         (statsmodels' ``_init_keys``).
+    fit_function : callable
+        The function that built the result (:func:`fit_churn`); :meth:`refit` calls it again
+        with :attr:`spec`, as statsmodels' results keep their ``model``, so this module never
+        imports the fitting code that imports it.
     """
 
     table: pd.DataFrame
@@ -92,6 +97,7 @@ class ChurnResult(Result):
     alpha: float
     unit: str
     spec: dict
+    fit_function: Callable[..., ChurnResult]
 
     model = "churn"
     time_varying = False
@@ -103,10 +109,8 @@ class ChurnResult(Result):
         Every keyword of the original :func:`fit_churn` call (``alpha``, ``penalizer``,
         ``missing``, ``reference``, ``strata``, column names, ...) is kept unless given here.
         """
-        from .models import fit_churn
-
         spec = {**self.spec, **changes}
-        return fit_churn(self.source, spec.pop("covariates"), **spec)
+        return self.fit_function(self.source, spec.pop("covariates"), **spec)
 
     @property
     def covariates(self) -> tuple[str, ...]:

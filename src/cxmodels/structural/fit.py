@@ -8,7 +8,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._bootstrap import bootstrap_p, bootstrap_se, index_counts, make_rng, percentile_ci
 from .._validation import (
     check_frame,
     check_level,
@@ -20,11 +19,11 @@ from .._validation import (
     require_numeric,
 )
 from .algorithm import SCHEMES, Layout, correlation_stack, estimate, total_effects
+from .replicates import replicate_chunks
 from .spec import PLSModel, as_model
 
 MISSING = ("listwise", "mean")
 SIGN_CHANGES = ("none", "construct")
-CHUNK = 100  # bootstrap replicates estimated together
 
 
 def layout(model: PLSModel) -> Layout:
@@ -266,17 +265,6 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
     )
 
 
-def replicate_chunks(n: int, B: int, seed, w: np.ndarray):
-    """The bootstrap replicates as weighted resampling counts, ``CHUNK`` replicates at a time.
-
-    The one source of replicates for the fit and for anything recomputed later from them
-    (index by group): the same seed gives the same replicates in the same chunks.
-    """
-    rng = make_rng(seed)
-    for start in range(0, B, CHUNK):
-        yield index_counts(n, min(CHUNK, B - start), rng) * w
-
-
 def _check_blocks(S, model, lay) -> None:
     """Mode B needs each block's item correlation matrix to be invertible."""
     for j, blk in enumerate(lay.blocks):
@@ -333,20 +321,6 @@ def _estimate_chunk(S, lay, ref, opts):
         if isinstance(v, np.ndarray) and v.dtype.kind == "f"
     }
     return replace(e, **nan), failed
-
-
-def interval(est: np.ndarray, boot: np.ndarray | None, level: float):
-    """Bootstrap std_error, percentile ci_low/ci_high and two-sided p-value per column.
-
-    The p-value is twice the smaller share of replicates on either side of zero, with the
-    usual +1 correction so it is never 0: ``2 (min(#<=0, #>=0) + 1) / (B + 1)``, capped at 1.
-    """
-    if boot is None:
-        nan = np.full(np.shape(est), np.nan)
-        return nan, nan, nan, nan
-    boot = np.where(np.isfinite(boot), boot, np.nan)  # failed replicates, never a warning
-    lo, hi = percentile_ci(boot, level)
-    return bootstrap_se(boot), lo, hi, bootstrap_p(boot)
 
 
 def frame_of(X: np.ndarray, rows, items) -> pd.DataFrame:

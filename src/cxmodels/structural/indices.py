@@ -10,7 +10,7 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
 from ..i18n import is_english, t
 from .algorithm import Layout, structural, total_effects
-from .fit import interval, replicate_chunks
+from .replicates import interval, replicate_chunks
 
 
 def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from .._format import fmt_num, join_words
 from .._results import Findings, Result, result_dataclass
 from ..i18n import t
 from .algorithm import Estimate, Layout, total_effects
-from .fit import interval
+from .replicates import interval
 from .quality import (
     THRESHOLDS,
     discriminant,
