@@ -13,7 +13,7 @@ table, or of any population table):
 
 A margin is a column (``"segment"``) or a tuple of columns matched jointly (``("segment",
 "tenure_band")``: post-stratification cells). ``tenure_band`` is derived from ``signup_date``
-to the observation end (:data:`TENURE_BANDS`). The design effect of weighting is Kish's
+to the observation end (:data:`cxmodels.data.joins.TENURE_BANDS`). The design effect of weighting is Kish's
 :math:`1 + \\mathrm{CV}^2(w) = n\\sum w^2 / (\\sum w)^2` and the effective n is
 :math:`n / \\mathrm{deff}`.
 
@@ -32,29 +32,15 @@ import pandas as pd
 from ._format import fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
 from ._results import Findings, Result, result_dataclass
 from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
+from .data.joins import TENURE_LABELS, tenure_band, with_customer_columns
 from .i18n import t
 
 METHODS = ("rake", "linear", "logit")
-#: Tenure bands (years from signup to the observation end or churn), left-closed.
-TENURE_BANDS = (0, 1, 2, 3, np.inf)
-TENURE_LABELS = ("<1y", "1-2y", "2-3y", "3y+")
-
-
-def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
-    """Years from ``signup_date`` to churn or ``observation_end``, in :data:`TENURE_BANDS`."""
-    require_columns(customers, ["signup_date"], "customers")
-    end = pd.Series(pd.Timestamp(observation_end), index=customers.index)
-    if "churn_date" in customers:
-        end = pd.to_datetime(customers["churn_date"]).fillna(end)
-    years = (end - pd.to_datetime(customers["signup_date"])).dt.days / 365.25
-    return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
 
 
 def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A data set's responses with the customer columns ``cols`` that the customers table has
     (``tenure_band`` derived when asked for), and the customers table."""
-    from .data.joins import with_customer_columns
-
     customers = data.customers.copy()
     if "tenure_band" in cols and "tenure_band" not in customers and "signup_date" in customers:
         customers["tenure_band"] = tenure_band(customers, data.observation_end)

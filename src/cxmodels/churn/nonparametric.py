@@ -26,8 +26,7 @@ import pandas as pd
 from .._format import fmt_count, fmt_level, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
-from ..i18n import is_english, t
-from ..i18n import unit_word
+from ..i18n import is_english, t, unit_word
 from ._checks import check_survival
 from .tables import UNITS
 

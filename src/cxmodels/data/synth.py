@@ -38,6 +38,7 @@ from .._validation import check_option
 from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
+from .joins import tenure_band
 from .text import TEXT
 
 SEGMENTS = np.array(["consumer", "small_business", "premium"], dtype=object)
@@ -711,8 +712,6 @@ def _step_nonresponse(w) -> None:
     """
     if not w.nonresponse:
         return
-    from ..weights import tenure_band
-
     rng = np.random.default_rng([w.seed, 29])
     band = tenure_band(w.customers, w.t_end)
     cells = w.customers["segment"].astype(str) + " / " + band.astype(str)

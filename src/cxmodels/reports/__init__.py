@@ -24,7 +24,7 @@ shown through them is also written to the report's workbook ``NAME.xlsx``.
 
 from __future__ import annotations
 
-from .config import ConfigError, ReportSpec, check_name, data_path, load_config, load_data
+from .config import ConfigError, ReportSpec, check_name, load_config, load_data
 from .executors import Executor, parse_executor
 from .export import export_html
 from .index import write_index
@@ -42,7 +42,7 @@ from .privacy import (
 )
 from .render import RenderSpec, render, render_spec
 from .runner import RunOutcome, run, select
-from .state import OutputError, RunInProgress, fingerprint
+from .state import OutputError, RunInProgress, data_path, fingerprint
 from .widgets import (
     SNAPSHOT_MIME,
     TABLE_MIME,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._validation import InputError, did_you_mean
-from ..config import project_root, sample_dir
+from ..config import project_root
 
 TOP_KEYS = ("defaults", "reports", "executor")
 DEFAULT_KEYS = ("data", "timeout", "executor", "language")
@@ -171,11 +171,6 @@ def resolve_data(data: str | Path | None, base: Path, where: str) -> str | None:
     return str(p.resolve())
 
 
-def data_path(spec_data: str | None) -> Path:
-    """Where a spec's data lives (the sample folder for ``None``)."""
-    return sample_dir() if spec_data is None else Path(spec_data)
-
-
 _LOADED: dict[tuple, tuple] = {}  # (path, engine) -> (files signature, data)
 
 
@@ -229,14 +224,6 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
 def _first(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
-
-
-def forget_data() -> None:
-    """Drop the data sets read in this process (their memory, a DuckDB spill folder)."""
-    from .render import forget_private
-
-    _LOADED.clear()
-    forget_private()
 
 
 def _refused(path: Path, report) -> str:

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ReportSpec, data_engine, data_path, load_data
+from .config import _LOADED, ReportSpec, data_engine, load_data
 from .privacy import comment_values, describe_hits, figure_hits, identifier_values, scrub_notebook
-from .state import make_temp_dir
+from .state import data_path, make_temp_dir
 
 LOG_TAIL = 20_000
 
@@ -66,11 +66,6 @@ def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]
     if held is None or held[0] is not data:
         held = _PRIVATE[(uri, engine)] = (data, identifier_values(data), comment_values(data))
     return held[1], held[2]
-
-
-def forget_private() -> None:
-    """Drop the cached identifier and comment values (and the data sets they hold)."""
-    _PRIVATE.clear()
 
 
 def _template():
@@ -305,3 +300,10 @@ def render(rs: RenderSpec) -> dict:
         for p in (out_nb, log, texts, work / f"{name}-kernel.json", work / f"{name}.input.ipynb"):
             with contextlib.suppress(OSError):
                 p.unlink()
+
+
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder) and the
+    identifier and comment values held from them."""
+    _LOADED.clear()
+    _PRIVATE.clear()

@@ -21,18 +21,17 @@ from .config import (
     ReportSpec,
     config_executor,
     data_engine,
-    data_path,
-    forget_data,
     load_config,
     load_data,
 )
 from .executors import parse_executor, run_tasks
 from .index import write_index
-from .render import private_values, render_spec
+from .render import forget_data, private_values, render_spec
 from .state import (
     SCRATCH,
     OutputError,
     atomic_write,
+    data_path,
     ensure_dir,
     ensure_sample,
     fingerprint,

@@ -7,7 +7,6 @@ import numpy as np
 
 from .._bootstrap import bootstrap_p, bootstrap_se, index_counts, make_rng, percentile_ci
 
-
 CHUNK = 100  # bootstrap replicates estimated together
 
 

@@ -12,7 +12,6 @@ from .._format import fmt_num, join_words
 from .._results import Findings, Result, result_dataclass
 from ..i18n import t
 from .algorithm import Estimate, Layout, total_effects
-from .replicates import interval
 from .quality import (
     THRESHOLDS,
     discriminant,
@@ -22,6 +21,7 @@ from .quality import (
     htmt,
     reliability,
 )
+from .replicates import interval
 from .spec import PLSModel
 
 
