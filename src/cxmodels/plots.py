@@ -10,17 +10,24 @@ Labels next to points are placed without overlaps (:func:`place_labels`).
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import textwrap
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib import ticker
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from . import i18n
 from ._format import KANO_CATEGORIES, join_words, label
+from ._validation import check_option
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
 CATEGORY_COLORS = {
@@ -154,10 +161,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     (they write "No description has been provided for this image"), so the ``<img>`` is
     what puts the description into exported reports; JupyterLab shows it the same way.
     """
-    import base64
-
-    from matplotlib.text import Text
-
     fig = _figure(fig_or_ax)
     text = alt or alt_text(fig)
     buf = io.BytesIO()
@@ -168,8 +171,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
     if html:
-        from html import escape
-
         data["text/html"] = (
             f'<img src="data:image/png;base64,{b64}" alt="{escape(text, quote=True)}" '
             'style="max-width:100%;height:auto" class="cx-figure">'
@@ -356,7 +357,6 @@ def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
     near = np.clip(pts, boxes[:, :2], boxes[:, 2:])
     a, b = inv.transform(pts), inv.transform(near)
     segs = np.stack([a, b], axis=1)
-    from matplotlib.collections import LineCollection
 
     ax.add_collection(
         LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2), autolim=False
@@ -525,8 +525,6 @@ def kano_stacked(table: pd.DataFrame, ax=None):
 
 def _category_legend(ax, cats) -> None:
     """Legend of the Kano categories present, with full names, outside the axes."""
-    from matplotlib.lines import Line2D
-
     present = [c for c in CATEGORY_COLORS if c in set(map(str, cats))]
     handles = [
         Line2D(
@@ -596,8 +594,6 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     ``"sd"`` (one standard deviation, the spread of answers), ``"ci"`` (1.96 standard errors,
     where the mean lies) or ``"none"``.
     """
-    from ._validation import check_option
-
     check_option("whiskers", whiskers, ("sd", "ci", "none"), table="kano_dumouchel")
     ax = _ax(ax, (7.5, 6))
     x, y = table["dys_mean"].to_numpy(float), table["fun_mean"].to_numpy(float)
@@ -769,8 +765,6 @@ def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel
 @_styled
 def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", fmt: str = ".0f"):
     """Segment-by-wave heatmap; cells flagged small are left blank."""
-    import seaborn as sns
-
     wide = table.assign(value=table["value"].where(~table["small"])).pivot(
         index=row, columns=col, values="value"
     )

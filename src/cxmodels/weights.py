@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from . import metrics
 from ._format import fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
 from ._results import Findings, Result, result_dataclass
 from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
+from .data.core import is_dataset
 from .data.joins import TENURE_LABELS, tenure_band, with_customer_columns
 from .i18n import t
 
@@ -50,8 +53,6 @@ def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _tables(data, population, margins):
     """The sample (responses with customer columns) and the population table."""
-    from .data.core import is_dataset
-
     cols = sorted({c for m in margins for c in m})
     if is_dataset(data):
         sample, customers = _joined(data, cols)
@@ -336,8 +337,6 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
         ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`);
         ``metric`` is the metric's name in the current language.
     """
-    from . import metrics
-
     responses = data.responses
     if len(weights.weights) != len(responses):
         fail("responses", "weights", "not one weight per response",
@@ -383,8 +382,6 @@ def _margin_problem(sample, population, margin) -> tuple[str, dict] | None:
 
 def _margin_test(sample, population, margin) -> dict:
     """Pearson's chi-square test of the answers' shares against the base's, one margin."""
-    from scipy import stats
-
     base = _cell_key(population, margin).value_counts(normalize=True).sort_index()
     observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
     chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
@@ -427,9 +424,6 @@ def weighted_against_unweighted(
     shares. Answers of one customer are counted separately, so with repeated answers the test
     is liberal; weighting a sample that already matches changes nothing but the design effect.
     """
-    from . import metrics
-    from .data.core import is_dataset
-
     level = check_level(level)
     check_option("method", method, METHODS)
     if not is_dataset(data):

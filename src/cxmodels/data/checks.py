@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
@@ -171,8 +172,6 @@ def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
 
 def _trimmed(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` column without surrounding spaces; blank strings missing."""
-    import pyarrow.compute as pc
-
     arr = arrow_text(s)
     trimmed = pc.utf8_trim_whitespace(arr)
     if (
@@ -349,8 +348,6 @@ def _is_unique(s: pd.Series) -> bool:
     Text sorted strictly ascending (exports are usually sorted by their key) settles it in one
     comparison pass; otherwise Arrow counts the distinct values.
     """
-    import pyarrow.compute as pc
-
     if not is_text(s):
         return pd.Index(s.dropna()).is_unique
     arr = arrow_text(s).drop_null()
@@ -444,8 +441,6 @@ def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     One Arrow hash lookup per table, shared by :func:`check_references` and the signup-date
     checks (a duplicated customer id counts at its first row, as ``drop_duplicates`` keeps it).
     """
-    import pyarrow.compute as pc
-
     cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
         return {}

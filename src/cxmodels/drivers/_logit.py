@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import minimize
+from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 #: Most drivers a logit or ordinal model decomposes (2**12 = 4,096 fits).
 MAX_LOGIT_DRIVERS = 12
@@ -88,8 +89,6 @@ def ordinal_loglik(X: np.ndarray, y: np.ndarray) -> float:
 
 def _reported_fit(frame: pd.DataFrame, cols: list[str], outcome: str, model: str):
     """The full model through statsmodels, with its warnings recorded (not silenced)."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     y = frame[outcome]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -24,6 +24,7 @@ from .._validation import (
     require_numeric,
 )
 from ..data.contract import default_codebook
+from ..data.core import is_dataset
 
 IMPORTANCE_METHODS = (
     "shapley",
@@ -136,8 +137,6 @@ def to_corr(C: np.ndarray) -> np.ndarray:
 
 def responses(data) -> tuple[pd.DataFrame, dict]:
     """The answers table and codebook of a DataFrame or a CXData."""
-    from ..data.core import is_dataset
-
     if is_dataset(data):
         return data.responses, data.codebook
     check_frame(data, "responses")
@@ -305,8 +304,6 @@ def prepare(
 
 def segment_rows(data, segment, table: str = "responses"):
     """``data`` restricted to one segment: CXData through its customers, a DataFrame by column."""
-    from ..data.core import is_dataset
-
     if segment in (None, "", "all"):
         return data
     if is_dataset(data):

@@ -15,12 +15,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as _dt
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
+from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter
+from persiantools.jdatetime import JalaliDate
 
 from .._catalogue import (
     _STATE,
@@ -60,8 +64,6 @@ def set_language(language: str = "en", digits: str | None = None) -> None:
 
 def _from_environment() -> None:
     """The initial language from ``CXMODELS_LANGUAGE`` (and ``CXMODELS_DIGITS``), if set."""
-    import os
-
     lang = os.environ.get(ENV_LANGUAGE, "").strip()
     if lang in LANGUAGES:
         digits = os.environ.get(ENV_DIGITS, "").strip()
@@ -129,8 +131,6 @@ def label(name: str, fallback: str | None = None) -> str:
 
 def to_jalali(date) -> tuple[int, int, int]:
     """The Jalali (Solar Hijri) year, month and day of a Gregorian date."""
-    from persiantools.jdatetime import JalaliDate
-
     d = pd.Timestamp(date).date()
     j = JalaliDate(d)
     return j.year, j.month, j.day
@@ -186,8 +186,6 @@ def font_face_css() -> str:
 @cache
 def register_fonts() -> str:
     """Register the shipped Vazirmatn TTFs with matplotlib; return the family name."""
-    from matplotlib import font_manager
-
     for weight in ("Regular", "Bold"):
         font_manager.fontManager.addfont(str(FONTS / f"Vazirmatn-{weight}.ttf"))
     return "Vazirmatn"
@@ -205,7 +203,6 @@ def localize_axes(ax) -> None:
     """Persian digits on the tick labels of a matplotlib Axes (no-op for Latin digits)."""
     if _STATE["digits"] != "persian":
         return
-    from matplotlib.ticker import FuncFormatter
 
     for axis in (ax.xaxis, ax.yaxis):
         fmt = axis.get_major_formatter()

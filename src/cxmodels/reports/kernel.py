@@ -23,9 +23,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+
+from ipykernel.kernelapp import IPKernelApp
+from jupyter_client.asynchronous import AsyncKernelClient
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.text import Text
 
 PRELOAD = (
     "numpy",
@@ -98,9 +104,6 @@ _TEXTS_FILE: str | None = None
 
 def _record_figure_texts() -> None:
     """Patch ``FigureCanvasBase.print_figure`` to log every text of a figure as it is drawn."""
-    from matplotlib.backend_bases import FigureCanvasBase
-    from matplotlib.text import Text
-
     original = FigureCanvasBase.print_figure
 
     def print_figure(self, *args, **kwargs):
@@ -117,8 +120,6 @@ def _set_environment(env: dict) -> None:
     """The report's environment (``CXMODELS_LANGUAGE``, ``TMPDIR``) in the forked kernel, which
     inherited the template's already-imported modules: the language state and the temporary
     folder are set from it again."""
-    import tempfile
-
     os.environ.update({str(k): str(v) for k, v in env.items()})
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     i18n = sys.modules.get("cxmodels.i18n")
@@ -142,7 +143,6 @@ def _become_kernel(req: dict) -> None:
     os.chdir(req["cwd"])
     _TEXTS_FILE = req["texts"]
     _set_environment(req.get("env") or {})
-    from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
     app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"])
@@ -249,8 +249,6 @@ class ForkedKernel:
         self._clients: list = []
 
     def client(self, **kwargs):
-        from jupyter_client.asynchronous import AsyncKernelClient
-
         kc = AsyncKernelClient(**kwargs)
         kc.load_connection_file(str(self.connection_file))
         self._clients.append(kc)

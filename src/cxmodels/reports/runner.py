@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import json
 import shutil
 import signal
 import sys
@@ -13,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .._validation import did_you_mean
 from ..config import reports_dir
@@ -226,7 +229,6 @@ def _update_manifest(out: Path, manifest: dict, specs, records: dict) -> dict:
         entry.update(notebook=s.notebook.name, parameters=s.parameters, group=s.group)
         entry["last_status"] = r["status"]
         manifest[s.name] = entry
-    import json
 
     atomic_write(inside(out, "_manifest.json"), json.dumps(manifest, indent=1, default=str))
     return manifest
@@ -236,8 +238,6 @@ _FAIL_KEYS = ("exception", "message", "cell")
 
 
 def _table(specs, records):
-    import pandas as pd
-
     rows = []
     for s in specs:
         r = records[s.name]

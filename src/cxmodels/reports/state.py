@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import __version__
 from .._validation import CXError
 from ..config import sample_dir
 from ..data.sample import write_sample
@@ -224,8 +225,6 @@ def _source_hash() -> str:
 
 def fingerprint(spec) -> str:
     """Hash of the notebook, parameters, data files, cxmodels version and source."""
-    from .. import __version__
-
     h = hashlib.sha256()
     h.update(spec.notebook.read_bytes())
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())

@@ -20,6 +20,7 @@ from .._validation import (
 )
 from .algorithm import SCHEMES, Layout, correlation_stack, estimate, total_effects
 from .replicates import replicate_chunks
+from .result import build_result
 from .spec import PLSModel, as_model
 
 MISSING = ("listwise", "mean")
@@ -236,7 +237,6 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
         boot = run_bootstrap(X, w, lay, bootstrap, seed, standardise, ref, opts)
     for k, it in enumerate(model.items):
         ranges.setdefault(it, (float(X[:, k].min()), float(X[:, k].max())))
-    from .result import build_result
 
     return build_result(
         model=model,

@@ -10,6 +10,7 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
 from ..i18n import is_english, t
 from .algorithm import Layout, structural, total_effects
+from .plots import ipma_map
 from .replicates import interval, replicate_chunks
 
 
@@ -209,8 +210,6 @@ class IPMAResult(Result):
         return Findings(tuple(out), ())
 
     def plot(self, ax=None):
-        from .plots import ipma_map
-
         return ipma_map(self, ax=ax)
 
 
