@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from . import i18n
 from ._validation import check_number, check_option
@@ -783,7 +782,9 @@ class DisplayTable:
         b = self.blocks[0] if block is None else block
         right = {s.header for s in self.specs if s.kind not in ("text", "bool")}
         uid = hashlib.md5(b.to_csv().encode() + self.caption.encode()).hexdigest()[:10]
-        st = Styler(b, uuid=uid, cell_ids=False).hide(axis="index")
+        st = b.style.set_uuid(uid)  # pandas imports its Styler (and matplotlib) on first use
+        st.cell_ids = False  # the Styler(cell_ids=False) option: no id on every cell
+        st = st.hide(axis="index")
         styles = {
             c: [{"selector": "td", "props": "text-align: right; white-space: nowrap;"}]
             for c in b.columns

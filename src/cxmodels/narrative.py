@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._results import Findings
-from .metrics import kpi_findings  # metrics imports the data layer; this module stays light
+from .metrics import kpi_findings
 
 
 def _pair(f: Findings) -> tuple[list[str], list[str]]:

@@ -28,6 +28,7 @@ from matplotlib.text import Text
 from . import i18n
 from ._format import KANO_CATEGORIES, join_words, label
 from ._validation import check_option
+from .i18n.figures import localize_axes, rc_params
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
 CATEGORY_COLORS = {
@@ -69,7 +70,7 @@ def _styled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context({**STYLE, **i18n.rc_params()}):
+        with plt.rc_context({**STYLE, **rc_params()}):
             out = fn(*args, **kwargs)
             if not i18n.is_english():
                 localize_figure(out)
@@ -97,7 +98,7 @@ def localize_figure(fig_or_ax) -> None:
     fig = _figure(fig_or_ax) if fig_or_ax is not None else None
     if fig is None or not hasattr(fig, "get_axes"):
         return
-    family = (i18n.rc_params().get("font.family") or [None])[0]
+    family = (rc_params().get("font.family") or [None])[0]
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
     for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
@@ -110,7 +111,7 @@ def localize_figure(fig_or_ax) -> None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
             t.set_text(_fig_words(i18n.range_words(t.get_text())))
-        i18n.localize_axes(ax)
+        localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
 

@@ -26,11 +26,7 @@ import cxmodels
 
 from .. import __version__
 from .config import ConfigError
-from .kernel import (
-    ONE_THREAD,
-    die_with_parent,
-    no_sigint,  # not at import: `python -m ...kernel` imports this package
-)
+from .kernel import ONE_THREAD, die_with_parent, no_sigint
 from .render import RenderSpec, render, render_in_thread, shutdown
 
 GRACE = 30.0  # seconds past a report's timeout before its whole worker is killed

@@ -1,7 +1,7 @@
 """Warm kernels: a pre-imported template process forks a fresh IPython kernel per report.
 
 Starting a kernel and importing cxmodels, pandas, matplotlib, statsmodels and lifelines costs a
-few seconds per report. A *template* (``python -m cxmodels.reports.kernel``, one per worker)
+few seconds per report. A *template* (a Python process running :func:`serve`, one per worker)
 imports all of that once and then, for each report, forks a child that becomes the kernel
 (``IPKernelApp`` on the report's connection file, IPC transport). Each report still gets its own
 fresh process (nothing leaks from one report to the next; a crash or a kill affects one report),
@@ -60,6 +60,9 @@ PRELOAD = (
 INLINE = "module://matplotlib_inline.backend_inline"
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PR_SET_PDEATHSIG = 1
+#: The template's command (``python -c``, not ``-m``: importing ``cxmodels.reports`` imports this
+#: module, and ``-m`` would then run a second copy of it as ``__main__``).
+TEMPLATE = "import sys; from cxmodels.reports.kernel import serve; serve(sys.argv[1] != 'thread')"
 
 
 def die_with_parent(sig: int | None = None) -> None:
@@ -199,7 +202,7 @@ class Template:
     @staticmethod
     def _popen(main: bool) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "cxmodels.reports.kernel", "main" if main else "thread"],
+            [sys.executable, "-c", TEMPLATE, "main" if main else "thread"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -279,7 +282,3 @@ class ForkedKernel:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
         self._clients.clear()
-
-
-if __name__ == "__main__":
-    serve(pdeathsig=sys.argv[1:2] != ["thread"])
