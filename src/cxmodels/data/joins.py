@@ -3,7 +3,9 @@
 :func:`with_customer_columns` is the join every module uses (metrics by segment, follow-up
 units, survival rows): a left join on ``customer_id`` that keeps the left table's rows and
 order, adds only the customer columns the left table lacks, and never duplicates rows (the
-customer table has one row per customer).
+customer table has one row per customer). :func:`tenure_band` derives the customers' tenure
+band (years from signup to churn or the observation end), a margin of the survey weights and a
+cell of the synthetic world's non-response.
 """
 
 from __future__ import annotations
