@@ -305,18 +305,6 @@ def _function_imports(path) -> list[tuple[int, str]]:
     return out
 
 
-def test_functions_import_only_optional_dependencies():
-    """No import inside a function unless it is an optional dependency (issue 26)."""
-    assert not set(OPTIONAL_IMPORTS) & (_required_dependencies() | {"cxmodels"})
-    found = {
-        f"{p.relative_to(SRC)}:{line}: {what}"
-        for p, _ in _modules().values()
-        for line, what in _function_imports(p)
-        if what not in OPTIONAL_IMPORTS
-    }
-    assert not found, sorted(found)
-
-
 #: Functions that import by name at run time: the packages' PEP 562 ``__getattr__`` (a module
 #: loaded on first use of one of its names) and the report kernel template's warm-up.
 DYNAMIC_IMPORTS = {
@@ -340,16 +328,24 @@ def _dynamic_imports(path) -> list[tuple[str, int]]:
     return out
 
 
-def test_no_import_by_name_outside_lazy_packages():
-    """An import by name at run time is an import inside a function too: only a package's
-    ``__getattr__`` (PEP 562) and the kernel template's warm-up do it."""
-    found = [
-        (str(p.relative_to(SRC)), fn, line)
+def test_functions_import_only_optional_dependencies():
+    """No import inside a function unless it is an optional dependency (issue 26). An import by
+    name at run time is one too: only a package's ``__getattr__`` (PEP 562) and the kernel
+    template's warm-up do it."""
+    assert not set(OPTIONAL_IMPORTS) & (_required_dependencies() | {"cxmodels"})
+    found = {
+        f"{p.relative_to(SRC)}:{line}: {what}"
+        for p, _ in _modules().values()
+        for line, what in _function_imports(p)
+        if what not in OPTIONAL_IMPORTS
+    }
+    found |= {
+        f"{p.relative_to(SRC)}:{line}: import by name in {fn}"
         for p, _ in _modules().values()
         for fn, line in _dynamic_imports(p)
-        if DYNAMIC_IMPORTS.get(str(p.relative_to(SRC).as_posix())) != fn
-    ]
-    assert not found
+        if DYNAMIC_IMPORTS.get(p.relative_to(SRC).as_posix()) != fn
+    }
+    assert not found, sorted(found)
 
 
 def test_function_import_check_sees_what_it_should(tmp_path):
