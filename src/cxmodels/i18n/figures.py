@@ -11,8 +11,7 @@ from functools import cache
 from matplotlib import font_manager
 from matplotlib.ticker import FuncFormatter
 
-from .._catalogue import _STATE, localize_digits
-from . import FONTS, range_words
+from . import FONTS, digits, get_language, localize_digits, range_words
 
 
 @cache
@@ -25,7 +24,7 @@ def register_fonts() -> str:
 
 def rc_params() -> dict:
     """matplotlib rc settings for the current language (the Persian font for ``fa``)."""
-    if _STATE["language"] != "fa":
+    if get_language() != "fa":
         return {}
     family = register_fonts()
     return {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
@@ -33,7 +32,7 @@ def rc_params() -> dict:
 
 def localize_axes(ax) -> None:
     """Persian digits on the tick labels of a matplotlib Axes (no-op for Latin digits)."""
-    if _STATE["digits"] != "persian":
+    if digits() != "persian":
         return
 
     for axis in (ax.xaxis, ax.yaxis):
