@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
+from ._validation import check_number, check_option
 
 #: Human labels for contract columns; drivers ``attr_x_y`` read as "x y".
 LABELS: dict[str, str] = {
@@ -551,8 +552,6 @@ def table_specs(
     kinds, digits = dict(kinds or {}), dict(digits or {})
     bad = set(kinds.values()) - set(KINDS)
     if bad:
-        from ._validation import check_option
-
         check_option("kinds", sorted(bad)[0], KINDS, table="display_table")
     letters = [c for c in df.columns if str(c) in KANO_CATEGORIES]
     if len(letters) >= 4:  # a Kano table's answer counts per category
@@ -800,12 +799,12 @@ class DisplayTable:
 
     def to_styler(self, block: pd.DataFrame | None = None):
         """A pandas ``Styler`` of one block (the first by default): no index, numbers right."""
-        from pandas.io.formats.style import Styler
-
         b = self.blocks[0] if block is None else block
         right = {s.header for s in self.specs if s.kind not in ("text", "bool")}
         uid = hashlib.md5(b.to_csv().encode() + self.caption.encode()).hexdigest()[:10]
-        st = Styler(b, uuid=uid, cell_ids=False).hide(axis="index")
+        st = b.style.set_uuid(uid)  # pandas imports its Styler (and matplotlib) on first use
+        st.cell_ids = False  # the Styler(cell_ids=False) option: no id on every cell
+        st = st.hide(axis="index")
         styles = {
             c: [{"selector": "td", "props": "text-align: right; white-space: nowrap;"}]
             for c in b.columns
@@ -964,8 +963,6 @@ def display_table(
     numbers -> three significant digits of the column's median magnitude (the same decimals on
     every row); booleans -> yes/no; Kano letters -> category names.
     """
-    from ._validation import check_number
-
     table = getattr(df, "table", df)
     if not isinstance(table, pd.DataFrame):
         table = pd.DataFrame(table)

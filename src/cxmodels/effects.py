@@ -74,6 +74,7 @@ from ._format import (
     join_words,
     label,
 )
+from ._linalg import collinear_columns
 from ._numeric import RIDGE_WHEN_NEEDED, USE_T, ConvergenceWarning, LogitFit, logit, ols
 from ._results import Findings, Result, result_dataclass
 from ._threads import one_thread
@@ -90,8 +91,9 @@ from ._validation import (
 from .data.contract import CUSTOMER_ATTRIBUTES
 from .data.joins import with_customer_columns
 from .data.scales import LOWER_IS_BETTER
-from .i18n import is_english, t
+from .i18n import is_english, range_words, t
 from .metrics import channel_mix, sentiment_by_channel  # noqa: F401  (moved; old home kept)
+from .plots import balance_plot, forest, overlap_hist
 
 DEFAULT_COVARIATES = [
     "segment",
@@ -365,13 +367,9 @@ class EffectResult(Result):
         return " ".join([*fnd.findings, *extra])
 
     def plot_overlap(self, ax=None):
-        from .plots import overlap_hist
-
         return overlap_hist(self.propensity, self.units["treated"].to_numpy(), ax=ax)
 
     def plot_estimates(self, ax=None):
-        from .plots import forest
-
         return forest(
             self.table,
             "estimate",
@@ -386,8 +384,6 @@ class EffectResult(Result):
         )
 
     def plot_balance(self, ax=None):
-        from .plots import balance_plot
-
         return balance_plot(self.balance, ax=ax)
 
 
@@ -707,8 +703,6 @@ def aliased_columns(Xdf: pd.DataFrame, T: np.ndarray) -> dict[str, tuple[str, ..
         Keys ``all``, ``treated``, ``control`` with the aliased columns (only non-empty keys),
         from :func:`cxmodels._linalg.collinear_columns` (tolerance 1e-9 on :math:`1 - R^2`).
     """
-    from ._linalg import collinear_columns
-
     names = [str(c) for c in Xdf.columns]
     A = Xdf.to_numpy(float)
     if not names:
@@ -1016,8 +1010,6 @@ class ResponseTimeResult(Result):
         return Findings(tuple(f), (self._adjustment(),))
 
     def plot(self, ax=None):
-        from .plots import forest
-
         rows = self.table.iloc[1:]
         return forest(
             rows,
@@ -1125,8 +1117,6 @@ def response_time_effect(
 
 def _band_words(band) -> str:
     """A response-time band (``4h-24h``, ``over 24h``) in the current language."""
-    from .i18n import range_words
-
     return range_words(str(band))
 
 

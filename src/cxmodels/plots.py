@@ -10,17 +10,25 @@ Labels next to points are placed without overlaps (:func:`place_labels`).
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import textwrap
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib import ticker
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from . import i18n
 from ._format import KANO_CATEGORIES, join_words, label
+from ._validation import check_option
+from .i18n.figures import localize_axes, rc_params
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
 CATEGORY_COLORS = {
@@ -62,7 +70,7 @@ def _styled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context({**STYLE, **i18n.rc_params()}):
+        with plt.rc_context({**STYLE, **rc_params()}):
             out = fn(*args, **kwargs)
             if not i18n.is_english():
                 localize_figure(out)
@@ -90,7 +98,7 @@ def localize_figure(fig_or_ax) -> None:
     fig = _figure(fig_or_ax) if fig_or_ax is not None else None
     if fig is None or not hasattr(fig, "get_axes"):
         return
-    family = (i18n.rc_params().get("font.family") or [None])[0]
+    family = (rc_params().get("font.family") or [None])[0]
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
     for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
@@ -104,15 +112,9 @@ def localize_figure(fig_or_ax) -> None:
         for t in texts:
             if not getattr(t, "_cx_label", False):  # point labels are drawn in the language
                 t.set_text(_fig_words(i18n.range_words(t.get_text())))
-        i18n.localize_axes(ax)
+        localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
-
-
-def _unit_word(unit: str) -> str:
-    from .churn.nonparametric import unit_word
-
-    return unit_word(unit)
 
 
 def _ax(ax, figsize=None):
@@ -161,10 +163,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     (they write "No description has been provided for this image"), so the ``<img>`` is
     what puts the description into exported reports; JupyterLab shows it the same way.
     """
-    import base64
-
-    from matplotlib.text import Text
-
     fig = _figure(fig_or_ax)
     text = alt or alt_text(fig)
     buf = io.BytesIO()
@@ -175,8 +173,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
     if html:
-        from html import escape
-
         data["text/html"] = (
             f'<img src="data:image/png;base64,{b64}" alt="{escape(text, quote=True)}" '
             'style="max-width:100%;height:auto" class="cx-figure">'
@@ -479,7 +475,6 @@ def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
     near = _leader_ends(pts, boxes)
     a, b = inv.transform(pts), inv.transform(near)
     segs = np.stack([a, b], axis=1)
-    from matplotlib.collections import LineCollection
 
     ax.add_collection(
         LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2), autolim=False
@@ -648,8 +643,6 @@ def kano_stacked(table: pd.DataFrame, ax=None):
 
 def _category_legend(ax, cats) -> None:
     """Legend of the Kano categories present, with full names, outside the axes."""
-    from matplotlib.lines import Line2D
-
     present = [c for c in CATEGORY_COLORS if c in set(map(str, cats))]
     handles = [
         Line2D(
@@ -719,8 +712,6 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     ``"sd"`` (one standard deviation, the spread of answers), ``"ci"`` (1.96 standard errors,
     where the mean lies) or ``"none"``.
     """
-    from ._validation import check_option
-
     check_option("whiskers", whiskers, ("sd", "ci", "none"), table="kano_dumouchel")
     ax = _ax(ax, (7.5, 6))
     x, y = table["dys_mean"].to_numpy(float), table["fun_mean"].to_numpy(float)
@@ -823,14 +814,14 @@ def km_curves(
         c = (PALETTE[0] if names[g] == "yes" else PALETTE[1]) if yn else PALETTE[i % len(PALETTE)]
         ax.step(d["time"], d["survival"], where="post", color=c, label=names[g])
         ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
-    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=_unit_word(unit)))
+    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=i18n.unit_word(unit)))
     ax.set_ylabel("share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     if len(names) > 1 or by:
         _legend_outside(ax, title=label(by) if by else None)
     groups = i18n.t("fig.alt.km_groups", n=len(names), by=label(by)) if by else ""
-    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=_unit_word(unit)))
+    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=i18n.unit_word(unit)))
 
 
 @_styled
@@ -892,8 +883,6 @@ def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel
 @_styled
 def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", fmt: str = ".0f"):
     """Segment-by-wave heatmap; cells flagged small are left blank."""
-    import seaborn as sns
-
     wide = table.assign(value=table["value"].where(~table["small"])).pivot(
         index=row, columns=col, values="value"
     )

@@ -13,7 +13,7 @@ table, or of any population table):
 
 A margin is a column (``"segment"``) or a tuple of columns matched jointly (``("segment",
 "tenure_band")``: post-stratification cells). ``tenure_band`` is derived from ``signup_date``
-to the observation end (:data:`TENURE_BANDS`). The design effect of weighting is Kish's
+to the observation end (:data:`cxmodels.data.joins.TENURE_BANDS`). The design effect of weighting is Kish's
 :math:`1 + \\mathrm{CV}^2(w) = n\\sum w^2 / (\\sum w)^2` and the effective n is
 :math:`n / \\mathrm{deff}`.
 
@@ -28,33 +28,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from . import metrics
 from ._format import CELL, CROSS, fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
+from ._numeric import newton
 from ._results import Findings, Result, result_dataclass
 from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
+from .data.core import is_dataset
+from .data.joins import TENURE_LABELS, tenure_band, with_customer_columns
 from .i18n import t
 
 METHODS = ("rake", "linear", "logit")
-#: Tenure bands (years from signup to the observation end or churn), left-closed.
-TENURE_BANDS = (0, 1, 2, 3, np.inf)
-TENURE_LABELS = ("<1y", "1-2y", "2-3y", "3y+")
-
-
-def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
-    """Years from ``signup_date`` to churn or ``observation_end``, in :data:`TENURE_BANDS`."""
-    require_columns(customers, ["signup_date"], "customers")
-    end = pd.Series(pd.Timestamp(observation_end), index=customers.index)
-    if "churn_date" in customers:
-        end = pd.to_datetime(customers["churn_date"]).fillna(end)
-    years = (end - pd.to_datetime(customers["signup_date"])).dt.days / 365.25
-    return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
 
 
 def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A data set's responses with the customer columns ``cols`` that the customers table has
     (``tenure_band`` derived when asked for), and the customers table."""
-    from .data.joins import with_customer_columns
-
     customers = data.customers.copy()
     if "tenure_band" in cols and "tenure_band" not in customers and "signup_date" in customers:
         customers["tenure_band"] = tenure_band(customers, data.observation_end)
@@ -64,8 +54,6 @@ def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _tables(data, population, margins):
     """The sample (responses with customer columns) and the population table."""
-    from .data.core import is_dataset
-
     cols = sorted({c for m in margins for c in m})
     if is_dataset(data):
         sample, customers = _joined(data, cols)
@@ -158,8 +146,6 @@ def _logit(d, cells, bounds, maxit, tol):
     (least-squares steps: the indicators of two margins are collinear). Converged when every
     total is matched within ``tol`` (relative).
     """
-    from ._numeric import newton
-
     L, U = bounds
     A = (U - L) / ((1 - L) * (U - 1))
     c = np.log((1 - L) / (U - 1))
@@ -378,8 +364,6 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
         ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`);
         ``metric`` is the metric's name in the current language.
     """
-    from . import metrics
-
     responses = data.responses
     if len(weights.weights) != len(responses):
         fail("responses", "weights", "not one weight per response",
@@ -425,8 +409,6 @@ def _margin_problem(sample, population, margin) -> tuple[str, dict] | None:
 
 def _margin_test(sample, population, margin) -> dict:
     """Pearson's chi-square test of the answers' shares against the base's, one margin."""
-    from scipy import stats
-
     base = _cell_key(population, margin).value_counts(normalize=True).sort_index()
     observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
     chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
@@ -470,9 +452,6 @@ def weighted_against_unweighted(
     shares. Answers of one customer are counted separately, so with repeated answers the test
     is liberal; weighting a sample that already matches changes nothing but the design effect.
     """
-    from . import metrics
-    from .data.core import is_dataset
-
     level = check_level(level)
     check_option("method", method, METHODS)
     if not is_dataset(data):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from .._linalg import collinear_columns, constant_mask
 from .newton import newton, pd_inverse
 
 #: The ridge a failed unpenalised fit is refitted with: large enough to make the Hessian
@@ -98,8 +99,6 @@ def _fit(X, y, w, ridge, max_iter, tol):
 def _aliased(X: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
     """Columns aliased with earlier ones among rows of positive weight (the first constant
     column is the intercept, not aliased)."""
-    from .._linalg import collinear_columns, constant_mask
-
     A = X[w > 0]
     const = np.flatnonzero(constant_mask(A))
     keep = [j for j in range(X.shape[1]) if not (len(const) and j == const[0])]

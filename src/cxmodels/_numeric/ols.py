@@ -34,6 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._linalg import collinear_columns
+from .newton import pd_inverse
+
 #: Covariance types of :func:`ols`.
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 #: Default reference distribution of every HC p-value and interval in cxmodels: the normal.
@@ -161,9 +164,6 @@ def ols_centred(
 
 def _bread(A: np.ndarray, names: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     """:math:`A^{-1}`, or the pseudo-inverse and the aliased columns when ``A`` is singular."""
-    from .._linalg import collinear_columns
-    from .newton import pd_inverse
-
     if A.shape[0] == 0:
         return A.copy(), ()
     inv, ok = pd_inverse(A)

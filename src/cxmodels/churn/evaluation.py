@@ -36,7 +36,8 @@ import pandas as pd
 from .._format import fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, check_option, fail
-from ..i18n import t
+from ..i18n import t, unit_word
+from ..plots import calibration_plot
 from ._checks import check_survival
 from .concordance import concordance_index
 from .nonparametric import km_curve
@@ -189,8 +190,6 @@ class Evaluation(Result):
         )
 
     def findings(self) -> Findings:
-        from .nonparametric import unit_word
-
         f = [
             t(
                 "churn.evaluation",
@@ -206,8 +205,6 @@ class Evaluation(Result):
         return Findings(tuple(f), tuple(c) if gap > 0.05 else ())
 
     def plot_calibration(self, ax=None):
-        from ..plots import calibration_plot
-
         return calibration_plot(self.table, ax=ax)
 
 

@@ -7,11 +7,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.exceptions import ConvergenceWarning
+from scipy.stats import norm
 
 from .._design import Design, build_design
 from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail, require_columns
 from ..i18n import t
+from ._aft import fit_aft
 from ._checks import check_start_stop, check_survival
 from ._cox import BASELINES, fit_cox
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
@@ -26,8 +30,6 @@ COX_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14}
 
 def _record_fit(fn):
     """Run a fit, turning its warnings into notes (never silenced); returns (result, notes, ok)."""
-    from lifelines.exceptions import ConvergenceWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = fn()
@@ -58,8 +60,6 @@ def _strata_codes(table: pd.DataFrame, strata: list[str], keep) -> tuple[np.ndar
 
 def _cox_penalized(X, T, E, codes, penalizer: float, names):
     """lifelines' penalized Cox (its penalty convention), for ``penalizer > 0``."""
-    from lifelines import CoxPHFitter
-
     frame = pd.DataFrame(X, columns=list(names), copy=False).assign(_duration=T, _event=E)
     strata = None
     if codes is not None:
@@ -89,6 +89,7 @@ def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
         common["alpha"],
         common["unit"],
         common["spec"],
+        fit_churn,
     )
 
 
@@ -134,8 +135,6 @@ def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
 
 
 def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVaryingCoxResult:
-    from lifelines import CoxTimeVaryingFitter
-
     id_col, start_col, stop_col = cols
     sub = table if design.keep is None else table[design.keep]
     frame = design.frame(sub.index)
@@ -166,8 +165,6 @@ def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVar
 
 
 def _fit_aft(table, design, model, common) -> AFTResult:
-    from ._aft import fit_aft
-
     dcol, ecol = common["duration_col"], common["event_col"]
     sub = table if design.keep is None else table[design.keep]
     T, E = sub[dcol].to_numpy(float), sub[ecol].to_numpy().astype(np.int64)
@@ -227,8 +224,6 @@ def weibull_hazard_ratios(beta, log_scale: float, cov: np.ndarray, alpha: float)
     :math:`\exp(\log HR \pm z_{1-\alpha/2}\,se)`, as ``car::deltaMethod`` on R's
     ``survreg`` gives (tests/reference/weibull_hr_delta.R).
     """
-    from scipy.stats import norm
-
     beta = np.asarray(beta, dtype=float)
     inv_s = np.exp(-log_scale)
     p = len(beta)

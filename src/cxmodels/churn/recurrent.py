@@ -40,7 +40,7 @@ from ..i18n import t, unit_word
 from ._checks import check_start_stop
 from .models import fit_churn
 from .results import _coef_table
-from .tables import UNITS
+from .tables import UNITS, survival_table
 
 #: The repeat-event models: Andersen-Gill, PWP total time, PWP gap time.
 RECURRENT_MODELS = ("ag", "pwp_total", "pwp_gap")
@@ -379,8 +379,6 @@ def recurrent_table(
         observation end; the last episode is censored there. Interactions of one customer at
         the same moment count once; customers with no follow-up time have no rows.
     """
-    from .tables import survival_table
-
     check_option("unit", unit, list(UNITS), "recurrent_table")
     inter = data.interactions
     require_columns(inter, ["customer_id", "timestamp", "kind"], "interactions")

@@ -14,22 +14,25 @@ stretches the time to churn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .._design import Design
 from .._results import Findings, Result, _value_label, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import t
+from ..plots import forest, survival_profiles
 from . import _cox, prose
+from ._aft import MEDIAN_Z, survival
 from .concordance import concordance_index
+from .zph import cox_zph
 
 
 def _coef_table(names, coef, se, alpha: float) -> pd.DataFrame:
-    from scipy.stats import norm
-
     z = norm.ppf(1 - alpha / 2)
     coef, se = np.asarray(coef, float), np.asarray(se, float)
     zz = coef / se
@@ -78,6 +81,10 @@ class ChurnResult(Result):
         :func:`fit_churn`: model, strata, penalizer, alpha, missing, reference, ...); refits such
         as :meth:`CoxResult.stratify_violations` start from it, so no option is lost
         (statsmodels' ``_init_keys``).
+    fit_function : callable
+        The function that built the result (:func:`fit_churn`); :meth:`refit` calls it again
+        with :attr:`spec`, as statsmodels' results keep their ``model``, so this module never
+        imports the fitting code that imports it.
     """
 
     table: pd.DataFrame
@@ -93,6 +100,7 @@ class ChurnResult(Result):
     alpha: float
     unit: str
     spec: dict
+    fit_function: Callable[..., ChurnResult]
 
     model = "churn"
     time_varying = False
@@ -104,10 +112,8 @@ class ChurnResult(Result):
         Every keyword of the original :func:`fit_churn` call (``alpha``, ``penalizer``,
         ``missing``, ``reference``, ``strata``, column names, ...) is kept unless given here.
         """
-        from .models import fit_churn
-
         spec = {**self.spec, **changes}
-        return fit_churn(self.source, spec.pop("covariates"), **spec)
+        return self.fit_function(self.source, spec.pop("covariates"), **spec)
 
     @property
     def covariates(self) -> tuple[str, ...]:
@@ -199,8 +205,6 @@ class ChurnResult(Result):
 
     def plot_forest(self, ax=None):
         """Forest plot of the ratios with their intervals (log scale)."""
-        from ..plots import forest
-
         est, lo, hi, title, xlabel = self._forest
         return forest(self.table, est, lo, hi, "covariate", ax=ax, title=title, xlabel=xlabel)
 
@@ -216,8 +220,6 @@ class ChurnResult(Result):
         self, profiles: pd.DataFrame, horizon: float | None = None, ax=None, labels=None
     ):
         """Predicted survival curves for chosen covariate profiles (one row each)."""
-        from ..plots import survival_profiles
-
         h = horizon or float(self.data_table[self.duration_col].max())
         t = np.linspace(0, h, 100)
         S = self.predict_survival(profiles, t)
@@ -347,8 +349,6 @@ class CoxResult(_HazardModel):
     def ph_test(self, transform: str = "km", p_threshold: float | None = None):
         """R ``cox.zph``: Grambsch-Therneau score test of proportional hazards; see
         :func:`cxmodels.churn.zph.cox_zph` (``p_threshold`` defaults to the fit's ``alpha``)."""
-        from .zph import cox_zph
-
         p = self.alpha if p_threshold is None else p_threshold
         return cox_zph(self, transform=transform, p_threshold=p)
 
@@ -463,8 +463,6 @@ class AFTResult(ChurnResult):
 
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
         """Survival probabilities (rows = times, columns = rows of ``table``)."""
-        from ._aft import survival
-
         times = np.atleast_1d(np.asarray(times, dtype=float))
         eta = self._eta(self.design.transform(table))
         with np.errstate(divide="ignore"):
@@ -473,8 +471,6 @@ class AFTResult(ChurnResult):
 
     def predict_median(self, table: pd.DataFrame) -> pd.Series:
         """Median time to churn per row."""
-        from ._aft import MEDIAN_Z
-
         eta = self._eta(self.design.transform(table))
         q = MEDIAN_Z[self.distribution]
         return pd.Series(np.exp(eta + np.exp(self.log_scale) * q), index=table.index)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, column_kind, default_scale, is_id
@@ -148,8 +149,6 @@ def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
 
 def _trimmed(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` column without surrounding spaces; blank strings missing."""
-    import pyarrow.compute as pc
-
     arr = arrow_text(s)
     trimmed = pc.utf8_trim_whitespace(arr)
     if (

@@ -15,7 +15,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyreadstat
 
 from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
@@ -101,8 +103,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
-    import duckdb
-
     frames: dict = {t: None for t in TABLES}
     extra_cb, meta = None, {}
     try:
@@ -257,8 +257,6 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
     path = Path(path)
     derived = {"customers": ["tenure_days", "churned"]}
     if fmt == "duckdb":
-        import duckdb
-
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         try:
@@ -291,8 +289,6 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
         elif fmt == "excel":
             df.to_excel(target, index=False)
         else:
-            import pyreadstat
-
             out = df.copy()
             for c in out.columns:
                 if pd.api.types.is_bool_dtype(out[c]):

@@ -28,9 +28,10 @@ import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from .._validation import InputError, Problem, Report, fail
+from .._validation import Problem, Report, fail
 from . import checks, consistency
 from .contract import (
     CONTRACT,
@@ -74,13 +75,6 @@ MAX_LABELS = 10_000  # label columns with more distinct values are left as they 
 
 def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     """A DuckDB connection held to ``memory_limit`` (it spills to a temporary folder beyond)."""
-    try:
-        import duckdb
-    except ImportError as exc:  # duckdb is a dependency; this is for slim installs
-        raise InputError(
-            "engine='duckdb' needs the duckdb package: pip install 'cxmodels[duckdb]' "
-            "(or duckdb), or load with engine='pandas'"
-        ) from exc
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")

@@ -13,11 +13,18 @@ import codecs
 import csv
 import json
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pyreadstat
+import yaml
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
@@ -123,7 +130,6 @@ def _json_or_yaml(path: Path, report: Report, table: str):
         text = path.read_text(encoding="utf-8-sig")
         if path.suffix == ".json":
             return json.loads(text)
-        import yaml
 
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
@@ -192,8 +198,6 @@ def _check_meta_keys(raw: dict, allowed, where: str, report: Report) -> None:
 
 
 def _check_meta_values(opts: Options, report: Report) -> None:
-    from zoneinfo import ZoneInfo
-
     try:
         ZoneInfo(opts.timezone)
     except Exception:
@@ -408,7 +412,6 @@ def arrow_frame(table) -> pd.DataFrame:
     Text becomes :data:`~cxmodels.data.text.TEXT` (no Python object per value), dictionaries
     categories, and booleans numpy booleans, or pandas' nullable ones where values are missing.
     """
-    import pyarrow as pa
 
     def mapper(t):
         if pa.types.is_string(t) or pa.types.is_large_string(t):
@@ -424,8 +427,6 @@ def arrow_frame(table) -> pd.DataFrame:
 
 
 def _parquet(path, table, opts, codebook, report):
-    import pyarrow.parquet as pq
-
     try:
         table = pq.read_table(path)
     except Exception as exc:
@@ -439,8 +440,6 @@ def _not_utf8(table) -> list[str]:
     """Text columns holding bytes that are not UTF-8 (Parquet stores text as UTF-8; a legacy
     writer may have put Windows-1256 bytes there). Arrow strings are not decoded when they are
     kept as Arrow strings, so this is checked here, once, by Arrow's validator."""
-    import pyarrow as pa
-
     bad = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
@@ -653,8 +652,6 @@ def _csv_fast(
     """
     if len(set(header)) != len(header) or len(kw["sep"]) != 1 or kw.get("thousands"):
         return None
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     try:
         table = pacsv.read_csv(
@@ -790,8 +787,6 @@ _UNSAVED = re.compile(
 
 def _workbook(path: Path) -> dict[str, tuple[bool, int, str]]:
     """Per sheet of an .xlsx: (hidden, formula cells without a saved value, the first of them)."""
-    import xml.etree.ElementTree as ET
-
     out = {}
     with zipfile.ZipFile(path) as z:
         rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
@@ -881,8 +876,6 @@ def _is_missing_label(label) -> bool:
 
 
 def _spss(path, table, opts, codebook, report):
-    import pyreadstat
-
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
@@ -161,8 +162,6 @@ def _scaled(table: str) -> Targets:
 def _is_unique(s: pd.Series) -> bool:
     """No value (missing ones aside) twice: text sorted strictly ascending (exports are usually
     sorted by their key) settles it in one pass; otherwise Arrow counts the distinct values."""
-    import pyarrow.compute as pc
-
     if not is_text(s):
         return pd.Index(s.dropna()).is_unique
     arr = arrow_text(s).drop_null()
@@ -217,8 +216,6 @@ def customer_positions(typed: dict) -> dict[str, np.ndarray]:
 
     One Arrow hash lookup per table (a duplicated customer id counts at its first row).
     """
-    import pyarrow.compute as pc
-
     cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
         return {}

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -58,8 +60,6 @@ def is_text(s) -> bool:
 
 def arrow_text(s: pd.Series):
     """``s`` as one Arrow string array (no copy for a :data:`TEXT` column)."""
-    import pyarrow as pa
-
     if is_text(s):
         return pa.array(s.array)
     return pa.array(s.astype(TEXT).array)
@@ -70,9 +70,6 @@ def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
 
     Built by Arrow's ``take`` from the distinct values, never one Python object per row.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     vals = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
     idx = pa.array(np.asarray(codes, dtype=np.int64), mask=np.asarray(codes) < 0)
     return pd.Series(pc.take(vals, idx), index=index, dtype=TEXT)
@@ -120,8 +117,6 @@ def clean_ids(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` id column through :func:`normalize_id`; only the values that are not
     ASCII are looked at (one Arrow pass decides), so a clean 12-million-row column is
     returned as it is."""
-    import pyarrow.compute as pc
-
     odd = (
         pc.invert(pc.string_is_ascii(arrow_text(s))).fill_null(False).to_numpy(zero_copy_only=False)
     )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import minimize
+from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from .._numeric import logit
 
@@ -91,8 +92,6 @@ def ordinal_loglik(X: np.ndarray, y: np.ndarray) -> float:
 
 def _reported_fit(frame: pd.DataFrame, cols: list[str], outcome: str, model: str):
     """The full model through statsmodels, with its warnings recorded (not silenced)."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     y = frame[outcome]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -25,6 +25,8 @@ from .._validation import (
     require_numeric,
 )
 from ..data.contract import default_codebook
+from ..data.core import is_dataset
+from ..data.scales import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, nps_codes
 
 IMPORTANCE_METHODS = (
     "shapley",
@@ -129,8 +131,6 @@ def to_corr(C: np.ndarray) -> np.ndarray:
 
 def responses(data) -> tuple[pd.DataFrame, dict]:
     """The answers table and codebook of a DataFrame or a CXData."""
-    from ..data.core import is_dataset
-
     if is_dataset(data):
         return data.responses, data.codebook
     check_frame(data, "responses")
@@ -298,8 +298,6 @@ def prepare(
 
 def segment_rows(data, segment, table: str = "responses"):
     """``data`` restricted to one segment: CXData through its customers, a DataFrame by column."""
-    from ..data.core import is_dataset
-
     if segment in (None, "", "all"):
         return data
     if is_dataset(data):
@@ -336,8 +334,6 @@ def binary_outcome(df: pd.DataFrame, outcome: str, target: str, codebook: dict, 
         and values.min() >= 0
         and values.max() <= 10
     ):
-        from ..data.scales import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, nps_codes
-
         y = df[outcome]
         codes = nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
         cut = codes == (2 if target == "promoter" else 0)

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import __version__
 from .._validation import CXError
 from ..config import sample_dir
 from ..data.sample import write_sample
@@ -224,9 +225,6 @@ def _source_hash() -> str:
 
 def fingerprint(spec) -> str:
     """Hash of the notebook, parameters, data files, cxmodels version and source."""
-    from .. import __version__
-    from .config import data_path
-
     h = hashlib.sha256()
     h.update(spec.notebook.read_bytes())
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
@@ -236,3 +234,8 @@ def fingerprint(spec) -> str:
     h.update(__version__.encode())
     h.update(_source_hash().encode())
     return h.hexdigest()[:20]
+
+
+def data_path(spec_data: str | None) -> Path:
+    """Where a spec's data lives (the sample folder for ``None``)."""
+    return sample_dir() if spec_data is None else Path(spec_data)

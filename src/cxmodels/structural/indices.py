@@ -10,7 +10,8 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
 from ..i18n import is_english, t
 from .algorithm import Layout, structural, total_effects
-from .fit import interval, replicate_chunks
+from .plots import ipma_map
+from .replicates import interval, replicate_chunks
 
 
 def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -209,8 +210,6 @@ class IPMAResult(Result):
         return Findings(tuple(out), ())
 
     def plot(self, ax=None):
-        from .plots import ipma_map
-
         return ipma_map(self, ax=ax)
 
 

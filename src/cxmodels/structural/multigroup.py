@@ -12,7 +12,8 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import is_english, t
 from .algorithm import correlation_stack, estimate
-from .fit import CHUNK, fit_pls, layout
+from .fit import fit_pls, layout
+from .replicates import CHUNK
 from .spec import as_model
 
 

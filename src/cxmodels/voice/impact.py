@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._bootstrap import make_rng, multinomial_weights, percentile_ci
+from ..data.scales import nps_codes
 
 BATCH = 50
 
@@ -24,8 +25,6 @@ def nps_points(ratings: pd.Series) -> np.ndarray:
 
     The groups are the one NPS definition, :func:`cxmodels.data.scales.nps_codes`.
     """
-    from ..data.scales import nps_codes
-
     codes = nps_codes(pd.to_numeric(ratings, errors="coerce").to_numpy(float))
     return np.where(codes < 0, np.nan, 100.0 * (codes - 1.0))
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from .normalize import negators, sentiment_lexicon
 
@@ -138,8 +139,6 @@ def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: in
     ``group`` holds each comment's respondent code: a respondent's comments are all in the
     training or all in the held-out part.
     """
-    from sklearn.linear_model import LogisticRegression
-
     has = np.isfinite(label)
     if has.sum() < 40 or len(np.unique(label[has])) < 2:
         return Calibration(False, notes=("too few rated comments",))
