@@ -36,9 +36,11 @@ from .._validation import InputError, Problem, Report, did_you_mean, fail, requi
 from . import checks, consistency
 from .contract import CONTRACT, REQUIRED_TABLES, TABLES, default_codebook, is_id
 from .dataset import CXData, Reported
+from .kano_words import wording
 from .messages import message, say, shown
 from .readers import (
     Options,
+    ReadFailure,
     _csv_dialect,
     _json_or_yaml,
     find_sources,
@@ -49,6 +51,7 @@ from .readers import (
 from .rules import ROW_RULES
 from .text import (
     DIGIT_MAP,
+    GROUPED,
     ID_MAP,
     LABEL_MAP,
     TEXT,
@@ -109,9 +112,10 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_format.fix"),
             )
             continue
-        enc, sep, decimals[t], group = _csv_dialect(p, t, opts, report)
-        if group == ",":  # a decimal comma's grouping points are dropped in SQL; commas are not
-            report.add(t, "", say("duck_grouping", file=p.name), say("duck_grouping.fix"))
+        try:
+            enc, sep, decimals[t], _ = _csv_dialect(p, t, opts, report)
+        except ReadFailure as exc:  # named as the pandas engine names it (read_source)
+            report.add(t, "", say("file_says", file=p.name, message=exc.message), exc.fix)
             continue
         if enc not in ("utf-8", "utf-8-sig"):
             report.add(
@@ -197,9 +201,18 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    text = sql_translate(f"trim(CAST({x} AS VARCHAR))", DIGIT_MAP)
+    """Text as a number, as :func:`.numeric_text` reads it: the file's marks replaced before the
+    digits are translated (an Arabic decimal separator is a decimal point whatever the file's
+    mark); with a decimal point, commas grouping digits in threes (1,250) are dropped."""
+    text = f"trim(CAST({x} AS VARCHAR))"
     if decimal == ",":
         text = f"replace(replace({text}, '.', ''), ',', '.')"
+    text = f"trim({sql_translate(text, DIGIT_MAP)})"
+    if decimal != ",":
+        text = (
+            f"CASE WHEN regexp_full_match({text}, {_lit(GROUPED)}) "
+            f"THEN replace({text}, ',', '') ELSE {text} END"
+        )
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
 
 
@@ -280,6 +293,18 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
 
 
+def _kano_words(con, col: _Column, src: str) -> None:
+    """Kano answers written as a questionnaire's words read as positions (:func:`.wording`)."""
+    raw = f"CAST({_q(col.source)} AS VARCHAR)"
+    rows = con.execute(f"SELECT DISTINCT {raw} FROM {src} LIMIT {MAX_LABELS + 1}").fetchall()
+    words = wording(v for (v,) in rows) if len(rows) <= MAX_LABELS else {}
+    cases = " ".join(f"WHEN {_lit(a)} THEN {b}" for a, b in words.items())
+    number = col.expr
+    col.expr = f"CASE {raw} {cases} ELSE {number} END" if words else number
+    col.bad = col.bad.replace(number, col.expr, 1)
+    col.what, col.raw = "kano", raw
+
+
 def _source_file(src: str) -> tuple[str, str]:
     """The file name and format of a SQL source (``read_csv('…/x.csv', …)``, ``src."x"``)."""
     m = re.match(r"read_(csv|parquet)\('((?:[^']|'')*)'", src)
@@ -303,6 +328,8 @@ def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Re
         _type_column(c, t, topts, opts.timezone)
         if c.kind == "cat":
             _labels(con, c, t, src, report)
+        if t == "kano_answers" and c.what == "numbers":
+            _kano_words(con, c, src)
     select = ", ".join(
         [f"{c.expr} AS {_q(c.name)}" for c in cols]
         + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
@@ -415,7 +442,7 @@ def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], repor
         name = c.name
         if name == "outside_scale" and _row_numbers(con, t, c.column):
             name = "row_number"
-        if name == "not_booleans":
+        if name in ("not_booleans", "not_kano"):
             c.values["values"] = shown(_raw_values(con, t, c.column, c.cond))
         text = message(name, **c.values)
         ex = _examples(con, t, c.cond, n, c.rows)

@@ -40,6 +40,10 @@ SQL ``translate`` built from the same maps (:func:`sql_translate`)."""
 _DIGITS = str.maketrans(DIGIT_MAP)
 _LETTERS = str.maketrans(LABEL_MAP)
 _IDS = str.maketrans(ID_MAP)
+#: A number whose commas group its digits in threes (``1,250``, ``3,250,000.5``): read with a
+#: decimal point, the commas are thousands (both engines; :func:`numeric_text`).
+GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+_GROUPED = re.compile(GROUPED, re.ASCII)
 _NON_ASCII_DIGIT = re.compile(f"[{PERSIAN_DIGITS}{ARABIC_DIGITS}\u066b\u066c]")
 _SPACES = re.compile(r"\s+")
 
@@ -149,16 +153,19 @@ def canonical_name(name) -> str:
 def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers written as text (any digits, decimal comma when ``decimal == ','``) as floats.
 
+    With a decimal point, commas that group the digits in threes are thousands (:data:`GROUPED`).
+
     Values that are not numbers become NaN; the caller reports them.
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s
 
-    def one(v):
-        t = to_ascii_digits(str(v)).strip().replace("\u00a0", "").replace(" ", "")
+    def one(v):  # the file's marks first: an Arabic decimal separator is a decimal point
+        t = str(v)
         if decimal == ",":
             t = t.replace(".", "").replace(",", ".")
-        return t
+        t = to_ascii_digits(t).strip().replace("\u00a0", "").replace(" ", "")
+        return t.replace(",", "") if decimal != "," and _GROUPED.fullmatch(t) else t
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
 
