@@ -88,6 +88,8 @@ CASES = {
     "3,250,000 beside decimals": (_grouped, 10_000, ".", {}),
     "persian ۱٬۲۵۰": (lambda v: _grouped(v, 0, "٬").translate(FA), 1, ".", {}),
     "persian ۱,۲۵۰": (lambda v: _grouped(v).translate(FA), 1, ".", {}),
+    "french 1\u202f250,00": (lambda v: _grouped(v, 2, "\u202f", ","), 1, ",", {}),
+    "1\u00a0250.00": (lambda v: _grouped(v, 2, "\u00a0"), 1, ".", {}),
     "arabic ۱۲٫۵ beside decimal commas": (
         lambda v: f"{v:.2f}".replace(".", "٫").translate(FA),
         0.01,

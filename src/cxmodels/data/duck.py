@@ -50,10 +50,10 @@ from .readers import (
 )
 from .rules import ROW_RULES
 from .text import (
-    DIGIT_MAP,
     GROUPED,
     ID_MAP,
     LABEL_MAP,
+    NUMBER_MAP,
     TEXT,
     canonical_name,
     normalize_label,
@@ -207,7 +207,7 @@ def _numeric_sql(x: str, decimal: str) -> str:
     text = f"trim(CAST({x} AS VARCHAR))"
     if decimal == ",":
         text = f"replace(replace({text}, '.', ''), ',', '.')"
-    text = f"trim({sql_translate(text, DIGIT_MAP)})"
+    text = f"trim({sql_translate(text, NUMBER_MAP)})"
     if decimal != ",":
         text = (
             f"CASE WHEN regexp_full_match({text}, {_lit(GROUPED)}) "

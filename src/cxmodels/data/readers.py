@@ -23,7 +23,7 @@ from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
 from .messages import say
-from .text import ARABIC_DIGITS, PERSIAN_DIGITS, TEXT, canonical_name, normalize_label
+from .text import ARABIC_DIGITS, GROUP_SPACES, PERSIAN_DIGITS, TEXT, canonical_name, normalize_label
 from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
@@ -497,7 +497,7 @@ _FORMS = (
 )
 
 
-_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2)
+_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2, GROUP_SPACES)
 
 
 def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, dict[str, list]]:
@@ -511,7 +511,7 @@ def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, di
     out: dict[str, dict[str, list]] = {}
     for r in rows[1:]:
         for i in cols:
-            v = r[i].strip().replace("\u00a0", "") if i < len(r) else ""
+            v = r[i].strip() if i < len(r) else ""
             form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v.translate(_LATIN))), None)
             if form not in (None, "int"):
                 out.setdefault(header[i], {}).setdefault(form, []).append(v)

@@ -31,6 +31,10 @@ DIGIT_MAP = {
     "\u2212": "-",  # minus sign
     **dict.fromkeys(MARKS, ""),
 }
+#: Numbers also drop the spaces that group digits (French and Swiss exports write 1 250,00 with
+#: a space, a no-break space or a narrow no-break space).
+GROUP_SPACES = " \u00a0\u202f"
+NUMBER_MAP = {**DIGIT_MAP, **dict.fromkeys(GROUP_SPACES, "")}
 LABEL_MAP = {**DIGIT_MAP, "ي": "ی", "ك": "ک", "\u0640": ""}  # Arabic yeh/kaf, tatweel
 ID_MAP = {**LABEL_MAP, ZWNJ: ""}
 """The one definition of intake's character normalisation: numbers and dates read through
@@ -38,6 +42,7 @@ ID_MAP = {**LABEL_MAP, ZWNJ: ""}
 :data:`ID_MAP`. The pandas engine applies them with :meth:`str.translate`, the DuckDB engine with
 SQL ``translate`` built from the same maps (:func:`sql_translate`)."""
 _DIGITS = str.maketrans(DIGIT_MAP)
+_NUMBER = str.maketrans(NUMBER_MAP)
 _LETTERS = str.maketrans(LABEL_MAP)
 _IDS = str.maketrans(ID_MAP)
 #: A number whose commas group its digits in threes (``1,250``, ``3,250,000.5``): read with a
@@ -164,7 +169,7 @@ def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
         t = str(v)
         if decimal == ",":
             t = t.replace(".", "").replace(",", ".")
-        t = to_ascii_digits(t).strip().replace("\u00a0", "").replace(" ", "")
+        t = t.translate(_NUMBER).strip()
         return t.replace(",", "") if decimal != "," and _GROUPED.fullmatch(t) else t
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
