@@ -27,7 +27,7 @@ ENGINES = ["pandas", "duckdb"]
 def shop():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cx.validate(cx.generate(150, seed=3, purchases=True))
+        return cx.validate(cx.generate(60, seed=3, purchases=True))
 
 
 def _load(folder: Path, engine: str):
