@@ -177,3 +177,76 @@ def test_kano_wording_with_arabic_yeh_and_kaf_and_unknown_words_shown(tmp_path, 
     (e,) = _refused(folder, engine)
     assert (e.table, e.column, e.count) == ("kano_answers", "functional", 1), e
     assert "'شايد'" in e.message and "1 like" in e.fix, e
+
+
+def test_amounts_as_text_cells_of_a_workbook_keep_their_magnitude(tmp_path, shop):
+    """A CRM's Excel export writes formatted numbers as text cells: '1,250' was refused with the
+    advice to declare a decimal comma (which would read 1.25). Grouped amounts are read; decimal
+    commas are refused with the table's key; with that key, a cell still written '0.59' is not
+    read as 59 but refused, and a workbook written with commas throughout is read right."""
+    folder, truth = _export(tmp_path, shop, _grouped, sep=",")
+    inter = pd.read_csv(folder / "interactions.csv", dtype=str, keep_default_na=False)
+    (folder / "interactions.csv").unlink()
+
+    def workbook(**columns):
+        inter.assign(**columns).replace("", None).to_excel(
+            folder / "interactions.xlsx", index=False
+        )
+
+    workbook()
+    got = _load(folder, "pandas").interactions["amount"]
+    has = ~np.isnan(truth)
+    np.testing.assert_allclose(got.to_numpy(float)[has], truth[has])
+    workbook(amount=["" if np.isnan(v) else f"{v / 100:.2f}".replace(".", ",") for v in truth])
+    (e,) = _refused(folder, "pandas")
+    assert (e.table, e.column) == ("interactions", "amount"), e
+    assert '{"tables": {"interactions": {"decimal": ","}}}' in e.fix, e
+    _meta(folder, {"tables": {"interactions": {"decimal": ","}}})
+    cols = ("sentiment", "response_minutes")
+    points = {c: int(inter[c].str.contains(".", regex=False).sum()) for c in cols}
+    assert {e.column: e.count for e in _refused(folder, "pandas")} == points
+    inter = inter.assign(
+        amount=["" if np.isnan(v) else f"{v / 100:.2f}".replace(".", ",") for v in truth],
+        **{c: inter[c].str.replace(".", ",") for c in cols},
+    )
+    workbook()
+    got = _load(folder, "pandas").interactions
+    np.testing.assert_allclose(got["amount"].to_numpy(float)[has], truth[has] / 100)
+    np.testing.assert_allclose(got["sentiment"], shop.interactions["sentiment"], rtol=1e-2)
+
+
+#: value -> (read with a decimal point, read with a decimal comma); None: not a number
+NUMBERS = {
+    "1,250": (1250, 1.25),
+    "1.250": (1.25, 1250),
+    "1.234,56": (None, 1234.56),
+    "1,234.56": (1234.56, None),
+    "-3,250,000": (-3250000, None),
+    "0.59": (0.59, None),  # a point where the mark is a comma groups nothing: not 59
+    "7,5": (None, 7.5),
+    "۱٬۲۵۰": (1250, 1250),
+    "۱۲٫۵": (12.5, 12.5),  # the Arabic decimal separator, whatever the file's mark
+    "1\u202f250,00": (None, 1250),
+    "1\u00a0250.5": (1250.5, None),
+    "\u200f12": (12, 12),
+    "abc": (None, None),
+}
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_both_engines_read_a_number_written_as_text_alike(decimal):
+    """The pandas engine's :func:`numeric_text` and the DuckDB engine's SQL, value by value."""
+    duckdb = pytest.importorskip("duckdb")
+    from cxmodels.data.duck import _numeric_sql
+    from cxmodels.data.text import numeric_text
+
+    values = list(NUMBERS)
+    want = [NUMBERS[v][decimal == ","] for v in values]
+    want = np.array([np.nan if w is None else w for w in want], float)
+    got = numeric_text(pd.Series(values, dtype=object), decimal).to_numpy(float)
+    np.testing.assert_array_equal(got, want)
+    rows = duckdb.sql(
+        f"SELECT {_numeric_sql('v', decimal)} FROM (SELECT unnest(?::VARCHAR[]) AS v)",
+        params=[values],
+    ).fetchall()
+    np.testing.assert_array_equal(np.array([np.nan if r is None else r for (r,) in rows]), want)

@@ -53,10 +53,10 @@ from .text import (
     GROUPED,
     ID_MAP,
     LABEL_MAP,
-    NUMBER_MAP,
     TEXT,
     canonical_name,
     normalize_label,
+    number_map,
     sql_translate,
     whole_numbers,
 )
@@ -201,19 +201,15 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    """Text as a number, as :func:`.numeric_text` reads it: the file's marks replaced before the
-    digits are translated (an Arabic decimal separator is a decimal point whatever the file's
-    mark); with a decimal point, commas grouping digits in threes (1,250) are dropped."""
-    text = f"trim(CAST({x} AS VARCHAR))"
-    if decimal == ",":
-        text = f"replace(replace({text}, '.', ''), ',', '.')"
-    text = f"trim({sql_translate(text, NUMBER_MAP)})"
-    if decimal != ",":
-        text = (
-            f"CASE WHEN regexp_full_match({text}, {_lit(GROUPED)}) "
-            f"THEN replace({text}, ',', '') ELSE {text} END"
-        )
-    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+    """Text as a number, as :func:`.numeric_text` reads it: the other mark only as thousands
+    grouping the digits in threes (:data:`.GROUPED`), otherwise not a number."""
+    text = f"trim({sql_translate(f'CAST({x} AS VARCHAR)', number_map(decimal))})"
+    group = _lit("," if decimal == "." else ".")
+    text = (
+        f"CASE WHEN NOT contains({text}, {group}) THEN {text} "
+        f"WHEN regexp_full_match({text}, {_lit(GROUPED[decimal])}) THEN replace({text}, {group}, '') END"
+    )
+    return f"TRY_CAST(nullif(replace({text}, ',', '.'), '') AS DOUBLE)"
 
 
 def _text_dates(x: str, timezone: str) -> str:

@@ -42,13 +42,17 @@ ID_MAP = {**LABEL_MAP, ZWNJ: ""}
 :data:`ID_MAP`. The pandas engine applies them with :meth:`str.translate`, the DuckDB engine with
 SQL ``translate`` built from the same maps (:func:`sql_translate`)."""
 _DIGITS = str.maketrans(DIGIT_MAP)
-_NUMBER = str.maketrans(NUMBER_MAP)
 _LETTERS = str.maketrans(LABEL_MAP)
 _IDS = str.maketrans(ID_MAP)
-#: A number whose commas group its digits in threes (``1,250``, ``3,250,000.5``): read with a
-#: decimal point, the commas are thousands (both engines; :func:`numeric_text`).
-GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
-_GROUPED = re.compile(GROUPED, re.ASCII)
+#: A number whose other mark groups its digits in threes, by decimal mark: ``1,250`` and
+#: ``3,250,000.5`` with a decimal point, ``1.250`` and ``1.234,56`` with a decimal comma. Any
+#: other use of the other mark (``0.59`` where the mark is a comma) is not a number (both
+#: engines; :func:`numeric_text`).
+GROUPED = {
+    ".": r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?",
+    ",": r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?",
+}
+_GROUPED = {mark: re.compile(rx, re.ASCII) for mark, rx in GROUPED.items()}
 _NON_ASCII_DIGIT = re.compile(f"[{PERSIAN_DIGITS}{ARABIC_DIGITS}\u066b\u066c]")
 _SPACES = re.compile(r"\s+")
 
@@ -158,21 +162,28 @@ def canonical_name(name) -> str:
 def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers written as text (any digits, decimal comma when ``decimal == ','``) as floats.
 
-    With a decimal point, commas that group the digits in threes are thousands (:data:`GROUPED`).
-
+    The other mark is read only as thousands grouping the digits in threes (:data:`GROUPED`).
     Values that are not numbers become NaN; the caller reports them.
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s
+    chars, group = str.maketrans(number_map(decimal)), "," if decimal == "." else "."
 
-    def one(v):  # the file's marks first: an Arabic decimal separator is a decimal point
-        t = str(v)
-        if decimal == ",":
-            t = t.replace(".", "").replace(",", ".")
-        t = t.translate(_NUMBER).strip()
-        return t.replace(",", "") if decimal != "," and _GROUPED.fullmatch(t) else t
+    def one(v):
+        t = str(v).translate(chars).strip()
+        if group in t:
+            if not _GROUPED[decimal].fullmatch(t):
+                return None
+            t = t.replace(group, "")
+        return t.replace(",", ".")
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
+
+
+def number_map(decimal: str) -> dict[str, str]:
+    """:data:`NUMBER_MAP` for numbers whose decimal mark is ``decimal``: the Arabic decimal
+    separator (U+066B) becomes that mark."""
+    return {**NUMBER_MAP, "\u066b": decimal}
 
 
 def whole_numbers(s: pd.Series) -> pd.Series:
