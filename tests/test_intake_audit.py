@@ -250,3 +250,22 @@ def test_both_engines_read_a_number_written_as_text_alike(decimal):
         params=[values],
     ).fetchall()
     np.testing.assert_array_equal(np.array([np.nan if r is None else r for (r,) in rows]), want)
+
+
+def test_a_number_beyond_the_sniffed_sample_is_read_by_the_same_rule(tmp_path, shop):
+    """The marks are sniffed from a CSV's first megabyte; below it, '7,5' among comma-grouped
+    amounts was read as 75 by the pandas engine (its parsers' thousands option) and refused by
+    the DuckDB engine. Both now read grouping by one rule and refuse it."""
+    folder, truth = _export(tmp_path, shop, _grouped)
+    inter = pd.read_csv(folder / "interactions.csv", sep=";", dtype=str, keep_default_na=False)
+    last = inter.index[inter["amount"] != ""][-1]
+    inter["agent_note"] = "x" * ((1 << 20) // len(inter))  # the faulty row below the first MB
+    inter.to_csv(folder / "interactions.csv", sep=";", index=False)
+    for engine in ENGINES:
+        got = _load(folder, engine).interactions["amount"]
+        np.testing.assert_allclose(got.to_numpy(float), truth, equal_nan=True)
+    inter.loc[last, "amount"] = "7,5"
+    inter.to_csv(folder / "interactions.csv", sep=";", index=False)
+    for engine in ENGINES:
+        (e,) = _refused(folder, engine)
+        assert (e.column, e.count) == ("amount", 1) and inter["interaction_id"][last] in e.examples

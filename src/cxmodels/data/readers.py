@@ -661,7 +661,7 @@ def _csv_fast(
     below the first block (pyarrow refuses those, and the C parser then reads the file or names
     the faulty line).
     """
-    if len(set(header)) != len(header) or len(kw["sep"]) != 1 or kw.get("thousands"):
+    if len(set(header)) != len(header) or len(kw["sep"]) != 1:
         return None
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -692,8 +692,9 @@ def _csv_fast(
 
 
 def _csv(path, table, opts, codebook, report):
-    enc, sep, dec, group = _csv_dialect(path, table, opts, report)
-    # the mark found is the table's for columns the parser leaves as text (Persian digits)
+    enc, sep, dec, _ = _csv_dialect(path, table, opts, report)
+    # the mark found is the table's for columns the parser leaves as text: grouped numbers
+    # (the parsers' thousands option reads '7,5' as 75), Persian digits
     opts.tables.setdefault(table, {}).setdefault("decimal", dec)
     with open(path, encoding=enc, newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
@@ -701,7 +702,6 @@ def _csv(path, table, opts, codebook, report):
     kw = {
         "sep": sep,
         "decimal": dec,
-        "thousands": group,
         "encoding": enc,
         "dtype": _text_columns(table, header),
         "keep_default_na": False,
