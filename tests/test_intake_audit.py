@@ -269,3 +269,22 @@ def test_a_number_beyond_the_sniffed_sample_is_read_by_the_same_rule(tmp_path, s
     for engine in ENGINES:
         (e,) = _refused(folder, engine)
         assert (e.column, e.count) == ("amount", 1) and inter["interaction_id"][last] in e.examples
+
+
+def test_decimal_commas_in_parquet_text_get_the_same_fix_from_both_engines(tmp_path, shop):
+    """A Parquet file written by a European tool with amounts as text ('12,50'): both engines
+    refuse them with the table's own key (the DuckDB engine said 'use numeric codes')."""
+    folder = cx.save(shop, tmp_path / "data", fmt="parquet")
+    inter = shop.interactions.assign(
+        amount=[
+            None if v != v else f"{v:.2f}".replace(".", ",") for v in shop.interactions["amount"]
+        ]
+    )
+    inter.to_parquet(folder / "interactions.parquet", index=False)
+
+    def key(p):
+        return (p.table, p.column, p.message, p.fix, p.count, p.examples)
+
+    pandas_ = _refused(folder, "pandas")
+    assert '{"tables": {"interactions": {"decimal": ","}}}' in pandas_[0].fix, pandas_
+    assert list(map(key, _refused(folder, "duckdb"))) == list(map(key, pandas_))

@@ -257,6 +257,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if not numeric:
             blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
             col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
+            col.raw = f"CAST({x} AS VARCHAR)"
     elif col.kind == "bool":
         if ty == "BOOLEAN":
             col.expr = x
@@ -438,6 +439,8 @@ def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], repor
         name = c.name
         if name == "outside_scale" and _row_numbers(con, t, c.column):
             name = "row_number"
+        if name == "not_numbers" and _decimal_commas(con, t, c.column, c.cond):
+            name = "decimal_comma"  # as checks._numbers says it
         if name in ("not_booleans", "not_kano"):
             c.values["values"] = shown(_raw_values(con, t, c.column, c.cond))
         text = message(name, **c.values)
@@ -454,6 +457,13 @@ def _raw_values(con, t: str, col: str, cond: str) -> list:
         f"GROUP BY {raw} ORDER BY min(rn) LIMIT 5"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def _decimal_commas(con, t: str, col: str, cond: str) -> bool:
+    """Some of the unreadable values of ``col`` are written with a decimal comma ('7,5')."""
+    raw, v = _q("__raw__" + col), _q("t_" + t)
+    sql = f"SELECT count(*) FROM {v} WHERE {cond} AND regexp_full_match({raw}, '-?\\d+,\\d+')"
+    return con.execute(sql).fetchone()[0] > 0
 
 
 def _row_numbers(con, t: str, col: str) -> bool:
