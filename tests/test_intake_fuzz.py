@@ -272,7 +272,8 @@ def test_nps_asked_on_one_to_ten_is_refused(folder, world, engine):
     assert (load(folder, engine).responses["nps"] >= 1).all()
 
 
-def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, world):
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, world, engine):
     import numpy as np
 
     rng = np.random.default_rng(1)
@@ -281,20 +282,21 @@ def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, w
         "responses",
         lambda d: d.assign(attr_new_app=rng.integers(1, 11, len(d)).astype(str)),
     )
-    data = load(folder, "pandas")
+    data = load(folder, engine)
     assert any(p.column == "attr_new_app" for p in data.inferred)
     assert "attr_new_app" not in data.attributes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = cx.fit_drivers(data, drivers=[*data.attributes, "attr_new_app"])
-    row = fit.table.set_index("driver").loc["attr_new_app"] if "driver" in fit.table else None
-    assert row is None or np.isfinite(row["performance"])
+    row = fit.table.set_index("driver").loc["attr_new_app"]  # on the default 1-10 scale
+    assert np.isfinite(row["performance"]) and np.isfinite(row["importance"])
 
 
-def test_a_misspelled_kano_feature_is_refused_not_dropped(world):
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_misspelled_kano_feature_is_refused_not_dropped(folder, world, engine):
     feats = list(world.kano_answers["feature"].unique())
     with pytest.raises(cx.InputError, match="order_trackng") as exc:
-        cx.analyze_kano(world.kano_answers, features=[feats[0], "order_trackng"])
+        cx.analyze_kano(load(folder, engine).kano_answers, features=[feats[0], "order_trackng"])
     assert "order_tracking" in str(exc.value)
     # spelled with Arabic yeh and kaf, a Persian feature is the same feature
     fa = world.kano_answers.assign(

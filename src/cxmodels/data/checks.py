@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, column_kind, default_scale, is_id
 from .dates import DateSpec, parse_dates
-from .kano_words import normalize_answers
+from .kano_words import wording
 from .messages import message, say, shown
 from .readers import Options
 from .text import (
@@ -283,11 +283,11 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
 
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):
-    """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as digits."""
-    try:
-        return normalize_answers(s, column=col, table=table), s.isna() & False, "", ""
-    except ValueError:  # not wording after all: read as numbers and report what is unreadable
-        return _numbers(s, table, col, decimal, report)
+    """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as numbers;
+    values that are neither are shown."""
+    words = s.map(wording(pd.unique(s.dropna()))).astype(float)
+    new, bad, _, _ = _numbers(s.where(words.isna()), table, col, decimal, report)
+    return words.fillna(new), bad, "not_kano", ""
 
 
 def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: Report):

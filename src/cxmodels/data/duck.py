@@ -43,9 +43,11 @@ from .contract import (
     is_id,
 )
 from .dataset import CXData, Reported, check_selected
+from .kano_words import wording
 from .messages import message, say, shown
 from .readers import (
     Options,
+    ReadFailure,
     _csv_dialect,
     _json_or_yaml,
     find_sources,
@@ -57,12 +59,13 @@ from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond
 from .rules import lit as _lit
 from .rules import q as _q
 from .text import (
-    DIGIT_MAP,
+    GROUPED,
     ID_MAP,
     LABEL_MAP,
     TEXT,
     canonical_name,
     normalize_label,
+    number_map,
     sql_translate,
     whole_numbers,
 )
@@ -103,9 +106,10 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_format.fix"),
             )
             continue
-        enc, sep, decimals[t], group = _csv_dialect(p, t, opts, report)
-        if group == ",":  # a decimal comma's grouping points are dropped in SQL; commas are not
-            report.add(t, "", say("duck_grouping", file=p.name), say("duck_grouping.fix"))
+        try:
+            enc, sep, decimals[t], _ = _csv_dialect(p, t, opts, report)
+        except ReadFailure as exc:  # named as the pandas engine names it (read_source)
+            report.add(t, "", say("file_says", file=p.name, message=exc.message), exc.fix)
             continue
         if enc not in ("utf-8", "utf-8-sig"):
             report.add(
@@ -191,10 +195,15 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    text = sql_translate(f"trim(CAST({x} AS VARCHAR))", DIGIT_MAP)
-    if decimal == ",":
-        text = f"replace(replace({text}, '.', ''), ',', '.')"
-    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+    """Text as a number, as :func:`.numeric_text` reads it: the other mark only as thousands
+    grouping the digits in threes (:data:`.GROUPED`), otherwise not a number."""
+    text = f"trim({sql_translate(f'CAST({x} AS VARCHAR)', number_map(decimal))})"
+    group = _lit("," if decimal == "." else ".")
+    text = (
+        f"CASE WHEN NOT contains({text}, {group}) THEN {text} "
+        f"WHEN regexp_full_match({text}, {_lit(GROUPED[decimal])}) THEN replace({text}, {group}, '') END"
+    )
+    return f"TRY_CAST(nullif(replace({text}, ',', '.'), '') AS DOUBLE)"
 
 
 def _text_dates(x: str, timezone: str) -> str:
@@ -242,6 +251,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if not numeric:
             blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
             col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
+            col.raw = f"CAST({x} AS VARCHAR)"
     elif col.kind == "bool":
         if ty == "BOOLEAN":
             col.expr = x
@@ -274,6 +284,18 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
 
 
+def _kano_words(con, col: _Column, src: str) -> None:
+    """Kano answers written as a questionnaire's words read as positions (:func:`.wording`)."""
+    raw = f"CAST({_q(col.source)} AS VARCHAR)"
+    rows = con.execute(f"SELECT DISTINCT {raw} FROM {src} LIMIT {MAX_LABELS + 1}").fetchall()
+    words = wording(v for (v,) in rows) if len(rows) <= MAX_LABELS else {}
+    cases = " ".join(f"WHEN {_lit(a)} THEN {b}" for a, b in words.items())
+    number = col.expr
+    col.expr = f"CASE {raw} {cases} ELSE {number} END" if words else number
+    col.bad = col.bad.replace(number, col.expr, 1)
+    col.what, col.raw = "kano", raw
+
+
 def _source_file(src: str) -> tuple[str, str]:
     """The file name and format of a SQL source (``read_csv('…/x.csv', …)``, ``src."x"``)."""
     m = re.match(r"read_(csv|parquet)\('((?:[^']|'')*)'", src)
@@ -297,6 +319,8 @@ def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Re
         _type_column(c, t, topts, opts.timezone)
         if c.kind == "cat":
             _labels(con, c, t, src, report)
+        if t == "kano_answers" and c.what == "numbers":
+            _kano_words(con, c, src)
     select = ", ".join(
         [f"{c.expr} AS {_q(c.name)}" for c in cols]
         + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
@@ -441,9 +465,18 @@ def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Repor
     else:
         raw = "__raw__" + c.column
         first = _first_values(con, src, raw, c.cond) if c.raw else []
-        text = message(c.name, **{"values": shown(first), **c.values})
+        name = c.name
+        if name == "not_numbers" and c.raw and _decimal_commas(con, src, raw, c.cond):
+            name = "decimal_comma"  # as checks._numbers says it
+        text = message(name, **{"values": shown(first), **c.values})
     ex = _examples(con, t, c, n, src)
     report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
+
+
+def _decimal_commas(con, src: str, raw: str, cond: str) -> bool:
+    """Some of the unreadable values (``raw``: the column as written) have a decimal comma ('7,5')."""
+    sql = f"SELECT count(*) FROM {src} WHERE {cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"
+    return con.execute(sql).fetchone()[0] > 0
 
 
 def _date_columns(present: set, views: dict):

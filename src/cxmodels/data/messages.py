@@ -26,6 +26,7 @@ MESSAGES: tuple[str, ...] = (
     "decimal_comma",
     "not_dates",
     "not_booleans",
+    "not_kano",
     "unknown_customers",
     "outside_scale",
     "row_number",

@@ -30,7 +30,7 @@ from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
 from .messages import say
-from .text import TEXT, canonical_name, normalize_label
+from .text import ARABIC_DIGITS, GROUP_SPACES, PERSIAN_DIGITS, TEXT, canonical_name, normalize_label
 from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
@@ -496,8 +496,12 @@ _FORMS = (
 )
 
 
+_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2, GROUP_SPACES)
+
+
 def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, dict[str, list]]:
-    """column -> form -> example values, for the number columns of a CSV sample."""
+    """column -> form -> example values, for the number columns of a CSV sample (Persian and
+    Arabic-Indic digits as digits: ``۱,۲۵۰`` is grouped as ``1,250`` is)."""
     rows = list(csv.reader(lines, delimiter=sep))
     if not rows:
         return {}
@@ -506,8 +510,8 @@ def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, di
     out: dict[str, dict[str, list]] = {}
     for r in rows[1:]:
         for i in cols:
-            v = r[i].strip().replace("\u00a0", "") if i < len(r) else ""
-            form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v)), None)
+            v = r[i].strip() if i < len(r) else ""
+            form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v.translate(_LATIN))), None)
             if form not in (None, "int"):
                 out.setdefault(header[i], {}).setdefault(form, []).append(v)
     return out
@@ -531,6 +535,12 @@ def _sniff_marks(lines: list[str], sep: str, numeric: set[str], table: str, decl
     forms = _number_forms(lines, sep, numeric)
     comma, point = _proof(forms, ","), _proof(forms, ".")
     dec = declared
+    against = {",": point, ".": comma}.get(dec)
+    if against:  # the declared mark would misread these (115.8 as 1158)
+        raise ReadFailure(
+            say("declared_marks", mark=dec, examples=", ".join(against[:3])),
+            say("declared_marks.fix", table=table, mark="." if dec == "," else ","),
+        )
     if dec is None and sep != "," and comma and point:
         raise ReadFailure(
             say("mixed_marks", comma=", ".join(comma[:3]), point=", ".join(point[:3])),
@@ -650,7 +660,7 @@ def _csv_fast(
     below the first block (pyarrow refuses those, and the C parser then reads the file or names
     the faulty line).
     """
-    if len(set(header)) != len(header) or len(kw["sep"]) != 1 or kw.get("thousands"):
+    if len(set(header)) != len(header) or len(kw["sep"]) != 1:
         return None
 
     try:
@@ -679,14 +689,16 @@ def _csv_fast(
 
 
 def _csv(path, table, opts, codebook, report):
-    enc, sep, dec, group = _csv_dialect(path, table, opts, report)
+    enc, sep, dec, _ = _csv_dialect(path, table, opts, report)
+    # the mark found is the table's for columns the parser leaves as text: grouped numbers
+    # (the parsers' thousands option reads '7,5' as 75), Persian digits
+    opts.tables.setdefault(table, {}).setdefault("decimal", dec)
     with open(path, encoding=enc, newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
     header = [h.lstrip("\ufeff") for h in header]
     kw = {
         "sep": sep,
         "decimal": dec,
-        "thousands": group,
         "encoding": enc,
         "dtype": _text_columns(table, header),
         "keep_default_na": False,
