@@ -24,9 +24,9 @@ from .._validation import (
     require_columns,
     require_numeric,
 )
+from ..data import scales
 from ..data.contract import default_codebook
 from ..data.core import is_dataset
-from ..data.scales import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, nps_codes
 
 IMPORTANCE_METHODS = (
     "shapley",
@@ -335,10 +335,14 @@ def binary_outcome(df: pd.DataFrame, outcome: str, target: str, codebook: dict, 
         and values.max() <= 10
     ):
         y = df[outcome]
-        codes = nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
+        codes = scales.nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
         cut = codes == (2 if target == "promoter" else 0)
         coded = np.where(codes < 0, np.nan, cut).astype(float)
-        rule = f"{NPS_PROMOTER_MIN}-10" if target == "promoter" else f"0-{NPS_DETRACTOR_MAX}"
+        rule = (
+            f"{scales.NPS_PROMOTER_MIN}-10"
+            if target == "promoter"
+            else f"0-{scales.NPS_DETRACTOR_MAX}"
+        )
         return df.assign(**{outcome: coded}), f"{target}s: answers {rule} on the 0-10 scale"
     fail(
         table,

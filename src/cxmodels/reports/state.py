@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import __version__
 from .._validation import CXError
 from ..config import sample_dir
-from ..data.sample import write_sample
+from ..data.sample import sample_is_current, write_sample
 from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
@@ -184,13 +184,14 @@ def make_temp_dir() -> Path:
 
 
 def ensure_sample() -> Path:
-    """Generate ``data/sample`` once: under a lock, into a temporary folder, then renamed."""
+    """Generate ``data/sample`` once (again when an earlier version wrote it): under a lock, into a
+    temporary folder, then renamed."""
     folder = sample_dir()
-    if (folder / "truth.json").exists():
+    if sample_is_current(folder):
         return folder
     ensure_dir(folder.parent)
     with waiting_lock(folder.parent / ".sample.lock"):  # a concurrent run waits, then finds it
-        if (folder / "truth.json").exists():
+        if sample_is_current(folder):
             return folder
         return write_sample(folder)
 
