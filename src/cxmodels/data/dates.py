@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from persiantools.jdatetime import JalaliDate
 
-from .messages import say
+from .messages import message, say
 from .text import arrow_text, has_eastern_digits, is_text, to_ascii_digits
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -94,16 +94,13 @@ def _from_numbers(x: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
     if serial.any():
         ex = int(x[serial].iloc[0]) if float(x[serial].iloc[0]).is_integer() else x[serial].iloc[0]
         day = (EXCEL_EPOCH + pd.Timedelta(days=float(ex))).date()
+        declare = _declare(spec, "excel")
         out.problems.append(
-            (
-                say("excel_serials", example=ex, day=day),
-                say("excel_serials.fix", declare=_declare(spec, "excel")),
-                x.index[serial],
-            )
+            (*message("excel_serials", example=ex, day=day, declare=declare), x.index[serial])
         )
     rest = ok & ~serial
     if rest.any():
-        out.problems.append((say("numbers_not_dates"), say("numbers_not_dates.fix"), x.index[rest]))
+        out.problems.append((*message("numbers_not_dates"), x.index[rest]))
     return pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
 
 
@@ -169,9 +166,7 @@ def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
         out.notes.append(say("note.jalali", how=how))
     g = m[~jalali]
     if len(g):
-        iso = g[0] + "-" + g[1].str.zfill(2) + "-" + g[2].str.zfill(2)
-        iso = iso.where(g[3].isna(), iso + " " + g[3].fillna(""))
-        res[~jalali] = _iso(iso, spec, out)
+        res[~jalali] = _fields(g[0], g[1], g[2], g[3], spec, out)
     return res
 
 
@@ -179,29 +174,19 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     """``DD/MM/YYYY`` or ``MM/DD/YYYY``, decided from the data when the data decide it."""
     a, b = m[0].astype(int), m[1].astype(int)
     res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
-    if (a > 12).any() and (b > 12).any():
-        out.problems.append(
-            (
-                say("day_and_month_first"),
-                say("day_and_month_first.fix", declare=_declare(spec, "%d/%m/%Y")),
-                m.index,
-            )
-        )
-        return res
-    if not (a > 12).any() and not (b > 12).any():
-        out.problems.append(
-            (
-                say("day_month_unclear"),
-                say("day_month_unclear.fix", declare=_declare(spec, "%d/%m/%Y")),
-                m.index,
-            )
-        )
+    if (a > 12).any() == (b > 12).any():  # both fields above 12 somewhere, or neither
+        key = "day_and_month_first" if (a > 12).any() else "day_month_unclear"
+        out.problems.append((*message(key, declare=_declare(spec, "%d/%m/%Y")), m.index))
         return res
     day, month = (a, b) if (a > 12).any() else (b, a)
     out.notes.append(say("note.dmy", order="DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY"))
-    iso = m[2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
-    iso = iso.where(m[3].isna(), iso + " " + m[3].fillna(""))
-    return _iso(iso, spec, out)
+    return _fields(m[2], month, day, m[3], spec, out)
+
+
+def _fields(year, month, day, time, spec: DateSpec, out: Parsed) -> pd.Series:
+    """A year, month, day and optional time (text or numbers) read as ISO (:func:`_iso`)."""
+    iso = year + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+    return _iso(iso.where(time.isna(), iso + " " + time.fillna("")), spec, out)
 
 
 def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
@@ -222,7 +207,7 @@ def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
         res[is_dmy] = _dmy(dmy[is_dmy], spec, out)
     two = u.str.match(_TWO_DIGIT_YEAR) & ~num & ~is_ymd & ~is_dmy
     if two.any():
-        out.problems.append((say("two_digit_years"), say("two_digit_years.fix"), u.index[two]))
+        out.problems.append((*message("two_digit_years"), u.index[two]))
     rest = ~(num | is_ymd | is_dmy | two)
     if rest.any():
         res[rest] = _iso(u[rest], spec, out)

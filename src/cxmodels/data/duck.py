@@ -55,7 +55,7 @@ from .readers import (
     read_codebook,
     read_meta,
 )
-from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond
+from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond, filled_sql
 from .rules import lit as _lit
 from .rules import q as _q
 from .text import (
@@ -99,12 +99,7 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             out[t] = f"read_parquet({_lit(p)})"
             continue
         if fmt != "csv":
-            report.add(
-                t,
-                "",
-                say("duck_format", file=p.name),
-                say("duck_format.fix"),
-            )
+            report.add(t, "", *message("duck_format", file=p.name))
             continue
         try:
             enc, sep, decimals[t], _ = _csv_dialect(p, t, opts, report)
@@ -112,12 +107,7 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             report.add(t, "", say("file_says", file=p.name, message=exc.message), exc.fix)
             continue
         if enc not in ("utf-8", "utf-8-sig"):
-            report.add(
-                t,
-                "",
-                say("duck_encoding", file=p.name, encoding=enc),
-                say("duck_encoding.fix"),
-            )
+            report.add(t, "", *message("duck_encoding", file=p.name, encoding=enc))
             continue
         if _duplicated_header(p, t, enc, sep, report):
             continue
@@ -147,8 +137,7 @@ def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | Non
         report.add(
             "database",
             "",
-            say("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
-            say("not_duckdb.fix"),
+            *message("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
         )
         return {}, None, {}
     names = {
@@ -312,8 +301,7 @@ def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Re
         report.add(t, "", *message("no_rows" if cols else "no_columns"))
         return None
     topts = replace(
-        opts,
-        tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
+        opts, tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}}
     )
     for c in cols:
         _type_column(c, t, topts, opts.timezone)
@@ -339,13 +327,10 @@ def typed_views(
     for t, src in sources.items():
         try:
             cols = _typed_view(con, t, src, opts, decimals, report)
-        except (
-            Exception
-        ) as exc:  # a damaged file or a line DuckDB cannot split: named, no traceback
+        except Exception as exc:  # a damaged file or a line DuckDB cannot split: named
             why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             name, fmt = _source_file(src)
-            text = say("unreadable", file=name, format=fmt, why=why)
-            report.add(t, "", text, say("unreadable.fix", format=fmt))
+            report.add(t, "", *message("unreadable", file=name, format=fmt, why=why))
             continue
         if cols:
             out[t] = cols
@@ -479,18 +464,11 @@ def _decimal_commas(con, src: str, raw: str, cond: str) -> bool:
     return con.execute(sql).fetchone()[0] > 0
 
 
-def _date_columns(present: set, views: dict):
-    for t, cols in DATE_COLUMNS.items():
-        if t in present:
-            names = {c.name for c in views[t]}
-            yield from ((t, c) for c in cols if c in names)
-
-
-def observation_end(con, present: set, views: dict, declared, report: Report):
+def observation_end(con, names: dict, declared, report: Report):
     """The declared end, else the latest date (:func:`.consistency.inferred_end`, in SQL)."""
     if declared is not None:
         return pd.Timestamp(declared)
-    cols = list(_date_columns(present, views))
+    cols = [(t, c) for t, cs in DATE_COLUMNS.items() for c in cs if c in names.get(t, ())]
     union = " UNION ALL ".join(
         f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
     )
@@ -521,23 +499,22 @@ def observation_end(con, present: set, views: dict, declared, report: Report):
     return consistency.inferred_end(n, nth, last, far, report)
 
 
-def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -> list | None:
+def _distinct(con, t: str, c: str) -> pd.Series:
+    rows = con.execute(f"SELECT DISTINCT {_q(c)} FROM {_q('t_' + t)} LIMIT {MAX_LABELS}")
+    return pd.Series([v for (v,) in rows.fetchall()], dtype=object)
+
+
+def _distinct_checks(con, names: dict, cb: dict, report: Report) -> list | None:
     """Near-duplicate labels and the wave order, from distinct values (the pandas functions)."""
-    for t, cols in consistency.LABEL_COLUMNS.items():
-        if t not in present:
-            continue
-        names = {c.name for c in views[t]}
-        for c in cols:
-            if c not in names or (t == "responses" and c == "wave"):
-                continue
-            vals = con.execute(
-                f"SELECT DISTINCT {_q(c)} FROM {_q('t_' + t)} LIMIT {MAX_LABELS}"
-            ).fetchall()
-            frame = pd.DataFrame({c: [v for (v,) in vals]})
-            consistency.check_labels({t: frame}, report)
-    if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
+    labels = {
+        t: pd.DataFrame({c: _distinct(con, t, c) for c in cols if c in names[t] and c != "wave"})
+        for t, cols in consistency.LABEL_COLUMNS.items()
+        if t in names
+    }
+    consistency.check_labels(labels, report)
+    if "wave" not in names.get("responses", ()):
         return None
-    dated = "survey_date" in {c.name for c in views["responses"]}
+    dated = "survey_date" in names["responses"]
     rows = con.execute(
         f"SELECT wave, {'median(survey_date)' if dated else 'NULL'}, count(*) FROM t_responses "
         "WHERE wave IS NOT NULL "
@@ -554,21 +531,18 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
 
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
     """Run the contract's checks inside DuckDB; returns (observation end, wave order)."""
-    present = set(views)
-    end = observation_end(con, present, views, declared_end, report)
-    ctx = Context(cb, end, {t: {c.name for c in cols} for t, cols in views.items()})
-    ctx.far = far_beyond(report)
-    for t in sorted(present, key=TABLES.index):
+    names = {t: {c.name for c in cols} for t, cols in views.items()}
+    end = observation_end(con, names, declared_end, report)
+    ctx = Context(cb, end, names, far_beyond(report))
+    for t in sorted(views, key=TABLES.index):
         _scan(con, t, views[t], ctx, report)
     for count in COUNT_RULES:
         if ctx.has(count.table, *count.by):
-            by = ", ".join(map(_q, count.by))
-            filled = " AND ".join(f"{_q(c)} IS NOT NULL" for c in count.by)
+            by, filled = ", ".join(map(_q, count.by)), filled_sql(count.by)
             q = f"SELECT {by}, count(*) FROM {_q('t_' + count.table)} WHERE {filled} GROUP BY ALL"
             rows = con.execute(q).fetchall()
             count.verdict({r[0] if len(r) == 2 else r[:-1]: r[-1] for r in rows}, ctx, report)
-    waves = _distinct_checks(con, present, views, cb, report)
-    return end, waves
+    return end, _distinct_checks(con, names, cb, report)
 
 
 # --------------------------------------------------------------------------- the data object
@@ -623,11 +597,8 @@ class DuckData(Reported):
     def sql(self, t: str) -> str:
         """The query that reads table ``t`` (columns and filters pushed down)."""
         asked = self.columns.get(t) or self.views[t]
-        derived = [c for c in asked if c in DERIVED.get(t, ())]
-        read = [c for c in asked if c in self.views[t]] + ["signup_date", "churn_date"] * bool(
-            derived
-        )
-        cols = [c for c in dict.fromkeys(read) if c in self.views[t]]
+        dates = ("signup_date", "churn_date") if set(asked) & set(DERIVED.get(t, ())) else ()
+        cols = [c for c in dict.fromkeys([*asked, *dates]) if c in self.views[t]]
         return f"SELECT {', '.join(map(_q, cols))} FROM {_q('t_' + t)}{self._where(t)}"
 
     def table(self, t: str) -> pd.DataFrame | None:
@@ -639,7 +610,6 @@ class DuckData(Reported):
             for c in df.columns:
                 if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
                     df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
-            for c in df.columns:
                 if t == "interactions" and c in VOCABULARY:
                     df[c] = in_vocabulary_order(df[c], c)
                 elif pd.api.types.is_datetime64_any_dtype(df[c]):
@@ -673,9 +643,8 @@ class DuckData(Reported):
         """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""
         if t not in self.views:
             return 0
-        return self.con.execute(f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}").fetchone()[
-            0
-        ]
+        q = f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}"
+        return self.con.execute(q).fetchone()[0]
 
     def subset(self, segment=None, waves=None, branch=None) -> DuckData:
         """Restrict to a segment, a branch and/or some waves: filters pushed into SQL."""

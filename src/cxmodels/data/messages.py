@@ -70,7 +70,5 @@ def opening(name: str) -> str:
 
 
 def message(name: str, **values) -> tuple[str, str]:
-    """``(message, fix)`` of the check ``name``, filled with ``values``."""
-    if name not in MESSAGES:
-        raise KeyError(name)
+    """``(message, fix)``: ``intake.<name>`` and ``intake.<name>.fix``, filled with ``values``."""
     return say(name, **values), say(f"{name}.fix", **values)

@@ -127,6 +127,11 @@ def _view(table: str) -> str:
     return q("t_" + table)
 
 
+def filled_sql(cols: Sequence[str]) -> str:
+    """SQL: none of ``cols`` is missing."""
+    return " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+
+
 # --------------------------------------------------------------------------- targets
 def _fixed(table: str, *cols: str, needs: Sequence[str] = (), customers=()) -> Targets:
     """``cols`` (one label) when the table has them and ``needs``, and customers ``customers``."""
@@ -179,38 +184,31 @@ def _duplicated(cols: tuple[str, ...]):
     return rows
 
 
-def _duplicated_sql(table: str, cols: tuple[str, ...]):
-    names = ", ".join(map(q, cols))
-    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
-    twice = f"SELECT {names} FROM {_view(table)} WHERE {filled} GROUP BY ALL HAVING count(*) > 1"
-    return lambda label, ctx: f"({names}) IN ({twice})"
-
-
-def _repeated_sql(cols: tuple[str, ...]):
-    """Rows less distinct values (0: no duplicates), in the scan of the table itself."""
-    names = ", ".join(map(q, cols))
-    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
-    together = names if len(cols) == 1 else f"({names})"
-    return lambda label: (
-        f"count(*) FILTER (WHERE {filled}) - count(DISTINCT {together}) FILTER (WHERE {filled})"
-    )
-
-
 def duplicates(name: str, table: str, cols: tuple[str, ...], **kw) -> Rule:
     """A rule against rows sharing the values of ``cols`` (one form compiled to both; the SQL
     engine looks for the rows only when the scan counted fewer distinct values than rows)."""
+    names, filled = ", ".join(map(q, cols)), filled_sql(cols)
+    twice = f"SELECT {names} FROM {_view(table)} WHERE {filled} GROUP BY ALL HAVING count(*) > 1"
+    together = names if len(cols) == 1 else f"({names})"
+    repeats = (
+        f"count(*) FILTER (WHERE {filled}) - count(DISTINCT {together}) FILTER (WHERE {filled})"
+    )
     return Rule(
         name,
         table,
         _fixed(table, *cols),
         _duplicated(cols),
-        _duplicated_sql(table, cols),
-        screen=_repeated_sql(cols),
+        lambda label, ctx: f"({names}) IN ({twice})",
+        screen=lambda label: repeats,
         **kw,
     )
 
 
 # --------------------------------------------------------------------------- references
+def _counted(col: str, ctx: Context, n: int, first: list) -> dict:
+    return {"rows": fmt_count(n)}
+
+
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 
@@ -289,7 +287,7 @@ REFERENCE_RULES = tuple(
             _before_signup(table),
             _before_signup_sql(table),
             severity,
-            values=lambda col, ctx, n, first: {"rows": fmt_count(n)},
+            values=_counted,
         ),
     )
 )
@@ -343,19 +341,6 @@ def _scale_values(col: str, ctx: Context, n: int, first: list) -> dict:
 ROW_NUMBER = Alias("row_number", _is_row_number, _row_number_sql)
 
 
-def _scale_rule(table: str) -> Rule:
-    """Ratings outside their scale."""
-    return Rule(
-        "outside_scale",
-        table,
-        _scaled(table),
-        _outside,
-        _outside_sql,
-        values=_scale_values,
-        alias=ROW_NUMBER,
-    )
-
-
 # --------------------------------------------------------------------------- vocabulary
 def _vocabulary_values(col: str, ctx: Context, n: int, first: list) -> dict:
     known = VOCABULARY[col]
@@ -390,14 +375,6 @@ VOCABULARY_RULES = tuple(
 
 
 # --------------------------------------------------------------------------- one row's values
-def _below_zero(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
-    return df[col] < 0
-
-
-def _not_whole(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
-    return df[col].notna() & (df[col] % 1 != 0)
-
-
 ROW_RULES: tuple[Rule, ...] = (
     Rule(
         "churn_before_signup",
@@ -411,7 +388,7 @@ ROW_RULES: tuple[Rule, ...] = (
             name,
             "interactions",
             _fixed("interactions", col),
-            _below_zero,
+            lambda df, c, ctx: df[c] < 0,
             lambda c, ctx: f"{q(c)} < 0",
         )
         for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))
@@ -421,7 +398,7 @@ ROW_RULES: tuple[Rule, ...] = (
             "kano_whole",
             "kano_answers",
             _fixed("kano_answers", col),
-            _not_whole,
+            lambda df, c, ctx: df[c].notna() & (df[c] % 1 != 0),
             lambda c, ctx: f"{q(c)} % 1 <> 0",
         )
         for col in ("functional", "dysfunctional")
@@ -472,10 +449,6 @@ def _other_currency_sql(col: str, ctx: Context) -> str:
     )
 
 
-def _counted(col: str, ctx: Context, n: int, first: list) -> dict:
-    return {"rows": fmt_count(n)}
-
-
 # --------------------------------------------------------------------------- the registry
 RULES: tuple[Rule, ...] = (
     *(
@@ -517,7 +490,18 @@ RULES: tuple[Rule, ...] = (
         )
         for t in DATE_COLUMNS
     ),
-    *(_scale_rule(t) for t in CONTRACT),
+    *(
+        Rule(
+            "outside_scale",
+            t,
+            _scaled(t),
+            _outside,
+            _outside_sql,
+            values=_scale_values,
+            alias=ROW_NUMBER,
+        )
+        for t in CONTRACT
+    ),
     *VOCABULARY_RULES,
     *ROW_RULES,
     duplicates("kano_twice", "kano_answers", ("respondent_id", "feature")),
@@ -561,7 +545,7 @@ def kano_swapped(pairs: dict, ctx: Context, report: Report) -> None:
     total = sum(pairs.values())
     if total and reverse > wanted:
         share, other = f"{reverse / total:.0%}", f"{wanted / total:.0%}"
-        text = say("kano_swapped", share=share, other=other), say("kano_swapped.fix")
+        text = message("kano_swapped", share=share, other=other)
         report.add("kano_answers", "functional, dysfunctional", *text, severity="warning")
 
 
