@@ -87,6 +87,11 @@ def check_selected(table: str, available: list, names: list) -> None:
         )
 
 
+def no_customers(key: str, value, col: str, known: list) -> None:
+    """Fail: no customer has ``value`` in ``col`` (``subset`` of either engine)."""
+    fail("customers", col, f"no customers in {key} {value!r}", f"choose one of {known}")
+
+
 def is_dataset(obj) -> bool:
     """True for a loaded data set: a :class:`CXData`, or a :class:`~cxmodels.data.duck.DuckData`
     (whose tables are read from DuckDB when a model asks for them)."""
@@ -166,8 +171,7 @@ class CXData(Reported):
     def _only(self, key: str, value: str, col: str) -> CXData:
         cust = self.customers[self.customers[col] == value]
         if cust.empty:
-            known = sorted(self.customers[col].dropna().unique())
-            fail("customers", col, f"no customers in {key} {value!r}", f"choose one of {known}")
+            no_customers(key, value, col, sorted(self.customers[col].dropna().unique()))
         ids = cust["customer_id"]
 
         def rows(df, column, keep):

@@ -42,7 +42,7 @@ from .contract import (
     default_codebook,
     is_id,
 )
-from .dataset import CXData, Reported, check_selected
+from .dataset import CXData, Reported, check_selected, no_customers
 from .kano_words import wording
 from .messages import message, say, shown
 from .readers import (
@@ -388,13 +388,7 @@ class _Check:
 def _typing_checks(t: str, cols: list[_Column]) -> list[_Check]:
     """Values that the typed view could not read (its ``__bad__`` flags)."""
     return [
-        _Check(
-            c.name,
-            _q("__bad__" + c.name),
-            "not_" + c.what,
-            {"table": t, "column": c.name},
-            raw=bool(c.raw),
-        )
+        _Check(c.name, _q("__bad__" + c.name), "not_" + c.what, raw=bool(c.raw))
         for c in cols
         if c.bad
     ]
@@ -450,18 +444,12 @@ def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Repor
     else:
         raw = "__raw__" + c.column
         first = _first_values(con, src, raw, c.cond) if c.raw else []
-        name = c.name
-        if name == "not_numbers" and c.raw and _decimal_commas(con, src, raw, c.cond):
-            name = "decimal_comma"  # as checks._numbers says it
-        text = message(name, **{"values": shown(first), **c.values})
+        comma = f"{c.cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"  # '7,5'
+        if c.name == "not_numbers" and c.raw and _first_values(con, src, raw, comma):
+            c = replace(c, name="decimal_comma")  # as checks._numbers says it
+        text = message(c.name, table=t, column=c.column, values=shown(first), **c.values)
     ex = _examples(con, t, c, n, src)
     report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
-
-
-def _decimal_commas(con, src: str, raw: str, cond: str) -> bool:
-    """Some of the unreadable values (``raw``: the column as written) have a decimal comma ('7,5')."""
-    sql = f"SELECT count(*) FROM {src} WHERE {cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"
-    return con.execute(sql).fetchone()[0] > 0
 
 
 def observation_end(con, names: dict, declared, report: Report):
@@ -572,26 +560,18 @@ class DuckData(Reported):
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _where(self, t: str) -> str:
-        f, cols, out = self.filters, set(self.views.get(t, ())), []
-        cust = []
-        if f.get("segment") is not None:
-            cust.append(f"segment = {_lit(f['segment'])}")
-        if f.get("branch") is not None:
-            cust.append(f"branch_id = {_lit(f['branch'])}")
-        if t == "customers":
-            out += cust
-        elif t in ("responses", "interactions") and cust:
+        f, own = self.filters, {"segment": "segment", "branch": "branch_id"}
+        cust = [f"{c} = {_lit(f[k])}" for k, c in own.items() if f.get(k) is not None]
+        out = cust if t == "customers" else []
+        if t in ("responses", "interactions") and cust:
             out.append(
-                "customer_id IN (SELECT customer_id FROM t_customers WHERE "
-                + " AND ".join(cust)
-                + ")"
+                f"customer_id IN (SELECT customer_id FROM t_customers WHERE {' AND '.join(cust)})"
             )
         if t == "responses" and f.get("waves"):
             out.append(f"wave IN ({', '.join(map(_lit, f['waves']))})")
-        if t == "kano_answers" and f.get("segment") is not None and "segment" in cols:
-            out.append(f"segment = {_lit(f['segment'])}")
-        if t == "branches" and f.get("branch") is not None:
-            out.append(f"branch_id = {_lit(f['branch'])}")
+        k = {"kano_answers": "segment", "branches": "branch"}.get(t)  # the table's own column
+        if k and f.get(k) is not None and own[k] in self.views.get(t, ()):
+            out.append(f"{own[k]} = {_lit(f[k])}")
         return (" WHERE " + " AND ".join(out)) if out else ""
 
     def sql(self, t: str) -> str:
@@ -653,17 +633,9 @@ class DuckData(Reported):
             if value in (None, "", "all"):
                 continue
             f[key] = value
-            probe = replace(self, filters=f, _cache={})
-            if probe.count("customers") == 0:
-                known = self.con.execute(
-                    f"SELECT DISTINCT {col} FROM t_customers WHERE {col} IS NOT NULL ORDER BY 1"
-                ).fetchall()
-                fail(
-                    "customers",
-                    col,
-                    f"no customers in {key} {value!r}",
-                    f"choose one of {[k for (k,) in known]}",
-                )
+            if replace(self, filters=f, _cache={}).count("customers") == 0:
+                q = f"SELECT DISTINCT {col} FROM t_customers WHERE {col} IS NOT NULL ORDER BY 1"
+                no_customers(key, value, col, [k for (k,) in self.con.execute(q).fetchall()])
         if waves:
             f["waves"] = list(waves)
         return replace(self, filters=f, _cache={})
@@ -680,16 +652,8 @@ class DuckData(Reported):
 
     def collect(self):
         """The filtered tables as an in-memory :class:`~cxmodels.data.core.CXData`."""
-        return CXData(
-            **self.tables,
-            codebook=self.codebook,
-            observation_end=self.observation_end,
-            source=self.source,
-            truth=self.truth,
-            report=self.report,
-            options=self.options,
-            wave_order=self.wave_order,
-        )
+        keep = ("codebook", "observation_end", "source", "truth", "report", "options", "wave_order")
+        return CXData(**self.tables, **{k: getattr(self, k) for k in keep})
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{t}={self.count(t):,}" for t in self.views)

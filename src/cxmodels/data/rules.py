@@ -261,36 +261,22 @@ def _before_signup_sql(table: str):
     )
 
 
+# fmt: off
 REFERENCE_RULES = tuple(
     rule
-    for table, date, severity in (
-        ("responses", "survey_date", "error"),
-        ("interactions", "timestamp", "warning"),
-    )
+    for table, date, severity in (("responses", "survey_date", "error"),
+                                  ("interactions", "timestamp", "warning"))
     for rule in (
-        Rule(
-            "unknown_customers",
-            table,
-            _fixed(table, "customer_id", customers=("customer_id",)),
-            lambda df, col, ctx, table=table: (
-                (ctx.positions(table) < 0) & df[col].notna().to_numpy()
-            ),
-            lambda col, ctx: (
-                f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
-                "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
-            ),
-        ),
-        Rule(
-            "before_signup",
-            table,
-            _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
-            _before_signup(table),
-            _before_signup_sql(table),
-            severity,
-            values=_counted,
-        ),
+        Rule("unknown_customers", table, _fixed(table, "customer_id", customers=("customer_id",)),
+             lambda df, col, ctx, t=table: (ctx.positions(t) < 0) & df[col].notna().to_numpy(),
+             lambda col, ctx: f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
+             "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"),
+        Rule("before_signup", table,
+             _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
+             _before_signup(table), _before_signup_sql(table), severity, values=_counted),
     )
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- dates and scales
@@ -359,51 +345,33 @@ def _unknown(s: pd.Series, known) -> pd.Series:
     return pd.Series(odd[s.cat.codes.to_numpy()], index=s.index)
 
 
+# fmt: off
 VOCABULARY_RULES = tuple(
-    Rule(
-        "unknown_values",
-        "interactions",
-        _fixed("interactions", col),
-        lambda df, c, ctx: _unknown(df[c], VOCABULARY[c]),
-        lambda c, ctx: (
-            f"{q(c)} IS NOT NULL AND {q(c)} NOT IN ({', '.join(map(lit, VOCABULARY[c]))})"
-        ),
-        values=_vocabulary_values,
-    )
+    Rule("unknown_values", "interactions", _fixed("interactions", col),
+         lambda df, c, ctx: _unknown(df[c], VOCABULARY[c]),
+         lambda c, ctx: f"{q(c)} IS NOT NULL AND {q(c)} NOT IN "
+         f"({', '.join(map(lit, VOCABULARY[c]))})",
+         values=_vocabulary_values)
     for col in VOCABULARY
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- one row's values
+# fmt: off
 ROW_RULES: tuple[Rule, ...] = (
-    Rule(
-        "churn_before_signup",
-        "customers",
-        _fixed("customers", "churn_date", needs=("signup_date",)),
-        lambda df, c, ctx: df["churn_date"] < df["signup_date"],
-        lambda c, ctx: '"churn_date" < "signup_date"',
-    ),
-    *(
-        Rule(
-            name,
-            "interactions",
-            _fixed("interactions", col),
-            lambda df, c, ctx: df[c] < 0,
-            lambda c, ctx: f"{q(c)} < 0",
-        )
-        for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))
-    ),
-    *(
-        Rule(
-            "kano_whole",
-            "kano_answers",
-            _fixed("kano_answers", col),
-            lambda df, c, ctx: df[c].notna() & (df[c] % 1 != 0),
-            lambda c, ctx: f"{q(c)} % 1 <> 0",
-        )
-        for col in ("functional", "dysfunctional")
-    ),
+    Rule("churn_before_signup", "customers",
+         _fixed("customers", "churn_date", needs=("signup_date",)),
+         lambda df, c, ctx: df["churn_date"] < df["signup_date"],
+         lambda c, ctx: '"churn_date" < "signup_date"'),
+    *(Rule(name, "interactions", _fixed("interactions", col),
+           lambda df, c, ctx: df[c] < 0, lambda c, ctx: f"{q(c)} < 0")
+      for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))),
+    *(Rule("kano_whole", "kano_answers", _fixed("kano_answers", col),
+           lambda df, c, ctx: df[c].notna() & (df[c] % 1 != 0), lambda c, ctx: f"{q(c)} % 1 <> 0")
+      for col in ("functional", "dysfunctional")),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- amounts in another currency
@@ -450,75 +418,35 @@ def _other_currency_sql(col: str, ctx: Context) -> str:
 
 
 # --------------------------------------------------------------------------- the registry
+# fmt: off
 RULES: tuple[Rule, ...] = (
-    *(
-        Rule(
-            name,
-            table,
-            _ids(table, key),
-            lambda df, c, ctx: df[c].isna(),
-            lambda c, ctx: f"{q(c)} IS NULL",
-            shown="rows",
-        )
-        for table in CONTRACT
-        for name, key in (("empty_keys", True), ("empty_ids", False))
-    ),
-    *(
-        duplicates("duplicate_keys", t, (spec.key,), shown="values")
-        for t, spec in CONTRACT.items()
-        if spec.key
-    ),
+    *(Rule(name, table, _ids(table, key),
+           lambda df, c, ctx: df[c].isna(), lambda c, ctx: f"{q(c)} IS NULL", shown="rows")
+      for table in CONTRACT for name, key in (("empty_keys", True), ("empty_ids", False))),
+    *(duplicates("duplicate_keys", t, (spec.key,), shown="values")
+      for t, spec in CONTRACT.items() if spec.key),
     *REFERENCE_RULES,
-    *(
-        Rule(
-            "before_1900",
-            t,
-            _dates(t),
-            lambda df, c, ctx: df[c] < EARLIEST,
-            lambda c, ctx: f"{q(c)} < TIMESTAMP {lit(EARLIEST.isoformat())}",
-        )
-        for t in DATE_COLUMNS
-    ),
-    *(
-        Rule(
-            "after_end",
-            t,
-            _dates(t, past_end=True),
-            lambda df, c, ctx: df[c] > _day_after_end(ctx),
-            lambda c, ctx: f"{q(c)} > TIMESTAMP {lit(_day_after_end(ctx).isoformat())}",
-            values=lambda c, ctx, n, first: {"end": ctx.end.date()},
-        )
-        for t in DATE_COLUMNS
-    ),
-    *(
-        Rule(
-            "outside_scale",
-            t,
-            _scaled(t),
-            _outside,
-            _outside_sql,
-            values=_scale_values,
-            alias=ROW_NUMBER,
-        )
-        for t in CONTRACT
-    ),
+    *(Rule("before_1900", t, _dates(t), lambda df, c, ctx: df[c] < EARLIEST,
+           lambda c, ctx: f"{q(c)} < TIMESTAMP {lit(EARLIEST.isoformat())}")
+      for t in DATE_COLUMNS),
+    *(Rule("after_end", t, _dates(t, past_end=True),
+           lambda df, c, ctx: df[c] > _day_after_end(ctx),
+           lambda c, ctx: f"{q(c)} > TIMESTAMP {lit(_day_after_end(ctx).isoformat())}",
+           values=lambda c, ctx, n, first: {"end": ctx.end.date()})
+      for t in DATE_COLUMNS),
+    *(Rule("outside_scale", t, _scaled(t), _outside, _outside_sql, values=_scale_values,
+           alias=ROW_NUMBER)
+      for t in CONTRACT),
     *VOCABULARY_RULES,
     *ROW_RULES,
     duplicates("kano_twice", "kano_answers", ("respondent_id", "feature")),
-    duplicates(
-        "survey_twice", "responses", ("customer_id", "wave"), severity="warning", values=_counted
-    ),
-    Rule(
-        "other_currency",
-        "interactions",
-        _fixed("interactions", "amount", needs=("customer_id",)),
-        _other_currency,
-        _other_currency_sql,
-        "warning",
-        values=_counted,
-        window=_other_currency_window,
-    ),
+    duplicates("survey_twice", "responses", ("customer_id", "wave"), severity="warning",
+               values=_counted),
+    Rule("other_currency", "interactions", _fixed("interactions", "amount", needs=("customer_id",)),
+         _other_currency, _other_currency_sql, "warning", values=_counted,
+         window=_other_currency_window),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- counts
