@@ -152,30 +152,19 @@ DERIVED = {"customers": ("tenure_days", "churned")}
 REQUIRED_TABLES = tuple(n for n, t in CONTRACT.items() if not t.optional)
 
 # customer columns that describe who a customer is (joined onto events and survival rows)
-CUSTOMER_ATTRIBUTES = (
-    "segment",
-    "region",
-    "age_band",
-    "income_band",
-    "marital_status",
-    "loyalty_member",
-    "acquisition_channel",
-    "branch_id",
-)
+# fmt: off
+CUSTOMER_ATTRIBUTES = ("segment", "region", "age_band", "income_band", "marital_status",
+                       "loyalty_member", "acquisition_channel", "branch_id")
+# fmt: on
 
 CHANNELS = ("phone", "email", "sms", "chat", "social", "web", "store")
 KINDS = ("purchase", "support", "complaint", "follow_up", "survey_invite")
 
-ATTRIBUTES = (
-    "attr_product_quality",
-    "attr_value_for_money",
-    "attr_staff_competence",
-    "attr_responsiveness",
-    "attr_delivery_reliability",
-    "attr_follow_up_care",
-    "attr_digital_experience",
-    "attr_complaint_handling",
-)
+# fmt: off
+ATTRIBUTES = ("attr_product_quality", "attr_value_for_money", "attr_staff_competence",
+              "attr_responsiveness", "attr_delivery_reliability", "attr_follow_up_care",
+              "attr_digital_experience", "attr_complaint_handling")
+# fmt: on
 
 KANO_LABELS = {1: "like", 2: "must-be", 3: "neutral", 4: "live-with", 5: "dislike"}
 

@@ -152,12 +152,8 @@ def _times(part: pd.Series) -> pd.Series:
 
 def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     """``YYYY-MM-DD``/``YYYY/MM/DD`` (time optional); Jalali when the year says so or declared."""
-    y = m[0].astype(int)
-    jalali = (
-        (y.between(1300, 1499))
-        if spec.calendar is None
-        else pd.Series(spec.calendar == "jalali", index=m.index)
-    )
+    declared = pd.Series(spec.calendar == "jalali", index=m.index)
+    jalali = m[0].astype(int).between(1300, 1499) if spec.calendar is None else declared
     res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
     if jalali.any():
         j = m[jalali]

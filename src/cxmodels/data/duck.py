@@ -695,18 +695,9 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
     declared = as_of or opts.observation_end
     end, waves = validate_sql(con, views, cb, declared, report)  # every problem at once
     report.raise_or_warn(str(path))
-    return DuckData(
-        con,
-        {t: [c.name for c in cols] for t, cols in views.items()},
-        cb,
-        end,
-        str(path),
-        report,
-        waves,
-        opts,
-        truth,
-        from_text={
-            t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
-            for t, cols in views.items()
-        },
-    )
+    names = {t: [c.name for c in cols] for t, cols in views.items()}
+    texts = {  # number columns read from text
+        t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
+        for t, cols in views.items()
+    }
+    return DuckData(con, names, cb, end, str(path), report, waves, opts, truth, from_text=texts)
