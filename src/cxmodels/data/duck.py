@@ -210,47 +210,44 @@ def _text_dates(x: str, timezone: str) -> str:
 def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
     """The SQL that types one column as the pandas engine does (see :func:`.checks.coerce`)."""
     x, ty = _q(col.source), col.sql_type
+    v = f"CAST({x} AS VARCHAR)"
     numeric = any(k in ty for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL"))
-    text = ty.startswith("VARCHAR")
+
+    def unread(what: str, written: str, raw: str = "") -> None:  # values that cannot be read
+        col.bad, col.what, col.raw = f"{col.expr} IS NULL AND {written} IS NOT NULL", what, raw
+
     if col.kind in ("str", "cat"):
         if "DOUBLE" in ty or "FLOAT" in ty:
             col.expr = (
-                f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
-                f"ELSE CAST({x} AS VARCHAR) END"
+                f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE {v} END"
             )
         elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
-            col.expr = f"CAST({x} AS VARCHAR)"
+            col.expr = v
         elif is_id(col.name):
-            col.expr = f"nullif(trim({sql_translate(f'CAST({x} AS VARCHAR)', ID_MAP)}), '')"
+            col.expr = f"nullif(trim({sql_translate(v, ID_MAP)}), '')"
         else:
-            col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
+            col.expr = f"nullif(trim({v}), '')"
     elif col.kind in ("date", "datetime"):
         if "TIME ZONE" in ty:
             col.expr = f"CAST(timezone({_lit(timezone)}, {x}) AS TIMESTAMP)"
-        elif text:
+        elif ty.startswith("VARCHAR"):
             col.expr = _text_dates(x, timezone)
-            col.bad, col.what = f"{col.expr} IS NULL AND nullif(trim({x}), '') IS NOT NULL", "dates"
+            unread("dates", f"nullif(trim({x}), '')")
         else:
             col.expr = f"TRY_CAST({x} AS TIMESTAMP)"
-            col.bad, col.what = f"{col.expr} IS NULL AND {x} IS NOT NULL", "dates"
+            unread("dates", x)
     elif col.kind == "num":
-        decimal = opts.get(t, "decimal") or "."
         whole = "INT" in ty and "INTERVAL" not in ty  # kept as stored, as pandas reads them
-        col.expr = (x if whole else f"CAST({x} AS DOUBLE)") if numeric else _numeric_sql(x, decimal)
-        if not numeric:
-            blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
-            col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
-            col.raw = f"CAST({x} AS VARCHAR)"
-    elif col.kind == "bool":
-        if ty == "BOOLEAN":
-            col.expr = x
+        if numeric:
+            col.expr = x if whole else f"CAST({x} AS DOUBLE)"
         else:
-            low = f"lower(trim({sql_translate(f'CAST({x} AS VARCHAR)', LABEL_MAP)}))"
-            yes = ", ".join(map(_lit, sorted(checks._TRUE)))
-            no = ", ".join(map(_lit, sorted(checks._FALSE)))
-            col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
-            col.bad, col.what = f"{col.expr} IS NULL AND nullif({low}, '') IS NOT NULL", "booleans"
-            col.raw = f"CAST({x} AS VARCHAR)"
+            col.expr = _numeric_sql(x, opts.get(t, "decimal") or ".")
+            unread("numbers", f"nullif(trim({v}), '')", v)
+    elif col.kind == "bool" and ty != "BOOLEAN":
+        low = f"lower(trim({sql_translate(v, LABEL_MAP)}))"
+        yes, no = (", ".join(map(_lit, sorted(words))) for words in (checks._TRUE, checks._FALSE))
+        col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
+        unread("booleans", f"nullif({low}, '')", v)
     else:
         col.expr = x
 
