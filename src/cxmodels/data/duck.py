@@ -140,12 +140,8 @@ def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | Non
             *message("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
         )
         return {}, None, {}
-    names = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
-        ).fetchall()
-    }
+    q = "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+    names = {r[0] for r in con.execute(q).fetchall()}
     out = {t: f"src.{_q(t)}" for t in TABLES if t in names}
     cb, meta = None, {}
     if "codebook" in names:
@@ -454,11 +450,8 @@ def observation_end(con, names: dict, declared, report: Report):
     if declared is not None:
         return pd.Timestamp(declared)
     cols = [(t, c) for t, cs in DATE_COLUMNS.items() for c in cs if c in names.get(t, ())]
-    union = " UNION ALL ".join(
-        f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
-    )
-    if not cols:
-        union = "SELECT NULL::TIMESTAMP AS d WHERE false"
+    each = [f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols]
+    union = " UNION ALL ".join(each or ["SELECT NULL::TIMESTAMP AS d WHERE false"])
 
     def one(sql: str):
         return con.execute(sql).fetchone()[0]

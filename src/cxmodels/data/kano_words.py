@@ -93,9 +93,7 @@ def _positions_u8(
     s = answers if isinstance(answers, pd.Series) else pd.Series(answers)
     if pd.api.types.is_bool_dtype(s):
         _bad_answers(s, np.ones(len(s), bool), column, table)
-    if pd.api.types.is_integer_dtype(s) and not isinstance(
-        s.dtype, pd.api.extensions.ExtensionDtype
-    ):
+    if pd.api.types.is_integer_dtype(s) and isinstance(s.dtype, np.dtype):  # not an extension
         x = s.to_numpy()
         if x.dtype.itemsize == 1:  # int8/uint8: one unsigned comparison, 1..5 -> 0..4
             u = x.view(np.uint8)

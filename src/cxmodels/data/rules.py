@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
+from pandas.api.types import is_numeric_dtype
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
@@ -487,14 +488,11 @@ COUNT_RULES: tuple[CountRule, ...] = (
 def typed_columns(table: str, df: pd.DataFrame) -> set:
     """The columns of ``df`` typed as the contract says (a number or date column whose typing
     failed was reported already and is not checked again)."""
-    out = set()
-    for c in df.columns:
+
+    def typed(c) -> bool:
         kind, s = column_kind(table, c), df[c]
-        if kind in ("date", "datetime") and not pd.api.types.is_datetime64_any_dtype(s):
-            continue
-        if kind == "num" and (
-            not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-        ):
-            continue
-        out.add(c)
-    return out
+        if kind in ("date", "datetime"):
+            return pd.api.types.is_datetime64_any_dtype(s)
+        return kind != "num" or (is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
+
+    return {c for c in df.columns if typed(c)}
