@@ -334,10 +334,6 @@ def typed_views(
 
 
 # --------------------------------------------------------------------------- checks
-def _key(t: str) -> str | None:
-    return CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None)
-
-
 def _first_values(con, src: str, col: str, cond: str) -> list:
     """The first five distinct values of ``col`` (as text) in the rows matching ``cond``."""
     x = f"CAST({_q(col)} AS VARCHAR)"
@@ -351,7 +347,7 @@ def _first_values(con, src: str, col: str, cond: str) -> list:
 def _examples(con, t: str, check: _Check, n: int, src: str) -> tuple:
     """The first five rows matching the check as the pandas engine shows them: their keys,
     else ``row i``; or the distinct values of the column."""
-    key, cond = _key(t), check.cond
+    key, cond = CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None), check.cond
     if check.shown == "values":
         return tuple(_first_values(con, src, check.column, cond))
     if key and check.shown == "keys":
