@@ -261,6 +261,32 @@ def _arrow_iso(s: pd.Series, spec: DateSpec) -> pd.Series | None:
     return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index)
 
 
+def _distinct_dates(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    """The distinct values ``u`` of a column as dates: strings (ISO in one pass, the rest one by
+    one), datetime objects and numbers, each the way :func:`parse_dates` describes."""
+    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if pd.api.types.infer_dtype(u, skipna=True) == "string":
+        stamp = number = pd.Series(False, index=u.index)
+        fast = _fast_iso(u, spec, out)
+        text = pd.Series(True, index=u.index) if fast is None else fast.isna()
+        if fast is not None:
+            res[~text] = fast[~text]
+    else:
+        stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
+        number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+        text = ~stamp & ~number
+    if stamp.any():
+        res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
+    if number.any():
+        res[number] = _from_numbers(u[number].astype(float), spec, out)
+    if text.any():
+        t = u[text].astype(str).map(to_ascii_digits).str.strip()
+        if has_eastern_digits(u[text]):
+            out.notes.append(say("eastern_digits"))
+        res[text] = _from_text(t, spec, out)
+    return res
+
+
 def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     """Parse a column of dates as written by CSV, Excel, SPSS or Parquet exports.
 
@@ -294,26 +320,7 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
         return out
     codes, uniques = pd.factorize(s)
     u = pd.Series(uniques, dtype=object)
-    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    if pd.api.types.infer_dtype(u, skipna=True) == "string":
-        stamp = number = pd.Series(False, index=u.index)
-        fast = _fast_iso(u, spec, out)
-        text = pd.Series(True, index=u.index) if fast is None else fast.isna()
-        if fast is not None:
-            res[~text] = fast[~text]
-    else:
-        stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
-        number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
-        text = ~stamp & ~number
-    if stamp.any():
-        res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
-    if number.any():
-        res[number] = _from_numbers(u[number].astype(float), spec, out)
-    if text.any():
-        t = u[text].astype(str).map(to_ascii_digits).str.strip()
-        if has_eastern_digits(u[text]):
-            out.notes.append(say("eastern_digits"))
-        res[text] = _from_text(t, spec, out)
+    res = _distinct_dates(u, spec, out)
     # map back to rows; problems found on distinct values become row masks
     vals = np.append(res.to_numpy(), np.datetime64("NaT"))
     out.values = pd.Series(vals[codes], index=s.index, dtype="datetime64[ns]")

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .._validation import Problem, Report, fail
+from .._validation import Problem, Report
 from . import checks, consistency
 from .contract import (
     CONTRACT,
@@ -628,12 +628,8 @@ class DuckData(Reported):
 
     def select(self, **columns: list[str]) -> DuckData:
         """Read only these columns of these tables (``select(responses=["nps", "wave"])``)."""
-        cols = dict(self.columns)
-        for t, names in columns.items():
-            if t not in self.views:
-                fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
-            check_selected(t, self.views[t] + list(DERIVED.get(t, ())), names)
-            cols[t] = list(dict.fromkeys(names))
+        check_selected({t: v + list(DERIVED.get(t, ())) for t, v in self.views.items()}, columns)
+        cols = {**self.columns, **{t: list(dict.fromkeys(n)) for t, n in columns.items()}}
         return replace(self, columns=cols, _cache={})
 
     def collect(self):
