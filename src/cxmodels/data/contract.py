@@ -61,6 +61,11 @@ class Table:
         return None
 
 
+#: Rating-item prefixes on the responses table: driver ratings ``attr_*`` and the items of the
+#: satisfaction-loyalty chain (image, expectations, quality, value, satisfaction, complaints,
+#: loyalty); each has the default 1-10 scale unless the codebook says otherwise.
+RATING_PREFIXES = ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
+
 C = Column
 CONTRACT: dict[str, Table] = {
     t.name: t
@@ -100,10 +105,7 @@ CONTRACT: dict[str, Table] = {
                 C("comment_liked", "str", sparse=True, free_text=True),
                 C("comment_disliked", "str", sparse=True, free_text=True),
             ),
-            prefix_kind={
-                p: "num"
-                for p in ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
-            },
+            prefix_kind=dict.fromkeys(RATING_PREFIXES, "num"),
         ),
         Table(
             "interactions",
@@ -150,35 +152,19 @@ DERIVED = {"customers": ("tenure_days", "churned")}
 REQUIRED_TABLES = tuple(n for n, t in CONTRACT.items() if not t.optional)
 
 # customer columns that describe who a customer is (joined onto events and survival rows)
-CUSTOMER_ATTRIBUTES = (
-    "segment",
-    "region",
-    "age_band",
-    "income_band",
-    "marital_status",
-    "loyalty_member",
-    "acquisition_channel",
-    "branch_id",
-)
+# fmt: off
+CUSTOMER_ATTRIBUTES = ("segment", "region", "age_band", "income_band", "marital_status",
+                       "loyalty_member", "acquisition_channel", "branch_id")
+# fmt: on
 
 CHANNELS = ("phone", "email", "sms", "chat", "social", "web", "store")
 KINDS = ("purchase", "support", "complaint", "follow_up", "survey_invite")
 
-ATTRIBUTES = (
-    "attr_product_quality",
-    "attr_value_for_money",
-    "attr_staff_competence",
-    "attr_responsiveness",
-    "attr_delivery_reliability",
-    "attr_follow_up_care",
-    "attr_digital_experience",
-    "attr_complaint_handling",
-)
-
-#: Rating-item prefixes on the responses table: driver ratings ``attr_*`` and the items of the
-#: satisfaction-loyalty chain (image, expectations, quality, value, satisfaction, complaints,
-#: loyalty); each has the default 1-10 scale unless the codebook says otherwise.
-RATING_PREFIXES = ("attr_", "img_", "exp_", "qual_", "val_", "sat_", "compl_", "loy_")
+# fmt: off
+ATTRIBUTES = ("attr_product_quality", "attr_value_for_money", "attr_staff_competence",
+              "attr_responsiveness", "attr_delivery_reliability", "attr_follow_up_care",
+              "attr_digital_experience", "attr_complaint_handling")
+# fmt: on
 
 KANO_LABELS = {1: "like", 2: "must-be", 3: "neutral", 4: "live-with", 5: "dislike"}
 
@@ -200,17 +186,16 @@ def default_codebook(attributes=ATTRIBUTES) -> dict[str, dict]:
         "importance": {"min": 1, "max": 9, "labels": {}},
         "employee_sat": {"min": 1, "max": 10, "labels": {}},
     }
-    for a in attributes:
-        cb[a] = {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
-    return cb
+    return cb | {a: _item() for a in attributes}
+
+
+def _item() -> dict:
+    return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
 
 
 def default_scale(column: str) -> dict:
     """The contract's scale of a rating column: the named default, else 1-10 (rating items)."""
-    cb = default_codebook(())
-    if column in cb:
-        return dict(cb[column])
-    return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
+    return default_codebook(()).get(column) or _item()
 
 
 def column_kind(table: str, column: str) -> str | None:

@@ -26,7 +26,6 @@ from .dataset import CXData, Reported, is_dataset  # noqa: F401  (their home bef
 from .messages import say
 from .readers import (
     DUCKDB_SUFFIXES,
-    FORMATS,
     Options,
     _json_or_yaml,
     find_sources,
@@ -92,16 +91,6 @@ def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
 
 
 # --------------------------------------------------------------------------- loaders
-def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
-    """One table file as read by :func:`load` (frame, SPSS value labels); errors raise."""
-    report = Report()
-    table = next((t for t in TABLES if path.stem.lower().startswith(t)), "customers")
-    df, labels = read_source(path, FORMATS[path.suffix.lower()], table, Options(), None, report)
-    if df is None:
-        raise DataValidationError(report, str(path))
-    return df, labels
-
-
 def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
     frames: dict = {t: None for t in TABLES}
     extra_cb, meta = None, {}

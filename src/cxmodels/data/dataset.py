@@ -74,17 +74,27 @@ class Reported:
         }
 
 
-def check_selected(table: str, available: list, names: list) -> None:
-    """Fail naming the asked columns that ``table`` lacks (``select``, both engines)."""
-    missing = [c for c in names if c not in available]
-    if missing:
-        hints = "".join(did_you_mean(c, map(str, available)) for c in missing)
-        fail(
-            table,
-            ", ".join(map(str, missing)),
-            f"column(s) missing{hints} (available: {', '.join(map(str, available[:20]))})",
-            "select columns the table has",
-        )
+def check_selected(tables: dict[str, list], columns: dict[str, list]) -> None:
+    """Fail naming an asked table the data lacks, or the asked columns a table lacks
+    (``select`` of either engine; ``tables``: the columns each table has)."""
+    for table, names in columns.items():
+        if table not in tables:
+            fail(table, "", "the data has no such table", f"choose one of {list(tables)}")
+        available = tables[table]
+        missing = [c for c in names if c not in available]
+        if missing:
+            hints = "".join(did_you_mean(c, map(str, available)) for c in missing)
+            fail(
+                table,
+                ", ".join(map(str, missing)),
+                f"column(s) missing{hints} (available: {', '.join(map(str, available[:20]))})",
+                "select columns the table has",
+            )
+
+
+def no_customers(key: str, value, col: str, known: list) -> None:
+    """Fail: no customer has ``value`` in ``col`` (``subset`` of either engine)."""
+    fail("customers", col, f"no customers in {key} {value!r}", f"choose one of {known}")
 
 
 def is_dataset(obj) -> bool:
@@ -166,8 +176,7 @@ class CXData(Reported):
     def _only(self, key: str, value: str, col: str) -> CXData:
         cust = self.customers[self.customers[col] == value]
         if cust.empty:
-            known = sorted(self.customers[col].dropna().unique())
-            fail("customers", col, f"no customers in {key} {value!r}", f"choose one of {known}")
+            no_customers(key, value, col, sorted(self.customers[col].dropna().unique()))
         ids = cust["customer_id"]
 
         def rows(df, column, keep):
@@ -187,13 +196,8 @@ class CXData(Reported):
         """Only these columns of these tables (``select(responses=["nps", "wave"])``), as
         :meth:`~cxmodels.data.duck.DuckData.select` reads them."""
         tables = self.tables
-        picked = {}
-        for t, names in columns.items():
-            if t not in tables:
-                fail(t, "", "the data has no such table", f"choose one of {list(tables)}")
-            check_selected(t, list(tables[t].columns), names)
-            picked[t] = tables[t][list(dict.fromkeys(names))]
-        return replace(self, **picked)
+        check_selected({t: list(df.columns) for t, df in tables.items()}, columns)
+        return replace(self, **{t: tables[t][list(dict.fromkeys(n))] for t, n in columns.items()})
 
     def _repr_html_(self) -> str:
         rows = "".join(

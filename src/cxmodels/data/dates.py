@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from persiantools.jdatetime import JalaliDate
 
-from .messages import say
+from .messages import message, say
 from .text import arrow_text, has_eastern_digits, is_text, to_ascii_digits
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -94,16 +94,13 @@ def _from_numbers(x: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
     if serial.any():
         ex = int(x[serial].iloc[0]) if float(x[serial].iloc[0]).is_integer() else x[serial].iloc[0]
         day = (EXCEL_EPOCH + pd.Timedelta(days=float(ex))).date()
+        declare = _declare(spec, "excel")
         out.problems.append(
-            (
-                say("excel_serials", example=ex, day=day),
-                say("excel_serials.fix", declare=_declare(spec, "excel")),
-                x.index[serial],
-            )
+            (*message("excel_serials", example=ex, day=day, declare=declare), x.index[serial])
         )
     rest = ok & ~serial
     if rest.any():
-        out.problems.append((say("numbers_not_dates"), say("numbers_not_dates.fix"), x.index[rest]))
+        out.problems.append((*message("numbers_not_dates"), x.index[rest]))
     return pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
 
 
@@ -155,12 +152,8 @@ def _times(part: pd.Series) -> pd.Series:
 
 def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     """``YYYY-MM-DD``/``YYYY/MM/DD`` (time optional); Jalali when the year says so or declared."""
-    y = m[0].astype(int)
-    jalali = (
-        (y.between(1300, 1499))
-        if spec.calendar is None
-        else pd.Series(spec.calendar == "jalali", index=m.index)
-    )
+    declared = pd.Series(spec.calendar == "jalali", index=m.index)
+    jalali = m[0].astype(int).between(1300, 1499) if spec.calendar is None else declared
     res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
     if jalali.any():
         j = m[jalali]
@@ -169,9 +162,7 @@ def _ymd(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
         out.notes.append(say("note.jalali", how=how))
     g = m[~jalali]
     if len(g):
-        iso = g[0] + "-" + g[1].str.zfill(2) + "-" + g[2].str.zfill(2)
-        iso = iso.where(g[3].isna(), iso + " " + g[3].fillna(""))
-        res[~jalali] = _iso(iso, spec, out)
+        res[~jalali] = _fields(g[0], g[1], g[2], g[3], spec, out)
     return res
 
 
@@ -179,29 +170,19 @@ def _dmy(m: pd.DataFrame, spec: DateSpec, out: Parsed) -> pd.Series:
     """``DD/MM/YYYY`` or ``MM/DD/YYYY``, decided from the data when the data decide it."""
     a, b = m[0].astype(int), m[1].astype(int)
     res = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
-    if (a > 12).any() and (b > 12).any():
-        out.problems.append(
-            (
-                say("day_and_month_first"),
-                say("day_and_month_first.fix", declare=_declare(spec, "%d/%m/%Y")),
-                m.index,
-            )
-        )
-        return res
-    if not (a > 12).any() and not (b > 12).any():
-        out.problems.append(
-            (
-                say("day_month_unclear"),
-                say("day_month_unclear.fix", declare=_declare(spec, "%d/%m/%Y")),
-                m.index,
-            )
-        )
+    if (a > 12).any() == (b > 12).any():  # both fields above 12 somewhere, or neither
+        key = "day_and_month_first" if (a > 12).any() else "day_month_unclear"
+        out.problems.append((*message(key, declare=_declare(spec, "%d/%m/%Y")), m.index))
         return res
     day, month = (a, b) if (a > 12).any() else (b, a)
     out.notes.append(say("note.dmy", order="DD/MM/YYYY" if (a > 12).any() else "MM/DD/YYYY"))
-    iso = m[2] + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
-    iso = iso.where(m[3].isna(), iso + " " + m[3].fillna(""))
-    return _iso(iso, spec, out)
+    return _fields(m[2], month, day, m[3], spec, out)
+
+
+def _fields(year, month, day, time, spec: DateSpec, out: Parsed) -> pd.Series:
+    """A year, month, day and optional time (text or numbers) read as ISO (:func:`_iso`)."""
+    iso = year + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+    return _iso(iso.where(time.isna(), iso + " " + time.fillna("")), spec, out)
 
 
 def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
@@ -222,7 +203,7 @@ def _from_text(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
         res[is_dmy] = _dmy(dmy[is_dmy], spec, out)
     two = u.str.match(_TWO_DIGIT_YEAR) & ~num & ~is_ymd & ~is_dmy
     if two.any():
-        out.problems.append((say("two_digit_years"), say("two_digit_years.fix"), u.index[two]))
+        out.problems.append((*message("two_digit_years"), u.index[two]))
     rest = ~(num | is_ymd | is_dmy | two)
     if rest.any():
         res[rest] = _iso(u[rest], spec, out)
@@ -280,6 +261,32 @@ def _arrow_iso(s: pd.Series, spec: DateSpec) -> pd.Series | None:
     return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index)
 
 
+def _distinct_dates(u: pd.Series, spec: DateSpec, out: Parsed) -> pd.Series:
+    """The distinct values ``u`` of a column as dates: strings (ISO in one pass, the rest one by
+    one), datetime objects and numbers, each the way :func:`parse_dates` describes."""
+    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if pd.api.types.infer_dtype(u, skipna=True) == "string":
+        stamp = number = pd.Series(False, index=u.index)
+        fast = _fast_iso(u, spec, out)
+        text = pd.Series(True, index=u.index) if fast is None else fast.isna()
+        if fast is not None:
+            res[~text] = fast[~text]
+    else:
+        stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
+        number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
+        text = ~stamp & ~number
+    if stamp.any():
+        res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
+    if number.any():
+        res[number] = _from_numbers(u[number].astype(float), spec, out)
+    if text.any():
+        t = u[text].astype(str).map(to_ascii_digits).str.strip()
+        if has_eastern_digits(u[text]):
+            out.notes.append(say("eastern_digits"))
+        res[text] = _from_text(t, spec, out)
+    return res
+
+
 def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
     """Parse a column of dates as written by CSV, Excel, SPSS or Parquet exports.
 
@@ -313,26 +320,7 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
         return out
     codes, uniques = pd.factorize(s)
     u = pd.Series(uniques, dtype=object)
-    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    if pd.api.types.infer_dtype(u, skipna=True) == "string":
-        stamp = number = pd.Series(False, index=u.index)
-        fast = _fast_iso(u, spec, out)
-        text = pd.Series(True, index=u.index) if fast is None else fast.isna()
-        if fast is not None:
-            res[~text] = fast[~text]
-    else:
-        stamp = u.map(lambda v: isinstance(v, datetime | date | pd.Timestamp))
-        number = u.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
-        text = ~stamp & ~number
-    if stamp.any():
-        res[stamp] = _naive(pd.to_datetime(u[stamp], utc=True), spec.timezone)
-    if number.any():
-        res[number] = _from_numbers(u[number].astype(float), spec, out)
-    if text.any():
-        t = u[text].astype(str).map(to_ascii_digits).str.strip()
-        if has_eastern_digits(u[text]):
-            out.notes.append(say("eastern_digits"))
-        res[text] = _from_text(t, spec, out)
+    res = _distinct_dates(u, spec, out)
     # map back to rows; problems found on distinct values become row masks
     vals = np.append(res.to_numpy(), np.datetime64("NaT"))
     out.values = pd.Series(vals[codes], index=s.index, dtype="datetime64[ns]")

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .._validation import Problem, Report, fail
+from .._validation import Problem, Report
 from . import checks, consistency
 from .contract import (
     CONTRACT,
@@ -42,7 +42,7 @@ from .contract import (
     default_codebook,
     is_id,
 )
-from .dataset import CXData, Reported, check_selected
+from .dataset import CXData, Reported, check_selected, no_customers
 from .kano_words import wording
 from .messages import message, say, shown
 from .readers import (
@@ -55,7 +55,7 @@ from .readers import (
     read_codebook,
     read_meta,
 )
-from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond
+from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond, filled_sql
 from .rules import lit as _lit
 from .rules import q as _q
 from .text import (
@@ -99,12 +99,7 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             out[t] = f"read_parquet({_lit(p)})"
             continue
         if fmt != "csv":
-            report.add(
-                t,
-                "",
-                say("duck_format", file=p.name),
-                say("duck_format.fix"),
-            )
+            report.add(t, "", *message("duck_format", file=p.name))
             continue
         try:
             enc, sep, decimals[t], _ = _csv_dialect(p, t, opts, report)
@@ -112,12 +107,7 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
             report.add(t, "", say("file_says", file=p.name, message=exc.message), exc.fix)
             continue
         if enc not in ("utf-8", "utf-8-sig"):
-            report.add(
-                t,
-                "",
-                say("duck_encoding", file=p.name, encoding=enc),
-                say("duck_encoding.fix"),
-            )
+            report.add(t, "", *message("duck_encoding", file=p.name, encoding=enc))
             continue
         if _duplicated_header(p, t, enc, sep, report):
             continue
@@ -147,16 +137,11 @@ def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | Non
         report.add(
             "database",
             "",
-            say("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
-            say("not_duckdb.fix"),
+            *message("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
         )
         return {}, None, {}
-    names = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
-        ).fetchall()
-    }
+    q = "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+    names = {r[0] for r in con.execute(q).fetchall()}
     out = {t: f"src.{_q(t)}" for t in TABLES if t in names}
     cb, meta = None, {}
     if "codebook" in names:
@@ -221,47 +206,44 @@ def _text_dates(x: str, timezone: str) -> str:
 def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
     """The SQL that types one column as the pandas engine does (see :func:`.checks.coerce`)."""
     x, ty = _q(col.source), col.sql_type
+    v = f"CAST({x} AS VARCHAR)"
     numeric = any(k in ty for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL"))
-    text = ty.startswith("VARCHAR")
+
+    def unread(what: str, written: str, raw: str = "") -> None:  # values that cannot be read
+        col.bad, col.what, col.raw = f"{col.expr} IS NULL AND {written} IS NOT NULL", what, raw
+
     if col.kind in ("str", "cat"):
         if "DOUBLE" in ty or "FLOAT" in ty:
             col.expr = (
-                f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
-                f"ELSE CAST({x} AS VARCHAR) END"
+                f"CASE WHEN {x} = trunc({x}) THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE {v} END"
             )
         elif col.kind == "cat":  # spelling normalised from the distinct values (_labels)
-            col.expr = f"CAST({x} AS VARCHAR)"
+            col.expr = v
         elif is_id(col.name):
-            col.expr = f"nullif(trim({sql_translate(f'CAST({x} AS VARCHAR)', ID_MAP)}), '')"
+            col.expr = f"nullif(trim({sql_translate(v, ID_MAP)}), '')"
         else:
-            col.expr = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
+            col.expr = f"nullif(trim({v}), '')"
     elif col.kind in ("date", "datetime"):
         if "TIME ZONE" in ty:
             col.expr = f"CAST(timezone({_lit(timezone)}, {x}) AS TIMESTAMP)"
-        elif text:
+        elif ty.startswith("VARCHAR"):
             col.expr = _text_dates(x, timezone)
-            col.bad, col.what = f"{col.expr} IS NULL AND nullif(trim({x}), '') IS NOT NULL", "dates"
+            unread("dates", f"nullif(trim({x}), '')")
         else:
             col.expr = f"TRY_CAST({x} AS TIMESTAMP)"
-            col.bad, col.what = f"{col.expr} IS NULL AND {x} IS NOT NULL", "dates"
+            unread("dates", x)
     elif col.kind == "num":
-        decimal = opts.get(t, "decimal") or "."
         whole = "INT" in ty and "INTERVAL" not in ty  # kept as stored, as pandas reads them
-        col.expr = (x if whole else f"CAST({x} AS DOUBLE)") if numeric else _numeric_sql(x, decimal)
-        if not numeric:
-            blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
-            col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
-            col.raw = f"CAST({x} AS VARCHAR)"
-    elif col.kind == "bool":
-        if ty == "BOOLEAN":
-            col.expr = x
+        if numeric:
+            col.expr = x if whole else f"CAST({x} AS DOUBLE)"
         else:
-            low = f"lower(trim({sql_translate(f'CAST({x} AS VARCHAR)', LABEL_MAP)}))"
-            yes = ", ".join(map(_lit, sorted(checks._TRUE)))
-            no = ", ".join(map(_lit, sorted(checks._FALSE)))
-            col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
-            col.bad, col.what = f"{col.expr} IS NULL AND nullif({low}, '') IS NOT NULL", "booleans"
-            col.raw = f"CAST({x} AS VARCHAR)"
+            col.expr = _numeric_sql(x, opts.get(t, "decimal") or ".")
+            unread("numbers", f"nullif(trim({v}), '')", v)
+    elif col.kind == "bool" and ty != "BOOLEAN":
+        low = f"lower(trim({sql_translate(v, LABEL_MAP)}))"
+        yes, no = (", ".join(map(_lit, sorted(words))) for words in (checks._TRUE, checks._FALSE))
+        col.expr = f"CASE WHEN {low} IN ({yes}) THEN true WHEN {low} IN ({no}) THEN false END"
+        unread("booleans", f"nullif({low}, '')", v)
     else:
         col.expr = x
 
@@ -312,8 +294,7 @@ def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Re
         report.add(t, "", *message("no_rows" if cols else "no_columns"))
         return None
     topts = replace(
-        opts,
-        tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}},
+        opts, tables={**opts.tables, t: {"decimal": decimals.get(t, "."), **opts.tables.get(t, {})}}
     )
     for c in cols:
         _type_column(c, t, topts, opts.timezone)
@@ -339,13 +320,10 @@ def typed_views(
     for t, src in sources.items():
         try:
             cols = _typed_view(con, t, src, opts, decimals, report)
-        except (
-            Exception
-        ) as exc:  # a damaged file or a line DuckDB cannot split: named, no traceback
+        except Exception as exc:  # a damaged file or a line DuckDB cannot split: named
             why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             name, fmt = _source_file(src)
-            text = say("unreadable", file=name, format=fmt, why=why)
-            report.add(t, "", text, say("unreadable.fix", format=fmt))
+            report.add(t, "", *message("unreadable", file=name, format=fmt, why=why))
             continue
         if cols:
             out[t] = cols
@@ -356,10 +334,6 @@ def typed_views(
 
 
 # --------------------------------------------------------------------------- checks
-def _key(t: str) -> str | None:
-    return CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None)
-
-
 def _first_values(con, src: str, col: str, cond: str) -> list:
     """The first five distinct values of ``col`` (as text) in the rows matching ``cond``."""
     x = f"CAST({_q(col)} AS VARCHAR)"
@@ -373,7 +347,7 @@ def _first_values(con, src: str, col: str, cond: str) -> list:
 def _examples(con, t: str, check: _Check, n: int, src: str) -> tuple:
     """The first five rows matching the check as the pandas engine shows them: their keys,
     else ``row i``; or the distinct values of the column."""
-    key, cond = _key(t), check.cond
+    key, cond = CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None), check.cond
     if check.shown == "values":
         return tuple(_first_values(con, src, check.column, cond))
     if key and check.shown == "keys":
@@ -403,13 +377,7 @@ class _Check:
 def _typing_checks(t: str, cols: list[_Column]) -> list[_Check]:
     """Values that the typed view could not read (its ``__bad__`` flags)."""
     return [
-        _Check(
-            c.name,
-            _q("__bad__" + c.name),
-            "not_" + c.what,
-            {"table": t, "column": c.name},
-            raw=bool(c.raw),
-        )
+        _Check(c.name, _q("__bad__" + c.name), "not_" + c.what, raw=bool(c.raw))
         for c in cols
         if c.bad
     ]
@@ -465,37 +433,21 @@ def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Repor
     else:
         raw = "__raw__" + c.column
         first = _first_values(con, src, raw, c.cond) if c.raw else []
-        name = c.name
-        if name == "not_numbers" and c.raw and _decimal_commas(con, src, raw, c.cond):
-            name = "decimal_comma"  # as checks._numbers says it
-        text = message(name, **{"values": shown(first), **c.values})
+        comma = f"{c.cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"  # '7,5'
+        if c.name == "not_numbers" and c.raw and _first_values(con, src, raw, comma):
+            c = replace(c, name="decimal_comma")  # as checks._numbers says it
+        text = message(c.name, table=t, column=c.column, values=shown(first), **c.values)
     ex = _examples(con, t, c, n, src)
     report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
 
 
-def _decimal_commas(con, src: str, raw: str, cond: str) -> bool:
-    """Some of the unreadable values (``raw``: the column as written) have a decimal comma ('7,5')."""
-    sql = f"SELECT count(*) FROM {src} WHERE {cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"
-    return con.execute(sql).fetchone()[0] > 0
-
-
-def _date_columns(present: set, views: dict):
-    for t, cols in DATE_COLUMNS.items():
-        if t in present:
-            names = {c.name for c in views[t]}
-            yield from ((t, c) for c in cols if c in names)
-
-
-def observation_end(con, present: set, views: dict, declared, report: Report):
+def observation_end(con, names: dict, declared, report: Report):
     """The declared end, else the latest date (:func:`.consistency.inferred_end`, in SQL)."""
     if declared is not None:
         return pd.Timestamp(declared)
-    cols = list(_date_columns(present, views))
-    union = " UNION ALL ".join(
-        f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
-    )
-    if not cols:
-        union = "SELECT NULL::TIMESTAMP AS d WHERE false"
+    cols = [(t, c) for t, cs in DATE_COLUMNS.items() for c in cs if c in names.get(t, ())]
+    each = [f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols]
+    union = " UNION ALL ".join(each or ["SELECT NULL::TIMESTAMP AS d WHERE false"])
 
     def one(sql: str):
         return con.execute(sql).fetchone()[0]
@@ -521,23 +473,22 @@ def observation_end(con, present: set, views: dict, declared, report: Report):
     return consistency.inferred_end(n, nth, last, far, report)
 
 
-def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -> list | None:
+def _distinct(con, t: str, c: str) -> pd.Series:
+    rows = con.execute(f"SELECT DISTINCT {_q(c)} FROM {_q('t_' + t)} LIMIT {MAX_LABELS}")
+    return pd.Series([v for (v,) in rows.fetchall()], dtype=object)
+
+
+def _distinct_checks(con, names: dict, cb: dict, report: Report) -> list | None:
     """Near-duplicate labels and the wave order, from distinct values (the pandas functions)."""
-    for t, cols in consistency.LABEL_COLUMNS.items():
-        if t not in present:
-            continue
-        names = {c.name for c in views[t]}
-        for c in cols:
-            if c not in names or (t == "responses" and c == "wave"):
-                continue
-            vals = con.execute(
-                f"SELECT DISTINCT {_q(c)} FROM {_q('t_' + t)} LIMIT {MAX_LABELS}"
-            ).fetchall()
-            frame = pd.DataFrame({c: [v for (v,) in vals]})
-            consistency.check_labels({t: frame}, report)
-    if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
+    labels = {
+        t: pd.DataFrame({c: _distinct(con, t, c) for c in cols if c in names[t] and c != "wave"})
+        for t, cols in consistency.LABEL_COLUMNS.items()
+        if t in names
+    }
+    consistency.check_labels(labels, report)
+    if "wave" not in names.get("responses", ()):
         return None
-    dated = "survey_date" in {c.name for c in views["responses"]}
+    dated = "survey_date" in names["responses"]
     rows = con.execute(
         f"SELECT wave, {'median(survey_date)' if dated else 'NULL'}, count(*) FROM t_responses "
         "WHERE wave IS NOT NULL "
@@ -554,21 +505,18 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
 
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
     """Run the contract's checks inside DuckDB; returns (observation end, wave order)."""
-    present = set(views)
-    end = observation_end(con, present, views, declared_end, report)
-    ctx = Context(cb, end, {t: {c.name for c in cols} for t, cols in views.items()})
-    ctx.far = far_beyond(report)
-    for t in sorted(present, key=TABLES.index):
+    names = {t: {c.name for c in cols} for t, cols in views.items()}
+    end = observation_end(con, names, declared_end, report)
+    ctx = Context(cb, end, names, far_beyond(report))
+    for t in sorted(views, key=TABLES.index):
         _scan(con, t, views[t], ctx, report)
     for count in COUNT_RULES:
         if ctx.has(count.table, *count.by):
-            by = ", ".join(map(_q, count.by))
-            filled = " AND ".join(f"{_q(c)} IS NOT NULL" for c in count.by)
+            by, filled = ", ".join(map(_q, count.by)), filled_sql(count.by)
             q = f"SELECT {by}, count(*) FROM {_q('t_' + count.table)} WHERE {filled} GROUP BY ALL"
             rows = con.execute(q).fetchall()
             count.verdict({r[0] if len(r) == 2 else r[:-1]: r[-1] for r in rows}, ctx, report)
-    waves = _distinct_checks(con, present, views, cb, report)
-    return end, waves
+    return end, _distinct_checks(con, names, cb, report)
 
 
 # --------------------------------------------------------------------------- the data object
@@ -598,36 +546,25 @@ class DuckData(Reported):
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _where(self, t: str) -> str:
-        f, cols, out = self.filters, set(self.views.get(t, ())), []
-        cust = []
-        if f.get("segment") is not None:
-            cust.append(f"segment = {_lit(f['segment'])}")
-        if f.get("branch") is not None:
-            cust.append(f"branch_id = {_lit(f['branch'])}")
-        if t == "customers":
-            out += cust
-        elif t in ("responses", "interactions") and cust:
+        f, own = self.filters, {"segment": "segment", "branch": "branch_id"}
+        cust = [f"{c} = {_lit(f[k])}" for k, c in own.items() if f.get(k) is not None]
+        out = cust if t == "customers" else []
+        if t in ("responses", "interactions") and cust:
             out.append(
-                "customer_id IN (SELECT customer_id FROM t_customers WHERE "
-                + " AND ".join(cust)
-                + ")"
+                f"customer_id IN (SELECT customer_id FROM t_customers WHERE {' AND '.join(cust)})"
             )
         if t == "responses" and f.get("waves"):
             out.append(f"wave IN ({', '.join(map(_lit, f['waves']))})")
-        if t == "kano_answers" and f.get("segment") is not None and "segment" in cols:
-            out.append(f"segment = {_lit(f['segment'])}")
-        if t == "branches" and f.get("branch") is not None:
-            out.append(f"branch_id = {_lit(f['branch'])}")
+        k = {"kano_answers": "segment", "branches": "branch"}.get(t)  # the table's own column
+        if k and f.get(k) is not None and own[k] in self.views.get(t, ()):
+            out.append(f"{own[k]} = {_lit(f[k])}")
         return (" WHERE " + " AND ".join(out)) if out else ""
 
     def sql(self, t: str) -> str:
         """The query that reads table ``t`` (columns and filters pushed down)."""
         asked = self.columns.get(t) or self.views[t]
-        derived = [c for c in asked if c in DERIVED.get(t, ())]
-        read = [c for c in asked if c in self.views[t]] + ["signup_date", "churn_date"] * bool(
-            derived
-        )
-        cols = [c for c in dict.fromkeys(read) if c in self.views[t]]
+        dates = ("signup_date", "churn_date") if set(asked) & set(DERIVED.get(t, ())) else ()
+        cols = [c for c in dict.fromkeys([*asked, *dates]) if c in self.views[t]]
         return f"SELECT {', '.join(map(_q, cols))} FROM {_q('t_' + t)}{self._where(t)}"
 
     def table(self, t: str) -> pd.DataFrame | None:
@@ -639,7 +576,6 @@ class DuckData(Reported):
             for c in df.columns:
                 if df[c].dtype == object and pd.api.types.infer_dtype(df[c]) in ("string", "empty"):
                     df[c] = df[c].astype(TEXT)  # text as the pandas engine gives it
-            for c in df.columns:
                 if t == "interactions" and c in VOCABULARY:
                     df[c] = in_vocabulary_order(df[c], c)
                 elif pd.api.types.is_datetime64_any_dtype(df[c]):
@@ -673,9 +609,8 @@ class DuckData(Reported):
         """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""
         if t not in self.views:
             return 0
-        return self.con.execute(f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}").fetchone()[
-            0
-        ]
+        q = f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}"
+        return self.con.execute(q).fetchone()[0]
 
     def subset(self, segment=None, waves=None, branch=None) -> DuckData:
         """Restrict to a segment, a branch and/or some waves: filters pushed into SQL."""
@@ -684,43 +619,23 @@ class DuckData(Reported):
             if value in (None, "", "all"):
                 continue
             f[key] = value
-            probe = replace(self, filters=f, _cache={})
-            if probe.count("customers") == 0:
-                known = self.con.execute(
-                    f"SELECT DISTINCT {col} FROM t_customers WHERE {col} IS NOT NULL ORDER BY 1"
-                ).fetchall()
-                fail(
-                    "customers",
-                    col,
-                    f"no customers in {key} {value!r}",
-                    f"choose one of {[k for (k,) in known]}",
-                )
+            if replace(self, filters=f, _cache={}).count("customers") == 0:
+                q = f"SELECT DISTINCT {col} FROM t_customers WHERE {col} IS NOT NULL ORDER BY 1"
+                no_customers(key, value, col, [k for (k,) in self.con.execute(q).fetchall()])
         if waves:
             f["waves"] = list(waves)
         return replace(self, filters=f, _cache={})
 
     def select(self, **columns: list[str]) -> DuckData:
         """Read only these columns of these tables (``select(responses=["nps", "wave"])``)."""
-        cols = dict(self.columns)
-        for t, names in columns.items():
-            if t not in self.views:
-                fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
-            check_selected(t, self.views[t] + list(DERIVED.get(t, ())), names)
-            cols[t] = list(dict.fromkeys(names))
+        check_selected({t: v + list(DERIVED.get(t, ())) for t, v in self.views.items()}, columns)
+        cols = {**self.columns, **{t: list(dict.fromkeys(n)) for t, n in columns.items()}}
         return replace(self, columns=cols, _cache={})
 
     def collect(self):
         """The filtered tables as an in-memory :class:`~cxmodels.data.core.CXData`."""
-        return CXData(
-            **self.tables,
-            codebook=self.codebook,
-            observation_end=self.observation_end,
-            source=self.source,
-            truth=self.truth,
-            report=self.report,
-            options=self.options,
-            wave_order=self.wave_order,
-        )
+        keep = ("codebook", "observation_end", "source", "truth", "report", "options", "wave_order")
+        return CXData(**self.tables, **{k: getattr(self, k) for k in keep})
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{t}={self.count(t):,}" for t in self.views)
@@ -762,18 +677,9 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
     declared = as_of or opts.observation_end
     end, waves = validate_sql(con, views, cb, declared, report)  # every problem at once
     report.raise_or_warn(str(path))
-    return DuckData(
-        con,
-        {t: [c.name for c in cols] for t, cols in views.items()},
-        cb,
-        end,
-        str(path),
-        report,
-        waves,
-        opts,
-        truth,
-        from_text={
-            t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
-            for t, cols in views.items()
-        },
-    )
+    names = {t: [c.name for c in cols] for t, cols in views.items()}
+    texts = {  # number columns read from text
+        t: {c.name for c in cols if c.kind == "num" and c.sql_type.startswith("VARCHAR")}
+        for t, cols in views.items()
+    }
+    return DuckData(con, names, cb, end, str(path), report, waves, opts, truth, from_text=texts)

@@ -19,82 +19,25 @@ import pandas as pd
 from .._validation import fail
 
 #: Answer wordings of common questionnaires (compared after :func:`_normal_text`).
+# fmt: off
 LABELS = {
-    1: [
-        "like",
-        "i like it",
-        "i like it that way",
-        "i like it this way",
-        "like it",
-        "i like",
-        "delighted",
-        "satisfied",
-        "i enjoy it",
-        "خوشم می آید",
-        "خوشم میاد",
-        "دوست دارم",
-    ],
-    2: [
-        "must-be",
-        "must be",
-        "it must be",
-        "it must be that way",
-        "it must be this way",
-        "must be that way",
-        "i expect it",
-        "expect it",
-        "expected",
-        "i expect it that way",
-        "it is a basic necessity",
-        "باید این طور باشد",
-        "باید اینطور باشد",
-        "باید باشد",
-        "انتظار دارم",
-    ],
-    3: [
-        "neutral",
-        "i am neutral",
-        "i'm neutral",
-        "i don't care",
-        "i do not care",
-        "indifferent",
-        "no feeling",
-        "i feel neutral",
-        "برایم فرقی نمی کند",
-        "برایم فرقی ندارد",
-        "فرقی نمی کند",
-        "بی تفاوتم",
-    ],
-    4: [
-        "live-with",
-        "live with",
-        "i can live with it",
-        "i can live with it that way",
-        "can live with it",
-        "tolerate",
-        "i can tolerate it",
-        "i can tolerate it that way",
-        "tolerate it",
-        "accept",
-        "i can accept it",
-        "i accept it",
-        "می توانم تحمل کنم",
-        "میتوانم تحمل کنم",
-        "قابل تحمل است",
-    ],
-    5: [
-        "dislike",
-        "i dislike it",
-        "i dislike it that way",
-        "dislike it",
-        "i don't like it",
-        "i do not like it",
-        "dissatisfied",
-        "خوشم نمی آید",
-        "خوشم نمیاد",
-        "دوست ندارم",
-    ],
+    1: ["like", "i like it", "i like it that way", "i like it this way", "like it", "i like",
+        "delighted", "satisfied", "i enjoy it", "خوشم می آید", "خوشم میاد", "دوست دارم"],
+    2: ["must-be", "must be", "it must be", "it must be that way", "it must be this way",
+        "must be that way", "i expect it", "expect it", "expected", "i expect it that way",
+        "it is a basic necessity", "باید این طور باشد", "باید اینطور باشد", "باید باشد",
+        "انتظار دارم"],
+    3: ["neutral", "i am neutral", "i'm neutral", "i don't care", "i do not care", "indifferent",
+        "no feeling", "i feel neutral", "برایم فرقی نمی کند", "برایم فرقی ندارد", "فرقی نمی کند",
+        "بی تفاوتم"],
+    4: ["live-with", "live with", "i can live with it", "i can live with it that way",
+        "can live with it", "tolerate", "i can tolerate it", "i can tolerate it that way",
+        "tolerate it", "accept", "i can accept it", "i accept it", "می توانم تحمل کنم",
+        "میتوانم تحمل کنم", "قابل تحمل است"],
+    5: ["dislike", "i dislike it", "i dislike it that way", "dislike it", "i don't like it",
+        "i do not like it", "dissatisfied", "خوشم نمی آید", "خوشم نمیاد", "دوست ندارم"],
 }
+# fmt: on
 
 
 def _normal_text(s: str) -> str:
@@ -150,9 +93,7 @@ def _positions_u8(
     s = answers if isinstance(answers, pd.Series) else pd.Series(answers)
     if pd.api.types.is_bool_dtype(s):
         _bad_answers(s, np.ones(len(s), bool), column, table)
-    if pd.api.types.is_integer_dtype(s) and not isinstance(
-        s.dtype, pd.api.extensions.ExtensionDtype
-    ):
+    if pd.api.types.is_integer_dtype(s) and isinstance(s.dtype, np.dtype):  # not an extension
         x = s.to_numpy()
         if x.dtype.itemsize == 1:  # int8/uint8: one unsigned comparison, 1..5 -> 0..4
             u = x.view(np.uint8)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
+from pandas.api.types import is_numeric_dtype
 
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
@@ -127,6 +128,11 @@ def _view(table: str) -> str:
     return q("t_" + table)
 
 
+def filled_sql(cols: Sequence[str]) -> str:
+    """SQL: none of ``cols`` is missing."""
+    return " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+
+
 # --------------------------------------------------------------------------- targets
 def _fixed(table: str, *cols: str, needs: Sequence[str] = (), customers=()) -> Targets:
     """``cols`` (one label) when the table has them and ``needs``, and customers ``customers``."""
@@ -179,38 +185,31 @@ def _duplicated(cols: tuple[str, ...]):
     return rows
 
 
-def _duplicated_sql(table: str, cols: tuple[str, ...]):
-    names = ", ".join(map(q, cols))
-    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
-    twice = f"SELECT {names} FROM {_view(table)} WHERE {filled} GROUP BY ALL HAVING count(*) > 1"
-    return lambda label, ctx: f"({names}) IN ({twice})"
-
-
-def _repeated_sql(cols: tuple[str, ...]):
-    """Rows less distinct values (0: no duplicates), in the scan of the table itself."""
-    names = ", ".join(map(q, cols))
-    filled = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
-    together = names if len(cols) == 1 else f"({names})"
-    return lambda label: (
-        f"count(*) FILTER (WHERE {filled}) - count(DISTINCT {together}) FILTER (WHERE {filled})"
-    )
-
-
 def duplicates(name: str, table: str, cols: tuple[str, ...], **kw) -> Rule:
     """A rule against rows sharing the values of ``cols`` (one form compiled to both; the SQL
     engine looks for the rows only when the scan counted fewer distinct values than rows)."""
+    names, filled = ", ".join(map(q, cols)), filled_sql(cols)
+    twice = f"SELECT {names} FROM {_view(table)} WHERE {filled} GROUP BY ALL HAVING count(*) > 1"
+    together = names if len(cols) == 1 else f"({names})"
+    repeats = (
+        f"count(*) FILTER (WHERE {filled}) - count(DISTINCT {together}) FILTER (WHERE {filled})"
+    )
     return Rule(
         name,
         table,
         _fixed(table, *cols),
         _duplicated(cols),
-        _duplicated_sql(table, cols),
-        screen=_repeated_sql(cols),
+        lambda label, ctx: f"({names}) IN ({twice})",
+        screen=lambda label: repeats,
         **kw,
     )
 
 
 # --------------------------------------------------------------------------- references
+def _counted(col: str, ctx: Context, n: int, first: list) -> dict:
+    return {"rows": fmt_count(n)}
+
+
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 
@@ -263,36 +262,22 @@ def _before_signup_sql(table: str):
     )
 
 
+# fmt: off
 REFERENCE_RULES = tuple(
     rule
-    for table, date, severity in (
-        ("responses", "survey_date", "error"),
-        ("interactions", "timestamp", "warning"),
-    )
+    for table, date, severity in (("responses", "survey_date", "error"),
+                                  ("interactions", "timestamp", "warning"))
     for rule in (
-        Rule(
-            "unknown_customers",
-            table,
-            _fixed(table, "customer_id", customers=("customer_id",)),
-            lambda df, col, ctx, table=table: (
-                (ctx.positions(table) < 0) & df[col].notna().to_numpy()
-            ),
-            lambda col, ctx: (
-                f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
-                "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
-            ),
-        ),
-        Rule(
-            "before_signup",
-            table,
-            _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
-            _before_signup(table),
-            _before_signup_sql(table),
-            severity,
-            values=lambda col, ctx, n, first: {"rows": fmt_count(n)},
-        ),
+        Rule("unknown_customers", table, _fixed(table, "customer_id", customers=("customer_id",)),
+             lambda df, col, ctx, t=table: (ctx.positions(t) < 0) & df[col].notna().to_numpy(),
+             lambda col, ctx: f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
+             "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"),
+        Rule("before_signup", table,
+             _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
+             _before_signup(table), _before_signup_sql(table), severity, values=_counted),
     )
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- dates and scales
@@ -343,19 +328,6 @@ def _scale_values(col: str, ctx: Context, n: int, first: list) -> dict:
 ROW_NUMBER = Alias("row_number", _is_row_number, _row_number_sql)
 
 
-def _scale_rule(table: str) -> Rule:
-    """Ratings outside their scale."""
-    return Rule(
-        "outside_scale",
-        table,
-        _scaled(table),
-        _outside,
-        _outside_sql,
-        values=_scale_values,
-        alias=ROW_NUMBER,
-    )
-
-
 # --------------------------------------------------------------------------- vocabulary
 def _vocabulary_values(col: str, ctx: Context, n: int, first: list) -> dict:
     known = VOCABULARY[col]
@@ -374,59 +346,33 @@ def _unknown(s: pd.Series, known) -> pd.Series:
     return pd.Series(odd[s.cat.codes.to_numpy()], index=s.index)
 
 
+# fmt: off
 VOCABULARY_RULES = tuple(
-    Rule(
-        "unknown_values",
-        "interactions",
-        _fixed("interactions", col),
-        lambda df, c, ctx: _unknown(df[c], VOCABULARY[c]),
-        lambda c, ctx: (
-            f"{q(c)} IS NOT NULL AND {q(c)} NOT IN ({', '.join(map(lit, VOCABULARY[c]))})"
-        ),
-        values=_vocabulary_values,
-    )
+    Rule("unknown_values", "interactions", _fixed("interactions", col),
+         lambda df, c, ctx: _unknown(df[c], VOCABULARY[c]),
+         lambda c, ctx: f"{q(c)} IS NOT NULL AND {q(c)} NOT IN "
+         f"({', '.join(map(lit, VOCABULARY[c]))})",
+         values=_vocabulary_values)
     for col in VOCABULARY
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- one row's values
-def _below_zero(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
-    return df[col] < 0
-
-
-def _not_whole(df: pd.DataFrame, col: str, ctx: Context) -> pd.Series:
-    return df[col].notna() & (df[col] % 1 != 0)
-
-
+# fmt: off
 ROW_RULES: tuple[Rule, ...] = (
-    Rule(
-        "churn_before_signup",
-        "customers",
-        _fixed("customers", "churn_date", needs=("signup_date",)),
-        lambda df, c, ctx: df["churn_date"] < df["signup_date"],
-        lambda c, ctx: '"churn_date" < "signup_date"',
-    ),
-    *(
-        Rule(
-            name,
-            "interactions",
-            _fixed("interactions", col),
-            _below_zero,
-            lambda c, ctx: f"{q(c)} < 0",
-        )
-        for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))
-    ),
-    *(
-        Rule(
-            "kano_whole",
-            "kano_answers",
-            _fixed("kano_answers", col),
-            _not_whole,
-            lambda c, ctx: f"{q(c)} % 1 <> 0",
-        )
-        for col in ("functional", "dysfunctional")
-    ),
+    Rule("churn_before_signup", "customers",
+         _fixed("customers", "churn_date", needs=("signup_date",)),
+         lambda df, c, ctx: df["churn_date"] < df["signup_date"],
+         lambda c, ctx: '"churn_date" < "signup_date"'),
+    *(Rule(name, "interactions", _fixed("interactions", col),
+           lambda df, c, ctx: df[c] < 0, lambda c, ctx: f"{q(c)} < 0")
+      for name, col in (("negative_minutes", "response_minutes"), ("negative_amount", "amount"))),
+    *(Rule("kano_whole", "kano_answers", _fixed("kano_answers", col),
+           lambda df, c, ctx: df[c].notna() & (df[c] % 1 != 0), lambda c, ctx: f"{q(c)} % 1 <> 0")
+      for col in ("functional", "dysfunctional")),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- amounts in another currency
@@ -472,69 +418,36 @@ def _other_currency_sql(col: str, ctx: Context) -> str:
     )
 
 
-def _counted(col: str, ctx: Context, n: int, first: list) -> dict:
-    return {"rows": fmt_count(n)}
-
-
 # --------------------------------------------------------------------------- the registry
+# fmt: off
 RULES: tuple[Rule, ...] = (
-    *(
-        Rule(
-            name,
-            table,
-            _ids(table, key),
-            lambda df, c, ctx: df[c].isna(),
-            lambda c, ctx: f"{q(c)} IS NULL",
-            shown="rows",
-        )
-        for table in CONTRACT
-        for name, key in (("empty_keys", True), ("empty_ids", False))
-    ),
-    *(
-        duplicates("duplicate_keys", t, (spec.key,), shown="values")
-        for t, spec in CONTRACT.items()
-        if spec.key
-    ),
+    *(Rule(name, table, _ids(table, key),
+           lambda df, c, ctx: df[c].isna(), lambda c, ctx: f"{q(c)} IS NULL", shown="rows")
+      for table in CONTRACT for name, key in (("empty_keys", True), ("empty_ids", False))),
+    *(duplicates("duplicate_keys", t, (spec.key,), shown="values")
+      for t, spec in CONTRACT.items() if spec.key),
     *REFERENCE_RULES,
-    *(
-        Rule(
-            "before_1900",
-            t,
-            _dates(t),
-            lambda df, c, ctx: df[c] < EARLIEST,
-            lambda c, ctx: f"{q(c)} < TIMESTAMP {lit(EARLIEST.isoformat())}",
-        )
-        for t in DATE_COLUMNS
-    ),
-    *(
-        Rule(
-            "after_end",
-            t,
-            _dates(t, past_end=True),
-            lambda df, c, ctx: df[c] > _day_after_end(ctx),
-            lambda c, ctx: f"{q(c)} > TIMESTAMP {lit(_day_after_end(ctx).isoformat())}",
-            values=lambda c, ctx, n, first: {"end": ctx.end.date()},
-        )
-        for t in DATE_COLUMNS
-    ),
-    *(_scale_rule(t) for t in CONTRACT),
+    *(Rule("before_1900", t, _dates(t), lambda df, c, ctx: df[c] < EARLIEST,
+           lambda c, ctx: f"{q(c)} < TIMESTAMP {lit(EARLIEST.isoformat())}")
+      for t in DATE_COLUMNS),
+    *(Rule("after_end", t, _dates(t, past_end=True),
+           lambda df, c, ctx: df[c] > _day_after_end(ctx),
+           lambda c, ctx: f"{q(c)} > TIMESTAMP {lit(_day_after_end(ctx).isoformat())}",
+           values=lambda c, ctx, n, first: {"end": ctx.end.date()})
+      for t in DATE_COLUMNS),
+    *(Rule("outside_scale", t, _scaled(t), _outside, _outside_sql, values=_scale_values,
+           alias=ROW_NUMBER)
+      for t in CONTRACT),
     *VOCABULARY_RULES,
     *ROW_RULES,
     duplicates("kano_twice", "kano_answers", ("respondent_id", "feature")),
-    duplicates(
-        "survey_twice", "responses", ("customer_id", "wave"), severity="warning", values=_counted
-    ),
-    Rule(
-        "other_currency",
-        "interactions",
-        _fixed("interactions", "amount", needs=("customer_id",)),
-        _other_currency,
-        _other_currency_sql,
-        "warning",
-        values=_counted,
-        window=_other_currency_window,
-    ),
+    duplicates("survey_twice", "responses", ("customer_id", "wave"), severity="warning",
+               values=_counted),
+    Rule("other_currency", "interactions", _fixed("interactions", "amount", needs=("customer_id",)),
+         _other_currency, _other_currency_sql, "warning", values=_counted,
+         window=_other_currency_window),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------- counts
@@ -561,7 +474,7 @@ def kano_swapped(pairs: dict, ctx: Context, report: Report) -> None:
     total = sum(pairs.values())
     if total and reverse > wanted:
         share, other = f"{reverse / total:.0%}", f"{wanted / total:.0%}"
-        text = say("kano_swapped", share=share, other=other), say("kano_swapped.fix")
+        text = message("kano_swapped", share=share, other=other)
         report.add("kano_answers", "functional, dysfunctional", *text, severity="warning")
 
 
@@ -575,14 +488,11 @@ COUNT_RULES: tuple[CountRule, ...] = (
 def typed_columns(table: str, df: pd.DataFrame) -> set:
     """The columns of ``df`` typed as the contract says (a number or date column whose typing
     failed was reported already and is not checked again)."""
-    out = set()
-    for c in df.columns:
+
+    def typed(c) -> bool:
         kind, s = column_kind(table, c), df[c]
-        if kind in ("date", "datetime") and not pd.api.types.is_datetime64_any_dtype(s):
-            continue
-        if kind == "num" and (
-            not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-        ):
-            continue
-        out.add(c)
-    return out
+        if kind in ("date", "datetime"):
+            return pd.api.types.is_datetime64_any_dtype(s)
+        return kind != "num" or (is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
+
+    return {c for c in df.columns if typed(c)}

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .contract import default_codebook
+
 #: NPS cut-offs: detractors score at most ``NPS_DETRACTOR_MAX``, promoters at least ``NPS_PROMOTER_MIN``.
 NPS_DETRACTOR_MAX = 6
 NPS_PROMOTER_MIN = 9
@@ -48,23 +50,14 @@ class Scale:
         return self.high - k + 1 if self.higher_is_better else self.low + k - 1
 
 
-NPS_SCALE = Scale(0, 10)
-
-#: Default scales of the rating columns (kept equal to contract.default_codebook; a test checks).
-DEFAULT_SCALES: dict[str, Scale] = {
-    "overall_sat": Scale(1, 10),
-    "nps": NPS_SCALE,
-    "csat": Scale(1, 5),
-    "ces": Scale(1, 7, higher_is_better=False),
-    "functional": Scale(1, 5),
-    "dysfunctional": Scale(1, 5),
-    "importance": Scale(1, 9),
-    "employee_sat": Scale(1, 10),
-    "sentiment": Scale(-1, 1),
-}
 ATTRIBUTE_PREFIX = "attr_"
 ATTRIBUTE_SCALE = Scale(1, 10)
 LOWER_IS_BETTER = frozenset({"ces"})
+#: Default scales of the rating columns: the contract's default codebook.
+DEFAULT_SCALES: dict[str, Scale] = {
+    c: Scale(e["min"], e["max"], c not in LOWER_IS_BETTER) for c, e in default_codebook(()).items()
+}
+NPS_SCALE = DEFAULT_SCALES["nps"]
 
 
 def scale_for(column, codebook: dict | None = None) -> Scale | None:

@@ -14,38 +14,18 @@ import pandas as pd
 from .contract import CHANNELS, KINDS
 from .text import canonical_name, text_from_codes
 
+# fmt: off
 SYNONYMS = {
-    "kind": {
-        "followup": "follow_up",
-        "follow_up_call": "follow_up",
-        "callback": "follow_up",
-        "complaints": "complaint",
-        "purchases": "purchase",
-        "order": "purchase",
-        "support_request": "support",
-        "survey": "survey_invite",
-        "survey_invitation": "survey_invite",
-        "invite": "survey_invite",
-    },
-    "channel": {
-        "e_mail": "email",
-        "mail": "email",
-        "telephone": "phone",
-        "call": "phone",
-        "call_centre": "phone",
-        "call_center": "phone",
-        "text": "sms",
-        "text_message": "sms",
-        "live_chat": "chat",
-        "social_media": "social",
-        "website": "web",
-        "online": "web",
-        "app": "web",
-        "in_store": "store",
-        "shop": "store",
-        "branch": "store",
-    },
+    "kind": {"followup": "follow_up", "follow_up_call": "follow_up", "callback": "follow_up",
+        "complaints": "complaint", "purchases": "purchase", "order": "purchase",
+        "support_request": "support", "survey": "survey_invite",
+        "survey_invitation": "survey_invite", "invite": "survey_invite"},
+    "channel": {"e_mail": "email", "mail": "email", "telephone": "phone", "call": "phone",
+        "call_centre": "phone", "call_center": "phone", "text": "sms", "text_message": "sms",
+        "live_chat": "chat", "social_media": "social", "website": "web", "online": "web",
+        "app": "web", "in_store": "store", "shop": "store", "branch": "store"},
 }
+# fmt: on
 VOCABULARY = {"kind": KINDS, "channel": CHANNELS}
 
 

@@ -33,11 +33,9 @@ def _wave_key(label: str):
     m = _NUMBERED.match(text)
     if m:
         return (0, int(m.group(1)))
-    when = (
-        pd.to_datetime(text, errors="coerce", format="mixed")
-        if re.search(r"\d{4}", text)
-        else pd.NaT
-    )
+    if not re.search(r"\d{4}", text):
+        return None
+    when = pd.to_datetime(text, errors="coerce", format="mixed")
     return (when.year, when.month + when.day / 100) if pd.notna(when) else None
 
 
