@@ -13,6 +13,7 @@ import pandas as pd
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
 from .dates import DateSpec, parse_dates
+from .joins import positions
 from .kano_words import normalize_answers
 from .messages import message, say, shown
 from .readers import Options
@@ -441,11 +442,10 @@ def check_nps(typed: dict, cb: dict, report: Report) -> None:
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 
-    One Arrow hash lookup per table, shared by :func:`check_references` and the signup-date
-    checks (a duplicated customer id counts at its first row, as ``drop_duplicates`` keeps it).
+    One lookup per table (:func:`~cxmodels.data.joins.positions`), shared by
+    :func:`check_references` and the signup-date checks (a duplicated customer id counts at its
+    first row, as ``drop_duplicates`` keeps it).
     """
-    import pyarrow.compute as pc
-
     cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
         return {}
@@ -455,8 +455,7 @@ def customer_positions(typed: dict) -> dict[str, np.ndarray]:
         df = typed.get(name)
         if df is None or "customer_id" not in df:
             continue
-        pos = pc.index_in(arrow_text(df["customer_id"]), value_set=known, skip_nulls=True)
-        out[name] = pos.fill_null(-1).to_numpy().astype(np.int64)
+        out[name] = positions(arrow_text(df["customer_id"]), known)
     return out
 
 

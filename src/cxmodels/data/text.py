@@ -57,12 +57,30 @@ def is_text(s) -> bool:
 
 
 def arrow_text(s: pd.Series):
-    """``s`` as one Arrow string array (no copy for a :data:`TEXT` column)."""
+    """``s`` as an Arrow chunked string array (the column's own chunks for a :data:`TEXT`
+    column: no copy, however many row groups it was read from)."""
+    if not is_text(s):
+        s = s.astype(TEXT)
+    return s.array.__arrow_array__()
+
+
+def string_parts(chunk) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets and the bytes of one Arrow string array as numpy views (no copy).
+
+    Value ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8 bytes); a missing value's slot
+    is empty.
+    """
     import pyarrow as pa
 
-    if is_text(s):
-        return pa.array(s.array)
-    return pa.array(s.astype(TEXT).array)
+    wide = pa.types.is_large_string(chunk.type)
+    bufs = chunk.buffers()
+    n = len(chunk)
+    if n == 0 or bufs[1] is None:
+        return np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint8)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[chunk.offset : chunk.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    return offsets, data
 
 
 def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
