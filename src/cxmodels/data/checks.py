@@ -26,6 +26,7 @@ from .text import (
     is_text,
     normalize_label,
     numeric_text,
+    plainly_trimmed,
     text_from_codes,
 )
 from .vocabulary import VOCABULARY, in_vocabulary_order, map_labels, to_vocabulary
@@ -175,6 +176,8 @@ def _trimmed(s: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     arr = arrow_text(s)
+    if plainly_trimmed(arr):
+        return s
     trimmed = pc.utf8_trim_whitespace(arr)
     if (
         pc.all(pc.equal(arr, trimmed)).as_py() in (True, None)
@@ -277,12 +280,17 @@ def _booleans(s: pd.Series):
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
-    """A typed copy of ``df``; values that cannot be read are reported and set missing."""
-    out = df.copy(deep=False)  # new columns replace old ones; the input is never changed
+    """A typed copy of ``df``; values that cannot be read are reported and set missing.
+
+    The new frame is built from its columns without copying them (a column typing leaves as
+    it was is ``df``'s own); :func:`cxmodels.data.core.validate` copies what it returns.
+    """
+    out = {}  # column -> typed values; the input is never changed
     decimal = opts.get(table, "decimal") or "."
     for col in df.columns:
         kind, s = _kind(table, col), df[col]
         if kind is None:
+            out[col] = s
             continue
         if kind == "str":
             out[col] = clean_ids(as_text(s)) if is_id(col) else as_text(s)
@@ -304,7 +312,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             text, fix = message(what, table=table, column=col, values=shown(s[bad].dropna()))
             report.add(table, col, text, fix, keys(df, table, bad))
         out[col] = new
-    return out
+    return pd.DataFrame(out, index=df.index, copy=False)
 
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):

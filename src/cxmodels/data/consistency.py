@@ -99,7 +99,7 @@ def check_dates(
     if cust is None or not _is_date(cust, "signup_date"):
         return
     positions = customer_positions(typed) if positions is None else positions
-    signup = cust["signup_date"].to_numpy()
+    first_day = _first_midnight(cust["signup_date"].to_numpy(dtype="datetime64[ns]"))
     for t, c, sev in (
         ("responses", "survey_date", "error"),
         ("interactions", "timestamp", "warning"),
@@ -109,9 +109,12 @@ def check_dates(
             continue
         pos = positions[t]
         known = (pos >= 0) & df["customer_id"].notna().to_numpy()
-        theirs = signup[np.maximum(pos, 0)]
-        day = df[c].dt.normalize().to_numpy()
-        before = known & ~np.isnat(theirs) & ~np.isnat(day) & (day < theirs)
+        # a day before the signup's day is a time before the first midnight at or after signup
+        # (NaT compares False); no 12-million-row copy of days
+        when, before, step = df[c].to_numpy(dtype="datetime64[ns]"), known, 1 << 20
+        for i in range(0, len(pos), step):  # a block at a time: no copy of every signup
+            theirs = first_day.take(pos[i : i + step], mode="clip")
+            before[i : i + step] &= when[i : i + step] < theirs
         if before.any():
             report.add(
                 t,
@@ -120,6 +123,14 @@ def check_dates(
                 keys(df, t, before),
                 severity=sev,
             )
+
+
+def _first_midnight(stamps: np.ndarray) -> np.ndarray:
+    """The first midnight at or after each ``datetime64[ns]`` (NaT stays NaT)."""
+    ns = stamps.view("i8")
+    rest = ns % (86_400 * 10**9)  # non-negative: before 1970 too
+    ahead = ns - rest + np.where(rest > 0, 86_400 * 10**9, 0)
+    return np.where(np.isnat(stamps), ns, ahead).view("datetime64[ns]")
 
 
 def _is_date(df, col) -> bool:
@@ -144,7 +155,7 @@ def check_interactions(typed: dict, report: Report) -> None:
     for col, known in VOCABULARY.items():
         if col not in inter:
             continue
-        bad = inter[col].notna() & ~inter[col].isin(known)
+        bad = _unknown(inter[col], known)
         if bad.any():
             vals = pd.unique(inter.loc[bad, col].astype(str))[:5]
             hints = "".join(did_you_mean(v, known) for v in vals[:1])
@@ -159,6 +170,14 @@ def check_interactions(typed: dict, report: Report) -> None:
                 ),
                 keys(inter, "interactions", bad),
             )
+
+
+def _unknown(s: pd.Series, known) -> pd.Series:
+    """Values of ``s`` not in ``known`` (missing ones aside); categories looked at once."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return s.notna() & ~s.isin(known)
+    odd = np.append(~s.cat.categories.isin(known), False)  # code -1 (missing) is not odd
+    return pd.Series(odd[s.cat.codes.to_numpy()], index=s.index)
 
 
 def row_rules(typed: dict, report: Report) -> None:
@@ -285,8 +304,12 @@ def soft_checks(typed: dict, report: Report) -> None:
     if resp is not None:
         attrs = [c for c in resp.columns if str(c).startswith("attr_")]
         if len(attrs) >= 4:
-            a = resp[attrs]
-            straight = a.notna().all(axis=1) & a.max(axis=1).eq(a.min(axis=1))  # vectorized
+            # every answer given and equal to the first (a column at a time: no copy of all)
+            first = resp[attrs[0]].to_numpy(dtype=float, na_value=np.nan)
+            same = ~np.isnan(first)
+            for col in attrs[1:]:
+                same &= resp[col].to_numpy(dtype=float, na_value=np.nan) == first
+            straight = pd.Series(same, index=resp.index)
             if straight.any():
                 report.add(
                     "responses",
@@ -300,7 +323,7 @@ def soft_checks(typed: dict, report: Report) -> None:
         if df is None or len(df) == 0:
             continue
         spec = CONTRACT[name]
-        share = df.isna().mean()
+        share = pd.Series({c: df[c].isna().mean() for c in df.columns}, dtype=float)
         for col in share.index[share > 0.5]:
             c = spec.column(col)
             if c is not None and c.sparse:

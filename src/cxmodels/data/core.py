@@ -46,17 +46,20 @@ def _validate(
     of it as it is typed, so an untyped table is freed before the next is read into types.
     """
     opts = data.options or Options()
+    owned = raw is not None  # typed tables share the raw tables' columns: copy the caller's
     raw = {name: getattr(data, name) for name in TABLES} if raw is None else raw
     typed = {}
     for name in TABLES:
         excel = data.sources.get(name, ("", ""))[1] in ("excel", "xls")
-        typed[name] = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
+        df = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
+        typed[name] = df if owned or df is None else df.copy()
     cb = data.codebook
     checks.check_scales(typed, cb, report)
     checks.check_nps(typed, cb, report)
     positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.check_dates(typed, end, report, positions)
+    del positions  # one position per interaction: not held through the later checks
     consistency.check_interactions(typed, report)
     consistency.row_rules(typed, report)
     consistency.check_kano(typed, report)
@@ -149,16 +152,30 @@ def _read_folder(path: Path, report: Report):
     frames: dict = {t: None for t in TABLES}
     labels: dict = {}
     failed = {p.table for p in report.errors if p.table in TABLES}
-    for t, (p, fmt) in sources.items():
-        frames[t], lab = read_source(p, fmt, t, opts, extra_cb, report)
+    parts = {}
+    for t, (p, fmt) in sorted(sources.items(), key=lambda kv: -kv[1][0].stat().st_size):
+        # the biggest file first, while nothing else is held: the peak of reading it (its
+        # compressed pages beside its columns) does not come on top of the other tables
+        parts[t] = Report()
+        frames[t], lab = read_source(p, fmt, t, opts, extra_cb, parts[t])
         labels.update(lab)
         if frames[t] is None:
             failed.add(t)
+        _release_arrow_memory()
+    for t in sources:  # the report in the files' order
+        report.problems.extend(parts[t].problems)
     truth = None
     if (path / "truth.json").exists():
         truth = _json_or_yaml(path / "truth.json", report, "truth")
     srcs = {t: (p.name, fmt) for t, (p, fmt) in sources.items()}
     return frames, extra_cb, labels, opts, srcs, truth, failed
+
+
+def _release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps after a read back to the system."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Report) -> dict:

@@ -101,8 +101,8 @@ def positions(ids, known) -> np.ndarray:
     -----
     Exports number their ids: one prefix and a fixed count of digits (``C0000001``). When
     every id of both sides has one such shape the ids are compared as those numbers, read
-    straight from the strings' bytes, through a table indexed by number; any other ids go
-    through Arrow's hash lookup. Both give the same positions.
+    straight from the strings' bytes chunk by chunk, through a table indexed by number; any
+    other ids go through Arrow's hash lookup. Both give the same positions.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -112,25 +112,15 @@ def positions(ids, known) -> np.ndarray:
     if known.null_count:
         known_at = np.flatnonzero(known.is_valid().to_numpy(zero_copy_only=False))
         known = known.drop_null()
-    valid = None
-    if ids.null_count:
-        valid = ids.is_valid().to_numpy(zero_copy_only=False)
-        ids = ids.drop_null()
     shape = _id_shape(known.chunks[0]) if known.num_chunks else None
-    kn = _id_numbers(known, shape) if shape else None
-    q = _id_numbers(ids, shape) if kn is not None else None
-    if q is None:
+    numbers = _id_numbers(known.chunks[0], shape) if shape else None
+    found = _numbered_positions(ids, shape, numbers) if numbers is not None else None
+    if found is None:
         found = pc.index_in(ids, value_set=known.combine_chunks(), skip_nulls=True)
         found = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    else:
-        found = _number_positions(q, kn)
     if known_at is not None and len(known_at):
         found = np.where(found >= 0, known_at[np.maximum(found, 0)], -1)
-    if valid is None:
-        return found
-    out = np.full(len(valid), -1, dtype=np.int64)
-    out[valid] = found
-    return out
+    return found
 
 
 def _chunked(arr):
@@ -152,49 +142,73 @@ def _id_shape(chunk) -> tuple[bytes, int] | None:
     return prefix, len(first)
 
 
-def _id_numbers(arr, shape: tuple[bytes, int]) -> np.ndarray | None:
-    """The numbers of ids all of ``shape`` (prefix, width), or None when one is not."""
+def _id_numbers(chunk, shape: tuple[bytes, int]) -> np.ndarray | None:
+    """The numbers of the ids of one chunk, all of ``shape`` (prefix, width), else None."""
     prefix, width = shape
-    parts = []
-    for chunk in arr.chunks:
-        if len(chunk) == 0:
-            continue
-        offsets, data = string_parts(chunk)
-        if not (np.diff(offsets) == width).all():
-            return None
-        block = data[offsets[0] : offsets[-1]].reshape(-1, width)
-        k = len(prefix)
-        if k and not (block[:, :k] == np.frombuffer(prefix, dtype=np.uint8)).all():
-            return None
-        digits = block[:, k:] - np.uint8(48)  # bytes below '0' wrap round to above 9
-        if (digits > 9).any():
-            return None
-        number = np.zeros(len(block), dtype=np.int64)
-        for j in range(digits.shape[1]):
-            number *= 10
-            number += digits[:, j]
-        parts.append(number)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    offsets, data = string_parts(chunk)
+    if len(chunk) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not (np.diff(offsets) == width).all():
+        return None
+    block = data[offsets[0] : offsets[-1]].reshape(-1, width)
+    k = len(prefix)
+    if k and not (block[:, :k] == np.frombuffer(prefix, dtype=np.uint8)).all():
+        return None
+    digits = block[:, k:] - np.uint8(48)  # bytes below '0' wrap round to above 9
+    if (digits > 9).any():
+        return None
+    number = np.zeros(len(block), dtype=np.int64)
+    for j in range(digits.shape[1]):
+        number *= 10
+        number += digits[:, j]
+    return number
 
 
-def _number_positions(q: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Each of ``q``'s position in ``known`` (first occurrence), -1 if absent."""
+def _numbered_positions(ids, shape, known: np.ndarray) -> np.ndarray | None:
+    """:func:`positions` of ids of ``shape`` among the ``known`` numbers (None when an id has
+    another shape). Missing ids are -1."""
+    look = _lookup(known)
+    out = np.full(len(ids), -1, dtype=np.int64)
+    at = 0
+    for chunk in ids.chunks:
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count else None
+        kept = chunk.drop_null() if valid is not None else chunk
+        number = _id_numbers(kept, shape)
+        if number is None:
+            return None
+        where = out[at : at + len(chunk)]
+        if valid is None:
+            where[:] = look(number)
+        else:
+            where[valid] = look(number)
+        at += len(chunk)
+    return out
+
+
+def _lookup(known: np.ndarray):
+    """A function giving each number's position in ``known`` (first occurrence), -1 if absent."""
     if len(known) == 0:
-        return np.full(len(q), -1, dtype=np.int64)
+        return lambda q: np.full(len(q), -1, dtype=np.int64)
     lo, hi = int(known.min()), int(known.max())
     span = hi - lo + 1
     if span > 4 * len(known) + 1024:  # sparse numbers: a hash lookup of the integers
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        found = pc.index_in(pa.array(q), value_set=pa.array(known)).fill_null(-1)
-        return np.asarray(found.to_numpy(), dtype=np.int64)
+        value_set = pa.array(known)
+        return lambda q: np.asarray(
+            pc.index_in(pa.array(q), value_set=value_set).fill_null(-1).to_numpy(), np.int64
+        )
     table = np.full(span + 1, -1, dtype=np.int64)  # the last slot: numbers out of range
     if len(known) > 1 and (known[1:] > known[:-1]).all():
         table[known - lo] = np.arange(len(known))
     else:
         values, first = np.unique(known, return_index=True)
         table[values - lo] = first
-    q -= lo  # in place: q is this function's own
-    q[(q < 0) | (q >= span)] = span
-    return table[q]
+
+    def look(q):
+        q -= lo  # in place: q is the caller's scratch
+        q[(q < 0) | (q >= span)] = span
+        return table[q]
+
+    return look
