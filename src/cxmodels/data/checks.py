@@ -240,6 +240,8 @@ def _stringy(s: pd.Series) -> bool:
 def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
+    if pd.api.types.is_numeric_dtype(s):  # already numbers (Parquet): nothing to read
+        return s, np.zeros(len(s), dtype=bool), "not_numbers", ""
     new = numeric_text(s, decimal)
     if _stringy(s) and has_eastern_digits(pd.unique(s.dropna())):
         report.add(

@@ -440,10 +440,13 @@ def _not_utf8(table) -> list[str]:
     writer may have put Windows-1256 bytes there). Arrow strings are not decoded when they are
     kept as Arrow strings, so this is checked here, once, by Arrow's validator."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     bad = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            if pc.all(pc.string_is_ascii(col)).as_py() in (True, None):
+                continue  # ASCII bytes are UTF-8: one pass over the bytes settles the column
             try:
                 col.validate(full=True)
             except pa.ArrowInvalid:
@@ -505,13 +508,19 @@ def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, di
     header = [h.lstrip("\ufeff") for h in rows[0]]
     cols = [i for i, h in enumerate(header) if h in numeric]
     out: dict[str, dict[str, list]] = {}
+    seen: dict[str, str | None] = {"": None}  # each distinct value matched once
     for r in rows[1:]:
         for i in cols:
             v = r[i].strip().replace("\u00a0", "") if i < len(r) else ""
-            form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v)), None)
+            form = seen[v] if v in seen else seen.setdefault(v, _number_form(v))
             if form not in (None, "int"):
                 out.setdefault(header[i], {}).setdefault(form, []).append(v)
     return out
+
+
+def _number_form(v: str) -> str | None:
+    """The name of the first of :data:`_FORMS` that ``v`` is written in, else None."""
+    return next((name for name, rx, _ in _FORMS if rx.fullmatch(v)), None)
 
 
 def _proof(forms: dict[str, dict[str, list]], mark: str) -> list[str]:

@@ -167,11 +167,10 @@ def clean_ids(s: pd.Series) -> pd.Series:
     returned as it is."""
     import pyarrow.compute as pc
 
-    odd = (
-        pc.invert(pc.string_is_ascii(arrow_text(s))).fill_null(False).to_numpy(zero_copy_only=False)
-    )
-    if not odd.any():
+    ascii_ = pc.string_is_ascii(arrow_text(s))
+    if pc.all(ascii_).as_py() in (True, None):
         return s
+    odd = pc.invert(ascii_).fill_null(False).to_numpy(zero_copy_only=False)
     out = s.copy()
     out[odd] = map_unique(s[odd], normalize_id).astype(TEXT)
     return out
