@@ -152,6 +152,8 @@ def _id_numbers(chunk, shape: tuple[bytes, int]) -> np.ndarray | None:
         return None
     block = data[offsets[0] : offsets[-1]].reshape(-1, width)
     k = len(prefix)
+    if width == 8:
+        return _eight_digits(block.view("<u8").ravel(), prefix)
     if k and not (block[:, :k] == np.frombuffer(prefix, dtype=np.uint8)).all():
         return None
     digits = block[:, k:] - np.uint8(48)  # bytes below '0' wrap round to above 9
@@ -162,6 +164,28 @@ def _id_numbers(chunk, shape: tuple[bytes, int]) -> np.ndarray | None:
         number *= 10
         number += digits[:, j]
     return number
+
+
+def _eight_digits(words: np.ndarray, prefix: bytes) -> np.ndarray | None:
+    """The numbers written in eight ASCII bytes each (read as little-endian words) after
+    ``prefix``, or None when a word is not the prefix then digits: a few operations on whole
+    words check and convert all eight bytes at once."""
+    ones = np.uint64(0x0101010101010101)
+    head = np.uint64((1 << (8 * len(prefix))) - 1)  # the prefix's bytes (the low ones)
+    if len(prefix) and not (words & head == int.from_bytes(prefix, "little")).all():
+        return None
+    words = (words & ~head) | (np.uint64(0x30) * ones & head)  # the prefix read as '0's
+    high, six = np.uint64(0xF0) * ones, np.uint64(0x06) * ones
+    # every byte 0x30-0x39: its high half is 3, and adding 6 leaves it 3
+    if not ((words & high == 0x30 * ones) & ((words + six) & high == 0x30 * ones)).all():
+        return None
+    words &= np.uint64(0x0F) * ones  # the digits' values
+    words = (words * np.uint64(2561)) >> np.uint64(8)  # 10 * 2**8 + 1: pairs of digits
+    words &= np.uint64(0x00FF00FF00FF00FF)
+    words = (words * np.uint64(6553601)) >> np.uint64(16)  # 100 * 2**16 + 1: fours
+    words &= np.uint64(0x0000FFFF0000FFFF)
+    words = (words * np.uint64(42949672960001)) >> np.uint64(32)  # 10000 * 2**32 + 1
+    return words.view(np.int64)
 
 
 def _numbered_positions(ids, shape, known: np.ndarray) -> np.ndarray | None:
@@ -208,7 +232,7 @@ def _lookup(known: np.ndarray):
 
     def look(q):
         q -= lo  # in place: q is the caller's scratch
-        q[(q < 0) | (q >= span)] = span
+        q[q.view(np.uint64) >= span] = span  # below lo wraps round to above span
         return table[q]
 
     return look
