@@ -1,8 +1,9 @@
 """The fast paths of intake give what the plain Arrow computations give (issue 32).
 
-Customer ids are matched as numbers when every id is one prefix and fixed-width digits, and a
-text column skips its trim when every value begins and ends with a printable ASCII character;
-both are compared here with ``pyarrow.compute`` on the shapes that must fall back.
+Customer ids are matched as numbers when every id is one prefix and fixed-width digits, a text
+column skips its trim when every value begins and ends with a printable ASCII character, and a
+label column its respelling when every value is plain ASCII; each is compared here with the
+plain computation on the shapes that must fall back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from cxmodels.data.joins import positions
-from cxmodels.data.text import plainly_trimmed
+from cxmodels.data.text import normalize_label, plain_labels, plainly_trimmed
 
 
 def _expected(ids, known) -> np.ndarray:
@@ -86,3 +87,28 @@ def test_plainly_trimmed_only_when_trimming_changes_nothing(values):
         all(v is None or v.strip() == v != "" for v in values)
         and all(v is None or v.isascii() for v in values)
     )
+
+
+LABELS = [
+    (["premium", "mass market", None], True),
+    (["mass  market"], False),
+    (["mass\tmarket"], False),
+    (["mass\x1fmarket"], False),  # a separator Python counts as whitespace
+    (["north", ""], False),
+    (["north "], False),
+    (["\u0634\u0645\u0627\u0644"], False),  # Persian: looked at value by value
+    (["a\u200fb"], False),  # a direction mark inside
+    ([None], True),
+]
+
+
+@pytest.mark.parametrize(("values", "plain"), LABELS)
+def test_plain_labels_only_when_normalising_changes_nothing(values, plain):
+    arr = pa.chunked_array([pa.array(values, type=pa.large_string())])
+    assert plain_labels(arr) is plain
+    if plain:
+        assert all(v is None or (normalize_label(v) or None) == v for v in values)
+    else:
+        assert any(v is not None and (normalize_label(v) or None) != v for v in values) or any(
+            v is not None and not v.isascii() for v in values
+        )

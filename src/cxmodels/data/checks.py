@@ -26,6 +26,7 @@ from .text import (
     is_text,
     normalize_label,
     numeric_text,
+    plain_labels,
     plainly_trimmed,
     text_from_codes,
 )
@@ -195,6 +196,8 @@ def _label(v):
 
 def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
     coded = table == "interactions" and col in VOCABULARY  # a closed vocabulary: categories
+    if not coded and is_text(s) and plain_labels(arrow_text(s)):
+        return s  # nothing to respell (the usual export): no pass over distinct values
     out, changed = map_labels(s, to_vocabulary(col) if coded else _label, coded)
     if coded:
         out = in_vocabulary_order(out, col)

@@ -109,6 +109,26 @@ def plainly_trimmed(arr) -> bool:
     return True
 
 
+def plain_labels(arr) -> bool:
+    """True when :func:`normalize_label` changes no value of the Arrow string array ``arr``:
+    every value printable ASCII, trimmed, not blank, with no two spaces together.
+
+    Byte passes over the column (no value is looked at in Python); False only means "look
+    closer".
+    """
+    if not plainly_trimmed(arr):
+        return False
+    for chunk in getattr(arr, "chunks", [arr]):
+        offsets, data = string_parts(chunk)
+        text = data[offsets[0] : offsets[-1]]
+        if ((text - np.uint8(0x20)) > 0x7E - 0x20).any():  # controls, DEL and non-ASCII
+            return False
+        space = text == 0x20  # no value ends in a space: two together are inside one value
+        if (space[1:] & space[:-1]).any():
+            return False
+    return True
+
+
 def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
     """``values[codes]`` as a :data:`TEXT` column (code -1 or a missing value: NaN).
 
