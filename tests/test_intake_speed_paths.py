@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from cxmodels.data.joins import positions
-from cxmodels.data.text import normalize_label, plain_labels, plainly_trimmed
+from cxmodels.data.text import all_ascii, normalize_label, plain_labels, plainly_trimmed
 
 
 def _expected(ids, known) -> np.ndarray:
@@ -112,3 +112,14 @@ def test_plain_labels_only_when_normalising_changes_nothing(values, plain):
         assert any(v is not None and (normalize_label(v) or None) != v for v in values) or any(
             v is not None and not v.isascii() for v in values
         )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["abcdefghij", "x", None], ["abcdefgh\u00e9"], ["x", "\u06f1"], [], [None], ["a" * 17]],
+)
+def test_all_ascii_is_arrows_ascii_check(values):
+    arr = pa.array(values, type=pa.string())
+    expected = pc.all(pc.string_is_ascii(arr)).as_py() in (True, None)
+    assert all_ascii(arr) is expected
+    assert all_ascii(arr[1:]) is (pc.all(pc.string_is_ascii(arr[1:])).as_py() in (True, None))

@@ -23,7 +23,7 @@ from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
 from .messages import say
-from .text import TEXT, canonical_name, normalize_label
+from .text import TEXT, all_ascii, canonical_name, normalize_label
 from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
@@ -440,12 +440,11 @@ def _not_utf8(table) -> list[str]:
     writer may have put Windows-1256 bytes there). Arrow strings are not decoded when they are
     kept as Arrow strings, so this is checked here, once, by Arrow's validator."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     bad = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            if pc.all(pc.string_is_ascii(col)).as_py() in (True, None):
+            if all_ascii(col):
                 continue  # ASCII bytes are UTF-8: one pass over the bytes settles the column
             try:
                 col.validate(full=True)

@@ -83,6 +83,19 @@ def string_parts(chunk) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
+def all_ascii(arr) -> bool:
+    """True when every value of the Arrow string array ``arr`` is ASCII (a missing one too):
+    no byte of its values has the high bit set, checked eight bytes at a time."""
+    for chunk in getattr(arr, "chunks", [arr]):
+        offsets, data = string_parts(chunk)
+        text = data[offsets[0] : offsets[-1]]
+        whole = len(text) // 8 * 8
+        high = np.uint64(0x8080808080808080)
+        if (text[:whole].view(np.uint64) & high).any() or (text[whole:] & 0x80).any():
+            return False
+    return True
+
+
 def plainly_trimmed(arr) -> bool:
     """True when no value of the Arrow string array ``arr`` is blank or begins or ends with
     anything but a printable ASCII character (so no trimming can change one).
@@ -187,10 +200,10 @@ def clean_ids(s: pd.Series) -> pd.Series:
     returned as it is."""
     import pyarrow.compute as pc
 
-    ascii_ = pc.string_is_ascii(arrow_text(s))
-    if pc.all(ascii_).as_py() in (True, None):
+    arr = arrow_text(s)
+    if all_ascii(arr):
         return s
-    odd = pc.invert(ascii_).fill_null(False).to_numpy(zero_copy_only=False)
+    odd = pc.invert(pc.string_is_ascii(arr)).fill_null(False).to_numpy(zero_copy_only=False)
     out = s.copy()
     out[odd] = map_unique(s[odd], normalize_id).astype(TEXT)
     return out
