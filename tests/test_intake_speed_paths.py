@@ -123,3 +123,18 @@ def test_all_ascii_is_arrows_ascii_check(values):
     expected = pc.all(pc.string_is_ascii(arr)).as_py() in (True, None)
     assert all_ascii(arr) is expected
     assert all_ascii(arr[1:]) is (pc.all(pc.string_is_ascii(arr[1:])).as_py() in (True, None))
+
+
+def test_validate_shares_no_column_with_the_callers_tables(world):
+    """Typed tables are built from the raw columns without copies; ``cx.validate`` copies
+    what it returns, so writing into its result never writes into the caller's tables (a
+    column typing leaves alone, an unknown one, included)."""
+    import cxmodels as cx
+
+    resp = world.responses.assign(extra_score=np.arange(len(world.responses), dtype=float))
+    src = cx.CXData(customers=world.customers, responses=resp, interactions=world.interactions)
+    before = resp.copy()
+    out = cx.validate(src, raise_errors=False)
+    for col in ("nps", "overall_sat", "survey_date", "extra_score"):
+        out.responses.iloc[0, out.responses.columns.get_loc(col)] = out.responses[col].iloc[1]
+    assert resp.equals(before)
