@@ -94,8 +94,9 @@ def positions(ids, known) -> np.ndarray:
 
     Returns
     -------
-    ndarray of int64
-        One position per id, as ``pyarrow.compute.index_in`` gives them.
+    ndarray of int32
+        One position per id, as ``pyarrow.compute.index_in`` gives them (int32 as there: half
+        the memory of int64 at 12 M interactions).
 
     Notes
     -----
@@ -117,9 +118,9 @@ def positions(ids, known) -> np.ndarray:
     found = _numbered_positions(ids, shape, numbers) if numbers is not None else None
     if found is None:
         found = pc.index_in(ids, value_set=known.combine_chunks(), skip_nulls=True)
-        found = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        found = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
     if known_at is not None and len(known_at):
-        found = np.where(found >= 0, known_at[np.maximum(found, 0)], -1)
+        found = np.where(found >= 0, known_at[np.maximum(found, 0)], -1).astype(np.int32)
     return found
 
 
@@ -192,7 +193,7 @@ def _numbered_positions(ids, shape, known: np.ndarray) -> np.ndarray | None:
     """:func:`positions` of ids of ``shape`` among the ``known`` numbers (None when an id has
     another shape). Missing ids are -1."""
     look = _lookup(known)
-    out = np.full(len(ids), -1, dtype=np.int64)
+    out = np.full(len(ids), -1, dtype=np.int32)
     at = 0
     for chunk in ids.chunks:
         valid = chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count else None
@@ -212,7 +213,7 @@ def _numbered_positions(ids, shape, known: np.ndarray) -> np.ndarray | None:
 def _lookup(known: np.ndarray):
     """A function giving each number's position in ``known`` (first occurrence), -1 if absent."""
     if len(known) == 0:
-        return lambda q: np.full(len(q), -1, dtype=np.int64)
+        return lambda q: np.full(len(q), -1, dtype=np.int32)
     lo, hi = int(known.min()), int(known.max())
     span = hi - lo + 1
     if span > 4 * len(known) + 1024:  # sparse numbers: a hash lookup of the integers
@@ -221,9 +222,9 @@ def _lookup(known: np.ndarray):
 
         value_set = pa.array(known)
         return lambda q: np.asarray(
-            pc.index_in(pa.array(q), value_set=value_set).fill_null(-1).to_numpy(), np.int64
+            pc.index_in(pa.array(q), value_set=value_set).fill_null(-1).to_numpy(), np.int32
         )
-    table = np.full(span + 1, -1, dtype=np.int64)  # the last slot: numbers out of range
+    table = np.full(span + 1, -1, dtype=np.int32)  # the last slot: numbers out of range
     if len(known) > 1 and (known[1:] > known[:-1]).all():
         table[known - lo] = np.arange(len(known))
     else:
