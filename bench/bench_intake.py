@@ -139,11 +139,11 @@ def _step(fn) -> dict:
 
 def child(folder: str, fmt: str) -> None:
     """The floor and the load, one after the other in this (fresh) process."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     import cxmodels as cx
+    from cxmodels.data.core import release_memory
 
     root = Path(folder)
 
@@ -158,8 +158,9 @@ def child(folder: str, fmt: str) -> None:
         return {"customers": len(data.customers), "interactions": len(data.interactions)}
 
     bare = _step(floor)
-    pa.default_memory_pool().release_unused()
-    own = _step(load)
+    gc.collect()
+    release_memory()  # else the load's rise is over memory the floor freed but kept: the
+    own = _step(load)  # figure swung by half a gigabyte with what the floor left behind
     print(json.dumps({"floor": {**bare, "out": None}, "load": own}))
 
 

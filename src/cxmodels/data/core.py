@@ -53,6 +53,7 @@ def _validate(
         excel = data.sources.get(name, ("", ""))[1] in ("excel", "xls")
         df = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
         typed[name] = df if owned or df is None else df.copy()
+        release_memory()  # the raw table's own columns
     cb = data.codebook
     checks.check_scales(typed, cb, report)
     checks.check_nps(typed, cb, report)
@@ -60,12 +61,14 @@ def _validate(
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.check_dates(typed, end, report, positions)
     del positions  # one position per interaction: not held through the later checks
+    release_memory()
     consistency.check_interactions(typed, report)
     consistency.row_rules(typed, report)
     consistency.check_kano(typed, report)
     consistency.check_labels(typed, report)
     waves = consistency.wave_order(typed["responses"], cb, report)
     consistency.soft_checks(typed, report)
+    release_memory()  # what the checks freed, before the customers table is derived
     typed["customers"] = consistency.derive_customers(typed["customers"], end)
     return replace(data, observation_end=end, report=report, wave_order=waves, **typed)
 
@@ -161,7 +164,7 @@ def _read_folder(path: Path, report: Report):
         labels.update(lab)
         if frames[t] is None:
             failed.add(t)
-        _release_arrow_memory()
+        release_memory()
     for t in sources:  # the report in the files' order
         report.problems.extend(parts[t].problems)
     truth = None
@@ -171,11 +174,20 @@ def _read_folder(path: Path, report: Report):
     return frames, extra_cb, labels, opts, srcs, truth, failed
 
 
-def _release_arrow_memory() -> None:
-    """Give the memory Arrow's allocator keeps after a read back to the system."""
+def release_memory() -> None:
+    """Give back to the system the freed memory that Arrow's allocator and the C library's
+    keep for reuse (:func:`load` calls it after each read and each table typed, so the next
+    step's peak does not come on top of it; ``bench/bench_intake.py`` between its steps)."""
+    import ctypes
+    import ctypes.util
+
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:  # glibc: freed heap pages between live blocks
+        trim(0)
 
 
 def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Report) -> dict:
