@@ -11,11 +11,14 @@ in :mod:`.checks` and :mod:`.consistency`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
@@ -178,11 +181,6 @@ def release_memory() -> None:
     """Give back to the system the freed memory that Arrow's allocator and the C library's
     keep for reuse (:func:`load` calls it after each read and each table typed, so the next
     step's peak does not come on top of it; ``bench/bench_intake.py`` between its steps)."""
-    import ctypes
-    import ctypes.util
-
-    import pyarrow as pa
-
     pa.default_memory_pool().release_unused()
     libc = ctypes.util.find_library("c")
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._validation import fail, require_columns
 from .dataset import is_dataset
@@ -105,9 +107,6 @@ def positions(ids, known) -> np.ndarray:
     straight from the strings' bytes chunk by chunk, through a table indexed by number; any
     other ids go through Arrow's hash lookup. Both give the same positions.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     ids, known = _chunked(ids), pa.chunked_array([_chunked(known).combine_chunks()])
     known_at = None  # the positions of the known ids that are not missing
     if known.null_count:
@@ -125,8 +124,6 @@ def positions(ids, known) -> np.ndarray:
 
 
 def _chunked(arr):
-    import pyarrow as pa
-
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
@@ -217,9 +214,6 @@ def _lookup(known: np.ndarray):
     lo, hi = int(known.min()), int(known.max())
     span = hi - lo + 1
     if span > 4 * len(known) + 1024:  # sparse numbers: a hash lookup of the integers
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         value_set = pa.array(known)
         return lambda q: np.asarray(
             pc.index_in(pa.array(q), value_set=value_set).fill_null(-1).to_numpy(), np.int32

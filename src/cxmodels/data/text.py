@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -70,8 +72,6 @@ def string_parts(chunk) -> tuple[np.ndarray, np.ndarray]:
     Value ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8 bytes); a missing value's slot
     is empty.
     """
-    import pyarrow as pa
-
     wide = pa.types.is_large_string(chunk.type)
     bufs = chunk.buffers()
     n = len(chunk)
@@ -147,9 +147,6 @@ def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
 
     Built by Arrow's ``take`` from the distinct values, never one Python object per row.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     vals = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
     codes = np.asarray(codes)
     idx = pa.array(codes, mask=codes < 0)  # in the codes' own width (int8 for a few topics)
@@ -198,8 +195,6 @@ def clean_ids(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` id column through :func:`normalize_id`; only the values that are not
     ASCII are looked at (one Arrow pass decides), so a clean 12-million-row column is
     returned as it is."""
-    import pyarrow.compute as pc
-
     arr = arrow_text(s)
     if all_ascii(arr):
         return s
