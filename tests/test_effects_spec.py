@@ -50,7 +50,7 @@ def test_estimators_match_statsmodels_treatment_effect(cattaneo):
     ref = [te.ra(return_results=False)[0], te.ipw(return_results=False)[0],
            te.aipw(return_results=False)[0]]  # fmt: skip
     est = effects._estimate(X, T.astype(float), Y, np.ones(len(Y)), False, 0.0)[0]
-    np.testing.assert_allclose(est[1:], ref, rtol=1e-6)
+    np.testing.assert_allclose(est[1:], ref, rtol=1e-10)  # no ridge: plain ML, as statsmodels
     assert est[1:] == pytest.approx([-233.9106, -231.3359, -231.4723], abs=1e-3)
 
 
@@ -68,7 +68,7 @@ def test_binary_outcome_matches_statsmodels_and_the_aipw_formula(cattaneo):
     aipw = np.mean(mu[1] - mu[0] + T * (Yb - mu[1]) / e - (1 - T) * (Yb - mu[0]) / (1 - e))
     ref = [te.ra(return_results=False)[0], te.ipw(return_results=False)[0], aipw]
     est = effects._estimate(X, T.astype(float), Yb, np.ones(len(Yb)), True, 0.0)[0]
-    np.testing.assert_allclose(est[1:], ref, rtol=1e-5)
+    np.testing.assert_allclose(est[1:], ref, rtol=1e-9)  # no ridge: plain ML, as statsmodels
 
 
 # ------------------------------------------------------------------ replicates used
@@ -149,3 +149,32 @@ def test_full_rank_adjustment_gives_no_warning_and_a_complete_case_caveat(world)
     assert res.eligible["treated"] >= n1 and res.eligible["control"] > n0
     note = next(n for n in res.notes if "complete cases" in n)
     assert f"{n1:,} of {res.eligible['treated']:,} followed-up events" in note
+
+
+def test_no_ridge_unless_a_fit_fails(world):
+    """The logistic fits are plain maximum likelihood (statsmodels' Logit on the same design)
+    unless the unpenalised fit fails; the summary says which."""
+    import statsmodels.api as sm
+
+    res = follow_up_effect(world, outcome="churn_within", bootstrap=0)
+    reg = res.regularisation
+    assert reg["propensity_ridge"] == 0 and reg["outcome_ridge"] == 0 and not reg["ridge_needed"]
+    assert reg["outcome_model"] == "logistic" and "no ridge" in res.summary().as_text()
+    u = res.units
+    X = np.column_stack([np.ones(len(u)), effects.design(u, list(res.covariates)).to_numpy(float)])
+    ps = sm.Logit(u["treated"].to_numpy(float), X).fit(method="newton", disp=0)
+    np.testing.assert_allclose(res.propensity, np.clip(ps.predict(X), 0.01, 0.99), rtol=1e-10)
+
+
+def test_separation_gets_the_ridge_and_says_so(world, monkeypatch):
+    real = effects.design
+
+    def with_separator(df, covs, table="units"):
+        return real(df, covs, table).assign(separator=df["treated"].to_numpy(float))
+
+    monkeypatch.setattr(effects, "design", with_separator)
+    with pytest.warns(cx.DataQualityWarning, match=r"propensity model's unpenalised .*separate"):
+        res = follow_up_effect(world, bootstrap=0)
+    assert res.regularisation["ridge_needed"] == {"propensity": "separation"}
+    assert res.regularisation["propensity_ridge"] == effects.LOGIT_RIDGE
+    assert any("ridge of 0.000001" in n for n in res.findings().caveats)

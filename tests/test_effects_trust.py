@@ -77,13 +77,14 @@ def test_logit_matches_statsmodels_and_convergence_is_reported(world, monkeypatc
     rng = np.random.default_rng(1)
     X = np.column_stack([np.ones(500), rng.normal(size=(500, 2))])
     y = (rng.random(500) < 1 / (1 + np.exp(-(X @ [0.3, 1.0, -0.5])))).astype(float)
-    beta, ok, _ = effects.logit_fit_info(X, y, ridge=0.0)
+    fit = effects.logit(X, y)  # the numeric core's fit, unpenalised unless it fails
     ref = sm.Logit(y, X).fit(disp=0).params  # statsmodels 0.14 Logit (Newton)
-    np.testing.assert_allclose(beta, ref, rtol=1e-7)
-    assert ok and not effects.logit_fit_info(X, y, max_iter=1)[1]
+    np.testing.assert_allclose(fit.params, ref, rtol=1e-10)
+    np.testing.assert_allclose(effects.logit_fit(X, y), ref, rtol=1e-10)
+    assert fit.converged and fit.ridge == 0 and not effects.logit(X, y, max_iter=1).converged
 
-    real = effects.logit_fit_info
-    monkeypatch.setattr(effects, "logit_fit_info", lambda *a, **k: (real(*a, **k)[0], False, 50))
+    real = effects.logit
+    monkeypatch.setattr(effects, "logit", lambda *a, **k: replace(real(*a, **k), converged=False))
     with pytest.warns(effects.ConvergenceWarning):
         res = follow_up_effect(world, bootstrap=3)
     assert not res.converged and any("did not converge" in n for n in res.notes)

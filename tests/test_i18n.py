@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cxmodels import i18n
+from cxmodels.i18n.figures import register_fonts
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cxmodels"
 
@@ -102,7 +103,7 @@ def test_persian_text_is_shaped_in_figures():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    family = i18n.register_fonts()
+    family = register_fonts()
     fig = plt.figure(dpi=100)
     renderer = fig.canvas.get_renderer()
 

@@ -136,19 +136,6 @@ def test_ids_with_persian_digits_or_zero_width_marks_match(folder, world, engine
 
 
 # ------------------------------------------------------------------ the engines give the same tables
-def _dtypes(data) -> dict:
-    return {t: df.dtypes.astype(str).to_dict() for t, df in data.tables.items()}
-
-
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_both_engines_give_the_same_dtypes_for_every_column(tmp_path, world, fmt):
-    folder = cx.save(world, tmp_path / "data", fmt=fmt)
-    pandas_, duck = load(folder, "pandas"), load(folder, "duckdb")
-    assert _dtypes(duck) == _dtypes(pandas_)
-    for t, df in pandas_.tables.items():
-        pd.testing.assert_frame_equal(duck.table(t), df, check_categorical=False)
-
-
 def test_duckdb_table_without_the_optional_channel_column(folder, world):
     rewrite(folder, "interactions", lambda d: d.drop(columns="channel"))
     data = load(folder, "duckdb")
@@ -285,7 +272,8 @@ def test_nps_asked_on_one_to_ten_is_refused(folder, world, engine):
     assert (load(folder, engine).responses["nps"] >= 1).all()
 
 
-def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, world):
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, world, engine):
     import numpy as np
 
     rng = np.random.default_rng(1)
@@ -294,20 +282,21 @@ def test_a_new_attr_question_missing_from_the_codebook_is_no_raw_error(folder, w
         "responses",
         lambda d: d.assign(attr_new_app=rng.integers(1, 11, len(d)).astype(str)),
     )
-    data = load(folder, "pandas")
+    data = load(folder, engine)
     assert any(p.column == "attr_new_app" for p in data.inferred)
     assert "attr_new_app" not in data.attributes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = cx.fit_drivers(data, drivers=[*data.attributes, "attr_new_app"])
-    row = fit.table.set_index("driver").loc["attr_new_app"] if "driver" in fit.table else None
-    assert row is None or np.isfinite(row["performance"])
+    row = fit.table.set_index("driver").loc["attr_new_app"]  # on the default 1-10 scale
+    assert np.isfinite(row["performance"]) and np.isfinite(row["importance"])
 
 
-def test_a_misspelled_kano_feature_is_refused_not_dropped(world):
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_misspelled_kano_feature_is_refused_not_dropped(folder, world, engine):
     feats = list(world.kano_answers["feature"].unique())
     with pytest.raises(cx.InputError, match="order_trackng") as exc:
-        cx.analyze_kano(world.kano_answers, features=[feats[0], "order_trackng"])
+        cx.analyze_kano(load(folder, engine).kano_answers, features=[feats[0], "order_trackng"])
     assert "order_tracking" in str(exc.value)
     # spelled with Arabic yeh and kaf, a Persian feature is the same feature
     fa = world.kano_answers.assign(
@@ -367,52 +356,6 @@ def test_swapped_kano_columns_are_said(folder, engine):
     )
     (p,) = said(load(folder, engine))
     assert p.severity == "warning" and "Reverse" in p.message, p
-
-
-# ------------------------------------------------------------------ the row rules, both engines
-#: One fault per row rule of cxmodels.data.rules.ROW_RULES: (rule name, column) -> value
-#: written into row 3 of the rule's table.
-RULE_FAULTS = {
-    ("churn_before_signup", "churn_date"): "2000-01-01",
-    ("negative_minutes", "response_minutes"): "-5",
-    ("negative_amount", "amount"): "-12.5",
-    ("kano_whole", "functional"): "2.5",
-    ("kano_whole", "dysfunctional"): "3.5",
-}
-
-
-def test_every_row_rule_has_a_fault():
-    from cxmodels.data.rules import ROW_RULES
-
-    assert sorted(RULE_FAULTS) == sorted((r.name, r.column) for r in ROW_RULES)
-
-
-@pytest.mark.parametrize("fault", list(RULE_FAULTS), ids="-".join)
-def test_row_rules_give_the_same_verdict_in_both_engines(tmp_path, fault):
-    from cxmodels.data.rules import ROW_RULES
-
-    (rule,) = [r for r in ROW_RULES if (r.name, r.column) == fault]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        shop = cx.validate(cx.generate(120, seed=5, purchases=True))
-    folder = cx.save(shop, tmp_path / "data", fmt="csv")
-    row = shop.tables[rule.table][rule.column].first_valid_index()
-    rewrite(
-        folder,
-        rule.table,
-        lambda d: d.assign(
-            **{rule.column: d[rule.column].where(d.index != row, RULE_FAULTS[fault])}
-        ),
-    )
-
-    def key(p):
-        return (p.severity, p.table, p.column, p.message, p.fix, p.count, set(p.examples))
-
-    pandas_ = refused(folder, "pandas")
-    assert [p.count for p in pandas_ if p.column == rule.column] == [1], pandas_
-    assert sorted(map(key, refused(folder, "duckdb")), key=str) == sorted(
-        map(key, pandas_), key=str
-    )
 
 
 def test_numbered_kano_features_in_parquet_are_text_in_both_engines(tmp_path, world):

@@ -134,13 +134,13 @@ def test_a_decimal_comma_beside_a_decimal_point_is_refused(tmp_path, shop):
     assert "amount" in msg and "response_minutes" in msg and "interactions" in msg, msg
 
 
-def test_duckdb_engine_refuses_comma_grouping_with_the_fix(tmp_path, shop):
+def test_duckdb_engine_reads_comma_grouping_as_pandas_does(tmp_path, shop):
     pytest.importorskip("duckdb")
-    folder, _ = _export(tmp_path, shop, _toman)
-    with pytest.raises(cx.DataValidationError) as exc, warnings.catch_warnings():
+    folder, amounts = _export(tmp_path, shop, _toman)
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cx.load(folder, engine="duckdb")
-    assert "thousands" in str(exc.value) and 'engine="pandas"' in str(exc.value)
+        got = cx.load(folder, engine="duckdb").interactions["amount"]
+    pd.testing.assert_series_equal(got, _loaded_amounts(folder))
 
 
 @pytest.mark.parametrize("engine", ["pandas", "duckdb"])

@@ -18,12 +18,14 @@ STANDARD = {  # rows functional, columns dysfunctional: like, must-be, neutral, 
 }
 
 
+@pytest.mark.reference("Kano evaluation table as published in Berger et al. (1993)")
 @pytest.mark.parametrize("f", range(1, 6))
 @pytest.mark.parametrize("d", range(1, 6))
 def test_all_25_standard_cells(f, d):
     assert classify([f], [d])[0] == STANDARD[f][d - 1]
 
 
+@pytest.mark.reference("Pouliot's evaluation table (1993), in Berger et al. (1993)")
 @pytest.mark.parametrize("f", range(1, 6))
 @pytest.mark.parametrize("d", range(1, 6))
 def test_pouliot_cells(f, d):

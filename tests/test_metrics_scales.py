@@ -33,6 +33,7 @@ def test_cluster_weights_share_one_count_per_cluster():
     assert bs.bootstrap_indices(6, 4, seed=1, clusters=cl).shape == (4, 3)
 
 
+@pytest.mark.reference("R quantile(type = 7): quantile(1:10, c(0.05, 0.95))")
 def test_percentile_ci_matches_r_quantile_type_7():
     # R 4.x: quantile(1:10, c(0.05, 0.95)) gives 1.45 and 9.55 (type 7, the default)
     lo, hi = bs.percentile_ci(np.arange(1, 11, dtype=float), 0.90)

@@ -341,3 +341,48 @@ def test_survival_legend_names_groups_by_their_labels():
     ax = plots.km_curves(t, unit="weeks", by="segment")
     assert [x.get_text() for x in ax.get_legend().get_texts()] == ["consumer", "small business"]
     assert "2 groups of segment, in weeks" in plots.alt_text(ax)
+
+
+def test_labels_without_room_are_left_out_and_named_in_a_note():
+    """30 labels on one crowded spot of a small figure cannot all be written apart: those
+    left out are named under the axes, the others keep apart and inside the axes."""
+    fig, ax = plt.subplots(figsize=(3, 2.5))
+    rng = np.random.default_rng(0)
+    x, y = 0.5 + rng.normal(0, 0.01, 30), 0.5 + rng.normal(0, 0.01, 30)
+    ax.scatter(x, y)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    names = [f"theme number {i}" for i in range(30)]
+    drawn = plots.place_labels(ax, x, y, names)
+    boxes = _text_boxes(ax)
+    note = [t for t in ax.texts if t.get_text().startswith("Not labelled (no room): ")]
+    assert 0 < len(drawn) < 30 and len(note) == 1
+    left = {n for n in names if n not in {t.get_text() for t in drawn}}
+    assert len(left) == 30 - len(drawn) and all(n in note[0].get_text() for n in left)
+    labels = np.array([t.get_window_extent().extents for t in drawn])
+    assert _overlaps(labels) == [] and len(boxes) == len(drawn) + 1
+
+
+def test_persian_labels_are_measured_as_drawn():
+    """A Persian label is placed as it is drawn (a band "30-44" reads "۳۰ تا ۴۴", wider, its
+    numbers isolated), so eight labels on a line keep apart once drawn."""
+    from cxmodels import i18n
+
+    bands = ["18-29", "30-44", "45-59", "60-74", "75-89", "90-104", "105-119", "120-134"]
+    x, y = 0.5 + 0.04 * (np.arange(8) - 4), np.full(8, 0.5)
+
+    @plots._styled
+    def draw():
+        _, ax = plt.subplots(figsize=(5, 3.5))
+        ax.scatter(x, y)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        plots.place_labels(ax, x, y, bands)
+        return ax
+
+    with i18n.language("fa"):
+        ax = draw()
+        expected = sorted(plots._fig_words(i18n.range_words(b)) for b in bands)
+    shown = sorted(t.get_text() for t in ax.texts if getattr(t, "_cx_label", False))
+    assert shown == expected and "\u2066۳۰\u2069 تا \u2066۴۴\u2069" in shown
+    _check_labels(ax, len(bands))

@@ -60,6 +60,9 @@ def _ref_matrix(name, key) -> pd.DataFrame:
 
 
 # -- reference numbers ---------------------------------------------------------------------
+@pytest.mark.reference(
+    "seminr estimate_pls, basic mobi model (plspm-python fixture seminr-mobi-basic-*.csv)"
+)
 def test_seminr_basic_mobi_model(mobi):
     res = fit_pls(mobi, BASIC)
     p = res.paths.set_index(["source", "target"])["coef"]
@@ -105,6 +108,7 @@ def test_ecsi_matches_seminr(mobi, name, consistent, scheme):
         np.testing.assert_allclose(tab[col], got, atol=1e-6)
 
 
+@pytest.mark.reference("seminr-py reliability_table on mobi (tests/reference/seminr_mobi.json)")
 def test_reliability_matches_seminr_and_independent_formulas(mobi):
     res = fit_pls(mobi, ECSI)
     rel = res.reliability.set_index("construct")
@@ -127,6 +131,7 @@ def test_reliability_matches_seminr_and_independent_formulas(mobi):
     assert rel.loc["Satisfaction", "rho_c"] == pytest.approx(rc, abs=1e-10)
 
 
+@pytest.mark.reference("seminr-py htmt on mobi (tests/reference/seminr_mobi.json)")
 def test_htmt_matches_seminr_and_definition(mobi):
     res = fit_pls(mobi, ECSI)
     ref = _ref_matrix("ecsi_composite", "htmt")  # seminr htmt (upper triangle)
@@ -214,7 +219,11 @@ def test_frequency_weights_equal_duplicated_rows(mobi):
     np.testing.assert_allclose(a.loadings["loading"], b.loadings["loading"], atol=1e-10)
 
 
+@pytest.mark.reference("seminr-py estimate_pls with missing = na_omit and mean_replacement")
 def test_missing_values_listwise_and_mean(mobi):
+    sm = pytest.importorskip("seminr")
+    from tests.reference.make_seminr_mobi import _ecsi
+
     df = mobi.copy()
     df.loc[[3, 10, 20], "CUEX1"] = np.nan
     lw = fit_pls(df, ECSI)
@@ -222,6 +231,73 @@ def test_missing_values_listwise_and_mean(mobi):
     assert any("dropped" in c for c in lw.findings().caveats)
     mr = fit_pls(df, ECSI, missing="mean")
     assert mr.n == 250 and mr.n_dropped == 0
+    # the same numbers as seminr's na_omit and its default, item-mean replacement
+    for res, rule in ((lw, sm.na_omit), (mr, sm.mean_replacement)):
+        m = sm.estimate_pls(df, *_ecsi(sm.composite), missing=rule)
+        paths = pd.DataFrame(m.path_coef.values, list(m.path_coef.rows), list(m.path_coef.cols))
+        for r in res.paths.itertuples():
+            assert r.coef == pytest.approx(paths.loc[r.source, r.target], abs=1e-6), r
+        lo = m.outer_loadings
+        lo = pd.DataFrame(lo.values, list(lo.rows), list(lo.cols))
+        for r in res.loadings.itertuples():
+            assert r.loading == pytest.approx(lo.loc[r.item, r.construct], abs=1e-6), r
+
+
+CORP_REP = """
+QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
+PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
+CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
+ATTR <~ attr_1 + attr_2 + attr_3
+COMP =~ comp_1 + comp_2 + comp_3
+LIKE =~ like_1 + like_2 + like_3
+CUSA =~ cusa
+CUSL =~ cusl_1 + cusl_2 + cusl_3
+COMP ~ QUAL + PERF + CSOR + ATTR
+LIKE ~ QUAL + PERF + CSOR + ATTR
+CUSA ~ COMP + LIKE
+CUSL ~ COMP + LIKE + CUSA
+"""
+
+
+@pytest.mark.reference(
+    "seminr-py estimate_pls: Hair et al. (2021) corporate reputation data, extended model"
+)
+def test_corporate_reputation_extended_model_matches_seminr():
+    """Four formative (mode B) drivers of reputation and 11 answers coded -99, as the PLS-SEM
+    workbook (Hair et al. 2021, ch. 5-6) estimates them: item-mean replacement, path weighting."""
+    sm = pytest.importorskip("seminr")
+    path = next(p for p in md.files("seminr") if p.name == "corp_rep_data.csv").locate()
+    data = pd.read_csv(path)
+    blocks = {
+        name: sm.composite(name, sm.multi_items(f"{name.lower()}_", range(1, k + 1)), sm.mode_B)
+        for name, k in (("QUAL", 8), ("PERF", 5), ("CSOR", 5), ("ATTR", 3))
+    }
+    mm = sm.constructs(
+        *blocks.values(),
+        sm.composite("COMP", sm.multi_items("comp_", range(1, 4))),
+        sm.composite("LIKE", sm.multi_items("like_", range(1, 4))),
+        sm.composite("CUSA", sm.single_item("cusa")),
+        sm.composite("CUSL", sm.multi_items("cusl_", range(1, 4))),
+    )
+    smod = sm.relationships(
+        sm.paths(from_=list(blocks), to=["COMP", "LIKE"]),
+        sm.paths(from_=["COMP", "LIKE"], to=["CUSA", "CUSL"]),
+        sm.paths(from_="CUSA", to="CUSL"),
+    )
+    m = sm.estimate_pls(data, mm, smod, missing=sm.mean_replacement, missing_value=-99)
+    res = fit_pls(data.replace(-99, np.nan), CORP_REP, missing="mean")
+    assert res.n == 344 and int((data == -99).sum().sum()) == 11
+    for key, tab, col, a, b in (
+        ("path_coef", res.paths, "coef", "source", "target"),
+        ("outer_weights", res.weights, "weight", "item", "construct"),
+        ("outer_loadings", res.loadings, "loading", "item", "construct"),
+    ):
+        nm = getattr(m, key)
+        ref = pd.DataFrame(nm.values, list(nm.rows), list(nm.cols))
+        want = [ref.loc[getattr(r, a), getattr(r, b)] for r in tab.itertuples()]
+        np.testing.assert_allclose(tab[col], want, atol=1e-6, err_msg=key)
+    r2 = pd.DataFrame(m.r_squared.values, list(m.r_squared.rows), list(m.r_squared.cols))
+    np.testing.assert_allclose(res.r2["r2"], r2.loc["Rsq", res.r2["construct"]], atol=1e-6)
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -405,5 +481,5 @@ def test_collinear_mode_b_items_and_singular_replicates(mobi):
         warnings.simplefilter("error")
         res = fit_pls(small, BASIC, bootstrap=100, seed=1)
     assert res.paths["ci_low"].notna().all()
-    assert res.fit_.boot["n_failed"] > 0 and res.fit_.boot["n_not_converged"] == 0
+    assert res.fit.boot["n_failed"] > 0 and res.fit.boot["n_not_converged"] == 0
     assert any("could not be estimated" in c for c in res.findings().caveats)

@@ -65,6 +65,7 @@ def _params(table):
 
 
 # ------------------------------------------------------- published numbers: CDNOW and sBG
+@pytest.mark.reference("CDNOW calibration summary of Fader, Hardie & Lee (2005)")
 def test_rfm_summary_reproduces_the_published_cdnow_summary(cd_summary):
     rfm = cx.rfm_summary(
         cdnow.transactions(),

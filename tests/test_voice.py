@@ -420,3 +420,129 @@ def test_impact_bubbles_are_grey_where_the_interval_crosses_zero():
     faces = [mcolors.to_hex(c[:3]) for c in ax.collections[0].get_facecolors()]
     assert faces == [PALETTE[3], PALETTE[7], PALETTE[2], PALETTE[7]]
     plt.close("all")
+
+
+# ------------------------------------------------------------------ the default sample's page
+@pytest.fixture(scope="module")
+def sample_pages():
+    """The voice report's analysis of the default sample, in each language (no bootstrap: the
+    bubbles' positions do not depend on it)."""
+    data = cx.load_sample()
+    out = {}
+    for lang in ("en", "fa"):
+        with i18n.language(lang):
+            out[lang] = cx.voice.analyze_report(data, language=lang, bootstrap=0)[0]
+    return out
+
+
+def _leader_through(ax, boxes: np.ndarray) -> list[tuple[int, int]]:
+    """(leader, label box) pairs where a leader line passes through a label's box (sampled
+    along the line, 1 px inside the box)."""
+    from matplotlib.collections import LineCollection
+
+    hits = []
+    segs = [s for c in ax.collections if isinstance(c, LineCollection) for s in c.get_segments()]
+    for i, seg in enumerate(segs):
+        a, b = ax.transData.transform(seg)
+        p = a + (b - a) * np.linspace(0, 1, 400)[:, None]
+        for j, (x0, y0, x1, y1) in enumerate(boxes):
+            inside = (
+                (p[:, 0] > x0 + 1) & (p[:, 0] < x1 - 1) & (p[:, 1] > y0 + 1) & (p[:, 1] < y1 - 1)
+            )
+            if inside.any():
+                hits.append((i, j))
+    return hits
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_impact_bubble_labels_keep_apart_on_the_default_sample(sample_pages, lang):
+    # review (06, fa): labels of the bubble chart overprinted; leader lines ran through other
+    # labels
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from cxmodels.plots import _fig_words
+    from tests.test_persian import ACRONYMS, LATIN
+    from tests.test_plots import _overlaps
+
+    res = sample_pages[lang]
+    with i18n.language(lang):
+        ax = res.plot_impact()
+        themes = [th for th in res.table["theme"] if th != "other"]
+        ax.figure.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")  # as shown
+    r = ax.figure.canvas.get_renderer()
+    labels = [t for t in ax.texts if getattr(t, "_cx_label", False)]
+    boxes = np.array([t.get_window_extent(r).extents for t in labels]).reshape(-1, 4)
+    assert len(labels) == len(themes)  # none left out on this page
+    assert _overlaps(boxes + np.array([-1, -1, 1, 1]), tol=0) == []  # at least 2 px apart
+    assert _leader_through(ax, boxes) == []
+    if lang == "fa":  # drawn as the package draws Persian: digits Persian, numbers isolated
+        with i18n.language("fa"):
+            assert sorted(t.get_text() for t in labels) == sorted(
+                _fig_words(i18n.range_words(cx.plots.textwrap.fill(th, 28))) for th in themes
+            )
+        assert not {w for t in labels for w in LATIN.findall(t.get_text())} - ACRONYMS
+        word = max((w for t in labels for w in t.get_text().split()), key=len)
+        font = labels[0].get_fontproperties()
+
+        def width(s: str) -> float:  # joined (shaped) letters are narrower than letters alone
+            art = ax.figure.text(0, 0, s, fontproperties=font)
+            w = art.get_window_extent(r).width
+            art.remove()
+            return w
+
+        assert width(word) < 0.9 * sum(width(c) for c in word), word
+    plt.close("all")
+
+
+def _with_calibration(res, **values):
+    import dataclasses
+
+    from cxmodels.voice.sentiment import Calibration
+
+    cal = Calibration(True, coef=(0.3, -0.4), n_train=900, n_test=300, **values)
+    return dataclasses.replace(res, calibration=cal)
+
+
+@pytest.mark.parametrize(
+    "values, verdict, says",
+    [
+        (dict(accuracy=0.80, accuracy_majority=0.72, balanced_accuracy=0.78, kappa=0.52),
+         "beats", "above the 72% of always guessing the larger group"),
+        (dict(accuracy=0.68, accuracy_majority=0.72, balanced_accuracy=0.66, kappa=0.29),
+         "above_chance", "which does not beat always guessing the larger group (72%)"),
+        (dict(accuracy=0.60, accuracy_majority=0.72, balanced_accuracy=0.49, kappa=-0.02),
+         "chance", "which beats neither always guessing the larger group (72%) nor chance"),
+    ],
+)  # fmt: skip
+def test_sentiment_check_says_whether_it_beats_the_larger_group(sample_pages, values, verdict,
+                                                                says):  # fmt: skip
+    # review (06): "agrees on 68% ... always guessing the larger group would score 72%" with no
+    # word that the sentiment does not beat the base rate
+    res = _with_calibration(sample_pages["en"], **values)
+    assert res.calibration.verdict == verdict
+    check = [c for c in res.findings().caveats if c.startswith("Sentiment agrees")]
+    assert len(check) == 1 and says in check[0], check
+    assert f"balanced accuracy {values['balanced_accuracy']:.0%}" in check[0].replace(
+        "balanced accuracy is", "balanced accuracy"
+    )
+    with i18n.language("fa"):
+        fa = [c for c in res.findings().caveats if "کاپای کوهن" in c]
+    assert len(fa) == 1 and not re.search(r"[A-Za-z]{2,}", fa[0].replace("NPS", ""))
+
+
+def test_sentiment_check_on_the_default_sample_is_true(sample_pages):
+    """The page's sentence about the sentiment matches its own held-out numbers: the sample's
+    sentiment does not beat always guessing the larger group, and the page says so."""
+    from cxmodels.voice.sentiment import agreement
+
+    res = sample_pages["en"]
+    cal = res.calibration
+    assert cal.n_test > 300 and cal.accuracy < cal.accuracy_majority  # 68% against 72%
+    check = [c for c in res.findings().caveats if c.startswith("Sentiment agrees")]
+    assert len(check) == 1 and "does not beat always guessing the larger group" in check[0]
+    assert 0.5 < cal.balanced_accuracy < 1 and 0 < cal.kappa < 1 and cal.verdict == "above_chance"
+    assert agreement(np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0])) == pytest.approx(
+        (0.75, (1 + 2 / 3) / 2, 0.5)
+    )  # p_o 3/4, p_e 1/2 * 1/4 + 1/2 * 3/4 = 1/2, kappa (3/4 - 1/2) / (1/2)

@@ -226,3 +226,25 @@ def test_tenure_bands_are_listed_in_their_order():
 
     shown = format_frame(tab)[0]
     assert not shown["margin"].str.contains("_").any() and "tenure band" in set(shown["margin"])
+
+
+def test_crossed_margins_read_in_persian_with_no_english_left(skewed):
+    # review (07, fa): crossed margins showed "segment x tenure band", "consumer / <1y", "rake"
+    from cxmodels._format import format_frame
+    from tests.test_persian import ACRONYMS, LATIN
+
+    r = cx.survey_weights(skewed, ["tenure_band", "segment x tenure_band", ("region", "segment")],
+                          "linear")  # fmt: skip
+    assert r.margins == (("tenure_band",), ("segment", "tenure_band"), ("region", "segment"))
+    shown = format_frame(r.table)[0]
+    assert "segment \u00d7 tenure band" in set(shown["margin"])
+    assert "premium / under 1 year" in set(shown["level"])
+    with cx.i18n.language("fa"):  # as the report: the metric names are made in its language
+        base = cx.weights.weighted_against_unweighted(skewed, ["segment x tenure_band", "region"])
+        frames = [format_frame(t)[0] for t in (r.table, base.tests)]
+        text = [r.summary().as_text(), base.summary().as_text(), *r.findings(), *base.findings()]
+        text += [" ".join(map(str, f.columns)) + " " + f.to_string() for f in frames]
+    latin = {w for s in text for w in LATIN.findall(s)} - ACRONYMS
+    assert not latin, latin
+    assert list(base.tests["margin"]) == ["segment x tenure_band", "region"] and base.differs
+    assert "بخش بازار × دستهٔ سابقه" in frames[0].iloc[:, 0].tolist()

@@ -43,6 +43,7 @@ _FUNCTIONS = {
     "open_data": "data",
     "save": "data",
     "validate": "data",
+    "ConvergenceWarning": "_numeric",
     "DataQualityWarning": "_validation",
     "DataValidationError": "_validation",
     "InputError": "_validation",

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
+from ._validation import check_number, check_option
 
 #: Human labels for contract columns; drivers ``attr_x_y`` read as "x y".
 LABELS: dict[str, str] = {
@@ -35,14 +36,34 @@ LABELS: dict[str, str] = {
 }
 
 
+#: How a crossed margin (``"segment x tenure_band"``) and one of its cells (``"premium / <1y"``)
+#: are keyed in the survey weights' tables; :func:`label` labels each part, joined by ``×``
+#: and ``/``.
+CROSS, CELL = " x ", " / "
+
+
+def _crossed(name: str, labels: dict[str, str] | None) -> str | None:
+    """The label of a crossed name (:data:`CROSS`, :data:`CELL`) part by part, or ``None``."""
+    lang = i18n.get_language()
+    own = labels and (name in labels or f"{name}@{lang}" in labels)
+    for sep, shown in ((CROSS, " \u00d7 "), (CELL, " / ")):
+        if sep in name and not own and not i18n.has(f"label.{name}"):
+            return shown.join(label(p, labels) for p in name.split(sep))
+    return None
+
+
 def label(name: str, labels: dict[str, str] | None = None) -> str:
     """A column, driver or value name as a reader would say it (codebook labels first).
 
     In another language than English the catalogue's ``label.<name>`` comes first (a codebook
     label is English unless the codebook is in that language), then the English rules: the
-    codebook, :data:`LABELS`, the catalogue, then the name without underscores.
+    codebook, :data:`LABELS`, the catalogue, then the name without underscores. A crossed
+    name (``"segment x tenure_band"``, ``"premium / <1y"``) is labelled part by part.
     """
     name = str(name)
+    crossed = _crossed(name, labels)
+    if crossed is not None:
+        return crossed
     if not i18n.is_english():
         if labels and f"{name}@{i18n.get_language()}" in labels:
             return labels[f"{name}@{i18n.get_language()}"]
@@ -531,8 +552,6 @@ def table_specs(
     kinds, digits = dict(kinds or {}), dict(digits or {})
     bad = set(kinds.values()) - set(KINDS)
     if bad:
-        from ._validation import check_option
-
         check_option("kinds", sorted(bad)[0], KINDS, table="display_table")
     letters = [c for c in df.columns if str(c) in KANO_CATEGORIES]
     if len(letters) >= 4:  # a Kano table's answer counts per category
@@ -780,12 +799,12 @@ class DisplayTable:
 
     def to_styler(self, block: pd.DataFrame | None = None):
         """A pandas ``Styler`` of one block (the first by default): no index, numbers right."""
-        from pandas.io.formats.style import Styler
-
         b = self.blocks[0] if block is None else block
         right = {s.header for s in self.specs if s.kind not in ("text", "bool")}
         uid = hashlib.md5(b.to_csv().encode() + self.caption.encode()).hexdigest()[:10]
-        st = Styler(b, uuid=uid, cell_ids=False).hide(axis="index")
+        st = b.style.set_uuid(uid)  # pandas imports its Styler (and matplotlib) on first use
+        st.cell_ids = False  # the Styler(cell_ids=False) option: no id on every cell
+        st = st.hide(axis="index")
         styles = {
             c: [{"selector": "td", "props": "text-align: right; white-space: nowrap;"}]
             for c in b.columns
@@ -944,8 +963,6 @@ def display_table(
     numbers -> three significant digits of the column's median magnitude (the same decimals on
     every row); booleans -> yes/no; Kano letters -> category names.
     """
-    from ._validation import check_number
-
     table = getattr(df, "table", df)
     if not isinstance(table, pd.DataFrame):
         table = pd.DataFrame(table)

@@ -14,16 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import i18n
+from ._format import _DASH, display_table, fmt_count, fmt_num, join_words, sig
+
 
 def _fmt_value(v: Any) -> str:
     """A fact for people: no exponents, thousands separated, lists as words, yes/no."""
-    from ._format import _DASH, fmt_count, fmt_num, join_words, sig
-
     if v is None or v is pd.NA:
         return _DASH
     if isinstance(v, bool | np.bool_):
-        from . import i18n
-
         return i18n.label("yes" if v else "no", "yes" if v else "no")
     if isinstance(v, int | np.integer):
         return fmt_count(v)
@@ -43,8 +42,6 @@ def _fmt_value(v: Any) -> str:
 def _value_label(text: str) -> str:
     """A method or category named by the catalogue (``ols``, ``shapley``, ``cox``), in a
     language other than English; the value as given otherwise."""
-    from . import i18n
-
     if i18n.is_english() or not i18n.has(f"label.{text}"):
         return text
     return i18n.label(text)
@@ -52,8 +49,6 @@ def _value_label(text: str) -> str:
 
 def _localized(text: str) -> str:
     """Digits of a fact in the current language (Persian digits in a Persian summary)."""
-    from . import i18n
-
     return i18n.localize_digits(text)
 
 
@@ -71,8 +66,6 @@ class Summary:
     notes: tuple[str, ...] = ()
 
     def _shown(self):
-        from ._format import display_table
-
         return {name: display_table(t) for name, t in self.tables.items()}
 
     def as_text(self) -> str:
@@ -201,7 +194,6 @@ class Result:
 
     def summary(self) -> Summary:
         title, facts, tables, notes = self._summary_parts()
-        from . import i18n
 
         if not i18n.is_english():  # fixed words from the catalogue (``summary.<English>``)
             title, facts, tables, notes = i18n.summary_words(title, facts, tables, notes)

@@ -18,6 +18,8 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
+from ._catalogue import has, kept, localize_digits, switch, t
+
 MAX_EXAMPLES = 5
 
 
@@ -64,26 +66,17 @@ class Problem:
 
 
 def _frame(key: str, /, **values) -> str:
-    """The frame's words (``intake.<key>``) in the current language; values are left as they are.
-
-    Imported here, not at the top: :mod:`cxmodels.i18n` itself uses this module's checks.
-    """
-    from .i18n import t
-
+    """The frame's words (``intake.<key>``) in the current language; values are left as they are."""
     return t(f"intake.{key}").format(**values)
 
 
 def _count(n: int) -> str:
     """A count in the current digit shapes (the only number of the frame that is ours)."""
-    from .i18n import localize_digits
-
     return localize_digits(str(n))
 
 
 def severity_word(severity: str) -> str:
     """``error``, ``warning`` or ``note`` in the current language."""
-    from .i18n import has
-
     key = f"intake.severity.{severity}"
     return _frame(f"severity.{severity}") if has(key) else severity
 
@@ -216,11 +209,10 @@ def fail(table: str, column: str, message: str, fix: str, keys=None) -> NoReturn
     The frame is English, as the messages of model functions are (only data validation's
     messages come from the catalogue), so an error never mixes two languages.
     """
-    from .i18n import language
-
     r = Report()
     r.add(table, column, message, fix, keys)
-    with language("en"):
+    with kept():
+        switch("en")
         text = str(r.problems[0])
     raise InputError(text)
 

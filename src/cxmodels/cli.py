@@ -7,14 +7,18 @@ also data that ``validate`` refuses), 130 interrupted (Ctrl-C), 143 stopped by S
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from . import reports
+from ._validation import DataValidationError, Report, _count, data_warnings_collected, problem_line
+from .data import load, save
+from .data.messages import say
+from .data.sample import sample_world
+
 
 def _sample_data(args) -> int:
-    from .data import save
-    from .data.sample import sample_world
-
     data = sample_world(n_customers=args.customers, seed=args.seed, comments=args.comments)
     out = save(data, args.out, fmt=args.format)
     print(f"Wrote {data!r} to {out} (with truth.json, codebook.json, meta.json)")
@@ -55,18 +59,11 @@ def _print_table(rows: list[dict], title: str, file) -> None:
 
 def _say(key: str, /, **values) -> str:
     """The validation report's words (``intake.<key>``) in the current language."""
-    from .data.messages import say
-
     return say(key, **values)
 
 
 def _validate(args) -> int:
     """Load and validate; print the report as a table (or JSON); never a traceback."""
-    import json
-
-    from ._validation import DataValidationError, Report, data_warnings_collected
-    from .data import load
-
     data, report, fatal = None, Report(), ""
     try:
         with data_warnings_collected():  # the data warnings are printed in their own table
@@ -113,8 +110,6 @@ def _table_sizes(data) -> dict[str, int]:
 
 
 def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
-    from ._validation import _count, problem_line
-
     out = sys.stdout
     if fatal:
         print(_say("cli.fatal", fatal=fatal), file=sys.stderr)
@@ -139,8 +134,6 @@ def _print_validation(args, data, rows: list[dict], fatal: str) -> None:
 
 
 def _report(args) -> int:
-    from . import reports
-
     try:
         outcome = reports.run(
             config=args.config,

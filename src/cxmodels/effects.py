@@ -26,9 +26,12 @@ Diagnostics: overlap, standardised mean differences before and after weighting (
 changes only the numerator (Austin & Stuart 2015), and Kish effective sample sizes. Every
 logistic fit (propensity, binary outcome) is checked for convergence and a failure is reported.
 
-What the nuisance models add to plain maximum likelihood is stated in the result
-(``EffectResult.regularisation``): a ridge of ``LOGIT_RIDGE`` (1e-6) in every logistic fit, the
-minimum-norm least-squares solution when an outcome design is rank-deficient, and the clipping.
+The nuisance models are the numeric core's (:mod:`cxmodels._numeric`): plain maximum likelihood
+for the logistic fits, with a ridge of ``LOGIT_RIDGE`` (1e-6) only for a fit whose unpenalised
+version fails (aliased columns, separation, no convergence), and OLS with the minimum-norm
+solution when an outcome design is rank-deficient. What they add is stated in the result
+(``EffectResult.regularisation``, with the fits that needed the ridge and why) and in its
+caveats, with the clipping.
 A rank-deficient adjustment set (in all units or within one arm, where the outcome models are
 fitted) is warned and its aliased columns named (``EffectResult.aliased``). Bootstrap replicates
 that lose an arm or give a NaN are counted (``replicates_used``, ``replicates_lost``) and the call
@@ -36,7 +39,7 @@ is refused when fewer than ``min_used_share`` remain. Satisfaction outcomes are 
 (units whose customer answered within the horizon); the result says how many per arm.
 
 External reference: statsmodels' ``TreatmentEffect`` (RA, IPW, AIPW) gives the same estimates on
-the same design (tests/test_effects_spec.py, Cattaneo 2010 birth weights).
+the same design, to 1e-10 (tests/test_effects_spec.py, Cattaneo 2010 birth weights).
 
 References
 ----------
@@ -71,6 +74,8 @@ from ._format import (
     join_words,
     label,
 )
+from ._linalg import collinear_columns
+from ._numeric import RIDGE_WHEN_NEEDED, USE_T, ConvergenceWarning, LogitFit, logit, ols
 from ._results import Findings, Result, result_dataclass
 from ._threads import one_thread
 from ._validation import (
@@ -86,8 +91,9 @@ from ._validation import (
 from .data.contract import CUSTOMER_ATTRIBUTES
 from .data.joins import with_customer_columns
 from .data.scales import LOWER_IS_BETTER
-from .i18n import is_english, t
+from .i18n import is_english, range_words, t
 from .metrics import channel_mix, sentiment_by_channel  # noqa: F401  (moved; old home kept)
+from .plots import balance_plot, forest, overlap_hist
 
 DEFAULT_COVARIATES = [
     "segment",
@@ -104,8 +110,8 @@ SAT_OUTCOMES = ("overall_sat", "nps", "csat", "ces")
 OUTCOMES = (*SAT_OUTCOMES, "churn_within")
 METHODS = ("naive", "regression", "ipw", "aipw")
 SMD_FLAG = 0.1
-#: ridge of every logistic fit (propensity, binary outcome model): keeps the Hessian invertible
-LOGIT_RIDGE = 1e-6
+#: ridge of a logistic fit (propensity, binary outcome) whose unpenalised fit fails
+LOGIT_RIDGE = RIDGE_WHEN_NEEDED
 #: least share of bootstrap replicates that must give all four estimates (else refused)
 MIN_USED_SHARE = 0.9
 
@@ -121,63 +127,25 @@ def effect_digits(outcome: str) -> int:
     return 2 if outcome in SAT_OUTCOMES else 3
 
 
-class ConvergenceWarning(UserWarning):
-    """An iterative fit stopped before it converged (the result says which)."""
-
-
-# --------------------------------------------------------------------------- small exact fitters
-def logit_fit_info(
-    X: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray | None = None,
-    ridge: float = LOGIT_RIDGE,
-    max_iter: int = 50,
-    tol: float = 1e-8,
-) -> tuple[np.ndarray, bool, int]:
-    """Weighted logistic regression by Newton-Raphson (IRLS); ``X`` includes the intercept.
-
-    Returns
-    -------
-    beta : ndarray
-    converged : bool
-        The largest Newton step fell below ``tol`` within ``max_iter`` iterations.
-    iterations : int
-
-    Notes
-    -----
-    Maximises :math:`\\sum_i w_i[y_i \\eta_i - \\log(1 + e^{\\eta_i})] - \\tfrac{\\lambda}{2}
-    \\lVert\\beta\\rVert^2` with a tiny ridge :math:`\\lambda` that keeps the Hessian invertible.
-    """
-    w = np.ones(len(y)) if w is None else w
-    beta = np.zeros(X.shape[1])
-    for it in range(1, max_iter + 1):  # Newton iterations, vectorized inside
-        eta = np.clip(X @ beta, -30, 30)
-        p = 1 / (1 + np.exp(-eta))
-        W = w * p * (1 - p)
-        H = (X * W[:, None]).T @ X + ridge * np.eye(X.shape[1])
-        g = X.T @ (w * (y - p)) - ridge * beta
-        step = np.linalg.solve(H, g)
-        beta += step
-        if np.abs(step).max() < tol:
-            return beta, True, it
-    return beta, False, max_iter
-
-
+# --------------------------------------------------------------------------- nuisance fits
 def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, **options) -> np.ndarray:
-    """Coefficients of :func:`logit_fit_info` (kept for code written against 0.1)."""
-    return logit_fit_info(X, y, w, **options)[0]
+    """Coefficients of the numeric core's logistic fit (kept for code written against 0.1).
+
+    ``X`` includes the intercept; ``options`` go to :func:`cxmodels._numeric.logit` (``ridge``,
+    ``max_iter``, ``tol``).
+    """
+    return logit(X, y, w, **options).params
 
 
 def ols_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Weighted least squares coefficients (``X`` includes the intercept).
+    """Weighted least-squares coefficients; ``X`` holds the intercept in its first column.
 
-    A rank-deficient ``X`` gets the minimum-norm solution (``numpy.linalg.lstsq``); its fitted
-    values are unique, but predictions outside the rows fitted depend on that choice, so
-    :func:`follow_up_effect` states it (see :func:`aliased_columns`).
+    The numeric core's OLS (:func:`cxmodels._numeric.ols`). A rank-deficient ``X`` gets the
+    minimum-norm solution in the centred columns; its fitted values are unique, but predictions
+    outside the rows fitted depend on that choice, so :func:`follow_up_effect` states it (see
+    :func:`aliased_columns`).
     """
-    sw = np.ones(len(y)) if w is None else w
-    s = np.sqrt(sw)
-    return np.linalg.lstsq(X * s[:, None], y * s, rcond=None)[0]
+    return ols(X[:, 1:], y, w, cov_type=None).params.to_numpy()
 
 
 def _expit(z):
@@ -223,32 +191,37 @@ def _covariate_names(Xdf: pd.DataFrame, covariates: list[str]) -> tuple[str, ...
 def _estimate(X, T, Y, w, binary, trim):
     """All four estimators for one (possibly reweighted) sample; X has the intercept.
 
-    Returns the estimates, the clipped propensities, the number clipped and whether every
-    logistic fit converged.
+    Returns the estimates, the clipped propensities, the number clipped, whether every
+    logistic fit converged, and the fits that needed the ridge (``{"propensity" | "treated" |
+    "control": LogitFit}``).
     """
-    beta, ok, _ = logit_fit_info(X, T, w)
-    e = _expit(X @ beta)
+    ps = logit(X, T, w)
+    e = _expit(X @ ps.params)
     clipped = int(((e < trim) | (e > 1 - trim)).sum())
     e = np.clip(e, trim, 1 - trim)
     t1, t0 = T == 1, T == 0
     w1, w0 = w[t1], w[t0]
-    mu1, ok1 = _fitted(X, t1, Y, w, binary)
-    mu0, ok0 = _fitted(X, t0, Y, w, binary)
+    mu1, f1 = _fitted(X, t1, Y, w, binary)
+    mu0, f0 = _fitted(X, t0, Y, w, binary)
     sw = w.sum()
     naive = (w1 * Y[t1]).sum() / w1.sum() - (w0 * Y[t0]).sum() / w0.sum()
     reg = (w * (mu1 - mu0)).sum() / sw
     a1, a0 = w * T / e, w * (1 - T) / (1 - e)
     ipw = (a1 * Y).sum() / a1.sum() - (a0 * Y).sum() / a0.sum()
     aipw = (w * (mu1 - mu0 + T * (Y - mu1) / e - (1 - T) * (Y - mu0) / (1 - e))).sum() / sw
-    return np.array([naive, reg, ipw, aipw]), e, clipped, ok and ok1 and ok0
+    fits = {"propensity": ps, "treated": f1, "control": f0}
+    fits = {k: f for k, f in fits.items() if f is not None}
+    ok = all(f.converged for f in fits.values())
+    ridged = {k: f for k, f in fits.items() if f.regularised}
+    return np.array([naive, reg, ipw, aipw]), e, clipped, ok, ridged
 
 
-def _fitted(X, arm, Y, w, binary):
-    """Outcome model fitted on one arm, predicted for every unit (and whether it converged)."""
+def _fitted(X, arm, Y, w, binary) -> tuple[np.ndarray, LogitFit | None]:
+    """Outcome model fitted on one arm, predicted for every unit (and the logistic fit)."""
     if binary:
-        beta, ok, _ = logit_fit_info(X[arm], Y[arm], w[arm])
-        return _expit(X @ beta), ok
-    return X @ ols_fit(X[arm], Y[arm], w[arm]), True
+        fit = logit(X[arm], Y[arm], w[arm])
+        return _expit(X @ fit.params), fit
+    return X @ ols_fit(X[arm], Y[arm], w[arm]), None
 
 
 @result_dataclass
@@ -394,13 +367,9 @@ class EffectResult(Result):
         return " ".join([*fnd.findings, *extra])
 
     def plot_overlap(self, ax=None):
-        from .plots import overlap_hist
-
         return overlap_hist(self.propensity, self.units["treated"].to_numpy(), ax=ax)
 
     def plot_estimates(self, ax=None):
-        from .plots import forest
-
         return forest(
             self.table,
             "estimate",
@@ -415,8 +384,6 @@ class EffectResult(Result):
         )
 
     def plot_balance(self, ax=None):
-        from .plots import balance_plot
-
         return balance_plot(self.balance, ax=ax)
 
 
@@ -663,7 +630,7 @@ def follow_up_effect(
     binary = outcome == "churn_within"
     Xdf = design(units, covs)
     X = np.column_stack([np.ones(len(units)), Xdf.to_numpy(float)])
-    est, e, clipped, converged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
+    est, e, clipped, converged, ridged = _estimate(X, T, Y, np.ones(len(units)), binary, trim)
     draws, n_bad_fits, nc, lost = _cluster_bootstrap(units, X, T, Y, binary, trim, bootstrap, seed)
     used = _check_replicates(bootstrap, lost, nc, min_used_share)
     lo, hi = percentile_ci(draws, level) if used > 1 else (np.nan, np.nan)
@@ -678,31 +645,48 @@ def follow_up_effect(
     aliased = aliased_columns(Xdf, T)
     notes = _effect_notes(clipped, trim, bal, n1, n0, nc, converged, n_bad_fits, bootstrap)
     notes += _trust_notes(used, bootstrap, lost, nc, aliased, binary)
+    notes += _ridge_notes(ridged, aliased, ["const", *map(str, Xdf.columns)])
     if eligible is not None:
         notes.append(_complete_case_note(eligible, n1, n0))
     units = units.drop(columns=["fu_time"], errors="ignore")
     return EffectResult(
         table, outcome, window_days, horizon_days, bal, ess, clipped, trim, bootstrap,
         tuple(notes), units, e, _covariate_names(Xdf, covs), converged, nc, level,
-        used, lost, regularisation(binary, trim), aliased, eligible,
+        used, lost, regularisation(binary, trim, ridged), aliased, eligible,
     )  # fmt: skip
 
 
-def regularisation(binary: bool, trim: float) -> dict:
+def regularisation(binary: bool, trim: float, ridged: dict | None = None) -> dict:
     """What the nuisance models do beyond plain maximum likelihood / least squares.
+
+    Parameters
+    ----------
+    binary : bool
+        Logistic outcome models (churn) instead of OLS.
+    trim : float
+        Propensities clipped to ``[trim, 1 - trim]``.
+    ridged : dict, optional
+        The full-sample fits that needed the ridge (``{"propensity" | "treated" | "control":
+        LogitFit}``, from :func:`cxmodels._numeric.logit`); default none.
 
     Returns
     -------
     dict
-        ``propensity_ridge`` (the logistic ridge :math:`\\lambda`), ``outcome_model``
-        (``"logistic, ridge"`` for churn, ``"OLS, minimum-norm if rank-deficient"`` otherwise),
-        ``outcome_ridge`` (0 for OLS) and ``propensity_clip`` (the clipping bounds).
+        ``propensity_ridge`` (the logistic ridge :math:`\\lambda`, 0 when the unpenalised fit
+        succeeded), ``outcome_model`` (``"logistic"``, ``"logistic, ridge"`` when an arm's fit
+        needed it, or ``"OLS, minimum-norm if rank-deficient"``), ``outcome_ridge``,
+        ``propensity_clip`` (the clipping bounds) and ``ridge_needed`` (``{fit: reason}``:
+        ``"singular"``, ``"separation"`` or ``"not_converged"``).
     """
+    ridged = ridged or {}
+    outcome_ridge = LOGIT_RIDGE if binary and {"treated", "control"} & set(ridged) else 0.0
+    logistic = "logistic, ridge" if outcome_ridge else "logistic"
     return {
-        "propensity_ridge": LOGIT_RIDGE,
-        "outcome_model": "logistic, ridge" if binary else "OLS, minimum-norm if rank-deficient",
-        "outcome_ridge": LOGIT_RIDGE if binary else 0.0,
+        "propensity_ridge": LOGIT_RIDGE if "propensity" in ridged else 0.0,
+        "outcome_model": logistic if binary else "OLS, minimum-norm if rank-deficient",
+        "outcome_ridge": outcome_ridge,
         "propensity_clip": (trim, 1 - trim),
+        "ridge_needed": {k: f.reason for k, f in ridged.items()},
     }
 
 
@@ -719,8 +703,6 @@ def aliased_columns(Xdf: pd.DataFrame, T: np.ndarray) -> dict[str, tuple[str, ..
         Keys ``all``, ``treated``, ``control`` with the aliased columns (only non-empty keys),
         from :func:`cxmodels._linalg.collinear_columns` (tolerance 1e-9 on :math:`1 - R^2`).
     """
-    from ._linalg import collinear_columns
-
     names = [str(c) for c in Xdf.columns]
     A = Xdf.to_numpy(float)
     if not names:
@@ -759,6 +741,27 @@ def _trust_notes(used, B, lost, nc, aliased, binary) -> list[str]:
     return notes
 
 
+def _ridge_notes(ridged: dict, aliased: dict, names: list[str]) -> list[str]:
+    """A note (and a warning) for each fit refitted with the ridge, with its aliased columns.
+
+    Fits whose aliased columns are already named by the rank-deficiency note are not repeated.
+    """
+    notes = []
+    for model, fit in ridged.items():  # at most three fits
+        if fit.reason == "singular" and aliased:
+            continue
+        cols = join_words(label(names[j]) for j in fit.aliased)
+        msg = t(
+            "effects.note.ridge_needed",
+            model=t(f"effects.model.{model}"),
+            reason=t(f"effects.ridge_reason.{fit.reason}", columns=cols),
+            ridge=fmt_num(fit.ridge, 6),
+        )
+        notes.append(msg)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
+    return notes
+
+
 def _choose_covariates(units: pd.DataFrame, covariates, default: list[str]) -> list[str]:
     """Named covariates must exist (with did-you-mean); the default list keeps those present."""
     if covariates is None:
@@ -777,6 +780,9 @@ def _regularisation_words(reg: dict) -> str:
         return ""
     lo, hi = reg["propensity_clip"]
     logistic = reg["outcome_model"].startswith("logistic")
+    if not (reg["propensity_ridge"] or reg["outcome_ridge"]):
+        key = "summary.value.outcome_logit_ml" if logistic else "summary.value.outcome_ols"
+        return t("summary.value.regularisation_ml", outcome=t(key), lo=f"{lo:g}", hi=f"{hi:g}")
     return t(
         "summary.value.regularisation",
         ridge=np.format_float_positional(reg["propensity_ridge"], trim="-"),
@@ -814,7 +820,7 @@ def _cluster_bootstrap(units, X, T, Y, binary, trim, B, seed):
             lost["lost_arm"] += 1
             continue
         with np.errstate(all="ignore"):
-            d, _, _, ok = _estimate(X, T, Y, wb, binary, trim)
+            d, _, _, ok, _ = _estimate(X, T, Y, wb, binary, trim)
         if not np.isfinite(d).all():
             lost["nonfinite"] += 1
             continue
@@ -1004,8 +1010,6 @@ class ResponseTimeResult(Result):
         return Findings(tuple(f), (self._adjustment(),))
 
     def plot(self, ax=None):
-        from .plots import forest
-
         rows = self.table.iloc[1:]
         return forest(
             rows,
@@ -1028,7 +1032,7 @@ def response_time_effect(
     bands=(0, 60, 240, 1440, np.inf),
     horizon_days: int = 180,
     covariates=None,
-    use_t: bool = False,
+    use_t: bool = USE_T,
 ) -> ResponseTimeResult:
     """Next satisfaction (or churn within the horizon) by complaint response-time band, adjusted.
 
@@ -1042,8 +1046,10 @@ def response_time_effect(
         Default: segment, club membership, region, tenure at the event (those present).
     use_t : bool
         Intervals and p-values from Student's t on the residual df instead of the normal
-        (default, statsmodels' ``cov_type="HC3"``); the same option and default as
-        :func:`cxmodels.drivers.fit_drivers` and :func:`cxmodels.drivers.penalty_reward`.
+        (default :data:`cxmodels._numeric.USE_T`, as statsmodels' ``cov_type="HC3"``); the same
+        option and default as :func:`cxmodels.drivers.fit_drivers` and
+        :func:`cxmodels.drivers.penalty_reward`. The fit is the numeric core's OLS with HC3
+        errors (:func:`cxmodels._numeric.ols`).
 
     Returns
     -------
@@ -1051,8 +1057,6 @@ def response_time_effect(
         ``table`` columns: ``band``, ``n``, ``mean_outcome``, ``adjusted_diff``, ``ci_low``,
         ``ci_high``, ``p_value``.
     """
-    import statsmodels.api as sm
-
     edges = np.asarray(bands, dtype=float)
     if len(edges) < 3 or not (np.diff(edges) > 0).all():
         fail(
@@ -1088,9 +1092,10 @@ def response_time_effect(
     ref = {"band": labels[0]}
     D = build_design(units, ["band"], reference=ref, table="units", check=False)
     Xc = design(units, covs)
-    X = sm.add_constant(pd.concat([D.frame(index=units.index), Xc], axis=1))
-    fit = sm.OLS(units["outcome"].astype(float), X).fit(cov_type="HC3", use_t=bool(use_t))
-    ci = fit.conf_int()
+    X = pd.concat([D.frame(index=units.index), Xc], axis=1)
+    y = units["outcome"].to_numpy(float)
+    fit = ols(X.to_numpy(float), y, names=[str(c) for c in X.columns], use_t=bool(use_t))
+    ci = fit.conf_int(0.95).set_axis([0, 1], axis=1)
     rows = []
     key = {lab: column_name("band", lab) for lab in labels}.get
     for lab in labels:  # a few bands
@@ -1112,8 +1117,6 @@ def response_time_effect(
 
 def _band_words(band) -> str:
     """A response-time band (``4h-24h``, ``over 24h``) in the current language."""
-    from .i18n import range_words
-
     return range_words(str(band))
 
 

@@ -15,9 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
+from . import __version__, i18n
 from ._format import _flat, _text_values, format_frame
+from ._results import _fmt_value
 from ._validation import fail
+from .i18n import label, localize_digits, t
 
 #: Characters Excel refuses in a sheet name, and its length limit.
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
@@ -87,8 +94,6 @@ def _cell(v):
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, bool):
-        from .i18n import label
-
         return label("yes" if v else "no", "yes" if v else "no")
     if isinstance(v, int | float | str):
         return v
@@ -98,10 +103,6 @@ def _cell(v):
 def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
     """One table on a write-only sheet: bold wrapped header, frozen first row, the display
     layer's headers and number formats, widths from the displayed strings."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     flat = _flat(df)
     shown, plan = format_frame(flat, labels=labels, intervals=False)
     ws.sheet_view.rightToLeft = bool(rtl)
@@ -139,8 +140,6 @@ def _write_table(ws, df: pd.DataFrame, labels, rtl: bool) -> None:
 
 def _text_cell(ws, value):
     """A cell of text from the data stays text: ``=...`` is never written as a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
     if not (isinstance(value, str) and value.startswith("=")):
         return value
     cell = WriteOnlyCell(ws, value=value)
@@ -149,8 +148,6 @@ def _text_cell(ws, value):
 
 
 def _number_cell(ws, value, number_format: str):
-    from openpyxl.cell import WriteOnlyCell
-
     if value is None or isinstance(value, str):
         return value
     cell = WriteOnlyCell(ws, value=value)
@@ -159,10 +156,6 @@ def _number_cell(ws, value, number_format: str):
 
 
 def _cover_rows(parameters, snapshot, sheets) -> list[tuple[str, str]]:
-    from . import __version__
-    from ._results import _fmt_value
-    from .i18n import localize_digits, t
-
     rows = [(t("report.workbook.version"), localize_digits(str(__version__)))]
     rows += [(str(k), localize_digits(_fmt_value(v))) for k, v in dict(parameters or {}).items()]
     if isinstance(snapshot, Mapping):
@@ -220,12 +213,6 @@ def export_tables(
     magnitude), so a cell shows what the HTML table shows while the value stays exact.
     Interval bounds keep their own columns (numbers, not text). Booleans are ``yes``/``no``.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    from . import i18n
-
     rtl = i18n.is_rtl() if rtl is None else rtl
     title = i18n.t("report.workbook.title") if title is None else title
     tables = collect_tables(results_or_tables)
@@ -247,8 +234,8 @@ def export_tables(
     cover.append([head])
     for k, v in _cover_rows(parameters, snapshot, names.values()):
         cover.append([_text_cell(cover, k), _text_cell(cover, v)])
-    for t, df in tables.items():
-        _write_table(wb.create_sheet(names[t]), df, labels, rtl)
+    for name, df in tables.items():
+        _write_table(wb.create_sheet(names[name]), df, labels, rtl)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -28,6 +28,7 @@ statistical inference. *JASA* 22(158), 209-212. Kish, L. (1965). *Survey Samplin
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -737,8 +738,6 @@ def _kpi_change(r: pd.Series, level: str) -> str:
 
 def metric_name(name: str) -> str:
     """A metric's name (``NPS``, ``CSAT (top-2-box %)``, ...) in the current language."""
-    import re
-
     name = str(name)
     if is_english():
         return name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._results import Findings
+from .metrics import kpi_findings
 
 
 def _pair(f: Findings) -> tuple[list[str], list[str]]:
@@ -44,6 +45,4 @@ def kano(res) -> tuple[list[str], list[str]]:
 
 def overview(kpis: pd.DataFrame, by_segment: pd.DataFrame | None = None):
     """(findings, caveats) of the KPI overview (see :func:`cxmodels.metrics.kpi_findings`)."""
-    from .metrics import kpi_findings  # metrics imports the data layer; this module stays light
-
     return _pair(kpi_findings(kpis, by_segment))

@@ -10,17 +10,25 @@ Labels next to points are placed without overlaps (:func:`place_labels`).
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import textwrap
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib import ticker
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from . import i18n
 from ._format import KANO_CATEGORIES, join_words, label
+from ._validation import check_option
+from .i18n.figures import localize_axes, rc_params
 
 PALETTE = ["#1f5a96", "#e07b39", "#3a9d5d", "#c0392b", "#7d5ba6", "#8c6d31", "#d4a017", "#5f6b73"]
 CATEGORY_COLORS = {
@@ -62,7 +70,7 @@ def _styled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context({**STYLE, **i18n.rc_params()}):
+        with plt.rc_context({**STYLE, **rc_params()}):
             out = fn(*args, **kwargs)
             if not i18n.is_english():
                 localize_figure(out)
@@ -90,7 +98,7 @@ def localize_figure(fig_or_ax) -> None:
     fig = _figure(fig_or_ax) if fig_or_ax is not None else None
     if fig is None or not hasattr(fig, "get_axes"):
         return
-    family = (i18n.rc_params().get("font.family") or [None])[0]
+    family = (rc_params().get("font.family") or [None])[0]
     # only the axes this call drew on: a notebook's empty neighbour axes keep their defaults
     drawn = [fig_or_ax] if hasattr(fig_or_ax, "transData") else fig.get_axes()
     for ax in drawn:  # numbers isolated: "-35.8 to -24.1" keeps each minus on its number
@@ -102,16 +110,11 @@ def localize_figure(fig_or_ax) -> None:
         if leg is not None:
             texts += [*leg.get_texts(), leg.get_title()]
         for t in texts:
-            t.set_text(_fig_words(i18n.range_words(t.get_text())))
-        i18n.localize_axes(ax)
+            if not getattr(t, "_cx_label", False):  # point labels are drawn in the language
+                t.set_text(_fig_words(i18n.range_words(t.get_text())))
+        localize_axes(ax)
         if family:
             ax.tick_params(labelfontfamily=family)
-
-
-def _unit_word(unit: str) -> str:
-    from .churn.nonparametric import unit_word
-
-    return unit_word(unit)
 
 
 def _ax(ax, figsize=None):
@@ -160,10 +163,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     (they write "No description has been provided for this image"), so the ``<img>`` is
     what puts the description into exported reports; JupyterLab shows it the same way.
     """
-    import base64
-
-    from matplotlib.text import Text
-
     fig = _figure(fig_or_ax)
     text = alt or alt_text(fig)
     buf = io.BytesIO()
@@ -174,8 +173,6 @@ def figure_bundle(fig_or_ax, alt: str | None = None, *, dpi: int = 110, html: bo
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     data = {"image/png": b64, "text/plain": f"<Figure: {text}>"}
     if html:
-        from html import escape
-
         data["text/html"] = (
             f'<img src="data:image/png;base64,{b64}" alt="{escape(text, quote=True)}" '
             'style="max-width:100%;height:auto" class="cx-figure">'
@@ -254,7 +251,14 @@ def _outside(cand: np.ndarray, frame: np.ndarray) -> np.ndarray:
 _ANGLES = np.deg2rad(
     np.array([45, 135, 315, 225, 0, 180, 90, 270, 22, 158, 338, 202, 68, 112, 292, 248])
 )
-_RADII = np.array([3, 6, 10, 16, 24, 34, 46, 60, 78, 100, 125, 155, 190], dtype=float)
+_RADII = np.array([3, 6, 10, 16, 24, 34, 46, 60, 78, 100, 125, 155, 190, 230, 280], dtype=float)
+#: Soft costs, in pixels of distance: per px² of label on a marker or on a reference line,
+#: and per marker a leader line passes through.
+_ON_MARKER, _ON_RULE, _LEADER_THROUGH = 0.3, 0.3, 100.0
+#: The cost of a leader line crossing a label (or a label lying across a leader).
+_LEADER_ACROSS = 1e4
+#: A label this far (display px, beyond its marker) from its point gets a leader line.
+_LEADER_FROM = 12.0
 
 
 def _candidates(p: np.ndarray, size: np.ndarray, r0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -268,15 +272,116 @@ def _candidates(p: np.ndarray, size: np.ndarray, r0: float) -> tuple[np.ndarray,
     return boxes, np.repeat(_RADII, len(_ANGLES))
 
 
+def _crossings(a: np.ndarray, b: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Whether each segment ``a[k] -> b[k]`` (K, 2) passes through each box (M, 4): (K, M)
+    booleans (Liang-Barsky clipping; a segment only touching a box does not cross it)."""
+    if not len(boxes) or not len(a):
+        return np.zeros((len(a), len(boxes)), bool)
+    lo, hi = boxes[None, :, :2] + 0.5, boxes[None, :, 2:] - 0.5
+    d = (b - a)[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a[:, None, :]) / d, (hi - a[:, None, :]) / d
+    flat = d == 0
+    inside = (a[:, None, :] > lo) & (a[:, None, :] < hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=2)
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=2)
+    return (np.maximum(t_in, 0.0) < np.minimum(t_out, 1.0)) & (t_in < t_out)
+
+
+def _leader_ends(p: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """The point of each box nearest to ``p`` (where a leader line from ``p`` ends)."""
+    return np.clip(p, boxes[:, :2], boxes[:, 2:])
+
+
+def _rule_boxes(ax, renderer) -> np.ndarray:
+    """Boxes (display px, 3 px thick) of the straight horizontal or vertical lines drawn on
+    the axes (reference lines at 0, quadrant cross-hairs), which a label should not sit on."""
+    out = []
+    for line in ax.lines:
+        if not line.get_visible():
+            continue
+        x0, y0, x1, y1 = line.get_window_extent(renderer).extents
+        if min(x1 - x0, y1 - y0) < 2 and max(x1 - x0, y1 - y0) > 0:
+            out.append([x0 - 1.5, y0 - 1.5, x1 + 1.5, y1 + 1.5])
+    return np.array(out, float).reshape(-1, 4)
+
+
+def _label_text(text, wrap: int) -> str:
+    """A label as drawn: wrapped, and in a language other than English translated with its
+    numbers localised and isolated (:func:`_fig_words`), so it is measured as shown."""
+    text = textwrap.fill(str(text), wrap) if wrap else str(text)
+    return text if i18n.is_english() else _fig_words(i18n.range_words(text))
+
+
+class _Layout:
+    """The boxes and leader lines placed so far, and what a candidate box would cost.
+
+    Hard costs (on another label or its gap, on other text of the axes, outside the axes)
+    leave a label out when no candidate avoids them; a leader line through a label, or a
+    label across a leader, weighs far above the soft costs (a marker or a reference line under
+    the label, a leader through a marker), and those above the distance from the point.
+    """
+
+    def __init__(self, frame, obstacles, markers, rules, gap):
+        self.frame, self.obstacles, self.markers, self.rules = frame, obstacles, markers, rules
+        self.gap = gap
+        self.boxes = np.zeros((0, 4))
+        self.lead_a, self.lead_b = np.zeros((0, 2)), np.zeros((0, 2))
+
+    def hard(self, cand: np.ndarray) -> np.ndarray:
+        g = np.array([-1, -1, 1, 1]) * self.gap
+        return (
+            _boxes_overlap(cand + g, self.boxes).sum(axis=1)
+            + _boxes_overlap(cand, self.obstacles).sum(axis=1)
+            + _outside(cand, self.frame)
+        )
+
+    def crossings(self, cand: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Labels the candidate's leader would cross plus leaders crossing the candidate."""
+        ends = _leader_ends(p, cand)
+        own = _crossings(np.broadcast_to(p, ends.shape), ends, self.boxes).sum(axis=1)
+        return (r > _LEADER_FROM) * own + _crossings(self.lead_a, self.lead_b, cand).sum(axis=0)
+
+    def soft(self, cand: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        ends = _leader_ends(p, cand)
+        own = np.all(np.isclose(self.markers[:, :2] + self.markers[:, 2:], 2 * p), axis=1)
+        through = _crossings(np.broadcast_to(p, ends.shape), ends, self.markers[~own])
+        on_markers = _boxes_overlap(cand, self.markers).sum(axis=1)
+        on_rules = _boxes_overlap(cand, self.rules).sum(axis=1)
+        leads = (r > _LEADER_FROM) * through.sum(axis=1)
+        return _ON_MARKER * on_markers + _ON_RULE * on_rules + _LEADER_THROUGH * leads
+
+    def add(self, box: np.ndarray, p: np.ndarray, leader: bool) -> None:
+        self.boxes = np.vstack([self.boxes, box])
+        if leader:
+            self.lead_a = np.vstack([self.lead_a, p])
+            self.lead_b = np.vstack([self.lead_b, _leader_ends(p, box[None])])
+
+
 def place_labels(
-    ax, x, y, texts, *, fontsize: float = 9, sizes=None, color: str = "#222222", wrap: int = 28
+    ax,
+    x,
+    y,
+    texts,
+    *,
+    fontsize: float = 9,
+    sizes=None,
+    color: str = "#222222",
+    wrap: int = 28,
+    gap: float = 2.0,
 ):
     """Write ``texts`` next to the points ``(x, y)`` without overlapping each other.
 
-    Each label is placed in turn (the most crowded first) at the nearest of 208 candidate
-    positions around its point, in display coordinates, that overlaps no label placed so
-    far, no point, no other text on the axes and stays inside the axes; a label placed
-    away from its point gets a thin leader line. Call it after the axis limits are final.
+    A deterministic greedy placement in display coordinates: each label, the most crowded
+    first, is measured by the renderer as it will be drawn (wrapped; in Persian translated,
+    its digits Persian and its numbers isolated, shaped by the figure's font) and put at the
+    nearest of 240 candidate positions around its point that keeps ``gap`` pixels from every
+    label placed so far, overlaps no other text on the axes and stays inside the axes; among
+    those it prefers, in this order, positions whose leader line crosses no label (nor is
+    crossed by one), then positions off the markers and off straight reference lines. A label placed away from its point
+    gets a thin leader line. A label with no such position is left out, and a note under the
+    axes names it (the catalogue's ``fig.labels_left_out``). Call it after the axis limits
+    are final.
 
     Parameters
     ----------
@@ -289,14 +394,17 @@ def place_labels(
         Marker areas (points^2, as ``scatter``'s ``s``) so labels keep clear of big bubbles.
     wrap : int
         Labels longer than this many characters are wrapped onto several lines.
+    gap : float
+        Least distance between two labels' boxes, in display pixels.
 
     Returns
     -------
     list of Text
-        The label artists (also in ``ax.texts``, tagged ``_cx_label = True``).
+        The labels drawn (also in ``ax.texts``, tagged ``_cx_label = True``); a label left
+        out is not among them.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    texts = [textwrap.fill(str(t), wrap) if wrap else str(t) for t in texts]
+    texts = [_label_text(t, wrap) for t in texts]
     if not len(texts):
         return []
     fig = ax.figure
@@ -312,57 +420,61 @@ def place_labels(
         else np.broadcast_to(np.asarray(sizes, float), x.shape)
     )
     rad = np.sqrt(s) / 2 * fig.dpi / 72 + 1.5
-    point_boxes = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
-    arts = [
-        ax.text(
-            xi,
-            yi,
-            t,
-            fontsize=fontsize,
-            color=color,
-            ha="center",
-            va="center",
-            zorder=5,
-            linespacing=1.0,
-        )
-        for xi, yi, t in zip(x, y, texts)
-    ]
+    arts = [_label_artist(ax, xi, yi, t, fontsize, color) for xi, yi, t in zip(x, y, texts)]
     size = np.array([a.get_window_extent(renderer).size for a in arts]) + 2.0
-    frame = np.array(ax.get_window_extent(renderer).extents)
+    inset = np.array([2.0, 2.0, -2.0, -2.0])  # labels keep off the spines
+    frame = np.array(ax.get_window_extent(renderer).extents) + inset
+    markers = np.column_stack([pts - rad[:, None], pts + rad[:, None]])
+    layout = _Layout(frame, obstacles, markers, _rule_boxes(ax, renderer), gap)
     dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
-    order = np.argsort(-(dist < 60).sum(axis=1), kind="stable")
-    placed = np.zeros((0, 4))
-    final = np.zeros((len(x), 4))
-    far = np.zeros(len(x), bool)
-    for i in order:
+    final, far = np.full((len(x), 4), np.nan), np.zeros(len(x), bool)
+    for i in np.argsort(-(dist < 60).sum(axis=1), kind="stable"):
         cand, r = _candidates(pts[i], size[i], rad[i])
-        cost = (
-            1e6 * _boxes_overlap(cand, placed).sum(axis=1)
-            + 1e6 * _boxes_overlap(cand, obstacles).sum(axis=1)
-            + 1e5 * _outside(cand, frame)
-            + 1e3 * _boxes_overlap(cand, point_boxes).sum(axis=1)
-            + r
-        )
-        k = int(np.argmin(cost))
-        final[i], far[i] = cand[k], r[k] > 12
-        placed = np.vstack([placed, cand[k]])
+        hard = layout.hard(cand)
+        across = _LEADER_ACROSS * layout.crossings(cand, pts[i], r)
+        k = int(np.argmin(1e6 * hard + across + layout.soft(cand, pts[i], r) + r))
+        if hard[k] > 0:
+            continue  # no room: left out, named in the note
+        final[i], far[i] = cand[k], r[k] > _LEADER_FROM
+        layout.add(cand[k], pts[i], far[i])
+    return _finish(ax, arts, pts, final, far)
+
+
+def _label_artist(ax, x, y, text, fontsize, color):
+    art = ax.text(x, y, text, fontsize=fontsize, color=color, ha="center", va="center",
+                  zorder=5, linespacing=1.0)  # fmt: skip
+    art._cx_label = True  # already in the figure's language: localize_figure leaves it
+    return art
+
+
+def _finish(ax, arts, pts, final, far) -> list:
+    """Move the labels to their boxes, draw the leaders, leave out (and name) the others."""
     inv = ax.transData.inverted()
-    centres = inv.transform((final[:, :2] + final[:, 2:]) / 2)
-    for a, c in zip(arts, centres):
-        a.set_position(c)
-        a._cx_label = True
+    kept = ~np.isnan(final[:, 0])
+    for a, box, ok in zip(arts, final, kept):
+        if ok:
+            a.set_position(inv.transform((box[:2] + box[2:]) / 2))
+        else:
+            a.remove()
     _leaders(ax, pts[far], final[far], inv)
-    return arts
+    if not kept.all():
+        names = join_words(a.get_text().replace("\n", " ") for a, ok in zip(arts, kept) if not ok)
+        note = ax.annotate(
+            i18n.t("fig.labels_left_out", names=names), (0, 0), xycoords="axes fraction",
+            xytext=(0, -38), textcoords="offset points", va="top", fontsize=7.5, color="#555555",
+            wrap=True,
+        )  # fmt: skip
+        note._cx_label = True
+    return [a for a, ok in zip(arts, kept) if ok]
 
 
 def _leaders(ax, pts: np.ndarray, boxes: np.ndarray, inv) -> None:
     """Thin lines from each point to the nearest edge of its (moved) label."""
     if not len(pts):
         return
-    near = np.clip(pts, boxes[:, :2], boxes[:, 2:])
+    near = _leader_ends(pts, boxes)
     a, b = inv.transform(pts), inv.transform(near)
     segs = np.stack([a, b], axis=1)
-    from matplotlib.collections import LineCollection
 
     ax.add_collection(
         LineCollection(segs, colors="#6b757c", linewidths=0.7, zorder=2), autolim=False
@@ -531,8 +643,6 @@ def kano_stacked(table: pd.DataFrame, ax=None):
 
 def _category_legend(ax, cats) -> None:
     """Legend of the Kano categories present, with full names, outside the axes."""
-    from matplotlib.lines import Line2D
-
     present = [c for c in CATEGORY_COLORS if c in set(map(str, cats))]
     handles = [
         Line2D(
@@ -602,8 +712,6 @@ def kano_dumouchel(table: pd.DataFrame, ax=None, whiskers: str = "sd"):
     ``"sd"`` (one standard deviation, the spread of answers), ``"ci"`` (1.96 standard errors,
     where the mean lies) or ``"none"``.
     """
-    from ._validation import check_option
-
     check_option("whiskers", whiskers, ("sd", "ci", "none"), table="kano_dumouchel")
     ax = _ax(ax, (7.5, 6))
     x, y = table["dys_mean"].to_numpy(float), table["fun_mean"].to_numpy(float)
@@ -706,14 +814,14 @@ def km_curves(
         c = (PALETTE[0] if names[g] == "yes" else PALETTE[1]) if yn else PALETTE[i % len(PALETTE)]
         ax.step(d["time"], d["survival"], where="post", color=c, label=names[g])
         ax.fill_between(d["time"], d["ci_low"], d["ci_high"], step="post", color=c, alpha=0.15)
-    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=_unit_word(unit)))
+    ax.set_xlabel(i18n.t("fig.time_since_baseline", unit=i18n.unit_word(unit)))
     ax.set_ylabel("share still active")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     if len(names) > 1 or by:
         _legend_outside(ax, title=label(by) if by else None)
     groups = i18n.t("fig.alt.km_groups", n=len(names), by=label(by)) if by else ""
-    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=_unit_word(unit)))
+    return _set_alt(ax, i18n.t("fig.alt.km", groups=groups, unit=i18n.unit_word(unit)))
 
 
 @_styled
@@ -775,8 +883,6 @@ def trend(table: pd.DataFrame, x: str = "wave", ax=None, title: str = "", ylabel
 @_styled
 def heatmap(table: pd.DataFrame, row: str, col: str, ax=None, title: str = "", fmt: str = ".0f"):
     """Segment-by-wave heatmap; cells flagged small are left blank."""
-    import seaborn as sns
-
     wide = table.assign(value=table["value"].where(~table["small"])).pivot(
         index=row, columns=col, values="value"
     )

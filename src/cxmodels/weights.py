@@ -13,7 +13,7 @@ table, or of any population table):
 
 A margin is a column (``"segment"``) or a tuple of columns matched jointly (``("segment",
 "tenure_band")``: post-stratification cells). ``tenure_band`` is derived from ``signup_date``
-to the observation end (:data:`TENURE_BANDS`). The design effect of weighting is Kish's
+to the observation end (:data:`cxmodels.data.joins.TENURE_BANDS`). The design effect of weighting is Kish's
 :math:`1 + \\mathrm{CV}^2(w) = n\\sum w^2 / (\\sum w)^2` and the effective n is
 :math:`n / \\mathrm{deff}`.
 
@@ -28,33 +28,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from ._format import fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
+from . import metrics
+from ._format import CELL, CROSS, fmt_ci, fmt_count, fmt_num, fmt_pct, join_words, label
+from ._numeric import newton
 from ._results import Findings, Result, result_dataclass
 from ._validation import as_list, check_level, check_number, check_option, fail, require_columns
+from .data.core import is_dataset
+from .data.joins import TENURE_LABELS, tenure_band, with_customer_columns
 from .i18n import t
 
 METHODS = ("rake", "linear", "logit")
-#: Tenure bands (years from signup to the observation end or churn), left-closed.
-TENURE_BANDS = (0, 1, 2, 3, np.inf)
-TENURE_LABELS = ("<1y", "1-2y", "2-3y", "3y+")
-
-
-def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
-    """Years from ``signup_date`` to churn or ``observation_end``, in :data:`TENURE_BANDS`."""
-    require_columns(customers, ["signup_date"], "customers")
-    end = pd.Series(pd.Timestamp(observation_end), index=customers.index)
-    if "churn_date" in customers:
-        end = pd.to_datetime(customers["churn_date"]).fillna(end)
-    years = (end - pd.to_datetime(customers["signup_date"])).dt.days / 365.25
-    return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
 
 
 def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A data set's responses with the customer columns ``cols`` that the customers table has
     (``tenure_band`` derived when asked for), and the customers table."""
-    from .data.joins import with_customer_columns
-
     customers = data.customers.copy()
     if "tenure_band" in cols and "tenure_band" not in customers and "signup_date" in customers:
         customers["tenure_band"] = tenure_band(customers, data.observation_end)
@@ -64,8 +54,6 @@ def _joined(data, cols) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _tables(data, population, margins):
     """The sample (responses with customer columns) and the population table."""
-    from .data.core import is_dataset
-
     cols = sorted({c for m in margins for c in m})
     if is_dataset(data):
         sample, customers = _joined(data, cols)
@@ -84,17 +72,27 @@ def _tables(data, population, margins):
     return sample, population
 
 
+def _margin_tuples(margins) -> list[tuple[str, ...]]:
+    """Margins as tuples of column names: a tuple is crossed, and so is a name written as the
+    tables key it (``"segment x tenure_band"``, :data:`~cxmodels._format.CROSS`)."""
+    out = []
+    for m in as_list(margins):
+        cols = m.split(CROSS) if isinstance(m, str) else as_list(m)
+        out.append(tuple(str(c).strip() for c in cols))
+    return out
+
+
 def _cell_key(frame: pd.DataFrame, margin) -> pd.Series:
     """Each row's cell of ``margin`` (a column or a tuple of columns) as one text key."""
     cols = [frame[c].astype(str) for c in margin]
-    return cols[0].str.cat(cols[1:], sep=" / ") if len(cols) > 1 else cols[0]
+    return cols[0].str.cat(cols[1:], sep=CELL) if len(cols) > 1 else cols[0]
 
 
 def _level_key(cell: str) -> tuple:
     """Sort key of a margin cell: tenure bands in their order (``<1y`` first), other levels
     alphabetically, part by part in a crossed margin (``east / <1y``)."""
     order = {b: i for i, b in enumerate(TENURE_LABELS)}
-    return tuple((order.get(p, len(order)), p) for p in str(cell).split(" / "))
+    return tuple((order.get(p, len(order)), p) for p in str(cell).split(CELL))
 
 
 def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
@@ -103,11 +101,11 @@ def _cells(sample, population, margin) -> tuple[np.ndarray, np.ndarray, list]:
     counts = p.value_counts()
     missing = sorted(set(counts.index) - set(s))
     if missing:
-        fail("responses", " x ".join(margin), f"no respondents in {missing[:5]}",
+        fail("responses", CROSS.join(margin), f"no respondents in {missing[:5]}",
              "merge small levels or leave the margin out")  # fmt: skip
     extra = sorted(set(s) - set(counts.index))
     if extra:
-        fail("population", " x ".join(margin), f"levels {extra[:5]} not in the population",
+        fail("population", CROSS.join(margin), f"levels {extra[:5]} not in the population",
              "use the same levels in both tables")  # fmt: skip
     levels = sorted(counts.index, key=_level_key)
     codes = pd.Categorical(s, categories=levels).codes
@@ -138,25 +136,40 @@ def _linear(d, cells):
 
 
 def _logit(d, cells, bounds, maxit, tol):
+    r"""Logit calibration (Deville & Särndal 1992): Newton on its convex dual, step halving.
+
+    The weights are :math:`d_i g(x_i^\top\lambda)` with :math:`g(u) = L + (U - L)\,
+    \mathrm{expit}(Au + c)`, :math:`A = (U-L)/((1-L)(U-1))`, :math:`c = \log((1-L)/(U-1))`;
+    :math:`\lambda` minimises :math:`F(\lambda) = \sum_i d_i G(x_i^\top\lambda) -
+    T^\top\lambda` (:math:`G' = g`), whose gradient is minus the margins' residual and whose
+    Hessian is :math:`X^\top \mathrm{diag}(d g') X`, by :func:`cxmodels._numeric.newton`
+    (least-squares steps: the indicators of two margins are collinear). Converged when every
+    total is matched within ``tol`` (relative).
+    """
     L, U = bounds
     A = (U - L) / ((1 - L) * (U - 1))
+    c = np.log((1 - L) / (U - 1))
     X, T = _indicators(cells)
-    lam = np.zeros(X.shape[1])
 
     def g_of(u):
         e = np.exp(np.clip(A * u, -700, 700))
         return (L * (U - 1) + U * (1 - L) * e) / (U - 1 + (1 - L) * e)
 
-    for it in range(1, maxit + 1):
+    def dual(lam):
         u = X @ lam
-        g = g_of(u)
-        dg = (g - L) * (U - g) * A / (U - L)
-        resid = T - (d * g) @ X
-        if np.max(np.abs(resid) / np.maximum(T, 1)) < tol:
-            return d * g, it, True
-        J = (X * (d * dg)[:, None]).T @ X
-        lam = lam + np.linalg.lstsq(J, resid, rcond=None)[0]
-    return d * g_of(X @ lam), maxit, False
+        G = L * u + (U - L) / A * (np.logaddexp(0.0, A * u + c) - np.logaddexp(0.0, c))
+        return float(d @ G - T @ lam), (d * g_of(u)) @ X - T
+
+    def hessian(lam):
+        g = g_of(X @ lam)
+        return (X * (d * (g - L) * (U - g) * A / (U - L))[:, None]).T @ X
+
+    res = newton(
+        dual, np.zeros(X.shape[1]), hessian, max_iter=maxit,
+        solve=lambda H, g: np.linalg.lstsq(H, g, rcond=None)[0],
+        done=lambda lam, f, grad: np.max(np.abs(grad) / np.maximum(T, 1)) < tol,
+    )  # fmt: skip
+    return d * g_of(X @ res.x), res.iterations, res.converged
 
 
 def _trim(w, trim):
@@ -180,7 +193,7 @@ def _diagnostics(cells, margins, d, w) -> pd.DataFrame:
         after = np.bincount(codes, w, len(totals)) / w.sum()
         share = totals / totals.sum()
         for i, lv in enumerate(levels):
-            rows.append({"margin": " x ".join(m), "level": lv, "population": share[i],
+            rows.append({"margin": CROSS.join(m), "level": lv, "population": share[i],
                          "unweighted": before[i], "weighted": after[i]})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -204,7 +217,8 @@ def survey_weights(
     data : CXData or DataFrame
         A data set (its responses, with the customer columns joined) or a sample table.
     margins : list of str or tuple of str
-        Columns whose distribution the weights match; a tuple is matched jointly (cells).
+        Columns whose distribution the weights match; a tuple is matched jointly (cells), and
+        so is a name written ``"segment x tenure_band"`` (as the tables name the margin).
         ``tenure_band`` is derived from ``signup_date`` for a data set.
     method : {"rake", "linear", "logit"}
     bounds : (L, U), optional
@@ -229,7 +243,7 @@ def survey_weights(
     """
     check_option("method", method, METHODS)
     check_number("maxit", maxit, low=1, integer=True)
-    margins = [tuple(as_list(m)) for m in as_list(margins)] if margins else []
+    margins = _margin_tuples(margins) if margins else []
     if not margins:
         fail("argument", "margins", "no margins", "name one or more customer columns")
     if bounds is not None and method != "logit":
@@ -293,7 +307,7 @@ class WeightsResult(Result):
     def _summary_parts(self):
         facts = {
             "Calibration method": self.method,
-            "Margins matched": [" x ".join(m) for m in self.margins],
+            "Margins matched": [label(CROSS.join(m)) for m in self.margins],
             "Responses weighted": self.n,
             "Design effect (Kish)": self.deff,
             "Effective n (Kish)": self.n_eff,
@@ -350,8 +364,6 @@ def compare_weighted(data, weights: WeightsResult, level: float = 0.95) -> pd.Da
         ``n_eff``, from the metric functions' ``weights=`` argument (:mod:`cxmodels.metrics`);
         ``metric`` is the metric's name in the current language.
     """
-    from . import metrics
-
     responses = data.responses
     if len(weights.weights) != len(responses):
         fail("responses", "weights", "not one weight per response",
@@ -397,13 +409,11 @@ def _margin_problem(sample, population, margin) -> tuple[str, dict] | None:
 
 def _margin_test(sample, population, margin) -> dict:
     """Pearson's chi-square test of the answers' shares against the base's, one margin."""
-    from scipy import stats
-
     base = _cell_key(population, margin).value_counts(normalize=True).sort_index()
     observed = _cell_key(sample, margin).value_counts().reindex(base.index, fill_value=0)
     chi2, p = stats.chisquare(observed, base.to_numpy() * observed.sum())
     gap = (observed / observed.sum() - base).abs()
-    return {"margin": " x ".join(margin), "chi2": float(chi2), "df": len(base) - 1,
+    return {"margin": CROSS.join(margin), "chi2": float(chi2), "df": len(base) - 1,
             "p": float(p), "largest_gap": float(gap.max())}  # fmt: skip
 
 
@@ -417,7 +427,8 @@ def weighted_against_unweighted(
     data : CXData
         A data set with ``customers`` and ``responses``.
     margins : list of str or tuple of str
-        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`). A margin
+        Customer columns to compare and weight to (default :data:`REPORT_MARGINS`); a tuple
+        or a name written ``"segment x tenure_band"`` is a crossed margin. A margin
         the data cannot support (no such column, missing values, a level no customer with an
         answer has) is left out and named in the caveats; one with a single level is matched
         by every answer and left out silently.
@@ -441,14 +452,11 @@ def weighted_against_unweighted(
     shares. Answers of one customer are counted separately, so with repeated answers the test
     is liberal; weighting a sample that already matches changes nothing but the design effect.
     """
-    from . import metrics
-    from .data.core import is_dataset
-
     level = check_level(level)
     check_option("method", method, METHODS)
     if not is_dataset(data):
         fail("data", "-", "not a data set", "pass cx.load(...) with customers and responses")
-    margins = [tuple(str(c).strip() for c in as_list(m)) for m in as_list(margins)]
+    margins = _margin_tuples(margins)
     sample, population = _joined(data, sorted({c for m in margins for c in m}))
     kept, left_out = [], []
     for m in margins:
@@ -456,7 +464,7 @@ def weighted_against_unweighted(
         if problem is None:
             kept.append(m)
         elif problem[0] != "one_level":
-            left_out.append((" x ".join(m), *problem))
+            left_out.append((CROSS.join(m), *problem))
     tests = pd.DataFrame(
         [_margin_test(sample, population, m) for m in kept],
         columns=["margin", "chi2", "df", "p", "largest_gap"],

@@ -1,15 +1,14 @@
-"""Write the pinned drivers outputs (issue 11: pin before moving code).
+"""The frozen drivers answers and the calls ``tests/test_drivers_pinned.py`` checks on them.
 
-Run once with the code of commit 25ac991 (before the drivers redesign):
-``python -m tests.reference.make_drivers_pinned``. It writes the input data
+``python -m tests.reference.make_drivers_pinned`` wrote the input data once
 (``drivers_pinned_input.csv.gz``, a frozen copy of ``cx.generate(3000, seed=3)``'s answers with
-the customer segment) and every public output on it (``drivers_pinned.json``), so the pinned test
-does not depend on the synthetic generator staying the same.
+the customer segment, issue 11), so the tests do not depend on the synthetic generator staying
+the same. Issue 27 replaced the outputs pinned from cxmodels' own earlier code by R
+(``drivers_r.R`` and its ``drivers_r.json``) and an independent bootstrap in the test.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from cxmodels.drivers import IMPORTANCE_METHODS
 
 HERE = Path(__file__).parent
 INPUT = HERE / "drivers_pinned_input.csv.gz"
-OUTPUT = HERE / "drivers_pinned.json"
 ATTRS = [
     "attr_product_quality",
     "attr_value_for_money",
@@ -101,8 +99,5 @@ def run(df: pd.DataFrame) -> dict:
 
 
 if __name__ == "__main__":
-    df = frozen_input()
-    df.to_csv(INPUT, index=False)
-    df = pd.read_csv(INPUT)
-    OUTPUT.write_text(json.dumps(run(df), indent=1))
-    print("wrote", INPUT, OUTPUT)
+    frozen_input().to_csv(INPUT, index=False)
+    print("wrote", INPUT)

@@ -26,6 +26,8 @@ from scipy import optimize
 from scipy.special import expit
 from scipy.stats import norm
 
+from .._numeric import newton, numerical_hessian
+
 
 def _terms(dist: str, z: np.ndarray):
     """a(z), a'(z), b(z), b'(z)."""
@@ -52,14 +54,9 @@ def _negll(theta, X1, y, E, dist):
     return -ll, -np.r_[g_b, g_s]
 
 
-def _hessian(theta, args, h=1e-5):
-    p = len(theta)
-    H = np.empty((p, p))
-    for j in range(p):  # loop over parameters (a few), not rows
-        e = np.zeros(p)
-        e[j] = h * max(1.0, abs(theta[j]))
-        H[:, j] = (_negll(theta + e, *args)[1] - _negll(theta - e, *args)[1]) / (2 * e[j])
-    return (H + H.T) / 2
+def _hessian(theta, args):
+    """The Hessian of the negative log-likelihood (central differences of its gradient)."""
+    return numerical_hessian(lambda th: _negll(th, *args), theta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +94,7 @@ def fit_aft(X: np.ndarray, T: np.ndarray, E: np.ndarray, dist: str) -> AFTFit:
 
 
 def newton_polish(theta, args, max_iter: int = 8, max_halvings: int = 30):
-    """Newton steps on the negative log-likelihood with step halving.
+    """Newton steps on the negative log-likelihood with step halving (:func:`newton`).
 
     Each step :math:`-H^{-1}g` is halved until the negative log-likelihood is finite and not
     above the current value (within rounding); when no halving achieves that (or ``H`` is
@@ -109,35 +106,9 @@ def newton_polish(theta, args, max_iter: int = 8, max_halvings: int = 30):
         The accepted point, its negative log-likelihood and gradient (always evaluated at
         ``theta``, never carried over from a rejected step).
     """
-    f, g = _negll(theta, *args)
-    for _ in range(max_iter):  # Newton iterations (a few), quadratic near the optimum
-        try:
-            step = np.linalg.solve(_hessian(theta, args), g)
-        except np.linalg.LinAlgError:
-            break
-        accepted = _halve(theta, step, f, args, max_halvings)
-        if accepted is None:
-            break
-        theta, f, g, size = accepted
-        if size < 1e-12:
-            break
-    return theta, f, g
-
-
-def _halve(theta, step, f, args, max_halvings):
-    """The first of ``theta - step / 2^k`` that does not raise the objective, or None."""
-    if not np.all(np.isfinite(step)):
-        return None
-    slack = 8 * np.finfo(float).eps * max(1.0, abs(f))
-    lam = 1.0
-    for _ in range(max_halvings):  # halvings of one step
-        cand = theta - lam * step
-        with np.errstate(over="ignore", invalid="ignore"):
-            fc, gc = _negll(cand, *args)
-        if np.isfinite(fc) and fc <= f + slack:
-            return cand, fc, gc, float(np.max(np.abs(lam * step)))
-        lam /= 2
-    return None
+    res = newton(lambda th: _negll(th, *args), theta, lambda th: _hessian(th, args),
+                 max_iter=max_iter, tol=1e-12, max_halvings=max_halvings)  # fmt: skip
+    return res.x, res.fun, res.grad
 
 
 def survival(dist: str, z: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@ r"""Risk-set arithmetic of the Cox model (right-censored data, strata, Efron tie
 
 Two things R ``survival`` computes that lifelines does not (or not the same way):
 
-* the **Efron baseline cumulative hazard** of ``survfit.coxph`` (``ctype = 2``): at an event
+* the **Efron baseline cumulative hazard** of ``survfit.coxph`` (``ctype = 2``; the Breslow
+  estimate of ``ctype = 1``, lifelines' convention, is offered beside it): at an event
   time with :math:`d` churners, risk-set sum :math:`R = \sum_{at\ risk} e^{\eta}` and churner sum
   :math:`D = \sum_{churners} e^{\eta}`, the increment is
   :math:`\sum_{k=0}^{d-1} 1 / (R - \tfrac{k}{d} D)`; predicted survival
@@ -94,17 +95,42 @@ def _group_sum(rs: RiskSets, values: np.ndarray) -> np.ndarray:
     return out.reshape((ng,) + values.shape[1:])
 
 
-def efron_baseline(T, E, eta, strata=None) -> pd.DataFrame:
-    """Efron baseline cumulative hazard per stratum at each event time (R ``survfit.coxph``).
+#: Baseline hazard estimators of :func:`baseline_hazard`: R ``survfit.coxph``'s ``ctype``.
+BASELINES = {"efron": 2, "breslow": 1}
 
-    Returns a frame with ``stratum`` (code), ``time`` and ``cumhaz`` for :math:`\\eta = 0`.
+
+def baseline_hazard(T, E, eta, strata=None, method: str = "efron") -> pd.DataFrame:
+    """Baseline cumulative hazard per stratum at each event time (R ``survfit.coxph``).
+
+    Parameters
+    ----------
+    T, E : arrays
+        Durations and churn indicators.
+    eta : array
+        Linear predictor of each row (centred: the baseline is that of :math:`\\eta = 0`).
+    strata : array of int, optional
+        Stratum code of each row.
+    method : {"efron", "breslow"}
+        ``"efron"`` (R's default for Efron ties, ``ctype = 2``): the increment at a time with
+        :math:`d` churners is :math:`\\sum_{k=0}^{d-1} 1/(R - \\tfrac{k}{d} D)`;
+        ``"breslow"`` (``ctype = 1``, lifelines' ``baseline_cumulative_hazard_``): :math:`d/R`.
+        Without tied churn times the two agree.
+
+    Returns
+    -------
+    DataFrame
+        ``stratum`` (code), ``time``, ``hazard`` (the increment) and ``cumhaz``.
     """
     rs = risk_sets(T, E, strata)
     r = np.exp(eta[rs.order])
     e = E[rs.order]
     R = _at_risk(rs, _group_sum(rs, r[:, None]))[:, 0]
-    D = _group_sum(rs, (r * e)[:, None])[:, 0]
-    inc = np.bincount(rs.eg, weights=1.0 / (R[rs.eg] - rs.ek * D[rs.eg]), minlength=len(rs.time))
+    if method == "breslow":
+        inc = rs.deaths / R
+    else:
+        D = _group_sum(rs, (r * e)[:, None])[:, 0]
+        w = 1.0 / (R[rs.eg] - rs.ek * D[rs.eg])
+        inc = np.bincount(rs.eg, weights=w, minlength=len(rs.time))
     ev = rs.deaths > 0
     out = pd.DataFrame({"stratum": rs.stratum[ev], "time": rs.time[ev], "hazard": inc[ev]})
     out["cumhaz"] = out.groupby("stratum")["hazard"].cumsum()

@@ -38,6 +38,7 @@ the cumulative incidence of a competing risk", Ann. Statist. 16, 1141-1154.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
@@ -53,6 +54,7 @@ from .._validation import (
     require_columns,
 )
 from ..i18n import is_english, t, unit_word
+from ..plots import localize_figure
 from ._checks import check_survival
 from .models import fit_churn
 from .tables import UNITS
@@ -420,16 +422,12 @@ class IncidenceResult(Result):
         """Stacked probabilities: each cause's incidence and the event-free share, over time
         (the first group unless ``group`` is given), drawn while at least :data:`MIN_AT_RISK`
         customers and :data:`MIN_AT_RISK_SHARE` of the group are at risk; returns the ``Axes``."""
-        from ..plots import localize_figure
-
         ax = self._draw(group, ax)
         if not is_english():
             localize_figure(ax)
         return ax
 
     def _draw(self, group, ax):
-        import matplotlib.pyplot as plt
-
         g = self.table["group"].iloc[0] if group is None else group
         part = self.table[self.table["group"] == g]
         free = self.event_free[self.event_free["group"] == g]

@@ -10,7 +10,16 @@ The Brier score at horizon :math:`h` with inverse-probability-of-censoring weigh
 
 where :math:`\hat G` is the Kaplan-Meier estimate of the censoring distribution, with churn
 taken to come before censoring at tied times (so a churner at :math:`t` is not at risk of being
-censored at :math:`t`), evaluated just before the churn time, as in ``pec`` and scikit-survival.
+censored at :math:`t`), as in ``pec`` and scikit-survival.
+
+**Where a churner's weight reads** :math:`\hat G` (``ipcw``): by default just before the churn
+time, :math:`\hat G(T_i-)` (``ipcw="pec"``: Graf et al.'s formula and ``pec``'s
+``ipcw(..., subjectTimesLag = 1)``); ``ipcw="scikit-survival"`` reads it at the churn time,
+:math:`\hat G(T_i)`, as scikit-survival's ``brier_score`` does, so a customer censored on the
+day of a churn lowers that churner's :math:`\hat G` and raises its weight, and a weight whose
+:math:`\hat G` is 0 counts as 0 there (it is floored at 1e-12 under ``"pec"``). The two agree
+when no churn time is also a censoring time; with tied censoring they differ by a few 1e-5 on
+the sample world.
 
 **Which sample estimates** :math:`\hat G`: by default the test sample itself (``pec``'s
 ``ipcw(cens.model = "marginal")`` on the data it scores; :func:`evaluate` with
@@ -27,7 +36,8 @@ import pandas as pd
 from .._format import fmt_num, fmt_pct
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, check_option, fail
-from ..i18n import t
+from ..i18n import t, unit_word
+from ..plots import calibration_plot
 from ._checks import check_survival
 from .concordance import concordance_index
 from .nonparametric import km_curve
@@ -70,6 +80,11 @@ def split(table: pd.DataFrame, test_size: float = 0.3, seed: int = 0, id_col: st
     return table[~is_test], table[is_test]
 
 
+#: Where a churner's IPCW weight reads the censoring survival: just before (``pec``) or at the
+#: churn time (scikit-survival's ``brier_score``); see the module Notes.
+IPCW = ("pec", "scikit-survival")
+
+
 def censoring_survival(T: np.ndarray, E: np.ndarray):
     """:math:`\\hat G(t)` and :math:`\\hat G(t-)` (Kaplan-Meier of censoring, churn first at ties)."""
     t, inv = np.unique(T, return_inverse=True)
@@ -86,7 +101,7 @@ def censoring_survival(T: np.ndarray, E: np.ndarray):
     return at
 
 
-def brier_ipcw(T, E, surv_h, horizon, censoring: tuple | None = None) -> float:
+def brier_ipcw(T, E, surv_h, horizon, censoring: tuple | None = None, ipcw: str = "pec") -> float:
     """IPCW Brier score at ``horizon`` for predicted survival ``surv_h`` (see module Notes).
 
     Parameters
@@ -99,15 +114,27 @@ def brier_ipcw(T, E, surv_h, horizon, censoring: tuple | None = None) -> float:
     censoring : (T, E), optional
         The sample the censoring distribution :math:`\\hat G` is estimated on (e.g. the
         training rows); default the scored rows themselves.
+    ipcw : {"pec", "scikit-survival"}
+        A churner's weight is :math:`1/\\hat G(T_i-)` (default, ``pec``) or
+        :math:`1/\\hat G(T_i)` (scikit-survival's ``brier_score``).
     """
+    check_option("ipcw", ipcw, IPCW, "brier_ipcw")
     G = censoring_survival(*(censoring if censoring is not None else (T, E)))
     before = (T <= horizon) & (E == 1)
     after = T > horizon
-    g_before = np.clip(G(T, left=True), 1e-12, None)
-    g_h = max(float(G(np.array([horizon]))[0]), 1e-12)
-    w = np.where(before, 1 / g_before, np.where(after, 1 / g_h, 0.0))
+    if ipcw == "pec":
+        w_before = 1 / np.clip(G(T, left=True), 1e-12, None)
+        w_after = 1 / max(float(G(np.array([horizon]))[0]), 1e-12)
+    else:  # scikit-survival: G at the churn time, and a zero G gives a zero weight
+        w_before, w_after = _inverse_or_zero(G(T)), _inverse_or_zero(G(np.array([horizon])))[0]
+    w = np.where(before, w_before, np.where(after, w_after, 0.0))
     resid = np.where(before, surv_h**2, np.where(after, (1 - surv_h) ** 2, 0.0))
     return float((w * resid).mean())
+
+
+def _inverse_or_zero(g: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.where(g > 0, 1 / g, 0.0)
 
 
 @result_dataclass
@@ -132,6 +159,8 @@ class Evaluation(Result):
         Time unit of the horizon.
     censoring : {"test", "train"}
         The sample the IPCW censoring distribution was estimated on.
+    ipcw : {"pec", "scikit-survival"}
+        Where a churner's weight reads the censoring survival (:data:`IPCW`).
     """
 
     table: pd.DataFrame
@@ -142,6 +171,7 @@ class Evaluation(Result):
     n: int
     unit: str = ""
     censoring: str = "test"
+    ipcw: str = "pec"
 
     def _summary_parts(self):
         return (
@@ -153,14 +183,13 @@ class Evaluation(Result):
                 "Brier score (IPCW)": self.brier,
                 "Brier score of the Kaplan-Meier null": self.brier_null,
                 t("churn.fact.censoring"): t(f"churn.censoring.{self.censoring}"),
+                t("churn.fact.ipcw"): t(f"churn.ipcw.{self.ipcw}"),
             },
             {"Calibration by risk decile": self.table.set_index("decile")},
             [],
         )
 
     def findings(self) -> Findings:
-        from .nonparametric import unit_word
-
         f = [
             t(
                 "churn.evaluation",
@@ -176,8 +205,6 @@ class Evaluation(Result):
         return Findings(tuple(f), tuple(c) if gap > 0.05 else ())
 
     def plot_calibration(self, ax=None):
-        from ..plots import calibration_plot
-
         return calibration_plot(self.table, ax=ax)
 
 
@@ -187,7 +214,7 @@ def _km_at(T, E, h) -> float:
 
 
 def evaluate(
-    result, test_table: pd.DataFrame, horizon: float, censoring: str = "test"
+    result, test_table: pd.DataFrame, horizon: float, censoring: str = "test", ipcw: str = "pec"
 ) -> Evaluation:
     """Concordance, IPCW Brier score at ``horizon`` (Graf et al. 1999) and calibration by decile.
 
@@ -202,7 +229,12 @@ def evaluate(
     censoring : {"test", "train"}
         Where the IPCW weights' censoring distribution is estimated: on the test rows
         (default, as ``pec`` on the data it scores) or on the training rows of ``result``
-        (as scikit-survival's ``brier_score``).
+        (as scikit-survival's ``brier_score(survival_train, survival_test, ...)``).
+    ipcw : {"pec", "scikit-survival"}
+        A churner's IPCW weight reads the censoring survival just before its churn time
+        (default, ``pec`` and Graf et al.) or at it (scikit-survival). With
+        ``censoring="train", ipcw="scikit-survival"`` the Brier scores are scikit-survival's
+        ``brier_score`` exactly.
 
     Returns
     -------
@@ -214,6 +246,7 @@ def evaluate(
     Graf, Schmoor, Sauerbrei and Schumacher (1999), Statistics in Medicine 18, 2529-2545.
     """
     check_option("censoring", censoring, ("test", "train"), "evaluate")
+    check_option("ipcw", ipcw, IPCW, "evaluate")
     if result.time_varying:
         fail(
             "evaluate",
@@ -233,9 +266,9 @@ def evaluate(
     cens = (
         (np.asarray(result.T, float), np.asarray(result.E, int)) if censoring == "train" else None
     )
-    brier = brier_ipcw(T, E, 1 - risk, horizon, cens)
+    brier = brier_ipcw(T, E, 1 - risk, horizon, cens, ipcw)
     s_null = _km_at(T, E, horizon)
-    brier_null = brier_ipcw(T, E, np.full(len(T), s_null), horizon, cens)
+    brier_null = brier_ipcw(T, E, np.full(len(T), s_null), horizon, cens, ipcw)
     dec = pd.qcut(pd.Series(risk).rank(method="first"), 10, labels=False).to_numpy()
     rows = [
         {
@@ -255,6 +288,7 @@ def evaluate(
         len(tt),
         result.unit,
         censoring,
+        ipcw,
     )
 
 

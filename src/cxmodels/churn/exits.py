@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from .._format import fmt_ci, fmt_num, fmt_pct, join_words, label
@@ -16,6 +17,7 @@ from .._validation import (
     fail,
 )
 from ..i18n import is_english, t
+from ..plots import localize_figure
 from .competing import IncidenceResult, cumulative_incidence, fit_cause_specific
 from .finegray import fit_fine_gray
 from .tables import SURVEY_COVARIATES
@@ -95,10 +97,6 @@ class ExitCauses(Result):
     def plot(self):
         """Stacked probabilities of every customer and of each group, side by side; returns the
         ``Figure``."""
-        import matplotlib.pyplot as plt
-
-        from ..plots import localize_figure
-
         panels = [(self.incidence, "all")]
         if self.by_group is not None:
             panels += [(self.by_group, g) for g in self.by_group.event_free["group"].unique()]

@@ -7,13 +7,17 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.exceptions import ConvergenceWarning
+from scipy.stats import norm
 
 from .._design import Design, build_design
 from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail, require_columns
 from ..i18n import t
+from ._aft import fit_aft
 from ._checks import check_start_stop, check_survival
-from ._cox import fit_cox
+from ._cox import BASELINES, fit_cox
 from .results import AFTResult, ChurnResult, CoxResult, TimeVaryingCoxResult, _coef_table
 from .tables import UNITS
 
@@ -26,8 +30,6 @@ COX_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14}
 
 def _record_fit(fn):
     """Run a fit, turning its warnings into notes (never silenced); returns (result, notes, ok)."""
-    from lifelines.exceptions import ConvergenceWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = fn()
@@ -58,8 +60,6 @@ def _strata_codes(table: pd.DataFrame, strata: list[str], keep) -> tuple[np.ndar
 
 def _cox_penalized(X, T, E, codes, penalizer: float, names):
     """lifelines' penalized Cox (its penalty convention), for ``penalizer > 0``."""
-    from lifelines import CoxPHFitter
-
     frame = pd.DataFrame(X, columns=list(names), copy=False).assign(_duration=T, _event=E)
     strata = None
     if codes is not None:
@@ -89,6 +89,7 @@ def _shared(design, table, events, dcol, strata, notes, ok, common) -> tuple:
         common["alpha"],
         common["unit"],
         common["spec"],
+        fit_churn,
     )
 
 
@@ -134,8 +135,6 @@ def _fit_cox(table, design, strata, penalizer, common) -> CoxResult:
 
 
 def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVaryingCoxResult:
-    from lifelines import CoxTimeVaryingFitter
-
     id_col, start_col, stop_col = cols
     sub = table if design.keep is None else table[design.keep]
     frame = design.frame(sub.index)
@@ -166,8 +165,6 @@ def _fit_time_varying(table, design, strata, penalizer, cols, common) -> TimeVar
 
 
 def _fit_aft(table, design, model, common) -> AFTResult:
-    from ._aft import fit_aft
-
     dcol, ecol = common["duration_col"], common["event_col"]
     sub = table if design.keep is None else table[design.keep]
     T, E = sub[dcol].to_numpy(float), sub[ecol].to_numpy().astype(np.int64)
@@ -227,8 +224,6 @@ def weibull_hazard_ratios(beta, log_scale: float, cov: np.ndarray, alpha: float)
     :math:`\exp(\log HR \pm z_{1-\alpha/2}\,se)`, as ``car::deltaMethod`` on R's
     ``survreg`` gives (tests/reference/weibull_hr_delta.R).
     """
-    from scipy.stats import norm
-
     beta = np.asarray(beta, dtype=float)
     inv_s = np.exp(-log_scale)
     p = len(beta)
@@ -241,8 +236,16 @@ def weibull_hazard_ratios(beta, log_scale: float, cov: np.ndarray, alpha: float)
         return np.exp(log_hr), se, np.exp(log_hr - z * se), np.exp(log_hr + z * se)
 
 
-def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing):
+def _check_options(model, strata, penalizer, time_varying, alpha, unit, missing, baseline):
     check_option("model", model, MODELS, "fit_churn")
+    check_option("baseline", baseline, list(BASELINES), "fit_churn")
+    if baseline != "efron" and (model != "cox" or time_varying):
+        fail(
+            "fit_churn",
+            "baseline",
+            "a baseline hazard is chosen for Cox predictions only",
+            "leave baseline='efron' (the default) for this model",
+        )
     check_number("penalizer", penalizer, low=0, table="fit_churn")
     check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True, table="fit_churn")
     check_option("unit", unit, list(UNITS), "fit_churn")
@@ -280,6 +283,7 @@ SPEC_KEYS = (
     "alpha",
     "unit",
     "missing",
+    "baseline",
 )
 
 
@@ -310,6 +314,7 @@ def fit_churn(
     alpha: float = 0.05,
     unit: str = "months",
     missing: str = "drop",
+    baseline: str = "efron",
 ) -> ChurnResult:
     """Fit a churn hazard model.
 
@@ -340,6 +345,10 @@ def fit_churn(
         Time unit of the durations, for the prose ("days", "weeks", "months", "years").
     missing : {"drop", "error"}
         Rows with a missing covariate are dropped and counted (default) or refused.
+    baseline : {"efron", "breslow"}
+        Baseline hazard of the Cox predictions: Efron's (default, R ``survfit.coxph``'s
+        ``ctype = 2`` for Efron ties) or Breslow's (``ctype = 1``, lifelines'
+        ``baseline_survival_``); they differ only where churners tie. Cox only.
 
     Returns
     -------
@@ -363,7 +372,7 @@ def fit_churn(
     """
     strata = as_list(strata)
     covariates = as_list(covariates)
-    _check_options(model, strata, penalizer, time_varying, alpha, unit, missing)
+    _check_options(model, strata, penalizer, time_varying, alpha, unit, missing, baseline)
     require_columns(table, covariates + strata, TABLE)
     if time_varying:
         check_start_stop(table, id_col, start_col, stop_col, event_col, TABLE)

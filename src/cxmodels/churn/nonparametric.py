@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from lifelines.statistics import multivariate_logrank_test
+from scipy.stats import norm
 
 from .._format import fmt_count, fmt_level, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_option, require_columns
-from ..i18n import is_english, t
-from ..i18n import unit_word as i18n_unit_word
+from ..i18n import is_english, t, unit_word
+from ..plots import km_curves
 from ._checks import check_survival
 from .tables import UNITS
 
@@ -54,8 +56,6 @@ def _bands(S, V, z, conf_type):
 def km_curve(T, E, alpha=0.05, conf_type="log-log") -> pd.DataFrame:
     """One Kaplan-Meier curve: ``time`` (0 and every observed time), ``survival``, ``ci_low``,
     ``ci_high``, ``at_risk``, ``events``."""
-    from scipy.stats import norm
-
     t, inv = np.unique(np.r_[0.0, T], return_inverse=True)
     inv = inv[1:]
     d = np.bincount(inv, weights=E, minlength=len(t))
@@ -75,11 +75,6 @@ def _group_name(by: str, group) -> str:
     if by == "nps_group":
         return t("churn.km_nps_group", group=name(group))
     return t("churn.km_group", by=label(by), group=name(group))
-
-
-def unit_word(unit: str) -> str:
-    """A time unit (``days``, ``weeks``, ...) in the current language."""
-    return i18n_unit_word(unit)
 
 
 #: R ``quantile.survfit``'s tolerance for a curve that is flat exactly at the quantile.
@@ -216,8 +211,6 @@ class KMResult(Result):
         return Findings(tuple(f), tuple(c))
 
     def plot(self, ax=None):
-        from ..plots import km_curves
-
         return km_curves(
             self.table,
             ax=ax,
@@ -267,8 +260,6 @@ def kaplan_meier(
     ----------
     Kaplan and Meier (1958), JASA 53, 457-481; Brookmeyer and Crowley (1982), Biometrics 38, 29-41.
     """
-    from lifelines.statistics import multivariate_logrank_test
-
     check_option("conf_type", conf_type, CONF_TYPES, "kaplan_meier")
     check_option("unit", unit, list(UNITS), "kaplan_meier")
     a = check_level(alpha, "alpha")

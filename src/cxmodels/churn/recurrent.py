@@ -40,7 +40,7 @@ from ..i18n import t, unit_word
 from ._checks import check_start_stop
 from .models import fit_churn
 from .results import _coef_table
-from .tables import UNITS
+from .tables import UNITS, survival_table
 
 #: The repeat-event models: Andersen-Gill, PWP total time, PWP gap time.
 RECURRENT_MODELS = ("ag", "pwp_total", "pwp_gap")
@@ -348,7 +348,7 @@ def _fit(table, covariates, start, stop, strata, event_col, reference, alpha, un
 
 def _cov_of(fit) -> np.ndarray:
     """The model-based covariance of a time-varying fit (lifelines' variance matrix)."""
-    f = fit.fitter
+    f = fit.fit
     pos = f.params_.index.get_indexer(list(fit.design.columns))
     return np.asarray(f.variance_matrix_, dtype=float)[np.ix_(pos, pos)]
 
@@ -379,8 +379,6 @@ def recurrent_table(
         observation end; the last episode is censored there. Interactions of one customer at
         the same moment count once; customers with no follow-up time have no rows.
     """
-    from .tables import survival_table
-
     check_option("unit", unit, list(UNITS), "recurrent_table")
     inter = data.interactions
     require_columns(inter, ["customer_id", "timestamp", "kind"], "interactions")

@@ -1,7 +1,8 @@
 r"""Result classes of the churn models: one per model, sharing :class:`ChurnResult`.
 
 * :class:`CoxResult`: Cox proportional hazards (Efron ties); predictions are R ``survfit.coxph``
-  step functions (Efron baseline), the proportional-hazards test is R ``cox.zph``'s.
+  step functions (Efron baseline by default, Breslow's as an option), the proportional-hazards
+  test is R ``cox.zph``'s.
 * :class:`TimeVaryingCoxResult`: Cox on start-stop (counting-process) rows.
 * :class:`AFTResult`: Weibull, log-normal and log-logistic accelerated failure time models.
 
@@ -13,22 +14,25 @@ stretches the time to churn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .._design import Design
 from .._results import Findings, Result, _value_label, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import t
+from ..plots import forest, survival_profiles
 from . import _cox, prose
+from ._aft import MEDIAN_Z, survival
 from .concordance import concordance_index
+from .zph import cox_zph
 
 
 def _coef_table(names, coef, se, alpha: float) -> pd.DataFrame:
-    from scipy.stats import norm
-
     z = norm.ppf(1 - alpha / 2)
     coef, se = np.asarray(coef, float), np.asarray(se, float)
     zz = coef / se
@@ -77,6 +81,10 @@ class ChurnResult(Result):
         :func:`fit_churn`: model, strata, penalizer, alpha, missing, reference, ...); refits such
         as :meth:`CoxResult.stratify_violations` start from it, so no option is lost
         (statsmodels' ``_init_keys``).
+    fit_function : callable
+        The function that built the result (:func:`fit_churn`); :meth:`refit` calls it again
+        with :attr:`spec`, as statsmodels' results keep their ``model``, so this module never
+        imports the fitting code that imports it.
     """
 
     table: pd.DataFrame
@@ -92,6 +100,7 @@ class ChurnResult(Result):
     alpha: float
     unit: str
     spec: dict
+    fit_function: Callable[..., ChurnResult]
 
     model = "churn"
     time_varying = False
@@ -103,10 +112,8 @@ class ChurnResult(Result):
         Every keyword of the original :func:`fit_churn` call (``alpha``, ``penalizer``,
         ``missing``, ``reference``, ``strata``, column names, ...) is kept unless given here.
         """
-        from .models import fit_churn
-
         spec = {**self.spec, **changes}
-        return fit_churn(self.source, spec.pop("covariates"), **spec)
+        return self.fit_function(self.source, spec.pop("covariates"), **spec)
 
     @property
     def covariates(self) -> tuple[str, ...]:
@@ -198,8 +205,6 @@ class ChurnResult(Result):
 
     def plot_forest(self, ax=None):
         """Forest plot of the ratios with their intervals (log scale)."""
-        from ..plots import forest
-
         est, lo, hi, title, xlabel = self._forest
         return forest(self.table, est, lo, hi, "covariate", ax=ax, title=title, xlabel=xlabel)
 
@@ -215,8 +220,6 @@ class ChurnResult(Result):
         self, profiles: pd.DataFrame, horizon: float | None = None, ax=None, labels=None
     ):
         """Predicted survival curves for chosen covariate profiles (one row each)."""
-        from ..plots import survival_profiles
-
         h = horizon or float(self.data_table[self.duration_col].max())
         t = np.linspace(0, h, 100)
         S = self.predict_survival(profiles, t)
@@ -237,10 +240,13 @@ class CoxResult(_HazardModel):
 
     Notes
     -----
-    Predictions follow R ``survfit.coxph`` (``stype = 2``, ``ctype = 2``): the Efron baseline
-    cumulative hazard :math:`H_0` (see :mod:`cxmodels.churn._cox`) and
-    :math:`S(t \\mid x) = \\exp(-H_0(t) e^{x^\\top\\beta})`, a step function. The restricted
-    mean survival time is its exact integral.
+    Predictions follow R ``survfit.coxph`` (``stype = 2``):
+    :math:`S(t \\mid x) = \\exp(-H_0(t) e^{x^\\top\\beta})`, a step function, with the
+    baseline cumulative hazard :math:`H_0` chosen by :func:`fit_churn`'s ``baseline`` and kept in
+    ``spec["baseline"]`` (:attr:`baseline_method`): ``"efron"`` (default; R's default for Efron
+    ties, ``ctype = 2``) or ``"breslow"`` (``ctype = 1``, lifelines' ``baseline_survival_``);
+    see :func:`cxmodels.churn._cox.baseline_hazard`. The two differ only where churners tie.
+    The restricted mean survival time is the exact integral of the step function.
     """
 
     params: np.ndarray
@@ -259,8 +265,16 @@ class CoxResult(_HazardModel):
         """Partial AIC: :math:`-2 \\ell + 2p`."""
         return float(-2 * self.loglik + 2 * len(self.params))
 
+    @property
+    def baseline_method(self) -> str:
+        """The baseline hazard of the predictions: ``"efron"`` (R ``ctype = 2``, the default)
+        or ``"breslow"`` (R ``ctype = 1``, lifelines)."""
+        return self.spec.get("baseline", "efron")
+
     def _facts(self) -> dict:
-        return {**super()._facts(), "AIC (partial)": self.aic}
+        facts = {**super()._facts(), "AIC (partial)": self.aic}
+        facts[t("churn.fact.baseline")] = t(f"churn.baseline.{self.baseline_method}")
+        return facts
 
     @cached_property
     def eta(self) -> np.ndarray:
@@ -274,8 +288,10 @@ class CoxResult(_HazardModel):
 
     @cached_property
     def baseline(self) -> pd.DataFrame:
-        """Efron baseline cumulative hazard: ``stratum``, ``time``, ``hazard``, ``cumhaz``."""
-        return _cox.efron_baseline(self.T, self.E, self.eta - self.eta.mean(), self.strata_codes)
+        """Baseline cumulative hazard (:attr:`baseline_method`) at the mean linear predictor:
+        ``stratum``, ``time``, ``hazard``, ``cumhaz``."""
+        eta = self.eta - self.eta.mean()
+        return _cox.baseline_hazard(self.T, self.E, eta, self.strata_codes, self.baseline_method)
 
     def _strata_of(self, table: pd.DataFrame) -> np.ndarray:
         if not self.strata:
@@ -298,7 +314,8 @@ class CoxResult(_HazardModel):
         return eta, self._strata_of(table)
 
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
-        """Survival probabilities (rows = times, columns = rows of ``table``), step functions."""
+        """Survival probabilities (rows = times, columns = rows of ``table``), step functions of
+        the :attr:`baseline_method` baseline (R ``survfit.coxph``, ``ctype = 2`` or ``1``)."""
         times = np.atleast_1d(np.asarray(times, dtype=float))
         eta, code = self._linear(table)
         H = np.empty((len(times), len(table)))
@@ -332,8 +349,6 @@ class CoxResult(_HazardModel):
     def ph_test(self, transform: str = "km", p_threshold: float | None = None):
         """R ``cox.zph``: Grambsch-Therneau score test of proportional hazards; see
         :func:`cxmodels.churn.zph.cox_zph` (``p_threshold`` defaults to the fit's ``alpha``)."""
-        from .zph import cox_zph
-
         p = self.alpha if p_threshold is None else p_threshold
         return cox_zph(self, transform=transform, p_threshold=p)
 
@@ -375,7 +390,7 @@ class TimeVaryingCoxResult(_HazardModel):
     offers none; concordance is not defined for start-stop rows.
     """
 
-    fitter: object
+    fit: object  # the lifelines CoxTimeVaryingFitter
     loglik: float
 
     model = "cox (time-varying)"
@@ -448,8 +463,6 @@ class AFTResult(ChurnResult):
 
     def predict_survival(self, table: pd.DataFrame, times) -> pd.DataFrame:
         """Survival probabilities (rows = times, columns = rows of ``table``)."""
-        from ._aft import survival
-
         times = np.atleast_1d(np.asarray(times, dtype=float))
         eta = self._eta(self.design.transform(table))
         with np.errstate(divide="ignore"):
@@ -458,8 +471,6 @@ class AFTResult(ChurnResult):
 
     def predict_median(self, table: pd.DataFrame) -> pd.Series:
         """Median time to churn per row."""
-        from ._aft import MEDIAN_Z
-
         eta = self._eta(self.design.transform(table))
         q = MEDIAN_Z[self.distribution]
         return pd.Series(np.exp(eta + np.exp(self.log_scale) * q), index=table.index)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._numeric import UNITS  # the one table of time units (a month is 30.4375 days)
 from .._validation import check_number, check_option, did_you_mean, fail, require_columns
 from ..data.contract import CUSTOMER_ATTRIBUTES
 from ..data.scales import nps_group  # the one NPS-group definition
 from ..data.waves import ordered_waves
 
-UNITS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 CUSTOMER_COVARIATES = list(CUSTOMER_ATTRIBUTES)
 SURVEY_COVARIATES = ["overall_sat", "nps", "csat", "ces"]
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2, rankdata
 
 from .._format import fmt_num, fmt_p, join_words, label
 from .._results import Findings, Result, result_dataclass
@@ -96,8 +97,6 @@ class PHTest(Result):
 
 
 def _time_transform(T: np.ndarray, E: np.ndarray, transform: str) -> np.ndarray:
-    from scipy.stats import rankdata
-
     if transform == "km":
         return 1 - _cox.km_left(T, E, T)
     if transform == "rank":
@@ -123,8 +122,6 @@ def cox_zph(res, transform: str = "km", p_threshold: float = 0.05) -> PHTest:
         ``table`` with ``covariate``, ``test_statistic``, ``df``, ``p_value``, ``violated``,
         ``advice`` (per covariate term, then ``GLOBAL``).
     """
-    from scipy.stats import chi2
-
     check_option("transform", transform, TRANSFORMS)
     check_level(p_threshold, "p_threshold")
     if getattr(res, "model", None) != "cox":

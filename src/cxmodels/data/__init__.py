@@ -12,7 +12,7 @@ from ..config import sample_dir
 from .contract import ATTRIBUTES, CONTRACT, TABLES, default_codebook
 from .core import CXData, load, save, validate
 from .duck import DuckData
-from .sample import DEFAULT_SAMPLE, sample_world, write_sample
+from .sample import DEFAULT_SAMPLE, sample_is_current, sample_world, write_sample
 from .synth import generate
 from .waves import order_waves
 
@@ -27,12 +27,12 @@ def load_sample(
     """The synthetic CX world, read from ``data/sample/`` or generated.
 
     With no arguments, reads the default sample from ``data/sample`` (writing it there first if
-    it is missing and ``cache``). With ``n_customers``/``seed``, generates that world in memory.
+    it is missing, or was written by an earlier version, and ``cache``). With ``n_customers``/``seed``, generates that world in memory.
     Either way the result is validated like any loaded data and carries ``truth``.
     """
     if n_customers is None and seed is None:
         folder = Path(path) if path else sample_dir()
-        if (folder / "truth.json").exists():
+        if sample_is_current(folder) or (path and (folder / "truth.json").exists()):
             return load(folder)
         if cache:
             return load(write_sample(folder))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .._validation import Report, did_you_mean
-from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, default_scale, is_id
+from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, column_kind, default_scale, is_id
 from .dates import DateSpec, parse_dates
-from .joins import positions
-from .kano_words import normalize_answers
+from .kano_words import wording
 from .messages import message, say, shown
 from .readers import Options
 from .text import (
@@ -44,29 +44,6 @@ def keys(df: pd.DataFrame, table: str, mask) -> pd.Index:
     if key and key in df.columns and df[key].notna()[mask].all():
         return pd.Index(df.loc[mask, key].astype(str))
     return pd.Index([say("row", n=i + ROW_BASE) for i in np.flatnonzero(mask)])
-
-
-def flag(
-    report: Report,
-    df: pd.DataFrame,
-    table: str,
-    column: str,
-    mask,
-    message: str,
-    fix: str,
-    severity: str = "error",
-) -> None:
-    """Report the rows of ``df`` in ``mask`` (by key) when there are any."""
-    if np.asarray(mask, dtype=bool).any():
-        report.add(table, column, message, fix, keys(df, table, mask), severity=severity)
-
-
-def _kind(table: str, col: str) -> str | None:
-    spec = CONTRACT[table]
-    c = spec.column(col)
-    if c is not None:
-        return c.kind
-    return next((k for p, k in (spec.prefix_kind or {}).items() if str(col).startswith(p)), None)
 
 
 # --------------------------------------------------------------------------- columns
@@ -106,7 +83,7 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
         out = out.loc[:, ~out.columns.duplicated()]
     known = {c.name for c in spec.columns}
     for col in out.columns:
-        if col in known or col == "sheet" or _kind(table, col):
+        if col in known or col == "sheet" or column_kind(table, col):
             continue
         hint = did_you_mean(col, sorted(known - set(out.columns)))
         if hint:
@@ -174,8 +151,6 @@ def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
 
 def _trimmed(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` column without surrounding spaces; blank strings missing."""
-    import pyarrow.compute as pc
-
     arr = arrow_text(s)
     if plainly_trimmed(arr):
         return s
@@ -293,7 +268,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
     out = {}  # column -> typed values; the input is never changed
     decimal = opts.get(table, "decimal") or "."
     for col in df.columns:
-        kind, s = _kind(table, col), df[col]
+        kind, s = column_kind(table, col), df[col]
         if kind is None:
             out[col] = s
             continue
@@ -321,60 +296,15 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
 
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):
-    """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as digits."""
-    try:
-        return normalize_answers(s, column=col, table=table), s.isna() & False, "", ""
-    except ValueError:  # not wording after all: read as numbers and report what is unreadable
-        return _numbers(s, table, col, decimal, report)
-
-
-def check_keys(df: pd.DataFrame, table: str, report: Report) -> None:
-    """Primary keys present and unique; identifier columns never blank."""
-    spec = CONTRACT[table]
-    for c in spec.columns:
-        if not (c.identifier and c.required and c.name in df.columns):
-            continue
-        nul = df[c.name].isna()
-        if nul.any():
-            what = "empty_keys" if c.name == spec.key else "empty_ids"
-            report.add(
-                table,
-                c.name,
-                *message(what),
-                [say("row", n=i + ROW_BASE) for i in np.flatnonzero(nul)],
-            )
-    if spec.key and spec.key in df.columns:
-        s = df[spec.key]
-        if _is_unique(s):  # the duplicate rows are looked for only when there are some
-            return
-        dup = s.duplicated(keep=False) & s.notna()
-        if dup.any():
-            report.add(
-                table,
-                spec.key,
-                *message("duplicate_keys"),
-                df.loc[dup, spec.key].astype(str).unique(),
-            )
-
-
-def _is_unique(s: pd.Series) -> bool:
-    """No value (missing ones aside) twice.
-
-    Text sorted strictly ascending (exports are usually sorted by their key) settles it in one
-    comparison pass; otherwise Arrow counts the distinct values.
-    """
-    import pyarrow.compute as pc
-
-    if not is_text(s):
-        return pd.Index(s.dropna()).is_unique
-    arr = arrow_text(s).drop_null()
-    if len(arr) < 2 or pc.all(pc.less(arr[:-1], arr[1:])).as_py():
-        return True
-    return len(pc.unique(arr)) == len(arr)
+    """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as numbers;
+    values that are neither are shown."""
+    words = s.map(wording(pd.unique(s.dropna()))).astype(float)
+    new, bad, _, _ = _numbers(s.where(words.isna()), table, col, decimal, report)
+    return words.fillna(new), bad, "not_kano", ""
 
 
 def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: Report):
-    """Type one table: present, non-empty, canonical columns, typed values, valid keys."""
+    """Type one table: present, non-empty, canonical columns, typed values."""
     if df is None:
         if name in REQUIRED_TABLES and name not in failed:
             report.add(name, "", *message("missing_table", table=name))
@@ -384,9 +314,7 @@ def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: R
         return None
     df = canonical_columns(df, name, report)
     required_columns(df, name, report)
-    df = coerce(df, name, opts, excel, report)
-    check_keys(df, name, report)
-    return df
+    return coerce(df, name, opts, excel, report)
 
 
 # --------------------------------------------------------------------------- scales
@@ -414,82 +342,3 @@ def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Rep
             continue
         cb[col] = default_scale(col)
     return cb
-
-
-def check_scales(typed: dict, cb: dict, report: Report) -> None:
-    for name, df in typed.items():
-        if df is None:
-            continue
-        for col in df.columns:
-            if col not in cb or "min" not in cb[col] or not pd.api.types.is_numeric_dtype(df[col]):
-                continue
-            lo, hi = cb[col]["min"], cb[col]["max"]
-            v = df[col]
-            if _within(v, lo, hi):  # two passes settle the usual column
-                continue
-            bad = v.notna() & ((v < lo) | (v > hi))
-            if bad.any():
-                whole = v.dropna()
-                rownum = len(whole) > 20 and whole.is_unique and (whole % 1 == 0).all()
-                what = "row_number" if rownum else "outside_scale"
-                report.add(name, col, *message(what, lo=lo, hi=hi, column=col), keys(df, name, bad))
-
-
-def _within(v: pd.Series, lo, hi) -> bool:
-    """True when every value of a numpy number column is in ``[lo, hi]`` (missing ones aside),
-    found by its least and greatest values without a copy; False means "look row by row"."""
-    if not isinstance(v.dtype, np.dtype) or v.dtype.kind not in "iuf" or len(v) == 0:
-        return False
-    values = v.to_numpy()
-    least, most = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN only when all are
-    return bool(np.isnan(least) or (least >= lo and most <= hi))
-
-
-NPS_ONES = 10  # answers of 1 and none of 0: a 1-10 question (on 0-10, 0s are about as many as 1s)
-
-
-def nps_floor(zeros: int, ones: int, scale: dict, report: Report) -> None:
-    """Refuse an NPS question asked on 1-10: no answer of 0 while at least :data:`NPS_ONES`
-    answered 1 (unless the codebook's ``nps`` entry says ``"checked": true``). Both engines
-    count and call this."""
-    if scale.get("min") == 0 and not scale.get("checked") and zeros == 0 and ones >= NPS_ONES:
-        report.add("responses", "nps", *message("nps_from_one", ones=ones))
-
-
-def check_nps(typed: dict, cb: dict, report: Report) -> None:
-    """:func:`nps_floor` on the responses table."""
-    resp = typed.get("responses")
-    if resp is not None and "nps" in resp and pd.api.types.is_numeric_dtype(resp["nps"]):
-        nps = resp["nps"]
-        nps_floor(int((nps == 0).sum()), int((nps == 1).sum()), cb.get("nps") or {}, report)
-
-
-def customer_positions(typed: dict) -> dict[str, np.ndarray]:
-    """Each responses/interactions row's position in the customers table (-1: unknown id).
-
-    One lookup per table (:func:`~cxmodels.data.joins.positions`), shared by
-    :func:`check_references` and the signup-date checks (a duplicated customer id counts at its
-    first row, as ``drop_duplicates`` keeps it).
-    """
-    cust = typed.get("customers")
-    if cust is None or "customer_id" not in cust:
-        return {}
-    known = arrow_text(cust["customer_id"])
-    out = {}
-    for name in ("responses", "interactions"):
-        df = typed.get(name)
-        if df is None or "customer_id" not in df:
-            continue
-        out[name] = positions(arrow_text(df["customer_id"]), known)
-    return out
-
-
-def check_references(typed: dict, report: Report, positions: dict | None = None) -> dict:
-    """Ids in responses and interactions that are not in customers; returns the positions."""
-    positions = customer_positions(typed) if positions is None else positions
-    for name, pos in positions.items():
-        df = typed[name]
-        unknown = (pos < 0) & df["customer_id"].notna().to_numpy()
-        if unknown.any():
-            report.add(name, "customer_id", *message("unknown_customers"), keys(df, name, unknown))
-    return positions

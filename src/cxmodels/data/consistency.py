@@ -1,4 +1,5 @@
-"""Checks across tables and rows once every table is typed: dates, vocabularies, duplicates.
+"""Checks once every table is typed: the registry's rules (:mod:`.rules`) in their pandas
+form, and the checks on dates, labels and waves that both engines share.
 
 Each function adds to one :class:`~cxmodels._validation.Report` and never raises.
 """
@@ -8,20 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._format import fmt_count
-from .._validation import Report, did_you_mean
-from .checks import customer_positions, flag, keys
+from .._validation import Report
+from .checks import ROW_BASE, keys
 from .contract import CONTRACT
-from .messages import message, opening, say
-from .rules import ROW_RULES, typed_for
-from .vocabulary import VOCABULARY, near_duplicates
+from .messages import message, say
+from .rules import (
+    COUNT_RULES,
+    DATE_COLUMNS,
+    EARLIEST,
+    RULES,
+    Context,
+    Rule,
+    far_beyond,
+    typed_columns,
+)
+from .vocabulary import near_duplicates
 from .waves import order_waves, written_twice
 
-DATE_COLUMNS = {
-    "customers": ("signup_date", "churn_date"),
-    "responses": ("survey_date",),
-    "interactions": ("timestamp",),
-}
 OUTLIER_GAP = pd.Timedelta(days=60)
 LABEL_COLUMNS = {
     "customers": (
@@ -38,9 +42,6 @@ LABEL_COLUMNS = {
 }
 
 
-EARLIEST = pd.Timestamp("1900-01-01")  # before it, a date in CX data is a mistyped year
-
-
 def _date_cols(typed: dict):
     for t, cols in DATE_COLUMNS.items():
         df = typed.get(t)
@@ -52,175 +53,85 @@ def _date_cols(typed: dict):
 
 
 def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
-    """The declared end, else the latest date; a latest date far beyond all others is an error.
-
-    Without a declared end, dates more than 60 days after the 99.9th percentile of all dates
-    (lower order statistic) would move the end by themselves: they are reported with the gap,
-    and the end is taken from the other dates.
-    """
+    """The declared end, else the latest date of the typed tables (:func:`inferred_end`)."""
     if declared is not None:
         return pd.Timestamp(declared)
     cols = list(_date_cols(typed))
-    every = np.concatenate([df[c].dropna().to_numpy() for _, c, df in cols]) if cols else []
-    if len(every) == 0:
-        return pd.Timestamp.today().normalize()
-    ns = np.sort(every.astype("datetime64[ns]").astype(np.int64))
-    ref = pd.Timestamp(ns[int(np.floor((len(ns) - 1) * 0.999))])
-    limit = ref + OUTLIER_GAP
-    if pd.Timestamp(ns[-1]) > limit:
+    every = [df[c].dropna().to_numpy().astype("datetime64[ns]") for _, c, df in cols]
+    ns = np.sort(np.concatenate(every).astype(np.int64)) if every else np.array([], np.int64)
+
+    def far(limit: pd.Timestamp, ref: pd.Timestamp) -> None:
         for t, c, df in cols:
-            far = df[c] > limit
-            if far.any():
-                first = df.loc[far, c].min().date()
-                text = message("far_beyond", first=first, ref=ref.date())
-                report.add(t, c, *text, keys(df, t, far))
-        end = pd.Timestamp(ns[ns <= limit.value].max()).normalize()
-    else:
-        end = pd.Timestamp(ns[-1]).normalize()
+            hit = df[c] > limit
+            if hit.any():
+                first = df.loc[hit, c].min().date()
+                report.add(
+                    t, c, *message("far_beyond", first=first, ref=ref.date()), keys(df, t, hit)
+                )
+
+    def last(limit) -> int:
+        return ns[-1] if limit is None else ns[ns <= limit.value].max()
+
+    return inferred_end(len(ns), ns.__getitem__, last, far, report)
+
+
+def inferred_end(n: int, nth, last, far, report: Report) -> pd.Timestamp:
+    """The latest of ``n`` dates; dates more than 60 days after their 99.9th percentile (lower
+    order statistic) would move the end by themselves: ``far(limit, ref)`` reports them and the
+    end is taken from the others. ``nth(i)``: the i-th date in order; ``last(limit)``: the
+    latest date up to ``limit`` (None: of all). Both engines call this with their own counts.
+    """
+    if not n:
+        return pd.Timestamp.today().normalize()
+    ref = pd.Timestamp(nth(int(np.floor((n - 1) * 0.999))))
+    limit = ref + OUTLIER_GAP
+    end = pd.Timestamp(last(None))
+    if end > limit:
+        far(limit, ref)
+        end = pd.Timestamp(last(limit))
+    end = end.normalize()
     report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
     return end
-
-
-def check_dates(
-    typed: dict, end: pd.Timestamp, report: Report, positions: dict | None = None
-) -> None:
-    """Nothing after the observation end; no churn or survey before the customer's signup.
-
-    ``positions``: each row's position in the customers table (``checks.customer_positions``).
-    """
-    for t, c, df in _date_cols(typed):
-        early = df[c] < EARLIEST
-        if early.any():
-            report.add(t, c, *message("before_1900"), keys(df, t, early))
-        late = df[c] > end + pd.Timedelta(days=1)
-        if late.any() and not _reported(report, t, c, "far_beyond"):
-            report.add(t, c, *message("after_end", end=end.date()), keys(df, t, late))
-    cust = typed.get("customers")
-    if cust is None or not _is_date(cust, "signup_date"):
-        return
-    positions = customer_positions(typed) if positions is None else positions
-    first_day = _first_midnight(cust["signup_date"].to_numpy(dtype="datetime64[ns]"))
-    for t, c, sev in (
-        ("responses", "survey_date", "error"),
-        ("interactions", "timestamp", "warning"),
-    ):
-        df = typed.get(t)
-        if df is None or not _is_date(df, c) or t not in positions:
-            continue
-        pos = positions[t]
-        known = (pos >= 0) & df["customer_id"].notna().to_numpy()
-        # a day before the signup's day is a time before the first midnight at or after signup
-        # (NaT compares False); no 12-million-row copy of days
-        when, before, step = df[c].to_numpy(dtype="datetime64[ns]"), known, 1 << 20
-        for i in range(0, len(pos), step):  # a block at a time: no copy of every signup
-            theirs = first_day.take(pos[i : i + step], mode="clip")
-            before[i : i + step] &= when[i : i + step] < theirs
-        if before.any():
-            report.add(
-                t,
-                c,
-                *message("before_signup", rows=fmt_count(before.sum())),
-                keys(df, t, before),
-                severity=sev,
-            )
-
-
-def _first_midnight(stamps: np.ndarray) -> np.ndarray:
-    """The first midnight at or after each ``datetime64[ns]`` (NaT stays NaT)."""
-    ns = stamps.view("i8")
-    rest = ns % (86_400 * 10**9)  # non-negative: before 1970 too
-    ahead = ns - rest + np.where(rest > 0, 86_400 * 10**9, 0)
-    return np.where(np.isnat(stamps), ns, ahead).view("datetime64[ns]")
 
 
 def _is_date(df, col) -> bool:
     return col in df and pd.api.types.is_datetime64_any_dtype(df[col])
 
 
-def _reported(report: Report, table: str, column: str, name: str) -> bool:
-    """Whether the check ``name``'s message was reported for ``table.column`` (in any language:
-    the fixed start of its template in the current one)."""
-    phrase = opening(name)
-    return any(
-        p.table == table and p.column == column and p.message.startswith(phrase)
-        for p in report.problems
-    )
-
-
-def check_interactions(typed: dict, report: Report) -> None:
-    """Known kinds and channels only; response times not negative."""
-    inter = typed.get("interactions")
-    if inter is None:
-        return
-    for col, known in VOCABULARY.items():
-        if col not in inter:
-            continue
-        bad = _unknown(inter[col], known)
-        if bad.any():
-            vals = pd.unique(inter.loc[bad, col].astype(str))[:5]
-            hints = "".join(did_you_mean(v, known) for v in vals[:1])
-            report.add(
-                "interactions",
-                col,
-                *message(
-                    "unknown_values",
-                    values=say("separator").join(map(repr, vals)),
-                    hint=hints,
-                    known=say("separator").join(known),
-                ),
-                keys(inter, "interactions", bad),
-            )
-
-
-def _unknown(s: pd.Series, known) -> pd.Series:
-    """Values of ``s`` not in ``known`` (missing ones aside); categories looked at once."""
-    if not isinstance(s.dtype, pd.CategoricalDtype):
-        return s.notna() & ~s.isin(known)
-    odd = np.append(~s.cat.categories.isin(known), False)  # code -1 (missing) is not odd
-    return pd.Series(odd[s.cat.codes.to_numpy()], index=s.index)
-
-
-def row_rules(typed: dict, report: Report) -> None:
-    """The row rules of :data:`~.rules.ROW_RULES` on the typed tables (pandas forms)."""
-    for rule in ROW_RULES:
+def run_rules(typed: dict, ctx: Context, report: Report) -> None:
+    """Every rule of the registry (:data:`~.rules.RULES`, :data:`~.rules.COUNT_RULES`) in its
+    pandas form on the typed tables."""
+    for rule in RULES:
         df = typed.get(rule.table)
-        if df is not None and typed_for(rule, df):
-            text = message(rule.name)
-            flag(report, df, rule.table, rule.column, rule.rows(df), *text, rule.severity)
+        for col in rule.targets(ctx) if df is not None else ():
+            hit = np.asarray(rule.rows(df, col, ctx), dtype=bool)
+            if hit.any():
+                _report(report, rule, df, col, hit, ctx)
+    for count in COUNT_RULES:
+        df = typed.get(count.table)
+        if df is not None and ctx.has(count.table, *count.by):
+            sizes = df.groupby(list(count.by), observed=True).size()
+            count.verdict({k: int(n) for k, n in sizes[sizes > 0].items()}, ctx, report)
 
 
-def check_kano(typed: dict, report: Report) -> None:
-    """Whole answer positions; one answer per respondent and feature."""
-    kano = typed.get("kano_answers")
-    if kano is None:
-        return
-    if {"functional", "dysfunctional"} <= set(kano.columns):
-        pairs = kano.groupby(["functional", "dysfunctional"]).size()
-        kano_swapped(dict(zip(pairs.index, pairs.to_numpy())), report)
-    if {"respondent_id", "feature"} <= set(kano.columns):
-        flag(
-            report,
-            kano,
-            "kano_answers",
-            "respondent_id, feature",
-            kano.duplicated(["respondent_id", "feature"], keep=False),
-            *message("kano_twice"),
-        )
+def _report(report: Report, rule: Rule, df: pd.DataFrame, col: str, hit, ctx: Context) -> None:
+    """The rows of ``df`` in ``hit`` as ``rule`` shows them: keys, row labels or values."""
+    if rule.shown == "rows":
+        shown = [say("row", n=i + ROW_BASE) for i in np.flatnonzero(hit)]
+    elif rule.shown == "values":
+        shown = df.loc[hit, col].astype(str).unique()
+    else:
+        shown = keys(df, rule.table, hit)
+    first = list(pd.unique(df.loc[hit, col].astype(str)))[:5] if col in df else []
+    aliased = rule.alias is not None and rule.alias.column(df[col])
+    text = rule.text(col, ctx, int(hit.sum()), first, aliased)
+    report.add(rule.table, col, *text, shown, severity=rule.severity)
 
 
-def kano_swapped(pairs: dict, report: Report) -> None:
-    """Warn when Reverse answer pairs outnumber attractive, one-dimensional and must-be ones
-    together (Kano's standard table): the functional and dysfunctional columns were swapped.
-    ``pairs``: ``{(functional, dysfunctional): answers}``; both engines count and call this."""
-    reverse = sum(
-        n for (f, d), n in pairs.items() if (d == 1 and 2 <= f <= 4) or (f == 5 and d < 5)
-    )
-    wanted = sum(n for (f, d), n in pairs.items() if (f == 1 and d > 1) or (2 <= f <= 4 and d == 5))
-    total = sum(pairs.values())
-    if total and reverse > wanted:
-        share, other = f"{reverse / total:.0%}", f"{wanted / total:.0%}"
-        text = say("kano_swapped", share=share, other=other), say("kano_swapped.fix")
-        report.add("kano_answers", "functional, dysfunctional", *text, severity="warning")
+def context(typed: dict, cb: dict, end, report: Report) -> Context:
+    """What the rules read: the codebook, the observation end and the typed columns."""
+    cols = {t: typed_columns(t, df) for t, df in typed.items() if df is not None}
+    return Context(cb, end, cols, far_beyond(report), typed)
 
 
 def check_labels(typed: dict, report: Report) -> None:
@@ -320,15 +231,16 @@ def soft_checks(typed: dict, report: Report) -> None:
                     severity="warning",
                 )
     for name, df in typed.items():
-        if df is None or len(df) == 0:
-            continue
-        spec = CONTRACT[name]
-        share = pd.Series({c: df[c].isna().mean() for c in df.columns}, dtype=float)
-        for col in share.index[share > 0.5]:
-            c = spec.column(col)
-            if c is not None and c.sparse:
-                continue
-            report.add(name, col, *message("half_empty", share=share[col]), severity="warning")
+        if df is not None and len(df):
+            half_empty(name, {c: df[c].isna().mean() for c in df.columns}, report)
+
+
+def half_empty(table: str, shares: dict, report: Report) -> None:
+    """Columns more than half empty (``shares``: the empty share per column), unless sparse."""
+    for col, share in shares.items():
+        c = CONTRACT[table].column(col)
+        if share > 0.5 and not (c is not None and c.sparse):
+            report.add(table, col, *message("half_empty", share=share), severity="warning")
 
 
 def derive_customers(cust, end: pd.Timestamp):

@@ -145,6 +145,8 @@ CONTRACT: dict[str, Table] = {
 }
 
 TABLES = tuple(CONTRACT)
+#: Columns the loaders derive from the observation end (never read from a file).
+DERIVED = {"customers": ("tenure_days", "churned")}
 REQUIRED_TABLES = tuple(n for n, t in CONTRACT.items() if not t.optional)
 
 # customer columns that describe who a customer is (joined onto events and survival rows)
@@ -209,6 +211,17 @@ def default_scale(column: str) -> dict:
     if column in cb:
         return dict(cb[column])
     return {"min": 1, "max": 10, "labels": {1: "very poor", 10: "excellent"}}
+
+
+def column_kind(table: str, column: str) -> str | None:
+    """The contract's kind of ``table.column`` (``"num"``, ``"date"``, ...; a rating item by its
+    prefix), or None for a column the contract does not know."""
+    spec = CONTRACT[table]
+    c = spec.column(column)
+    if c is not None:
+        return c.kind
+    prefixes = (spec.prefix_kind or {}).items()
+    return next((k for p, k in prefixes if str(column).startswith(p)), None)
 
 
 def is_id(column: str) -> bool:

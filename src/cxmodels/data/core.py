@@ -17,8 +17,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyreadstat
 
 from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
@@ -58,16 +60,9 @@ def _validate(
         typed[name] = df if owned or df is None else df.copy()
         release_memory()  # the raw table's own columns
     cb = data.codebook
-    checks.check_scales(typed, cb, report)
-    checks.check_nps(typed, cb, report)
-    positions = checks.check_references(typed, report)
     end = consistency.observation_end(typed, data.observation_end, report)
-    consistency.check_dates(typed, end, report, positions)
-    del positions  # one position per interaction: not held through the later checks
-    release_memory()
-    consistency.check_interactions(typed, report)
-    consistency.row_rules(typed, report)
-    consistency.check_kano(typed, report)
+    consistency.run_rules(typed, consistency.context(typed, cb, end, report), report)
+    release_memory()  # what the checks freed
     consistency.check_labels(typed, report)
     waves = consistency.wave_order(typed["responses"], cb, report)
     consistency.soft_checks(typed, report)
@@ -116,8 +111,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
-    import duckdb
-
     frames: dict = {t: None for t in TABLES}
     extra_cb, meta = None, {}
     try:
@@ -290,8 +283,6 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
     path = Path(path)
     derived = {"customers": ["tenure_days", "churned"]}
     if fmt == "duckdb":
-        import duckdb
-
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         try:
@@ -324,8 +315,6 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
         elif fmt == "excel":
             df.to_excel(target, index=False)
         else:
-            import pyreadstat
-
             out = df.copy()
             for c in out.columns:
                 if pd.api.types.is_bool_dtype(out[c]):

@@ -8,13 +8,31 @@ engine (:mod:`.duck`) both build on this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from .._validation import Problem, Report, fail
+from .._validation import Problem, Report, did_you_mean, fail
 from .contract import TABLES, default_codebook
 from .readers import Options
+
+
+class Dataset(Protocol):
+    """What both engines' data objects offer the models (:class:`CXData` in memory,
+    :class:`~cxmodels.data.duck.DuckData` in DuckDB): the same tables with the same dtypes."""
+
+    codebook: dict
+    observation_end: pd.Timestamp | None
+    wave_order: list | None
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]: ...
+
+    def subset(self, segment=None, waves=None, branch=None) -> Dataset: ...
+
+    def select(self, **columns: list[str]) -> Dataset: ...
+
+    def snapshot(self) -> dict[str, Any]: ...
 
 
 class Reported:
@@ -35,6 +53,38 @@ class Reported:
     def caveats(self) -> list[str]:
         """One sentence per warning and inference, for a report's caveat box."""
         return [str(p) for p in self.problems + self.inferred]
+
+    @property
+    def attributes(self) -> list[str]:
+        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
+        cb = self.codebook
+        return [
+            c
+            for c in self.columns_of("responses")
+            if str(c).startswith("attr_") and c in cb and cb[c].get("driver", True) is not False
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Facts about the data for report headers (no identifiers)."""
+        end = self.observation_end
+        return {
+            "source": self.source,
+            **{t: self.count(t) for t in ("customers", "responses", "interactions")},
+            "observation_end": str(end.date()) if end is not None else "",
+        }
+
+
+def check_selected(table: str, available: list, names: list) -> None:
+    """Fail naming the asked columns that ``table`` lacks (``select``, both engines)."""
+    missing = [c for c in names if c not in available]
+    if missing:
+        hints = "".join(did_you_mean(c, map(str, available)) for c in missing)
+        fail(
+            table,
+            ", ".join(map(str, missing)),
+            f"column(s) missing{hints} (available: {', '.join(map(str, available[:20]))})",
+            "select columns the table has",
+        )
 
 
 def is_dataset(obj) -> bool:
@@ -90,56 +140,60 @@ class CXData(Reported):
     def tables(self) -> dict[str, pd.DataFrame]:
         return {t: getattr(self, t) for t in TABLES if getattr(self, t) is not None}
 
-    @property
-    def attributes(self) -> list[str]:
-        """The driver ratings: ``attr_*`` columns of the responses table with a codebook scale."""
-        return [
-            c
-            for c in self.responses.columns
-            if str(c).startswith("attr_")
-            and self.codebook.get(c, {}).get("driver", True) is not False
-            and c in self.codebook
-        ]
+    def count(self, t: str) -> int:
+        """Rows of table ``t`` (0 when the data has none)."""
+        df = getattr(self, t)
+        return 0 if df is None else len(df)
 
-    def snapshot(self) -> dict[str, Any]:
-        """Facts about the data for report headers (no identifiers)."""
-        return {
-            "source": self.source,
-            "customers": len(self.customers),
-            "responses": len(self.responses),
-            "interactions": 0 if self.interactions is None else len(self.interactions),
-            "observation_end": str(self.observation_end.date())
-            if self.observation_end is not None
-            else "",
-        }
+    def columns_of(self, t: str) -> list:
+        """The columns of table ``t`` (none when the data has no such table)."""
+        df = getattr(self, t)
+        return [] if df is None else list(df.columns)
 
-    def subset(self, segment: str | None = None, waves: list[str] | None = None) -> CXData:
-        """Restrict to one customer segment and/or some survey waves (returns a new object)."""
+    def subset(
+        self, segment: str | None = None, waves: list[str] | None = None, branch: str | None = None
+    ) -> CXData:
+        """Restrict to one customer segment, one branch and/or some survey waves (a new
+        object; :meth:`~cxmodels.data.duck.DuckData.subset` filters the same rows in SQL)."""
         out = self
-        if segment not in (None, "", "all"):
-            cust = self.customers[self.customers["segment"] == segment]
-            if cust.empty:
-                fail(
-                    "customers",
-                    "segment",
-                    f"no customers in segment {segment!r}",
-                    f"choose one of {sorted(self.customers['segment'].dropna().unique())}",
-                )
-            ids = cust["customer_id"]
-            out = replace(
-                out,
-                customers=cust,
-                responses=self.responses[self.responses["customer_id"].isin(ids)],
-                interactions=None
-                if self.interactions is None
-                else self.interactions[self.interactions["customer_id"].isin(ids)],
-                kano_answers=None
-                if self.kano_answers is None or "segment" not in self.kano_answers
-                else self.kano_answers[self.kano_answers["segment"] == segment],
-            )
+        for key, value, col in (("segment", segment, "segment"), ("branch", branch, "branch_id")):
+            if value not in (None, "", "all"):
+                out = out._only(key, value, col)
         if waves:
             out = replace(out, responses=out.responses[out.responses["wave"].isin(list(waves))])
         return out
+
+    def _only(self, key: str, value: str, col: str) -> CXData:
+        cust = self.customers[self.customers[col] == value]
+        if cust.empty:
+            known = sorted(self.customers[col].dropna().unique())
+            fail("customers", col, f"no customers in {key} {value!r}", f"choose one of {known}")
+        ids = cust["customer_id"]
+
+        def rows(df, column, keep):
+            return df if df is None or column not in df else df[df[column].isin(keep)]
+
+        return replace(
+            self,
+            customers=cust,
+            responses=rows(self.responses, "customer_id", ids),
+            interactions=rows(self.interactions, "customer_id", ids),
+            kano_answers=self.kano_answers if key != "segment" else _segment_kano(self, value),
+            branches=rows(self.branches, "branch_id", [value]) if key == "branch" else
+            self.branches,
+        )  # fmt: skip
+
+    def select(self, **columns: list[str]) -> CXData:
+        """Only these columns of these tables (``select(responses=["nps", "wave"])``), as
+        :meth:`~cxmodels.data.duck.DuckData.select` reads them."""
+        tables = self.tables
+        picked = {}
+        for t, names in columns.items():
+            if t not in tables:
+                fail(t, "", "the data has no such table", f"choose one of {list(tables)}")
+            check_selected(t, list(tables[t].columns), names)
+            picked[t] = tables[t][list(dict.fromkeys(names))]
+        return replace(self, **picked)
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -155,3 +209,11 @@ class CXData(Reported):
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables.items())
         return f"CXData({sizes}; source={self.source!r})"
+
+
+def _segment_kano(data: CXData, segment: str) -> pd.DataFrame | None:
+    """The Kano answers of one segment; none when the answers do not say their segment."""
+    kano = data.kano_answers
+    if kano is None or "segment" not in kano:
+        return None
+    return kano[kano["segment"] == segment]

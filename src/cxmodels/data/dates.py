@@ -18,6 +18,9 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from persiantools.jdatetime import JalaliDate
 
 from .messages import say
 from .text import arrow_text, has_eastern_digits, is_text, to_ascii_digits
@@ -127,8 +130,6 @@ def jalali_to_gregorian(year, month, day) -> pd.Series:
     Each distinct date is converted once with ``persiantools.jdatetime.JalaliDate``.
     Known values: 1403-01-01 = 2024-03-20, 1404-01-01 = 2025-03-21, 1403-12-30 = 2025-03-20.
     """
-    from persiantools.jdatetime import JalaliDate
-
     ymd = pd.DataFrame({"y": year, "m": month, "d": day}).astype("Int64")
     keys = ymd["y"] * 10000 + ymd["m"] * 100 + ymd["d"]
     codes, uniques = pd.factorize(keys)
@@ -270,9 +271,6 @@ def _arrow_iso(s: pd.Series, spec: DateSpec) -> pd.Series | None:
     year out of range such as a Jalali 1403, 2025-02-30, a serial number, another spelling):
     the column then takes the long way, distinct value by distinct value. None in that case.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if not is_text(s) or spec.fmt is not None or spec.calendar is not None:
         return None
     try:

@@ -28,17 +28,26 @@ import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
 
-from .._format import fmt_count
-from .._validation import InputError, Problem, Report, did_you_mean, fail, require_columns
+from .._validation import Problem, Report, fail
 from . import checks, consistency
-from .contract import CONTRACT, REQUIRED_TABLES, TABLES, default_codebook, is_id
-from .dataset import CXData, Reported
+from .contract import (
+    CONTRACT,
+    DERIVED,
+    REQUIRED_TABLES,
+    TABLES,
+    column_kind,
+    default_codebook,
+    is_id,
+)
+from .dataset import CXData, Reported, check_selected
+from .kano_words import wording
 from .messages import message, say, shown
 from .readers import (
     Options,
+    ReadFailure,
     _csv_dialect,
     _json_or_yaml,
     find_sources,
@@ -46,14 +55,17 @@ from .readers import (
     read_codebook,
     read_meta,
 )
-from .rules import ROW_RULES
+from .rules import COUNT_RULES, DATE_COLUMNS, RULES, Context, Rule, far_beyond
+from .rules import lit as _lit
+from .rules import q as _q
 from .text import (
-    DIGIT_MAP,
+    GROUPED,
     ID_MAP,
     LABEL_MAP,
     TEXT,
     canonical_name,
     normalize_label,
+    number_map,
     sql_translate,
     whole_numbers,
 )
@@ -66,13 +78,6 @@ MAX_LABELS = 10_000  # label columns with more distinct values are left as they 
 
 def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     """A DuckDB connection held to ``memory_limit`` (it spills to a temporary folder beyond)."""
-    try:
-        import duckdb
-    except ImportError as exc:  # duckdb is a dependency; this is for slim installs
-        raise InputError(
-            "engine='duckdb' needs the duckdb package: pip install 'cxmodels[duckdb]' "
-            "(or duckdb), or load with engine='pandas'"
-        ) from exc
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
@@ -82,14 +87,6 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------- sources
@@ -109,9 +106,10 @@ def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict,
                 say("duck_format.fix"),
             )
             continue
-        enc, sep, decimals[t], group = _csv_dialect(p, t, opts, report)
-        if group == ",":  # a decimal comma's grouping points are dropped in SQL; commas are not
-            report.add(t, "", say("duck_grouping", file=p.name), say("duck_grouping.fix"))
+        try:
+            enc, sep, decimals[t], _ = _csv_dialect(p, t, opts, report)
+        except ReadFailure as exc:  # named as the pandas engine names it (read_source)
+            report.add(t, "", say("file_says", file=p.name, message=exc.message), exc.fix)
             continue
         if enc not in ("utf-8", "utf-8-sig"):
             report.add(
@@ -191,16 +189,21 @@ def _columns(con, t: str, src: str, report: Report) -> list[_Column] | None:
     renamed = checks.canonical_columns(probe, t, report)
     checks.required_columns(renamed, t, report)
     return [
-        _Column(new, names[int(i)], checks._kind(t, new), types[int(i)])
+        _Column(new, names[int(i)], column_kind(t, new), types[int(i)])
         for new, i in renamed.iloc[0].items()
     ]
 
 
 def _numeric_sql(x: str, decimal: str) -> str:
-    text = sql_translate(f"trim(CAST({x} AS VARCHAR))", DIGIT_MAP)
-    if decimal == ",":
-        text = f"replace(replace({text}, '.', ''), ',', '.')"
-    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+    """Text as a number, as :func:`.numeric_text` reads it: the other mark only as thousands
+    grouping the digits in threes (:data:`.GROUPED`), otherwise not a number."""
+    text = f"trim({sql_translate(f'CAST({x} AS VARCHAR)', number_map(decimal))})"
+    group = _lit("," if decimal == "." else ".")
+    text = (
+        f"CASE WHEN NOT contains({text}, {group}) THEN {text} "
+        f"WHEN regexp_full_match({text}, {_lit(GROUPED[decimal])}) THEN replace({text}, {group}, '') END"
+    )
+    return f"TRY_CAST(nullif(replace({text}, ',', '.'), '') AS DOUBLE)"
 
 
 def _text_dates(x: str, timezone: str) -> str:
@@ -248,6 +251,7 @@ def _type_column(col: _Column, t: str, opts: Options, timezone: str) -> None:
         if not numeric:
             blank = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
             col.bad, col.what = f"{col.expr} IS NULL AND {blank} IS NOT NULL", "numbers"
+            col.raw = f"CAST({x} AS VARCHAR)"
     elif col.kind == "bool":
         if ty == "BOOLEAN":
             col.expr = x
@@ -280,6 +284,18 @@ def _labels(con, col: _Column, t: str, src: str, report: Report) -> None:
     col.expr = f"CASE {col.expr} {cases} ELSE {col.expr} END"
 
 
+def _kano_words(con, col: _Column, src: str) -> None:
+    """Kano answers written as a questionnaire's words read as positions (:func:`.wording`)."""
+    raw = f"CAST({_q(col.source)} AS VARCHAR)"
+    rows = con.execute(f"SELECT DISTINCT {raw} FROM {src} LIMIT {MAX_LABELS + 1}").fetchall()
+    words = wording(v for (v,) in rows) if len(rows) <= MAX_LABELS else {}
+    cases = " ".join(f"WHEN {_lit(a)} THEN {b}" for a, b in words.items())
+    number = col.expr
+    col.expr = f"CASE {raw} {cases} ELSE {number} END" if words else number
+    col.bad = col.bad.replace(number, col.expr, 1)
+    col.what, col.raw = "kano", raw
+
+
 def _source_file(src: str) -> tuple[str, str]:
     """The file name and format of a SQL source (``read_csv('…/x.csv', …)``, ``src."x"``)."""
     m = re.match(r"read_(csv|parquet)\('((?:[^']|'')*)'", src)
@@ -303,6 +319,8 @@ def _typed_view(con, t: str, src: str, opts: Options, decimals: dict, report: Re
         _type_column(c, t, topts, opts.timezone)
         if c.kind == "cat":
             _labels(con, c, t, src, report)
+        if t == "kano_answers" and c.what == "numbers":
+            _kano_words(con, c, src)
     select = ", ".join(
         [f"{c.expr} AS {_q(c.name)}" for c in cols]
         + [f"({c.bad}) AS {_q('__bad__' + c.name)}" for c in cols if c.bad]
@@ -342,16 +360,29 @@ def _key(t: str) -> str | None:
     return CONTRACT[t].key or ("respondent_id" if t == "kano_answers" else None)
 
 
-def _examples(con, t: str, cond: str, n: int, rows: bool = False) -> tuple:
-    """The first five rows matching ``cond``: their keys, else ``row i`` (as the pandas engine)."""
-    v, key = _q("t_" + t), _key(t)
-    if key and not rows:
-        got = con.execute(f"SELECT count({_q(key)}) FROM {v} WHERE {cond}").fetchone()[0]
+def _first_values(con, src: str, col: str, cond: str) -> list:
+    """The first five distinct values of ``col`` (as text) in the rows matching ``cond``."""
+    x = f"CAST({_q(col)} AS VARCHAR)"
+    rows = con.execute(
+        f"SELECT v FROM (SELECT {x} AS v, row_number() OVER () AS rn FROM {src} WHERE {cond}) "
+        "GROUP BY v ORDER BY min(rn) LIMIT 5"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _examples(con, t: str, check: _Check, n: int, src: str) -> tuple:
+    """The first five rows matching the check as the pandas engine shows them: their keys,
+    else ``row i``; or the distinct values of the column."""
+    key, cond = _key(t), check.cond
+    if check.shown == "values":
+        return tuple(_first_values(con, src, check.column, cond))
+    if key and check.shown == "keys":
+        got = con.execute(f"SELECT count({_q(key)}) FROM {src} WHERE {cond}").fetchone()[0]
         if got == n:
-            q = f"SELECT {_q(key)} FROM {v} WHERE {cond} LIMIT 5"
+            q = f"SELECT {_q(key)} FROM {src} WHERE {cond} LIMIT 5"
             return tuple(r[0] for r in con.execute(q).fetchall())
     q = (
-        f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, ({cond}) AS hit FROM {v}) "
+        f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, ({cond}) AS hit FROM {src}) "
         "WHERE hit LIMIT 5"
     )
     return tuple(say("row", n=r[0] + checks.ROW_BASE) for r in con.execute(q).fetchall())
@@ -364,237 +395,130 @@ class _Check:
     name: str  # the message (see :mod:`.messages`)
     values: dict = field(default_factory=dict)
     severity: str = "error"
-    rows: bool = False  # examples as row numbers (blank keys)
+    shown: str = "keys"  # examples: keys, rows or values (as :class:`.rules.Rule`)
+    rule: Rule | None = None
+    raw: bool = False  # the message shows the values as written (the ``__raw__`` column)
 
 
-def _row_checks(t: str, cols: list[_Column], cb: dict, end) -> list[_Check]:
-    """The per-row checks of one table, each one SQL condition (run in one scan)."""
-    spec, out = CONTRACT[t], []
-    names = {c.name for c in cols}
-    for c in cols:
-        q = _q(c.name)
-        col = spec.column(c.name)
-        if col is not None and col.identifier and col.required:
-            what = "empty_keys" if c.name == spec.key else "empty_ids"
-            out.append(_Check(c.name, f"{q} IS NULL", what, rows=True))
-        if c.bad:
-            where = {"table": t, "column": c.name, "values": ""}
-            out.append(_Check(c.name, _q("__bad__" + c.name), "not_" + c.what, where))
-        entry = cb.get(c.name) or {}
-        if c.kind == "num" and "min" in entry:
-            lo, hi = entry["min"], entry["max"]
-            scale = {"lo": lo, "hi": hi, "column": c.name}
-            out.append(_Check(c.name, f"({q} < {lo} OR {q} > {hi})", "outside_scale", scale))
-        if c.name in consistency.DATE_COLUMNS.get(t, ()) and end is not None:
-            stamp = (end + pd.Timedelta(days=1)).isoformat()
-            cond = f"{q} > TIMESTAMP {_lit(stamp)}"
-            out.append(_Check(c.name, cond, "after_end", {"end": end.date()}))
-        if c.name in consistency.DATE_COLUMNS.get(t, ()):
-            first = consistency.EARLIEST.isoformat()
-            out.append(_Check(c.name, f"{q} < TIMESTAMP {_lit(first)}", "before_1900"))
-    for rule in ROW_RULES:  # the SQL forms of the row rules
-        if rule.applies(t, names):
-            out.append(_Check(rule.column, rule.sql, rule.name, severity=rule.severity))
-    return out
+def _typing_checks(t: str, cols: list[_Column]) -> list[_Check]:
+    """Values that the typed view could not read (its ``__bad__`` flags)."""
+    return [
+        _Check(
+            c.name,
+            _q("__bad__" + c.name),
+            "not_" + c.what,
+            {"table": t, "column": c.name},
+            raw=bool(c.raw),
+        )
+        for c in cols
+        if c.bad
+    ]
 
 
-def _run_row_checks(con, t: str, cols: list[_Column], found: list[_Check], report: Report) -> None:
-    """The row checks and the columns' fill rates of one table, in one scan."""
-    v = _q("t_" + t)
-    agg = ", ".join(
-        [f"count(*) FILTER (WHERE {c.cond})" for c in found]
-        + [f"count({_q(c.name)})" for c in cols]
-    )
+def _rule_checks(t: str, ctx: Context, window: bool = False) -> list[_Check]:
+    """The registry's rules on table ``t`` in their SQL form."""
+    return [
+        _Check(col, rule.sql(col, ctx), rule.name, {}, rule.severity, rule.shown, rule)
+        for rule in RULES
+        if rule.table == t and (rule.window is not None) == window
+        for col in rule.targets(ctx)
+    ]
+
+
+def _count_sql(c: _Check, screened: bool = True) -> str:
+    if screened and c.rule is not None and c.rule.screen is not None:
+        return c.rule.screen(c.column)
+    if c.shown == "values":
+        return f"count(DISTINCT {_q(c.column)}) FILTER (WHERE {c.cond})"
+    return f"count(*) FILTER (WHERE {c.cond})"
+
+
+def _scan(con, t: str, cols: list[_Column], ctx: Context, report: Report) -> None:
+    """The typing and rule checks and the columns' fill rates of one table, in one scan; then
+    the rules that read window columns, one query each."""
+    v, found = _q("t_" + t), _typing_checks(t, cols) + _rule_checks(t, ctx)
+    agg = ", ".join([_count_sql(c) for c in found] + [f"count({_q(c.name)})" for c in cols])
     counts = con.execute(f"SELECT count(*), {agg} FROM {v}").fetchone()
     total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
     for c, n in zip(found, counts):
-        if not n or (
-            c.name == "after_end" and consistency._reported(report, t, c.column, "far_beyond")
-        ):
-            continue
+        if n and c.rule is not None and c.rule.screen is not None:  # some rows may break it
+            n = con.execute(f"SELECT {_count_sql(c, False)} FROM {v}").fetchone()[0]
+        if n:
+            _found(con, t, c, n, v, ctx, report)
+    for c in _rule_checks(t, ctx, window=True):
+        extra = ", ".join(f"{e} AS {_q(k)}" for k, e in c.rule.window(c.column).items())
+        src = f"(SELECT *, {extra} FROM {v})"
+        n = con.execute(f"SELECT count(*) FROM {src} WHERE {c.cond}").fetchone()[0]
+        if n:
+            _found(con, t, c, n, src, ctx, report)
+    consistency.half_empty(t, {c.name: 1 - k / total for c, k in zip(cols, filled)}, report)
+
+
+def _found(con, t: str, c: _Check, n: int, src: str, ctx: Context, report: Report) -> None:
+    """Report ``n`` rows of ``src`` breaking check ``c``, with the pandas engine's words."""
+    if c.rule is not None:
+        real = c.rule.values and ctx.has(t, c.column)
+        first = _first_values(con, src, c.column, c.cond) if real else []
+        alias = c.rule.alias
+        aliased = alias is not None and con.execute(alias.sql(t, c.column)).fetchone()[0]
+        text = c.rule.text(c.column, ctx, n, first, bool(aliased))
+    else:
+        raw = "__raw__" + c.column
+        first = _first_values(con, src, raw, c.cond) if c.raw else []
         name = c.name
-        if name == "outside_scale" and _row_numbers(con, t, c.column):
-            name = "row_number"
-        if name == "not_booleans":
-            c.values["values"] = shown(_raw_values(con, t, c.column, c.cond))
-        text = message(name, **c.values)
-        ex = _examples(con, t, c.cond, n, c.rows)
-        report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
-    _half_empty(t, cols, total, filled, report)
+        if name == "not_numbers" and c.raw and _decimal_commas(con, src, raw, c.cond):
+            name = "decimal_comma"  # as checks._numbers says it
+        text = message(name, **{"values": shown(first), **c.values})
+    ex = _examples(con, t, c, n, src)
+    report.problems.append(Problem(t, c.column, *text, int(n), ex, c.severity))
 
 
-def _raw_values(con, t: str, col: str, cond: str) -> list:
-    """The distinct values of ``col`` as written in the rows matching ``cond``, in row order."""
-    raw, v = _q("__raw__" + col), _q("t_" + t)
-    rows = con.execute(
-        f"SELECT {raw} FROM (SELECT {raw}, row_number() OVER () AS rn FROM {v} WHERE {cond}) "
-        f"GROUP BY {raw} ORDER BY min(rn) LIMIT 5"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _row_numbers(con, t: str, col: str) -> bool:
-    """A rating column holding distinct whole numbers (more than 20): a row number."""
-    q, v = _q(col), _q("t_" + t)
-    n, distinct, frac = con.execute(
-        f"SELECT count({q}), count(DISTINCT {q}), count(*) FILTER (WHERE {q} % 1 <> 0) FROM {v}"
-    ).fetchone()
-    return n > 20 and n == distinct and frac == 0
-
-
-def _add(report: Report, t: str, column: str, text, n: int, ex, severity: str = "error") -> None:
-    if n:
-        report.problems.append(Problem(t, column, *text, int(n), tuple(ex)[:5], severity))
-
-
-def _duplicate_keys(con, t: str, report: Report) -> None:
-    key = CONTRACT[t].key
-    if not key:
-        return
-    v, q = _q("t_" + t), _q(key)
-    dup = f"SELECT {q} AS k FROM {v} WHERE {q} IS NOT NULL GROUP BY {q} HAVING count(*) > 1"
-    n = con.execute(f"SELECT count(*) FROM ({dup})").fetchone()[0]
-    if n:
-        ex = [r[0] for r in con.execute(f"SELECT k FROM ({dup}) ORDER BY k LIMIT 5").fetchall()]
-        _add(report, t, key, message("duplicate_keys"), n, ex)
-
-
-def _references(con, present: set, report: Report) -> None:
-    """Unknown customer ids; surveys (error) and interactions (warning) before signup: one
-    join per table (a duplicated customer id counts once)."""
-    if "customers" not in present:
-        return
-    cust = "t_customers"
-    if consistency._reported(report, "customers", "customer_id", "duplicate_keys"):
-        cust = (
-            "(SELECT customer_id, first(signup_date) AS signup_date FROM t_customers "
-            "WHERE customer_id IS NOT NULL GROUP BY customer_id)"
-        )
-    for t, date, sev in (
-        ("responses", "survey_date", "error"),
-        ("interactions", "timestamp", "warning"),
-    ):
-        if t not in present:
-            continue
-        v = _q("t_" + t)
-        unknown = (
-            "customer_id IS NOT NULL AND customer_id NOT IN "
-            "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"
-        )
-        before = f"date_trunc('day', r.{_q(date)}) < c.signup_date"
-        n_unknown, n_before = con.execute(
-            "SELECT count(*) FILTER (WHERE r.customer_id IS NOT NULL AND c.customer_id IS NULL), "
-            f"count(*) FILTER (WHERE {before}) "
-            f"FROM {v} r LEFT JOIN {cust} c ON r.customer_id = c.customer_id"
-        ).fetchone()
-        if n_unknown:
-            ex = _examples(con, t, unknown, n_unknown)
-            _add(report, t, "customer_id", message("unknown_customers"), n_unknown, ex)
-        if n_before:
-            hit = (
-                f"date_trunc('day', {_q(date)}) < (SELECT min(signup_date) FROM {cust} c "
-                f"WHERE c.customer_id = {v}.customer_id)"
-            )
-            text = message("before_signup", rows=fmt_count(n_before))
-            _add(report, t, date, text, n_before, _examples(con, t, hit, n_before), sev)
-
-
-def _vocabulary(con, present: set, report: Report) -> None:
-    if "interactions" not in present:
-        return
-    cols = {c[0] for c in con.execute("DESCRIBE t_interactions").fetchall()}
-    for col, known in VOCABULARY.items():
-        if col not in cols:
-            continue
-        cond = f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN ({', '.join(map(_lit, known))})"
-        n = con.execute(f"SELECT count(*) FROM t_interactions WHERE {cond}").fetchone()[0]
-        if not n:
-            continue
-        vals = [
-            r[0]
-            for r in con.execute(
-                f"SELECT {_q(col)} FROM t_interactions WHERE {cond} LIMIT 1000"
-            ).fetchall()
-        ]
-        vals = list(dict.fromkeys(map(str, vals)))[:5]
-        text = message(
-            "unknown_values",
-            values=say("separator").join(map(repr, vals)),
-            hint=did_you_mean(vals[0], known),
-            known=say("separator").join(known),
-        )
-        _add(report, "interactions", col, text, n, _examples(con, "interactions", cond, n))
-
-
-def _kano_twice(con, present: set, report: Report) -> None:
-    if "kano_answers" not in present:
-        return
-    cols = {c[0] for c in con.execute("DESCRIBE t_kano_answers").fetchall()}
-    if not {"respondent_id", "feature"} <= cols:
-        return
-    pairs = "SELECT respondent_id, feature FROM t_kano_answers GROUP BY ALL HAVING count(*) > 1"
-    cond = f"(respondent_id, feature) IN ({pairs})"
-    if {"functional", "dysfunctional"} <= cols:
-        q = "SELECT functional, dysfunctional, count(*) FROM t_kano_answers GROUP BY ALL"
-        counts = {
-            (f, d): n for f, d, n in con.execute(q).fetchall() if f is not None and d is not None
-        }
-        consistency.kano_swapped(counts, report)
-    n = con.execute(f"SELECT count(*) FROM t_kano_answers WHERE {cond}").fetchone()[0]
-    if n:
-        text = message("kano_twice")
-        _add(
-            report,
-            "kano_answers",
-            "respondent_id, feature",
-            text,
-            n,
-            _examples(con, "kano_answers", cond, n),
-        )
+def _decimal_commas(con, src: str, raw: str, cond: str) -> bool:
+    """Some of the unreadable values (``raw``: the column as written) have a decimal comma ('7,5')."""
+    sql = f"SELECT count(*) FROM {src} WHERE {cond} AND regexp_full_match({_q(raw)}, '-?\\d+,\\d+')"
+    return con.execute(sql).fetchone()[0] > 0
 
 
 def _date_columns(present: set, views: dict):
-    for t, cols in consistency.DATE_COLUMNS.items():
+    for t, cols in DATE_COLUMNS.items():
         if t in present:
             names = {c.name for c in views[t]}
             yield from ((t, c) for c in cols if c in names)
 
 
 def observation_end(con, present: set, views: dict, declared, report: Report):
-    """The declared end, else the latest date (with the pandas engine's outlier rule)."""
+    """The declared end, else the latest date (:func:`.consistency.inferred_end`, in SQL)."""
     if declared is not None:
         return pd.Timestamp(declared)
     cols = list(_date_columns(present, views))
-    if not cols:
-        return pd.Timestamp.today().normalize()
     union = " UNION ALL ".join(
         f"SELECT {_q(c)} AS d FROM {_q('t_' + t)} WHERE {_q(c)} IS NOT NULL" for t, c in cols
     )
-    n, last = con.execute(f"SELECT count(*), max(d) FROM ({union})").fetchone()
-    if not n:
-        return pd.Timestamp.today().normalize()
-    pos = int(np.floor((n - 1) * 0.999))
-    ref = con.execute(f"SELECT d FROM ({union}) ORDER BY d LIMIT 1 OFFSET {pos}").fetchone()[0]
-    ref = pd.Timestamp(ref)
-    limit = ref + consistency.OUTLIER_GAP
-    end = pd.Timestamp(last)
-    if end > limit:
+    if not cols:
+        union = "SELECT NULL::TIMESTAMP AS d WHERE false"
+
+    def one(sql: str):
+        return con.execute(sql).fetchone()[0]
+
+    def far(limit: pd.Timestamp, ref: pd.Timestamp) -> None:
         for t, c in cols:
             cond = f"{_q(c)} > TIMESTAMP {_lit(limit.isoformat())}"
             k, first = con.execute(
                 f"SELECT count(*), min({_q(c)}) FROM {_q('t_' + t)} WHERE {cond}"
             ).fetchone()
             if k:
-                text = message("far_beyond", first=pd.Timestamp(first).date(), ref=ref.date())
-                _add(report, t, c, text, k, _examples(con, t, cond, k))
-        end = pd.Timestamp(
-            con.execute(
-                f"SELECT max(d) FROM ({union}) WHERE d <= TIMESTAMP {_lit(limit.isoformat())}"
-            ).fetchone()[0]
-        )
-    end = end.normalize()
-    report.add("meta", "observation_end", *message("end_inferred", end=end.date()), severity="note")
-    return end
+                what = {"first": pd.Timestamp(first).date(), "ref": ref.date()}
+                _found(con, t, _Check(c, cond, "far_beyond", what), k, _q("t_" + t), None, report)
+
+    def last(limit):
+        below = "" if limit is None else f" WHERE d <= TIMESTAMP {_lit(limit.isoformat())}"
+        return one(f"SELECT max(d) FROM ({union}){below}")
+
+    def nth(i: int):
+        return one(f"SELECT d FROM ({union}) ORDER BY d LIMIT 1 OFFSET {i}")
+
+    n = one(f"SELECT count(*) FROM ({union})")
+    return consistency.inferred_end(n, nth, last, far, report)
 
 
 def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -> list | None:
@@ -613,8 +537,10 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
             consistency.check_labels({t: frame}, report)
     if "responses" not in present or "wave" not in {c.name for c in views["responses"]}:
         return None
+    dated = "survey_date" in {c.name for c in views["responses"]}
     rows = con.execute(
-        "SELECT wave, median(survey_date), count(*) FROM t_responses WHERE wave IS NOT NULL "
+        f"SELECT wave, {'median(survey_date)' if dated else 'NULL'}, count(*) FROM t_responses "
+        "WHERE wave IS NOT NULL "
         "GROUP BY wave"
     ).fetchall()
     if not rows:
@@ -626,32 +552,21 @@ def _distinct_checks(con, present: set, views: dict, cb: dict, report: Report) -
     return consistency.wave_order(frame.drop(columns="n"), wave_cb, report, counts)
 
 
-def _half_empty(t: str, cols: list[_Column], total: int, filled, report: Report) -> None:
-    spec = CONTRACT[t]
-    for c, k in zip(cols, filled):
-        share = 1 - k / total
-        col = spec.column(c.name)
-        if share > 0.5 and not (col is not None and col.sparse):
-            report.add(t, c.name, *message("half_empty", share=share), severity="warning")
-
-
 def validate_sql(con, views: dict, cb: dict, declared_end, report: Report):
     """Run the contract's checks inside DuckDB; returns (observation end, wave order)."""
     present = set(views)
-    for t in present:  # the pandas engine checks keys while typing each table
-        _duplicate_keys(con, t, report)
     end = observation_end(con, present, views, declared_end, report)
+    ctx = Context(cb, end, {t: {c.name for c in cols} for t, cols in views.items()})
+    ctx.far = far_beyond(report)
     for t in sorted(present, key=TABLES.index):
-        _run_row_checks(con, t, views[t], _row_checks(t, views[t], cb, end), report)
-    if "nps" in {c.name for c in views.get("responses", ())}:
-        zeros, ones = con.execute(
-            "SELECT count(*) FILTER (WHERE nps = 0), count(*) FILTER (WHERE nps = 1) "
-            "FROM t_responses"
-        ).fetchone()
-        checks.nps_floor(zeros, ones, cb.get("nps") or {}, report)
-    _references(con, present, report)
-    _vocabulary(con, present, report)
-    _kano_twice(con, present, report)
+        _scan(con, t, views[t], ctx, report)
+    for count in COUNT_RULES:
+        if ctx.has(count.table, *count.by):
+            by = ", ".join(map(_q, count.by))
+            filled = " AND ".join(f"{_q(c)} IS NOT NULL" for c in count.by)
+            q = f"SELECT {by}, count(*) FROM {_q('t_' + count.table)} WHERE {filled} GROUP BY ALL"
+            rows = con.execute(q).fetchall()
+            count.verdict({r[0] if len(r) == 2 else r[:-1]: r[-1] for r in rows}, ctx, report)
     waves = _distinct_checks(con, present, views, cb, report)
     return end, waves
 
@@ -707,12 +622,17 @@ class DuckData(Reported):
 
     def sql(self, t: str) -> str:
         """The query that reads table ``t`` (columns and filters pushed down)."""
-        cols = self.columns.get(t) or self.views[t]
+        asked = self.columns.get(t) or self.views[t]
+        derived = [c for c in asked if c in DERIVED.get(t, ())]
+        read = [c for c in asked if c in self.views[t]] + ["signup_date", "churn_date"] * bool(
+            derived
+        )
+        cols = [c for c in dict.fromkeys(read) if c in self.views[t]]
         return f"SELECT {', '.join(map(_q, cols))} FROM {_q('t_' + t)}{self._where(t)}"
 
     def table(self, t: str) -> pd.DataFrame | None:
         """Table ``t`` as a pandas frame (read once), or None when the data has none."""
-        if t not in self.views:
+        if t not in self.views or self._unsegmented(t):
             return None
         if t not in self._cache:
             df = self.con.execute(self.sql(t)).df()
@@ -728,8 +648,13 @@ class DuckData(Reported):
                     df[c] = whole_numbers(df[c])
             if t == "customers":
                 df = consistency.derive_customers(df, self.observation_end)
-            self._cache[t] = df
+            self._cache[t] = df[self.columns[t]] if self.columns.get(t) else df
         return self._cache[t]
+
+    def _unsegmented(self, t: str) -> bool:
+        """Kano answers without a segment column have none for a segment (as in CXData)."""
+        segment = self.filters.get("segment") is not None
+        return t == "kano_answers" and segment and "segment" not in self.views[t]
 
     customers = property(lambda self: self.table("customers"))
     responses = property(lambda self: self.table("responses"))
@@ -739,18 +664,10 @@ class DuckData(Reported):
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {t: self.table(t) for t in TABLES if t in self.views}
+        return {t: self.table(t) for t in TABLES if t in self.views and not self._unsegmented(t)}
 
-    @property
-    def attributes(self) -> list[str]:
-        cols = self.columns.get("responses") or self.views.get("responses", [])
-        return [
-            c
-            for c in cols
-            if str(c).startswith("attr_")
-            and c in self.codebook
-            and self.codebook[c].get("driver", True) is not False
-        ]
+    def columns_of(self, t: str) -> list:
+        return self.columns.get(t) or self.views.get(t, [])
 
     def count(self, t: str) -> int:
         """Rows of table ``t`` after the filters (counted in SQL, nothing read)."""
@@ -759,16 +676,6 @@ class DuckData(Reported):
         return self.con.execute(f"SELECT count(*) FROM {_q('t_' + t)}{self._where(t)}").fetchone()[
             0
         ]
-
-    def snapshot(self) -> dict:
-        end = self.observation_end
-        return {
-            "source": self.source,
-            "customers": self.count("customers"),
-            "responses": self.count("responses"),
-            "interactions": self.count("interactions"),
-            "observation_end": str(end.date()) if end is not None else "",
-        }
 
     def subset(self, segment=None, waves=None, branch=None) -> DuckData:
         """Restrict to a segment, a branch and/or some waves: filters pushed into SQL."""
@@ -798,9 +705,7 @@ class DuckData(Reported):
         for t, names in columns.items():
             if t not in self.views:
                 fail(t, "", "the data has no such table", f"choose one of {list(self.views)}")
-            checks_cols = [c for c in names if c not in self.views[t]]
-            if checks_cols:
-                require_columns(pd.DataFrame(columns=self.views[t]), names, t)
+            check_selected(t, self.views[t] + list(DERIVED.get(t, ())), names)
             cols[t] = list(dict.fromkeys(names))
         return replace(self, columns=cols, _cache={})
 
@@ -855,9 +760,7 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
         empty = pd.DataFrame(columns=[c.name for c in views["responses"]])
         cb = checks.complete_codebook(cb, empty, user_drivers, report)
     declared = as_of or opts.observation_end
-    end, waves = None, None
-    if not report.errors:
-        end, waves = validate_sql(con, views, cb, declared, report)
+    end, waves = validate_sql(con, views, cb, declared, report)  # every problem at once
     report.raise_or_warn(str(path))
     return DuckData(
         con,

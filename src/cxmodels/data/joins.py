@@ -3,7 +3,9 @@
 :func:`with_customer_columns` is the join every module uses (metrics by segment, follow-up
 units, survival rows): a left join on ``customer_id`` that keeps the left table's rows and
 order, adds only the customer columns the left table lacks, and never duplicates rows (the
-customer table has one row per customer).
+customer table has one row per customer). :func:`tenure_band` derives the customers' tenure
+band (years from signup to churn or the observation end), a margin of the survey weights and a
+cell of the synthetic world's non-response.
 """
 
 from __future__ import annotations
@@ -83,6 +85,21 @@ def responses_with_customers(data) -> pd.DataFrame:
     if is_dataset(data):
         return with_customer_columns(data.responses, data.customers)
     return data
+
+
+#: Tenure bands (years from signup to the observation end or churn), left-closed.
+TENURE_BANDS = (0, 1, 2, 3, np.inf)
+TENURE_LABELS = ("<1y", "1-2y", "2-3y", "3y+")
+
+
+def tenure_band(customers: pd.DataFrame, observation_end) -> pd.Series:
+    """Years from ``signup_date`` to churn or ``observation_end``, in :data:`TENURE_BANDS`."""
+    require_columns(customers, ["signup_date"], "customers")
+    end = pd.Series(pd.Timestamp(observation_end), index=customers.index)
+    if "churn_date" in customers:
+        end = pd.to_datetime(customers["churn_date"]).fillna(end)
+    years = (end - pd.to_datetime(customers["signup_date"])).dt.days / 365.25
+    return pd.cut(years, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype(object)
 
 
 def positions(ids, known) -> np.ndarray:

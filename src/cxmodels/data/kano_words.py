@@ -109,6 +109,21 @@ def _normal_text(s: str) -> str:
 _LABEL_TO_POS = {_normal_text(w): k for k, words in LABELS.items() for w in words}
 
 
+def wording(values) -> dict:
+    """``{value: position 1-5}`` for the values written as a questionnaire's wording
+    (:data:`LABELS`, either yeh and kaf); numbers and unknown words are left out.
+
+    Both engines read Kano answers through it: the pandas engine maps a column's distinct
+    values, the DuckDB engine turns the mapping into SQL.
+    """
+    out = {}
+    for v in values:
+        pos = _LABEL_TO_POS.get(_normal_text(v)) if isinstance(v, str) else None
+        if pos is not None:
+            out[v] = pos
+    return out
+
+
 def _bad_answers(s: pd.Series, bad: np.ndarray, column: str, table: str) -> None:
     rows = s.index[bad]
     fail(

@@ -13,17 +13,32 @@ import codecs
 import csv
 import json
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pyreadstat
+import yaml
 
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
 from .messages import say
-from .text import TEXT, all_ascii, canonical_name, normalize_label
+from .text import (
+    ARABIC_DIGITS,
+    GROUP_SPACES,
+    PERSIAN_DIGITS,
+    TEXT,
+    all_ascii,
+    canonical_name,
+    normalize_label,
+)
 from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
@@ -123,7 +138,6 @@ def _json_or_yaml(path: Path, report: Report, table: str):
         text = path.read_text(encoding="utf-8-sig")
         if path.suffix == ".json":
             return json.loads(text)
-        import yaml
 
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
@@ -192,8 +206,6 @@ def _check_meta_keys(raw: dict, allowed, where: str, report: Report) -> None:
 
 
 def _check_meta_values(opts: Options, report: Report) -> None:
-    from zoneinfo import ZoneInfo
-
     try:
         ZoneInfo(opts.timezone)
     except Exception:
@@ -408,7 +420,6 @@ def arrow_frame(table) -> pd.DataFrame:
     Text becomes :data:`~cxmodels.data.text.TEXT` (no Python object per value), dictionaries
     categories, and booleans numpy booleans, or pandas' nullable ones where values are missing.
     """
-    import pyarrow as pa
 
     def mapper(t):
         if pa.types.is_string(t) or pa.types.is_large_string(t):
@@ -424,8 +435,6 @@ def arrow_frame(table) -> pd.DataFrame:
 
 
 def _parquet(path, table, opts, codebook, report):
-    import pyarrow.parquet as pq
-
     try:
         table = pq.read_table(path)
     except Exception as exc:
@@ -439,8 +448,6 @@ def _not_utf8(table) -> list[str]:
     """Text columns holding bytes that are not UTF-8 (Parquet stores text as UTF-8; a legacy
     writer may have put Windows-1256 bytes there). Arrow strings are not decoded when they are
     kept as Arrow strings, so this is checked here, once, by Arrow's validator."""
-    import pyarrow as pa
-
     bad = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
@@ -499,8 +506,12 @@ _FORMS = (
 )
 
 
+_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2, GROUP_SPACES)
+
+
 def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, dict[str, list]]:
-    """column -> form -> example values, for the number columns of a CSV sample."""
+    """column -> form -> example values, for the number columns of a CSV sample (Persian and
+    Arabic-Indic digits as digits: ``۱,۲۵۰`` is grouped as ``1,250`` is)."""
     rows = list(csv.reader(lines, delimiter=sep))
     if not rows:
         return {}
@@ -510,8 +521,8 @@ def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, di
     seen: dict[str, str | None] = {"": None}  # each distinct value matched once
     for r in rows[1:]:
         for i in cols:
-            v = r[i].strip().replace("\u00a0", "") if i < len(r) else ""
-            form = seen[v] if v in seen else seen.setdefault(v, _number_form(v))
+            v = r[i].strip() if i < len(r) else ""
+            form = seen[v] if v in seen else seen.setdefault(v, _number_form(v.translate(_LATIN)))
             if form not in (None, "int"):
                 out.setdefault(header[i], {}).setdefault(form, []).append(v)
     return out
@@ -540,6 +551,12 @@ def _sniff_marks(lines: list[str], sep: str, numeric: set[str], table: str, decl
     forms = _number_forms(lines, sep, numeric)
     comma, point = _proof(forms, ","), _proof(forms, ".")
     dec = declared
+    against = {",": point, ".": comma}.get(dec)
+    if against:  # the declared mark would misread these (115.8 as 1158)
+        raise ReadFailure(
+            say("declared_marks", mark=dec, examples=", ".join(against[:3])),
+            say("declared_marks.fix", table=table, mark="." if dec == "," else ","),
+        )
     if dec is None and sep != "," and comma and point:
         raise ReadFailure(
             say("mixed_marks", comma=", ".join(comma[:3]), point=", ".join(point[:3])),
@@ -659,10 +676,8 @@ def _csv_fast(
     below the first block (pyarrow refuses those, and the C parser then reads the file or names
     the faulty line).
     """
-    if len(set(header)) != len(header) or len(kw["sep"]) != 1 or kw.get("thousands"):
+    if len(set(header)) != len(header) or len(kw["sep"]) != 1:
         return None
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     try:
         table = pacsv.read_csv(
@@ -690,14 +705,16 @@ def _csv_fast(
 
 
 def _csv(path, table, opts, codebook, report):
-    enc, sep, dec, group = _csv_dialect(path, table, opts, report)
+    enc, sep, dec, _ = _csv_dialect(path, table, opts, report)
+    # the mark found is the table's for columns the parser leaves as text: grouped numbers
+    # (the parsers' thousands option reads '7,5' as 75), Persian digits
+    opts.tables.setdefault(table, {}).setdefault("decimal", dec)
     with open(path, encoding=enc, newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
     header = [h.lstrip("\ufeff") for h in header]
     kw = {
         "sep": sep,
         "decimal": dec,
-        "thousands": group,
         "encoding": enc,
         "dtype": _text_columns(table, header),
         "keep_default_na": False,
@@ -798,8 +815,6 @@ _UNSAVED = re.compile(
 
 def _workbook(path: Path) -> dict[str, tuple[bool, int, str]]:
     """Per sheet of an .xlsx: (hidden, formula cells without a saved value, the first of them)."""
-    import xml.etree.ElementTree as ET
-
     out = {}
     with zipfile.ZipFile(path) as z:
         rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
@@ -889,8 +904,6 @@ def _is_missing_label(label) -> bool:
 
 
 def _spss(path, table, opts, codebook, report):
-    import pyreadstat
-
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -23,6 +24,25 @@ def sample_world(**overrides):
     if kw.get("comments") == "none":
         kw["comments"] = None
     return generate(**kw)
+
+
+def sample_is_current(folder: Path) -> bool:
+    """``folder`` holds the default sample as :data:`DEFAULT_SAMPLE` defines it now: a sample
+    written by an earlier version (other size, seed or comments) is not current and is
+    written again, so the reports never read a stale world."""
+    path = Path(folder) / "truth.json"
+    if not path.exists():
+        return False
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    comments = (truth.get("comments") or {}).get("language")
+    return (
+        truth.get("seed") == DEFAULT_SAMPLE["seed"]
+        and truth.get("n_customers") == DEFAULT_SAMPLE["n_customers"]
+        and comments == DEFAULT_SAMPLE["comments"]
+    )
 
 
 def write_sample(folder: Path) -> Path:

@@ -33,11 +33,19 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._validation import check_option
+from . import synth_uplift as su
 from .chain import chain_codebook, chain_items
 from .contract import ATTRIBUTES, CHANNELS, KINDS, default_codebook
 from .core import CXData
+from .joins import tenure_band
+from .scales import nps_codes
+from .synth_comments import comment_columns
+from .synth_uplift import truth
+from .synth_value import PURCHASE_TRUTH, purchase_arrays
 from .text import TEXT
 
 SEGMENTS = np.array(["consumer", "small_business", "premium"], dtype=object)
@@ -136,9 +144,6 @@ def _zfill_ids(prefix: str, n: int, width: int) -> pd.Series:
 
 def _arrow_text(prefix: str, numbers: np.ndarray, suffix: str = "", width: int = 0) -> pd.Series:
     """``prefix + zero-padded number + suffix`` as an Arrow-backed string Series."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     s = pc.cast(pa.array(numbers), pa.string())
     if width:
         s = pc.utf8_lpad(s, width=width, padding="0")
@@ -367,7 +372,6 @@ def _step_uplift(w) -> None:
     """Opt-in: heterogeneous follow-up effects decaying with the delay (own stream [seed, 37])."""
     if not w.uplift:
         return
-    from . import synth_uplift as su
 
     gain = np.array([FOLLOW_UP_EFFECT[c] for c in FU_CHANNELS])[w.fu_ch]
     lvl = su.level(
@@ -505,8 +509,6 @@ def _step_purchases(w) -> None:
     the follow-ups and surveys) have no amount: they are CRM touchpoints, not the purchase
     history, and ``cx.rfm_summary`` leaves them out (saying so).
     """
-    from .synth_value import PURCHASE_TRUTH, purchase_arrays
-
     if not w.purchases:
         w.pa = None
         return
@@ -659,8 +661,6 @@ def _step_truth(w) -> None:
     }
     w.truth.update(w.truth_purchases)
     if w.uplift:
-        from .synth_uplift import truth
-
         w.truth["uplift"] = truth(w, KINDS, LOG_HR, WEIBULL)
     if w.exit_causes:
         w.truth["exit_causes"] = {
@@ -696,8 +696,6 @@ NONRESPONSE_KEEP = {
 def _nps_score(x: np.ndarray) -> np.ndarray:
     """Per-answer NPS score: 100 for a promoter, -100 for a detractor (one definition,
     :func:`cxmodels.data.scales.nps_codes`), 0 for a passive."""
-    from .scales import nps_codes
-
     return 100.0 * (nps_codes(x) - 1)
 
 
@@ -711,8 +709,6 @@ def _step_nonresponse(w) -> None:
     """
     if not w.nonresponse:
         return
-    from ..weights import tenure_band
-
     rng = np.random.default_rng([w.seed, 29])
     band = tenure_band(w.customers, w.t_end)
     cells = w.customers["segment"].astype(str) + " / " + band.astype(str)
@@ -739,7 +735,6 @@ def _step_comments(w) -> None:
     """Realistic comments from their own stream ([seed, 28]), when asked for."""
     if w.comments is None:
         return
-    from .synth_comments import comment_columns
 
     cols, truth = comment_columns(w.responses, w.comments, w.seed)
     w.responses = w.responses.assign(**cols)

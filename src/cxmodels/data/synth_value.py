@@ -23,6 +23,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PURCHASE_TRUTH = {
     "unit": "weeks",
@@ -40,9 +42,6 @@ DAY_NS = 86_400 * 10**9
 
 def _ids(prefix: str, n: int, width: int) -> pd.Series:
     """``P000000001``-style ids built by Arrow compute kernels (no Python string per row)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     s = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width=width, padding="0")
     return pd.Series(pd.arrays.ArrowStringArray(pc.binary_join_element_wise(prefix, s, "")))
 

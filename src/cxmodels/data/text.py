@@ -33,6 +33,10 @@ DIGIT_MAP = {
     "\u2212": "-",  # minus sign
     **dict.fromkeys(MARKS, ""),
 }
+#: Numbers also drop the spaces that group digits (French and Swiss exports write 1 250,00 with
+#: a space, a no-break space or a narrow no-break space).
+GROUP_SPACES = " \u00a0\u202f"
+NUMBER_MAP = {**DIGIT_MAP, **dict.fromkeys(GROUP_SPACES, "")}
 LABEL_MAP = {**DIGIT_MAP, "ي": "ی", "ك": "ک", "\u0640": ""}  # Arabic yeh/kaf, tatweel
 ID_MAP = {**LABEL_MAP, ZWNJ: ""}
 """The one definition of intake's character normalisation: numbers and dates read through
@@ -42,6 +46,15 @@ SQL ``translate`` built from the same maps (:func:`sql_translate`)."""
 _DIGITS = str.maketrans(DIGIT_MAP)
 _LETTERS = str.maketrans(LABEL_MAP)
 _IDS = str.maketrans(ID_MAP)
+#: A number whose other mark groups its digits in threes, by decimal mark: ``1,250`` and
+#: ``3,250,000.5`` with a decimal point, ``1.250`` and ``1.234,56`` with a decimal comma. Any
+#: other use of the other mark (``0.59`` where the mark is a comma) is not a number (both
+#: engines; :func:`numeric_text`).
+GROUPED = {
+    ".": r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?",
+    ",": r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?",
+}
+_GROUPED = {mark: re.compile(rx, re.ASCII) for mark, rx in GROUPED.items()}
 _NON_ASCII_DIGIT = re.compile(f"[{PERSIAN_DIGITS}{ARABIC_DIGITS}\u066b\u066c]")
 _SPACES = re.compile(r"\s+")
 
@@ -221,18 +234,28 @@ def canonical_name(name) -> str:
 def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers written as text (any digits, decimal comma when ``decimal == ','``) as floats.
 
+    The other mark is read only as thousands grouping the digits in threes (:data:`GROUPED`).
     Values that are not numbers become NaN; the caller reports them.
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s
+    chars, group = str.maketrans(number_map(decimal)), "," if decimal == "." else "."
 
     def one(v):
-        t = to_ascii_digits(str(v)).strip().replace("\u00a0", "").replace(" ", "")
-        if decimal == ",":
-            t = t.replace(".", "").replace(",", ".")
-        return t
+        t = str(v).translate(chars).strip()
+        if group in t:
+            if not _GROUPED[decimal].fullmatch(t):
+                return None
+            t = t.replace(group, "")
+        return t.replace(",", ".")
 
     return pd.to_numeric(map_unique(s, one), errors="coerce")
+
+
+def number_map(decimal: str) -> dict[str, str]:
+    """:data:`NUMBER_MAP` for numbers whose decimal mark is ``decimal``: the Arabic decimal
+    separator (U+066B) becomes that mark."""
+    return {**NUMBER_MAP, "\u066b": decimal}
 
 
 def whole_numbers(s: pd.Series) -> pd.Series:

@@ -3,8 +3,9 @@
 Importance for these models is general dominance over McFadden's pseudo-R²,
 :math:`R^2_{McF}(S) = 1 - \\ell(S) / \\ell(\\varnothing)`, from one fit per subset of players
 (Azen & Traxel 2009). The reported model is statsmodels' ``OrderedModel`` (logit link, Newton)
-or ``Logit`` (Newton); the :math:`2^p` subset fits of the ordinal model use
-:func:`ordinal_loglik`, a BFGS fit with the analytic gradient. Every fit's convergence is
+or ``Logit`` (Newton); the :math:`2^p` subset fits use the numeric core's logistic fit
+(:func:`cxmodels._numeric.logit`, Newton) for a 0/1 outcome and :func:`ordinal_loglik`, a BFGS
+fit with the analytic gradient, for the ordinal model. Every fit's convergence is
 checked, and a fit that did not converge is reported in the result's caveats.
 
 Azen, R., & Traxel, N. (2009). Using dominance analysis to determine predictor importance in
@@ -19,6 +20,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import minimize
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from .._numeric import logit
 
 #: Most drivers a logit or ordinal model decomposes (2**12 = 4,096 fits).
 MAX_LOGIT_DRIVERS = 12
@@ -88,8 +92,6 @@ def ordinal_loglik(X: np.ndarray, y: np.ndarray) -> float:
 
 def _reported_fit(frame: pd.DataFrame, cols: list[str], outcome: str, model: str):
     """The full model through statsmodels, with its warnings recorded (not silenced)."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     y = frame[outcome]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -121,11 +123,9 @@ def _subset_loglik(frame, cols, outcome, model):
             freq = y.astype(int).value_counts(normalize=True)
             return float(np.log(y.astype(int).map(freq)).sum()), True
         return ordinal_fit(frame[cols].to_numpy(), yy)
-    X = sm.add_constant(frame[cols], has_constant="add")
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        r = sm.Logit(y, X).fit(method="newton", disp=False, maxiter=100)
-    return float(r.llf), bool(r.mle_retvals.get("converged", True))
+    X = np.column_stack([np.ones(len(frame)), frame[cols].to_numpy(float)])
+    r = logit(X, y.to_numpy(float), max_iter=100)
+    return r.llf, r.converged and not r.regularised
 
 
 def logit_fits(dd, model: str):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._linalg import collinear_columns
+from .._numeric import centred  # the OLS core's centring (also used by penalty_reward)
 from .._validation import (
     as_list,
     check_frame,
@@ -23,7 +24,9 @@ from .._validation import (
     require_columns,
     require_numeric,
 )
+from ..data import scales
 from ..data.contract import default_codebook
+from ..data.core import is_dataset
 
 IMPORTANCE_METHODS = (
     "shapley",
@@ -120,14 +123,6 @@ class DriverData:
         return pd.DataFrame(self.Z, columns=[*self.controls, *self.columns, self.outcome])
 
 
-def centred(Z: np.ndarray, w: np.ndarray | None):
-    """(Weighted) means, centred copy and centred cross-product of the columns of ``Z``."""
-    mean = Z.mean(axis=0) if w is None else (w @ Z) / w.sum()
-    Zc = Z - mean
-    gram = Zc.T @ Zc if w is None else Zc.T @ (Zc * w[:, None])
-    return mean, Zc, gram
-
-
 def to_corr(C: np.ndarray) -> np.ndarray:
     """Correlations from covariances (or cross-products); a leading batch axis is kept."""
     d = np.sqrt(np.diagonal(C, axis1=-2, axis2=-1))
@@ -136,8 +131,6 @@ def to_corr(C: np.ndarray) -> np.ndarray:
 
 def responses(data) -> tuple[pd.DataFrame, dict]:
     """The answers table and codebook of a DataFrame or a CXData."""
-    from ..data.core import is_dataset
-
     if is_dataset(data):
         return data.responses, data.codebook
     check_frame(data, "responses")
@@ -305,8 +298,6 @@ def prepare(
 
 def segment_rows(data, segment, table: str = "responses"):
     """``data`` restricted to one segment: CXData through its customers, a DataFrame by column."""
-    from ..data.core import is_dataset
-
     if segment in (None, "", "all"):
         return data
     if is_dataset(data):
@@ -344,9 +335,14 @@ def binary_outcome(df: pd.DataFrame, outcome: str, target: str, codebook: dict, 
         and values.max() <= 10
     ):
         y = df[outcome]
-        cut = (y >= 9) if target == "promoter" else (y <= 6)
-        coded = np.where(y.isna(), np.nan, cut).astype(float)
-        rule = "9-10" if target == "promoter" else "0-6"
+        codes = scales.nps_codes(y.to_numpy(float, na_value=np.nan))  # the one NPS definition
+        cut = codes == (2 if target == "promoter" else 0)
+        coded = np.where(codes < 0, np.nan, cut).astype(float)
+        rule = (
+            f"{scales.NPS_PROMOTER_MIN}-10"
+            if target == "promoter"
+            else f"0-{scales.NPS_DETRACTOR_MAX}"
+        )
         return df.assign(**{outcome: coded}), f"{target}s: answers {rule} on the 0-10 scale"
     fail(
         table,

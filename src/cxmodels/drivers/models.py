@@ -16,8 +16,9 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_count, fmt_num, fmt_pct, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_option, fail
+from ..i18n import is_english, t
 from ..i18n import label as catalogue_label
-from ..i18n import t
+from ..plots import importance_bars, quadrant_map
 from ._logit import MAX_LOGIT_DRIVERS, logit_fits
 from ._ols import ols_hc3
 from ._prepare import (
@@ -105,7 +106,7 @@ class DriversResult(Result):
     n_dropped: int
     vif: pd.Series
     warnings: tuple[str, ...]
-    model_fit: object = field(default=None)
+    _fit: object = field(default=None)  # the engine, or a picklable recipe that builds it
     subset_r2: np.ndarray | None = None
     players: tuple[str, ...] = ()
     conditional: pd.DataFrame | None = None
@@ -118,8 +119,9 @@ class DriversResult(Result):
 
     @cached_property
     def fit(self):
-        """The fitted statsmodels results (OLS/WLS with HC3, ``OrderedModel`` or ``Logit``)."""
-        return self.model_fit() if callable(self.model_fit) else self.model_fit
+        """The fitted engine: statsmodels results (OLS/WLS with HC3, ``OrderedModel`` or
+        ``Logit``), built on first use. ``fit`` is the engine's name on every result."""
+        return self._fit() if callable(self._fit) else self._fit
 
     def _summary_parts(self):
         facts = {
@@ -173,8 +175,6 @@ class DriversResult(Result):
 
     def _outcome_name(self) -> str:
         """The outcome as the title names it: the column in English, its label otherwise."""
-        from ..i18n import is_english
-
         return self.outcome if is_english() else label(self.outcome)
 
     @property
@@ -233,15 +233,11 @@ class DriversResult(Result):
         return pd.DataFrame(D, index=list(self.players), columns=list(self.players))
 
     def plot_importance(self, ax=None):
-        from ..plots import importance_bars
-
         title = t("fig.drivers_of", outcome=self._outcome_name())
         return importance_bars(self.table, ax=ax, title=title)
 
     def plot_quadrants(self, ax=None, x_cross=None, y_cross=None):
         """Importance-performance map; crosshair at the means unless given."""
-        from ..plots import quadrant_map
-
         return quadrant_map(self.table, ax=ax, x_cross=x_cross, y_cross=y_cross)
 
 
@@ -678,7 +674,7 @@ def _fit(
         n_dropped=dd.n_dropped,
         vif=vif,
         warnings=tuple(notes),
-        model_fit=est.fit,
+        _fit=est.fit,
         subset_r2=est.subset_r2,
         players=dd.players,
         conditional=cond,

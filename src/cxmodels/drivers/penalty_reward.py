@@ -11,6 +11,7 @@ from .._format import fmt_count, join_words, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import is_english, t
+from ..plots import penalty_reward_bars
 from ._ols import ols_hc3
 from ._prepare import centred, prepare, responses
 
@@ -91,8 +92,6 @@ class PenaltyRewardResult(Result):
         return Findings(tuple(s[:1].upper() + s[1:] for s in f), tuple(self.warnings))
 
     def plot(self, ax=None):
-        from ..plots import penalty_reward_bars
-
         return penalty_reward_bars(self.table, ax=ax)
 
 

@@ -10,6 +10,7 @@ from .._bootstrap import make_rng, multinomial_weights, percentile_ci
 from .._format import fmt_num, interval_digits, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_level, check_number, check_weights, fail, require_columns
+from ..data.core import is_dataset
 from ..i18n import t
 from ._prepare import prepare, responses
 from .models import _weighted_corr
@@ -76,8 +77,6 @@ class SegmentComparison(Result):
 
 
 def _frame(data, segment: str) -> pd.DataFrame:
-    from ..data.core import is_dataset
-
     if is_dataset(data):
         require_columns(data.customers, ["customer_id", segment], "customers")
         return data.responses.merge(

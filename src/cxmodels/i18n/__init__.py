@@ -15,39 +15,34 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as _dt
-import json
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
+from persiantools.jdatetime import JalaliDate
 
+from .._catalogue import (
+    _STATE,
+    DIGITS,
+    LANGUAGES,
+    catalogue,
+    default_digits,
+    has,
+    kept,
+    localize_digits,
+    switch,
+    t,
+)
 from .._validation import check_option
 
 HERE = Path(__file__).parent
 FONTS = HERE.parent / "fonts"
-LANGUAGES = ("en", "fa")
-DIGITS = ("latin", "persian")
 RTL = {"fa"}
-_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-_STATE = {"language": "en", "digits": "latin", "calendar": "gregorian"}
 #: Environment variables a report kernel reads its initial language from (set by the runner).
 ENV_LANGUAGE, ENV_DIGITS = "CXMODELS_LANGUAGE", "CXMODELS_DIGITS"
-
-
-@cache
-def catalogue(language: str) -> dict[str, str]:
-    """The message catalogue of ``language`` (key -> template)."""
-    check_option("language", language, LANGUAGES)
-    out: dict[str, str] = {}
-    for f in sorted((HERE / language).glob("*.json")):
-        part = json.loads(f.read_text(encoding="utf-8"))
-        clash = set(part) & set(out)
-        if clash:
-            raise KeyError(f"message keys defined twice in {language}/: {sorted(clash)}")
-        out.update(part)
-    return out
 
 
 def set_language(language: str = "en", digits: str | None = None) -> None:
@@ -61,19 +56,12 @@ def set_language(language: str = "en", digits: str | None = None) -> None:
         Digit shapes in numbers; the default is Persian for ``fa``, Latin otherwise.
     """
     check_option("language", language, LANGUAGES)
-    digits = digits or ("persian" if language == "fa" else "latin")
-    check_option("digits", digits, DIGITS)
-    _STATE.update(
-        language=language,
-        digits=digits,
-        calendar="jalali" if language == "fa" else "gregorian",
-    )
+    check_option("digits", digits or default_digits(language), DIGITS)
+    switch(language, digits)
 
 
 def _from_environment() -> None:
     """The initial language from ``CXMODELS_LANGUAGE`` (and ``CXMODELS_DIGITS``), if set."""
-    import os
-
     lang = os.environ.get(ENV_LANGUAGE, "").strip()
     if lang in LANGUAGES:
         digits = os.environ.get(ENV_DIGITS, "").strip()
@@ -88,30 +76,14 @@ def get_language() -> str:
 @contextlib.contextmanager
 def language(lang: str, digits: str | None = None) -> Iterator[None]:
     """Context manager: ``with cx.i18n.language("fa"): ...``."""
-    saved = dict(_STATE)
-    set_language(lang, digits)
-    try:
+    with kept():
+        set_language(lang, digits)
         yield
-    finally:
-        _STATE.update(saved)
 
 
 def is_rtl(lang: str | None = None) -> bool:
     """Whether ``lang`` (default: the current language) is written right to left."""
     return (lang or _STATE["language"]) in RTL
-
-
-def t(key: str, /, **values) -> str:
-    """The message ``key`` in the current language, filled with ``values`` and localised digits.
-
-    Falls back to English when the current catalogue lacks the key (a test checks that none
-    does); raises ``KeyError`` for a key no catalogue has.
-    """
-    cat = catalogue(_STATE["language"])
-    template = cat.get(key)
-    if template is None:
-        template = catalogue("en")[key]
-    return localize_digits(template.format(**values)) if values else template
 
 
 def digits() -> str:
@@ -122,11 +94,6 @@ def digits() -> str:
 def is_english() -> bool:
     """Whether the current language is English (the package's own wording applies)."""
     return _STATE["language"] == "en"
-
-
-def has(key: str) -> bool:
-    """Whether ``key`` is a message (in English, the reference catalogue)."""
-    return key in catalogue("en")
 
 
 def phrase(part: str, text: str) -> str:
@@ -160,29 +127,8 @@ def label(name: str, fallback: str | None = None) -> str:
     return fallback if fallback is not None else str(name).replace("_", " ")
 
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?!\.\d)(?!\w)%?")
-
-
-def localize_digits(text: str, digits: str | None = None) -> str:
-    """Numbers in ``text`` with the current digit shapes.
-
-    With Persian digits, ``1,234.5`` becomes ``۱٬۲۳۴٫۵`` (Arabic thousands separator U+066C and
-    decimal separator U+066B); digits inside identifiers such as ``attr_2`` are left alone.
-    """
-    if (digits or _STATE["digits"]) != "persian" or not text:
-        return text
-
-    def conv(m: re.Match) -> str:
-        s = m.group(0).replace(",", "\u066c").replace(".", "\u066b").replace("%", "\u066a")
-        return s.translate(_PERSIAN)
-
-    return _NUMBER.sub(conv, str(text))
-
-
 def to_jalali(date) -> tuple[int, int, int]:
     """The Jalali (Solar Hijri) year, month and day of a Gregorian date."""
-    from persiantools.jdatetime import JalaliDate
-
     d = pd.Timestamp(date).date()
     j = JalaliDate(d)
     return j.year, j.month, j.day
@@ -233,45 +179,6 @@ def font_face_css() -> str:
             f"src:url(data:font/woff2;base64,{_font_b64(weight)}) format('woff2');}}"
         )
     return "\n".join(rules)
-
-
-@cache
-def register_fonts() -> str:
-    """Register the shipped Vazirmatn TTFs with matplotlib; return the family name."""
-    from matplotlib import font_manager
-
-    for weight in ("Regular", "Bold"):
-        font_manager.fontManager.addfont(str(FONTS / f"Vazirmatn-{weight}.ttf"))
-    return "Vazirmatn"
-
-
-def rc_params() -> dict:
-    """matplotlib rc settings for the current language (the Persian font for ``fa``)."""
-    if _STATE["language"] != "fa":
-        return {}
-    family = register_fonts()
-    return {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
-
-
-def localize_axes(ax) -> None:
-    """Persian digits on the tick labels of a matplotlib Axes (no-op for Latin digits)."""
-    if _STATE["digits"] != "persian":
-        return
-    from matplotlib.ticker import FuncFormatter
-
-    for axis in (ax.xaxis, ax.yaxis):
-        fmt = axis.get_major_formatter()
-        if getattr(fmt, "_cx_localized", False):
-            continue
-
-        def f(v, pos, _fmt=fmt):  # bands read "۳۰ تا ۴۴", never "۴۴-۳۰"
-            return localize_digits(range_words(_fmt(v, pos) if callable(_fmt) else str(v)))
-
-        new = FuncFormatter(f)
-        new._cx_localized = True
-        if hasattr(fmt, "set_locs"):
-            new.set_locs = fmt.set_locs  # keep the base formatter's offset handling
-        axis.set_major_formatter(new)
 
 
 RTL_CSS = """

@@ -10,6 +10,7 @@ import pandas as pd
 from .._format import fmt_p, fmt_pct, join_words, kano_name, label
 from .._results import Findings, Result, result_dataclass
 from ..i18n import is_english, t
+from ..plots import kano_better_worse, kano_dumouchel, kano_stacked
 
 #: Segment differences are named when the chi-square p-value is below this (strict: several
 #: features are tested at once).
@@ -164,13 +165,9 @@ class KanoResult(Result):
         return t.sort_values(["_o", "worse"], ascending=[True, True]).drop(columns="_o")
 
     def plot_distribution(self, ax=None):
-        from ..plots import kano_stacked
-
         return kano_stacked(self.table, ax=ax)
 
     def plot_better_worse(self, ax=None, group=None):
-        from ..plots import kano_better_worse
-
         t = self.table if group is None else self.table[self.table[self.groups[0]] == group]
         if "better_low" in t:
             # a percentile interval need not contain the estimate (few replicates, skewed
@@ -184,8 +181,6 @@ class KanoResult(Result):
         return kano_better_worse(t, ax=ax)
 
     def plot_continuous(self, ax=None):
-        from ..plots import kano_dumouchel
-
         return kano_dumouchel(self.table, ax=ax)
 
 

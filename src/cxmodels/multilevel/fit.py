@@ -10,8 +10,12 @@ from .._design import build_design
 from .._format import fmt_ci, fmt_count, fmt_num, fmt_p, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import as_list, check_level, check_option, fail, require_columns, require_numeric
+from ..data.core import is_dataset
+from ..data.joins import responses_with_customers
+from ..data.scales import nps_codes
 from ..i18n import t
 from . import _glmm, _lmm
+from .plot import caterpillar
 
 INTERCEPT = "intercept"
 METHODS = ("reml", "ml")
@@ -33,9 +37,6 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
     (:func:`~cxmodels.data.joins.responses_with_customers`), then the ``branches`` columns
     (``employee_sat``) by ``group``; a plain table is used as it is.
     """
-    from ..data.core import is_dataset
-    from ..data.joins import responses_with_customers
-
     if not is_dataset(data):
         if not isinstance(data, pd.DataFrame):
             fail("data", "-", "not a data set or a table", "pass cx.load(...) or a DataFrame")
@@ -56,8 +57,6 @@ def model_frame(data, columns: list[str], group: str) -> pd.DataFrame:
 def _derived(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``promoter`` (1 for an NPS answer of 9-10, 0 below, missing without an answer) from
     ``nps`` when it is asked for and the table has no such column."""
-    from ..data.scales import nps_codes
-
     if "promoter" not in columns or "promoter" in df or "nps" not in df:
         return df
     codes = nps_codes(df["nps"].to_numpy(float, na_value=np.nan))
@@ -435,8 +434,6 @@ class MultilevelResult(Result):
     def plot(self, term: str = INTERCEPT, ax=None, highlight=None):
         """Caterpillar plot: each group's shrunken effect with its interval, sorted; the group
         ``highlight`` (e.g. a branch's page) in an accent colour."""
-        from .plot import caterpillar
-
         return caterpillar(self, term, ax, highlight=highlight)
 
 

@@ -24,43 +24,73 @@ shown through them is also written to the report's workbook ``NAME.xlsx``.
 
 from __future__ import annotations
 
-from .config import ConfigError, ReportSpec, check_name, data_path, load_config, load_data
-from .executors import Executor, parse_executor
-from .export import export_html
-from .index import write_index
-from .privacy import (
-    COMMENT_COLUMNS,
-    DATA_URI_RE,
-    EMAIL_RE,
-    IDENTIFIER_COLUMNS,
-    MIN_COMMENT_CHARS,
-    PHONE_RE,
-    TOKEN_RE,
-    comment_values,
-    identifier_values,
-    privacy_hits,
-)
-from .render import RenderSpec, render, render_spec
-from .runner import RunOutcome, run, select
-from .state import OutputError, RunInProgress, fingerprint
-from .widgets import (
-    SNAPSHOT_MIME,
-    TABLE_MIME,
-    displayed_tables,
-    finding,
-    needs,
-    publish_snapshot,
-    say,
-    setup,
-    show_findings,
-    show_summary,
-    show_table,
-    skip,
-    table,
-    tiles,
-)
+import importlib
 
-_data_path = data_path  # the old private name, used by older bench scripts
+#: Where each name of the package lives. The package imports a module on first use (PEP 562),
+#: so ``cxmodels validate`` does not load the report machinery (papermill, nbconvert, the
+#: kernel) and a notebook's ``rp.setup`` does not load the runner.
+_WHERE = {
+    "ConfigError": "config",
+    "ReportSpec": "config",
+    "check_name": "config",
+    "load_config": "config",
+    "load_data": "config",
+    "Executor": "executors",
+    "parse_executor": "executors",
+    "export_html": "export",
+    "write_index": "index",
+    "COMMENT_COLUMNS": "privacy",
+    "DATA_URI_RE": "privacy",
+    "EMAIL_RE": "privacy",
+    "IDENTIFIER_COLUMNS": "privacy",
+    "MIN_COMMENT_CHARS": "privacy",
+    "PHONE_RE": "privacy",
+    "TOKEN_RE": "privacy",
+    "comment_values": "privacy",
+    "identifier_values": "privacy",
+    "privacy_hits": "privacy",
+    "RenderSpec": "render",
+    "render": "render",
+    "render_spec": "render",
+    "RunOutcome": "runner",
+    "run": "runner",
+    "select": "runner",
+    "OutputError": "state",
+    "RunInProgress": "state",
+    "data_path": "state",
+    "fingerprint": "state",
+    "SNAPSHOT_MIME": "widgets",
+    "TABLE_MIME": "widgets",
+    "displayed_tables": "widgets",
+    "finding": "widgets",
+    "needs": "widgets",
+    "publish_snapshot": "widgets",
+    "say": "widgets",
+    "setup": "widgets",
+    "show_findings": "widgets",
+    "show_summary": "widgets",
+    "show_table": "widgets",
+    "skip": "widgets",
+    "table": "widgets",
+    "tiles": "widgets",
+    "_data_path": "state",  # the old private name of data_path, used by older bench scripts
+}
+#: Submodules by name. ``render`` is also a function: ``reports.render`` gives the function until
+#: the module ``cxmodels.reports.render`` is imported (Python then sets the name to the module),
+#: so code that needs one or the other imports it by its full name.
+_SUBMODULES = {
+    "config",
+    "executors",
+    "export",
+    "index",
+    "kernel",
+    "localize",
+    "locks",
+    "privacy",
+    "runner",
+    "state",
+    "widgets",
+}
 
 __all__ = [
     "COMMENT_COLUMNS",
@@ -107,3 +137,16 @@ __all__ = [
     "tiles",
     "write_index",
 ]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _WHERE:
+        module = importlib.import_module(f".{_WHERE[name]}", __name__)
+        return getattr(module, name.lstrip("_") if name == "_data_path" else name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(__all__) | _SUBMODULES)

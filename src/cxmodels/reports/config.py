@@ -9,15 +9,24 @@ names, and a missing data folder.
 
 from __future__ import annotations
 
+import ast
 import itertools
 import re
 import string
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._validation import InputError, did_you_mean
-from ..config import project_root, sample_dir
+import papermill as pm
+import yaml
+
+from .. import data as cxdata
+from .._validation import DataValidationError, InputError, data_warnings_collected, did_you_mean
+from ..config import project_root
+from ..data.contract import CONTRACT
+from ..i18n import LANGUAGES
+from .state import ensure_sample, files_signature
 
 TOP_KEYS = ("defaults", "reports", "executor")
 DEFAULT_KEYS = ("data", "timeout", "executor", "language")
@@ -115,8 +124,6 @@ def _timeout(value: Any, where: str) -> float:
 
 def _language(value: Any, where: str) -> str:
     """A report's language: one of the catalogues' languages (``en`` by default)."""
-    from ..i18n import LANGUAGES
-
     if value is None:
         return "en"
     if not isinstance(value, str) or value not in LANGUAGES:
@@ -129,8 +136,6 @@ def _language(value: Any, where: str) -> str:
 
 def read_yaml(path: Path) -> dict:
     """The configuration file as a mapping; syntax errors name the file and the line."""
-    import yaml
-
     if not path.exists():
         raise ConfigError(
             f"No report configuration at {path}: create reports.yaml or pass --config."
@@ -171,11 +176,6 @@ def resolve_data(data: str | Path | None, base: Path, where: str) -> str | None:
     return str(p.resolve())
 
 
-def data_path(spec_data: str | None) -> Path:
-    """Where a spec's data lives (the sample folder for ``None``)."""
-    return sample_dir() if spec_data is None else Path(spec_data)
-
-
 _LOADED: dict[tuple, tuple] = {}  # (path, engine) -> (files signature, data)
 
 
@@ -197,12 +197,6 @@ def load_data(spec_data: str | None, engine: str = "pandas"):
     ConfigError
         When validate refuses the data: its first error in one line, and how many there are.
     """
-    import sys
-
-    from .. import data as cxdata
-    from .._validation import DataValidationError, data_warnings_collected
-    from .state import ensure_sample, files_signature
-
     path = ensure_sample() if spec_data is None else Path(spec_data)
     key, sig = (str(path), engine), files_signature(path)
     if key not in _LOADED or _LOADED[key][0] != sig:
@@ -231,14 +225,6 @@ def _first(exc: Exception) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def forget_data() -> None:
-    """Drop the data sets read in this process (their memory, a DuckDB spill folder)."""
-    from .render import forget_private
-
-    _LOADED.clear()
-    forget_private()
-
-
 def _refused(path: Path, report) -> str:
     errors = report.errors
     first = str(errors[0]).splitlines()[0] if errors else "unreadable"
@@ -265,8 +251,6 @@ def notebook_parameters(nb: Path) -> dict:
     """The notebook's declared parameters (name -> inferred type and default), by papermill."""
     key = (str(nb), nb.stat().st_mtime_ns)
     if key not in _PARAMS_CACHE:
-        import papermill as pm
-
         _PARAMS_CACHE[key] = dict(pm.inspect_notebook(str(nb)))
     return _PARAMS_CACHE[key]
 
@@ -299,8 +283,6 @@ def _check_parameters(keys, nb: Path, where: str) -> None:
 
 def _default(nb: Path, key: str) -> Any:
     """The notebook's default of ``key`` as a value (``None`` when it is not a literal)."""
-    import ast
-
     try:
         return ast.literal_eval(notebook_parameters(nb)[key]["default"])
     except (KeyError, ValueError, SyntaxError, TypeError):
@@ -401,8 +383,6 @@ def _all_values(key: str, spec_data: str | None, engine: str, largest: int | Non
 
 def _contract_column(key: str) -> bool:
     """Whether ``key`` (or ``key_id``) is a column of the data contract (optional in the data)."""
-    from ..data.contract import CONTRACT
-
     return any(c.name in (key, f"{key}_id") for tab in CONTRACT.values() for c in tab.columns)
 
 

@@ -13,15 +13,20 @@ every worker's cxmodels version is compared with the parent's.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing as mp
 import os
 import re
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import as_completed
 from dataclasses import dataclass
+
+import cxmodels
 
 from .. import __version__
 from .config import ConfigError
+from .kernel import ONE_THREAD, die_with_parent, no_sigint
 from .render import RenderSpec, render, render_in_thread, shutdown
 
 GRACE = 30.0  # seconds past a report's timeout before its whole worker is killed
@@ -101,8 +106,6 @@ def run_tasks(ex: Executor, tasks: list[RenderSpec]) -> Iterator[dict]:
 # ------------------------------------------------------------------ process:N
 def _worker_main(conn, parent: int) -> None:
     """A forked worker: render each task received over ``conn`` and send back the outcome."""
-    from .kernel import ONE_THREAD, die_with_parent
-
     os.setsid()  # own process group: the parent kills worker, template and kernels at once
 
     def bye(*_) -> None:
@@ -133,15 +136,11 @@ class _ProcessPool:
     """N forked workers fed one task at a time, with a backstop timeout per task."""
 
     def __init__(self, n: int):
-        import multiprocessing as mp
-
         self.ctx = mp.get_context("fork")
         self.n = n
         self.workers: dict[int, tuple] = {}  # slot -> (process, conn, task, started)
 
     def _start(self, slot: int) -> None:
-        from .kernel import no_sigint  # not at import: `python -m ...kernel` imports this package
-
         here, there = self.ctx.Pipe()
         p = self.ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
         with no_sigint():
@@ -251,14 +250,10 @@ def _dask_client(ex: Executor):
 
 
 def _worker_version() -> str:
-    import cxmodels
-
     return cxmodels.__version__
 
 
 def _dask_map(ex: Executor, tasks: list[RenderSpec]) -> Iterator[dict]:
-    from concurrent.futures import as_completed
-
     client, cluster = _dask_client(ex)
     try:
         versions = client.run(_worker_version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import html
 import io
@@ -9,7 +10,14 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
 from .. import __version__, i18n
+from .._format import label
+from .._results import _fmt_value
+from ..export import export_tables
 from ..i18n import t
 from .config import ReportSpec
 from .localize import localize_page, translate_notebook
@@ -25,10 +33,6 @@ def _parameters(nb) -> dict:
 
 def _param_value(key: str, value, fmt) -> str:
     """A parameter as words: lists of column names as their labels, strings unquoted."""
-    import ast
-
-    from .._format import label
-
     if key == "language" and not i18n.is_english():
         name = f"index.language.{str(value).strip(chr(39) + chr(34))}"
         return t(name) if i18n.has(name) else str(value)
@@ -50,8 +54,6 @@ def _param_name(key: str) -> str:
 
 def _cover(nb, snapshot: dict | None) -> tuple[dict, dict]:
     """The parameters and the data snapshot as the header shows them: ``{name: text}``."""
-    from .._results import _fmt_value
-
     params = {
         _param_name(k): i18n.localize_digits(_param_value(k, v, _fmt_value))
         for k, v in _parameters(nb).items()
@@ -103,8 +105,6 @@ def _snapshot_key(k: str) -> str:
 def _snapshot_value(k: str, v) -> str:
     """A snapshot value; dates in the report's calendar (Jalali with the Gregorian beside)."""
     if i18n.is_english():
-        from .._results import _fmt_value
-
         return _fmt_value(v)
     if k.endswith("_end") or k.endswith("_start") or k == "date":
         return i18n.format_date(v, with_gregorian=True) if v else ""
@@ -157,9 +157,6 @@ def export_html(nb, spec: ReportSpec) -> str:
 
 
 def _export_html(nb, spec: ReportSpec) -> str:
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
     snapshot = _snapshot(nb)
     workbook = bool(shown_tables(nb))
     for c in nb.cells:
@@ -203,8 +200,6 @@ def _snapshot(nb) -> dict | None:
 def shown_tables(nb) -> dict:
     """``{sheet name: DataFrame}`` of every table the notebook showed through the widgets
     (:data:`.widgets.TABLE_MIME` outputs), in display order."""
-    import pandas as pd
-
     out = {}
     for c in nb.cells:
         for o in c.get("outputs", []):
@@ -219,8 +214,6 @@ def export_workbook(nb, spec: ReportSpec, path: Path) -> Path | None:
     """Write the report's workbook (cover sheet, then one sheet per table shown) to ``path``;
     ``None`` when the notebook showed no table. Call before :func:`export_html`, which drops
     the tables' data from the notebook."""
-    from ..export import export_tables
-
     tables = shown_tables(nb)
     if not tables:
         return None

@@ -1,7 +1,7 @@
 """Warm kernels: a pre-imported template process forks a fresh IPython kernel per report.
 
 Starting a kernel and importing cxmodels, pandas, matplotlib, statsmodels and lifelines costs a
-few seconds per report. A *template* (``python -m cxmodels.reports.kernel``, one per worker)
+few seconds per report. A *template* (a Python process running :func:`serve`, one per worker)
 imports all of that once and then, for each report, forks a child that becomes the kernel
 (``IPKernelApp`` on the report's connection file, IPC transport). Each report still gets its own
 fresh process (nothing leaks from one report to the next; a crash or a kill affects one report),
@@ -23,9 +23,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+
+from ipykernel.kernelapp import IPKernelApp
+from jupyter_client.asynchronous import AsyncKernelClient
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.text import Text
 
 PRELOAD = (
     "numpy",
@@ -54,6 +60,9 @@ PRELOAD = (
 INLINE = "module://matplotlib_inline.backend_inline"
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PR_SET_PDEATHSIG = 1
+#: The template's command (``python -c``, not ``-m``: importing ``cxmodels.reports`` imports this
+#: module, and ``-m`` would then run a second copy of it as ``__main__``).
+TEMPLATE = "import sys; from cxmodels.reports.kernel import serve; serve(sys.argv[1] != 'thread')"
 
 
 def die_with_parent(sig: int | None = None) -> None:
@@ -98,9 +107,6 @@ _TEXTS_FILE: str | None = None
 
 def _record_figure_texts() -> None:
     """Patch ``FigureCanvasBase.print_figure`` to log every text of a figure as it is drawn."""
-    from matplotlib.backend_bases import FigureCanvasBase
-    from matplotlib.text import Text
-
     original = FigureCanvasBase.print_figure
 
     def print_figure(self, *args, **kwargs):
@@ -117,8 +123,6 @@ def _set_environment(env: dict) -> None:
     """The report's environment (``CXMODELS_LANGUAGE``, ``TMPDIR``) in the forked kernel, which
     inherited the template's already-imported modules: the language state and the temporary
     folder are set from it again."""
-    import tempfile
-
     os.environ.update({str(k): str(v) for k, v in env.items()})
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     i18n = sys.modules.get("cxmodels.i18n")
@@ -142,7 +146,6 @@ def _become_kernel(req: dict) -> None:
     os.chdir(req["cwd"])
     _TEXTS_FILE = req["texts"]
     _set_environment(req.get("env") or {})
-    from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
     app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"])
@@ -199,7 +202,7 @@ class Template:
     @staticmethod
     def _popen(main: bool) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "cxmodels.reports.kernel", "main" if main else "thread"],
+            [sys.executable, "-c", TEMPLATE, "main" if main else "thread"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -249,8 +252,6 @@ class ForkedKernel:
         self._clients: list = []
 
     def client(self, **kwargs):
-        from jupyter_client.asynchronous import AsyncKernelClient
-
         kc = AsyncKernelClient(**kwargs)
         kc.load_connection_file(str(self.connection_file))
         self._clients.append(kc)
@@ -281,7 +282,3 @@ class ForkedKernel:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
         self._clients.clear()
-
-
-if __name__ == "__main__":
-    serve(pdeathsig=sys.argv[1:2] != ["thread"])

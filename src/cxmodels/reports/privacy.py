@@ -17,6 +17,7 @@ from pathlib import Path
 from ..data.contract import free_text_columns, identifier_columns
 from ..data.text import to_ascii_digits
 from ..pii import contact_details
+from .config import load_data, table_columns
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -33,8 +34,6 @@ WITHHELD = "[withheld]"
 def _values(data, table: str, columns: tuple[str, ...]) -> list:
     """The non-empty values of each given column, from a data set read as ``cx.load`` reads it
     (a path is read through :func:`.config.load_data`, the loader ``cxmodels validate`` uses)."""
-    from .config import load_data, table_columns
-
     if isinstance(data, str | Path):
         data = load_data(str(data))
     df = table_columns(data, table, columns)

@@ -21,9 +21,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ReportSpec, data_engine, data_path, load_data
-from .privacy import comment_values, describe_hits, figure_hits, identifier_values, scrub_notebook
-from .state import make_temp_dir
+import nbformat
+import papermill as pm
+from jupyter_client.connect import write_connection_file
+
+from ..config import project_root
+from ..i18n import ENV_LANGUAGE
+from .config import _LOADED, ReportSpec, data_engine, load_data
+from .export import export_html, export_workbook
+from .kernel import Template
+from .privacy import (
+    comment_values,
+    describe_hits,
+    figure_hits,
+    identifier_values,
+    privacy_hits,
+    scrub_notebook,
+)
+from .state import data_path, make_temp_dir
 
 LOG_TAIL = 20_000
 
@@ -68,14 +83,7 @@ def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]
     return held[1], held[2]
 
 
-def forget_private() -> None:
-    """Drop the cached identifier and comment values (and the data sets they hold)."""
-    _PRIVATE.clear()
-
-
 def _template():
-    from .kernel import Template
-
     t = _STATE.get("template")
     if t is None or not t.alive():
         t = _STATE["template"] = Template()
@@ -128,9 +136,6 @@ def kernel_env(spec: ReportSpec, tmp: Path) -> dict[str, str]:
     from a notebook without a ``language`` parameter; the project root (the kernel works in a
     scratch folder); and a temporary folder of its own, removed after the report even when the
     kernel was killed (a DuckDB spill folder, files a notebook leaves in its temp folder)."""
-    from ..config import project_root
-    from ..i18n import ENV_LANGUAGE
-
     env = {ENV_LANGUAGE: getattr(spec, "language", "en") or "en"}
     env["CXMODELS_ROOT"] = str(project_root())
     return env | dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(tmp))
@@ -145,7 +150,6 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
     fields."""
     name = rs.spec.name
     cf = work / f"{name}-kernel.json"
-    from jupyter_client.connect import write_connection_file
 
     write_connection_file(
         str(cf), transport="ipc", ip=str(work / f"{name}-ipc"), key=os.urandom(16).hex().encode()
@@ -166,8 +170,6 @@ def _execute(rs: RenderSpec, work: Path, out_nb: Path, log: Path, texts: Path) -
 
 def _run_kernel(rs: RenderSpec, km, source: Path, out_nb: Path) -> dict | None:
     """Execute the notebook on the kernel ``km`` under the report's timeout."""
-    import papermill as pm
-
     timer = threading.Timer(rs.spec.timeout, km.kill)
     timer.daemon = True
     timer.start()
@@ -226,10 +228,6 @@ def _figure_texts(path: Path) -> list[str]:
 
 def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str) -> dict:
     """Export the executed notebook and pass it through the privacy gate."""
-    import nbformat
-
-    from .export import export_html, export_workbook
-
     nb_text = out_nb.read_text(encoding="utf-8")
     nb = nbformat.reads(nb_text, as_version=4)
     xlsx = export_workbook(nb, rs.spec, out_nb.with_suffix(".xlsx"))
@@ -240,7 +238,6 @@ def _publishable(rs: RenderSpec, out_nb: Path, texts: Path, t0: float, log: str)
     identifiers, comments = private_values(rs.data_uri, data_engine(rs.spec.parameters))
     if rs.spec.parameters.get("show_comments", False):
         comments = set()
-    from .privacy import privacy_hits
 
     page_hits = privacy_hits(page, identifiers, comments)
     fig_hits = figure_hits(_figure_texts(texts), identifiers, comments)
@@ -305,3 +302,10 @@ def render(rs: RenderSpec) -> dict:
         for p in (out_nb, log, texts, work / f"{name}-kernel.json", work / f"{name}.input.ipynb"):
             with contextlib.suppress(OSError):
                 p.unlink()
+
+
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder) and the
+    identifier and comment values held from them."""
+    _LOADED.clear()
+    _PRIVATE.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import json
 import shutil
 import signal
 import sys
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .._validation import did_you_mean
 from ..config import reports_dir
 from .config import (
@@ -21,18 +24,17 @@ from .config import (
     ReportSpec,
     config_executor,
     data_engine,
-    data_path,
-    forget_data,
     load_config,
     load_data,
 )
 from .executors import parse_executor, run_tasks
 from .index import write_index
-from .render import private_values, render_spec
+from .render import forget_data, private_values, render_spec
 from .state import (
     SCRATCH,
     OutputError,
     atomic_write,
+    data_path,
     ensure_dir,
     ensure_sample,
     fingerprint,
@@ -227,7 +229,6 @@ def _update_manifest(out: Path, manifest: dict, specs, records: dict) -> dict:
         entry.update(notebook=s.notebook.name, parameters=s.parameters, group=s.group)
         entry["last_status"] = r["status"]
         manifest[s.name] = entry
-    import json
 
     atomic_write(inside(out, "_manifest.json"), json.dumps(manifest, indent=1, default=str))
     return manifest
@@ -237,8 +238,6 @@ _FAIL_KEYS = ("exception", "message", "cell")
 
 
 def _table(specs, records):
-    import pandas as pd
-
     rows = []
     for s in specs:
         r = records[s.name]

@@ -20,9 +20,10 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import __version__
 from .._validation import CXError
 from ..config import sample_dir
-from ..data.sample import write_sample
+from ..data.sample import sample_is_current, write_sample
 from .locks import holder, pid_alive, release, try_lock, waiting_lock
 
 LOCK_NAME = ".cxmodels-report.lock"
@@ -183,13 +184,14 @@ def make_temp_dir() -> Path:
 
 
 def ensure_sample() -> Path:
-    """Generate ``data/sample`` once: under a lock, into a temporary folder, then renamed."""
+    """Generate ``data/sample`` once (again when an earlier version wrote it): under a lock, into a
+    temporary folder, then renamed."""
     folder = sample_dir()
-    if (folder / "truth.json").exists():
+    if sample_is_current(folder):
         return folder
     ensure_dir(folder.parent)
     with waiting_lock(folder.parent / ".sample.lock"):  # a concurrent run waits, then finds it
-        if (folder / "truth.json").exists():
+        if sample_is_current(folder):
             return folder
         return write_sample(folder)
 
@@ -224,9 +226,6 @@ def _source_hash() -> str:
 
 def fingerprint(spec) -> str:
     """Hash of the notebook, parameters, data files, cxmodels version and source."""
-    from .. import __version__
-    from .config import data_path
-
     h = hashlib.sha256()
     h.update(spec.notebook.read_bytes())
     h.update(json.dumps(spec.parameters, sort_keys=True, default=str).encode())
@@ -236,3 +235,8 @@ def fingerprint(spec) -> str:
     h.update(__version__.encode())
     h.update(_source_hash().encode())
     return h.hexdigest()[:20]
+
+
+def data_path(spec_data: str | None) -> Path:
+    """Where a spec's data lives (the sample folder for ``None``)."""
+    return sample_dir() if spec_data is None else Path(spec_data)

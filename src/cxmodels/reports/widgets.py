@@ -17,14 +17,39 @@ import html
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+import numpy as np
 import pandas as pd
 
-from .._format import label  # notebooks: rp.widgets.label(column)
+from .._format import (
+    _flat,
+    display_table,
+    excludes,
+    fmt_ci,
+    fmt_count,
+    fmt_est,
+    fmt_level,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    interval_digits,
+    label,  # notebooks: rp.widgets.label(column)
+)
+from .._results import Findings
+from .._validation import DataQualityWarning, check_option
 from ..config import project_root
-from ..i18n import format_date, t
+from ..effects import better_direction, effect_digits
+from ..export import _sheet_name
+from ..i18n import format_date, has, is_rtl, set_language, t
+from ..kano.result import SEGMENT_ALPHA
+from ..metrics import metric_name
+from ..plots import _set_alt
+from ..value import covariates
+from .config import table_columns
 
 SNAPSHOT_MIME = "application/vnd.cxmodels.snapshot+json"
 #: The MIME type under which a shown table's data travels in the executed notebook.
@@ -52,13 +77,6 @@ def setup(language: str = "en", dpi: int = 100) -> None:
     only matplotlib setting changed is ``figure.dpi``.
     The list of shown tables starts empty.
     """
-    import warnings
-
-    import matplotlib
-
-    from .._validation import DataQualityWarning
-    from ..i18n import set_language
-
     set_language(language)
     warnings.filterwarnings("always", category=DataQualityWarning)
     if warnings.showwarning is not _keep_data_note:
@@ -99,15 +117,11 @@ def _display_source(src: str) -> str:
 # ------------------------------------------------------------------ tables, collected
 def _sheet_title(key: str) -> str:
     """The sheet (and caption) title of table ``key``: its catalogue entry, else the key."""
-    from ..i18n import has
-
     return t(f"nb.table.{key}") if has(f"nb.table.{key}") else str(key)
 
 
 def _register(title: str, df: pd.DataFrame) -> str:
     """Keep ``df`` under a unique, valid sheet name; return the name."""
-    from ..export import _sheet_name
-
     about = t("report.workbook.about").lower()
     name = _sheet_name(title, {"about", about, *(k.lower() for k in _TABLES)})
     _TABLES[name] = df
@@ -115,8 +129,6 @@ def _register(title: str, df: pd.DataFrame) -> str:
 
 
 def _table_payload(name: str, df: pd.DataFrame) -> dict:
-    from .._format import _flat
-
     flat = _flat(df)
     flat.columns = [str(c) for c in flat.columns]
     for c in flat.select_dtypes(include="object").columns:
@@ -127,8 +139,6 @@ def _table_payload(name: str, df: pd.DataFrame) -> dict:
 
 def _plain(v):
     """A JSON-able stand-in for a value pandas cannot serialise (0-d arrays, objects)."""
-    import numpy as np
-
     if isinstance(v, np.ndarray | np.generic):
         return v.item() if np.ndim(v) == 0 else str(v.tolist())
     return v if v is None or isinstance(v, str | int | float | bool) else str(v)
@@ -161,8 +171,6 @@ def show_table(obj, key: str, *, caption: str | None = None, **display_kw) -> No
 
 def _show(obj, title: str, caption: str, display_kw: dict) -> None:
     from IPython.display import display
-
-    from .._format import display_table
 
     df = getattr(obj, "table", obj)
     if not isinstance(df, pd.DataFrame):
@@ -212,8 +220,6 @@ _SHOW: list = [None]
 def _keep_data_note(message, category, filename, lineno, file=None, line=None):
     """``warnings.showwarning`` in a report: every warning kept for the caveats box, none
     printed (data-quality warnings apart from the others)."""
-    from .._validation import DataQualityWarning
-
     notes = _DATA_NOTES if issubclass(category, DataQualityWarning) else _RUN_NOTES
     if str(message) not in notes:
         notes.append(str(message))
@@ -262,7 +268,6 @@ def finding(text, caveat: bool = False) -> Any:
     from IPython.display import HTML
 
     items = [x for x in ([text] if isinstance(text, str) else list(text)) if x]
-    from ..i18n import is_rtl
 
     body = "".join(f"<p>{md_inline(x)}</p>" for x in items)
     kind, direction = "cx-caveat" if caveat else "cx-finding", " dir='rtl'" if is_rtl() else ""
@@ -283,10 +288,6 @@ def md_inline(text: str) -> str:
 
 def tiles(kpis) -> Any:
     """KPI tiles (HTML) from :func:`cxmodels.metrics.kpis`; the KPI table is collected."""
-
-    from .._format import fmt_ci, fmt_count, fmt_level, fmt_num
-    from ..metrics import metric_name
-
     kpis = kpis.assign(label=kpis["label"].map(metric_name))  # the tile titles, translated
     name = _register(_sheet_title("kpis"), kpis)
     parts = []
@@ -327,8 +328,6 @@ class _Tiles:
 
 def table(df, digits: int = 3, index: bool = False) -> Any:
     """A table for reports through the display layer (kept for older notebooks)."""
-    from .._format import display_table
-
     return display_table(df.reset_index() if index else df)
 
 
@@ -339,8 +338,6 @@ def _unit(unit: str) -> str:
 
 def drivers_intro(data, outcome: str, model: str) -> None:
     """What the drivers report is fitted on: answers, customers, waves, outcome and scale."""
-    from .._format import fmt_count
-
     r = data.responses
     scale = data.codebook.get(outcome, {})
     waves = {"waves": fmt_count(r["wave"].nunique())} if "wave" in r else {}
@@ -372,8 +369,6 @@ def segments_note(segment, model: str) -> None:
 
 def cohort(table: pd.DataFrame, unit: str) -> None:
     """The churn cohort: customers, churned share, median follow-up."""
-    from .._format import fmt_count, fmt_num, fmt_pct
-
     say(
         "churn.cohort",
         n=fmt_count(len(table)),
@@ -386,22 +381,16 @@ def cohort(table: pd.DataFrame, unit: str) -> None:
 
 def aft_note(fit, model: str) -> None:
     """An AFT fit has no proportional-hazards check: its AIC, and what to compare."""
-    from .._format import fmt_num
-
     say("churn.aft", model=t(f"nb.model.{model}"), aic=fmt_num(fit.aic, 0))
 
 
 def horizon_label(horizon: float, unit: str) -> str:
     """``12 months`` in the current language."""
-    from .._format import fmt_num
-
     return t("nb.horizon", n=fmt_num(horizon, 0), unit=_unit(unit))
 
 
 def kano_quality(res, answers: pd.DataFrame) -> None:
     """Respondents, features and answer quality (Q and R shares) of a Kano analysis."""
-    from .._format import fmt_count, fmt_pct
-
     n = res.table["n"].sum()
     say(
         "kano.quality",
@@ -416,10 +405,6 @@ def kano_quality(res, answers: pd.DataFrame) -> None:
 def kano_segment_findings(seg_res, alpha: float | None = None):
     """Findings on Kano segment differences: features whose categories differ (chi-square p
     below ``alpha``, default :data:`cxmodels.kano.result.SEGMENT_ALPHA`, stated in the text)."""
-    from .._format import fmt_p
-    from .._results import Findings
-    from ..kano.result import SEGMENT_ALPHA
-
     alpha = SEGMENT_ALPHA if alpha is None else alpha
     tests = seg_res.segment_tests
     notes = tuple(seg_res.notes)  # small cells per segment: caveats, not Python warnings
@@ -444,10 +429,6 @@ def channel_findings(by_channel: pd.DataFrame, outcome: str):
     """Findings on the follow-up effect by channel: each channel's estimate with its interval
     (at the level in ``by_channel.attrs``, default 0.95) and whether it excludes zero, or why
     there is none; the best channel in the direction that improves ``outcome``."""
-    from .._format import excludes, fmt_ci, fmt_count, fmt_level, fmt_num, interval_digits
-    from .._results import Findings
-    from ..effects import better_direction, effect_digits
-
     level = fmt_level(by_channel.attrs.get("level", 0.95))
     f, c = [], []
     for _, r in by_channel.iterrows():  # one row per channel (three)
@@ -488,15 +469,11 @@ def _best_channel(ok: pd.DataFrame, better: str) -> str:
 
 
 def _channel(name: str) -> str:
-    from ..i18n import has
-
     return t(f"nb.channel.{name}") if has(f"nb.channel.{name}") else str(name)
 
 
 def pls_intro(res, consistent: bool, bootstrap: int) -> None:
     """What the PLS model was fitted on and how."""
-    from .._format import fmt_count
-
     say(
         "pls.intro",
         n=fmt_count(res.n),
@@ -515,8 +492,6 @@ def value_data(full):
     amounts when its purchases have none, and the report says so; a user's data is used as it
     is, so a data set without purchase amounts gets its value sections left out, not invented.
     """
-    from ..value import covariates
-
     if getattr(full, "truth", None) and not covariates.has_amounts(full):
         say("value.generated")
         return covariates.with_purchases(full)
@@ -525,8 +500,6 @@ def value_data(full):
 
 def rfm_intro(rfm: pd.DataFrame, calibration_end, observation_end, unit: str) -> None:
     """The customers of the value models and their calibration/holdout split."""
-    from .._format import fmt_count
-
     say(
         "value.rfm",
         n=fmt_count(len(rfm)),
@@ -538,8 +511,6 @@ def rfm_intro(rfm: pd.DataFrame, calibration_end, observation_end, unit: str) ->
 
 def clv_sentence(clv: pd.Series, horizon: float, unit: str, top_share: float) -> None:
     """Mean CLV over the horizon and the share of value in the top decile."""
-    from .._format import fmt_num, fmt_pct
-
     say(
         "value.clv",
         mean=fmt_num(clv.mean(), 2),
@@ -555,9 +526,6 @@ def rank_sentence(grid, column: str, value: str, metric: str, better: str = "hig
     (as :func:`cxmodels.metrics.by` returns). Rank 1 is the best cell: the highest value, or
     the lowest with ``better="lower"`` (customer effort).
     """
-    from .._format import fmt_count, fmt_est, fmt_num
-    from .._validation import check_option
-
     check_option("better", better, ("higher", "lower"))
     ok = grid[~grid["small"].astype(bool)].sort_values("value", ascending=better == "lower")
     row = grid[grid[column].astype(str) == str(value)]
@@ -587,8 +555,6 @@ def rank_sentence(grid, column: str, value: str, metric: str, better: str = "hig
 def branch_bars(ax, grid: pd.DataFrame, branch, metric: str):
     """Horizontal bars of ``metric`` per branch (a ``metrics.by`` grid), ``branch`` highlighted;
     records the figure's alt text. Returns ``ax``."""
-    from ..plots import _set_alt
-
     g = grid.sort_values("value")
     colours = ["#1f5a96" if b == branch else "#b8c4d0" for b in g["branch_id"]]
     ax.barh(g["branch_id"].astype(str), g["value"], color=colours)
@@ -634,8 +600,6 @@ def skip(section: str, reason: str, **values) -> None:
     """Show that ``section`` is left out, and why (``nb.need.<reason>`` with ``values``)."""
     from IPython.display import HTML, display
 
-    from ..i18n import has
-
     name = t(f"heading.{section}") if has(f"heading.{section}") else section
     text = t("nb.skip", section=name, why=t(f"nb.need.{reason}", **values))
     display(HTML(f"<div class='cx-caveat cx-skip'><p>{md_inline(text)}</p></div>"))
@@ -646,9 +610,6 @@ _REQUIREMENT = re.compile(r"^(\w+)(?:\.(\w+))?(?:(>=|=)(.+))?$")
 
 def _lacks(data, requirement: str) -> tuple | None:
     """``(reason key, values)`` when ``data`` does not meet ``requirement``, else ``None``."""
-    from .._format import fmt_count
-    from ..i18n import has
-
     m = _REQUIREMENT.match(requirement)
     if m is None:
         raise ValueError(f"requirement {requirement!r}: write table, table.column, "
@@ -692,8 +653,6 @@ def _history_days(data) -> int:
 
 def _column(data, table: str, column: str) -> pd.Series | None:
     """One column of one table of ``data`` (``None`` when absent), DuckDB or in memory."""
-    from .config import table_columns
-
     df = table_columns(data, table, (column,))
     return None if df is None else df[column]
 
@@ -707,8 +666,6 @@ def _table(data, table: str):
 
 def _reason(table: str, column: str | None, kind: str) -> str:
     """The most specific ``nb.need.*`` key the catalogue has for this requirement."""
-    from ..i18n import has
-
     specific = ".".join(x for x in (table, column) if x) + f".{kind}"
     return specific if has(f"nb.need.{specific}") else kind
 
@@ -738,8 +695,6 @@ def supported_horizon(table: pd.DataFrame, horizon: float, unit: str) -> float:
     part of the customers, sees less: the horizon used is the whole number of units within
     90% of the longest follow-up (one decimal under one unit).
     """
-    from .._format import fmt_num
-
     top = float(table["duration"].max())
     if horizon <= 0.9 * top:
         return horizon

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._bootstrap import bootstrap_p, bootstrap_se, index_counts, make_rng, percentile_ci
+from .._numeric import ConvergenceWarning
 from .._validation import (
     check_frame,
     check_level,
@@ -20,11 +20,12 @@ from .._validation import (
     require_numeric,
 )
 from .algorithm import SCHEMES, Layout, correlation_stack, estimate, total_effects
+from .replicates import replicate_chunks
+from .result import build_result
 from .spec import PLSModel, as_model
 
 MISSING = ("listwise", "mean")
 SIGN_CHANGES = ("none", "construct")
-CHUNK = 100  # bootstrap replicates estimated together
 
 
 def layout(model: PLSModel) -> Layout:
@@ -230,14 +231,14 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
             "merge constructs whose items are the same, or drop a path",
         )
     if not est.converged[0]:
-        warnings.warn(f"PLS did not converge in {opts['max_iter']} iterations", stacklevel=3)
+        msg = f"PLS did not converge in {opts['max_iter']} iterations"
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     boot = None
     if bootstrap:
         ref = est.L[0] if sign_change == "construct" else None
         boot = run_bootstrap(X, w, lay, bootstrap, seed, standardise, ref, opts)
     for k, it in enumerate(model.items):
         ranges.setdefault(it, (float(X[:, k].min()), float(X[:, k].max())))
-    from .result import build_result
 
     return build_result(
         model=model,
@@ -264,17 +265,6 @@ def _fit(df, model, opts, bootstrap, seed, weights, missing, standardise, sign_c
             source=source,
         ),
     )
-
-
-def replicate_chunks(n: int, B: int, seed, w: np.ndarray):
-    """The bootstrap replicates as weighted resampling counts, ``CHUNK`` replicates at a time.
-
-    The one source of replicates for the fit and for anything recomputed later from them
-    (index by group): the same seed gives the same replicates in the same chunks.
-    """
-    rng = make_rng(seed)
-    for start in range(0, B, CHUNK):
-        yield index_counts(n, min(CHUNK, B - start), rng) * w
 
 
 def _check_blocks(S, model, lay) -> None:
@@ -333,20 +323,6 @@ def _estimate_chunk(S, lay, ref, opts):
         if isinstance(v, np.ndarray) and v.dtype.kind == "f"
     }
     return replace(e, **nan), failed
-
-
-def interval(est: np.ndarray, boot: np.ndarray | None, level: float):
-    """Bootstrap std_error, percentile ci_low/ci_high and two-sided p-value per column.
-
-    The p-value is twice the smaller share of replicates on either side of zero, with the
-    usual +1 correction so it is never 0: ``2 (min(#<=0, #>=0) + 1) / (B + 1)``, capped at 1.
-    """
-    if boot is None:
-        nan = np.full(np.shape(est), np.nan)
-        return nan, nan, nan, nan
-    boot = np.where(np.isfinite(boot), boot, np.nan)  # failed replicates, never a warning
-    lo, hi = percentile_ci(boot, level)
-    return bootstrap_se(boot), lo, hi, bootstrap_p(boot)
 
 
 def frame_of(X: np.ndarray, rows, items) -> pd.DataFrame:

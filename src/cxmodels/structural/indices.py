@@ -10,7 +10,8 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_option, fail
 from ..i18n import is_english, t
 from .algorithm import Layout, structural, total_effects
-from .fit import interval, replicate_chunks
+from .plots import ipma_map
+from .replicates import interval, replicate_chunks
 
 
 def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -22,14 +23,14 @@ def _index_weights(W: np.ndarray, sd: np.ndarray) -> np.ndarray:
 
 def _item_scale(res, blk):
     items = np.array(res.model.items)[blk]
-    lo = np.array([res.fit_.ranges[i][0] for i in items])
-    hi = np.array([res.fit_.ranges[i][1] for i in items])
+    lo = np.array([res.fit.ranges[i][0] for i in items])
+    hi = np.array([res.fit.ranges[i][1] for i in items])
     return lo, hi
 
 
 def rescaled_scores(res, scale=(0, 100)) -> np.ndarray:
     """Every construct's score per respondent on ``scale`` (n, q), from the index weights."""
-    f = res.fit_
+    f = res.fit
     Wt = _index_weights(f.est.W[0], f.sd)
     lo = np.array([f.ranges[i][0] for i in res.model.items])
     hi = np.array([f.ranges[i][1] for i in res.model.items])
@@ -39,7 +40,7 @@ def rescaled_scores(res, scale=(0, 100)) -> np.ndarray:
 
 def _groups(res, by):
     """Group labels aligned with the rows used by the fit (column of responses or customers)."""
-    f = res.fit_
+    f = res.fit
     frame = f.frame
     if isinstance(by, pd.Series):
         return by.reindex(f.rows).to_numpy()
@@ -105,7 +106,7 @@ class IndexResult(Result):
 def satisfaction_index(res, construct, scale=(0, 100), by=None) -> IndexResult:
     """The ACSI-style index of ``construct`` with bootstrap intervals (see :class:`IndexResult`)."""
     check_option("construct", construct, res.model.constructs)
-    f = res.fit_
+    f = res.fit
     j = res.model.constructs.index(construct)
     blk = f.lay.blocks[j]
     lo, hi = _item_scale(res, blk)
@@ -143,7 +144,7 @@ def satisfaction_index(res, construct, scale=(0, 100), by=None) -> IndexResult:
 def _boot_group_means(res, masks) -> list[np.ndarray]:
     """Item means per group in every bootstrap replicate, from the fit's replicate draws
     (the same seed and chunks redraw the same resamples)."""
-    f = res.fit_
+    f = res.fit
     out = [[] for _ in masks]
     for counts in replicate_chunks(len(f.X), f.options["bootstrap"], f.options["seed"], f.w):
         for k, m in enumerate(masks):
@@ -209,15 +210,13 @@ class IPMAResult(Result):
         return Findings(tuple(out), ())
 
     def plot(self, ax=None):
-        from .plots import ipma_map
-
         return ipma_map(self, ax=ax)
 
 
 def ipma(res, target: str) -> IPMAResult:
     """Importance-performance map analysis (see :class:`IPMAResult`)."""
     check_option("target", target, res.model.endogenous)
-    f = res.fit_
+    f = res.fit
     Y = rescaled_scores(res)
     Yc = Y - f.w @ Y / f.w.sum()
     C = (Yc * f.w[:, None]).T @ Yc / (f.w.sum() - 1)

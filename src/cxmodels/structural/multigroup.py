@@ -12,7 +12,8 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import is_english, t
 from .algorithm import correlation_stack, estimate
-from .fit import CHUNK, fit_pls, layout
+from .fit import fit_pls, layout
+from .replicates import CHUNK
 from .spec import as_model
 
 
@@ -128,10 +129,10 @@ def compare_pls(
     rows = []
     for a, b in combinations(groups, 2):
         fa, fb = fits[a], fits[b]
-        X = np.concatenate([fa.fit_.X, fb.fit_.X])
-        w = np.concatenate([fa.fit_.w, fb.fit_.w])
-        na = len(fa.fit_.X)
-        diff = fa.fit_.est.beta[0, src, tgt] - fb.fit_.est.beta[0, src, tgt]
+        X = np.concatenate([fa.fit.X, fb.fit.X])
+        w = np.concatenate([fa.fit.w, fb.fit.w])
+        na = len(fa.fit.X)
+        diff = fa.fit.est.beta[0, src, tgt] - fb.fit.est.beta[0, src, tgt]
         exceed = np.zeros(src.size)
         for start in range(0, permutations, CHUNK):
             k = min(CHUNK, permutations - start)
@@ -148,8 +149,8 @@ def compare_pls(
                     "target": model.constructs[tgt[i]],
                     "group_a": a,
                     "group_b": b,
-                    "coef_a": fa.fit_.est.beta[0, src[i], tgt[i]],
-                    "coef_b": fb.fit_.est.beta[0, src[i], tgt[i]],
+                    "coef_a": fa.fit.est.beta[0, src[i], tgt[i]],
+                    "coef_b": fb.fit.est.beta[0, src[i], tgt[i]],
                     "diff": diff[i],
                     "p_value": p[i],
                 }

@@ -57,7 +57,7 @@ class PredictResult(Result):
 
 
 def _fold_predictions(res, train, test):
-    f = res.fit_
+    f = res.fit
     lay, X = f.lay, f.X
     o = f.options
     S = correlation_stack(X[train], f.w[train][None], o["standardise"])
@@ -84,8 +84,8 @@ def _fold_predictions(res, train, test):
 
 def predict_pls(res, folds: int = 10, seed: int | None = 1) -> PredictResult:
     """PLSpredict with ``folds``-fold cross-validation (see :class:`PredictResult`)."""
-    check_number("folds", folds, low=2, high=len(res.fit_.X), integer=True)
-    X = res.fit_.X
+    check_number("folds", folds, low=2, high=len(res.fit.X), integer=True)
+    X = res.fit.X
     fold = np.random.default_rng(seed).permutation(len(X)) % int(folds)
     sse = {"pls": 0.0, "lm": 0.0, "mean": 0.0}
     sae = {"pls": 0.0, "lm": 0.0}
@@ -99,7 +99,7 @@ def predict_pls(res, folds: int = 10, seed: int | None = 1) -> PredictResult:
         sae["pls"] = sae["pls"] + np.abs(y - pls).sum(axis=0)
         sae["lm"] = sae["lm"] + np.abs(y - lm).sum(axis=0)
     n = len(X)
-    lay = res.fit_.lay
+    lay = res.fit.lay
     owner = lay.M[items].argmax(axis=1)
     rmse_pls, rmse_lm = np.sqrt(sse["pls"] / n), np.sqrt(sse["lm"] / n)
     table = pd.DataFrame(

@@ -12,7 +12,9 @@ from .._format import fmt_num, join_words
 from .._results import Findings, Result, result_dataclass
 from ..i18n import t
 from .algorithm import Estimate, Layout, total_effects
-from .fit import interval
+from .indices import ipma, satisfaction_index
+from .plots import path_diagram
+from .predict import predict_pls
 from .quality import (
     THRESHOLDS,
     discriminant,
@@ -22,7 +24,9 @@ from .quality import (
     htmt,
     reliability,
 )
+from .replicates import interval
 from .spec import PLSModel
+from .words import findings
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class PLSResult(Result):
     n_iter: int
     converged: bool
     level: float
-    fit_: _Fit
+    fit: _Fit
 
     @property
     def table(self) -> pd.DataFrame:
@@ -103,11 +107,11 @@ class PLSResult(Result):
 
     @property
     def options(self) -> dict:
-        return dict(self.fit_.options)
+        return dict(self.fit.options)
 
     # -- presentation -------------------------------------------------------------------
     def _summary_parts(self):
-        o = self.fit_.options
+        o = self.fit.options
         title = "PLS path model" + (" (PLSc)" if o["consistent"] else "")
         facts = {
             "respondents": self.n,
@@ -175,8 +179,6 @@ class PLSResult(Result):
         return out
 
     def findings(self) -> Findings:
-        from .words import findings
-
         return findings(self)
 
     # -- methods ----------------------------------------------------------------------
@@ -185,26 +187,18 @@ class PLSResult(Result):
 
         See :func:`cxmodels.structural.indices.satisfaction_index`.
         """
-        from .indices import satisfaction_index
-
         return satisfaction_index(self, construct, scale, by)
 
     def ipma(self, target: str):
         """Importance-performance map analysis for ``target`` (Ringle and Sarstedt 2016)."""
-        from .indices import ipma
-
         return ipma(self, target)
 
     def predict(self, folds: int = 10, seed: int | None = 1):
         """PLSpredict (Shmueli et al. 2016): k-fold Q²_predict and RMSE against a linear model."""
-        from .predict import predict_pls
-
         return predict_pls(self, folds, seed)
 
     def plot(self, ax=None):
         """The path diagram: constructs as nodes, coefficients with stars on the edges."""
-        from .plots import path_diagram
-
         return path_diagram(self, ax=ax)
 
 
@@ -315,7 +309,7 @@ def build_result(
         n_iter=est.n_iter,
         converged=bool(est.converged[0]),
         level=level,
-        fit_=_Fit(lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, options),
+        fit=_Fit(lay, S, est, boot, X, rows, w, mu, sd, ranges, frame, options),
     )
 
 

@@ -109,8 +109,8 @@ def findings(res) -> Findings:
         cav.append(t("structural.dropped", n=f"{res.n_dropped:,}"))
     if not boot:
         cav.append(t("structural.no_bootstrap"))
-    elif res.fit_.boot["n_failed"]:
-        cav.append(t("structural.boot_failed", n=res.fit_.boot["n_failed"]))
-    elif res.fit_.boot["n_not_converged"]:
-        cav.append(t("structural.boot_not_converged", n=res.fit_.boot["n_not_converged"]))
+    elif res.fit.boot["n_failed"]:
+        cav.append(t("structural.boot_failed", n=res.fit.boot["n_failed"]))
+    elif res.fit.boot["n_not_converged"]:
+        cav.append(t("structural.boot_not_converged", n=res.fit.boot["n_not_converged"]))
     return Findings(tuple(out), tuple(cav))

@@ -36,15 +36,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 LEARNERS = ("dr", "x", "t")
 
 
 def default_models(seed: int, categorical: np.ndarray):
     """Histogram gradient boosting (regressor, classifier), seeded, with early stopping."""
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
     opts = dict(
         max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
         l2_regularization=1.0, early_stopping=True, validation_fraction=0.15,
@@ -69,8 +70,6 @@ class CrossFit:
 
 def fold_of(groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """Fold of each row: clusters shuffled (seeded) and dealt round-robin."""
-    import pandas as pd
-
     codes, uniq = pd.factorize(pd.Series(groups), sort=False)
     perm = np.random.default_rng([seed, 7]).permutation(len(uniq))
     return (perm % folds)[codes]
@@ -85,8 +84,6 @@ def cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier
     each model is fitted on at most that many of its training rows (a seeded random subset);
     every row is still predicted.
     """
-    from threadpoolctl import threadpool_limits
-
     cap = _Cap(max_fit_rows, seed)
     with threadpool_limits(limits=1, user_api="openmp"):
         return _cross_fit(X, T, Y, groups, learner, folds, trim, seed, regressor, classifier,
@@ -153,8 +150,6 @@ def _predict_oof(cf: CrossFit, X, name: str) -> np.ndarray:
 
 def predict_new(models: list, X: np.ndarray, learner: str, trim: float) -> np.ndarray:
     """Effects of new rows: the mean over the fold models."""
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1, user_api="openmp"):
         return _predict_new(models, X, learner, trim)
 

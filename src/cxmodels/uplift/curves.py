@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .._validation import check_option
 
@@ -137,8 +138,6 @@ def calibration(tau, phi, groups, n_bins: int = 10, level: float = 0.95) -> pd.D
     with a normal interval (``estimated_effect_low``, ``estimated_effect_high``) from the
     customer-clustered standard error of the mean.
     """
-    from scipy.stats import norm
-
     tau, phi = np.asarray(tau, float), np.asarray(phi, float)
     rank = pd.Series(tau).rank(method="first").to_numpy()
     decile = np.minimum((rank - 1) * n_bins // len(tau), n_bins - 1).astype(int)

@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .._format import fmt_ci, fmt_level, fmt_num, fmt_pct, interval_digits, join_words, label
 from .._results import Findings, Result, result_dataclass
-from .._validation import check_level, check_number, check_option, fail
+from .._validation import check_level, check_number, check_option, fail, require_columns
 from ..effects import OUTCOMES, SAT_OUTCOMES, better_direction, effect_digits
 from ..i18n import t
 from . import curves
 from ._learners import LEARNERS, cross_fit, default_models, predict_new
-from ._units import Units, units_from_data, units_from_table
+from ._units import Units, covariate_matrix, units_from_data, units_from_table
+from .plots import calibration_plot, effect_hist, qini_plot, trait_plot
+from .policy import policy_value
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,6 @@ class UpliftResult(Result):
 
     def predict(self, frame: pd.DataFrame) -> pd.Series:
         """Effects of new rows with the covariate columns (mean of the fold models)."""
-        from .._validation import require_columns
-        from ._units import covariate_matrix
-
         require_columns(frame, self.spec.covariates, "data")
         X, _, _ = covariate_matrix(frame, self.spec.covariates, self.levels)
         return pd.Series(predict_new(self.models, X, self.spec.learner, self.spec.trim),
@@ -120,8 +120,6 @@ class UpliftResult(Result):
                bootstrap: int = 200, seed: int | None = 0):  # fmt: skip
         """Value of calling the top ``budget`` against everyone and no one
         (:func:`cxmodels.uplift.policy.policy_value`)."""
-        from .policy import policy_value
-
         return policy_value(self, budget, cost_per_contact=cost_per_contact, value=value,
                             bootstrap=bootstrap, seed=seed)  # fmt: skip
 
@@ -177,19 +175,13 @@ class UpliftResult(Result):
 
     def plot(self, ax=None):
         """Histogram of the per-customer effects with the average effect marked."""
-        from .plots import effect_hist
-
         return effect_hist(self.effects.to_numpy(), float(self.table["estimate"].iloc[0]),
                            self.spec.outcome, ax=ax)  # fmt: skip
 
     def plot_calibration(self, ax=None):
-        from .plots import calibration_plot
-
         return calibration_plot(self.calibration(), self.spec.outcome, ax=ax)
 
     def plot_by_trait(self, ax=None, top: int = 12):
-        from .plots import trait_plot
-
         return trait_plot(self.by_trait, self.spec.outcome, top, ax=ax)
 
 
@@ -232,8 +224,6 @@ class QiniResult(Result):
         return Findings(tuple(f), ())
 
     def plot(self, ax=None):
-        from .plots import qini_plot
-
         return qini_plot(self.table, self.kind, ax=ax)
 
 
@@ -357,8 +347,6 @@ def _units(
 
 
 def _average_table(cf, u: Units, level: float) -> pd.DataFrame:
-    from scipy.stats import norm
-
     z = norm.ppf((1 + level) / 2)
     rows = []
     for name, x in (("aipw", cf.phi), ("mean_effect", cf.tau)):  # two rows
@@ -371,8 +359,6 @@ def _average_table(cf, u: Units, level: float) -> pd.DataFrame:
 def trait_table(frame, covariates, tau, phi, groups, level) -> pd.DataFrame:
     """Mean predicted and DR-estimated effect by level of each covariate (numeric ones in
     quartile bands), with normal intervals from clustered standard errors."""
-    from scipy.stats import norm
-
     z = norm.ppf((1 + level) / 2)
     rows = []
     for c in covariates:  # a few covariates

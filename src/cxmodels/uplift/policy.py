@@ -26,6 +26,7 @@ from .._format import fmt_ci, fmt_count, fmt_level, fmt_num, interval_digits
 from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail
 from ..i18n import t
+from .plots import policy_plot
 
 POLICIES = ("top_k", "everyone", "no_one")
 
@@ -89,8 +90,6 @@ class PolicyResult(Result):
         return Findings(tuple(f), tuple(caveats))
 
     def plot(self, ax=None):
-        from .plots import policy_plot
-
         return policy_plot(self.table, ax=ax)
 
 

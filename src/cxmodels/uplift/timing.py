@@ -27,16 +27,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 
-from .._format import fmt_ci, fmt_level, fmt_num, fmt_pct, interval_digits, label
+from .._format import fmt_ci, fmt_count, fmt_level, fmt_num, fmt_pct, interval_digits, label
 from .._results import Findings, Result, result_dataclass
 from .._validation import InputError, check_level, check_number, check_option, fail
 from ..effects import OUTCOMES, SAT_OUTCOMES, better_direction, effect_digits
-from ..i18n import t
+from ..i18n import localize_digits, t
 from ._learners import default_models, fold_of
 from ._units import units_from_data
 from .curves import clustered_mean
+from .plots import timing_plot
 
 
 @result_dataclass
@@ -107,8 +110,6 @@ class TimingResult(Result):
         return rest.loc[(sign * rest["estimate"]).idxmax()]
 
     def plot(self, ax=None):
-        from .plots import timing_plot
-
         return timing_plot(self.table, self.outcome, ax=ax)
 
 
@@ -129,9 +130,6 @@ class ThinBandsError(InputError):
     def skip_values(self) -> dict:
         """The values of the report's skip sentence (``nb.need.timing.thin``), in the current
         language."""
-        from .._format import fmt_count
-        from ..i18n import localize_digits
-
         band = localize_digits(self.band)
         return {"band": band, "n": fmt_count(self.n), "minimum": fmt_count(self.minimum)}
 
@@ -220,8 +218,6 @@ def follow_up_timing(
 
 def _aipw_scores(u, arm, n_arms, folds, trim, seed, binary) -> np.ndarray:
     """Cross-fitted AIPW scores :math:`\\hat\\psi_{a,i}` of every arm, shape ``(n, arms)``."""
-    from threadpoolctl import threadpool_limits
-
     reg, clf = default_models(seed, u.categorical)
     fold = fold_of(u.groups, folds, seed)
     n = len(arm)
@@ -242,8 +238,6 @@ def _aipw_scores(u, arm, n_arms, folds, trim, seed, binary) -> np.ndarray:
 
 
 def _band_table(psi, arm, groups, edges, better, B, seed, level) -> pd.DataFrame:
-    from scipy.stats import norm
-
     z = norm.ppf((1 + level) / 2)
     diff = psi[:, 1:] - psi[:, :1]
     rows = []

@@ -10,6 +10,7 @@ from .._results import Findings, Result, result_dataclass
 from .._validation import check_number, fail, require_columns, require_numeric
 from ..i18n import t
 from ._mle import Fit, param_table
+from .plots import calibration_holdout_plot, tracking_plot
 from .rfm import UNITS, check_rfm, daily_transactions, rfm_scalars
 
 DAYS_PER_YEAR = 365.25
@@ -312,14 +313,10 @@ class PurchaseModel(Result):
 
     def plot_calibration_holdout(self, rfm: pd.DataFrame | None = None, ax=None):
         """The Fader-Hardie chart: holdout purchases by calibration frequency."""
-        from .plots import calibration_holdout_plot
-
         return calibration_holdout_plot(self.calibration_holdout(rfm), ax=ax)
 
     def plot_tracking(self, data, cumulative: bool = True, period: float = 1.0, ax=None):
         """Cumulative (or per-period) repeat purchases, actual and expected."""
-        from .plots import tracking_plot
-
         return tracking_plot(self.tracking(data, period), cumulative=cumulative, ax=ax)
 
     # -- shared result surface ----------------------------------------------------------------

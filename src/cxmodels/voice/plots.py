@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..i18n import localize_digits
 from ..i18n import t as message
 from ..plots import PALETTE, _ax, _pad_limits, _set_alt, _styled, place_labels
 
@@ -35,8 +37,6 @@ def impact_bubbles(table: pd.DataFrame, outcome: str, ax=None):
 @_styled
 def theme_bars(table: pd.DataFrame, ax=None):
     """Each theme's share of comments, the bar coloured by its mean sentiment."""
-    import matplotlib.pyplot as plt
-
     t = table.sort_values("share")
     ax = _ax(ax, (7.5, 0.45 * len(t) + 1.2))
     cmap = plt.get_cmap("RdYlGn")
@@ -51,8 +51,6 @@ def theme_bars(table: pd.DataFrame, ax=None):
 def theme_trend(trend: pd.DataFrame, ax=None):
     """Each theme's share of comments by wave: a grid of themes (rows) by waves (columns),
     darker where a theme takes a larger share of that wave's comments, the share written in."""
-    from ..i18n import localize_digits
-
     tr = trend.drop(index="other", errors="ignore")
     ax = _ax(ax, (max(7.0, 0.55 * tr.shape[1] + 4), 0.45 * len(tr) + 1.8))
     values = tr.to_numpy(float)

@@ -6,10 +6,14 @@ from dataclasses import field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .._format import fmt_ci, fmt_count, fmt_level, fmt_num, fmt_pct, join_words
 from .._results import Findings, Result, result_dataclass
+from .._validation import fail
+from ..drivers import fit_drivers
 from ..i18n import t
+from .plots import impact_bubbles, theme_bars, theme_trend
 
 #: Share of comments in "other" above which a codebook is said to miss much.
 OTHER_WARN = 0.3
@@ -112,6 +116,9 @@ class CommentsResult(Result):
             "comments left out (another language)": sum(self.left_out.values()),
             "sentiment calibrated on the NPS group": cal.calibrated,
             "sentiment accuracy on held-out comments": cal.accuracy,
+            "accuracy of always guessing the larger group": cal.accuracy_majority,
+            "sentiment balanced accuracy (chance 50%)": cal.balanced_accuracy,
+            "Cohen's kappa of the sentiment (0 is chance)": cal.kappa,
             "held-out comments": cal.n_test,
             "outcome": self.outcome,
         }
@@ -225,9 +232,11 @@ class CommentsResult(Result):
 
     def _caveats(self) -> list[str]:
         cal, c = self.calibration, []
-        if cal.n_test:
-            c.append(t("voice.sentiment_check", accuracy=fmt_pct(cal.accuracy),
-                       n=fmt_num(cal.n_test, 0), majority=fmt_pct(cal.accuracy_majority)))  # fmt: skip
+        if cal.verdict is not None:
+            c.append(t(f"voice.sentiment_{cal.verdict}", accuracy=fmt_pct(cal.accuracy),
+                       n=fmt_num(cal.n_test, 0), majority=fmt_pct(cal.accuracy_majority),
+                       balanced=fmt_pct(cal.balanced_accuracy), chance=fmt_pct(0.5),
+                       kappa=fmt_num(cal.kappa, 2)))  # fmt: skip
         if not cal.calibrated:
             c.append(t("voice.uncalibrated"))
         if self.n_comments < FEW_COMMENTS:
@@ -244,9 +253,6 @@ class CommentsResult(Result):
         """The themes as drivers of the outcome: :func:`cxmodels.fit_drivers` on one 0/1
         column per theme (who mentions it; "other" left out), with Shapley shares and, with a
         bootstrap, their intervals. ``kwargs`` go to ``fit_drivers`` (``model``, ``level``)."""
-        from .._validation import fail
-        from ..drivers import fit_drivers
-
         if self.outcome_ratings is None:
             fail("responses", "outcome", "no outcome to explain", "pass outcome='nps' or a column")
         themes = [c for c in self.respondent_themes.columns if c != "other"]
@@ -269,9 +275,6 @@ class CommentsResult(Result):
 
     def plot_impact(self, ax=None):
         """Bubble chart: sentiment (x) against impact (y), bubble area = volume."""
-        from .._validation import fail
-        from .plots import impact_bubbles
-
         if "impact" not in self.table:
             fail("responses", "outcome", "no impact without an outcome", "pass outcome='nps'")
 
@@ -279,25 +282,18 @@ class CommentsResult(Result):
 
     def plot_trend(self, ax=None):
         """Lines of each theme's share of comments by wave (needs a wave column)."""
-        from .._validation import fail
-        from .plots import theme_trend
-
         if self.trend is None:
             fail("responses", "wave", "no wave column", "pass wave='...' naming the survey waves")
         return theme_trend(self.trend, ax=ax)
 
     def plot_themes(self, ax=None):
         """Horizontal bars of each theme's share of comments, coloured by mean sentiment."""
-        from .plots import theme_bars
-
         return theme_bars(self.table, ax=ax)
 
 
 def _share_change_ci(shares: pd.Series, n: pd.Series, level: float) -> tuple[float, float]:
     """Wald interval of the change of a share between two waves (last minus first) from the
     comments in each: :math:`\\hat p_2 - \\hat p_1 \\pm z\\sqrt{\\sum_w \\hat p_w(1-\\hat p_w)/n_w}`."""
-    from scipy.stats import norm
-
     p, m = shares.to_numpy(float), n.to_numpy(float)
     se = np.sqrt((p * (1 - p) / m).sum())
     z = norm.ppf(0.5 + level / 2)

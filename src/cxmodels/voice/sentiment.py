@@ -11,9 +11,21 @@ detractors (0-6) are a weak label of a comment's tone. A logistic regression of 
 ``p`` and ``q`` (:class:`sklearn.linear_model.LogisticRegression`) is fitted on three quarters
 of the respondents; the accuracy reported is how often the sign of the sentiment shipped
 agrees with the label on the held-out quarter's comments that have a sentiment word, beside
-always guessing the larger group. The calibrated sentiment is ``2 * sigmoid(b_p * p + b_q * q) - 1`` (the intercept,
-the base rate of promoters, left out so a comment with no sentiment word stays at 0). It is
-used when ``b_p > 0 > b_q``; otherwise the raw score is kept and a caveat says so.
+always guessing the group larger in the training part (the base rate), the balanced accuracy
+(mean of the two groups' hit rates; chance is 50%) and Cohen's kappa (agreement beyond chance;
+0 is chance). Nothing is tuned on the held-out quarter. :attr:`Calibration.verdict` says whether
+the sentiment beats the base-rate guess, and if not whether it beats chance. The calibrated
+sentiment is ``2 * sigmoid(b_p * p + b_q * q) - 1`` (the intercept, the base rate of
+promoters, left out so a comment with no sentiment word stays at 0): it is the tone of the
+words, not a prediction of the group, so with unequal groups it can fall below the base-rate
+guess and still carry signal. It is used when ``b_p > 0 > b_q``; otherwise the raw score is
+kept and a caveat says so.
+
+References
+----------
+Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
+Psychological Measurement* 20(1), 37-46. Brodersen, K. H. et al. (2010). The balanced accuracy
+and its posterior distribution. *ICPR 2010*, 3121-3124.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from .normalize import negators, sentiment_lexicon
 
@@ -84,6 +97,40 @@ class Calibration:
     accuracy: float = np.nan
     accuracy_majority: float = np.nan
     notes: tuple[str, ...] = field(default_factory=tuple)
+    balanced_accuracy: float = np.nan
+    kappa: float = np.nan
+
+    @property
+    def verdict(self) -> str | None:
+        """``"beats"`` the base-rate guess (always the larger group), else ``"above_chance"``
+        (Cohen's kappa above 0) or ``"chance"``; ``None`` without held-out comments."""
+        if not self.n_test or not np.isfinite(self.accuracy):
+            return None
+        if self.accuracy > self.accuracy_majority:
+            return "beats"
+        return "above_chance" if self.kappa > 0 else "chance"
+
+
+def agreement(predicted: np.ndarray, actual: np.ndarray) -> tuple[float, float, float]:
+    """Accuracy, balanced accuracy and Cohen's kappa of two 0/1 (boolean) vectors.
+
+    Balanced accuracy is the mean of the hit rates of the two actual groups (NaN with one
+    group); kappa is ``(p_o - p_e) / (1 - p_e)``, ``p_e`` the agreement expected by chance from
+    the two vectors' shares (NaN when ``p_e`` is 1).
+    """
+    pred, act = np.asarray(predicted, bool), np.asarray(actual, bool)
+    if not pred.size:
+        return np.nan, np.nan, np.nan
+    p_o = float((pred == act).mean())
+    groups = [act, ~act]
+    balanced = (
+        float(np.mean([(pred[g] == act[g]).mean() for g in groups]))
+        if all(g.any() for g in groups)
+        else np.nan
+    )
+    p_e = float(pred.mean() * act.mean() + (1 - pred.mean()) * (1 - act.mean()))
+    kappa = (p_o - p_e) / (1 - p_e) if p_e < 1 else np.nan
+    return p_o, balanced, kappa
 
 
 def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: int) -> Calibration:
@@ -92,8 +139,6 @@ def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: in
     ``group`` holds each comment's respondent code: a respondent's comments are all in the
     training or all in the held-out part.
     """
-    from sklearn.linear_model import LogisticRegression
-
     has = np.isfinite(label)
     if has.sum() < 40 or len(np.unique(label[has])) < 2:
         return Calibration(False, notes=("too few rated comments",))
@@ -108,13 +153,16 @@ def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: in
     shipped = score(counts[test], Calibration(ok, coef=(float(b[0]), float(b[1]))))
     said = shipped != 0  # comments with a sentiment word: the others say nothing to check
     majority = float(y[train].mean() > 0.5)
+    accuracy, balanced, kappa = agreement(shipped[said] > 0, y[test][said] == 1)
     return Calibration(
         calibrated=ok,
         coef=(float(b[0]), float(b[1])),
         n_train=int(train.sum()),
         n_test=int(said.sum()),
-        accuracy=float(((shipped[said] > 0) == (y[test][said] == 1)).mean()),
+        accuracy=accuracy,
         accuracy_majority=float((y[test][said] == majority).mean()),
+        balanced_accuracy=balanced,
+        kappa=kappa,
     )
 
 

@@ -28,7 +28,15 @@ from functools import cache
 
 import numpy as np
 from scipy import sparse
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize as unit
+from threadpoolctl import threadpool_limits
 
+from .._validation import data_warnings_collected, fail
 from ..i18n import t as t_
 from .normalize import negators, normalize_text, sentiment_lexicon, stop_words
 
@@ -67,10 +75,6 @@ class Themes:
 
 def _vectors(texts: list[str], seed: int) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
     """LSA vectors (unit length), the word TF-IDF block and its vocabulary."""
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize as unit
-
     stops = stop_words() | tone_words()
     content = [" ".join(w for w in t.split() if w not in stops) for t in texts]
     word = TfidfVectorizer(
@@ -91,11 +95,6 @@ def _vectors(texts: list[str], seed: int) -> tuple[np.ndarray, sparse.csr_matrix
 
 
 def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int, n_init: int = 2) -> np.ndarray:
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning
-
-    from .._validation import data_warnings_collected
-
     with data_warnings_collected(ConvergenceWarning):  # fewer distinct comments than k
         km = KMeans(k, n_init=n_init, random_state=seed).fit(z, sample_weight=weights)
     return km.labels_
@@ -104,8 +103,6 @@ def _kmeans(z: np.ndarray, k: int, weights: np.ndarray, seed: int, n_init: int =
 def _choose_k(z: np.ndarray, weights: np.ndarray, seed: int) -> tuple[int, dict[int, float]]:
     """k of 2..10 with the highest mean cosine silhouette, clustering a weighted sample of up
     to 2,000 distinct comments."""
-    from sklearn.metrics import silhouette_score
-
     rng = np.random.default_rng(seed)
     m = min(SILHOUETTE_SAMPLE, len(z))
     sample = np.sort(rng.choice(len(z), size=m, replace=False, p=weights / weights.sum()))
@@ -163,8 +160,6 @@ def discover(
     """Discovered themes of distinct normalised comments (see the module docstring); with
     ``vectors`` (one row per comment, e.g. sentence embeddings) they are clustered instead of
     the LSA vectors."""
-    from threadpoolctl import threadpool_limits
-
     # one thread: small dense problems (ten dimensions), where OpenMP and BLAS threads cost
     # more to start and share than they give
     with threadpool_limits(1):
@@ -172,8 +167,6 @@ def discover(
 
 
 def _discover(texts, weights, n_themes, seed, vectors) -> Themes:
-    from sklearn.preprocessing import normalize as unit
-
     z, xw, vocab = _vectors(texts, seed)
     if vectors is not None:
         z = unit(np.asarray(vectors, dtype=float))
@@ -218,8 +211,6 @@ def _pattern(terms: list[str]) -> re.Pattern:
 
 
 def _codebook_terms(codebook: dict) -> dict[str, list[str]]:
-    from .._validation import fail
-
     if not isinstance(codebook, dict) or not codebook:
         fail("themes", "", "expected a codebook {theme: [terms]}", "pass a non-empty dict")
     out = {}
