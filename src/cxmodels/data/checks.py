@@ -26,6 +26,8 @@ from .text import (
     is_text,
     normalize_label,
     numeric_text,
+    plain_labels,
+    plainly_trimmed,
     text_from_codes,
 )
 from .vocabulary import VOCABULARY, in_vocabulary_order, map_labels, to_vocabulary
@@ -150,6 +152,8 @@ def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
 def _trimmed(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` column without surrounding spaces; blank strings missing."""
     arr = arrow_text(s)
+    if plainly_trimmed(arr):
+        return s
     trimmed = pc.utf8_trim_whitespace(arr)
     if (
         pc.all(pc.equal(arr, trimmed)).as_py() in (True, None)
@@ -167,6 +171,8 @@ def _label(v):
 
 def _labels(s: pd.Series, table: str, col: str, report: Report) -> pd.Series:
     coded = table == "interactions" and col in VOCABULARY  # a closed vocabulary: categories
+    if not coded and is_text(s) and plain_labels(arrow_text(s)):
+        return s  # nothing to respell (the usual export): no pass over distinct values
     out, changed = map_labels(s, to_vocabulary(col) if coded else _label, coded)
     if coded:
         out = in_vocabulary_order(out, col)
@@ -212,6 +218,8 @@ def _stringy(s: pd.Series) -> bool:
 def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
+    if pd.api.types.is_numeric_dtype(s):  # already numbers (Parquet): nothing to read
+        return s, np.zeros(len(s), dtype=bool), "not_numbers", ""
     new = numeric_text(s, decimal)
     if _stringy(s) and has_eastern_digits(pd.unique(s.dropna())):
         report.add(
@@ -252,12 +260,17 @@ def _booleans(s: pd.Series):
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
-    """A typed copy of ``df``; values that cannot be read are reported and set missing."""
-    out = df.copy(deep=False)  # new columns replace old ones; the input is never changed
+    """A typed copy of ``df``; values that cannot be read are reported and set missing.
+
+    The new frame is built from its columns without copying them (a column typing leaves as
+    it was is ``df``'s own); :func:`cxmodels.data.core.validate` copies what it returns.
+    """
+    out = {}  # column -> typed values; the input is never changed
     decimal = opts.get(table, "decimal") or "."
     for col in df.columns:
         kind, s = column_kind(table, col), df[col]
         if kind is None:
+            out[col] = s
             continue
         if kind == "str":
             out[col] = clean_ids(as_text(s)) if is_id(col) else as_text(s)
@@ -279,7 +292,7 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             text, fix = message(what, table=table, column=col, values=shown(s[bad].dropna()))
             report.add(table, col, text, fix, keys(df, table, bad))
         out[col] = new
-    return out
+    return pd.DataFrame(out, index=df.index, copy=False)
 
 
 def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Report):

@@ -215,8 +215,12 @@ def soft_checks(typed: dict, report: Report) -> None:
     if resp is not None:
         attrs = [c for c in resp.columns if str(c).startswith("attr_")]
         if len(attrs) >= 4:
-            a = resp[attrs]
-            straight = a.notna().all(axis=1) & a.max(axis=1).eq(a.min(axis=1))  # vectorized
+            # every answer given and equal to the first (a column at a time: no copy of all)
+            first = resp[attrs[0]].to_numpy(dtype=float, na_value=np.nan)
+            same = ~np.isnan(first)
+            for col in attrs[1:]:
+                same &= resp[col].to_numpy(dtype=float, na_value=np.nan) == first
+            straight = pd.Series(same, index=resp.index)
             if straight.any():
                 report.add(
                     "responses",

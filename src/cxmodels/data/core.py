@@ -11,12 +11,15 @@ in :mod:`.checks` and :mod:`.consistency`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyreadstat
 
 from .._validation import DataValidationError, Report, check_option, fail
@@ -47,17 +50,22 @@ def _validate(
     of it as it is typed, so an untyped table is freed before the next is read into types.
     """
     opts = data.options or Options()
+    owned = raw is not None  # typed tables share the raw tables' columns: copy the caller's
     raw = {name: getattr(data, name) for name in TABLES} if raw is None else raw
     typed = {}
     for name in TABLES:
         excel = data.sources.get(name, ("", ""))[1] in ("excel", "xls")
-        typed[name] = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
+        df = checks.type_table(name, raw.pop(name, None), opts, excel, failed, report)
+        typed[name] = df if owned or df is None else df.copy()
+        release_memory()  # the raw table's own columns
     cb = data.codebook
     end = consistency.observation_end(typed, data.observation_end, report)
     consistency.run_rules(typed, consistency.context(typed, cb, end, report), report)
+    release_memory()  # what the checks freed
     consistency.check_labels(typed, report)
     waves = consistency.wave_order(typed["responses"], cb, report)
     consistency.soft_checks(typed, report)
+    release_memory()  # what the checks freed, before the customers table is derived
     typed["customers"] = consistency.derive_customers(typed["customers"], end)
     return replace(data, observation_end=end, report=report, wave_order=waves, **typed)
 
@@ -132,16 +140,34 @@ def _read_folder(path: Path, report: Report):
     frames: dict = {t: None for t in TABLES}
     labels: dict = {}
     failed = {p.table for p in report.errors if p.table in TABLES}
-    for t, (p, fmt) in sources.items():
-        frames[t], lab = read_source(p, fmt, t, opts, extra_cb, report)
+    parts = {}
+    for t, (p, fmt) in sorted(sources.items(), key=lambda kv: -kv[1][0].stat().st_size):
+        # the biggest file first, while nothing else is held: the peak of reading it (its
+        # compressed pages beside its columns) does not come on top of the other tables
+        parts[t] = Report()
+        frames[t], lab = read_source(p, fmt, t, opts, extra_cb, parts[t])
         labels.update(lab)
         if frames[t] is None:
             failed.add(t)
+        release_memory()
+    for t in sources:  # the report in the files' order
+        report.problems.extend(parts[t].problems)
     truth = None
     if (path / "truth.json").exists():
         truth = _json_or_yaml(path / "truth.json", report, "truth")
     srcs = {t: (p.name, fmt) for t, (p, fmt) in sources.items()}
     return frames, extra_cb, labels, opts, srcs, truth, failed
+
+
+def release_memory() -> None:
+    """Give back to the system the freed memory that Arrow's allocator and the C library's
+    keep for reuse (:func:`load` calls it after each read and each table typed, so the next
+    step's peak does not come on top of it; ``bench/bench_intake.py`` between its steps)."""
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:  # glibc: freed heap pages between live blocks
+        trim(0)
 
 
 def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Report) -> dict:

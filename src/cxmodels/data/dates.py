@@ -303,20 +303,18 @@ def parse_dates(s: pd.Series, spec: DateSpec) -> Parsed:
         ``values`` (naive ``datetime64[ns]``, NaT where missing or unreadable), ``notes`` on
         what was inferred and ``problems`` (message, fix, row mask) for values refused.
     """
-    out = Parsed(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
     if pd.api.types.is_datetime64_any_dtype(s):
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out.notes.append(say("note.aware", timezone=spec.timezone))
-        out.values = _naive(s, spec.timezone).astype("datetime64[ns]")
-        return out
+        aware = isinstance(s.dtype, pd.DatetimeTZDtype)
+        notes = [say("note.aware", timezone=spec.timezone)] if aware else []
+        return Parsed(_naive(s, spec.timezone).astype("datetime64[ns]", copy=False), notes)
+    fast = _arrow_iso(s, spec)
+    if fast is not None:
+        return Parsed(fast)
+    out = Parsed(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         x = s.reset_index(drop=True)
         out.values = _from_numbers(x, spec, out).set_axis(s.index)
         out.problems = [(m, f, x.index.isin(rows)) for m, f, rows in out.problems]
-        return out
-    fast = _arrow_iso(s, spec)
-    if fast is not None:
-        out.values = fast
         return out
     codes, uniques = pd.factorize(s)
     u = pd.Series(uniques, dtype=object)

@@ -30,7 +30,15 @@ from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
 from .messages import say
-from .text import ARABIC_DIGITS, GROUP_SPACES, PERSIAN_DIGITS, TEXT, canonical_name, normalize_label
+from .text import (
+    ARABIC_DIGITS,
+    GROUP_SPACES,
+    PERSIAN_DIGITS,
+    TEXT,
+    all_ascii,
+    canonical_name,
+    normalize_label,
+)
 from .vocabulary import VOCABULARY
 
 # a free-text answer of more than 131,072 characters (the csv module's default) is a value, not
@@ -443,6 +451,8 @@ def _not_utf8(table) -> list[str]:
     bad = []
     for name, col in zip(table.column_names, table.columns):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            if all_ascii(col):
+                continue  # ASCII bytes are UTF-8: one pass over the bytes settles the column
             try:
                 col.validate(full=True)
             except pa.ArrowInvalid:
@@ -508,13 +518,19 @@ def _number_forms(lines: list[str], sep: str, numeric: set[str]) -> dict[str, di
     header = [h.lstrip("\ufeff") for h in rows[0]]
     cols = [i for i, h in enumerate(header) if h in numeric]
     out: dict[str, dict[str, list]] = {}
+    seen: dict[str, str | None] = {"": None}  # each distinct value matched once
     for r in rows[1:]:
         for i in cols:
             v = r[i].strip() if i < len(r) else ""
-            form = next((name for name, rx, _ in _FORMS if rx.fullmatch(v.translate(_LATIN))), None)
+            form = seen[v] if v in seen else seen.setdefault(v, _number_form(v.translate(_LATIN)))
             if form not in (None, "int"):
                 out.setdefault(header[i], {}).setdefault(form, []).append(v)
     return out
+
+
+def _number_form(v: str) -> str | None:
+    """The name of the first of :data:`_FORMS` that ``v`` is written in, else None."""
+    return next((name for name, rx, _ in _FORMS if rx.fullmatch(v)), None)
 
 
 def _proof(forms: dict[str, dict[str, list]], mark: str) -> list[str]:

@@ -28,6 +28,7 @@ from pandas.api.types import is_numeric_dtype
 from .._format import fmt_count
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, column_kind
+from .joins import positions
 from .messages import message, opening, say
 from .text import arrow_text, is_text
 from .vocabulary import VOCABULARY
@@ -213,7 +214,8 @@ def _counted(col: str, ctx: Context, n: int, first: list) -> dict:
 def customer_positions(typed: dict) -> dict[str, np.ndarray]:
     """Each responses/interactions row's position in the customers table (-1: unknown id).
 
-    One Arrow hash lookup per table (a duplicated customer id counts at its first row).
+    One lookup per table (:func:`~cxmodels.data.joins.positions`; a duplicated customer id
+    counts at its first row).
     """
     cust = typed.get("customers")
     if cust is None or "customer_id" not in cust:
@@ -224,8 +226,7 @@ def customer_positions(typed: dict) -> dict[str, np.ndarray]:
         df = typed.get(name)
         if df is None or "customer_id" not in df:
             continue
-        pos = pc.index_in(arrow_text(df["customer_id"]), value_set=known, skip_nulls=True)
-        out[name] = pos.fill_null(-1).to_numpy().astype(np.int64)
+        out[name] = positions(arrow_text(df["customer_id"]), known)
     return out
 
 

@@ -72,10 +72,87 @@ def is_text(s) -> bool:
 
 
 def arrow_text(s: pd.Series):
-    """``s`` as one Arrow string array (no copy for a :data:`TEXT` column)."""
-    if is_text(s):
-        return pa.array(s.array)
-    return pa.array(s.astype(TEXT).array)
+    """``s`` as an Arrow chunked string array (the column's own chunks for a :data:`TEXT`
+    column: no copy, however many row groups it was read from)."""
+    if not is_text(s):
+        s = s.astype(TEXT)
+    return s.array.__arrow_array__()
+
+
+def string_parts(chunk) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets and the bytes of one Arrow string array as numpy views (no copy).
+
+    Value ``i`` is ``data[offsets[i]:offsets[i + 1]]`` (UTF-8 bytes); a missing value's slot
+    is empty.
+    """
+    wide = pa.types.is_large_string(chunk.type)
+    bufs = chunk.buffers()
+    n = len(chunk)
+    if n == 0 or bufs[1] is None:
+        return np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint8)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[chunk.offset : chunk.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    return offsets, data
+
+
+def all_ascii(arr) -> bool:
+    """True when every value of the Arrow string array ``arr`` is ASCII (a missing one too):
+    no byte of its values has the high bit set, checked eight bytes at a time."""
+    for chunk in getattr(arr, "chunks", [arr]):
+        offsets, data = string_parts(chunk)
+        text = data[offsets[0] : offsets[-1]]
+        whole = len(text) // 8 * 8
+        high = np.uint64(0x8080808080808080)
+        if (text[:whole].view(np.uint64) & high).any() or (text[whole:] & 0x80).any():
+            return False
+    return True
+
+
+def plainly_trimmed(arr) -> bool:
+    """True when no value of the Arrow string array ``arr`` is blank or begins or ends with
+    anything but a printable ASCII character (so no trimming can change one).
+
+    One gather of each value's first and last byte: a 12-million-row id column is settled
+    without building its trimmed copy. False only means "look closer".
+    """
+    for chunk in getattr(arr, "chunks", [arr]):
+        offsets, data = string_parts(chunk)
+        if len(chunk) == 0:
+            continue
+        starts, stops = offsets[:-1], offsets[1:]
+        filled = stops > starts
+        if chunk.null_count:
+            valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+            if (valid & ~filled).any():
+                return False
+            starts, stops = starts[valid], stops[valid]
+        elif not filled.all():
+            return False
+        for ends in (data[starts], data[stops - 1]):
+            if ((ends - np.uint8(0x21)) > 0x7E - 0x21).any():  # below '!' wraps round
+                return False
+    return True
+
+
+def plain_labels(arr) -> bool:
+    """True when :func:`normalize_label` changes no value of the Arrow string array ``arr``:
+    every value printable ASCII, trimmed, not blank, with no two spaces together.
+
+    Byte passes over the column (no value is looked at in Python); False only means "look
+    closer".
+    """
+    if not plainly_trimmed(arr):
+        return False
+    for chunk in getattr(arr, "chunks", [arr]):
+        offsets, data = string_parts(chunk)
+        text = data[offsets[0] : offsets[-1]]
+        if ((text - np.uint8(0x20)) > 0x7E - 0x20).any():  # controls, DEL and non-ASCII
+            return False
+        space = text == 0x20  # no value ends in a space: two together are inside one value
+        if (space[1:] & space[:-1]).any():
+            return False
+    return True
 
 
 def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
@@ -84,7 +161,8 @@ def text_from_codes(codes: np.ndarray, values, index) -> pd.Series:
     Built by Arrow's ``take`` from the distinct values, never one Python object per row.
     """
     vals = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
-    idx = pa.array(np.asarray(codes, dtype=np.int64), mask=np.asarray(codes) < 0)
+    codes = np.asarray(codes)
+    idx = pa.array(codes, mask=codes < 0)  # in the codes' own width (int8 for a few topics)
     return pd.Series(pc.take(vals, idx), index=index, dtype=TEXT)
 
 
@@ -130,11 +208,10 @@ def clean_ids(s: pd.Series) -> pd.Series:
     """A :data:`TEXT` id column through :func:`normalize_id`; only the values that are not
     ASCII are looked at (one Arrow pass decides), so a clean 12-million-row column is
     returned as it is."""
-    odd = (
-        pc.invert(pc.string_is_ascii(arrow_text(s))).fill_null(False).to_numpy(zero_copy_only=False)
-    )
-    if not odd.any():
+    arr = arrow_text(s)
+    if all_ascii(arr):
         return s
+    odd = pc.invert(pc.string_is_ascii(arr)).fill_null(False).to_numpy(zero_copy_only=False)
     out = s.copy()
     out[odd] = map_unique(s[odd], normalize_id).astype(TEXT)
     return out

@@ -1,0 +1,140 @@
+"""The fast paths of intake give what the plain Arrow computations give (issue 32).
+
+Customer ids are matched as numbers when every id is one prefix and fixed-width digits, a text
+column skips its trim when every value begins and ends with a printable ASCII character, and a
+label column its respelling when every value is plain ASCII; each is compared here with the
+plain computation on the shapes that must fall back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from cxmodels.data.joins import positions
+from cxmodels.data.text import all_ascii, normalize_label, plain_labels, plainly_trimmed
+
+
+def _expected(ids, known) -> np.ndarray:
+    ids = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([ids])
+    found = pc.index_in(ids, value_set=known.combine_chunks(), skip_nulls=True)
+    return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+
+
+def _ids(numbers, prefix="C", width=7):
+    return [None if n is None else f"{prefix}{n:0{width}d}" for n in numbers]
+
+
+RNG = np.random.default_rng(3)
+KNOWN = _ids(RNG.permutation(np.arange(1, 2001)))
+ASKED = _ids(RNG.integers(-5, 2100, 5000).clip(0))  # unknown ones beyond 2000 and 0
+
+CASES = {
+    "numbered, shuffled": (ASKED, KNOWN),
+    "numbered, sorted": (ASKED, sorted(KNOWN)),
+    "missing ids": (ASKED[:50] + [None] * 5 + ASKED[50:100], KNOWN),
+    "missing known": (ASKED, KNOWN[:10] + [None] + KNOWN[10:]),
+    "duplicated known": (ASKED, KNOWN + KNOWN[:100] + ["C0000005"]),
+    "sparse numbers": (_ids([1, 10**12, 5, 7]), _ids([10**12, 7, 3 * 10**11])),
+    "other width": (_ids([1, 2, 3], width=6) + _ids([2]), _ids([1, 2, 3])),
+    "other prefix": (_ids([1, 2], prefix="c") + _ids([2]), _ids([1, 2, 3])),
+    "letters among digits": (["C00000x1", "C0000001"], _ids([1, 2])),
+    "no digits": (["a", "b", "c"], ["c", "a"]),
+    "digits only": (["0001", "002", "0002"], ["0002", "0001"]),
+    "persian": (["م۱", "C0000001"], ["C0000001", "م۱"]),
+    "empty known": (["C0000001"], []),
+    "empty ids": ([], _ids([1])),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_positions_are_index_in(case, kind):
+    ids, known = CASES[case]
+    known = pa.chunked_array([pa.array(known, type=kind)])
+    whole = pa.array(ids, type=kind)
+    expected = _expected(whole, known)
+    assert np.array_equal(positions(whole, known), expected)
+    cut = max(len(ids) // 3, 1)  # several chunks, one of them a slice
+    chunked = pa.chunked_array([whole[:cut], whole[cut:]], type=kind)
+    assert np.array_equal(positions(chunked, known), expected)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "b c", None],
+        [" a"],
+        ["a "],
+        ["a\t"],
+        ["", "a"],
+        ["x", "\u00a0y"],
+        ["سلام", "a"],
+        ["a\u3000"],
+        [None, None],
+    ],
+)
+def test_plainly_trimmed_only_when_trimming_changes_nothing(values):
+    arr = pa.chunked_array([pa.array(values, type=pa.large_string())])
+    trimmed = pc.utf8_trim_whitespace(arr)
+    unchanged = pc.all(pc.equal(arr, trimmed)).as_py() in (True, None)
+    blank = pc.any(pc.equal(trimmed, "")).as_py()
+    if plainly_trimmed(arr):
+        assert unchanged and not blank
+    assert plainly_trimmed(arr) == (
+        all(v is None or v.strip() == v != "" for v in values)
+        and all(v is None or v.isascii() for v in values)
+    )
+
+
+LABELS = [
+    (["premium", "mass market", None], True),
+    (["mass  market"], False),
+    (["mass\tmarket"], False),
+    (["mass\x1fmarket"], False),  # a separator Python counts as whitespace
+    (["north", ""], False),
+    (["north "], False),
+    (["\u0634\u0645\u0627\u0644"], False),  # Persian: looked at value by value
+    (["a\u200fb"], False),  # a direction mark inside
+    ([None], True),
+]
+
+
+@pytest.mark.parametrize(("values", "plain"), LABELS)
+def test_plain_labels_only_when_normalising_changes_nothing(values, plain):
+    arr = pa.chunked_array([pa.array(values, type=pa.large_string())])
+    assert plain_labels(arr) is plain
+    if plain:
+        assert all(v is None or (normalize_label(v) or None) == v for v in values)
+    else:
+        assert any(v is not None and (normalize_label(v) or None) != v for v in values) or any(
+            v is not None and not v.isascii() for v in values
+        )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["abcdefghij", "x", None], ["abcdefgh\u00e9"], ["x", "\u06f1"], [], [None], ["a" * 17]],
+)
+def test_all_ascii_is_arrows_ascii_check(values):
+    arr = pa.array(values, type=pa.string())
+    expected = pc.all(pc.string_is_ascii(arr)).as_py() in (True, None)
+    assert all_ascii(arr) is expected
+    assert all_ascii(arr[1:]) is (pc.all(pc.string_is_ascii(arr[1:])).as_py() in (True, None))
+
+
+def test_validate_shares_no_column_with_the_callers_tables(world):
+    """Typed tables are built from the raw columns without copies; ``cx.validate`` copies
+    what it returns, so writing into its result never writes into the caller's tables (a
+    column typing leaves alone, an unknown one, included)."""
+    import cxmodels as cx
+
+    resp = world.responses.assign(extra_score=np.arange(len(world.responses), dtype=float))
+    src = cx.CXData(customers=world.customers, responses=resp, interactions=world.interactions)
+    before = resp.copy()
+    out = cx.validate(src, raise_errors=False)
+    for col in ("nps", "overall_sat", "survey_date", "extra_score"):
+        out.responses.iloc[0, out.responses.columns.get_loc(col)] = out.responses[col].iloc[1]
+    assert resp.equals(before)
