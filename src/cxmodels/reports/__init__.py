@@ -86,6 +86,7 @@ _SUBMODULES = {
     "kernel",
     "localize",
     "locks",
+    "markup",
     "privacy",
     "runner",
     "state",

@@ -21,7 +21,7 @@ from ..export import export_tables
 from ..i18n import t
 from .config import ReportSpec
 from .localize import localize_page, translate_notebook
-from .widgets import SNAPSHOT_MIME, TABLE_MIME, md_inline
+from .markup import SNAPSHOT_MIME, TABLE_MIME, md_inline
 
 
 def _parameters(nb) -> dict:
@@ -199,7 +199,7 @@ def _snapshot(nb) -> dict | None:
 
 def shown_tables(nb) -> dict:
     """``{sheet name: DataFrame}`` of every table the notebook showed through the widgets
-    (:data:`.widgets.TABLE_MIME` outputs), in display order."""
+    (:data:`.markup.TABLE_MIME` outputs), in display order."""
     out = {}
     for c in nb.cells:
         for o in c.get("outputs", []):

@@ -50,10 +50,7 @@ from ..metrics import metric_name
 from ..plots import _set_alt
 from ..value import covariates
 from .config import table_columns
-
-SNAPSHOT_MIME = "application/vnd.cxmodels.snapshot+json"
-#: The MIME type under which a shown table's data travels in the executed notebook.
-TABLE_MIME = "application/vnd.cxmodels.table+json"
+from .markup import SNAPSHOT_MIME, TABLE_MIME, md_inline
 
 _TABLES: dict[str, pd.DataFrame] = {}  # this kernel's shown tables, in display order
 
@@ -272,18 +269,6 @@ def finding(text, caveat: bool = False) -> Any:
     body = "".join(f"<p>{md_inline(x)}</p>" for x in items)
     kind, direction = "cx-caveat" if caveat else "cx-finding", " dir='rtl'" if is_rtl() else ""
     return HTML(f"<div class='{kind}'{direction}>{body}</div>")
-
-
-def md_inline(text: str) -> str:
-    """Escape ``text`` for HTML, then render ``**bold**``, ``*italics*`` and ```code```.
-
-    The one path from a sentence to HTML: every value in it (labels from the data included)
-    is escaped first, so only the marks above become tags.
-    """
-    text = html.escape(str(text))
-    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", text)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
 def tiles(kpis) -> Any:
