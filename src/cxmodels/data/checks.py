@@ -62,23 +62,17 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
         report.add(
             table,
             ", ".join(sorted(set(renamed.values()))),
-            say(
+            *message(
                 "renamed_columns",
                 shown=say("separator").join(f"{a!r} -> {b}" for a, b in renamed.items()),
             ),
-            say("renamed_columns.fix"),
             severity="note",
         )
     out = df if names == list(df.columns) else df.set_axis(names, axis=1)  # set_axis copies
     dup = out.columns[out.columns.duplicated()].unique()
     for d in dup:
         where = [str(c) for c, n in zip(df.columns, names) if n == d]
-        report.add(
-            table,
-            d,
-            say("duplicated_column", shown=say("and").join(map(repr, where))),
-            say("duplicated_column.fix"),
-        )
+        report.add(table, d, *message("duplicated_column", shown=say("and").join(map(repr, where))))
     if len(dup):
         out = out.loc[:, ~out.columns.duplicated()]
     known = {c.name for c in spec.columns}
@@ -87,13 +81,7 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
             continue
         hint = did_you_mean(col, sorted(known - set(out.columns)))
         if hint:
-            report.add(
-                table,
-                col,
-                say("unknown_column", hint=hint),
-                say("unknown_column.fix"),
-                severity="warning",
-            )
+            report.add(table, col, *message("unknown_column", hint=hint), severity="warning")
     return out
 
 
@@ -104,8 +92,7 @@ def required_columns(df: pd.DataFrame, table: str, report: Report) -> None:
             report.add(
                 table,
                 c.name,
-                say("missing_column", hint=did_you_mean(c.name, others)),
-                say("missing_column.fix", column=c.name),
+                *message("missing_column", hint=did_you_mean(c.name, others), column=c.name),
             )
 
 
@@ -222,13 +209,7 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
         return s, np.zeros(len(s), dtype=bool), "not_numbers", ""
     new = numeric_text(s, decimal)
     if _stringy(s) and has_eastern_digits(pd.unique(s.dropna())):
-        report.add(
-            table,
-            col,
-            say("eastern_digits"),
-            say("eastern_digits.fix"),
-            severity="note",
-        )
+        report.add(table, col, *message("eastern_digits"), severity="note")
     blank = s.isna() | (s.astype(str).str.strip() == "") if _stringy(s) else s.isna()
     comma = (
         _stringy(s)
@@ -331,13 +312,7 @@ def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Rep
         if not str(col).startswith(RATING_PREFIXES) or col in cb:
             continue
         if user_drivers and str(col).startswith("attr_"):
-            report.add(
-                "responses",
-                col,
-                say("not_a_driver"),
-                say("not_a_driver.fix"),
-                severity="note",
-            )
+            report.add("responses", col, *message("not_a_driver"), severity="note")
             cb[col] = {"driver": False}
             continue
         cb[col] = default_scale(col)

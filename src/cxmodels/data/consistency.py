@@ -172,12 +172,11 @@ def wave_order(responses, codebook: dict, report: Report, counts=None) -> list |
         report.add(
             "responses",
             "wave",
-            say(
+            *message(
                 "waves_ordered",
                 rule=say(WAVE_RULES[rule]),
                 order=say("separator").join(map(str, order)),
             ),
-            say("waves_ordered.fix"),
             severity=sev,
         )
     return order
@@ -195,17 +194,17 @@ def check_waves(counts: pd.Series, declared: list | None, last: list, report: Re
     twice = written_twice(counts.index)
     if twice:
         shown = say("semicolon").join(say("and").join(map(repr, g)) for g in twice)
-        report.add("responses", "wave", say("wave_twice", shown=shown), say("wave_twice.fix"))
+        report.add("responses", "wave", *message("wave_twice", shown=shown))
     empty = [w for w in declared or [] if w not in counts.index]
     if empty:
         waves = say("separator").join(map(repr, empty))
-        text = say("wave_empty", waves=waves), say("wave_empty.fix")
+        text = message("wave_empty", waves=waves)
         report.add("responses", "wave", *text, severity="warning")
     typical = counts.median()
     small = counts[(counts < SMALL_WAVE) & (counts < typical / 5) & counts.index.isin(last)]
     if len(small):
         shown = say("separator").join(f"{w!r} {n}" for w, n in small.items())
-        text = say("wave_small", shown=shown, typical=int(typical)), say("wave_small.fix")
+        text = message("wave_small", shown=shown, typical=int(typical))
         report.add("responses", "wave", *text, severity="warning")
 
 
@@ -225,8 +224,7 @@ def soft_checks(typed: dict, report: Report) -> None:
                 report.add(
                     "responses",
                     ",".join(attrs[:2]) + ",...",
-                    say("straight_lining"),
-                    say("straight_lining.fix"),
+                    *message("straight_lining"),
                     keys(resp, "responses", straight),
                     severity="warning",
                 )

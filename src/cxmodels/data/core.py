@@ -26,7 +26,7 @@ from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
 from .contract import TABLES, default_codebook
 from .dataset import CXData, Reported, is_dataset  # noqa: F401  (their home before 0.3)
-from .messages import say
+from .messages import message
 from .readers import (
     DUCKDB_SUFFIXES,
     Options,
@@ -106,12 +106,7 @@ def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
         con = duckdb.connect(str(path), read_only=True)
     except Exception as exc:
         first = str(exc).splitlines()[0][:160]
-        report.add(
-            "database",
-            "",
-            say("not_duckdb", file=path.name, why=first),
-            say("not_duckdb.fix"),
-        )
+        report.add("database", "", *message("not_duckdb", file=path.name, why=first))
         return frames, None, {}
     try:
         present = {
@@ -224,12 +219,7 @@ def load(
         )
     if path.is_file() and path.suffix.lower() not in DUCKDB_SUFFIXES:  # both engines
         report = Report()
-        report.add(
-            "database",
-            "",
-            say("single_file", file=path.name),
-            say("single_file.fix"),
-        )
+        report.add("database", "", *message("single_file", file=path.name))
         raise DataValidationError(report, str(path))
     if engine == "duckdb":
         if not validate_data:

@@ -29,7 +29,7 @@ import yaml
 from .._validation import Report, did_you_mean
 from .contract import CONTRACT, TABLES
 from .dates import DateSpec, parse_dates
-from .messages import say
+from .messages import message, say
 from .text import (
     ARABIC_DIGITS,
     GROUP_SPACES,
@@ -149,12 +149,7 @@ def _json_or_yaml(path: Path, report: Report, table: str):
         where = say("at_line", line=mark.line + 1) if mark is not None else ""
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     at = say("at", where=where) if where else ""
-    report.add(
-        table,
-        "",
-        say("malformed", file=path.name, at=at, why=why),
-        say("malformed.fix", file=path.name),
-    )
+    report.add(table, "", *message("malformed", file=path.name, at=at, why=why))
     return None
 
 
@@ -167,12 +162,12 @@ def read_meta(folder: Path, report: Report) -> Options:
     if raw is None:
         return Options()
     if not isinstance(raw, dict):
-        report.add("meta", "", say("meta_not_object"), say("meta_not_object.fix"))
+        report.add("meta", "", *message("meta_not_object"))
         return Options()
     _check_meta_keys(raw, META_KEYS, "meta.json", report)
     tables = raw.get("tables") or {}
     if not isinstance(tables, dict):
-        report.add("meta", "tables", say("meta_tables"), say("meta_tables.fix"))
+        report.add("meta", "tables", *message("meta_tables"))
         tables = {}
     for t, sub in tables.items():
         if t not in TABLES:
@@ -209,12 +204,7 @@ def _check_meta_values(opts: Options, report: Report) -> None:
     try:
         ZoneInfo(opts.timezone)
     except Exception:
-        report.add(
-            "meta",
-            "timezone",
-            say("unknown_timezone", value=opts.timezone),
-            say("unknown_timezone.fix"),
-        )
+        report.add("meta", "timezone", *message("unknown_timezone", value=opts.timezone))
         opts.timezone = "UTC"
     if opts.observation_end is not None:
         cal = opts.settings.get("calendar")
@@ -222,26 +212,16 @@ def _check_meta_values(opts: Options, report: Report) -> None:
         end = parse_dates(pd.Series([str(opts.observation_end)]), spec).values.iloc[0]
         if pd.isna(end):
             report.add(
-                "meta",
-                "observation_end",
-                say("end_not_a_date", value=opts.observation_end),
-                say("end_not_a_date.fix"),
+                "meta", "observation_end", *message("end_not_a_date", value=opts.observation_end)
             )
         opts.observation_end = None if pd.isna(end) else str(end.date())
     for scope in [opts.settings, *opts.tables.values()]:
         sep, enc, dec = scope.get("separator"), scope.get("encoding"), scope.get("decimal")
         if sep is not None and sep not in SEPARATORS:
-            report.add(
-                "meta",
-                "separator",
-                say("unknown_separator", value=sep),
-                say("unknown_separator.fix"),
-            )
+            report.add("meta", "separator", *message("unknown_separator", value=sep))
             scope.pop("separator")
         if dec is not None and dec not in (".", ","):
-            report.add(
-                "meta", "decimal", say("unknown_decimal", value=dec), say("unknown_decimal.fix")
-            )
+            report.add("meta", "decimal", *message("unknown_decimal", value=dec))
             scope.pop("decimal")
         if enc is not None:
             try:
@@ -257,12 +237,7 @@ def _check_meta_values(opts: Options, report: Report) -> None:
         cal = scope.get("calendar")
         for v in cal.values() if isinstance(cal, dict) else [cal]:
             if v is not None and v not in ("gregorian", "jalali"):
-                report.add(
-                    "meta",
-                    "calendar",
-                    say("unknown_calendar", value=v),
-                    say("unknown_calendar.fix"),
-                )
+                report.add("meta", "calendar", *message("unknown_calendar", value=v))
                 scope.pop("calendar", None)
 
 
@@ -276,10 +251,7 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
     found = [p for p in paths if p.exists()]
     if len(found) > 1:
         report.add(
-            "codebook",
-            "",
-            say("two_codebooks", first=found[0].name, second=found[1].name),
-            say("two_codebooks.fix"),
+            "codebook", "", *message("two_codebooks", first=found[0].name, second=found[1].name)
         )
     if not found:
         return None
@@ -287,22 +259,12 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        report.add(
-            "codebook",
-            "",
-            say("codebook_not_mapping", file=found[0].name),
-            say("codebook_not_mapping.fix"),
-        )
+        report.add("codebook", "", *message("codebook_not_mapping", file=found[0].name))
         return None
     out = {}
     for col, entry in raw.items():
         if not isinstance(entry, dict):
-            report.add(
-                "codebook",
-                str(col),
-                say("codebook_entry", file=found[0].name),
-                say("codebook_entry.fix"),
-            )
+            report.add("codebook", str(col), *message("codebook_entry", file=found[0].name))
             continue
         if "order" in entry:
             out[col] = entry
@@ -323,12 +285,7 @@ def read_codebook(folder: Path, report: Report) -> dict | None:
             )
             continue
         if entry["min"] >= entry["max"]:
-            report.add(
-                "codebook",
-                str(col),
-                say("min_not_below_max", file=found[0].name),
-                say("min_not_below_max.fix"),
-            )
+            report.add("codebook", str(col), *message("min_not_below_max", file=found[0].name))
             continue
         out[col] = entry
     return out
@@ -368,8 +325,7 @@ def find_sources(folder: Path, report: Report) -> dict[str, tuple[Path, str]]:
                 report.add(
                     name,
                     "",
-                    say("not_a_format", file=p.name, suffix=p.suffix or say("no_suffix")),
-                    say("not_a_format.fix"),
+                    *message("not_a_format", file=p.name, suffix=p.suffix or say("no_suffix")),
                     severity="warning",
                 )
                 continue
@@ -377,12 +333,7 @@ def find_sources(folder: Path, report: Report) -> dict[str, tuple[Path, str]]:
     out = {}
     for t, paths in found.items():
         if len(paths) > 1:
-            report.add(
-                t,
-                "",
-                say("two_files", files=say("and").join(p.name for p in paths)),
-                say("two_files.fix"),
-            )
+            report.add(t, "", *message("two_files", files=say("and").join(p.name for p in paths)))
             continue
         out[t] = (paths[0], FORMATS[paths[0].suffix.lower()])
     return out
@@ -395,19 +346,14 @@ def read_source(
     reader = {"parquet": _parquet, "csv": _csv, "excel": _excel, "xls": _excel, "spss": _spss}
     try:
         if path.stat().st_size == 0:
-            raise ReadFailure(say("file_empty"), say("file_empty.fix"))
+            raise ReadFailure(*message("file_empty"))
         df, labels = reader[fmt](path, table, opts, codebook, report)
     except ReadFailure as exc:
         report.add(table, "", say("file_says", file=path.name, message=exc.message), exc.fix)
         return None, {}
     except Exception as exc:  # any library error becomes one line naming the file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        report.add(
-            table,
-            "",
-            say("unreadable", file=path.name, format=fmt.upper(), why=first),
-            say("unreadable.fix", format=fmt.upper()),
-        )
+        report.add(table, "", *message("unreadable", file=path.name, format=fmt.upper(), why=first))
         return None, {}
     if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1):
         df = df.reset_index(drop=True)  # a copy: only when the reader did not number the rows
@@ -438,9 +384,9 @@ def _parquet(path, table, opts, codebook, report):
     try:
         table = pq.read_table(path)
     except Exception as exc:
-        raise ReadFailure(say("bad_parquet"), say("bad_parquet.fix")) from exc
+        raise ReadFailure(*message("bad_parquet")) from exc
     for name in _not_utf8(table):
-        raise ReadFailure(say("not_utf8", column=name), say("not_utf8.fix"))
+        raise ReadFailure(*message("not_utf8", column=name))
     return arrow_frame(table), {}
 
 
@@ -602,21 +548,15 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
     with open(path, "rb") as fh:
         sample = fh.read(1 << 20)
     if not sample.strip():
-        raise ReadFailure(say("file_empty"), say("file_empty.fix"))
+        raise ReadFailure(*message("file_empty"))
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ReadFailure(
-            say("binary"),
-            say("binary.fix"),
-        )
+        raise ReadFailure(*message("binary"))
     enc = opts.get(table, "encoding") or _detect_encoding(sample)
     try:
         text = sample.decode(enc, errors="strict" if len(sample) < 1 << 20 else "ignore")
     except UnicodeDecodeError as exc:
         line = sample[: exc.start].count(b"\n") + 1
-        raise ReadFailure(
-            say("bad_encoding", encoding=enc, line=line),
-            say("bad_encoding.fix"),
-        ) from exc
+        raise ReadFailure(*message("bad_encoding", encoding=enc, line=line)) from exc
     every = text.lstrip("\ufeff").splitlines()
     if len(sample) >= 1 << 20:
         every = every[:-1]  # the last line of a cut sample may be cut too
@@ -630,7 +570,7 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
         report.add(
             table,
             "",
-            say(
+            *message(
                 "dialect",
                 file=path.name,
                 encoding=enc,
@@ -639,7 +579,6 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
                 + (say("grouping", mark=group) if group else ""),
                 how=how,
             ),
-            say("dialect.fix"),
             severity="note",
         )
     return enc, sep, dec, group
@@ -725,19 +664,13 @@ def _csv(path, table, opts, codebook, report):
         if df is None:  # the C parser: slower, but its messages name the line and fields
             df = pd.read_csv(path, low_memory=False, **kw)
     except pd.errors.EmptyDataError as exc:
-        raise ReadFailure(say("file_empty"), say("file_empty.fix")) from exc
+        raise ReadFailure(*message("file_empty")) from exc
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         where = say("fields", line=m.group(2), n=m.group(3), header=m.group(1)) if m else str(exc)
-        raise ReadFailure(
-            say("cannot_split", where=where),
-            say("cannot_split.fix", separator=sep),
-        ) from exc
+        raise ReadFailure(*message("cannot_split", where=where, separator=sep)) from exc
     except UnicodeDecodeError as exc:
-        raise ReadFailure(
-            say("bad_encoding_later", encoding=enc),
-            say("bad_encoding_later.fix"),
-        ) from exc
+        raise ReadFailure(*message("bad_encoding_later", encoding=enc)) from exc
     if len(header) == df.shape[1]:
         df.columns = header  # keep duplicated names visible (pandas would write 'nps.1')
     return df, {}
@@ -756,15 +689,9 @@ def _sheets(path: Path, fmt_engine: str, sheet) -> dict[str, pd.DataFrame]:
     try:
         return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine=fmt_engine)
     except zipfile.BadZipFile as exc:
-        raise ReadFailure(
-            say("bad_excel"),
-            say("bad_excel.fix"),
-        ) from exc
+        raise ReadFailure(*message("bad_excel")) from exc
     except ImportError as exc:
-        raise ReadFailure(
-            say("xls_needs_xlrd"),
-            say("xls_needs_xlrd.fix"),
-        ) from exc
+        raise ReadFailure(*message("xls_needs_xlrd")) from exc
 
 
 def _excel(path, table, opts, codebook, report):
@@ -790,8 +717,7 @@ def _excel(path, table, opts, codebook, report):
             report.add(
                 table,
                 "",
-                say("title_rows", file=path.name, sheet=name, n=hdr),
-                say("title_rows.fix"),
+                *message("title_rows", file=path.name, sheet=name, n=hdr),
                 severity="note",
             )
         parts.append((name, body))
@@ -799,8 +725,7 @@ def _excel(path, table, opts, codebook, report):
         first = next(iter(sheets.values()), pd.DataFrame())
         row = [str(v) for v in first.dropna(how="all").head(1).stack().tolist()][:8]
         raise ReadFailure(
-            say("no_header", columns=say("separator").join(sorted(required)), row=row),
-            say("no_header.fix"),
+            *message("no_header", columns=say("separator").join(sorted(required)), row=row)
         )
     return _stack_sheets(parts, skipped, path, table, report), {}
 
@@ -845,13 +770,12 @@ def _visible(sheets: dict, path: Path, table: str, declared, report: Report) -> 
         n = sum(f[1] for f in unsaved.values())
         first = next(iter(unsaved.items()))
         raise ReadFailure(
-            say(
+            *message(
                 "formulas_unsaved",
                 n=n,
                 sheets=say("separator").join(map(repr, unsaved)),
                 cell=f"{first[0]}!{first[1][2]}",
-            ),
-            say("formulas_unsaved.fix"),
+            )
         )
     return kept
 
@@ -862,17 +786,15 @@ def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.
     for n, _ in parts:
         if n not in {m for m, _ in same}:
             report.add(
-                table,
-                "",
-                say("other_columns", file=path.name, sheet=n, first=parts[0][0]),
-                say("other_columns.fix"),
+                table, "", *message("other_columns", file=path.name, sheet=n, first=parts[0][0])
             )
     if skipped:
         report.add(
             table,
             "",
-            say("sheets_skipped", file=path.name, sheets=say("separator").join(map(repr, skipped))),
-            say("sheets_skipped.fix"),
+            *message(
+                "sheets_skipped", file=path.name, sheets=say("separator").join(map(repr, skipped))
+            ),
             severity="note",
         )
     if len(same) == 1:
@@ -907,7 +829,7 @@ def _spss(path, table, opts, codebook, report):
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise ReadFailure(say("bad_spss"), say("bad_spss.fix")) from exc
+        raise ReadFailure(*message("bad_spss")) from exc
     labels = {}
     for col, lab in meta.variable_value_labels.items():
         lab = {int(a) if float(a).is_integer() else a: b for a, b in lab.items()}
@@ -924,8 +846,7 @@ def _spss(path, table, opts, codebook, report):
             report.add(
                 table,
                 col,
-                say("missing_codes", file=path.name, codes=named, n=int(hit.sum())),
-                say("missing_codes.fix"),
+                *message("missing_codes", file=path.name, codes=named, n=int(hit.sum())),
                 severity="warning",
             )
         labels[col] = {a: b for a, b in lab.items() if a not in set(codes)}
