@@ -862,7 +862,7 @@ def test_fast_csv_parser_reads_as_the_c_parser(tmp_path, world, dialect):
             "sep": sep,
             "decimal": dec,
             "encoding": enc,
-            "dtype": readers._text_columns(t, header),
+            "dtype": dict.fromkeys(readers._columns_of_kind(t, header, readers.TEXT_KINDS), "str"),
             "keep_default_na": False,
             "na_values": readers.NA_VALUES,
         }

@@ -16,7 +16,7 @@ from .contract import CONTRACT, RATING_PREFIXES, REQUIRED_TABLES, column_kind, d
 from .dates import DateSpec, parse_dates
 from .kano_words import wording
 from .messages import message, say, shown
-from .readers import Options
+from .readers import Options, merge_codebook
 from .text import (
     TEXT,
     arrow_text,
@@ -97,9 +97,9 @@ def required_columns(df: pd.DataFrame, table: str, report: Report) -> None:
 
 
 # --------------------------------------------------------------------------- typing
-def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
+def as_text(s: pd.Series) -> pd.Series:
     """Identifiers and text as :data:`~cxmodels.data.text.TEXT`: ints without '.0', leading
-    zeros kept, blanks missing, surrounding spaces trimmed (when ``strip``).
+    zeros kept, blanks missing, surrounding spaces trimmed.
 
     Text read from Parquet or CSV is already Arrow strings: the trim and the blank check are
     two Arrow passes, and the column is returned as is when neither changes anything.
@@ -110,29 +110,28 @@ def as_text(s: pd.Series, strip: bool = True) -> pd.Series:
         whole = s.dropna() % 1 == 0
         return (s.astype("Int64") if whole.all() else s).astype("string").astype(TEXT)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return _categories_as_text(s, strip)
+        return _categories_as_text(s)
     if not is_text(s) and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         s = s.astype(TEXT)
     if is_text(s):
-        return _trimmed(s) if strip else s
+        return _trimmed(s)
 
     def one(v):
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
-        t = str(v).strip() if strip else str(v)
-        return t or None
+        return str(v).strip() or None
 
     codes, uniques = pd.factorize(s)
     return text_from_codes(codes, [one(u) for u in uniques], s.index)
 
 
-def _categories_as_text(s: pd.Series, strip: bool) -> pd.Series:
+def _categories_as_text(s: pd.Series) -> pd.Series:
     """A categorical column as text: text categories converted once and taken by code (a
     12-million-row column of a few topics is never one Python object per row)."""
     cats = pd.Series(s.cat.categories.to_numpy(dtype=object))
     if pd.api.types.infer_dtype(cats, skipna=True) != "string":
-        return as_text(s.astype(object), strip)
-    values = as_text(cats.astype(TEXT), strip).to_numpy(dtype=object, na_value=None)
+        return as_text(s.astype(object))
+    values = as_text(cats.astype(TEXT)).to_numpy(dtype=object, na_value=None)
     return text_from_codes(s.cat.codes.to_numpy(), values, s.index)
 
 
@@ -194,7 +193,7 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
         )
     for msg, fix, mask in parsed.problems:
         report.add(table, col, msg, fix, keys(df, table, mask))
-    return parsed.values, parsed.bad(blank), "not_dates", ""
+    return parsed.values, parsed.bad(blank), "not_dates"
 
 
 def _stringy(s: pd.Series) -> bool:
@@ -206,7 +205,7 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
     if pd.api.types.is_numeric_dtype(s):  # already numbers (Parquet): nothing to read
-        return s, np.zeros(len(s), dtype=bool), "not_numbers", ""
+        return s, np.zeros(len(s), dtype=bool), "not_numbers"
     new = numeric_text(s, decimal)
     if _stringy(s) and has_eastern_digits(pd.unique(s.dropna())):
         report.add(table, col, *message("eastern_digits"), severity="note")
@@ -216,13 +215,13 @@ def _numbers(s: pd.Series, table: str, col: str, decimal: str, report: Report):
         and decimal == "."
         and s[new.isna() & ~blank].astype(str).str.fullmatch(r"-?\d+,\d+").any()
     )
-    return new, (new.isna() & ~blank).to_numpy(), "decimal_comma" if comma else "not_numbers", ""
+    return new, (new.isna() & ~blank).to_numpy(), "decimal_comma" if comma else "not_numbers"
 
 
 def _booleans(s: pd.Series):
     """true/false, yes/no, 1/0 (and Persian) as booleans, mapped over the distinct values."""
     if pd.api.types.is_bool_dtype(s):
-        return s, np.zeros(len(s), dtype=bool), "", ""
+        return s, np.zeros(len(s), dtype=bool), ""
     codes, uniques = pd.factorize(s)
     low = pd.Series(uniques, dtype=object).astype(str).map(normalize_label).str.lower()
     mapped = np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, None))
@@ -231,13 +230,8 @@ def _booleans(s: pd.Series):
     missing = np.append(pd.isna(mapped), True)[codes]
     bad = np.append(pd.isna(mapped) & ~blank_u, False)[codes]
     if missing.any():  # pandas' nullable booleans, as a Parquet round trip gives them
-        return (
-            pd.Series(pd.arrays.BooleanArray(value, missing), index=s.index),
-            bad,
-            "not_booleans",
-            "",
-        )
-    return pd.Series(value, index=s.index), bad, "not_booleans", ""
+        value = pd.arrays.BooleanArray(value, missing)
+    return pd.Series(value, index=s.index), bad, "not_booleans"
 
 
 def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Report):
@@ -262,13 +256,13 @@ def coerce(df: pd.DataFrame, table: str, opts: Options, excel: bool, report: Rep
             out[col] = _labels(s, table, col, report)
             continue
         if kind in ("date", "datetime"):
-            new, bad, what, fix = _dates(df, table, col, opts, excel, report)
+            new, bad, what = _dates(df, table, col, opts, excel, report)
         elif kind == "num" and table == "kano_answers" and _stringy(s):
-            new, bad, what, fix = _kano_wording(s, table, col, decimal, report)
+            new, bad, what = _kano_wording(s, table, col, decimal, report)
         elif kind == "num":
-            new, bad, what, fix = _numbers(s, table, col, decimal, report)
+            new, bad, what = _numbers(s, table, col, decimal, report)
         else:
-            new, bad, what, fix = _booleans(s)
+            new, bad, what = _booleans(s)
         if bad.any():
             text, fix = message(what, table=table, column=col, values=shown(s[bad].dropna()))
             report.add(table, col, text, fix, keys(df, table, bad))
@@ -280,8 +274,8 @@ def _kano_wording(s: pd.Series, table: str, col: str, decimal: str, report: Repo
     """Kano answers given as questionnaire wording ('I like it', «خوشم می‌آید») or as numbers;
     values that are neither are shown."""
     words = s.map(wording(pd.unique(s.dropna()))).astype(float)
-    new, bad, _, _ = _numbers(s.where(words.isna()), table, col, decimal, report)
-    return words.fillna(new), bad, "not_kano", ""
+    new, bad, _ = _numbers(s.where(words.isna()), table, col, decimal, report)
+    return words.fillna(new), bad, "not_kano"
 
 
 def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: Report):
@@ -299,16 +293,15 @@ def type_table(name: str, df, opts: Options, excel: bool, failed: set, report: R
 
 
 # --------------------------------------------------------------------------- scales
-def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Report) -> dict:
-    """Give every rating column a scale: the codebook's, else the contract's default.
+def complete_codebook(codebook: dict, columns, user_drivers: bool, report: Report) -> dict:
+    """Give every rating column (of the responses' ``columns``; None: no responses) a scale:
+    the codebook's, else the contract's default.
 
     When the codebook lists ``attr_*`` drivers, an ``attr_*`` column it does not list is not a
     driver (a note says so); otherwise every ``attr_*`` column gets the default 1-10 scale.
     """
     cb = {k: dict(v) for k, v in codebook.items()}
-    if responses is None:
-        return cb
-    for col in responses.columns:
+    for col in () if columns is None else columns:
         if not str(col).startswith(RATING_PREFIXES) or col in cb:
             continue
         if user_drivers and str(col).startswith("attr_"):
@@ -317,3 +310,11 @@ def complete_codebook(codebook: dict, responses, user_drivers: bool, report: Rep
             continue
         cb[col] = default_scale(col)
     return cb
+
+
+def file_codebook(extra: dict | None, labels: dict, columns, report: Report) -> dict:
+    """A loaded data set's codebook: the defaults, the file's codebook (``extra``) and SPSS
+    value labels over them, completed for the responses' ``columns``."""
+    user_drivers = any(str(k).startswith("attr_") for k in (extra or {}))
+    cb = merge_codebook(extra, labels)
+    return complete_codebook(cb, columns, user_drivers, report)

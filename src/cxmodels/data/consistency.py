@@ -42,13 +42,13 @@ LABEL_COLUMNS = {
 }
 
 
-def _date_cols(typed: dict):
-    for t, cols in DATE_COLUMNS.items():
+def _present(typed: dict, columns: dict, dates: bool = False):
+    """``(table, column, frame)`` for each of ``columns`` (``{table: names}``) that ``typed``
+    has (typed as dates, when ``dates``)."""
+    for t, cols in columns.items():
         df = typed.get(t)
-        if df is None:
-            continue
-        for c in cols:
-            if c in df and pd.api.types.is_datetime64_any_dtype(df[c]):
+        for c in cols if df is not None else ():
+            if _is_date(df, c) if dates else c in df:
                 yield t, c, df
 
 
@@ -56,7 +56,7 @@ def observation_end(typed: dict, declared, report: Report) -> pd.Timestamp:
     """The declared end, else the latest date of the typed tables (:func:`inferred_end`)."""
     if declared is not None:
         return pd.Timestamp(declared)
-    cols = list(_date_cols(typed))
+    cols = list(_present(typed, DATE_COLUMNS, dates=True))
     every = [df[c].dropna().to_numpy().astype("datetime64[ns]") for _, c, df in cols]
     ns = np.sort(np.concatenate(every).astype(np.int64)) if every else np.array([], np.int64)
 
@@ -136,17 +136,11 @@ def context(typed: dict, cb: dict, end, report: Report) -> Context:
 
 def check_labels(typed: dict, report: Report) -> None:
     """Labels that differ only in case or spacing are reported (they would be two groups)."""
-    for t, cols in LABEL_COLUMNS.items():
-        df = typed.get(t)
-        if df is None:
-            continue
-        for c in cols:
-            if c not in df:
-                continue
-            groups = near_duplicates(df[c])
-            if groups:
-                shown = say("semicolon").join(say("versus").join(map(repr, g)) for g in groups[:3])
-                report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
+    for t, c, df in _present(typed, LABEL_COLUMNS):
+        groups = near_duplicates(df[c])
+        if groups:
+            shown = say("semicolon").join(say("versus").join(map(repr, g)) for g in groups[:3])
+            report.add(t, c, *message("near_duplicates", shown=shown), severity="warning")
 
 
 #: The rules :func:`~.waves.order_waves` names, and their catalogue keys.

@@ -24,7 +24,7 @@ import pyreadstat
 
 from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
-from .contract import TABLES, default_codebook
+from .contract import TABLES
 from .dataset import CXData, Reported, is_dataset  # noqa: F401  (their home before 0.3)
 from .messages import message
 from .readers import (
@@ -32,7 +32,6 @@ from .readers import (
     Options,
     _json_or_yaml,
     find_sources,
-    merge_codebook,
     read_codebook,
     read_meta,
     read_source,
@@ -90,7 +89,8 @@ def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
     report = Report(list(kept))
     if data.codebook is not None and data.responses is not None:
         data = replace(
-            data, codebook=checks.complete_codebook(data.codebook, data.responses, False, report)
+            data,
+            codebook=checks.complete_codebook(data.codebook, data.responses.columns, False, report),
         )
     out = _validate(data, report)
     if raise_errors:
@@ -100,29 +100,14 @@ def validate(data: CXData, *, raise_errors: bool = True) -> CXData:
 
 # --------------------------------------------------------------------------- loaders
 def _read_duckdb(path: Path, report: Report) -> tuple[dict, dict | None, dict]:
-    frames: dict = {t: None for t in TABLES}
-    extra_cb, meta = None, {}
+    """The tables, codebook and meta of a DuckDB file, attached as the DuckDB engine does."""
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except Exception as exc:
-        first = str(exc).splitlines()[0][:160]
-        report.add("database", "", *message("not_duckdb", file=path.name, why=first))
-        return frames, None, {}
-    try:
-        present = {
-            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        sources, extra_cb, meta = duck._database_sources(con, path, report)
+        frames = {
+            t: con.execute(f"SELECT * FROM {sources[t]}").df() if t in sources else None
+            for t in TABLES
         }
-        for t in TABLES:
-            frames[t] = con.execute(f'select * from "{t}"').df() if t in present else None
-        if "codebook" in present:
-            cbdf = con.execute("select * from codebook").df()
-            extra_cb = {
-                c: {"min": lo, "max": hi}
-                for c, lo, hi in zip(cbdf["column"], cbdf["min"], cbdf["max"])
-            }
-        if "meta" in present:
-            end = con.execute("select observation_end from meta").fetchone()[0]
-            meta = {"observation_end": str(end)}
     finally:
         con.close()
     return frames, extra_cb, meta
@@ -163,17 +148,6 @@ def release_memory() -> None:
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
     if trim is not None:  # glibc: freed heap pages between live blocks
         trim(0)
-
-
-def _codebook_for(frames: dict, extra_cb: dict | None, labels: dict, report: Report) -> dict:
-    """Defaults for every rating column found, the file's codebook and SPSS labels over them."""
-    resp = frames.get("responses")
-    user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
-    cb = merge_codebook(default_codebook(()), extra_cb, labels)
-    if resp is None:
-        return cb
-    renamed = pd.DataFrame(columns=[canonical_name(c) for c in resp.columns])  # names only
-    return checks.complete_codebook(cb, renamed, user_drivers, report)
 
 
 def load(
@@ -238,9 +212,11 @@ def load(
     else:
         frames, extra_cb, labels, opts, srcs, truth, failed = _read_folder(path, report)
     end = as_of or opts.observation_end
+    resp = frames.get("responses")
+    names = None if resp is None else [canonical_name(c) for c in resp.columns]
     data = CXData(
         **(frames if not validate_data else dict.fromkeys(("customers", "responses"))),
-        codebook=_codebook_for(frames, extra_cb, labels, report),
+        codebook=checks.file_codebook(extra_cb, labels, names, report),
         observation_end=pd.Timestamp(end) if end else None,
         source=str(path),
         truth=truth,

@@ -33,15 +33,7 @@ import pandas as pd
 
 from .._validation import Problem, Report
 from . import checks, consistency
-from .contract import (
-    CONTRACT,
-    DERIVED,
-    REQUIRED_TABLES,
-    TABLES,
-    column_kind,
-    default_codebook,
-    is_id,
-)
+from .contract import CONTRACT, DERIVED, REQUIRED_TABLES, TABLES, column_kind, is_id
 from .dataset import CXData, Reported, check_selected, no_customers
 from .kano_words import wording
 from .messages import message, say, shown
@@ -51,7 +43,6 @@ from .readers import (
     _csv_dialect,
     _json_or_yaml,
     find_sources,
-    merge_codebook,
     read_codebook,
     read_meta,
 )
@@ -76,7 +67,7 @@ MAX_LINE = 1 << 30  # the longest CSV line DuckDB reads (a comment of megabytes 
 MAX_LABELS = 10_000  # label columns with more distinct values are left as they are
 
 
-def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
+def connect(memory_limit: str = MEMORY_LIMIT):
     """A DuckDB connection held to ``memory_limit`` (it spills to a temporary folder beyond)."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -84,8 +75,6 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None):
     # no progress bar; in Jupyter it is off already and setting it is refused (needs ipywidgets)
     if con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]:
         con.execute("SET enable_progress_bar = false")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
     return con
 
 
@@ -669,11 +658,8 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
         if (path / "truth.json").exists():
             truth = _json_or_yaml(path / "truth.json", report, "truth")
     views = typed_views(con, sources, opts, decimals, report)
-    user_drivers = any(str(k).startswith("attr_") for k in (extra_cb or {}))
-    cb = merge_codebook(default_codebook(()), extra_cb, {})
-    if "responses" in views:
-        empty = pd.DataFrame(columns=[c.name for c in views["responses"]])
-        cb = checks.complete_codebook(cb, empty, user_drivers, report)
+    resp = [c.name for c in views["responses"]] if "responses" in views else None
+    cb = checks.file_codebook(extra_cb, {}, resp, report)
     declared = as_of or opts.observation_end
     end, waves = validate_sql(con, views, cb, declared, report)  # every problem at once
     report.raise_or_warn(str(path))

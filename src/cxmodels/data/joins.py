@@ -55,9 +55,7 @@ def with_customer_columns(
     require_columns(frame, [KEY], table)
     require_columns(customers, [KEY], "customers")
     cols = [c for c in (customers.columns if columns is None else columns) if c != KEY]
-    missing = [c for c in cols if c not in customers.columns]
-    if missing:
-        require_columns(customers, missing, "customers")
+    require_columns(customers, cols, "customers")
     cols = [c for c in cols if c not in frame.columns]
     if not cols:
         return frame.copy()

@@ -27,7 +27,7 @@ import pyreadstat
 import yaml
 
 from .._validation import Report, did_you_mean
-from .contract import CONTRACT, TABLES
+from .contract import CONTRACT, TABLES, default_codebook
 from .dates import DateSpec, parse_dates
 from .messages import message, say
 from .text import (
@@ -59,18 +59,8 @@ FORMATS = {
 DUCKDB_SUFFIXES = {".duckdb", ".db", ".ddb"}
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1256", "latin-1")
-META_KEYS = (
-    "observation_end",
-    "timezone",
-    "encoding",
-    "separator",
-    "decimal",
-    "date_format",
-    "calendar",
-    "sheet",
-    "tables",
-)
 TABLE_KEYS = ("encoding", "separator", "decimal", "date_format", "calendar", "sheet")
+META_KEYS = ("observation_end", "timezone", *TABLE_KEYS, "tables")
 MISSING_LABELS = (
     "refused",
     "refuse",
@@ -171,11 +161,8 @@ def read_meta(folder: Path, report: Report) -> Options:
         tables = {}
     for t, sub in tables.items():
         if t not in TABLES:
-            report.add(
-                "meta",
-                "tables",
-                say("unknown_table", table=t, hint=did_you_mean(t, TABLES)),
-                say("use_one_of", known=say("separator").join(TABLES)),
+            _unknown(
+                report, "tables", TABLES, "unknown_table", table=t, hint=did_you_mean(t, TABLES)
             )
         elif isinstance(sub, dict):
             _check_meta_keys(sub, TABLE_KEYS, f"meta.json tables.{t}", report)
@@ -189,14 +176,18 @@ def read_meta(folder: Path, report: Report) -> Options:
     return opts
 
 
+def _unknown(report: Report, column: str, known, name: str, **values) -> None:
+    """A ``meta.json`` key or value not among ``known`` (message ``name``), the known ones as
+    the fix."""
+    fix = say("use_one_of", known=say("separator").join(known))
+    report.add("meta", column, say(name, **values), fix)
+
+
 def _check_meta_keys(raw: dict, allowed, where: str, report: Report) -> None:
     for k in raw:
         if k not in allowed:
-            report.add(
-                "meta",
-                str(k),
-                say("unknown_key", where=where, hint=did_you_mean(k, allowed)),
-                say("use_one_of", known=say("separator").join(allowed)),
+            _unknown(
+                report, str(k), allowed, "unknown_key", where=where, hint=did_you_mean(k, allowed)
             )
 
 
@@ -216,24 +207,17 @@ def _check_meta_values(opts: Options, report: Report) -> None:
             )
         opts.observation_end = None if pd.isna(end) else str(end.date())
     for scope in [opts.settings, *opts.tables.values()]:
-        sep, enc, dec = scope.get("separator"), scope.get("encoding"), scope.get("decimal")
-        if sep is not None and sep not in SEPARATORS:
-            report.add("meta", "separator", *message("unknown_separator", value=sep))
-            scope.pop("separator")
-        if dec is not None and dec not in (".", ","):
-            report.add("meta", "decimal", *message("unknown_decimal", value=dec))
-            scope.pop("decimal")
+        for key, known in (("separator", SEPARATORS), ("decimal", (".", ","))):
+            if scope.get(key) is not None and scope[key] not in known:
+                report.add("meta", key, *message(f"unknown_{key}", value=scope.pop(key)))
+        enc = scope.get("encoding")
         if enc is not None:
             try:
                 codecs.lookup(enc)
             except LookupError:
-                report.add(
-                    "meta",
-                    "encoding",
-                    say("unknown_encoding", value=enc),
-                    say("use_one_of", known=say("separator").join(ENCODINGS)),
+                _unknown(
+                    report, "encoding", ENCODINGS, "unknown_encoding", value=scope.pop("encoding")
                 )
-                scope.pop("encoding")
         cal = scope.get("calendar")
         for v in cal.values() if isinstance(cal, dict) else [cal]:
             if v is not None and v not in ("gregorian", "jalali"):
@@ -295,9 +279,10 @@ def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def merge_codebook(base: dict, extra: dict | None, labels: dict) -> dict:
-    """``base`` with a codebook file's entries (``extra``) and SPSS value labels over it."""
-    cb = {k: dict(v) for k, v in base.items()}
+def merge_codebook(extra: dict | None, labels: dict) -> dict:
+    """The default scales with a codebook file's entries (``extra``) and SPSS value labels
+    over them."""
+    cb = default_codebook(())
     for k, v in (extra or {}).items():
         cb[k] = {**cb.get(k, {"labels": {}}), **v}
         cb[k]["labels"] = {
@@ -452,6 +437,11 @@ _FORMS = (
 )
 
 
+#: By decimal mark: the grouping mark and the forms of :data:`_FORMS` written with it.
+_GROUPING = {
+    ",": (".", {"dot3", "dot_groups", "comma_grouped"}),
+    ".": (",", {"comma3", "comma_groups", "point_grouped"}),
+}
 _LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2, GROUP_SPACES)
 
 
@@ -521,27 +511,15 @@ def _sniff_marks(lines: list[str], sep: str, numeric: set[str], table: str, decl
         )
     elif dec is None:
         dec = "."  # only '1,250'-like values: a comma then three digits is grouping
-    group, three = (
-        (".", ("dot3", "dot_groups", "comma_grouped"))
-        if dec == ","
-        else (
-            ",",
-            ("comma3", "comma_groups", "point_grouped"),
-        )
-    )
-    grouped = any(k in three for k in seen)
-    return dec, (group if grouped else None)
+    group, grouped = _GROUPING[dec]
+    return dec, (group if seen & grouped else None)
 
 
-def _numeric_columns(table: str, header: list[str]) -> set[str]:
-    """Header names of the contract's number columns (where marks are inferred)."""
+def _columns_of_kind(table: str, header: list[str], kinds: tuple[str, ...]) -> list[str]:
+    """Header names of the contract's columns of ``kinds``: numbers (where marks are inferred);
+    identifiers, labels and dates (read as text: leading zeros kept, no '.0', no guessing)."""
     spec = CONTRACT[table]
-    out = set()
-    for h in header:
-        c = spec.column(canonical_name(h.lstrip("\ufeff")))
-        if c is not None and c.kind == "num":
-            out.add(h.lstrip("\ufeff"))
-    return out
+    return [h for h in header if getattr(spec.column(canonical_name(h)), "kind", None) in kinds]
 
 
 def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple:
@@ -562,7 +540,8 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
         every = every[:-1]  # the last line of a cut sample may be cut too
     lines = every[:50]
     sep = opts.get(table, "separator") or _sniff_separator(lines)
-    numeric = _numeric_columns(table, next(csv.reader(lines[:1], delimiter=sep), []))
+    header = [h.lstrip("\ufeff") for h in next(csv.reader(lines[:1], delimiter=sep), [])]
+    numeric = set(_columns_of_kind(table, header, ("num",)))
     dec, group = _sniff_marks(every, sep, numeric, table, opts.get(table, "decimal"))
     declared = {k for k in ("encoding", "separator", "decimal") if opts.get(table, k)}
     if enc != "utf-8" or sep != "," or dec != "." or group or declared:
@@ -584,17 +563,7 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
     return enc, sep, dec, group
 
 
-def _text_columns(table: str, header: list[str]) -> dict[str, str]:
-    """Read identifiers, labels and dates as text: leading zeros kept, no '.0', no guessing."""
-    spec = CONTRACT[table]
-    out = {}
-    for h in header:
-        c = spec.column(canonical_name(h))
-        if c is not None and c.kind in ("str", "cat", "date", "datetime"):
-            out[h] = "str"
-    return out
-
-
+TEXT_KINDS = ("str", "cat", "date", "datetime")
 NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"]
 
 
@@ -655,7 +624,7 @@ def _csv(path, table, opts, codebook, report):
         "sep": sep,
         "decimal": dec,
         "encoding": enc,
-        "dtype": _text_columns(table, header),
+        "dtype": dict.fromkeys(_columns_of_kind(table, header, TEXT_KINDS), "str"),
         "keep_default_na": False,
         "na_values": NA_VALUES,
     }

@@ -237,8 +237,6 @@ def numeric_text(s: pd.Series, decimal: str = ".") -> pd.Series:
     The other mark is read only as thousands grouping the digits in threes (:data:`GROUPED`).
     Values that are not numbers become NaN; the caller reports them.
     """
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s
     chars, group = str.maketrans(number_map(decimal)), "," if decimal == "." else "."
 
     def one(v):
