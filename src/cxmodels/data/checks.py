@@ -59,15 +59,9 @@ def canonical_columns(df: pd.DataFrame, table: str, report: Report) -> pd.DataFr
             renamed[col] = new
         names.append(new)
     if renamed:
-        report.add(
-            table,
-            ", ".join(sorted(set(renamed.values()))),
-            *message(
-                "renamed_columns",
-                shown=say("separator").join(f"{a!r} -> {b}" for a, b in renamed.items()),
-            ),
-            severity="note",
-        )
+        shown = say("separator").join(f"{a!r} -> {b}" for a, b in renamed.items())
+        text = message("renamed_columns", shown=shown)
+        report.add(table, ", ".join(sorted(set(renamed.values()))), *text, severity="note")
     out = df if names == list(df.columns) else df.set_axis(names, axis=1)  # set_axis copies
     dup = out.columns[out.columns.duplicated()].unique()
     for d in dup:

@@ -161,18 +161,11 @@ def wave_order(responses, codebook: dict, report: Report, counts=None) -> list |
     order, rule = order_waves(responses["wave"], dates, declared)
     counts = responses["wave"].value_counts() if counts is None else counts
     check_waves(counts, declared, [w for w in order if w in counts.index][-2:], report)
-    if rule not in ("their labels (periods)",):
+    if rule != "their labels (periods)":
         sev = "warning" if rule == "their labels as text" else "note"
-        report.add(
-            "responses",
-            "wave",
-            *message(
-                "waves_ordered",
-                rule=say(WAVE_RULES[rule]),
-                order=say("separator").join(map(str, order)),
-            ),
-            severity=sev,
-        )
+        shown = say("separator").join(map(str, order))
+        text = message("waves_ordered", rule=say(WAVE_RULES[rule]), order=shown)
+        report.add("responses", "wave", *text, severity=sev)
     return order
 
 
@@ -213,13 +206,12 @@ def soft_checks(typed: dict, report: Report) -> None:
             same = ~np.isnan(first)
             for col in attrs[1:]:
                 same &= resp[col].to_numpy(dtype=float, na_value=np.nan) == first
-            straight = pd.Series(same, index=resp.index)
-            if straight.any():
+            if same.any():
                 report.add(
                     "responses",
                     ",".join(attrs[:2]) + ",...",
                     *message("straight_lining"),
-                    keys(resp, "responses", straight),
+                    keys(resp, "responses", same),
                     severity="warning",
                 )
     for name, df in typed.items():

@@ -24,7 +24,7 @@ import pyreadstat
 
 from .._validation import DataValidationError, Report, check_option, fail
 from . import checks, consistency, duck
-from .contract import TABLES
+from .contract import DERIVED, TABLES
 from .dataset import CXData, Reported, is_dataset  # noqa: F401  (their home before 0.3)
 from .messages import message
 from .readers import (
@@ -236,13 +236,12 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
     Writes ``codebook.json`` and ``meta.json`` beside the tables (and ``truth.json`` if known).
     """
     path = Path(path)
-    derived = {"customers": ["tenure_days", "churned"]}
     if fmt == "duckdb":
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         try:
             for t, df in data.tables.items():
-                con.register("_frame", df.drop(columns=[c for c in derived.get(t, []) if c in df]))
+                con.register("_frame", df.drop(columns=[c for c in DERIVED.get(t, ()) if c in df]))
                 con.execute(f'create or replace table "{t}" as select * from _frame')
                 con.unregister("_frame")
             cb = pd.DataFrame(
@@ -261,7 +260,7 @@ def save(data: CXData, path: str | Path, fmt: str = "parquet") -> Path:
     path.mkdir(parents=True, exist_ok=True)
     suffix = {"parquet": ".parquet", "csv": ".csv", "excel": ".xlsx", "spss": ".sav"}[fmt]
     for t, df in data.tables.items():
-        df = df.drop(columns=[c for c in derived.get(t, []) if c in df])
+        df = df.drop(columns=[c for c in DERIVED.get(t, ()) if c in df])
         target = path / f"{t}{suffix}"
         if fmt == "parquet":
             df.to_parquet(target, index=False)

@@ -79,7 +79,7 @@ def connect(memory_limit: str = MEMORY_LIMIT):
 
 
 # --------------------------------------------------------------------------- sources
-def _file_sources(con, path: Path, report: Report, opts: Options) -> tuple[dict, dict]:
+def _file_sources(path: Path, report: Report, opts: Options) -> tuple[dict, dict]:
     """``{table: SQL source}`` for a folder (Parquet and UTF-8 CSV files, one per table) and
     ``{table: decimal mark}`` of the CSV files."""
     out, decimals = {}, {}
@@ -123,11 +123,8 @@ def _database_sources(con, path: Path, report: Report) -> tuple[dict, dict | Non
     try:
         con.execute(f"ATTACH {_lit(path)} AS src (READ_ONLY)")
     except Exception as exc:
-        report.add(
-            "database",
-            "",
-            *message("not_duckdb", file=path.name, why=str(exc).splitlines()[0][:160]),
-        )
+        why = str(exc).splitlines()[0][:160]
+        report.add("database", "", *message("not_duckdb", file=path.name, why=why))
         return {}, None, {}
     q = "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
     names = {r[0] for r in con.execute(q).fetchall()}
@@ -363,7 +360,7 @@ class _Check:
     raw: bool = False  # the message shows the values as written (the ``__raw__`` column)
 
 
-def _typing_checks(t: str, cols: list[_Column]) -> list[_Check]:
+def _typing_checks(cols: list[_Column]) -> list[_Check]:
     """Values that the typed view could not read (its ``__bad__`` flags)."""
     return [
         _Check(c.name, _q("__bad__" + c.name), "not_" + c.what, raw=bool(c.raw))
@@ -393,7 +390,7 @@ def _count_sql(c: _Check, screened: bool = True) -> str:
 def _scan(con, t: str, cols: list[_Column], ctx: Context, report: Report) -> None:
     """The typing and rule checks and the columns' fill rates of one table, in one scan; then
     the rules that read window columns, one query each."""
-    v, found = _q("t_" + t), _typing_checks(t, cols) + _rule_checks(t, ctx)
+    v, found = _q("t_" + t), _typing_checks(cols) + _rule_checks(t, ctx)
     agg = ", ".join([_count_sql(c) for c in found] + [f"count({_q(c.name)})" for c in cols])
     counts = con.execute(f"SELECT count(*), {agg} FROM {v}").fetchone()
     total, counts, filled = counts[0], counts[1 : len(found) + 1], counts[len(found) + 1 :]
@@ -654,7 +651,7 @@ def _load(con, spill: str, path: Path, as_of, report: Report) -> DuckData:
     else:
         opts = read_meta(path, report)
         extra_cb = read_codebook(path, report)
-        sources, decimals = _file_sources(con, path, report, opts)
+        sources, decimals = _file_sources(path, report, opts)
         if (path / "truth.json").exists():
             truth = _json_or_yaml(path / "truth.json", report, "truth")
     views = typed_views(con, sources, opts, decimals, report)

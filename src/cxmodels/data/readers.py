@@ -109,17 +109,14 @@ class Options:
         ``"table.column"`` or ``"column"``.
         """
         for scope in (self.tables.get(table, {}), self.settings):
-            if key not in scope:
-                continue
-            value = scope[key]
-            if isinstance(value, dict):
-                if column is None:
-                    continue
+            value = scope.get(key)
+            if not isinstance(value, dict):
+                if key in scope:
+                    return value
+            elif column is not None:
                 for k in (f"{table}.{column}", column):
                     if k in value:
                         return value[k]
-                continue
-            return value
         return None
 
 
@@ -666,7 +663,7 @@ def _sheets(path: Path, fmt_engine: str, sheet) -> dict[str, pd.DataFrame]:
 def _excel(path, table, opts, codebook, report):
     engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
     sheet = opts.get(table, "sheet")
-    sheets = _sheets(path, engine, sheet if sheet is not None else None)
+    sheets = _sheets(path, engine, sheet)
     if not isinstance(sheets, dict):
         sheets = {str(sheet): sheets}
     if engine == "openpyxl":
@@ -773,18 +770,9 @@ def _stack_sheets(parts, skipped, path: Path, table: str, report: Report) -> pd.
     col = "wave" if table == "responses" and "wave" not in key else "sheet"
     df = pd.concat(frames, keys=[n for n, _ in same], names=[col, None]).reset_index(0)
     rows = say("separator").join(f"{n!r} {len(b):,}" for n, b in same)
-    report.add(
-        table,
-        col,
-        say(
-            "sheets_stacked" if col == "sheet" else "sheets_as_waves",
-            file=path.name,
-            n=len(same),
-            rows=rows,
-        ),  # fmt: skip
-        say("sheets_stacked.fix"),
-        severity="note",
-    )
+    name = "sheets_stacked" if col == "sheet" else "sheets_as_waves"
+    text = say(name, file=path.name, n=len(same), rows=rows), say("sheets_stacked.fix")
+    report.add(table, col, *text, severity="note")
     return df.infer_objects()
 
 
@@ -803,11 +791,9 @@ def _spss(path, table, opts, codebook, report):
     for col, lab in meta.variable_value_labels.items():
         lab = {int(a) if float(a).is_integer() else a: b for a, b in lab.items()}
         declared = (codebook or {}).get(col, {}).get("missing_codes")
-        codes = (
-            declared
-            if declared is not None
-            else [a for a, b in lab.items() if _is_missing_label(b)]
-        )
+        codes = declared
+        if codes is None:
+            codes = [a for a, b in lab.items() if _is_missing_label(b)]
         if codes and col in df:
             hit = df[col].isin(codes)
             df.loc[hit, col] = float("nan")
