@@ -543,20 +543,13 @@ def _csv_dialect(path: Path, table: str, opts: Options, report: Report) -> tuple
     declared = {k for k in ("encoding", "separator", "decimal") if opts.get(table, k)}
     if enc != "utf-8" or sep != "," or dec != "." or group or declared:
         how = say("declared" if declared else "detected")
-        report.add(
-            table,
-            "",
-            *message(
-                "dialect",
-                file=path.name,
-                encoding=enc,
-                separator=say(f"separator.{SEPARATORS[sep]}"),
-                decimal=say("decimal.comma" if dec == "," else "decimal.point")
-                + (say("grouping", mark=group) if group else ""),
-                how=how,
-            ),
-            severity="note",
+        mark = say("decimal.comma" if dec == "," else "decimal.point")
+        mark += say("grouping", mark=group) if group else ""
+        separator = say(f"separator.{SEPARATORS[sep]}")
+        text = message(
+            "dialect", file=path.name, encoding=enc, separator=separator, decimal=mark, how=how
         )
+        report.add(table, "", *text, severity="note")
     return enc, sep, dec, group
 
 
