@@ -546,3 +546,27 @@ def test_sentiment_check_on_the_default_sample_is_true(sample_pages):
     assert agreement(np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0])) == pytest.approx(
         (0.75, (1 + 2 / 3) / 2, 0.5)
     )  # p_o 3/4, p_e 1/2 * 1/4 + 1/2 * 3/4 = 1/2, kappa (3/4 - 1/2) / (1/2)
+
+
+@pytest.mark.reference("statsmodels Logit (unpenalised maximum likelihood)")
+def test_sentiment_calibration_is_plain_maximum_likelihood():
+    """The calibration's coefficients are statsmodels' unpenalised Logit on the training
+    respondents (scikit-learn's default L2 penalty, C = 1, used to shrink them unstated)."""
+    import statsmodels.api as sm
+
+    from cxmodels.voice.sentiment import HELD_OUT, calibrate
+
+    rng = np.random.default_rng(3)
+    n = 600
+    counts = rng.poisson(0.8, size=(n, 2)).astype(float)
+    eta = -0.3 + 1.2 * counts[:, 0] - 1.5 * counts[:, 1]
+    label = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    label[rng.random(n) < 0.1] = np.nan
+    group = np.arange(n)
+    got = calibrate(counts, label, group, seed=11)
+    has = np.isfinite(label)
+    groups = group[has]  # one comment per respondent here; the split draws over those rated
+    held = np.isin(group, groups[np.random.default_rng([11, 28]).random(groups.size) < HELD_OUT])
+    train = has & ~held
+    ref = sm.Logit(label[train], sm.add_constant(counts[train])).fit(disp=0).params[1:]
+    np.testing.assert_allclose(got.coef, ref, rtol=1e-8)

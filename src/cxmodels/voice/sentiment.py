@@ -8,7 +8,8 @@ negative copula up to two words after it (*خوب نبود*). The counts of prai
 
 **Calibration.** Where the respondents gave a 0-10 recommendation rating, promoters (9-10) and
 detractors (0-6) are a weak label of a comment's tone. A logistic regression of the label on
-``p`` and ``q`` (:class:`sklearn.linear_model.LogisticRegression`) is fitted on three quarters
+``p`` and ``q`` (the package's one logistic fit, :func:`cxmodels._numeric.logit`: plain maximum
+likelihood; it adds a 1e-6 ridge only if that fit fails, e.g. under separation) is fitted on three quarters
 of the respondents; the accuracy reported is how often the sign of the sentiment shipped
 agrees with the label on the held-out quarter's comments that have a sentiment word, beside
 always guessing the group larger in the training part (the base rate), the balanced accuracy
@@ -33,8 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
+from .._numeric import logit
 from .normalize import negators, sentiment_lexicon
 
 HELD_OUT = 0.25
@@ -147,8 +148,8 @@ def calibrate(counts: np.ndarray, label: np.ndarray, group: np.ndarray, seed: in
     test = has & np.isin(group, groups[test_groups])
     train = has & ~test
     y = label.astype(float)
-    model = LogisticRegression().fit(counts[train], y[train])
-    b = model.coef_[0]
+    X = np.column_stack([np.ones(int(train.sum())), counts[train]])
+    b = logit(X, y[train]).params[1:]
     ok = bool(b[0] > 0 > b[1])
     shipped = score(counts[test], Calibration(ok, coef=(float(b[0]), float(b[1]))))
     said = shipped != 0  # comments with a sentiment word: the others say nothing to check
