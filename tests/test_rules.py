@@ -21,6 +21,7 @@ import cxmodels as cx
 from cxmodels.data import rules
 from cxmodels.data.contract import CONTRACT, default_codebook
 from cxmodels.i18n import t
+from tests.test_intake import _found as _problems  # every problem a load reports, refused or not
 
 pytest.importorskip("duckdb")
 
@@ -157,15 +158,6 @@ def _folder(world, tmp: Path, which: str) -> Path:
             d = fn(d)
         d.to_csv(p, index=False)
     return folder
-
-
-def _problems(folder: Path, engine: str) -> list:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return cx.load(folder, engine=engine).report.problems
-        except cx.DataValidationError as exc:
-            return exc.report.problems
 
 
 def _key(p):
