@@ -9,12 +9,23 @@ plain computation on the shapes that must fall back.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from cxmodels.data.joins import positions
-from cxmodels.data.text import all_ascii, normalize_label, plain_labels, plainly_trimmed
+from cxmodels.data.messages import opening
+from cxmodels.data.rules import repeated
+from cxmodels.data.text import (
+    TEXT,
+    all_ascii,
+    distinct,
+    empty_share,
+    normalize_label,
+    plain_labels,
+    plainly_trimmed,
+)
 
 
 def _expected(ids, known) -> np.ndarray:
@@ -138,3 +149,46 @@ def test_validate_shares_no_column_with_the_callers_tables(world):
     for col in ("nps", "overall_sat", "survey_date", "extra_score"):
         out.responses.iloc[0, out.responses.columns.get_loc(col)] = out.responses[col].iloc[1]
     assert resp.equals(before)
+
+
+@pytest.mark.parametrize("n", [1, 50, (1 << 22) + 7, 10**12])
+def test_repeated_codes_are_pandas_duplicated(n):
+    """Repeated codes, counted in blocks (one or several) or sorted, are pandas' duplicates."""
+    rng = np.random.default_rng(n % 1000)
+    size = 20_000
+    codes = np.where(
+        rng.random(size) < 0.5, rng.integers(-1, min(n, 3000), size), rng.integers(0, n, size)
+    )
+    codes[:3] = [-1, -1, min(n, 3000) - 1]
+    expected = (codes >= 0) & pd.Series(codes).duplicated(keep=False).to_numpy()
+    assert np.array_equal(repeated(codes, n), expected)
+
+
+def test_survey_twice_is_pandas_duplicated_with_unknown_and_missing_ids(world):
+    """A customer answering a wave twice: ids coded by their customer (unknown ids after the
+    known ones, missing ids and waves never repeated) give pandas' duplicated rows."""
+    import cxmodels as cx
+
+    resp = world.responses.copy()
+    resp["customer_id"] = resp["customer_id"].astype(object)
+    resp.loc[[0, 1], "customer_id"] = "ZZ9"  # unknown, twice in one wave
+    resp.loc[1, "wave"] = resp.loc[0, "wave"]
+    resp.loc[[2, 3], "customer_id"] = None  # missing, same wave: not a repeat
+    resp.loc[3, "wave"] = resp.loc[2, "wave"]
+    resp.loc[4, "wave"] = None
+    resp.loc[5] = resp.loc[6]  # a known customer twice
+    src = cx.CXData(customers=world.customers, responses=resp, interactions=world.interactions)
+    out = cx.validate(src, raise_errors=False)
+    report, typed = out.report, out.responses
+    pair = ["customer_id", "wave"]
+    expected = typed.duplicated(pair, keep=False) & typed[pair].notna().all(axis=1)
+    found = [p for p in report.problems if p.message.startswith(opening("survey_twice"))]
+    assert expected.sum() >= 4 and len(found) == 1
+    assert str(int(expected.sum())) in found[0].message
+
+
+@pytest.mark.parametrize("values", [["a", None, "b", "a"], [None, None], [], ["x"]])
+def test_distinct_and_empty_share_of_text_are_pandas(values):
+    s = pd.Series(values, dtype=object).astype(TEXT)
+    assert distinct(s) == list(pd.unique(s.dropna()))
+    assert empty_share(s) == (s.isna().mean() if len(s) else 0.0)

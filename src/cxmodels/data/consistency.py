@@ -6,6 +6,8 @@ Each function adds to one :class:`~cxmodels._validation.Report` and never raises
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -23,10 +25,12 @@ from .rules import (
     far_beyond,
     typed_columns,
 )
+from .text import empty_share
 from .vocabulary import near_duplicates
 from .waves import order_waves, written_twice
 
 OUTLIER_GAP = pd.Timedelta(days=60)
+RULE_THREADS = 2  # the rules evaluated at once (more would hold more of their row masks)
 LABEL_COLUMNS = {
     "customers": (
         "segment",
@@ -101,12 +105,29 @@ def _is_date(df, col) -> bool:
 def run_rules(typed: dict, ctx: Context, report: Report) -> None:
     """Every rule of the registry (:data:`~.rules.RULES`, :data:`~.rules.COUNT_RULES`) in its
     pandas form on the typed tables."""
-    for rule in RULES:
-        df = typed.get(rule.table)
-        for col in rule.targets(ctx) if df is not None else ():
-            hit = np.asarray(rule.rows(df, col, ctx), dtype=bool)
-            if hit.any():
-                _report(report, rule, df, col, hit, ctx)
+    tasks = [
+        (rule, col, typed[rule.table])
+        for rule in RULES
+        if typed.get(rule.table) is not None
+        for col in rule.targets(ctx)
+    ]
+
+    def rows(task) -> np.ndarray | None:
+        rule, col, df = task
+        hit = np.asarray(rule.rows(df, col, ctx), dtype=bool)
+        return hit if hit.any() else None  # a clean column's mask is not kept
+
+    # the rules read and never write: evaluated on two threads (numpy and Arrow let go of the
+    # interpreter), the customer lookup first and the rules reading it last, so one thread
+    # looks up while the other checks; reported in the registry's order
+    later = sorted(range(len(tasks)), key=lambda i: tasks[i][0].looks_up)
+    with ThreadPoolExecutor(max_workers=RULE_THREADS) as pool:
+        if any(rule.looks_up for rule, _, _ in tasks):
+            pool.submit(ctx.look_up)
+        found = dict(zip(later, pool.map(rows, [tasks[i] for i in later])))
+    for i, (rule, col, df) in enumerate(tasks):
+        if found[i] is not None:
+            _report(report, rule, df, col, found[i], ctx)
     for count in COUNT_RULES:
         df = typed.get(count.table)
         if df is not None and ctx.has(count.table, *count.by):
@@ -216,7 +237,7 @@ def soft_checks(typed: dict, report: Report) -> None:
                 )
     for name, df in typed.items():
         if df is not None and len(df):
-            half_empty(name, {c: df[c].isna().mean() for c in df.columns}, report)
+            half_empty(name, {c: empty_share(df[c]) for c in df.columns}, report)
 
 
 def half_empty(table: str, shares: dict, report: Report) -> None:

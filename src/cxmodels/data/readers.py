@@ -364,7 +364,10 @@ def arrow_frame(table) -> pd.DataFrame:
 
 def _parquet(path, table, opts, codebook, report):
     try:
-        table = pq.read_table(path)
+        # page by page (pre_buffer=False): buffering whole column chunks first, pyarrow's
+        # default for remote stores, holds the compressed file beside its columns (local
+        # files read faster without it: bench/bench_intake.py)
+        table = pq.read_table(path, pre_buffer=False)
     except Exception as exc:
         raise ReadFailure(*message("bad_parquet")) from exc
     for name in _not_utf8(table):

@@ -17,6 +17,7 @@ columns (:func:`.checks.coerce`, :func:`.duck._type_column`), and the checks on 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -52,15 +53,22 @@ class Context:
     far: set = field(default_factory=set)  # (table, column) with dates far beyond the others
     typed: dict | None = None  # the pandas engine's typed tables
     _positions: dict | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def has(self, table: str, *cols: str) -> bool:
         return set(cols) <= self.columns.get(table, set())
 
     def positions(self, table: str) -> np.ndarray:
         """Each row's position in the customers table (-1: unknown id); pandas engine."""
-        if self._positions is None:
-            self._positions = customer_positions(self.typed or {})
-        return self._positions[table]
+        return self.look_up()[table]
+
+    def look_up(self) -> dict[str, np.ndarray]:
+        """:func:`customer_positions`, looked up once (rules evaluated on other threads wait
+        for the first)."""
+        with self._lock:
+            if self._positions is None:
+                self._positions = customer_positions(self.typed or {})
+        return self._positions
 
 
 def far_beyond(report: Report) -> set:
@@ -96,6 +104,7 @@ class Rule:
     window: Callable[[str], dict[str, str]] | None = None  # SQL window columns ``sql`` reads
     alias: Alias | None = None  # another name for the rows, when the whole column says so
     screen: Callable[[str], str] | None = None  # SQL: an aggregate, 0 when no row breaks it
+    looks_up: bool = False  # pandas form reads each row's customer (:meth:`Context.positions`)
 
     def text(
         self, column: str, ctx: Context, n: int, first: list, aliased: bool = False
@@ -166,6 +175,9 @@ def _scaled(table: str) -> Targets:
 
 
 # --------------------------------------------------------------------------- duplicates
+COUNTED = 1 << 22  # codes counted at a time when looking for repeated ones (32 MB of counts)
+
+
 def _is_unique(s: pd.Series) -> bool:
     """No value (missing ones aside) twice: text sorted strictly ascending (exports are usually
     sorted by their key) settles it in one pass; otherwise Arrow counts the distinct values."""
@@ -177,11 +189,59 @@ def _is_unique(s: pd.Series) -> bool:
     return len(pc.unique(arr)) == len(arr)
 
 
-def _duplicated(cols: tuple[str, ...]):
+def _codes(df: pd.DataFrame, col: str, table: str, ctx: Context) -> tuple[np.ndarray, int]:
+    """``(codes, n)``: one integer in ``0..n-1`` per distinct value of ``df[col]``, -1 where
+    missing. A customer id of responses or interactions is coded by its position in the
+    customers table (already looked up for the reference rules), unknown ids after them."""
+    s = df[col]
+    if col != "customer_id" or ctx.typed is None or table not in ctx.look_up():
+        codes, uniques = pd.factorize(s)
+        return codes.astype(np.int64), len(uniques)
+    codes = ctx.positions(table).astype(np.int64)
+    n = len(ctx.typed["customers"])
+    unknown = (codes < 0) & s.notna().to_numpy()
+    if unknown.any():
+        extra, uniques = pd.factorize(s[unknown])
+        codes[unknown] = n + extra
+        n += len(uniques)
+    return codes, n
+
+
+def repeated(codes: np.ndarray, n: int) -> np.ndarray:
+    """True where a code (``0..n-1``; negative: missing, never repeated) occurs twice or more.
+
+    Counted by ``bincount`` over blocks of :data:`COUNTED` codes (the counts' memory stays small
+    and is reused block after block), or sorted when there are more than 16 blocks of codes.
+    """
+    kept = codes >= 0
+    if n > 16 * COUNTED:
+        ordered = np.sort(codes[kept])
+        again = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        return kept & np.isin(codes, again)
+    out = np.zeros(len(codes), dtype=bool)
+    for lo in range(0, n, COUNTED):
+        inside = kept & (codes >= lo) & (codes < lo + COUNTED) if n > COUNTED else kept
+        block = codes[inside] - lo
+        out[inside] = (np.bincount(block, minlength=min(COUNTED, n - lo)) > 1)[block]
+    return out
+
+
+def _duplicated(cols: tuple[str, ...], table: str):
+    """Rows whose values of ``cols`` (none missing) another row shares: the columns' codes
+    combined into one integer (mixed radix over the distinct values of each)."""
+
     def rows(df: pd.DataFrame, label: str, ctx: Context):
         if len(cols) == 1 and _is_unique(df[cols[0]]):
             return np.zeros(len(df), dtype=bool)
-        return df.duplicated(list(cols), keep=False) & df[list(cols)].notna().all(axis=1)
+        key, size = np.zeros(len(df), dtype=np.int64), 1
+        for col in cols:
+            codes, n = _codes(df, col, table, ctx)
+            if size * n >= 2**62:  # codes too many to combine: pandas hashes the rows
+                filled = df[list(cols)].notna().all(axis=1).to_numpy()
+                return filled & df.duplicated(list(cols), keep=False).to_numpy()
+            key = np.where((key < 0) | (codes < 0), -1, key * n + codes)
+            size *= n
+        return repeated(key, size)
 
     return rows
 
@@ -199,7 +259,7 @@ def duplicates(name: str, table: str, cols: tuple[str, ...], **kw) -> Rule:
         name,
         table,
         _fixed(table, *cols),
-        _duplicated(cols),
+        _duplicated(cols, table),
         lambda label, ctx: f"({names}) IN ({twice})",
         screen=lambda label: repeats,
         **kw,
@@ -272,10 +332,12 @@ REFERENCE_RULES = tuple(
         Rule("unknown_customers", table, _fixed(table, "customer_id", customers=("customer_id",)),
              lambda df, col, ctx, t=table: (ctx.positions(t) < 0) & df[col].notna().to_numpy(),
              lambda col, ctx: f"{q(col)} IS NOT NULL AND {q(col)} NOT IN "
-             "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)"),
+             "(SELECT customer_id FROM t_customers WHERE customer_id IS NOT NULL)",
+             looks_up=True),
         Rule("before_signup", table,
              _fixed(table, date, needs=("customer_id",), customers=("customer_id", "signup_date")),
-             _before_signup(table), _before_signup_sql(table), severity, values=_counted),
+             _before_signup(table), _before_signup_sql(table), severity, values=_counted,
+             looks_up=True),
     )
 )
 # fmt: on
@@ -443,7 +505,7 @@ RULES: tuple[Rule, ...] = (
     *ROW_RULES,
     duplicates("kano_twice", "kano_answers", ("respondent_id", "feature")),
     duplicates("survey_twice", "responses", ("customer_id", "wave"), severity="warning",
-               values=_counted),
+               values=_counted, looks_up=True),
     Rule("other_currency", "interactions", _fixed("interactions", "amount", needs=("customer_id",)),
          _other_currency, _other_currency_sql, "warning", values=_counted,
          window=_other_currency_window),

@@ -79,6 +79,23 @@ def arrow_text(s: pd.Series):
     return s.array.__arrow_array__()
 
 
+def distinct(s: pd.Series) -> list:
+    """The distinct values of ``s``, missing ones aside, in order of appearance (a :data:`TEXT`
+    column's by Arrow's hash, without a copy of the column)."""
+    if is_text(s):
+        return pc.unique(arrow_text(s)).drop_null().to_pylist()
+    return list(pd.unique(s.dropna()))
+
+
+def empty_share(s: pd.Series) -> float:
+    """The share of missing values of ``s`` (a :data:`TEXT` column's from Arrow's null count)."""
+    if not len(s):
+        return 0.0
+    if is_text(s):
+        return arrow_text(s).null_count / len(s)
+    return float(s.isna().mean())
+
+
 def string_parts(chunk) -> tuple[np.ndarray, np.ndarray]:
     """The offsets and the bytes of one Arrow string array as numpy views (no copy).
 

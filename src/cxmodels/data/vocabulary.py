@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import CHANNELS, KINDS
-from .text import canonical_name, text_from_codes
+from .text import canonical_name, distinct, text_from_codes
 
 # fmt: off
 SYNONYMS = {
@@ -83,7 +83,7 @@ def to_vocabulary(column: str):
 
 def near_duplicates(s: pd.Series) -> list[list[str]]:
     """Groups of labels that differ only in case or spacing (``'Premium'`` vs ``'premium'``)."""
-    vals = pd.Series(pd.unique(s.dropna()), dtype=object).astype(str).drop_duplicates()
+    vals = pd.Series(distinct(s), dtype=object).astype(str).drop_duplicates()
     if len(vals) < 2:
         return []
     key = vals.str.casefold().str.replace(r"[\s_\-]+", "", regex=True)
