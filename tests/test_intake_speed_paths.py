@@ -26,6 +26,7 @@ from cxmodels.data.text import (
     plain_labels,
     plainly_trimmed,
 )
+from cxmodels.data.vocabulary import VOCABULARY, in_vocabulary_order
 
 
 def _expected(ids, known) -> np.ndarray:
@@ -192,3 +193,23 @@ def test_distinct_and_empty_share_of_text_are_pandas(values):
     s = pd.Series(values, dtype=object).astype(TEXT)
     assert distinct(s) == list(pd.unique(s.dropna()))
     assert empty_share(s) == (s.isna().mean() if len(s) else 0.0)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["zz", "sms", None, "phone", "aa", "sms"],  # unknown values after the known ones
+        ["email", None],
+        ["phone", "email", "sms", "chat", "social", "web", "store"],  # already in order
+    ],
+)
+@pytest.mark.parametrize("codes", ["int8", "int32"])
+def test_vocabulary_order_is_pandas_set_categories(values, codes):
+    """Recoding to the contract's order by one Arrow take gives pandas' ``set_categories``."""
+    known = list(VOCABULARY["channel"])
+    cats = sorted({v for v in values if v is not None}, reverse=True)
+    at = np.array([-1 if v is None else cats.index(v) for v in values], dtype=codes)
+    s = pd.Series(pd.Categorical.from_codes(at, categories=cats))
+    expected = s.cat.set_categories(known + [c for c in cats if c not in known])
+    assert in_vocabulary_order(s, "channel").equals(expected)
+    assert in_vocabulary_order(s, "channel").dtype == expected.dtype

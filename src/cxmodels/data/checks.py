@@ -174,9 +174,13 @@ def _dates(df: pd.DataFrame, table: str, col: str, opts: Options, excel: bool, r
         excel_cells=excel,
     )
     parsed = parse_dates(s, spec)
-    blank = s.isna().to_numpy()
-    if _stringy(s):
-        blank |= (s == "").to_numpy()
+    if is_text(s):  # missing or empty, in one Arrow pass
+        arr = arrow_text(s)
+        blank = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
+    else:
+        blank = s.isna().to_numpy()
+        if s.dtype == object:
+            blank |= (s == "").to_numpy()
     for note in parsed.notes:
         report.add(
             table,
