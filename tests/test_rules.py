@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import cxmodels as cx
+from cxmodels._validation import Report
 from cxmodels.data import rules
 from cxmodels.data.contract import CONTRACT, default_codebook
 from cxmodels.i18n import t
@@ -283,3 +284,28 @@ def test_subset_on_every_table_reads_the_same_in_both_engines(both):
             got = b.table(name).reset_index(drop=True)
             want = df.reset_index(drop=True)
             pd.testing.assert_frame_equal(got, want, check_categorical=False, obj=f"{ask} {name}")
+
+
+@pytest.mark.parametrize(
+    "counts, refused",
+    [
+        ({1: 10, 2: 8, 3: 20}, True),  # 1s piled on the floor: 0s expected as many
+        ({1: 9, 2: 8}, False),
+        ({1: 30, 2: 60}, True),  # a thinning tail: 30 * 30 / 60 = 15 zeros expected
+        ({1: 15, 2: 52, 3: 162}, False),  # the synthetic world at 4,000 customers, seed 114
+        ({0: 1, 1: 400, 2: 50}, False),  # one answer of 0 is enough
+    ],
+)
+def test_nps_on_one_to_ten_is_judged_by_the_zeros_expected(counts, refused):
+    """No 0 where a 0-10 question would have had at least ten is refused; ten 1s beside many
+    more 2s are the thin tail of a bell, not a 1-10 floor."""
+    report = Report()
+    rules.nps_floor(counts, rules.Context(default_codebook(), None, {}), report)
+    assert bool(report.errors) is refused
+
+
+def test_a_small_synthetic_world_is_not_refused_for_its_thin_nps_tail():
+    """The world that tripped the old rule (no 0 beside fifteen 1s) validates."""
+    world = cx.generate(4000, seed=114, purchases=True)
+    assert (world.responses["nps"] == 0).sum() == 0 and (world.responses["nps"] == 1).sum() == 15
+    assert not cx.validate(world, raise_errors=False).report.errors

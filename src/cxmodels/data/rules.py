@@ -514,15 +514,29 @@ RULES: tuple[Rule, ...] = (
 
 
 # --------------------------------------------------------------------------- counts
-NPS_ONES = 10  # answers of 1 and none of 0: a 1-10 question (on 0-10, 0s are about as many as 1s)
+#: Answers of 0 a 0-10 question would have had at least: more, and none at all, is refused.
+NPS_EXPECTED = 10
+
+
+def expected_zeros(ones: int, twos: int) -> float:
+    """The fewest answers of 0 a question asked on 0-10 would have had, from its answers of 1
+    and 2: as many as 1s (NPS answers pile up on the floor), or, when 1s are rarer than 2s, the
+    lower tail's own ratio once more, ``ones**2 / twos`` (a bell-shaped tail thins by about the
+    same ratio each step: 0s are then rarer than 1s)."""
+    return float(min(ones, ones**2 / twos)) if twos else float(ones)
 
 
 def nps_floor(counts: dict, ctx: Context, report: Report) -> None:
-    """Refuse an NPS question asked on 1-10: no answer of 0 while at least :data:`NPS_ONES`
-    answered 1 (unless the codebook's ``nps`` entry says ``"checked": true``)."""
+    """Refuse an NPS question asked on 1-10: no answer of 0 where a 0-10 question would have had
+    at least :data:`NPS_EXPECTED` (:func:`expected_zeros`; the chance of none is then below
+    e**-10, 5e-5), unless the codebook's ``nps`` entry says ``"checked": true``. (Ten 1s alone
+    are not enough: the synthetic world's bell-shaped tail has about five 1s to each 0.)
+    """
     scale = ctx.codebook.get("nps") or {}
     zeros, ones = counts.get(0, 0), counts.get(1, 0)
-    if scale.get("min") == 0 and not scale.get("checked") and zeros == 0 and ones >= NPS_ONES:
+    if scale.get("min") != 0 or scale.get("checked") or zeros:
+        return
+    if expected_zeros(ones, counts.get(2, 0)) >= NPS_EXPECTED:
         report.add("responses", "nps", *message("nps_from_one", ones=ones))
 
 
