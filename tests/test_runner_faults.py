@@ -426,7 +426,7 @@ def test_a_loader_bug_is_one_line_too(tmp_path, small_data, monkeypatch, capsys)
     def broken(path, **kw):
         raise RuntimeError("something broke\nsecond line")
 
-    from cxmodels.reports.render import forget_data
+    from cxmodels.reports.privacy import forget_data
 
     forget_data()  # nothing read before this test answers for the loader
     monkeypatch.setattr(cx.data, "load", broken)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import os
 import re
 import string
 import sys
@@ -490,3 +491,63 @@ def config_executor(config: str | Path | None = None) -> str | None:
     path = Path(config).resolve() if config else project_root() / "reports.yaml"
     cfg = read_yaml(path)
     return cfg.get("executor") or (cfg.get("defaults") or {}).get("executor")
+
+
+# ------------------------------------------------------------------ executors
+EXECUTOR_RE = re.compile(r"^(serial|process(?::(\d+))?|dask\+local(?::(\d+))?|dask://(.+))$")
+EXECUTORS = "serial, process:N, dask+local:N, dask://HOST:PORT"
+
+
+@dataclass(frozen=True)
+class Executor:
+    """A parsed ``--executor`` value."""
+
+    kind: str  # serial, process, dask-local, dask
+    workers: int = 1
+    address: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "dask":
+            return f"dask://{self.address}"
+        return (
+            "serial" if self.kind == "serial" else f"{self.kind.replace('-', '+')}:{self.workers}"
+        )
+
+
+def parse_executor(value: str | None, jobs: int | None = None) -> Executor:
+    """Parse an executor name.
+
+    Parameters
+    ----------
+    value : str or None
+        ``serial``, ``process:N``, ``dask+local:N`` or ``dask://HOST:PORT``; ``None`` gives
+        ``process:jobs``. ``process`` and ``dask+local`` without ``:N`` use ``jobs`` (or the
+        number of cores).
+    jobs : int, optional
+        Default number of workers.
+
+    Returns
+    -------
+    Executor
+        ``kind`` (serial, process, dask-local, dask), ``workers`` and ``address``.
+    """
+    default_n = max(1, jobs or os.cpu_count() or 1)
+    m = EXECUTOR_RE.match(str(value if value is not None else "process").strip())
+    if not m:
+        raise ConfigError(f"executor {value!r} is not one of {EXECUTORS}.")
+    if not m.group(4) and not hasattr(os, "fork"):  # kernels are forked from a warm template
+        raise ConfigError(
+            f"executor {value or 'process'!r}: the report runner forks its kernels, which this "
+            "system cannot (Windows). Fix: run cxmodels report under WSL, Linux or macOS, or "
+            "on a dask://HOST:PORT scheduler there; the notebooks themselves run anywhere."
+        )
+    if value is None:
+        return Executor("process", default_n)
+    if m.group(1) == "serial":
+        return Executor("serial")
+    if m.group(4):
+        return Executor("dask", 0, m.group(4))
+    n = int(m.group(2) or m.group(3) or default_n)
+    if n < 1:
+        raise ConfigError(f"executor {value!r}: the number of workers must be at least 1.")
+    return Executor("process" if m.group(1).startswith("process") else "dask-local", n)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import html
 import io
@@ -15,13 +14,12 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from .. import __version__, i18n
-from .._format import label
 from .._results import _fmt_value
 from ..export import export_tables
 from ..i18n import t
 from .config import ReportSpec
 from .localize import localize_page, translate_notebook
-from .markup import SNAPSHOT_MIME, TABLE_MIME, md_inline
+from .markup import SNAPSHOT_MIME, TABLE_MIME, md_inline, param_value
 
 
 def _parameters(nb) -> dict:
@@ -29,21 +27,6 @@ def _parameters(nb) -> dict:
     params = {**meta.get("default_parameters", {}), **meta.get("parameters", {})}
     params.pop("data_path", None)
     return params
-
-
-def _param_value(key: str, value, fmt) -> str:
-    """A parameter as words: lists of column names as their labels, strings unquoted."""
-    if key == "language" and not i18n.is_english():
-        name = f"index.language.{str(value).strip(chr(39) + chr(34))}"
-        return t(name) if i18n.has(name) else str(value)
-    if isinstance(value, str):
-        try:  # papermill keeps defaults as source text ('"en"', "['a', 'b']", 'None')
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
-    if isinstance(value, list | tuple):
-        return fmt([label(v) if isinstance(v, str) else v for v in value])
-    return fmt(value)
 
 
 def _param_name(key: str) -> str:
@@ -55,7 +38,7 @@ def _param_name(key: str) -> str:
 def _cover(nb, snapshot: dict | None) -> tuple[dict, dict]:
     """The parameters and the data snapshot as the header shows them: ``{name: text}``."""
     params = {
-        _param_name(k): i18n.localize_digits(_param_value(k, v, _fmt_value))
+        _param_name(k): i18n.localize_digits(param_value(k, v, _fmt_value))
         for k, v in _parameters(nb).items()
     }
     snap = {_snapshot_key(k): _snapshot_value(k, v) for k, v in (snapshot or {}).items()}

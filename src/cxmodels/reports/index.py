@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import __version__, i18n
 from .._results import _fmt_value
 from .config import ReportSpec
-from .export import _param_value
+from .markup import param_value
 from .state import atomic_write, inside
 
 
@@ -37,7 +37,7 @@ def write_index(out: Path, manifest: dict, specs: list[ReportSpec]) -> Path:
                     f"title='tables in Excel'>xlsx</a>"
                 )
             params = "; ".join(
-                f"{k.replace('_', ' ')}: {_param_value(k, v, _fmt_value)}"
+                f"{k.replace('_', ' ')}: {param_value(k, v, _fmt_value)}"
                 for k, v in s.parameters.items()
             )
             params = params or "defaults"

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..data.contract import free_text_columns, identifier_columns
 from ..data.text import to_ascii_digits
 from ..pii import contact_details
-from .config import load_data, table_columns
+from .config import _LOADED, load_data, table_columns
 
 IDENTIFIER_COLUMNS = identifier_columns("customers")  # customer_id, email, phone
 COMMENT_COLUMNS = free_text_columns("responses")  # comment_liked, comment_disliked
@@ -162,3 +162,23 @@ def scrub_notebook(nb_json: str, hits: list[str]) -> str:
         if v:
             text = text.replace(json.dumps(v)[1:-1], WITHHELD).replace(v, WITHHELD)
     return text
+
+
+# ------------------------------------------------------------------ per-process values
+_PRIVATE: dict[tuple, tuple] = {}  # (uri, engine) -> (data, identifiers, comments)
+
+
+def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]]:
+    """Identifier and comment values of a data set read as ``cx.load`` reads it, per process."""
+    data = load_data(uri, engine)  # cached; read again when a file changed
+    held = _PRIVATE.get((uri, engine))
+    if held is None or held[0] is not data:
+        held = _PRIVATE[(uri, engine)] = (data, identifier_values(data), comment_values(data))
+    return held[1], held[2]
+
+
+def forget_data() -> None:
+    """Drop the data sets read in this process (their memory, a DuckDB spill folder) and the
+    identifier and comment values held from them."""
+    _LOADED.clear()
+    _PRIVATE.clear()

@@ -27,15 +27,14 @@ from jupyter_client.connect import write_connection_file
 
 from ..config import project_root
 from ..i18n import ENV_LANGUAGE
-from .config import _LOADED, ReportSpec, data_engine, load_data
+from .config import ReportSpec, data_engine
 from .export import export_html, export_workbook
 from .kernel import Template
 from .privacy import (
-    comment_values,
     describe_hits,
     figure_hits,
-    identifier_values,
     privacy_hits,
+    private_values,
     scrub_notebook,
 )
 from .state import data_path, make_temp_dir
@@ -71,16 +70,6 @@ def render_spec(spec: ReportSpec, cwd: Path) -> RenderSpec:
 
 # ------------------------------------------------------------------ per-process state
 _STATE: dict = {}
-_PRIVATE: dict[tuple, tuple] = {}  # (uri, engine) -> (data, identifiers, comments)
-
-
-def private_values(uri: str, engine: str = "pandas") -> tuple[set[str], set[str]]:
-    """Identifier and comment values of a data set read as ``cx.load`` reads it, per process."""
-    data = load_data(uri, engine)  # cached; read again when a file changed
-    held = _PRIVATE.get((uri, engine))
-    if held is None or held[0] is not data:
-        held = _PRIVATE[(uri, engine)] = (data, identifier_values(data), comment_values(data))
-    return held[1], held[2]
 
 
 def _template():
@@ -302,10 +291,3 @@ def render(rs: RenderSpec) -> dict:
         for p in (out_nb, log, texts, work / f"{name}-kernel.json", work / f"{name}.input.ipynb"):
             with contextlib.suppress(OSError):
                 p.unlink()
-
-
-def forget_data() -> None:
-    """Drop the data sets read in this process (their memory, a DuckDB spill folder) and the
-    identifier and comment values held from them."""
-    _LOADED.clear()
-    _PRIVATE.clear()

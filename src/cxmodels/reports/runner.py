@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import importlib
 import json
 import shutil
 import signal
@@ -26,10 +27,10 @@ from .config import (
     data_engine,
     load_config,
     load_data,
+    parse_executor,
 )
-from .executors import parse_executor, run_tasks
 from .index import write_index
-from .render import forget_data, private_values, render_spec
+from .privacy import forget_data, private_values
 from .state import (
     SCRATCH,
     OutputError,
@@ -184,14 +185,21 @@ def _publish(out: Path, o: dict) -> dict:
 def _execute_plan(out, plan, manifest, executor, progress, records: dict) -> None:
     """Render the plan; each outcome is published and put in ``records`` as it arrives (so an
     interrupted run still knows every page it published)."""
+    # the modules that run notebooks load papermill's engines, nbconvert, ipykernel and
+    # matplotlib (about a second): imported here, when a report is to be run, so a rerun with
+    # nothing changed does not wait for them
+    render = importlib.import_module(".render", __package__)
+    executors = importlib.import_module(".executors", __package__)
     scratch = ensure_dir(inside(out, SCRATCH))  # the kernels' working folders, removed after
-    tasks = [render_spec(s, scratch) for s, _ in plan]
+    tasks = [render.render_spec(s, scratch) for s, _ in plan]
     fps = {s.name: fp for s, fp in plan}
     for t in tasks:  # computed once in the parent; forked workers inherit the cache
         private_values(t.data_uri, data_engine(t.spec.parameters))
     bar = _Progress(len(plan)) if progress else None
     try:
-        with contextlib.closing(run_tasks(executor, tasks)) as outcomes:  # closed on any exit
+        with contextlib.closing(
+            executors.run_tasks(executor, tasks)
+        ) as outcomes:  # closed on any exit
             _collect(out, outcomes, fps, manifest, bar, records)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
