@@ -9,7 +9,7 @@ typing and every check) alternate three times; each figure is the median of its 
 The floor is ``pyarrow.csv.read_csv`` / ``pyarrow.parquet.read_table`` of every table file with
 pyarrow's defaults (no dialect sniffing, typing or checks), the tables held as a load holds the
 tables it returns. The floor that drops each table once its rows are counted (what this bench
-measured before 0.4.2) is printed beside ("1-file"): its peak is the biggest file's alone, not
+first measured) is printed beside ("1-file"): its peak is the biggest file's alone, not
 the data set's, so the load is not judged against it.
 
 Peak memory is each step's rise of the process's resident memory over what it held before the
