@@ -204,12 +204,14 @@ def test_distinct_and_empty_share_of_text_are_pandas(values):
     ],
 )
 @pytest.mark.parametrize("codes", ["int8", "int32"])
-def test_vocabulary_order_is_pandas_set_categories(values, codes):
-    """Recoding to the contract's order by one Arrow take gives pandas' ``set_categories``."""
+@pytest.mark.parametrize("ordered", [False, True])
+def test_vocabulary_order_is_pandas_set_categories(values, codes, ordered):
+    """Recoding to the contract's order by one Arrow take gives pandas' ``set_categories``
+    (ordered categories stay ordered)."""
     known = list(VOCABULARY["channel"])
     cats = sorted({v for v in values if v is not None}, reverse=True)
     at = np.array([-1 if v is None else cats.index(v) for v in values], dtype=codes)
-    s = pd.Series(pd.Categorical.from_codes(at, categories=cats))
+    s = pd.Series(pd.Categorical.from_codes(at, categories=cats, ordered=ordered))
     expected = s.cat.set_categories(known + [c for c in cats if c not in known])
     assert in_vocabulary_order(s, "channel").equals(expected)
     assert in_vocabulary_order(s, "channel").dtype == expected.dtype

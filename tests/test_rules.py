@@ -287,25 +287,28 @@ def test_subset_on_every_table_reads_the_same_in_both_engines(both):
 
 
 @pytest.mark.parametrize(
-    "counts, refused",
+    "counts, severity",
     [
-        ({1: 10, 2: 8, 3: 20}, True),  # 1s piled on the floor: 0s expected as many
-        ({1: 9, 2: 8}, False),
-        ({1: 30, 2: 60}, True),  # a thinning tail: 30 * 30 / 60 = 15 zeros expected
-        ({1: 15, 2: 52, 3: 162}, False),  # the synthetic world at 4,000 customers, seed 114
-        ({0: 1, 1: 400, 2: 50}, False),  # one answer of 0 is enough
+        ({1: 10, 2: 8, 3: 20}, "error"),  # 1s piled on the lowest point offered
+        ({1: 10, 2: 10}, "error"),
+        ({1: 9, 2: 8}, None),  # too few to tell
+        ({1: 30, 2: 60}, "warning"),  # a thinning tail: up to 30 * 30 / 60 = 15 zeros expected
+        ({1: 19, 2: 34, 3: 120}, "warning"),  # the synthetic world at 4,000 customers, seed 70
+        ({1: 15, 2: 52, 3: 162}, None),  # seed 114: up to 4 zeros expected
+        ({0: 1, 1: 400, 2: 50}, None),  # one answer of 0 is enough
     ],
 )
-def test_nps_on_one_to_ten_is_judged_by_the_zeros_expected(counts, refused):
-    """No 0 where a 0-10 question would have had at least ten is refused; ten 1s beside many
-    more 2s are the thin tail of a bell, not a 1-10 floor."""
+def test_nps_on_one_to_ten_is_refused_on_a_floor_and_warned_on_a_thin_tail(counts, severity):
+    """No 0 where the 1s pile up on the lowest point is refused; no 0 beside a thinning tail
+    that could have held ten is a warning (a 0-10 tail and a 1-10 tail cannot be told apart)."""
     report = Report()
     rules.nps_floor(counts, rules.Context(default_codebook(), None, {}), report)
-    assert bool(report.errors) is refused
+    assert [p.severity for p in report.problems] == ([severity] if severity else [])
 
 
-def test_a_small_synthetic_world_is_not_refused_for_its_thin_nps_tail():
-    """The world that tripped the old rule (no 0 beside fifteen 1s) validates."""
-    world = cx.generate(4000, seed=114, purchases=True)
-    assert (world.responses["nps"] == 0).sum() == 0 and (world.responses["nps"] == 1).sum() == 15
+@pytest.mark.parametrize("seed", [70, 114])
+def test_small_synthetic_worlds_are_not_refused_for_their_thin_nps_tail(seed):
+    """Worlds the old rule refused (no 0 beside 15 or 19 answers of 1) validate."""
+    world = cx.generate(4000, seed=seed, purchases=True)
+    assert (world.responses["nps"] == 0).sum() == 0 and (world.responses["nps"] == 1).sum() >= 15
     assert not cx.validate(world, raise_errors=False).report.errors

@@ -21,7 +21,7 @@ MESSAGES: tuple[str, ...] = tuple(
     missing_table no_rows no_columns empty_keys empty_ids duplicate_keys not_numbers
     decimal_comma not_dates not_booleans not_kano unknown_customers outside_scale row_number
     after_end before_1900 churn_before_signup before_signup unknown_values negative_minutes
-    negative_amount nps_from_one kano_whole kano_twice survey_twice other_currency
+    negative_amount nps_from_one nps_thin_floor kano_whole kano_twice survey_twice other_currency
     near_duplicates spellings far_beyond end_inferred half_empty
     """.split()
 )

@@ -53,7 +53,7 @@ class Context:
     far: set = field(default_factory=set)  # (table, column) with dates far beyond the others
     typed: dict | None = None  # the pandas engine's typed tables
     _positions: dict | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def has(self, table: str, *cols: str) -> bool:
         return set(cols) <= self.columns.get(table, set())
@@ -194,7 +194,8 @@ def _codes(df: pd.DataFrame, col: str, table: str, ctx: Context) -> tuple[np.nda
     missing. A customer id of responses or interactions is coded by its position in the
     customers table (already looked up for the reference rules), unknown ids after them."""
     s = df[col]
-    if col != "customer_id" or ctx.typed is None or table not in ctx.look_up():
+    joined = col == "customer_id" and table in ("responses", "interactions") and ctx.typed
+    if not joined or table not in ctx.look_up():
         codes, uniques = pd.factorize(s)
         return codes.astype(np.int64), len(uniques)
     codes = ctx.positions(table).astype(np.int64)
@@ -514,30 +515,32 @@ RULES: tuple[Rule, ...] = (
 
 
 # --------------------------------------------------------------------------- counts
-#: Answers of 0 a 0-10 question would have had at least: more, and none at all, is refused.
-NPS_EXPECTED = 10
-
-
-def expected_zeros(ones: int, twos: int) -> float:
-    """The fewest answers of 0 a question asked on 0-10 would have had, from its answers of 1
-    and 2: as many as 1s (NPS answers pile up on the floor), or, when 1s are rarer than 2s, the
-    lower tail's own ratio once more, ``ones**2 / twos`` (a bell-shaped tail thins by about the
-    same ratio each step: 0s are then rarer than 1s)."""
-    return float(min(ones, ones**2 / twos)) if twos else float(ones)
+#: Answers of 1 (and no 0) from which a question is read as asked on 1-10.
+NPS_ONES = 10
 
 
 def nps_floor(counts: dict, ctx: Context, report: Report) -> None:
-    """Refuse an NPS question asked on 1-10: no answer of 0 where a 0-10 question would have had
-    at least :data:`NPS_EXPECTED` (:func:`expected_zeros`; the chance of none is then below
-    e**-10, 5e-5), unless the codebook's ``nps`` entry says ``"checked": true``. (Ten 1s alone
-    are not enough: the synthetic world's bell-shaped tail has about five 1s to each 0.)
+    """An NPS question asked on 1-10, read on 0-10: no answer of 0 (unless the codebook's
+    ``nps`` entry says ``"checked": true``) while
+
+    * at least :data:`NPS_ONES` answered 1 and no fewer answered 2: the answers pile up on the
+      lowest point offered, as they do at 0 on a 0-10 question (an error);
+    * or fewer answered 1 than 2 but a bell-shaped tail would have given at least
+      :data:`NPS_ONES` answers of 0 (``ones**2 / twos``, the tail's own ratio once more; an upper
+      bound, as a bell's tail thins faster further out): a warning. A thin tail on 0-10 and one
+      on 1-10 cannot be told apart at a few thousand answers (the synthetic world's small worlds
+      have about five 1s to each 0), so it is not refused.
     """
     scale = ctx.codebook.get("nps") or {}
-    zeros, ones = counts.get(0, 0), counts.get(1, 0)
-    if scale.get("min") != 0 or scale.get("checked") or zeros:
+    zeros, ones, twos = counts.get(0, 0), counts.get(1, 0), counts.get(2, 0)
+    if scale.get("min") != 0 or scale.get("checked") or zeros or ones < 1:
         return
-    if expected_zeros(ones, counts.get(2, 0)) >= NPS_EXPECTED:
+    if ones >= max(NPS_ONES, twos):
         report.add("responses", "nps", *message("nps_from_one", ones=ones))
+    elif ones < twos and ones**2 / twos >= NPS_ONES:
+        expected = f"{ones**2 / twos:.0f}"
+        text = message("nps_thin_floor", ones=ones, twos=twos, expected=expected)
+        report.add("responses", "nps", *text, severity="warning")
 
 
 def kano_swapped(pairs: dict, ctx: Context, report: Report) -> None:

@@ -70,14 +70,15 @@ def in_vocabulary_order(s: pd.Series, column: str) -> pd.Series:
     order = known + [c for c in cats if c not in known]
     if cats == order:
         return s
-    # each old code's new code (-1 stays -1): one numpy take, in the new codes' own width
     # each old code's new code, old code c at c + 1 (0: missing), taken by Arrow in the codes'
     # own width (numpy's take would widen 12 M indices to 64 bits first)
     width = np.int8 if len(order) < 127 else np.int16 if len(order) < 32767 else np.int32
     moved = pa.array(np.append(-1, [order.index(c) for c in cats]).astype(width))
     old = s.cat.codes.to_numpy().astype(np.int32) + 1
     codes = pc.take(moved, pa.array(old)).to_numpy()
-    new = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(order), validate=False)
+    new = pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(order, ordered=s.cat.ordered), validate=False
+    )
     return pd.Series(new, index=s.index, name=s.name)
 
 
