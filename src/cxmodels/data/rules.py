@@ -194,8 +194,8 @@ def _codes(df: pd.DataFrame, col: str, table: str, ctx: Context) -> tuple[np.nda
     missing. A customer id of responses or interactions is coded by its position in the
     customers table (already looked up for the reference rules), unknown ids after them."""
     s = df[col]
-    joined = col == "customer_id" and table in ("responses", "interactions") and ctx.typed
-    if not joined or table not in ctx.look_up():
+    looked_up = ctx.typed is not None and table in ("responses", "interactions")
+    if col != "customer_id" or not looked_up or table not in ctx.look_up():
         codes, uniques = pd.factorize(s)
         return codes.astype(np.int64), len(uniques)
     codes = ctx.positions(table).astype(np.int64)
